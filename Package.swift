@@ -1,0 +1,110 @@
+// swift-tools-version: 6.1
+//
+// Kinerja: performance management for Indonesian civil servants (ASN).
+// Layers (dependencies point downward only):
+//   kinerjad, kinerjactl, kinerja-bench   executables that only wire things together
+//   KinerjaServer                         RPC services, authorisation, daemon wiring
+//   KinerjaStore / KinerjaAPI             SQLite through GRDB / generated protobuf + gRPC code
+//   KinerjaCore                           pure domain rules: no sockets, no SQL, no dlopen
+import PackageDescription
+
+let package = Package(
+    name: "kinerja",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kinerjad", targets: ["kinerjad"]),
+        .executable(name: "kinerjactl", targets: ["kinerjactl"]),
+        .executable(name: "kinerja-bench", targets: ["kinerja-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", exact: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+    ],
+    targets: [
+        // Pure domain core.
+        .target(name: "KinerjaCore"),
+
+        // Generated protobuf messages and gRPC stubs (scripts/gen-proto.sh); nothing hand-written.
+        .target(
+            name: "KinerjaAPI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
+        // SQLite storage: migrations, audit trail, backup.
+        .target(
+            name: "KinerjaStore",
+            dependencies: [
+                "KinerjaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
+        // RPC services, authorisation and the daemon's wiring.
+        .target(
+            name: "KinerjaServer",
+            dependencies: [
+                "KinerjaCore",
+                "KinerjaStore",
+                "KinerjaAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "kinerjad",
+            dependencies: [
+                "KinerjaServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kinerjactl",
+            dependencies: [
+                "KinerjaAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kinerja-bench",
+            dependencies: [
+                "KinerjaAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "KinerjaServerTests", dependencies: ["KinerjaServer"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "KinerjaAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+
+/// A setting that was refused, with where it was written: `kinerjad.toml:7: key 'log_level': …`.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, key: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        s += ": "
+        if let key { s += "key '\(key)': " }
+        return s + message
+    }
+}
+
+/// Who may call which RPCs, mapped from the caller's uid and groups (see `Roles`).
+public struct SecurityConfig: Sendable, Equatable {
+    /// User names or numeric uids granted the admin role (uid 0 always is).
+    public var adminUsers: [String] = []
+    public var adminGroups: [String] = ["kinerja-admin"]
+    public var operatorUsers: [String] = []
+    public var operatorGroups: [String] = ["kinerja"]
+    /// Accounts of portals that act for employees with the `kinerja-actor-nip` header.
+    public var gatewayUsers: [String] = []
+
+    public init() {}
+}
+
+/// The contents of `kinerjad.toml`, validated. Every key is optional; what is absent falls through to the
+/// next source (systemd's environment, then the local defaults).
+public struct DaemonConfigFile: Sendable, Equatable {
+    public var path: String
+    public var stateDir: String?
+    public var socket: String?
+    public var logLevel: Logger.Level?
+    public var security = SecurityConfig()
+
+    public init(path: String) { self.path = path }
+
+    public static let logLevels: [String: Logger.Level] = [
+        "trace": .trace, "debug": .debug, "info": .info, "notice": .notice,
+        "warning": .warning, "error": .error, "critical": .critical,
+    ]
+
+    /// Reads and validates the file at `path`; nil when there is no path.
+    public static func load(optionalPath path: String?) throws(ConfigError) -> DaemonConfigFile? {
+        guard let path else { return nil }
+        return try load(path: path)
+    }
+
+    /// Reads and validates the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfigFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(file: path, message: "cannot read the configuration file: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, message: "the configuration file is not UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> DaemonConfigFile {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigError(file: path, line: error.line, message: error.message)
+        }
+        var config = DaemonConfigFile(path: path)
+        var reader = TableReader(table: root, prefix: "", file: path)
+        config.stateDir = try reader.string("state_dir", nonEmpty: true)
+        config.socket = try reader.string("socket", nonEmpty: true)
+        if let (name, line) = try reader.stringWithLine("log_level") {
+            guard let level = logLevels[name] else {
+                throw ConfigError(
+                    file: path, line: line, key: "log_level",
+                    message: "'\(name)' is not a log level; use one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        }
+        if var security = try reader.table("security") {
+            let d = SecurityConfig()
+            config.security.adminUsers = try security.stringArray("admin_users") ?? d.adminUsers
+            config.security.adminGroups = try security.stringArray("admin_groups") ?? d.adminGroups
+            config.security.operatorUsers = try security.stringArray("operator_users") ?? d.operatorUsers
+            config.security.operatorGroups = try security.stringArray("operator_groups") ?? d.operatorGroups
+            config.security.gatewayUsers = try security.stringArray("gateway_users") ?? d.gatewayUsers
+            try security.finish()
+        }
+        try reader.finish()
+        return config
+    }
+}
+
+/// Reads typed keys from a TOML table and refuses, at the end, any key nobody asked for.
+struct TableReader {
+    let table: TOMLTable
+    let prefix: String
+    let file: String
+    private var used = Set<String>()
+
+    init(table: TOMLTable, prefix: String, file: String) {
+        self.table = table
+        self.prefix = prefix
+        self.file = file
+    }
+
+    func qualified(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    func typeError(_ key: String, _ value: TOMLValue, expected: String) -> ConfigError {
+        ConfigError(file: file, line: value.line, key: qualified(key), message: "expected \(expected), found a \(value.typeName)")
+    }
+
+    mutating func value(_ key: String) -> TOMLValue? {
+        used.insert(key)
+        return table[key]
+    }
+
+    mutating func stringWithLine(_ key: String, nonEmpty: Bool = false) throws(ConfigError) -> (String, Int)? {
+        guard let v = value(key) else { return nil }
+        guard case .string(let s) = v.kind else { throw typeError(key, v, expected: "a string") }
+        if nonEmpty && s.isEmpty {
+            throw ConfigError(file: file, line: v.line, key: qualified(key), message: "must not be empty")
+        }
+        return (s, v.line)
+    }
+
+    mutating func string(_ key: String, nonEmpty: Bool = false) throws(ConfigError) -> String? {
+        try stringWithLine(key, nonEmpty: nonEmpty)?.0
+    }
+
+    mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard case .boolean(let b) = v.kind else { throw typeError(key, v, expected: "true or false") }
+        return b
+    }
+
+    mutating func integer(_ key: String, range: ClosedRange<Int64>) throws(ConfigError) -> Int64? {
+        guard let v = value(key) else { return nil }
+        guard case .integer(let i) = v.kind else { throw typeError(key, v, expected: "an integer") }
+        guard range.contains(i) else {
+            throw ConfigError(file: file, line: v.line, key: qualified(key), message: "\(i) is outside \(range.lowerBound)…\(range.upperBound)")
+        }
+        return i
+    }
+
+    mutating func stringArray(_ key: String) throws(ConfigError) -> [String]? {
+        guard let v = value(key) else { return nil }
+        guard case .array(let items) = v.kind else { throw typeError(key, v, expected: "an array of strings") }
+        var out: [String] = []
+        for item in items {
+            guard case .string(let s) = item.kind, !s.isEmpty else {
+                throw ConfigError(file: file, line: item.line, key: qualified(key), message: "every element must be a non-empty string")
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    mutating func table(_ key: String) throws(ConfigError) -> TableReader? {
+        guard let v = value(key) else { return nil }
+        guard case .table(let t) = v.kind else { throw typeError(key, v, expected: "a table") }
+        return TableReader(table: t, prefix: qualified(key), file: file)
+    }
+
+    /// Refuses keys that were never read: a typo must not silently fall back to a default.
+    func finish() throws(ConfigError) {
+        for key in table.keys where !used.contains(key) {
+            let line = table[key]?.line
+            throw ConfigError(file: file, line: line, key: qualified(key), message: "unknown key")
+        }
+    }
+}

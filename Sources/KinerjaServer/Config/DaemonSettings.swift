@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+
+/// What `kinerjad` runs with, resolved from (highest first) command-line flags, the TOML config file,
+/// systemd's `STATE_DIRECTORY` / `RUNTIME_DIRECTORY` / `CONFIGURATION_DIRECTORY`, and the local defaults
+/// (`./.kinerja/` holding the database and the socket).
+public struct DaemonSettings: Sendable, Equatable {
+    public var stateDir: String
+    public var socketPath: String
+    public var logLevel: Logger.Level
+    /// The config file that was read, if any.
+    public var configPath: String?
+    public var security: SecurityConfig
+
+    public var databasePath: String { stateDir + "/kinerja.db" }
+    public var lockPath: String { stateDir + "/kinerjad.lock" }
+
+    /// Values given on the command line; nil when the flag was not given.
+    public struct Flags: Sendable, Equatable {
+        public var config: String?
+        public var stateDir: String?
+        public var socket: String?
+        public var logLevel: Logger.Level?
+
+        public init(config: String? = nil, stateDir: String? = nil, socket: String? = nil, logLevel: Logger.Level? = nil) {
+            self.config = config
+            self.stateDir = stateDir
+            self.socket = socket
+            self.logLevel = logLevel
+        }
+    }
+
+    public static let systemConfigPath = "/etc/kinerja/kinerjad.toml"
+    public static let localStateDir = ".kinerja"
+    public static let socketName = "kinerja.sock"
+
+    /// The config file to read: `--config` when given (it must exist), else `$CONFIGURATION_DIRECTORY/kinerjad.toml`
+    /// or `/etc/kinerja/kinerjad.toml`, whichever exists first; else none.
+    public static func configPath(flags: Flags, environment: [String: String], fileExists: (String) -> Bool) -> String? {
+        if let explicit = flags.config { return explicit }
+        if let dir = firstPath(environment["CONFIGURATION_DIRECTORY"]) {
+            let candidate = dir + "/kinerjad.toml"
+            if fileExists(candidate) { return candidate }
+        }
+        return fileExists(systemConfigPath) ? systemConfigPath : nil
+    }
+
+    /// Resolves the settings. `file` is the parsed config file (nil when none was read).
+    public static func resolve(
+        flags: Flags, file: DaemonConfigFile?, environment: [String: String], currentDirectory: String
+    ) -> DaemonSettings {
+        func absolute(_ path: String) -> String {
+            let p = path.hasPrefix("/") ? path : currentDirectory + "/" + path
+            return URL(fileURLWithPath: p).standardizedFileURL.path
+        }
+        let stateDir =
+            flags.stateDir ?? file?.stateDir ?? firstPath(environment["STATE_DIRECTORY"]) ?? localStateDir
+        let socket =
+            flags.socket ?? file?.socket
+            ?? firstPath(environment["RUNTIME_DIRECTORY"]).map { $0 + "/" + socketName }
+            ?? absolute(stateDir) + "/" + socketName
+        return DaemonSettings(
+            stateDir: absolute(stateDir),
+            socketPath: absolute(socket),
+            logLevel: flags.logLevel ?? file?.logLevel ?? .info,
+            configPath: file.map { absolute($0.path) },
+            security: file?.security ?? SecurityConfig())
+    }
+
+    /// systemd passes several directories separated by ':'; Kinerja uses the first.
+    static func firstPath(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value.split(separator: ":").first.map(String.init)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import KinerjaCore
+import KinerjaStore
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// `kinerjad`: resolves settings, takes the state directory's lock, opens the database, serves gRPC on the
+/// Unix socket until SIGTERM/SIGINT, then closes everything in order and removes the socket file.
+public enum Daemon {
+    /// Exit codes (sysexits.h where one fits).
+    public enum ExitCode: Int32 {
+        case ok = 0
+        case failure = 1
+        case config = 78  // EX_CONFIG
+    }
+
+    public static func run(flags: DaemonSettings.Flags) async -> ExitCode {
+        let environment = ProcessInfo.processInfo.environment
+        let fm = FileManager.default
+        // Files the daemon creates are private; the socket is opened up to 0660 explicitly.
+        umask(0o077)
+
+        // 1. Settings: flags > config file > systemd environment > local defaults.
+        let configPath = DaemonSettings.configPath(flags: flags, environment: environment) { fm.fileExists(atPath: $0) }
+        let file: DaemonConfigFile?
+        do throws(ConfigError) {
+            file = try DaemonConfigFile.load(optionalPath: configPath)
+        } catch {
+            printError("kinerjad: configuration refused: \(error.description)")
+            return .config
+        }
+        let settings = DaemonSettings.resolve(flags: flags, file: file, environment: environment, currentDirectory: fm.currentDirectoryPath)
+
+        let levelBox = LogLevelBox(settings.logLevel)
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: levelBox) }
+        let logger = Logger(label: "kinerjad")
+
+        // 2. State directory and its lock.
+        let lock: LockFile
+        let store: Store
+        do {
+            try fm.createDirectory(atPath: settings.stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            lock = try LockFile(path: settings.lockPath)
+        } catch {
+            printError("kinerjad: \(error)")
+            return .failure
+        }
+
+        // 3. Database.
+        do {
+            store = try Store(path: settings.databasePath)
+        } catch {
+            printError("kinerjad: cannot open the database \(settings.databasePath): \(error)")
+            return .failure
+        }
+
+        // 4. Listening socket: handed over by systemd, or bound here.
+        let activation = SocketActivation.fromEnvironment(environment)
+        if activation == nil {
+            do {
+                try SocketFile.prepare(settings.socketPath)
+            } catch {
+                printError("kinerjad: \(error)")
+                try? store.close()
+                return .failure
+            }
+        }
+        let state = DaemonState(
+            settings: settings, flags: flags, store: store, socketActivated: activation != nil, logLevel: levelBox, logger: logger)
+        let notifier = SystemdNotifier(environment: environment)
+
+        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = PeerCredentialsStamp.onAcceptStream
+        let transport: HTTP2ServerTransport.Posix
+        if let activation {
+            transport = HTTP2ServerTransport.Posix(
+                listeningSocketDescriptor: Int(activation.fileDescriptor), transportSecurity: .plaintext, config: transportConfig)
+        } else {
+            transport = HTTP2ServerTransport.Posix(
+                address: .unixDomainSocket(path: settings.socketPath), transportSecurity: .plaintext, config: transportConfig)
+        }
+        let server = GRPCServer(
+            transport: transport,
+            services: [AdminService(state: state)],
+            interceptors: [AuthorizationInterceptor(state: state)])
+
+        let grpcService = GRPCServerService(server: server, logger: logger) {
+            if activation == nil {
+                chmod(settings.socketPath, 0o660)
+            }
+            let version = (try? store.schemaVersion()) ?? 0
+            logger.notice(
+                "kinerjad \(Kinerja.version) ready",
+                metadata: [
+                    "socket": "\(settings.socketPath)", "socket_activated": "\(activation != nil)",
+                    "state_dir": "\(settings.stateDir)", "schema_version": "\(version)",
+                ])
+            notifier.notify("READY=1\nSTATUS=serving on \(settings.socketPath), schema v\(version)")
+        }
+        var services: [any Service] = [grpcService, ReloadService(state: state, notifier: notifier)]
+        if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
+            services.append(WatchdogService(state: state, notifier: notifier, interval: interval))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+
+        var exit = ExitCode.ok
+        do {
+            try await group.run()
+        } catch {
+            logger.error("kinerjad stopped on an error", metadata: ["error": "\(error)"])
+            exit = .failure
+        }
+        notifier.notify("STOPPING=1\nSTATUS=stopping")
+
+        // 5. Orderly close: database (WAL checkpointed), socket file (unless systemd owns it), lock.
+        do {
+            try store.close()
+        } catch {
+            logger.error("closing the database failed", metadata: ["error": "\(error)"])
+            exit = .failure
+        }
+        if activation == nil {
+            unlink(settings.socketPath)
+        }
+        withExtendedLifetime(lock) {}
+        logger.notice("kinerjad stopped")
+        return exit
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// A listening socket passed by systemd (`LISTEN_PID` = our pid, `LISTEN_FDS` ≥ 1): fd 3.
+public struct SocketActivation: Sendable, Equatable {
+    public var fileDescriptor: Int32
+    public var name: String?
+
+    public static func fromEnvironment(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
+        guard let pidText = environment["LISTEN_PID"], Int32(pidText) == pid,
+            let countText = environment["LISTEN_FDS"], let count = Int(countText), count >= 1
+        else { return nil }
+        let name = environment["LISTEN_FDNAMES"]?.split(separator: ":").first.map(String.init)
+        return SocketActivation(fileDescriptor: 3, name: name)
+    }
+}
+
+/// SIGHUP: `RELOADING=1` + `MONOTONIC_USEC`, re-read the config, then `READY=1`. The socket and
+/// in-flight calls are untouched.
+struct ReloadService: Service {
+    let state: DaemonState
+    let notifier: SystemdNotifier
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            state.logger.notice("SIGHUP: reloading the configuration")
+            notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+            let outcome = state.reload()
+            let status = outcome.error == nil ? "configuration reloaded" : "reload refused: \(outcome.error!)"
+            notifier.notify("READY=1\nSTATUS=\(status)")
+        }
+    }
+}
+
+/// `WATCHDOG=1` every half `WATCHDOG_USEC`, sent only after a database round trip succeeds, so a wedged
+/// database or event loop makes systemd restart the daemon.
+struct WatchdogService: Service {
+    let state: DaemonState
+    let notifier: SystemdNotifier
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                // The event loop answers a task, and the database a query.
+                try await MultiThreadedEventLoopGroup.singleton.next().submit {}.get()
+                try state.store.ping()
+                notifier.notify("WATCHDOG=1")
+            } catch {
+                state.logger.error("watchdog: the daemon did not answer", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import KinerjaCore
+import KinerjaStore
+import Logging
+import Synchronization
+
+/// The outcome of the last configuration reload, shown by `kinerjactl status`.
+public struct ReloadOutcome: Sendable, Equatable {
+    public var time: Date
+    public var error: String?
+}
+
+/// Everything the RPC services share: the store, the settings in force, and the daemon's facts.
+public final class DaemonState: Sendable {
+    public let store: Store
+    public let startedAt: Date
+    public let socketActivated: Bool
+    public let logLevel: LogLevelBox
+    public let logger: Logger
+    let accounts = AccountCache()
+    private let flags: DaemonSettings.Flags
+    private let current: Mutex<DaemonSettings>
+    private let lastReloadBox = Mutex<ReloadOutcome?>(nil)
+    private let reloadLock = Mutex<Void>(())
+
+    public init(settings: DaemonSettings, flags: DaemonSettings.Flags, store: Store, socketActivated: Bool, logLevel: LogLevelBox, logger: Logger) {
+        self.current = Mutex(settings)
+        self.flags = flags
+        self.store = store
+        self.startedAt = Date()
+        self.socketActivated = socketActivated
+        self.logLevel = logLevel
+        self.logger = logger
+    }
+
+    public var settings: DaemonSettings { current.withLock { $0 } }
+    public var lastReload: ReloadOutcome? { lastReloadBox.withLock { $0 } }
+    var rolePolicy: RolePolicy { RolePolicy(security: settings.security) }
+
+    /// How to name the config file in a message that tells someone to edit it.
+    var configDescription: String { settings.configPath ?? DaemonSettings.systemConfigPath + " (not present; pass --config)" }
+
+    /// Re-reads the configuration file. A file that fails validation leaves the settings in force as they
+    /// were; the error is logged and kept for `status`. State dir and socket changes need a restart.
+    @discardableResult
+    public func reload() -> ReloadOutcome {
+        reloadLock.withLock { _ in
+            let old = settings
+            let environment = ProcessInfo.processInfo.environment
+            let path = DaemonSettings.configPath(flags: flags, environment: environment) { FileManager.default.fileExists(atPath: $0) }
+            var outcome = ReloadOutcome(time: Date(), error: nil)
+            do throws(ConfigError) {
+                let file = try DaemonConfigFile.load(optionalPath: path)
+                var next = DaemonSettings.resolve(
+                    flags: flags, file: file, environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)
+                if next.stateDir != old.stateDir || next.socketPath != old.socketPath {
+                    logger.warning(
+                        "state_dir and socket changes take effect at the next restart",
+                        metadata: ["state_dir": "\(next.stateDir)", "socket": "\(next.socketPath)"])
+                    next.stateDir = old.stateDir
+                    next.socketPath = old.socketPath
+                }
+                current.withLock { $0 = next }
+                logLevel.value = next.logLevel
+                accounts.clear()
+                logger.notice("configuration reloaded", metadata: ["config": "\(next.configPath ?? "none")", "log_level": "\(next.logLevel)"])
+            } catch {
+                outcome.error = error.description
+                logger.error("configuration reload refused; keeping the settings in force", metadata: ["error": "\(error.description)"])
+            }
+            lastReloadBox.withLock { $0 = outcome }
+            return outcome
+        }
+    }
+}

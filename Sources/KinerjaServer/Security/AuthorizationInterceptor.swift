@@ -1,0 +1,58 @@
+import Foundation
+import GRPCCore
+import KinerjaAPI
+
+/// The least role each RPC needs. An RPC missing here needs admin: new methods are closed by default.
+public enum MethodPolicy {
+    static let leastRole: [String: Role] = [
+        Kinerja_V1_AdminService.Method.Status.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AdminService.Method.ListAudit.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AdminService.Method.Reload.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_AdminService.Method.Backup.descriptor.fullyQualifiedMethod: .admin,
+    ]
+
+    public static func leastRole(for method: MethodDescriptor) -> Role {
+        leastRole[method.fullyQualifiedMethod] ?? .admin
+    }
+}
+
+/// Establishes the caller from the peer credentials stamped by `PeerCredentialsHandler`, maps them to a
+/// role, refuses callers below the RPC's least role, and hands the `Caller` to the handler.
+struct AuthorizationInterceptor: ServerInterceptor {
+    static let actorHeader = "kinerja-actor-nip"
+
+    let state: DaemonState
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let stamps = Array(request.metadata[stringValues: PeerCredentials.header])
+        guard stamps.count == 1, let credentials = PeerCredentials(headerValue: stamps[0]) else {
+            throw RPCError(code: .permissionDenied, message: "kinerjad could not establish the caller's credentials on this connection")
+        }
+        let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid)
+        let policy = state.rolePolicy
+        let who = account.name.map { "uid \(credentials.uid) (\($0))" } ?? "uid \(credentials.uid)"
+        guard let role = policy.role(of: account) else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "\(who) may not use kinerjad: add it to security.operator_users (or one of its groups to security.operator_groups) in \(state.configDescription)")
+        }
+        let needed = MethodPolicy.leastRole(for: context.descriptor)
+        guard role >= needed else {
+            let key = needed == .admin ? "security.admin_users or security.admin_groups" : "security.operator_users or security.operator_groups"
+            throw RPCError(
+                code: .permissionDenied,
+                message: "\(context.descriptor.method) needs the \(needed) role; \(who) is \(role). Grant it with \(key) in \(state.configDescription)")
+        }
+        var actorNIP = ""
+        if role == .gateway, let nip = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }) {
+            actorNIP = nip.trimmingCharacters(in: .whitespaces)
+        }
+        var context = context
+        context.transportSpecific = Caller(credentials: credentials, account: account, role: role, actorNIP: actorNIP)
+        return try await next(request, context)
+    }
+}

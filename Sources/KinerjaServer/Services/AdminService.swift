@@ -1,0 +1,124 @@
+import Foundation
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+
+/// `kinerja.v1.AdminService`: status, reload, audit trail, backup.
+struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
+    let state: DaemonState
+
+    func status(request: Kinerja_V1_StatusRequest, context: ServerContext) async throws -> Kinerja_V1_StatusResponse {
+        let caller = try context.caller()
+        let settings = state.settings
+        let store = state.store
+        var response = Kinerja_V1_StatusResponse()
+        response.version = Kinerja.version
+        response.pid = Int64(getpid())
+        response.uptimeSeconds = Int64(Date().timeIntervalSince(state.startedAt))
+        response.startedAt = UTCTime.format(state.startedAt)
+        response.stateDir = settings.stateDir
+        response.socket = settings.socketPath
+        response.socketActivated = state.socketActivated
+        response.logLevel = "\(state.logLevel.value)"
+        response.configPath = settings.configPath ?? ""
+        response.database = try await Blocking.run {
+            try Kinerja_V1_DatabaseInfo.with {
+                $0.path = store.path
+                $0.schemaVersion = Int64(try store.schemaVersion())
+                $0.sizeBytes = try store.sizeBytes()
+                $0.sqliteVersion = try store.sqliteVersion()
+            }
+        }
+        if let reload = state.lastReload {
+            response.lastReload = .with {
+                $0.time = UTCTime.format(reload.time)
+                $0.ok = reload.error == nil
+                $0.error = reload.error ?? ""
+            }
+        }
+        response.caller = .with {
+            $0.uid = Int64(caller.credentials.uid)
+            $0.gid = Int64(caller.credentials.gid)
+            $0.pid = Int64(caller.credentials.pid)
+            $0.role = caller.role.description
+            $0.actorNip = caller.actorNIP
+        }
+        return response
+    }
+
+    func reload(request: Kinerja_V1_ReloadRequest, context: ServerContext) async throws -> Kinerja_V1_ReloadResponse {
+        let caller = try context.caller()
+        let outcome = await Blocking.run { state.reload() }
+        try await Blocking.run {
+            try state.store.pool.write { db in
+                try Audit.record(
+                    db, actor: caller.auditActor, rpc: "Reload", target: state.settings.configPath ?? "",
+                    summary: outcome.error.map { "refused: \($0)" } ?? "configuration reloaded")
+            }
+        }
+        return .with {
+            $0.result.time = UTCTime.format(outcome.time)
+            $0.result.ok = outcome.error == nil
+            $0.result.error = outcome.error ?? ""
+        }
+    }
+
+    func listAudit(request: Kinerja_V1_ListAuditRequest, context: ServerContext) async throws -> Kinerja_V1_ListAuditResponse {
+        let since: Date?
+        if request.since.isEmpty {
+            since = nil
+        } else if let parsed = UTCTime.parse(request.since) {
+            since = parsed
+        } else {
+            throw RPCError(code: .invalidArgument, message: "since: '\(request.since)' is not an RFC 3339 time such as 2026-03-01T00:00:00Z")
+        }
+        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
+        let limit = request.limit == 0 ? 100 : Int(request.limit)
+        let entries = try await Blocking.run { try state.store.pool.read { db in try Audit.list(db, since: since, limit: limit) } }
+        return .with {
+            $0.entries = entries.map { e in
+                .with {
+                    $0.id = e.id
+                    $0.time = e.time
+                    $0.uid = e.uid
+                    $0.pid = e.pid
+                    $0.role = e.role
+                    $0.actorNip = e.actorNip
+                    $0.rpc = e.rpc
+                    $0.target = e.target
+                    $0.summary = e.summary
+                }
+            }
+        }
+    }
+
+    func backup(request: Kinerja_V1_BackupRequest, response: RPCWriter<Kinerja_V1_BackupChunk>, context: ServerContext) async throws {
+        let caller = try context.caller()
+        let store = state.store
+        let dir = state.settings.stateDir + "/backups"
+        let temp = dir + "/backup-\(getpid())-\(UUID().uuidString).db"
+        let size = try await Blocking.run { () throws -> Int64 in
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let size = try store.backup(to: temp)
+            try store.pool.write { db in
+                try Audit.record(db, actor: caller.auditActor, rpc: "Backup", target: store.path, summary: "online backup, \(size) bytes")
+            }
+            return size
+        }
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        guard let handle = FileHandle(forReadingAtPath: temp) else {
+            throw RPCError(code: .internalError, message: "the backup copy vanished before it could be sent")
+        }
+        defer { try? handle.close() }
+        while true {
+            let data = try handle.read(upToCount: 1 << 20) ?? Data()
+            if data.isEmpty { break }
+            try await response.write(.with { $0.data = data })
+        }
+        try await response.write(.with {
+            $0.done = true
+            $0.sizeBytes = size
+        })
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+
+/// Who performed a mutation, as the daemon established it from the socket's peer credentials.
+public struct AuditActor: Sendable, Equatable {
+    public var uid: Int64
+    public var pid: Int64
+    public var role: String
+    public var actorNIP: String
+
+    public init(uid: Int64, pid: Int64, role: String, actorNIP: String = "") {
+        self.uid = uid
+        self.pid = pid
+        self.role = role
+        self.actorNIP = actorNIP
+    }
+
+    /// The daemon acting on its own (scheduler, start-up).
+    public static let daemon = AuditActor(uid: Int64(getuid()), pid: Int64(getpid()), role: "daemon")
+}
+
+public struct AuditEntry: Sendable, Equatable, FetchableRecord, Decodable {
+    public var id: Int64
+    public var time: String
+    public var uid: Int64
+    public var pid: Int64
+    public var role: String
+    public var actorNip: String
+    public var rpc: String
+    public var target: String
+    public var summary: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, time, uid, pid, role, actorNip = "actor_nip", rpc, target, summary
+    }
+}
+
+public enum Audit {
+    /// Appends an audit row. Call it inside the transaction that makes the change it describes.
+    public static func record(_ db: Database, actor: AuditActor, rpc: String, target: String, summary: String, at time: Date = Date()) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_log(time, uid, pid, role, actor_nip, rpc, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [UTCTime.format(time), actor.uid, actor.pid, actor.role, actor.actorNIP, rpc, target, summary])
+    }
+
+    /// Newest first, at most `limit` rows, only those at or after `since` when given.
+    public static func list(_ db: Database, since: Date?, limit: Int) throws -> [AuditEntry] {
+        if let since {
+            // Stored times share one fixed-width format, so text order is time order.
+            return try AuditEntry.fetchAll(
+                db, sql: "SELECT * FROM audit_log WHERE time >= ? ORDER BY id DESC LIMIT ?",
+                arguments: [UTCTime.format(since), limit])
+        }
+        return try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
+    }
+}
+
+/// RFC 3339 UTC timestamps with millisecond precision, the one textual time format in the database.
+public enum UTCTime {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) { return d }
+        return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)
+    }
+}

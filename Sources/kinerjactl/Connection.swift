@@ -1,0 +1,81 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import KinerjaAPI
+
+/// Opens a gRPC connection to kinerjad's socket, runs `body`, and maps failures to CLI errors:
+/// unreachable daemon → exit 69 with one line saying what to do; an RPC error → exit 1 with its message.
+func withDaemon<R: Sendable>(
+    _ options: GlobalOptions,
+    _ body: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions, Metadata) async throws -> R
+) async throws -> R {
+    let path = options.socketPath
+    if let problem = unreachableReason(path) {
+        throw CLIError(
+            exitCode: 69,
+            message: "cannot reach kinerjad at \(path): \(problem). Start it with `make run` (from the repository) or check `systemctl status kinerjad`; or pass --socket PATH.")
+    }
+    var callOptions = CallOptions.defaults
+    callOptions.waitForReady = false
+    callOptions.timeout = .seconds(300)
+    var metadata: Metadata = [:]
+    if let nip = options.actorNIP { metadata.addString(nip, forKey: "kinerja-actor-nip") }
+    do {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+        return try await withGRPCClient(transport: transport) { client in
+            try await body(client, callOptions, metadata)
+        }
+    } catch let error as RPCError {
+        if error.code == .unavailable {
+            throw CLIError(
+                exitCode: 69,
+                message: "cannot reach kinerjad at \(path): \(error.message). Start it with `make run` or check `systemctl status kinerjad`.")
+        }
+        throw CLIError(exitCode: 1, message: "\(codeName(error.code)): \(error.message)")
+    }
+}
+
+/// Why nothing answers on `path`, or nil when something accepts connections there.
+func unreachableReason(_ path: String) -> String? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return "no socket file" }
+    guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "the file is not a socket" }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return "the path is too long for a Unix socket" }
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+    let result = withUnsafePointer(to: &address) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    if result == 0 { return nil }
+    let err = errno
+    if err == ECONNREFUSED { return "nothing is listening (stale socket file)" }
+    if err == EACCES { return "permission denied on the socket (are you in the kinerja group?)" }
+    return String(cString: strerror(err))
+}
+
+func codeName(_ code: RPCError.Code) -> String {
+    switch code {
+    case .invalidArgument: "INVALID_ARGUMENT"
+    case .notFound: "NOT_FOUND"
+    case .alreadyExists: "ALREADY_EXISTS"
+    case .permissionDenied: "PERMISSION_DENIED"
+    case .failedPrecondition: "FAILED_PRECONDITION"
+    case .unauthenticated: "UNAUTHENTICATED"
+    case .resourceExhausted: "RESOURCE_EXHAUSTED"
+    case .aborted: "ABORTED"
+    case .outOfRange: "OUT_OF_RANGE"
+    case .unimplemented: "UNIMPLEMENTED"
+    case .internalError: "INTERNAL"
+    case .unavailable: "UNAVAILABLE"
+    case .deadlineExceeded: "DEADLINE_EXCEEDED"
+    case .cancelled: "CANCELLED"
+    case .dataLoss: "DATA_LOSS"
+    default: "UNKNOWN"
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of kinerjad's Unix socket (env KINERJA_SOCKET).")
+    var socket: String?
+
+    @Option(name: [.short, .customLong("output")], help: "table (for people) or json (for scripts).")
+    var output: OutputFormat = .table
+
+    /// For portal developers: act for an employee, as a gateway account does. Ignored unless the caller's
+    /// account is configured as a gateway.
+    @Option(name: .customLong("actor-nip"), help: ArgumentHelp("Act for this employee (gateway accounts only).", visibility: .hidden))
+    var actorNIP: String?
+
+    var socketPath: String {
+        resolveSocketPath(flag: socket, environment: ProcessInfo.processInfo.environment, currentDirectory: FileManager.default.currentDirectoryPath)
+    }
+}
+
+/// The same rules the daemon uses for its default: local first, then the system service's socket.
+func resolveSocketPath(flag: String?, environment: [String: String], currentDirectory: String) -> String {
+    func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : currentDirectory + "/" + p }
+    if let flag, !flag.isEmpty { return absolute(flag) }
+    if let env = environment["KINERJA_SOCKET"], !env.isEmpty { return absolute(env) }
+    let local = currentDirectory + "/.kinerja/kinerja.sock"
+    if FileManager.default.fileExists(atPath: local) { return local }
+    let system = "/run/kinerja/kinerja.sock"
+    if FileManager.default.fileExists(atPath: system) { return system }
+    return local
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// One JSON document on stdout: sorted keys, pretty printed, numbers as numbers.
+func printJSON(_ value: Any) {
+    guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+        print("{}")
+        return
+    }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// A plain text table with a header row, columns padded to their widest cell.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    var widths = header.map(\.count)
+    for row in rows {
+        for (i, cell) in row.enumerated() where i < widths.count {
+            widths[i] = max(widths[i], cell.count)
+        }
+    }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in
+            i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
+    print(line(header))
+    for row in rows { print(line(row)) }
+}
+
+/// `key: value` lines, keys aligned.
+func printFields(_ fields: [(String, String)]) {
+    let width = fields.map(\.0.count).max() ?? 0
+    for (k, v) in fields {
+        print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v)
+    }
+}
+
+func formatBytes(_ n: Int64) -> String {
+    if n < 1024 { return "\(n) B" }
+    let units = ["KiB", "MiB", "GiB", "TiB"]
+    var value = Double(n) / 1024
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return String(format: "%.1f %@", value, units[unit])
+}
+
+func formatDuration(_ seconds: Int64) -> String {
+    let d = seconds / 86400, h = (seconds % 86400) / 3600, m = (seconds % 3600) / 60, s = seconds % 60
+    if d > 0 { return "\(d)d \(h)h \(m)m" }
+    if h > 0 { return "\(h)h \(m)m \(s)s" }
+    if m > 0 { return "\(m)m \(s)s" }
+    return "\(s)s"
+}

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import Testing
+
+@Suite(.serialized) struct DaemonLifecycleTests {
+    @Test func statusThroughKinerjactlAndTheSwiftClientThenCleanStop() async throws {
+        let daemon = try Daemon()
+        try daemon.waitReady()
+
+        let result = try daemon.ctl(["status", "-o", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let status = try jsonObject(result.stdout)
+        #expect(status["version"] as? String == "0.1.0")
+        #expect((status["pid"] as? NSNumber)?.int32Value == daemon.pid)
+        #expect((status["uptime_seconds"] as? NSNumber) != nil)
+        #expect(status["state_dir"] as? String == daemon.stateDir)
+        #expect(status["socket"] as? String == daemon.socket)
+        let database = try #require(status["database"] as? [String: Any])
+        #expect(database["path"] as? String == daemon.stateDir + "/kinerja.db")
+        #expect((database["schema_version"] as? NSNumber)?.intValue == 2)
+        #expect(((database["size_bytes"] as? NSNumber)?.intValue ?? 0) > 0)
+        #expect((database["sqlite_version"] as? String)?.hasPrefix("3.") == true)
+
+        // The socket is 0660.
+        var st = stat()
+        #expect(lstat(daemon.socket, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o660)
+
+        // The generated Swift client gets the same answer.
+        let viaClient = try await withClient(daemon.socket) { admin in try await admin.status(.init()) }
+        #expect(viaClient.pid == Int64(daemon.pid))
+        #expect(viaClient.database.schemaVersion == 2)
+        #expect(viaClient.caller.uid == Int64(getuid()))
+        #expect(viaClient.caller.role == "admin")
+
+        // SIGTERM: exit 0, socket removed, database sound.
+        #expect(daemon.stop(signal: SIGTERM) == 0, "\(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        let db = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db")
+        #expect(try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        try db.close()
+    }
+
+    @Test func sigintAlsoStopsCleanly() throws {
+        let daemon = try Daemon()
+        try daemon.waitReady()
+        #expect(daemon.stop(signal: SIGINT) == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+    }
+
+    @Test func secondDaemonOnTheSameStateDirIsRefused() throws {
+        let first = try Daemon()
+        try first.waitReady()
+        let otherSocket = try shortTemporaryDirectory("ks") + "/other.sock"
+        let second = try runProcess(Binaries.kinerjad, ["--state-dir", first.stateDir, "--socket", otherSocket], timeout: 20)
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("pid \(first.pid)"), "\(second.stderr)")
+        #expect(second.stderr.contains(first.stateDir))
+        // The first one is untouched.
+        #expect(try first.ctl(["status"]).status == 0)
+        #expect(first.stop() == 0)
+    }
+
+    @Test func aLiveSocketIsNotStolen() throws {
+        let first = try Daemon()
+        try first.waitReady()
+        let otherState = try shortTemporaryDirectory("ks") + "/state"
+        let second = try runProcess(Binaries.kinerjad, ["--state-dir", otherState, "--socket", first.socket], timeout: 20)
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("in use"), "\(second.stderr)")
+        #expect(try first.ctl(["status"]).status == 0)
+        #expect(first.stop() == 0)
+    }
+
+    @Test func aStaleSocketFromACrashIsReplaced() throws {
+        let first = try Daemon()
+        try first.waitReady()
+        // SIGKILL leaves the socket file behind.
+        #expect(first.stop(signal: SIGKILL) != 0)
+        #expect(FileManager.default.fileExists(atPath: first.socket))
+        let second = try Daemon(stateDir: first.stateDir, socket: first.socket)
+        try second.waitReady()
+        let result = try second.ctl(["status", "-o", "json"])
+        #expect(result.status == 0)
+        #expect((try jsonObject(result.stdout)["pid"] as? NSNumber)?.int32Value == second.pid)
+        #expect(second.stop() == 0)
+    }
+
+    @Test func kinerjactlWithoutADaemonExits69WithOneLine() throws {
+        let dir = try shortTemporaryDirectory("kc")
+        let socket = dir + "/missing.sock"
+        let result = try runProcess(Binaries.kinerjactl, ["status", "--socket", socket])
+        #expect(result.status == 69)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(socket))
+        #expect(result.stderr.contains("make run"))
+        #expect(result.stdout.isEmpty)
+        // KINERJA_SOCKET is honoured the same way.
+        var env = ProcessInfo.processInfo.environment
+        env["KINERJA_SOCKET"] = socket
+        let viaEnv = try runProcess(Binaries.kinerjactl, ["status"], environment: env)
+        #expect(viaEnv.status == 69)
+        #expect(viaEnv.stderr.contains(socket))
+    }
+
+    @Test func usageErrorsExit2() throws {
+        let result = try runProcess(Binaries.kinerjactl, ["status", "--no-such-flag"])
+        #expect(result.status == 2)
+        #expect(!result.stderr.isEmpty)
+        let unknown = try runProcess(Binaries.kinerjactl, ["frobnicate"])
+        #expect(unknown.status == 2)
+    }
+
+    @Test func aBadConfigFileIsRefusedWithFileLineAndKey() throws {
+        let dir = try shortTemporaryDirectory("kc")
+        let config = dir + "/kinerjad.toml"
+        try "# test\nlog_level = \"info\"\n[security]\nadmin_user = [\"root\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runProcess(Binaries.kinerjad, ["--config", config, "--state-dir", dir + "/state"], timeout: 20)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(config):4: key 'security.admin_user': unknown key"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/state/kinerja.db"))
+    }
+
+    @Test func configFileSettingsApplyAndFlagsWin() throws {
+        let dir = try shortTemporaryDirectory("kc")
+        let config = dir + "/kinerjad.toml"
+        try "state_dir = \"\(dir)/from-config\"\nsocket = \"\(dir)/config.sock\"\nlog_level = \"warning\"\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        // Daemon() passes --state-dir/--socket/--log-level; here only --config and --log-level.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.kinerjad)
+        process.arguments = ["--config", config, "--log-level", "notice"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while !socketAccepts(dir + "/config.sock") && Date() < deadline { usleep(20_000) }
+        let result = try runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", dir + "/config.sock"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let status = try jsonObject(result.stdout)
+        #expect(status["state_dir"] as? String == dir + "/from-config")
+        #expect(status["log_level"] as? String == "notice")
+        #expect(status["config_path"] as? String == config)
+    }
+}

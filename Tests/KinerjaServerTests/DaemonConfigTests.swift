@@ -1,0 +1,159 @@
+import Logging
+import Testing
+
+@testable import KinerjaServer
+
+@Suite struct DaemonConfigTests {
+    @Test func readsEveryKey() throws {
+        let config = try DaemonConfigFile.parse(
+            """
+            state_dir = "/var/lib/kinerja"
+            socket = "/run/kinerja/kinerja.sock"
+            log_level = "debug"
+            [security]
+            admin_users = ["alice", "1001"]
+            admin_groups = ["wheel"]
+            operator_users = []
+            operator_groups = ["hr"]
+            gateway_users = ["portal"]
+            """, path: "/etc/kinerja/kinerjad.toml")
+        #expect(config.stateDir == "/var/lib/kinerja")
+        #expect(config.socket == "/run/kinerja/kinerja.sock")
+        #expect(config.logLevel == .debug)
+        #expect(config.security.adminUsers == ["alice", "1001"])
+        #expect(config.security.adminGroups == ["wheel"])
+        #expect(config.security.operatorUsers == [])
+        #expect(config.security.operatorGroups == ["hr"])
+        #expect(config.security.gatewayUsers == ["portal"])
+    }
+
+    @Test func absentKeysKeepDefaults() throws {
+        let config = try DaemonConfigFile.parse("# every key commented\n", path: "k.toml")
+        #expect(config.stateDir == nil)
+        #expect(config.logLevel == nil)
+        #expect(config.security == SecurityConfig())
+        #expect(config.security.adminGroups == ["kinerja-admin"])
+        #expect(config.security.operatorGroups == ["kinerja"])
+    }
+
+    @Test(arguments: [
+        ("log_level = \"loud\"\n", 1, "log_level", "not a log level"),
+        ("\nlog_levle = \"info\"\n", 2, "log_levle", "unknown key"),
+        ("state_dir = 5\n", 1, "state_dir", "expected a string"),
+        ("state_dir = \"\"\n", 1, "state_dir", "must not be empty"),
+        ("[security]\nadmin_users = \"root\"\n", 2, "security.admin_users", "array of strings"),
+        ("[security]\nadmin_users = [\"root\", 3]\n", 2, "security.admin_users", "non-empty string"),
+        ("[security]\nadmins = []\n", 2, "security.admins", "unknown key"),
+    ])
+    func refusesWithFileLineAndKey(text: String, line: Int, key: String, fragment: String) {
+        do {
+            _ = try DaemonConfigFile.parse(text, path: "/etc/kinerja/kinerjad.toml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.file == "/etc/kinerja/kinerjad.toml")
+            #expect(error.line == line)
+            #expect(error.key == key)
+            #expect(error.message.contains(fragment), "\(error)")
+            #expect(error.description.hasPrefix("/etc/kinerja/kinerjad.toml:\(line): key '\(key)': "))
+        }
+    }
+
+    @Test func syntaxErrorsCarryTheLine() {
+        do {
+            _ = try DaemonConfigFile.parse("log_level = \"info\"\n[security\n", path: "x.toml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.description.hasPrefix("x.toml:2: "))
+        }
+    }
+}
+
+@Suite struct DaemonSettingsTests {
+    let cwd = "/home/dev/kinerja"
+
+    @Test func localDefaults() {
+        let s = DaemonSettings.resolve(flags: .init(), file: nil, environment: [:], currentDirectory: cwd)
+        #expect(s.stateDir == "/home/dev/kinerja/.kinerja")
+        #expect(s.socketPath == "/home/dev/kinerja/.kinerja/kinerja.sock")
+        #expect(s.databasePath == "/home/dev/kinerja/.kinerja/kinerja.db")
+        #expect(s.logLevel == .info)
+        #expect(s.configPath == nil)
+    }
+
+    @Test func systemdEnvironmentBeatsDefaults() {
+        let env = ["STATE_DIRECTORY": "/var/lib/kinerja", "RUNTIME_DIRECTORY": "/run/kinerja:/run/other"]
+        let s = DaemonSettings.resolve(flags: .init(), file: nil, environment: env, currentDirectory: cwd)
+        #expect(s.stateDir == "/var/lib/kinerja")
+        #expect(s.socketPath == "/run/kinerja/kinerja.sock")
+    }
+
+    @Test func fileBeatsEnvironment() {
+        var file = DaemonConfigFile(path: "conf/kinerjad.toml")
+        file.stateDir = "/srv/kinerja"
+        file.socket = "/srv/kinerja.sock"
+        file.logLevel = .warning
+        let env = ["STATE_DIRECTORY": "/var/lib/kinerja", "RUNTIME_DIRECTORY": "/run/kinerja"]
+        let s = DaemonSettings.resolve(flags: .init(), file: file, environment: env, currentDirectory: cwd)
+        #expect(s.stateDir == "/srv/kinerja")
+        #expect(s.socketPath == "/srv/kinerja.sock")
+        #expect(s.logLevel == .warning)
+        #expect(s.configPath == "/home/dev/kinerja/conf/kinerjad.toml")
+    }
+
+    @Test func flagsBeatEverything() {
+        var file = DaemonConfigFile(path: "/etc/kinerja/kinerjad.toml")
+        file.stateDir = "/srv/kinerja"
+        file.socket = "/srv/kinerja.sock"
+        file.logLevel = .warning
+        let flags = DaemonSettings.Flags(stateDir: "state", socket: "/tmp/k.sock", logLevel: .debug)
+        let s = DaemonSettings.resolve(flags: flags, file: file, environment: ["STATE_DIRECTORY": "/var/lib/kinerja"], currentDirectory: cwd)
+        #expect(s.stateDir == "/home/dev/kinerja/state")
+        #expect(s.socketPath == "/tmp/k.sock")
+        #expect(s.logLevel == .debug)
+    }
+
+    @Test func socketFollowsAStateDirFlag() {
+        let s = DaemonSettings.resolve(flags: .init(stateDir: "/tmp/st"), file: nil, environment: [:], currentDirectory: cwd)
+        #expect(s.socketPath == "/tmp/st/kinerja.sock")
+    }
+
+    @Test func configFileChoice() {
+        let exists: Set<String> = ["/etc/kinerja/kinerjad.toml", "/etc/custom/kinerjad.toml"]
+        #expect(DaemonSettings.configPath(flags: .init(config: "/x.toml"), environment: [:]) { exists.contains($0) } == "/x.toml")
+        #expect(
+            DaemonSettings.configPath(flags: .init(), environment: ["CONFIGURATION_DIRECTORY": "/etc/custom"]) { exists.contains($0) }
+                == "/etc/custom/kinerjad.toml")
+        #expect(
+            DaemonSettings.configPath(flags: .init(), environment: ["CONFIGURATION_DIRECTORY": "/etc/none"]) { exists.contains($0) }
+                == "/etc/kinerja/kinerjad.toml")
+        #expect(DaemonSettings.configPath(flags: .init(), environment: [:]) { _ in false } == nil)
+    }
+}
+
+@Suite struct RolePolicyTests {
+    func account(uid: UInt32, name: String?, groups: [UInt32] = [], groupNames: [String] = []) -> Account {
+        Account(uid: uid, name: name, groups: groups, groupNames: groupNames)
+    }
+
+    @Test func mapsAccountsToRoles() {
+        var security = SecurityConfig()
+        security.adminUsers = ["alice"]
+        security.operatorUsers = ["2002"]
+        security.gatewayUsers = ["portal"]
+        let policy = RolePolicy(security: security, daemonUID: 999)
+        #expect(policy.role(of: account(uid: 0, name: "root")) == .admin)
+        #expect(policy.role(of: account(uid: 999, name: "kinerja")) == .admin)
+        #expect(policy.role(of: account(uid: 1001, name: "alice")) == .admin)
+        #expect(policy.role(of: account(uid: 1005, name: "budi", groups: [3000], groupNames: ["kinerja-admin"])) == .admin)
+        #expect(policy.role(of: account(uid: 1006, name: "sari", groups: [3001], groupNames: ["kinerja"])) == .operator)
+        #expect(policy.role(of: account(uid: 2002, name: nil)) == .operator)
+        #expect(policy.role(of: account(uid: 1500, name: "portal")) == .gateway)
+        #expect(policy.role(of: account(uid: 65534, name: "nobody", groups: [65534], groupNames: ["nogroup"])) == nil)
+    }
+
+    @Test func rolesAreOrdered() {
+        #expect(Role.gateway < .operator)
+        #expect(Role.operator < .admin)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import KinerjaStore
+
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-store-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite struct StoreTests {
+    @Test func migratesAnEmptyDatabase() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/k.db")
+        #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+        #expect(Store.latestSchemaVersion >= 2)
+        let tables = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        #expect(tables.contains("audit_log"))
+        #expect(tables.contains("meta"))
+        let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+        let fk = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(fk == 1)
+        #expect(try store.integrityCheck() == "ok")
+        try store.close()
+    }
+
+    @Test func migratesAnExistingOlderDatabaseKeepingItsData() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/k.db"
+        // A database left by a build that knew only the first migration.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator.migrate(queue, upTo: Migrations.identifiers[0])
+            try queue.write { db in try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('agency', 'Dinas X')") }
+            let applied = try queue.read { db in try Migrations.migrator.appliedIdentifiers(db) }
+            #expect(applied.count == 1)
+            try queue.close()
+        }
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion() == Store.latestSchemaVersion)
+        let agency = try store.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'agency'") }
+        #expect(agency == "Dinas X")
+        // Opening a current database again applies nothing and changes nothing.
+        try store.close()
+        let again = try Store(path: path)
+        #expect(try again.schemaVersion() == Store.latestSchemaVersion)
+        try again.close()
+    }
+
+    @Test func auditRowsAreAppendOnly() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/k.db")
+        let actor = AuditActor(uid: 1000, pid: 42, role: "admin")
+        try store.pool.write { db in
+            try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "first")
+            try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "second")
+        }
+        let rows = try store.pool.read { db in try Audit.list(db, since: nil, limit: 10) }
+        #expect(rows.map(\.summary) == ["second", "first"])
+        #expect(rows[0].uid == 1000 && rows[0].pid == 42 && rows[0].role == "admin")
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET summary = 'forged'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log") }
+        }
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } == 2)
+        let future = try store.pool.read { db in try Audit.list(db, since: Date().addingTimeInterval(3600), limit: 10) }
+        #expect(future.isEmpty)
+        try store.close()
+    }
+
+    @Test func backupUnderConcurrentWritesIsConsistent() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/k.db")
+        try await store.pool.write { db in
+            try db.execute(sql: "CREATE TABLE ledger(id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL)")
+        }
+        // Writers keep inserting pairs whose sum is always 0: any torn copy would break the invariant.
+        let writer = Task.detached {
+            var n = 0
+            while !Task.isCancelled && n < 20_000 {
+                try store.pool.write { db in
+                    for _ in 0..<50 {
+                        n += 1
+                        try db.execute(sql: "INSERT INTO ledger(a, b) VALUES (?, ?)", arguments: [n, -n])
+                    }
+                }
+            }
+            return n
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let copy = dir + "/copy.db"
+        let size = try store.backup(to: copy)
+        _ = try await writer.value
+        #expect(size > 0)
+        let backup = try DatabaseQueue(path: copy)
+        try await backup.read { db in
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger") ?? -1
+            let sum = try Int.fetchOne(db, sql: "SELECT coalesce(sum(a + b), 0) FROM ledger") ?? -1
+            #expect(rows % 50 == 0, "a transaction was copied in part")
+            #expect(sum == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") == 0)
+        }
+        try backup.close()
+        // The copy opens as a Kinerja database at the current schema.
+        let reopened = try Store(path: copy)
+        #expect(try reopened.schemaVersion() == Store.latestSchemaVersion)
+        try reopened.close()
+        #expect(throws: StoreError.self) { try store.backup(to: copy) }
+        try store.close()
+    }
+}
