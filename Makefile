@@ -4,11 +4,19 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 DESTDIR      ?=
+SYSCONFDIR   ?= /etc
 BUILD_FLAGS  ?=
+# Configuration `make install` builds and installs (release for real installs).
+CONFIG       ?= release
+BINDIR        = $(PREFIX)/bin
+UNITDIR       = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR   = $(PREFIX)/lib/sysusers.d
+PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
+DOCDIR        = $(PREFIX)/share/doc/kinerja
 APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test proto proto-check bench clean
+.PHONY: all deps build run test proto proto-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -33,7 +41,58 @@ run: build
 ## Build everything and run every test.
 test: deps proto-check
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(MAKE) --no-print-directory systemd-check install-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest
+
+## systemd-analyze verify prints nothing for the units, and the sandbox's exposure is 2.0 or lower.
+systemd-check:
+	scripts/check-systemd.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+
+## make install / uninstall into a scratch DESTDIR (debug binaries) behave.
+install-check:
+	scripts/check-install.sh
+
+## Install release binaries, systemd units, the sysusers file, the default config (never overwriting an
+## existing one) and the plugin directory. PREFIX and DESTDIR are honoured.
+install:
+	$(SWIFT) build -c $(CONFIG) --product kinerjad
+	$(SWIFT) build -c $(CONFIG) --product kinerjactl
+	@bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)"; set -e; \
+	install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(DOCDIR)"; \
+	install -d -m 0755 "$(DESTDIR)$(PLUGINDIR)"; \
+	install -m 0755 "$$bin/kinerjad" "$$bin/kinerjactl" "$(DESTDIR)$(BINDIR)/"; \
+	for unit in kinerjad.service kinerjad.socket; do \
+	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
+	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
+	done; \
+	install -m 0644 systemd/kinerja.sysusers "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf"; \
+	install -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"; \
+	install -d -m 0755 "$(DESTDIR)$(SYSCONFDIR)/kinerja"; \
+	if [ -e "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml" ]; then \
+	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; \
+	else \
+	  install -m 0644 systemd/kinerjad.toml "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; \
+	fi; \
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then systemd-sysusers "$(SYSUSERSDIR)/kinerja.conf"; fi; \
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	echo "installed; start with: systemctl enable --now kinerjad.socket"
+
+## Remove what `make install` installed. The config file is kept when it was edited; state is never removed.
+uninstall:
+	@set -e; \
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerjad.socket kinerjad.service 2>/dev/null || true; fi; \
+	rm -f "$(DESTDIR)$(BINDIR)/kinerjad" "$(DESTDIR)$(BINDIR)/kinerjactl"; \
+	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket"; \
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md"; \
+	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \
+	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(PREFIX)/lib/kinerja" 2>/dev/null || true; \
+	if cmp -s systemd/kinerjad.toml "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; then \
+	  rm -f "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; rmdir "$(DESTDIR)$(SYSCONFDIR)/kinerja" 2>/dev/null || true; \
+	elif [ -e "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml" ]; then \
+	  echo "keeping edited $(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; \
+	fi; \
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	echo "uninstalled (state in /var/lib/kinerja is kept)"
 
 ## Regenerate the committed protobuf/gRPC code from proto/.
 proto: deps

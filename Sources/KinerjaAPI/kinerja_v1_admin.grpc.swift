@@ -35,6 +35,19 @@ public enum Kinerja_V1_AdminService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "WhoAmI" metadata.
+        public enum WhoAmI: Sendable {
+            /// Request type for "WhoAmI".
+            public typealias Input = Kinerja_V1_WhoAmIRequest
+            /// Response type for "WhoAmI".
+            public typealias Output = Kinerja_V1_CallerInfo
+            /// Descriptor for "WhoAmI".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AdminService"),
+                method: "WhoAmI",
+                type: .unary
+            )
+        }
         /// Namespace for "Reload" metadata.
         public enum Reload: Sendable {
             /// Request type for "Reload".
@@ -77,6 +90,7 @@ public enum Kinerja_V1_AdminService: Sendable {
         /// Descriptors for all methods in the "kinerja.v1.AdminService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Status.descriptor,
+            WhoAmI.descriptor,
             Reload.descriptor,
             ListAudit.descriptor,
             Backup.descriptor
@@ -127,6 +141,25 @@ extension Kinerja_V1_AdminService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_StatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_StatusResponse>
+
+        /// Handle the "WhoAmI" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_WhoAmIRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_CallerInfo` messages.
+        func whoAmI(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_WhoAmIRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CallerInfo>
 
         /// Handle the "Reload" method.
         ///
@@ -215,6 +248,25 @@ extension Kinerja_V1_AdminService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_StatusResponse>
 
+        /// Handle the "WhoAmI" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_CallerInfo` message.
+        func whoAmI(
+            request: GRPCCore.ServerRequest<Kinerja_V1_WhoAmIRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CallerInfo>
+
         /// Handle the "Reload" method.
         ///
         /// > Source IDL Documentation:
@@ -300,6 +352,25 @@ extension Kinerja_V1_AdminService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_StatusResponse
 
+        /// Handle the "WhoAmI" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_WhoAmIRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_CallerInfo` to respond with.
+        func whoAmI(
+            request: Kinerja_V1_WhoAmIRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_CallerInfo
+
         /// Handle the "Reload" method.
         ///
         /// > Source IDL Documentation:
@@ -375,6 +446,17 @@ extension Kinerja_V1_AdminService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_AdminService.Method.WhoAmI.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_WhoAmIRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_CallerInfo>(),
+            handler: { request, context in
+                try await self.whoAmI(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_AdminService.Method.Reload.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ReloadRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ReloadResponse>(),
@@ -424,6 +506,17 @@ extension Kinerja_V1_AdminService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func whoAmI(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_WhoAmIRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CallerInfo> {
+        let response = try await self.whoAmI(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func reload(
         request: GRPCCore.StreamingServerRequest<Kinerja_V1_ReloadRequest>,
         context: GRPCCore.ServerContext
@@ -467,6 +560,19 @@ extension Kinerja_V1_AdminService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_StatusResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_StatusResponse>(
             message: try await self.status(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func whoAmI(
+        request: GRPCCore.ServerRequest<Kinerja_V1_WhoAmIRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CallerInfo> {
+        return GRPCCore.ServerResponse<Kinerja_V1_CallerInfo>(
+            message: try await self.whoAmI(
                 request: request.message,
                 context: context
             ),
@@ -552,6 +658,30 @@ extension Kinerja_V1_AdminService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_StatusResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_StatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WhoAmI" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_WhoAmIRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_CallerInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func whoAmI<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_WhoAmIRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_WhoAmIRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_CallerInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CallerInfo>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Reload" method.
@@ -673,6 +803,41 @@ extension Kinerja_V1_AdminService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_AdminService.Method.Status.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WhoAmI" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_WhoAmIRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_CallerInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func whoAmI<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_WhoAmIRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_WhoAmIRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_CallerInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CallerInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AdminService.Method.WhoAmI.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -816,6 +981,36 @@ extension Kinerja_V1_AdminService.ClientProtocol {
         )
     }
 
+    /// Call the "WhoAmI" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+    /// > Least role: gateway.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func whoAmI<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_WhoAmIRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CallerInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.whoAmI(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_WhoAmIRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_CallerInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Reload" method.
     ///
     /// > Source IDL Documentation:
@@ -934,6 +1129,40 @@ extension Kinerja_V1_AdminService.ClientProtocol {
             metadata: metadata
         )
         return try await self.status(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WhoAmI" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
+    /// > Least role: gateway.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func whoAmI<Result>(
+        _ message: Kinerja_V1_WhoAmIRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CallerInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_WhoAmIRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.whoAmI(
             request: request,
             options: options,
             onResponse: handleResponse

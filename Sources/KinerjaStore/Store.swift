@@ -31,6 +31,24 @@ public final class Store: Sendable {
     /// The number of migrations this build knows; a database at this version is current.
     public static var latestSchemaVersion: Int { Migrations.identifiers.count }
 
+    public struct Info: Sendable, Equatable {
+        public var schemaVersion: Int
+        public var sizeBytes: Int64
+        public var sqliteVersion: String
+    }
+
+    /// Schema version, size and SQLite version in one read.
+    public func info() throws -> Info {
+        try pool.read { db in
+            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return Info(
+                schemaVersion: try Migrations.migrator.appliedIdentifiers(db).count,
+                sizeBytes: pages * size,
+                sqliteVersion: try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "")
+        }
+    }
+
     public func sqliteVersion() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
     }

@@ -52,6 +52,22 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
+struct WhoAmICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show how the daemon sees you: uid, role, acting-for NIP.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let c = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AdminService.Client(wrapping: client).whoAmI(.init(), metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["uid": c.uid, "gid": c.gid, "pid": c.pid, "role": c.role, "actor_nip": c.actorNip])
+        } else {
+            printFields([("uid", "\(c.uid)"), ("gid", "\(c.gid)"), ("role", c.role), ("acting for", c.actorNip.isEmpty ? "-" : c.actorNip)])
+        }
+    }
+}
+
 struct ReloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the daemon's configuration file (as SIGHUP does).")
     @OptionGroup var global: GlobalOptions

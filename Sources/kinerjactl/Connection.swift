@@ -20,6 +20,12 @@ func withDaemon<R: Sendable>(
     callOptions.timeout = .seconds(300)
     var metadata: Metadata = [:]
     if let nip = options.actorNIP { metadata.addString(nip, forKey: "kinerja-actor-nip") }
+    for entry in options.metadata {
+        guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else {
+            throw CLIError.usage("--metadata takes KEY=VALUE, got '\(entry)'")
+        }
+        metadata.addString(String(entry[entry.index(after: eq)...]), forKey: String(entry[..<eq]).lowercased())
+    }
     do {
         let transport = try HTTP2ClientTransport.Posix(
             target: .unixDomainSocket(path: path), transportSecurity: .plaintext)

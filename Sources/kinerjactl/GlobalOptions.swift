@@ -18,6 +18,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("actor-nip"), help: ArgumentHelp("Act for this employee (gateway accounts only).", visibility: .hidden))
     var actorNIP: String?
 
+    /// For portal developers and tests: extra request metadata, KEY=VALUE, repeatable.
+    @Option(name: .customLong("metadata"), help: ArgumentHelp("Extra request metadata KEY=VALUE.", visibility: .hidden))
+    var metadata: [String] = []
+
     var socketPath: String {
         resolveSocketPath(flag: socket, environment: ProcessInfo.processInfo.environment, currentDirectory: FileManager.default.currentDirectoryPath)
     }

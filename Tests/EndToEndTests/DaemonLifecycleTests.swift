@@ -130,14 +130,10 @@ import Testing
         try "state_dir = \"\(dir)/from-config\"\nsocket = \"\(dir)/config.sock\"\nlog_level = \"warning\"\n".write(
             toFile: config, atomically: true, encoding: .utf8)
         // Daemon() passes --state-dir/--socket/--log-level; here only --config and --log-level.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.kinerjad)
-        process.arguments = ["--config", config, "--log-level", "notice"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(Binaries.kinerjad, ["--config", config, "--log-level", "notice"], environment: Daemon.environment())
         defer {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            process.signal(SIGTERM)
+            process.wait(timeout: 30)
         }
         let deadline = Date().addingTimeInterval(30)
         while !socketAccepts(dir + "/config.sock") && Date() < deadline { usleep(20_000) }

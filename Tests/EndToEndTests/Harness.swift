@@ -32,44 +32,28 @@ struct ProcessResult {
 /// Runs a program to completion with a time limit and returns its exit status and output.
 @discardableResult
 func runProcess(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: String? = nil,
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
     stdin: String? = nil, timeout: TimeInterval = 60
 ) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kproc-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
+    let dir = try shortTemporaryDirectory("kproc")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let out = dir + "/out", err = dir + "/err"
+    var input: String?
     if let stdin {
-        let pipe = Pipe()
-        process.standardInput = pipe
-        try process.run()
-        pipe.fileHandleForWriting.write(Data(stdin.utf8))
-        try pipe.fileHandleForWriting.close()
-    } else {
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        input = dir + "/in"
+        try stdin.write(toFile: input!, atomically: true, encoding: .utf8)
     }
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
+    let child = try ChildProcess(executable, arguments, environment: environment, stdin: input, stdout: out, stderr: err)
+    var status = child.wait(timeout: timeout)
+    if status == nil {
+        child.signal(SIGKILL)
+        status = child.wait(timeout: 10)
         Issue.record("\(executable) \(arguments) did not finish in \(timeout) s")
     }
-    process.waitUntilExit()
     return ProcessResult(
-        status: process.terminationStatus,
-        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        status: status ?? -1,
+        stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
 }
 
 /// A short temporary directory (Unix socket paths are limited to 107 bytes).
@@ -83,40 +67,38 @@ func shortTemporaryDirectory(_ tag: String = "k") throws -> String {
 final class Daemon {
     let stateDir: String
     let socket: String
-    let process = Process()
     let logPath: String
-    private(set) var exitStatus: Int32?
+    let child: ChildProcess
 
     init(stateDir: String? = nil, socket: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         let base = try shortTemporaryDirectory("kd")
         self.stateDir = stateDir ?? base + "/state"
         self.socket = socket ?? base + "/kinerja.sock"
         self.logPath = base + "/kinerjad.log"
-        process.executableURL = URL(fileURLWithPath: Binaries.kinerjad)
-        process.arguments = ["--state-dir", self.stateDir, "--socket", self.socket, "--log-level", "debug"] + extraArguments
-        var env = ProcessInfo.processInfo.environment
-        for key in ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "JOURNAL_STREAM"] {
-            env[key] = nil
-        }
-        env.merge(environment) { $1 }
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        child = try ChildProcess(
+            Binaries.kinerjad, ["--state-dir", self.stateDir, "--socket", self.socket, "--log-level", "debug"] + extraArguments,
+            environment: Daemon.environment(merging: environment), stdout: logPath, stderr: logPath)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    /// The test runner's environment without anything systemd would set, plus `extra`.
+    static func environment(merging extra: [String: String] = [:]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "JOURNAL_STREAM", "KINERJA_SOCKET"] {
+            env[key] = nil
+        }
+        env.merge(extra) { $1 }
+        return env
+    }
+
+    var pid: Int32 { child.pid }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the socket accepts connections (or the process exits).
     func waitReady(timeout: TimeInterval = 30) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if !process.isRunning {
-                throw DaemonFailure(message: "kinerjad exited with \(process.terminationStatus) before listening:\n\(log)")
+            if !child.isRunning {
+                throw DaemonFailure(message: "kinerjad exited with \(child.exitStatus ?? -1) before listening:\n\(log)")
             }
             if log.contains("ready") && socketAccepts(socket) { return }
             usleep(20_000)
@@ -127,33 +109,22 @@ final class Daemon {
     /// Sends `signal` and waits for the exit status.
     @discardableResult
     func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
-        if process.isRunning { kill(pid, signal) }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            Issue.record("kinerjad did not stop within \(timeout) s after signal \(signal)")
-        }
-        process.waitUntilExit()
-        exitStatus = process.terminationStatus
-        return process.terminationStatus
+        child.signal(signal)
+        if let status = child.wait(timeout: timeout) { return status }
+        Issue.record("kinerjad did not stop within \(timeout) s after signal \(signal)")
+        child.signal(SIGKILL)
+        return child.wait(timeout: 10) ?? -1
     }
 
     /// `kinerjactl --socket <this daemon> ARGS`.
     func ctl(_ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
-        let args = [arguments.first ?? ""] + ["--socket", socket] + arguments.dropFirst()
+        let args = arguments + ["--socket", socket]
+        let env = environment ?? Daemon.environment()
         if let uid {
             return try runProcess(
-                "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Binaries.kinerjactl] + args, environment: environment)
+                "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Binaries.kinerjactl] + args, environment: env)
         }
-        return try runProcess(Binaries.kinerjactl, args, environment: environment)
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-        }
+        return try runProcess(Binaries.kinerjactl, args, environment: env)
     }
 }
 

@@ -33,7 +33,11 @@ public enum Daemon {
             printError("kinerjad: configuration refused: \(error.description)")
             return .config
         }
-        let settings = DaemonSettings.resolve(flags: flags, file: file, environment: environment, currentDirectory: fm.currentDirectoryPath)
+        var resolved = DaemonSettings.resolve(flags: flags, file: file, environment: environment, currentDirectory: fm.currentDirectoryPath)
+        // Socket activation: serve on the inherited socket, whatever the settings say.
+        let activation = SocketActivation.fromEnvironment(environment)
+        if let path = activation?.boundPath { resolved.socketPath = path }
+        let settings = resolved
 
         let levelBox = LogLevelBox(settings.logLevel)
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: levelBox) }
@@ -59,7 +63,6 @@ public enum Daemon {
         }
 
         // 4. Listening socket: handed over by systemd, or bound here.
-        let activation = SocketActivation.fromEnvironment(environment)
         if activation == nil {
             do {
                 try SocketFile.prepare(settings.socketPath)
@@ -151,6 +154,20 @@ public struct SocketActivation: Sendable, Equatable {
         else { return nil }
         let name = environment["LISTEN_FDNAMES"]?.split(separator: ":").first.map(String.init)
         return SocketActivation(fileDescriptor: 3, name: name)
+    }
+
+    /// The path the inherited socket is bound to (`getsockname`), for status and logs.
+    public var boundPath: String? {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let rc = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fileDescriptor, $0, &length) }
+        }
+        guard rc == 0, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
+        let path = withUnsafeBytes(of: address.sun_path) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return path.isEmpty ? nil : path
     }
 }
 

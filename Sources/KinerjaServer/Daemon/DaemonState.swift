@@ -53,13 +53,13 @@ public final class DaemonState: Sendable {
                 let file = try DaemonConfigFile.load(optionalPath: path)
                 var next = DaemonSettings.resolve(
                     flags: flags, file: file, environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)
-                if next.stateDir != old.stateDir || next.socketPath != old.socketPath {
+                if next.stateDir != old.stateDir || (!socketActivated && next.socketPath != old.socketPath) {
                     logger.warning(
                         "state_dir and socket changes take effect at the next restart",
                         metadata: ["state_dir": "\(next.stateDir)", "socket": "\(next.socketPath)"])
-                    next.stateDir = old.stateDir
-                    next.socketPath = old.socketPath
                 }
+                next.stateDir = old.stateDir
+                next.socketPath = old.socketPath
                 current.withLock { $0 = next }
                 logLevel.value = next.logLevel
                 accounts.clear()

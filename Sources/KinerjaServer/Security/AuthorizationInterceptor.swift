@@ -5,6 +5,7 @@ import KinerjaAPI
 /// The least role each RPC needs. An RPC missing here needs admin: new methods are closed by default.
 public enum MethodPolicy {
     static let leastRole: [String: Role] = [
+        Kinerja_V1_AdminService.Method.WhoAmI.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AdminService.Method.Status.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AdminService.Method.ListAudit.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AdminService.Method.Reload.descriptor.fullyQualifiedMethod: .admin,

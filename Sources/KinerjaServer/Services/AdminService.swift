@@ -22,13 +22,12 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         response.socketActivated = state.socketActivated
         response.logLevel = "\(state.logLevel.value)"
         response.configPath = settings.configPath ?? ""
-        response.database = try await Blocking.run {
-            try Kinerja_V1_DatabaseInfo.with {
-                $0.path = store.path
-                $0.schemaVersion = Int64(try store.schemaVersion())
-                $0.sizeBytes = try store.sizeBytes()
-                $0.sqliteVersion = try store.sqliteVersion()
-            }
+        let info = try await Blocking.run { try store.info() }
+        response.database = .with {
+            $0.path = store.path
+            $0.schemaVersion = Int64(info.schemaVersion)
+            $0.sizeBytes = info.sizeBytes
+            $0.sqliteVersion = info.sqliteVersion
         }
         if let reload = state.lastReload {
             response.lastReload = .with {
@@ -37,14 +36,12 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
                 $0.error = reload.error ?? ""
             }
         }
-        response.caller = .with {
-            $0.uid = Int64(caller.credentials.uid)
-            $0.gid = Int64(caller.credentials.gid)
-            $0.pid = Int64(caller.credentials.pid)
-            $0.role = caller.role.description
-            $0.actorNip = caller.actorNIP
-        }
+        response.caller = caller.info
         return response
+    }
+
+    func whoAmI(request: Kinerja_V1_WhoAmIRequest, context: ServerContext) async throws -> Kinerja_V1_CallerInfo {
+        try context.caller().info
     }
 
     func reload(request: Kinerja_V1_ReloadRequest, context: ServerContext) async throws -> Kinerja_V1_ReloadResponse {
@@ -120,5 +117,17 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
             $0.done = true
             $0.sizeBytes = size
         })
+    }
+}
+
+extension Caller {
+    var info: Kinerja_V1_CallerInfo {
+        .with {
+            $0.uid = Int64(credentials.uid)
+            $0.gid = Int64(credentials.gid)
+            $0.pid = Int64(credentials.pid)
+            $0.role = role.description
+            $0.actorNip = actorNIP
+        }
     }
 }

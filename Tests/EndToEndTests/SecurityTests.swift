@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import Testing
+
+/// A daemon whose socket another uid can reach (the test opens the directory and socket on purpose, so that
+/// the daemon's own peer-credential check is what is tested).
+func openDaemon(config: String) throws -> Daemon {
+    let dir = try shortTemporaryDirectory("kp")
+    chmod(dir, 0o755)
+    let path = dir + "/kinerjad.toml"
+    try config.write(toFile: path, atomically: true, encoding: .utf8)
+    let daemon = try Daemon(socket: dir + "/k.sock", extraArguments: ["--config", path])
+    try daemon.waitReady()
+    chmod(daemon.socket, 0o666)
+    return daemon
+}
+
+@Suite(.serialized, .enabled(if: isRoot, "switching uid with setpriv needs root"))
+struct PeerCredentialTests {
+    @Test func aStrangerIsRefusedWithTheirUidAndTheKeyThatWouldAdmitThem() throws {
+        let daemon = try openDaemon(config: "")
+        let result = try daemon.ctl(["status"], asUser: 65534)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("PERMISSION_DENIED"), "\(result.stderr)")
+        #expect(result.stderr.contains("uid 65534"))
+        #expect(result.stderr.contains("security.operator_users"))
+        // A forged credential header changes nothing.
+        let forged = try daemon.ctl(["status", "--metadata", "kinerja-peer-cred=0:0:1"], asUser: 65534)
+        #expect(forged.status == 1)
+        #expect(forged.stderr.contains("uid 65534"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func anOperatorReadsButCannotCallAdminRPCs() throws {
+        let daemon = try openDaemon(config: "[security]\noperator_users = [\"65534\"]\n")
+        let status = try daemon.ctl(["status", "-o", "json"], asUser: 65534)
+        #expect(status.status == 0, "\(status.stderr)")
+        let caller = try #require(try jsonObject(status.stdout)["caller"] as? [String: Any])
+        #expect((caller["uid"] as? NSNumber)?.intValue == 65534)
+        #expect(caller["role"] as? String == "operator")
+
+        for command in [["reload"], ["backup", "/tmp/never-\(UUID().uuidString).db"]] {
+            let denied = try daemon.ctl(command, asUser: 65534)
+            #expect(denied.status == 1, "\(command)")
+            #expect(denied.stderr.contains("PERMISSION_DENIED"), "\(denied.stderr)")
+            #expect(denied.stderr.contains("needs the admin role"))
+        }
+        // Claiming to be root in a header does not help.
+        let forged = try daemon.ctl(["reload", "--metadata", "kinerja-peer-cred=0:0:1", "--metadata", "kinerja-peer-uid=0"], asUser: 65534)
+        #expect(forged.status == 1)
+        #expect(forged.stderr.contains("PERMISSION_DENIED"))
+        // Refused calls wrote no audit rows; root's audit list shows none from 65534.
+        let audit = try daemon.ctl(["audit", "list", "-o", "json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(!rows.contains { ($0["uid"] as? NSNumber)?.intValue == 65534 })
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func actorMetadataIsHonouredOnlyForAGateway() throws {
+        let daemon = try openDaemon(config: "[security]\ngateway_users = [\"65533\"]\noperator_users = [\"65534\"]\n")
+        let nip = "198503152010011001"
+        let gateway = try daemon.ctl(["whoami", "-o", "json", "--actor-nip", nip], asUser: 65533)
+        #expect(gateway.status == 0, "\(gateway.stderr)")
+        let g = try jsonObject(gateway.stdout)
+        #expect(g["role"] as? String == "gateway")
+        #expect(g["actor_nip"] as? String == nip)
+        // A gateway may not read the daemon's status (operator).
+        let status = try daemon.ctl(["status"], asUser: 65533)
+        #expect(status.status == 1)
+        #expect(status.stderr.contains("needs the operator role"))
+        // From an operator (and from root) the header is ignored.
+        let op = try jsonObject(try daemon.ctl(["whoami", "-o", "json", "--actor-nip", nip], asUser: 65534).stdout)
+        #expect(op["role"] as? String == "operator")
+        #expect(op["actor_nip"] as? String == "")
+        let root = try jsonObject(try daemon.ctl(["whoami", "-o", "json", "--actor-nip", nip]).stdout)
+        #expect(root["role"] as? String == "admin")
+        #expect(root["actor_nip"] as? String == "")
+        #expect(daemon.stop() == 0)
+    }
+}
+
+@Suite(.serialized) struct AuditAndBackupTests {
+    @Test func reloadIsAuditedWithTheCaller() throws {
+        let daemon = try Daemon()
+        try daemon.waitReady()
+        #expect(try daemon.ctl(["reload"]).status == 0)
+        let audit = try daemon.ctl(["audit", "list", "-o", "json"])
+        #expect(audit.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first)
+        #expect(row["rpc"] as? String == "Reload")
+        #expect((row["uid"] as? NSNumber)?.uint32Value == getuid())
+        #expect(row["role"] as? String == "admin")
+        #expect(((row["pid"] as? NSNumber)?.intValue ?? 0) > 0)
+        #expect((row["time"] as? String)?.hasSuffix("Z") == true)
+        let since = try daemon.ctl(["audit", "list", "--since", "2999-01-01T00:00:00Z", "-o", "json"])
+        #expect(since.status == 0)
+        #expect((try JSONSerialization.jsonObject(with: Data(since.stdout.utf8)) as? [Any])?.isEmpty == true)
+        let bad = try daemon.ctl(["audit", "list", "--since", "yesterday"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("INVALID_ARGUMENT"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func backupUnderConcurrentWritesIsCompleteAndOpensWithKinerjad() async throws {
+        let daemon = try Daemon()
+        try daemon.waitReady()
+        // Writers: every Reload appends an audit row in its own transaction.
+        let socket = daemon.socket
+        let writer = Task {
+            try await withClient(socket) { admin in
+                var n = 0
+                while !Task.isCancelled && n < 300 {
+                    _ = try await admin.reload(.init())
+                    n += 1
+                }
+                return n
+            }
+        }
+        // Take the backup only once the writers are under way.
+        let started = Date()
+        while Date().timeIntervalSince(started) < 30 {
+            let rows = try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["audit", "list", "-o", "json"]).stdout.utf8)) as? [Any]
+            if (rows?.count ?? 0) >= 5 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let dir = try shortTemporaryDirectory("kb")
+        let file = dir + "/copy.db"
+        let result = try daemon.ctl(["backup", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try await writer.value
+        #expect(written == 300)
+        let copy = try DatabaseQueue(path: file)
+        let (check, rows) = try await copy.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA integrity_check"), try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0)
+        }
+        #expect(check == "ok")
+        #expect(rows >= 5)
+        try copy.close()
+        // Backing up onto an existing file is refused before anything is written.
+        let again = try daemon.ctl(["backup", file])
+        #expect(again.status == 2)
+        #expect(daemon.stop() == 0)
+
+        // The copy is a working state directory.
+        let restoredDir = dir + "/restored"
+        try FileManager.default.createDirectory(atPath: restoredDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: file, toPath: restoredDir + "/kinerja.db")
+        let restored = try Daemon(stateDir: restoredDir)
+        try restored.waitReady()
+        let status = try jsonObject(try restored.ctl(["status", "-o", "json"]).stdout)
+        #expect(((status["database"] as? [String: Any])?["schema_version"] as? NSNumber)?.intValue == 2)
+        let audit = try restored.ctl(["audit", "list", "--limit", "1000", "-o", "json"])
+        let restoredRows = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(restoredRows.count == rows)
+        #expect(restored.stop() == 0)
+    }
+}

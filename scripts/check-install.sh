@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Checks `make install` and `make uninstall` in a scratch DESTDIR with the debug build (CI has no time for a
+# release build): files land where they should, an existing config is never overwritten, uninstall
+# removes what install added and keeps an edited config.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+fail() { echo "install-check: $*"; exit 1; }
+make --no-print-directory -s install DESTDIR="$dest" PREFIX=/usr CONFIG=debug >/dev/null
+for f in usr/bin/kinerjad usr/bin/kinerjactl usr/lib/systemd/system/kinerjad.service usr/lib/systemd/system/kinerjad.socket \
+         usr/lib/sysusers.d/kinerja.conf etc/kinerja/kinerjad.toml usr/share/doc/kinerja/README.md; do
+  [ -e "$dest/$f" ] || fail "missing $f"
+done
+[ -d "$dest/usr/lib/kinerja/plugins" ] || fail "missing plugin directory"
+grep -q '^ExecStart=/usr/bin/kinerjad$' "$dest/usr/lib/systemd/system/kinerjad.service" || fail "ExecStart not rewritten for PREFIX"
+[ "$(stat -c %a "$dest/usr/bin/kinerjad")" = 755 ] || fail "kinerjad not 0755"
+echo '# edited by ops' >> "$dest/etc/kinerja/kinerjad.toml"
+make --no-print-directory -s install DESTDIR="$dest" PREFIX=/usr CONFIG=debug >/dev/null
+grep -q 'edited by ops' "$dest/etc/kinerja/kinerjad.toml" || fail "install overwrote an existing config"
+make --no-print-directory -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
+left=$(cd "$dest" && find . -type f | sort)
+[ "$left" = "./etc/kinerja/kinerjad.toml" ] || fail "uninstall left: $left"
+echo "install/uninstall: ok"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# CI check of the systemd units:
+#  - `systemd-analyze verify` prints nothing (systemd 252 only warns on unknown settings, so any output fails);
+#  - `systemd-analyze security --offline=true` rates kinerjad.service at an exposure of 2.0 or lower.
+# $1: folder holding the built kinerjad (verify checks that ExecStart exists; the units point at the
+# installed path, so a copy pointing at the built binary is verified, as `make install` would rewrite it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:?usage: check-systemd.sh BIN_DIR}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed -e "s|/usr/local/bin/|$bin/|g" systemd/kinerjad.service > "$tmp/kinerjad.service"
+cp systemd/kinerjad.socket "$tmp/kinerjad.socket"
+out=$(systemd-analyze verify "$tmp/kinerjad.service" "$tmp/kinerjad.socket" 2>&1) || { echo "systemd-analyze verify failed:"; echo "$out"; exit 1; }
+if [ -n "$out" ]; then
+  echo "systemd-analyze verify printed output (treated as failure):"; echo "$out"; exit 1
+fi
+sec=$(systemd-analyze security --offline=true systemd/kinerjad.service 2>&1)
+level=$(printf '%s\n' "$sec" | sed -n 's/.*Overall exposure level for kinerjad.service: \([0-9.]*\).*/\1/p')
+if [ -z "$level" ]; then echo "systemd-analyze security gave no exposure level:"; echo "$sec"; exit 1; fi
+if ! awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }'; then
+  echo "kinerjad.service exposure $level is above 2.0:"; printf '%s\n' "$sec" | grep '✗'; exit 1
+fi
+echo "systemd units: verify clean, exposure $level"
