@@ -95,6 +95,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "KinerjaCoreTests", dependencies: ["KinerjaCore"]),
         .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KinerjaServerTests", dependencies: ["KinerjaServer"]),
         .testTarget(

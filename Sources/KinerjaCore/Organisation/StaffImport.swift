@@ -1,0 +1,453 @@
+import Foundation
+
+/// One problem with one input row: `line 12, column nip: …`.
+public struct RowError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 1-based physical line of the file (the header is line 1); 0 when the problem is not tied to a line.
+    public var line: Int
+    public var column: String?
+    public var message: String
+
+    public init(line: Int, column: String? = nil, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var s = line > 0 ? "line \(line)" : "file"
+        if let column { s += ", column \(column)" }
+        return s + ": " + message
+    }
+}
+
+/// A delimited file already split into fields: the header and the data records with their line numbers.
+public struct CSVTable: Sendable {
+    public var header: [String]
+    public var headerLine: Int
+    public var records: [Record]
+
+    public struct Record: Sendable {
+        public var line: Int
+        public var fields: [String]
+        public init(line: Int, fields: [String]) {
+            self.line = line
+            self.fields = fields
+        }
+    }
+
+    public init(header: [String], headerLine: Int = 1, records: [Record]) {
+        self.header = header
+        self.headerLine = headerLine
+        self.records = records
+    }
+}
+
+public struct ImportCounts: Sendable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deactivated = 0
+    public init() {}
+}
+
+/// Column checks shared by every import: known names, no duplicates, required ones present, field counts.
+struct ColumnMap {
+    let index: [String: Int]
+    let count: Int
+
+    init(table: CSVTable, known: [String], required: [String], errors: inout [RowError]) {
+        var index: [String: Int] = [:]
+        for (i, raw) in table.header.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            if name.isEmpty {
+                errors.append(RowError(line: table.headerLine, message: "header column \(i + 1) has no name"))
+            } else if !known.contains(name) {
+                errors.append(RowError(
+                    line: table.headerLine, column: name,
+                    message: "unknown column '\(raw.prefix(40))'; the columns are \(known.joined(separator: ", ")) (a header row is required)"))
+            } else if index[name] != nil {
+                errors.append(RowError(line: table.headerLine, column: name, message: "column appears twice in the header"))
+            } else {
+                index[name] = i
+            }
+        }
+        for name in required where index[name] == nil {
+            errors.append(RowError(line: table.headerLine, column: name, message: "required column is missing from the header"))
+        }
+        self.index = index
+        self.count = table.header.count
+    }
+
+    func has(_ column: String) -> Bool { index[column] != nil }
+
+    func value(_ column: String, _ record: CSVTable.Record) -> String? {
+        guard let i = index[column], i < record.fields.count else { return nil }
+        return record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A record must have exactly as many fields as the header.
+    func checkWidth(_ record: CSVTable.Record, delimiter: String) -> RowError? {
+        guard record.fields.count != count else { return nil }
+        return RowError(
+            line: record.line,
+            message: "expected \(count) fields as in the header, found \(record.fields.count) (is '\(delimiter)' the delimiter throughout the file?)")
+    }
+}
+
+public enum EmployeeImport {
+    public static let columns = [
+        "nip", "name", "kind", "golongan", "jabatan", "jenis_jabatan", "jabatan_fungsional", "kelas_jabatan",
+        "unit_code", "supervisor_nip", "email", "phone", "active",
+    ]
+    public static let required = ["nip", "name", "kind", "golongan", "jenis_jabatan", "kelas_jabatan", "unit_code"]
+
+    public struct Plan: Sendable {
+        public var errors: [RowError] = []
+        /// Employees to insert or update (new, changed, or deactivated by --deactivate-missing).
+        public var writes: [Employee] = []
+        public var counts = ImportCounts()
+        public var rows = 0
+    }
+
+    /// Validates every row against the rules and the final state (existing data with the file applied) and
+    /// returns either errors (nothing to apply) or the writes. References may point forward in the file.
+    public static func plan(
+        table: CSVTable, delimiter: String = ",", existing: [String: Employee], units: Set<String>, deactivateMissing: Bool
+    ) -> Plan {
+        var plan = Plan()
+        let columns = ColumnMap(table: table, known: columns, required: required, errors: &plan.errors)
+        if !plan.errors.isEmpty { return plan }
+        plan.rows = table.records.count
+
+        var parsed: [(line: Int, employee: Employee)] = []
+        parsed.reserveCapacity(table.records.count)
+        var lineOfNIP: [String: Int] = [:]
+        lineOfNIP.reserveCapacity(table.records.count)
+
+        for record in table.records {
+            if let e = columns.checkWidth(record, delimiter: delimiter) {
+                plan.errors.append(e)
+                continue
+            }
+            var rowErrors: [RowError] = []
+            func fail(_ column: String, _ message: String) { rowErrors.append(RowError(line: record.line, column: column, message: message)) }
+            let rawNIP = columns.value("nip", record) ?? ""
+            let previous = existing[rawNIP]
+
+            let kindText = columns.value("kind", record) ?? ""
+            let kind = EmployeeKind(text: kindText)
+            if kind == nil { fail("kind", "'\(kindText)' is not a kind; use PNS or PPPK") }
+
+            var nip = rawNIP
+            if let kind {
+                do { nip = try NIP(rawNIP, kind: kind).value } catch { fail("nip", error.message) }
+            } else if rawNIP.isEmpty {
+                fail("nip", "NIP is empty")
+            }
+            if !nip.isEmpty, let first = lineOfNIP[nip] {
+                fail("nip", "NIP \(nip) already appears on line \(first)")
+            }
+
+            let name = columns.value("name", record) ?? ""
+            if name.isEmpty { fail("name", "name is empty") }
+
+            var golongan = ""
+            if let kind {
+                do { golongan = try Golongan.normalize(columns.value("golongan", record) ?? "", kind: kind) } catch { fail("golongan", error.message) }
+            }
+
+            let jenisText = (columns.value("jenis_jabatan", record) ?? "").lowercased()
+            let jenis = JenisJabatan(rawValue: jenisText)
+            if jenis == nil {
+                fail("jenis_jabatan", "'\(jenisText)' is not a jenis jabatan; use \(JenisJabatan.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+
+            var fungsional: JabatanFungsional? = previous?.jabatanFungsional
+            if columns.has("jabatan_fungsional") {
+                let text = (columns.value("jabatan_fungsional", record) ?? "").lowercased().replacingOccurrences(of: " ", with: "_")
+                if text.isEmpty {
+                    fungsional = nil
+                } else if let f = JabatanFungsional(rawValue: text) {
+                    fungsional = f
+                } else {
+                    fail("jabatan_fungsional", "'\(text)' is not a jabatan fungsional level; use \(JabatanFungsional.allCases.map(\.rawValue).joined(separator: ", ")) or leave it empty")
+                }
+            }
+            if jenis == .fungsional && fungsional == nil && columns.has("jabatan_fungsional") {
+                fail("jabatan_fungsional", "a fungsional employee needs a jabatan_fungsional level")
+            }
+            if let jenis, jenis != .fungsional, fungsional != nil {
+                fail("jabatan_fungsional", "only jenis_jabatan fungsional has a jabatan_fungsional level (this row is \(jenis.rawValue))")
+            }
+
+            let kelasText = columns.value("kelas_jabatan", record) ?? ""
+            let kelas = Int(kelasText)
+            if kelas == nil || !(1...17).contains(kelas!) {
+                fail("kelas_jabatan", "'\(kelasText)' is not a kelas jabatan; use a whole number 1–17")
+            }
+
+            let unitText = columns.value("unit_code", record) ?? ""
+            if unitText.isEmpty { fail("unit_code", "unit_code is empty") }
+
+            var supervisor: String? = previous?.supervisorNIP
+            if columns.has("supervisor_nip") {
+                let s = columns.value("supervisor_nip", record) ?? ""
+                supervisor = s.isEmpty ? nil : s
+            }
+
+            var active = previous?.active ?? true
+            if columns.has("active") {
+                let text = columns.value("active", record) ?? ""
+                if text.isEmpty {
+                    active = true
+                } else if let flag = parseFlag(text) {
+                    active = flag
+                } else {
+                    fail("active", "'\(text)' is not yes/no; use true or false")
+                }
+            }
+
+            let email = columns.has("email") ? (columns.value("email", record) ?? "") : (previous?.email ?? "")
+            if !email.isEmpty && !(email.contains("@") && !email.contains(" ") && email.split(separator: "@").count == 2) {
+                fail("email", "'\(email)' is not an e-mail address")
+            }
+            let phone = columns.has("phone") ? (columns.value("phone", record) ?? "") : (previous?.phone ?? "")
+            let jabatan = columns.has("jabatan") ? (columns.value("jabatan", record) ?? "") : (previous?.jabatan ?? "")
+
+            if !nip.isEmpty && lineOfNIP[nip] == nil { lineOfNIP[nip] = record.line }
+            if !rowErrors.isEmpty {
+                plan.errors += rowErrors
+                continue
+            }
+            parsed.append((
+                record.line,
+                Employee(
+                    nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
+                    jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
+                    email: email, phone: phone, active: active)
+            ))
+        }
+
+        // The final state: what is stored, with the file applied.
+        var final = existing
+        for (_, e) in parsed { final[e.nip] = e }
+        var deactivatedMissing: [String] = []
+        if deactivateMissing {
+            for (nip, e) in existing where lineOfNIP[nip] == nil && e.active {
+                final[nip]?.active = false
+                deactivatedMissing.append(nip)
+            }
+        }
+
+        // References, checked on the final state.
+        for (line, e) in parsed {
+            if !units.contains(e.unitCode) {
+                plan.errors.append(RowError(line: line, column: "unit_code", message: "unknown unit '\(e.unitCode)'"))
+            }
+            guard let s = e.supervisorNIP else { continue }
+            if s == e.nip {
+                plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "\(e.nip) cannot supervise themselves"))
+            } else if let sup = final[s] {
+                if e.active && !sup.active {
+                    let how = lineOfNIP[s].map { " (deactivated on line \($0))" } ?? (deactivatedMissing.contains(s) ? " (deactivated by --deactivate-missing)" : "")
+                    plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "supervisor \(s) is not active\(how)"))
+                }
+            } else {
+                plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "unknown supervisor \(s)"))
+            }
+        }
+        // Employees outside the file whose supervisor the file (or --deactivate-missing) deactivates.
+        var orphaned: [String: [String]] = [:]
+        for (nip, e) in final where lineOfNIP[nip] == nil && e.active {
+            if let s = e.supervisorNIP, let sup = final[s], !sup.active, existing[s]?.active == true {
+                orphaned[s, default: []].append(nip)
+            }
+        }
+        for (s, subordinates) in orphaned.sorted(by: { $0.key < $1.key }) {
+            let list = subordinates.sorted().prefix(5).joined(separator: ", ") + (subordinates.count > 5 ? ", …" : "")
+            let message = "deactivating \(s) leaves \(subordinates.count) active subordinate(s) without an active supervisor: \(list)"
+            if let line = lineOfNIP[s] {
+                plan.errors.append(RowError(line: line, column: "active", message: message))
+            } else {
+                plan.errors.append(RowError(line: 0, message: "--deactivate-missing: " + message))
+            }
+        }
+        // Supervisor cycles (A → B → A).
+        for cycle in SupervisorGraph.cycles(in: final) {
+            let path = (cycle + [cycle[0]]).joined(separator: " → ")
+            for nip in cycle {
+                if let line = lineOfNIP[nip] {
+                    plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "supervisor cycle \(path)"))
+                }
+            }
+        }
+        if !plan.errors.isEmpty {
+            plan.errors.sort { ($0.line, $0.column ?? "") < ($1.line, $1.column ?? "") }
+            return plan
+        }
+
+        for (_, e) in parsed {
+            if let old = existing[e.nip] {
+                if old == e {
+                    plan.counts.unchanged += 1
+                } else {
+                    plan.counts.updated += 1
+                    if old.active && !e.active { plan.counts.deactivated += 1 }
+                    plan.writes.append(e)
+                }
+            } else {
+                plan.counts.added += 1
+                plan.writes.append(e)
+            }
+        }
+        for nip in deactivatedMissing.sorted() {
+            plan.counts.deactivated += 1
+            plan.writes.append(final[nip]!)
+        }
+        return plan
+    }
+}
+
+/// Cycles in a "points to its parent" relation (supervisors, parent units).
+public enum ParentGraph {
+    /// Every cycle, each once, starting at its smallest key.
+    public static func cycles<Value>(in nodes: [String: Value], parent: (Value) -> String?) -> [[String]] {
+        var state: [String: UInt8] = [:]  // 1 visiting, 2 done
+        state.reserveCapacity(nodes.count)
+        var found: [[String]] = []
+        for start in nodes.keys {
+            if state[start] != nil { continue }
+            var path: [String] = []
+            var current: String? = start
+            while let c = current, let node = nodes[c] {
+                if let s = state[c] {
+                    if s == 1, let i = path.firstIndex(of: c) {
+                        var cycle = Array(path[i...])
+                        let m = cycle.firstIndex(of: cycle.min()!)!
+                        cycle = Array(cycle[m...] + cycle[..<m])
+                        found.append(cycle)
+                    }
+                    break
+                }
+                state[c] = 1
+                path.append(c)
+                current = parent(node)
+            }
+            for p in path { state[p] = 2 }
+        }
+        return found.sorted { $0[0] < $1[0] }
+    }
+}
+
+public enum SupervisorGraph {
+    /// Every supervisor cycle, each once, starting at its smallest NIP.
+    public static func cycles(in employees: [String: Employee]) -> [[String]] {
+        ParentGraph.cycles(in: employees) { $0.supervisorNIP }
+    }
+
+    /// The chain of supervisors above `nip`, nearest first (stops at a cycle).
+    public static func chain(of nip: String, lookup: (String) -> Employee?) -> [Employee] {
+        var out: [Employee] = []
+        var seen: Set<String> = [nip]
+        var next = lookup(nip)?.supervisorNIP
+        while let s = next, !seen.contains(s), let e = lookup(s) {
+            out.append(e)
+            seen.insert(s)
+            next = e.supervisorNIP
+        }
+        return out
+    }
+}
+
+public enum UnitImport {
+    public static let columns = ["code", "name", "parent_code", "head_nip"]
+    public static let required = ["code", "name"]
+
+    public struct Plan: Sendable {
+        public var errors: [RowError] = []
+        public var writes: [OrgUnit] = []
+        public var counts = ImportCounts()
+        public var rows = 0
+    }
+
+    public static func plan(table: CSVTable, delimiter: String = ",", existing: [String: OrgUnit], activeEmployees: Set<String>) -> Plan {
+        var plan = Plan()
+        let columns = ColumnMap(table: table, known: columns, required: required, errors: &plan.errors)
+        if !plan.errors.isEmpty { return plan }
+        plan.rows = table.records.count
+        var parsed: [(line: Int, unit: OrgUnit)] = []
+        var lineOf: [String: Int] = [:]
+        for record in table.records {
+            if let e = columns.checkWidth(record, delimiter: delimiter) {
+                plan.errors.append(e)
+                continue
+            }
+            var rowErrors: [RowError] = []
+            var code = columns.value("code", record) ?? ""
+            do { code = try UnitCode.validate(code) } catch { rowErrors.append(RowError(line: record.line, column: "code", message: error.message)) }
+            if let first = lineOf[code] {
+                rowErrors.append(RowError(line: record.line, column: "code", message: "unit \(code) already appears on line \(first)"))
+            }
+            let name = columns.value("name", record) ?? ""
+            if name.isEmpty { rowErrors.append(RowError(line: record.line, column: "name", message: "name is empty")) }
+            let previous = existing[code]
+            var parent = previous?.parentCode
+            if columns.has("parent_code") {
+                let p = columns.value("parent_code", record) ?? ""
+                parent = p.isEmpty ? nil : p
+            }
+            var head = previous?.headNIP
+            if columns.has("head_nip") {
+                let h = columns.value("head_nip", record) ?? ""
+                head = h.isEmpty ? nil : h
+                if let h = head, !activeEmployees.contains(h) {
+                    rowErrors.append(RowError(line: record.line, column: "head_nip", message: "head \(h) is not an active employee"))
+                }
+            }
+            if lineOf[code] == nil && !code.isEmpty { lineOf[code] = record.line }
+            if rowErrors.isEmpty {
+                parsed.append((record.line, OrgUnit(code: code, name: name, parentCode: parent, headNIP: head)))
+            } else {
+                plan.errors += rowErrors
+            }
+        }
+        var final = existing
+        for (_, u) in parsed { final[u.code] = u }
+        for (line, u) in parsed {
+            guard let p = u.parentCode else { continue }
+            if p == u.code {
+                plan.errors.append(RowError(line: line, column: "parent_code", message: "unit \(u.code) cannot be its own parent"))
+            } else if final[p] == nil {
+                plan.errors.append(RowError(line: line, column: "parent_code", message: "unknown parent unit '\(p)'"))
+            }
+        }
+        for cycle in cycles(in: final) {
+            let path = (cycle + [cycle[0]]).joined(separator: " → ")
+            for code in cycle {
+                if let line = lineOf[code] {
+                    plan.errors.append(RowError(line: line, column: "parent_code", message: "unit cycle \(path)"))
+                }
+            }
+        }
+        if !plan.errors.isEmpty {
+            plan.errors.sort { ($0.line, $0.column ?? "") < ($1.line, $1.column ?? "") }
+            return plan
+        }
+        for (_, u) in parsed {
+            if let old = existing[u.code] {
+                if old == u { plan.counts.unchanged += 1 } else {
+                    plan.counts.updated += 1
+                    plan.writes.append(u)
+                }
+            } else {
+                plan.counts.added += 1
+                plan.writes.append(u)
+            }
+        }
+        return plan
+    }
+
+    static func cycles(in units: [String: OrgUnit]) -> [[String]] {
+        ParentGraph.cycles(in: units) { $0.parentCode }
+    }
+}
