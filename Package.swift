@@ -27,10 +27,14 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", exact: "2.5.2"),
     ],
     targets: [
         // Pure domain core.
         .target(name: "KinerjaCore"),
+
+        // Deterministic sample agencies for the benchmark and the tests.
+        .target(name: "KinerjaFixtures", dependencies: ["KinerjaCore"]),
 
         // Generated protobuf messages and gRPC stubs (scripts/gen-proto.sh); nothing hand-written.
         .target(
@@ -66,6 +70,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
 
@@ -89,19 +95,21 @@ let package = Package(
             name: "kinerja-bench",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "KinerjaCoreTests", dependencies: ["KinerjaCore"]),
+        .testTarget(name: "KinerjaCoreTests", dependencies: ["KinerjaCore", "KinerjaFixtures"]),
         .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KinerjaServerTests", dependencies: ["KinerjaServer"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRDB", package: "GRDB.swift"),

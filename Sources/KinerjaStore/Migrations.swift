@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -37,6 +37,50 @@ enum Migrations {
                     BEGIN SELECT RAISE(ABORT, 'audit rows cannot be changed'); END;
                 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                     BEGIN SELECT RAISE(ABORT, 'audit rows cannot be deleted'); END;
+                """)
+        }
+        m.registerMigration(identifiers[2]) { db in
+            // One agency per daemon; units (a tree) and employees (a supervisor forest).
+            // References are deferred so that one import may point forward within its own rows.
+            try db.execute(sql: """
+                CREATE TABLE agency (
+                    id        INTEGER PRIMARY KEY CHECK (id = 1),
+                    code      TEXT NOT NULL DEFAULT '',
+                    name      TEXT NOT NULL DEFAULT '',
+                    time_zone TEXT NOT NULL DEFAULT 'Asia/Jakarta'
+                              CHECK (time_zone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')),
+                    plugin_id TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                INSERT INTO agency(id) VALUES (1);
+                CREATE TABLE tpp_base (
+                    kelas_jabatan INTEGER PRIMARY KEY CHECK (kelas_jabatan BETWEEN 1 AND 17),
+                    base_rupiah   INTEGER NOT NULL CHECK (base_rupiah >= 0)
+                ) STRICT;
+                CREATE TABLE units (
+                    code        TEXT PRIMARY KEY NOT NULL,
+                    name        TEXT NOT NULL,
+                    parent_code TEXT REFERENCES units(code) DEFERRABLE INITIALLY DEFERRED,
+                    head_nip    TEXT REFERENCES employees(nip) DEFERRABLE INITIALLY DEFERRED
+                ) STRICT;
+                CREATE INDEX units_parent ON units(parent_code);
+                CREATE TABLE employees (
+                    nip                TEXT PRIMARY KEY NOT NULL CHECK (length(nip) = 18),
+                    name               TEXT NOT NULL,
+                    kind               TEXT NOT NULL CHECK (kind IN ('PNS', 'PPPK')),
+                    golongan           TEXT NOT NULL,
+                    jabatan            TEXT NOT NULL DEFAULT '',
+                    jenis_jabatan      TEXT NOT NULL,
+                    jabatan_fungsional TEXT NOT NULL DEFAULT '',
+                    kelas_jabatan      INTEGER NOT NULL CHECK (kelas_jabatan BETWEEN 1 AND 17),
+                    unit_code          TEXT NOT NULL REFERENCES units(code) DEFERRABLE INITIALLY DEFERRED,
+                    supervisor_nip     TEXT REFERENCES employees(nip) DEFERRABLE INITIALLY DEFERRED,
+                    email              TEXT NOT NULL DEFAULT '',
+                    phone              TEXT NOT NULL DEFAULT '',
+                    active             INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                    tpp_override_rupiah INTEGER CHECK (tpp_override_rupiah >= 0)
+                ) STRICT;
+                CREATE INDEX employees_unit ON employees(unit_code, nip);
+                CREATE INDEX employees_supervisor ON employees(supervisor_nip);
                 """)
         }
         return m

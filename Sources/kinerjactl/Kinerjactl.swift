@@ -18,7 +18,10 @@ struct Kinerjactl: AsyncParsableCommand {
             else /run/kinerja/kinerja.sock. Exit codes: 0 success, 1 the daemon refused the request, \
             2 usage error, 69 the daemon cannot be reached.
             """,
-        subcommands: [StatusCommand.self, WhoAmICommand.self, ReloadCommand.self, AuditCommand.self, BackupCommand.self])
+        subcommands: [
+            StatusCommand.self, WhoAmICommand.self, ReloadCommand.self, AuditCommand.self, BackupCommand.self,
+            AgencyCommand.self, UnitCommand.self, EmployeeCommand.self,
+        ])
 }
 
 /// Runs the command line and turns every outcome into an exit code: never a stack trace.

@@ -53,3 +53,38 @@ func formatDuration(_ seconds: Int64) -> String {
     if m > 0 { return "\(m)m \(s)s" }
     return "\(s)s"
 }
+
+/// Integer Rupiah with thousands separators: `Rp 4.465.000`.
+func formatRupiah(_ amount: Int64) -> String {
+    let digits = String(amount.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(".") }
+        out.append(c)
+    }
+    return (amount < 0 ? "-Rp " : "Rp ") + out
+}
+
+/// Streams a large JSON array to stdout one element at a time (no whole-document buffer).
+struct JSONArrayWriter {
+    private var buffer = Data()
+    private var count = 0
+
+    mutating func append(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        buffer.append(contentsOf: Array((count == 0 ? "[\n  " : ",\n  ").utf8))
+        buffer.append(data)
+        count += 1
+        if buffer.count > 1 << 20 { flush() }
+    }
+
+    private mutating func flush() {
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() {
+        buffer.append(contentsOf: Array((count == 0 ? "[]\n" : "\n]\n").utf8))
+        flush()
+    }
+}

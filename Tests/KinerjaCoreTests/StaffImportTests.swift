@@ -176,3 +176,27 @@ let c = "199006062021212006"
         #expect(p.writes.isEmpty)
     }
 }
+
+import KinerjaFixtures
+
+@Suite struct SampleAgencyTests {
+    @Test func generatedAgencyPassesItsOwnImportRules() {
+        let sample = SampleAgency(unitCount: 200, employeeCount: 3000)
+        var units: [String: OrgUnit] = [:]
+        for u in sample.units { units[u.code] = u }
+        #expect(units.count == 200)
+        var existing: [String: Employee] = [:]
+        let records = sample.employees.enumerated().map { i, e in
+            CSVTable.Record(line: i + 2, fields: [e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue,
+                                                  e.jabatanFungsional?.rawValue ?? "", String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, "true"])
+        }
+        let plan = EmployeeImport.plan(table: CSVTable(header: header, records: records), existing: existing, units: Set(units.keys), deactivateMissing: false)
+        #expect(plan.errors.isEmpty, "\(plan.errors.prefix(3))")
+        #expect(plan.counts.added == 3000)
+        for e in plan.writes { existing[e.nip] = e }
+        // Depth of the supervisor hierarchy: 6 levels for a 4-level unit tree.
+        let depth = existing.keys.map { SupervisorGraph.chain(of: $0) { existing[$0] }.count + 1 }.max()
+        #expect(depth == 6)
+        #expect(existing.values.contains { $0.kind == .pppk })
+    }
+}

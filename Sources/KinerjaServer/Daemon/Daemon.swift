@@ -77,6 +77,8 @@ public enum Daemon {
         let notifier = SystemdNotifier(environment: environment)
 
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
+        // Bulk imports arrive as one message (100,000 employees are ~15 MB).
+        transportConfig.rpc.maxRequestPayloadSize = 256 << 20
         transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = PeerCredentialsStamp.onAcceptStream
         let transport: HTTP2ServerTransport.Posix
         if let activation {
@@ -88,7 +90,7 @@ public enum Daemon {
         }
         let server = GRPCServer(
             transport: transport,
-            services: [AdminService(state: state)],
+            services: [AdminService(state: state), OrgService(state: state)],
             interceptors: [AuthorizationInterceptor(state: state)])
 
         let grpcService = GRPCServerService(server: server, logger: logger) {

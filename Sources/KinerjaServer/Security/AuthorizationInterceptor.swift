@@ -10,6 +10,16 @@ public enum MethodPolicy {
         Kinerja_V1_AdminService.Method.ListAudit.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AdminService.Method.Reload.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_AdminService.Method.Backup.descriptor.fullyQualifiedMethod: .admin,
+
+        Kinerja_V1_OrgService.Method.GetAgency.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.UpdateAgency.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_OrgService.Method.ImportUnits.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.ListUnits.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.SetUnitHead.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.ImportEmployees.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.ListEmployees.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.GetEmployee.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.ExportEmployees.descriptor.fullyQualifiedMethod: .operator,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

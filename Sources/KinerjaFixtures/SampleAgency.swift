@@ -1,0 +1,119 @@
+import Foundation
+import KinerjaCore
+
+/// Generates a synthetic but valid agency: a unit tree and employees with real-looking Indonesian names,
+/// NIPs that pass validation, and a supervisor hierarchy (unit heads report to the parent unit's head;
+/// in each unit two coordinators report to the head and the other staff to a coordinator).
+/// Used by the benchmark and the end-to-end tests; deterministic for given sizes.
+public struct SampleAgency {
+    public var units: [OrgUnit] = []
+    public var employees: [Employee] = []
+
+    static let firstNames = [
+        "Budi", "Siti", "Agus", "Dewi", "Rina", "Andi", "Sri", "Joko", "Ayu", "Bambang", "Putri", "Rudi", "Wahyu", "Nurul",
+        "Hendra", "Fitri", "Dian", "Yusuf", "Indah", "Fajar", "Ratna", "Eko", "Lestari", "Ahmad", "Maria", "Yohanes", "Kadek",
+        "Made", "Nyoman", "Teuku", "Cut", "Ika", "Rizky", "Wulan", "Arif", "Sari", "Bayu", "Novi", "Imam", "Yuliana",
+    ]
+    static let lastNames = [
+        "Santoso", "Wijaya", "Pratama", "Lestari", "Saputra", "Hidayat", "Kusuma", "Nugroho", "Siregar", "Nasution",
+        "Simanjuntak", "Harahap", "Tanjung", "Sitompul", "Manurung", "Rahman", "Setiawan", "Gunawan", "Halim", "Utami",
+        "Ndun", "Fanggidae", "Bessie", "Lado", "Pattiasina", "Wonda", "Mahuze", "Daulay", "Ginting", "Tarigan",
+    ]
+
+    /// `unitCount` units in a tree of `levels` levels (1 root, then up to `fanout` children each), and
+    /// `employeeCount` employees spread over the units.
+    public init(unitCount: Int, employeeCount: Int, fanout: Int = 10) {
+        precondition(unitCount >= 1 && employeeCount >= unitCount)
+        // Breadth-first tree: unit i's parent is (i - 1) / fanout.
+        for i in 0..<unitCount {
+            let code = i == 0 ? "ROOT" : "U\(String(format: "%04d", i))"
+            let parent = i == 0 ? nil : (i - 1) / fanout == 0 ? "ROOT" : "U\(String(format: "%04d", (i - 1) / fanout))"
+            let name = i == 0 ? "Sekretariat Daerah" : (i <= fanout ? "Bidang \(i)" : i <= fanout * (fanout + 1) ? "Sub Bidang \(i)" : "Seksi \(i)")
+            units.append(OrgUnit(code: code, name: name, parentCode: parent))
+        }
+        // Members per unit: index-ordered, the first member of each unit heads it.
+        var members: [[Int]] = Array(repeating: [], count: unitCount)
+        for e in 0..<employeeCount { members[e % unitCount].append(e) }
+        var nips: [String] = []
+        nips.reserveCapacity(employeeCount)
+        for e in 0..<employeeCount { nips.append(Self.nip(e, pppk: Self.isPPPK(e, unitCount: unitCount))) }
+        var heads: [String] = Array(repeating: "", count: unitCount)
+        for u in 0..<unitCount { heads[u] = nips[members[u][0]] }
+        for i in 0..<unitCount { units[i].headNIP = heads[i] }
+
+        employees.reserveCapacity(employeeCount)
+        for e in 0..<employeeCount {
+            let u = e % unitCount
+            let position = e / unitCount  // 0 = head, 1–2 coordinators, others staff
+            let pppk = Self.isPPPK(e, unitCount: unitCount)
+            let supervisor: String?
+            let jenis: JenisJabatan
+            let kelas: Int
+            let golongan: String
+            var fungsional: JabatanFungsional?
+            var jabatan: String
+            if position == 0 {
+                supervisor = u == 0 ? nil : heads[(u - 1) / fanout]
+                jenis = u == 0 ? .jpt : u <= fanout ? .administrator : .pengawas
+                kelas = u == 0 ? 15 : u <= fanout ? 12 : 9
+                golongan = u == 0 ? "IV/c" : u <= fanout ? "IV/a" : "III/d"
+                jabatan = u == 0 ? "Sekretaris Daerah" : "Kepala \(units[u].name)"
+            } else if position <= 2 {
+                supervisor = heads[u]
+                jenis = .fungsional
+                fungsional = .ahliMuda
+                kelas = 9
+                golongan = "III/c"
+                jabatan = "Analis Kebijakan Ahli Muda"
+            } else {
+                supervisor = nips[members[u][1 + position % 2]]
+                if pppk {
+                    jenis = .fungsional
+                    fungsional = .terampil
+                    kelas = 6
+                    golongan = "VII"
+                    jabatan = "Pranata Komputer Terampil"
+                } else {
+                    jenis = .pelaksana
+                    kelas = 5 + position % 3
+                    golongan = ["II/c", "III/a", "III/b"][position % 3]
+                    jabatan = "Pengelola Data"
+                }
+            }
+            let name = Self.firstNames[e % Self.firstNames.count] + " " + Self.lastNames[(e / Self.firstNames.count) % Self.lastNames.count]
+            employees.append(Employee(
+                nip: nips[e], name: name, kind: pppk ? .pppk : .pns, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis,
+                jabatanFungsional: fungsional, kelasJabatan: kelas, unitCode: units[u].code, supervisorNIP: supervisor,
+                email: "pegawai\(e)@example.go.id", phone: "0812\(String(format: "%08d", e))"))
+        }
+    }
+
+    static func isPPPK(_ e: Int, unitCount: Int) -> Bool { e / unitCount >= 3 && e % 7 == 3 }
+
+    /// A valid, unique NIP for employee number `e` (< 9,990,000).
+    static func nip(_ e: Int, pppk: Bool) -> String {
+        let birth = CivilDate(year: 1965, month: 1, day: 1)!.adding(days: e % 10_000)
+        let seq = e / 10_000 + 1
+        let gender = e % 2 + 1
+        let birthText = String(format: "%04d%02d%02d", birth.year, birth.month, birth.day)
+        if pppk {
+            return birthText + String(format: "%04d2%d%d%03d", 2021 + e % 4, 1 + e % 9, gender, seq % 1000 == 0 ? 999 : seq % 1000)
+        }
+        return birthText + String(format: "%04d%02d%d%03d", birth.year + 24 + e % 5, 1 + e % 12, gender, seq)
+    }
+
+    public var unitsCSV: Data {
+        var s = "code,name,parent_code\n"
+        for u in units { s += "\(u.code),\(u.name),\(u.parentCode ?? "")\n" }
+        return Data(s.utf8)
+    }
+
+    public var employeesCSV: Data {
+        var s = "nip,name,kind,golongan,jabatan,jenis_jabatan,jabatan_fungsional,kelas_jabatan,unit_code,supervisor_nip,email,phone,active\n"
+        s.reserveCapacity(employees.count * 170)
+        for e in employees {
+            s += "\(e.nip),\(e.name),\(e.kind.rawValue),\(e.golongan),\(e.jabatan),\(e.jenisJabatan.rawValue),\(e.jabatanFungsional?.rawValue ?? ""),\(e.kelasJabatan),\(e.unitCode),\(e.supervisorNIP ?? ""),\(e.email),\(e.phone),true\n"
+        }
+        return Data(s.utf8)
+    }
+}

@@ -1,0 +1,135 @@
+import CSV
+import Foundation
+import KinerjaCore
+
+/// Turns an uploaded file into a `CSVTable`: UTF-8 with or without BOM, `,` or `;` delimited (detected from
+/// the header), quoted fields (RFC 4180) parsed by CSV.swift. Problems with the file as a whole come back as
+/// errors on line 0 or on the line where they start.
+enum CSVDecoding {
+    struct Decoded {
+        var table: CSVTable
+        var delimiter: String
+    }
+
+    struct Failure: Error {
+        var errors: [RowError]
+    }
+
+    static func decode(_ data: Data) -> Result<Decoded, Failure> {
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row and at least the column names are required")]))
+        }
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = 1 + bytes[..<nul].lazy.filter { $0 == 0x0A }.count
+            return .failure(Failure(errors: [RowError(line: line, message: "the file holds binary data (a NUL byte), not CSV text; save the sheet as CSV UTF-8")]))
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(Failure(errors: [RowError(line: 0, message: "the file is not UTF-8 text; save the sheet as CSV UTF-8")]))
+        }
+        // The delimiter is whichever of ',' and ';' the header uses.
+        let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
+        let header = bytes[..<headerEnd]
+        let commas = header.lazy.filter { $0 == UInt8(ascii: ",") }.count
+        let semicolons = header.lazy.filter { $0 == UInt8(ascii: ";") }.count
+        if commas > 0 && semicolons > 0 {
+            return .failure(Failure(errors: [RowError(line: 1, message: "the header mixes ',' and ';'; use one delimiter throughout")]))
+        }
+        let delimiter: UnicodeScalar = semicolons > 0 ? ";" : ","
+        if let line = unterminatedQuoteLine(bytes, delimiter: UInt8(delimiter.value)) {
+            return .failure(Failure(errors: [RowError(line: line, message: "a quoted field opened on this line is never closed (a stray '\"')")]))
+        }
+
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: delimiter)
+        } catch {
+            return .failure(Failure(errors: [RowError(line: 0, message: "the file cannot be read as CSV: \(error)")]))
+        }
+        var line = 1
+        var headerRow: [String]?
+        var headerLine = 1
+        var records: [CSVTable.Record] = []
+        while let row = reader.next() {
+            let start = line
+            // A field with line breaks (quoted) spans several physical lines.
+            var breaks = 0
+            for field in row where field.utf8.contains(0x0A) {
+                breaks += field.utf8.lazy.filter { $0 == 0x0A }.count
+            }
+            line += 1 + breaks
+            if row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }  // blank line
+            if headerRow == nil {
+                headerRow = row.map { $0.trimmingCharacters(in: .whitespaces) }
+                headerLine = start
+            } else {
+                records.append(CSVTable.Record(line: start, fields: row))
+            }
+        }
+        if let error = reader.error {
+            return .failure(Failure(errors: [RowError(line: line, message: "the file cannot be read as CSV: \(error)")]))
+        }
+        guard let headerRow else {
+            return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")]))
+        }
+        return .success(Decoded(table: CSVTable(header: headerRow, headerLine: headerLine, records: records), delimiter: String(delimiter)))
+    }
+
+    /// The line of a quote that is opened and never closed, if any. Quotes only open at the start of a field.
+    static func unterminatedQuoteLine(_ bytes: [UInt8], delimiter: UInt8) -> Int? {
+        var line = 1
+        var inQuotes = false
+        var openedAt = 0
+        var atFieldStart = true
+        var i = 0
+        let quote = UInt8(ascii: "\"")
+        while i < bytes.count {
+            let b = bytes[i]
+            if inQuotes {
+                if b == quote {
+                    if i + 1 < bytes.count && bytes[i + 1] == quote {
+                        i += 1  // escaped quote
+                    } else {
+                        inQuotes = false
+                    }
+                } else if b == 0x0A {
+                    line += 1
+                }
+            } else {
+                if b == quote && atFieldStart {
+                    inQuotes = true
+                    openedAt = line
+                }
+                atFieldStart = b == delimiter || b == 0x0A || b == 0x0D
+                if b == 0x0A { line += 1 }
+            }
+            i += 1
+        }
+        return inQuotes ? openedAt : nil
+    }
+
+    /// Writes rows as RFC 4180 CSV with `,` and `\n`, quoting only where needed.
+    static func encode(header: [String], rows: [[String]]) -> Data {
+        var out = Data()
+        out.reserveCapacity(rows.count * 160)
+        func append(_ row: [String]) {
+            for (i, field) in row.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if field.contains(where: { $0 == "," || $0 == "\"" || $0 == ";" || $0 == "\n" || $0 == "\r" })
+                    || field.first == " " || field.last == " "
+                {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(contentsOf: Array(field.replacingOccurrences(of: "\"", with: "\"\"").utf8))
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(contentsOf: Array(field.utf8))
+                }
+            }
+            out.append(0x0A)
+        }
+        append(header)
+        for row in rows { append(row) }
+        return out
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+
+/// `kinerja.v1.OrgService`: the agency, the unit tree and employees.
+struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
+    let state: DaemonState
+    static let maxReportedErrors = 1000
+    static let pageSize = 1000
+
+    var store: Store { state.store }
+
+    func getAgency(request: Kinerja_V1_GetAgencyRequest, context: ServerContext) async throws -> Kinerja_V1_Agency {
+        try await Blocking.run { try store.pool.read { db in try Self.agencyMessage(db) } }
+    }
+
+    func updateAgency(request: Kinerja_V1_UpdateAgencyRequest, context: ServerContext) async throws -> Kinerja_V1_Agency {
+        let caller = try context.caller()
+        if request.hasTimeZone {
+            do { _ = try AgencyZone.validate(request.timeZone) } catch { throw RPCError(code: .invalidArgument, message: error.message) }
+        }
+        if request.hasName && request.name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw RPCError(code: .invalidArgument, message: "name must not be empty")
+        }
+        if request.hasCode, (try? UnitCode.validate(request.code)) == nil {
+            throw RPCError(code: .invalidArgument, message: "code '\(request.code)' may contain only letters, digits, '.', '-', '_' and '/' (1–64 characters)")
+        }
+        return try await Blocking.run {
+            try store.pool.write { db in
+                var agency = try OrganisationStore.agency(db)
+                var changes: [String] = []
+                if request.hasCode { agency.code = request.code; changes.append("code=\(request.code)") }
+                if request.hasName { agency.name = request.name; changes.append("name=\(request.name)") }
+                if request.hasTimeZone { agency.timeZone = request.timeZone; changes.append("time_zone=\(request.timeZone)") }
+                if request.hasPluginID { agency.pluginID = request.pluginID; changes.append("plugin_id=\(request.pluginID)") }
+                try OrganisationStore.saveAgency(db, agency)
+                try Audit.record(db, actor: caller.auditActor, rpc: "UpdateAgency", target: agency.code, summary: changes.joined(separator: ", "))
+                return try Self.agencyMessage(db)
+            }
+        }
+    }
+
+    static func agencyMessage(_ db: GRDB.Database) throws -> Kinerja_V1_Agency {
+        let a = try OrganisationStore.agency(db)
+        var m = Kinerja_V1_Agency()
+        m.code = a.code
+        m.name = a.name
+        m.timeZone = a.timeZone
+        m.pluginID = a.pluginID
+        for (kelas, rupiah) in try OrganisationStore.tppBase(db) {
+            m.tppBase[Int32(kelas)] = rupiah
+        }
+        return m
+    }
+
+    // MARK: units
+
+    func importUnits(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let failure): return Self.report(errors: failure.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let existing = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0) })
+                let plan = UnitImport.plan(
+                    table: decoded.table, delimiter: decoded.delimiter, existing: existing,
+                    activeEmployees: try OrganisationStore.activeNIPs(db))
+                if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !request.dryRun && !plan.writes.isEmpty {
+                    try OrganisationStore.upsertUnits(db, plan.writes)
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportUnits", target: request.fileName,
+                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                }
+                return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func listUnits(request: Kinerja_V1_ListUnitsRequest, context: ServerContext) async throws -> Kinerja_V1_ListUnitsResponse {
+        try await Blocking.run {
+            try store.pool.read { db in
+                let counts = try OrganisationStore.activeCountsByUnit(db)
+                let names = try OrganisationStore.headNames(db)
+                let units = try OrganisationStore.units(db)
+                return .with {
+                    $0.units = units.map { u in
+                        Self.unitMessage(u, headName: u.headNIP.flatMap { names[$0] } ?? "", active: counts[u.code] ?? 0)
+                    }
+                }
+            }
+        }
+    }
+
+    static func unitMessage(_ u: OrgUnit, headName: String, active: Int) -> Kinerja_V1_Unit {
+        .with {
+            $0.code = u.code
+            $0.name = u.name
+            $0.parentCode = u.parentCode ?? ""
+            $0.headNip = u.headNIP ?? ""
+            $0.headName = headName
+            $0.activeEmployees = Int32(active)
+        }
+    }
+
+    func setUnitHead(request: Kinerja_V1_SetUnitHeadRequest, context: ServerContext) async throws -> Kinerja_V1_Unit {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            try store.pool.write { db in
+                guard var unit = try OrganisationStore.unit(db, code: request.unitCode) else {
+                    throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist")
+                }
+                var headName = ""
+                if request.nip.isEmpty {
+                    unit.headNIP = nil
+                } else {
+                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                    }
+                    guard e.active else {
+                        throw RPCError(code: .failedPrecondition, message: "employee \(request.nip) is not active and cannot head a unit")
+                    }
+                    unit.headNIP = e.nip
+                    headName = e.name
+                }
+                try OrganisationStore.upsertUnits(db, [unit])
+                try Audit.record(db, actor: caller.auditActor, rpc: "SetUnitHead", target: unit.code, summary: "head \(unit.headNIP ?? "none")")
+                let active = try OrganisationStore.activeCountsByUnit(db)[unit.code] ?? 0
+                return Self.unitMessage(unit, headName: headName, active: active)
+            }
+        }
+    }
+
+    // MARK: employees
+
+    func importEmployees(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let failure): return Self.report(errors: failure.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let plan = EmployeeImport.plan(
+                    table: decoded.table, delimiter: decoded.delimiter, existing: try OrganisationStore.employeesByNIP(db),
+                    units: try OrganisationStore.unitCodes(db), deactivateMissing: request.deactivateMissing)
+                if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !request.dryRun && !plan.writes.isEmpty {
+                    try OrganisationStore.upsertEmployees(db, plan.writes)
+                    let c = plan.counts
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportEmployees", target: request.fileName,
+                        summary: "\(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(c.deactivated) deactivated")
+                }
+                return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func listEmployees(
+        request: Kinerja_V1_ListEmployeesRequest, response: RPCWriter<Kinerja_V1_EmployeePage>, context: ServerContext
+    ) async throws {
+        let unit = request.unitCode.isEmpty ? nil : request.unitCode
+        let employees = try await Blocking.run {
+            try store.pool.read { db -> [Employee] in
+                if let unit, try OrganisationStore.unit(db, code: unit) == nil {
+                    throw RPCError(code: .notFound, message: "unit '\(unit)' does not exist")
+                }
+                return try OrganisationStore.employees(db, unit: unit, subtree: request.includeSubunits, includeInactive: request.includeInactive)
+            }
+        }
+        var start = 0
+        repeat {
+            let end = min(start + Self.pageSize, employees.count)
+            try await response.write(.with { $0.employees = employees[start..<end].map(Self.employeeMessage) })
+            start = end
+        } while start < employees.count
+    }
+
+    func getEmployee(request: Kinerja_V1_GetEmployeeRequest, context: ServerContext) async throws -> Kinerja_V1_EmployeeDetail {
+        let nip = request.nip.trimmingCharacters(in: .whitespaces)
+        guard nip.count == 18, nip.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw RPCError(code: .invalidArgument, message: "'\(request.nip)' is not an 18-digit NIP")
+        }
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard let e = try OrganisationStore.employee(db, nip: nip) else {
+                    throw RPCError(code: .notFound, message: "employee \(nip) does not exist")
+                }
+                let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
+                return try Kinerja_V1_EmployeeDetail.with {
+                    $0.employee = Self.employeeMessage(e)
+                    $0.unitName = try OrganisationStore.unit(db, code: e.unitCode)?.name ?? ""
+                    $0.supervisorChain = chain.map(Self.employeeMessage)
+                    $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
+                    $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
+                }
+            }
+        }
+    }
+
+    func exportEmployees(
+        request: Kinerja_V1_ExportEmployeesRequest, response: RPCWriter<Kinerja_V1_FileChunk>, context: ServerContext
+    ) async throws {
+        let data = try await Blocking.run {
+            let employees = try store.pool.read { db in try OrganisationStore.employees(db, unit: nil, includeInactive: true) }
+            return CSVDecoding.encode(header: EmployeeImport.columns, rows: employees.map(Self.csvRow))
+        }
+        var start = 0
+        while start < data.count {
+            let end = min(start + (1 << 20), data.count)
+            try await response.write(.with { $0.data = data.subdata(in: start..<end) })
+            start = end
+        }
+    }
+
+    static func csvRow(_ e: Employee) -> [String] {
+        [
+            e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",
+            String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, e.active ? "true" : "false",
+        ]
+    }
+
+    static func employeeMessage(_ e: Employee) -> Kinerja_V1_Employee {
+        var m = Kinerja_V1_Employee()
+        m.nip = e.nip
+        m.name = e.name
+        m.kind = e.kind.rawValue
+        m.golongan = e.golongan
+        m.jabatan = e.jabatan
+        m.jenisJabatan = e.jenisJabatan.rawValue
+        m.jabatanFungsional = e.jabatanFungsional?.rawValue ?? ""
+        m.kelasJabatan = Int32(e.kelasJabatan)
+        m.unitCode = e.unitCode
+        m.supervisorNip = e.supervisorNIP ?? ""
+        m.email = e.email
+        m.phone = e.phone
+        m.active = e.active
+        return m
+    }
+
+    // MARK: reports
+
+    static func report(errors: [RowError], dryRun: Bool, rows: Int = 0) -> Kinerja_V1_ImportReport {
+        .with {
+            $0.applied = false
+            $0.dryRun = dryRun
+            $0.rows = Int32(rows)
+            $0.errorCount = Int32(errors.count)
+            $0.errors = errors.prefix(maxReportedErrors).map { e in
+                .with {
+                    $0.line = Int32(e.line)
+                    $0.column = e.column ?? ""
+                    $0.message = e.message
+                }
+            }
+        }
+    }
+
+    static func report(counts: ImportCounts, rows: Int, dryRun: Bool) -> Kinerja_V1_ImportReport {
+        .with {
+            $0.applied = !dryRun
+            $0.dryRun = dryRun
+            $0.rows = Int32(rows)
+            $0.added = Int32(counts.added)
+            $0.updated = Int32(counts.updated)
+            $0.unchanged = Int32(counts.unchanged)
+            $0.deactivated = Int32(counts.deactivated)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import KinerjaCore
+
+/// Agency settings, units and employees in SQLite. Writes happen inside the caller's transaction, so that
+/// an import and its audit row commit or roll back together.
+public enum OrganisationStore {
+    // MARK: agency
+
+    public static func agency(_ db: Database) throws -> Agency {
+        guard let row = try Row.fetchOne(db, sql: "SELECT code, name, time_zone, plugin_id FROM agency WHERE id = 1") else {
+            return Agency()
+        }
+        return Agency(code: row[0], name: row[1], timeZone: row[2], pluginID: row[3])
+    }
+
+    public static func saveAgency(_ db: Database, _ agency: Agency) throws {
+        try db.execute(
+            sql: "UPDATE agency SET code = ?, name = ?, time_zone = ?, plugin_id = ? WHERE id = 1",
+            arguments: [agency.code, agency.name, agency.timeZone, agency.pluginID])
+    }
+
+    /// Base TPP per kelas jabatan.
+    public static func tppBase(_ db: Database) throws -> [(Int, Int64)] {
+        try Row.fetchAll(db, sql: "SELECT kelas_jabatan, base_rupiah FROM tpp_base ORDER BY kelas_jabatan").map { ($0[0], $0[1]) }
+    }
+
+    // MARK: units
+
+    public static func activeCountsByUnit(_ db: Database) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT unit_code, count(*) FROM employees WHERE active = 1 GROUP BY unit_code") {
+            out[row[0]] = row[1]
+        }
+        return out
+    }
+
+    /// Names of the employees who head a unit, by NIP.
+    public static func headNames(_ db: Database) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT e.nip, e.name FROM units u JOIN employees e ON e.nip = u.head_nip") {
+            out[row[0]] = row[1]
+        }
+        return out
+    }
+
+    public static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip])
+    }
+
+    public static func units(_ db: Database) throws -> [OrgUnit] {
+        try Row.fetchAll(db, sql: "SELECT code, name, parent_code, head_nip FROM units ORDER BY code").map {
+            OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
+        }
+    }
+
+    public static func unitCodes(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT code FROM units"))
+    }
+
+    public static func unit(_ db: Database, code: String) throws -> OrgUnit? {
+        try Row.fetchOne(db, sql: "SELECT code, name, parent_code, head_nip FROM units WHERE code = ?", arguments: [code]).map {
+            OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
+        }
+    }
+
+    public static func upsertUnits(_ db: Database, _ units: [OrgUnit]) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO units(code, name, parent_code, head_nip) VALUES (?, ?, ?, ?)
+            ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, head_nip = excluded.head_nip
+            """)
+        for u in units {
+            try statement.execute(arguments: [u.code, u.name, u.parentCode, u.headNIP])
+        }
+    }
+
+    // MARK: employees
+
+    static let employeeColumns =
+        "nip, name, kind, golongan, jabatan, jenis_jabatan, jabatan_fungsional, kelas_jabatan, unit_code, supervisor_nip, email, phone, active"
+
+    static func employee(from row: Row) -> Employee {
+        Employee(
+            nip: row[0], name: row[1], kind: EmployeeKind(rawValue: row[2]) ?? .pns, golongan: row[3], jabatan: row[4],
+            jenisJabatan: JenisJabatan(rawValue: row[5]) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: row[6] as String),
+            kelasJabatan: row[7], unitCode: row[8], supervisorNIP: row[9], email: row[10], phone: row[11], active: row[12])
+    }
+
+    /// Every employee keyed by NIP (active and not).
+    public static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
+        var out: [String: Employee] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(employeeColumns) FROM employees")
+        while let row = try cursor.next() {
+            let e = employee(from: row)
+            out[e.nip] = e
+        }
+        return out
+    }
+
+    public static func activeNIPs(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT nip FROM employees WHERE active = 1"))
+    }
+
+    public static func employee(_ db: Database, nip: String) throws -> Employee? {
+        try Row.fetchOne(db, sql: "SELECT \(employeeColumns) FROM employees WHERE nip = ?", arguments: [nip]).map(employee(from:))
+    }
+
+    /// Employees ordered by unit then NIP, optionally one unit (and its sub-units when `subtree`).
+    public static func employees(_ db: Database, unit: String?, subtree: Bool = false, includeInactive: Bool) throws -> [Employee] {
+        var sql = "SELECT \(employeeColumns) FROM employees"
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let unit {
+            if subtree {
+                clauses.append("""
+                    unit_code IN (WITH RECURSIVE t(code) AS (SELECT ? UNION SELECT u.code FROM units u JOIN t ON u.parent_code = t.code) SELECT code FROM t)
+                    """)
+            } else {
+                clauses.append("unit_code = ?")
+            }
+            _ = arguments.append(contentsOf: [unit])
+        }
+        if !includeInactive { clauses.append("active = 1") }
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY unit_code, nip"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(employee(from:))
+    }
+
+    public static func subordinates(_ db: Database, of nip: String) throws -> [Employee] {
+        try Row.fetchAll(db, sql: "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", arguments: [nip])
+            .map(employee(from:))
+    }
+
+    public static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(nip) DO UPDATE SET name = excluded.name, kind = excluded.kind, golongan = excluded.golongan,
+                jabatan = excluded.jabatan, jenis_jabatan = excluded.jenis_jabatan, jabatan_fungsional = excluded.jabatan_fungsional,
+                kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
+                email = excluded.email, phone = excluded.phone, active = excluded.active
+            """)
+        for e in employees {
+            try statement.execute(arguments: [
+                e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",
+                e.kelasJabatan, e.unitCode, e.supervisorNIP, e.email, e.phone, e.active,
+            ])
+        }
+    }
+}
