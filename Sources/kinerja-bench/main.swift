@@ -3,52 +3,58 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaFixtures
 
 /// Benchmarks against a real kinerjad over its Unix socket. Prints one JSON object.
 @main
 struct KinerjaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinerja-bench",
-        abstract: "Measure kinerjad over its socket: RPC throughput and latency, and CLI wall time.")
+        abstract: "Measure kinerjad over its socket: RPC throughput and latency, CLI wall time, bulk imports.",
+        discussion: """
+            Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), \
+            import (a generated agency of --employees employees in --units units with a 6-level supervisor \
+            hierarchy: unit and employee import, employee list -o json, daemon RSS).
+            """)
 
     @Option(help: "Folder holding kinerjad and kinerjactl (default: next to this program).")
     var binDir: String?
-    @Option(help: "Use an already running daemon at this socket instead of starting one.")
-    var socket: String?
     @Option(help: "Seconds each RPC scenario runs (after a warm-up).")
     var seconds: Double = 3
     @Option(help: "How many `kinerjactl status` runs to time.")
     var cliRuns: Int = 20
-    @Option(help: "Scenarios to run, comma-separated: status,cli.")
-    var scenarios: String = "status,cli"
+    @Option(help: "Employees in the generated agency (import scenario).")
+    var employees: Int = 100_000
+    @Option(help: "Units in the generated agency (import scenario).")
+    var units: Int = 1_000
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import.")
+    var scenarios: String = "status,cli,import"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        var daemon: BenchDaemon?
-        let socketPath: String
-        if let socket {
-            socketPath = socket
-        } else {
-            let d = try BenchDaemon(binDir: bin)
-            daemon = d
-            socketPath = d.socket
-        }
-        defer { daemon?.stop() }
-
+        let wanted = Set(scenarios.split(separator: ",").map(String.init))
         var results: [String: Any] = [
             "machine": ["cores": ProcessInfo.processInfo.activeProcessorCount, "memory_gib": ProcessInfo.processInfo.physicalMemory >> 30],
-            "daemon": daemon == nil ? "external" : "started by the benchmark from --bin-dir",
+            "bin_dir": bin,
         ]
-        let wanted = Set(scenarios.split(separator: ",").map(String.init))
-        if wanted.contains("status") {
-            var status: [String: Any] = [:]
-            for callers in [1, 16] {
-                status["callers_\(callers)"] = try await measureStatus(socket: socketPath, callers: callers, seconds: seconds)
+        if wanted.contains("status") || wanted.contains("cli") {
+            let daemon = try BenchDaemon(binDir: bin)
+            defer { daemon.stop() }
+            if wanted.contains("status") {
+                var status: [String: Any] = [:]
+                for callers in [1, 16] {
+                    status["callers_\(callers)"] = try await measureStatus(socket: daemon.socket, callers: callers, seconds: seconds)
+                }
+                results["status_rpc"] = status
             }
-            results["status_rpc"] = status
+            if wanted.contains("cli") {
+                results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
+            }
         }
-        if wanted.contains("cli") {
-            results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: socketPath, runs: cliRuns)
+        if wanted.contains("import") {
+            let daemon = try BenchDaemon(binDir: bin)
+            defer { daemon.stop() }
+            results["import"] = try measureImport(binDir: bin, daemon: daemon)
         }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -82,30 +88,21 @@ struct KinerjaBench: AsyncParsableCommand {
             return (latencies.sorted(), (ContinuousClock.now - start).seconds)
         }
         return [
-                "callers": callers,
-                "calls": sorted.count,
-                "rpc_per_second": (Double(sorted.count) / elapsed).rounded(),
-                "p50_ms": percentile(sorted, 0.50).rounded(to: 3),
-                "p99_ms": percentile(sorted, 0.99).rounded(to: 3),
-                "max_ms": (sorted.last ?? 0).rounded(to: 3),
+            "callers": callers,
+            "calls": sorted.count,
+            "rpc_per_second": (Double(sorted.count) / elapsed).rounded(),
+            "p50_ms": percentile(sorted, 0.50).rounded(to: 3),
+            "p99_ms": percentile(sorted, 0.99).rounded(to: 3),
+            "max_ms": (sorted.last ?? 0).rounded(to: 3),
         ]
     }
 
     func measureCLI(binDir: String, socket: String, runs: Int) throws -> [String: Any] {
         var times: [Double] = []
         for _ in 0..<runs {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binDir + "/kinerjactl")
-            process.arguments = ["status", "--socket", socket, "-o", "json"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            let t0 = ContinuousClock.now
-            try process.run()
-            process.waitUntilExit()
-            times.append((ContinuousClock.now - t0).milliseconds)
-            guard process.terminationStatus == 0 else {
-                throw ValidationError("kinerjactl status exited \(process.terminationStatus)")
-            }
+            let (ms, status) = try timed(binDir + "/kinerjactl", ["status", "--socket", socket, "-o", "json"])
+            guard status == 0 else { throw ValidationError("kinerjactl status exited \(status)") }
+            times.append(ms)
         }
         let sorted = times.sorted()
         return [
@@ -114,6 +111,47 @@ struct KinerjaBench: AsyncParsableCommand {
             "p50_ms": percentile(sorted, 0.5).rounded(to: 1),
             "max_ms": (sorted.last ?? 0).rounded(to: 1),
         ]
+    }
+
+    func measureImport(binDir: String, daemon: BenchDaemon) throws -> [String: Any] {
+        let t0 = ContinuousClock.now
+        let sample = SampleAgency(unitCount: units, employeeCount: employees)
+        let unitsFile = daemon.dir + "/units.csv", employeesFile = daemon.dir + "/employees.csv"
+        try sample.unitsCSV.write(to: URL(fileURLWithPath: unitsFile))
+        let csv = sample.employeesCSV
+        try csv.write(to: URL(fileURLWithPath: employeesFile))
+        let generated = (ContinuousClock.now - t0).seconds
+        let ctl = binDir + "/kinerjactl"
+        let (unitMS, s1) = try timed(ctl, ["unit", "import", unitsFile, "--socket", daemon.socket])
+        guard s1 == 0 else { throw ValidationError("unit import exited \(s1)") }
+        let (employeeMS, s2) = try timed(ctl, ["employee", "import", employeesFile, "--socket", daemon.socket])
+        guard s2 == 0 else { throw ValidationError("employee import exited \(s2)") }
+        let rssAfterImport = daemon.rssMiB()
+        let (reimportMS, s3) = try timed(ctl, ["employee", "import", employeesFile, "--socket", daemon.socket])
+        guard s3 == 0 else { throw ValidationError("employee re-import exited \(s3)") }
+        let listOut = daemon.dir + "/list.json"
+        let (listMS, s4) = try timed(ctl, ["employee", "list", "-o", "json", "--socket", daemon.socket], stdout: listOut)
+        guard s4 == 0 else { throw ValidationError("employee list exited \(s4)") }
+        let listBytes = (try? FileManager.default.attributesOfItem(atPath: listOut)[.size] as? NSNumber)?.intValue ?? 0
+        return [
+            "employees": employees, "units": units, "csv_bytes": csv.count,
+            "generate_seconds": generated.rounded(to: 2),
+            "unit_import_seconds": (unitMS / 1000).rounded(to: 3),
+            "employee_import_seconds": (employeeMS / 1000).rounded(to: 3),
+            "employee_reimport_unchanged_seconds": (reimportMS / 1000).rounded(to: 3),
+            "employee_list_json_seconds": (listMS / 1000).rounded(to: 3),
+            "employee_list_json_bytes": listBytes,
+            "daemon_rss_mib_after_import": rssAfterImport,
+            "daemon_rss_mib_after_list": daemon.rssMiB(),
+        ]
+    }
+
+    /// Runs a command to completion; returns wall milliseconds and exit status.
+    func timed(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> (Double, Int32) {
+        let t0 = ContinuousClock.now
+        let child = try ChildProcess(executable, arguments, stdout: stdout, stderr: "/dev/stderr")
+        let status = child.wait(timeout: 600) ?? -1
+        return ((ContinuousClock.now - t0).milliseconds, status)
     }
 }
 
@@ -139,32 +177,35 @@ extension Double {
 final class BenchDaemon {
     let dir: String
     let socket: String
-    let process = Process()
+    let child: ChildProcess
 
     init(binDir: String) throws {
         var template = Array("/tmp/kbench-XXXXXX".utf8CString)
         guard let p = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
         dir = String(cString: p)
         socket = dir + "/kinerja.sock"
-        process.executableURL = URL(fileURLWithPath: binDir + "/kinerjad")
-        process.arguments = ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "warning"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        child = try ChildProcess(binDir + "/kinerjad", ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "warning"], stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: socket) { usleep(100_000); return }
-            guard process.isRunning else { throw ValidationError("kinerjad exited \(process.terminationStatus)") }
+            guard child.isRunning else { throw ValidationError("kinerjad exited \(child.exitStatus ?? -1)") }
             usleep(20_000)
         }
         throw ValidationError("kinerjad did not start")
     }
 
+    /// Resident set size of the daemon (VmRSS), MiB.
+    func rssMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return -1 }
+        return (kb / 1024).rounded(to: 1)
+    }
+
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        child.signal(SIGTERM)
+        child.wait(timeout: 60)
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

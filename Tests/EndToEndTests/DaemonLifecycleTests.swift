@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaFixtures
 import GRDB
 import GRPCCore
 import KinerjaAPI

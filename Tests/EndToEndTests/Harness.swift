@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaFixtures
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI

@@ -142,6 +142,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
 
     func importEmployees(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
+        defer { Memory.releaseFreedPages() }
         return try await Blocking.run {
             let decoded: CSVDecoding.Decoded
             switch CSVDecoding.decode(request.content) {

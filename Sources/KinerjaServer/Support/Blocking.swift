@@ -19,3 +19,19 @@ enum Blocking {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim(3)`; the Glibc module does not export it.
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
+enum Memory {
+    /// Hands freed heap pages back to the kernel after a bulk operation (glibc keeps them otherwise),
+    /// so that the daemon's resident size drops back once a large import is done.
+    static func releaseFreedPages() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}

@@ -1,14 +1,14 @@
 import Foundation
 
-/// A child process started with `posix_spawn` and reaped with `waitpid` on its own pid.
+/// For the benchmark and the end-to-end tests: a child process started with `posix_spawn` and reaped with `waitpid` on its own pid.
 /// (Foundation's `Process` sometimes never notices a child's exit while other children run, which hangs a test.)
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
     private let lock = NSLock()
     private var status: Int32?
 
     /// `stdin`, `stdout`, `stderr`: file paths (nil: /dev/null). `environment` nil: inherit.
-    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -38,7 +38,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Non-blocking: reaps the child if it has exited.
-    var isRunning: Bool {
+    public var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         if status != nil { return false }
@@ -52,7 +52,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Exit code, or 128 + signal for a child killed by a signal. Nil while running.
-    var exitStatus: Int32? {
+    public var exitStatus: Int32? {
         _ = isRunning
         lock.lock()
         defer { lock.unlock() }
@@ -63,13 +63,13 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits up to `timeout`; returns the exit status, or nil when still running.
     @discardableResult
-    func wait(timeout: TimeInterval) -> Int32? {
+    public func wait(timeout: TimeInterval) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning && Date() < deadline { usleep(5_000) }
         return exitStatus
     }
 
-    func signal(_ sig: Int32) {
+    public func signal(_ sig: Int32) {
         if isRunning { kill(pid, sig) }
     }
 

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Attendance events in one month (counts) and a disciplinary sanction.
+public struct Attendance: Sendable, Equatable, Codable {
+    public var tl1 = 0, tl2 = 0, tl3 = 0, tl4 = 0
+    public var psw1 = 0, psw2 = 0, psw3 = 0, psw4 = 0
+    /// Days absent without permission.
+    public var tk = 0
+    /// 0, or 20–100 (% of the total cut by a disciplinary sanction).
+    public var sanctionPercent = 0
+
+    public init(tl1: Int = 0, tl2: Int = 0, tl3: Int = 0, tl4: Int = 0, psw1: Int = 0, psw2: Int = 0, psw3: Int = 0, psw4: Int = 0, tk: Int = 0, sanctionPercent: Int = 0) {
+        self.tl1 = tl1
+        self.tl2 = tl2
+        self.tl3 = tl3
+        self.tl4 = tl4
+        self.psw1 = psw1
+        self.psw2 = psw2
+        self.psw3 = psw3
+        self.psw4 = psw4
+        self.tk = tk
+        self.sanctionPercent = sanctionPercent
+    }
+
+    public static let none = Attendance()
+
+    /// Sanction must be 0 or 20–100; counts must not be negative.
+    public func validate() throws(ValidationError) {
+        for (name, v) in [("tl1", tl1), ("tl2", tl2), ("tl3", tl3), ("tl4", tl4), ("psw1", psw1), ("psw2", psw2), ("psw3", psw3), ("psw4", psw4), ("tk", tk)] where v < 0 {
+            throw ValidationError("\(name) must not be negative, found \(v)")
+        }
+        if !(sanctionPercent == 0 || (20...100).contains(sanctionPercent)) {
+            throw ValidationError("sanction_percent must be 0 or 20–100, found \(sanctionPercent)")
+        }
+    }
+}
+
+/// The TPP rules an agency can set; the defaults are the common regional shape (see docs).
+public struct TPPPolicy: Sendable, Equatable {
+    /// Share of the base paid for performance (kinerja) and for discipline (disiplin), in percent.
+    public var kinerjaSharePercent: Int64 = 60
+    public var disiplinSharePercent: Int64 = 40
+    /// Kinerja factor per predikat, percent.
+    public var predikatFactorPercent: [Predikat: Int64] = [.sangatBaik: 100, .baik: 100, .butuhPerbaikan: 75, .kurang: 50, .sangatKurang: 25]
+    /// Deductions per occurrence, in tenths of a percent of the full base (5 = 0.5 %).
+    public var deductionPerMille: [String: Int64] = [
+        "tl1": 5, "tl2": 10, "tl3": 15, "tl4": 20, "psw1": 5, "psw2": 10, "psw3": 15, "psw4": 20, "tk": 40,
+    ]
+    /// Final tax by golongan group, percent: PNS I–IV; PPPK I–XVII.
+    public var pnsTaxPercent: [Int: Int64] = [1: 0, 2: 0, 3: 5, 4: 15]
+    public var pppkTaxPercent: [Int: Int64] = {
+        var m: [Int: Int64] = [:]
+        for g in 1...17 { m[g] = g <= 8 ? 0 : g <= 12 ? 5 : 15 }
+        return m
+    }()
+
+    public init() {}
+
+    public func taxPercent(golongan: String, kind: EmployeeKind) -> Int64? {
+        guard let group = Golongan.group(golongan, kind: kind) else { return nil }
+        return kind == .pns ? pnsTaxPercent[group] : pppkTaxPercent[group]
+    }
+}
+
+/// One deduction line: what happened, how often, and how much of the base it takes.
+public struct DeductionLine: Sendable, Equatable {
+    public var code: String
+    public var count: Int
+    public var perMille: Int64
+    public var totalPerMille: Int64 { Int64(count) * perMille }
+}
+
+/// A month's TPP for one employee, every step kept for the explanation.
+public struct TPPBreakdown: Sendable, Equatable {
+    public var base: Int64
+    public var kinerjaShare: Fraction
+    public var kinerjaFactor: Fraction
+    public var kinerja: Int64
+    public var disiplinShare: Fraction
+    public var deductions: [DeductionLine]
+    public var deductionTotal: Fraction
+    public var disiplin: Int64
+    public var sanctionPercent: Int
+    public var gross: Int64
+    public var taxPercent: Int64
+    public var tax: Int64
+    public var net: Int64
+}
+
+public enum TPPCalculator {
+    /// The default computation (integer Rupiah, exact fractions, each component rounded half up):
+    /// ```
+    /// kinerja  = round(base × kinerjaShare × factor)
+    /// disiplin = max(0, round(base × (disiplinShare − Σ deductions)))
+    /// gross    = round((kinerja + disiplin) × (100% − sanction))
+    /// tax      = round(gross × rate(golongan))
+    /// net      = gross − tax
+    /// ```
+    /// `factor` is the kinerja factor (from the predikat by default; a plugin may pass another, e.g. activity time).
+    public static func compute(
+        base: Int64, factor: Fraction, attendance: Attendance, taxPercent: Int64, policy: TPPPolicy = TPPPolicy()
+    ) -> TPPBreakdown {
+        let kinerjaShare = Fraction.percent(Int128(policy.kinerjaSharePercent))
+        let disiplinShare = Fraction.percent(Int128(policy.disiplinSharePercent))
+        let kinerja = (base * (kinerjaShare * factor)).roundedHalfUp
+        let counts: [(String, Int)] = [
+            ("tl1", attendance.tl1), ("tl2", attendance.tl2), ("tl3", attendance.tl3), ("tl4", attendance.tl4),
+            ("psw1", attendance.psw1), ("psw2", attendance.psw2), ("psw3", attendance.psw3), ("psw4", attendance.psw4),
+            ("tk", attendance.tk),
+        ]
+        var lines: [DeductionLine] = []
+        var perMille: Int64 = 0
+        for (code, count) in counts where count > 0 {
+            let line = DeductionLine(code: code, count: count, perMille: policy.deductionPerMille[code] ?? 0)
+            lines.append(line)
+            perMille += line.totalPerMille
+        }
+        let deductionTotal = Fraction(Int128(perMille), 1000)
+        let disiplin = max(0, (base * (disiplinShare - deductionTotal)).roundedHalfUp)
+        let gross = (Fraction(Int128(kinerja + disiplin)) * Fraction.percent(Int128(100 - attendance.sanctionPercent))).roundedHalfUp
+        let tax = (Fraction(Int128(gross)) * Fraction.percent(Int128(taxPercent))).roundedHalfUp
+        return TPPBreakdown(
+            base: base, kinerjaShare: kinerjaShare, kinerjaFactor: factor, kinerja: kinerja, disiplinShare: disiplinShare,
+            deductions: lines, deductionTotal: deductionTotal, disiplin: disiplin, sanctionPercent: attendance.sanctionPercent,
+            gross: gross, taxPercent: taxPercent, tax: tax, net: gross - tax)
+    }
+
+    /// The default policy end to end: factor from the predikat, tax from the golongan.
+    public static func compute(
+        base: Int64, predikat: Predikat, attendance: Attendance, golongan: String, kind: EmployeeKind, policy: TPPPolicy = TPPPolicy()
+    ) throws(ValidationError) -> TPPBreakdown {
+        guard let tax = policy.taxPercent(golongan: golongan, kind: kind) else {
+            throw ValidationError("no tax band for golongan \(golongan) (\(kind.rawValue))")
+        }
+        let factor = Fraction.percent(Int128(policy.predikatFactorPercent[predikat] ?? 0))
+        return compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy)
+    }
+}
