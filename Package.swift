@@ -109,6 +109,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaStore",
                 "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

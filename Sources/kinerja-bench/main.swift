@@ -149,7 +149,7 @@ struct KinerjaBench: AsyncParsableCommand {
     /// Runs a command to completion; returns wall milliseconds and exit status.
     func timed(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> (Double, Int32) {
         let t0 = ContinuousClock.now
-        let child = try ChildProcess(executable, arguments, stdout: stdout, stderr: "/dev/stderr")
+        let child = try ChildProcess(executable, arguments, stdout: stdout, stderr: "-")
         let status = child.wait(timeout: 600) ?? -1
         return ((ContinuousClock.now - t0).milliseconds, status)
     }
@@ -184,7 +184,7 @@ final class BenchDaemon {
         guard let p = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
         dir = String(cString: p)
         socket = dir + "/kinerja.sock"
-        child = try ChildProcess(binDir + "/kinerjad", ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "warning"], stderr: dir + "/kinerjad.log")
+        child = try ChildProcess(binDir + "/kinerjad", ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "info"], stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: socket) { usleep(100_000); return }
@@ -206,6 +206,9 @@ final class BenchDaemon {
     func stop() {
         child.signal(SIGTERM)
         child.wait(timeout: 60)
+        if let log = try? String(contentsOfFile: dir + "/kinerjad.log", encoding: .utf8) {
+            for line in log.split(separator: "\n") where line.contains("timing") { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

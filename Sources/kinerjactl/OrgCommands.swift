@@ -246,7 +246,15 @@ struct EmployeeList: AsyncParsableCommand {
         }
         if global.output == .json {
             var out = JSONArrayWriter()
-            for e in employees { out.append(employeeJSON(e)) }
+            for e in employees {
+                out.append([
+                    "nip": .string(e.nip), "name": .string(e.name), "kind": .string(e.kind), "golongan": .string(e.golongan),
+                    "jabatan": .string(e.jabatan), "jenis_jabatan": .string(e.jenisJabatan),
+                    "jabatan_fungsional": .string(e.jabatanFungsional), "kelas_jabatan": .int(Int64(e.kelasJabatan)),
+                    "unit_code": .string(e.unitCode), "supervisor_nip": .string(e.supervisorNip), "email": .string(e.email),
+                    "phone": .string(e.phone), "active": .bool(e.active),
+                ])
+            }
             out.finish()
         } else {
             printTable(

@@ -65,26 +65,63 @@ func formatRupiah(_ amount: Int64) -> String {
     return (amount < 0 ? "-Rp " : "Rp ") + out
 }
 
-/// Streams a large JSON array to stdout one element at a time (no whole-document buffer).
+/// A JSON value for hand-built documents: keys keep their order and large arrays stream to stdout fast
+/// (Foundation's JSONSerialization is too slow for 100,000 objects).
+enum JSONValue {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+}
+
+/// Streams a large JSON array of flat objects to stdout, one object a line.
 struct JSONArrayWriter {
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private var count = 0
 
-    mutating func append(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        buffer.append(contentsOf: Array((count == 0 ? "[\n  " : ",\n  ").utf8))
-        buffer.append(data)
+    init() { buffer.reserveCapacity(1 << 21) }
+
+    mutating func append(_ fields: KeyValuePairs<String, JSONValue>) {
+        buffer.append(contentsOf: count == 0 ? Array("[\n  {".utf8) : Array(",\n  {".utf8))
+        var first = true
+        for (key, value) in fields {
+            if !first { buffer.append(UInt8(ascii: ",")) }
+            first = false
+            Self.appendString(key, to: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            switch value {
+            case .string(let s): Self.appendString(s, to: &buffer)
+            case .int(let i): buffer.append(contentsOf: Array(String(i).utf8))
+            case .bool(let b): buffer.append(contentsOf: Array((b ? "true" : "false").utf8))
+            }
+        }
+        buffer.append(UInt8(ascii: "}"))
         count += 1
         if buffer.count > 1 << 20 { flush() }
     }
 
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: Array("\\n".utf8))
+            case 0x0D: out.append(contentsOf: Array("\\r".utf8))
+            case 0x09: out.append(contentsOf: Array("\\t".utf8))
+            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     private mutating func flush() {
-        FileHandle.standardOutput.write(buffer)
+        FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 
     mutating func finish() {
-        buffer.append(contentsOf: Array((count == 0 ? "[]\n" : "\n]\n").utf8))
+        buffer.append(contentsOf: count == 0 ? Array("[]\n".utf8) : Array("\n]\n".utf8))
         flush()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KinerjaFixtures
 import GRDB
+import KinerjaStore
 import GRPCCore
 import KinerjaAPI
 import Testing
@@ -20,7 +21,7 @@ import Testing
         #expect(status["socket"] as? String == daemon.socket)
         let database = try #require(status["database"] as? [String: Any])
         #expect(database["path"] as? String == daemon.stateDir + "/kinerja.db")
-        #expect((database["schema_version"] as? NSNumber)?.intValue == 2)
+        #expect((database["schema_version"] as? NSNumber)?.intValue == Store.latestSchemaVersion)
         #expect(((database["size_bytes"] as? NSNumber)?.intValue ?? 0) > 0)
         #expect((database["sqlite_version"] as? String)?.hasPrefix("3.") == true)
 
@@ -32,7 +33,7 @@ import Testing
         // The generated Swift client gets the same answer.
         let viaClient = try await withClient(daemon.socket) { admin in try await admin.status(.init()) }
         #expect(viaClient.pid == Int64(daemon.pid))
-        #expect(viaClient.database.schemaVersion == 2)
+        #expect(viaClient.database.schemaVersion == Int64(Store.latestSchemaVersion))
         #expect(viaClient.caller.uid == Int64(getuid()))
         #expect(viaClient.caller.role == "admin")
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KinerjaStore
 import GRPCCore
 import KinerjaAPI
 import Testing
@@ -151,7 +152,7 @@ struct PeerCredentialTests {
         let restored = try Daemon(stateDir: restoredDir)
         try restored.waitReady()
         let status = try jsonObject(try restored.ctl(["status", "-o", "json"]).stdout)
-        #expect(((status["database"] as? [String: Any])?["schema_version"] as? NSNumber)?.intValue == 2)
+        #expect(((status["database"] as? [String: Any])?["schema_version"] as? NSNumber)?.intValue == Store.latestSchemaVersion)
         let audit = try restored.ctl(["audit", "list", "--limit", "1000", "-o", "json"])
         let restoredRows = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(restoredRows.count == rows)

@@ -6,7 +6,7 @@ public enum EmployeeKind: String, Sendable, CaseIterable, Codable {
     case pppk = "PPPK"
 
     public init?(text: String) {
-        switch text.trimmingCharacters(in: .whitespaces).uppercased() {
+        switch text.trimmedBlanks.uppercased() {
         case "PNS": self = .pns
         case "PPPK": self = .pppk
         default: return nil
@@ -39,12 +39,12 @@ public struct NIP: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(_ text: String, kind: EmployeeKind) throws(Invalid) {
-        let s = text.trimmingCharacters(in: .whitespaces)
+        let s = text.trimmedBlanks
         guard !s.isEmpty else { throw Invalid(message: "NIP is empty") }
-        guard s.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw Invalid(message: "NIP '\(s)' must contain digits only")
         }
-        guard s.count == 18 else { throw Invalid(message: "NIP '\(s)' has \(s.count) digits; it must have 18") }
+        guard s.utf8.count == 18 else { throw Invalid(message: "NIP '\(s)' has \(s.utf8.count) digits; it must have 18") }
         let d = Array(s.utf8).map { Int($0 - UInt8(ascii: "0")) }
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + d[$1] } }
 

@@ -12,8 +12,13 @@ public enum Golongan {
     public static let pppk = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII"]
 
     /// The canonical spelling (`III/b`, `IX`), or an error naming the allowed values for the kind.
+    static let pnsSet = Set(pns)
+    static let pppkSet = Set(pppk)
+
     public static func normalize(_ text: String, kind: EmployeeKind) throws(ValidationError) -> String {
-        let t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "")
+        // Fast path: already canonical.
+        if kind == .pns ? pnsSet.contains(text) : pppkSet.contains(text) { return text }
+        let t = text.trimmedBlanks.replacingOccurrences(of: " ", with: "")
         switch kind {
         case .pns:
             let parts = t.split(separator: "/")
@@ -153,7 +158,7 @@ public enum UnitCode {
 
 /// Parses the yes/no spellings a spreadsheet may carry.
 public func parseFlag(_ text: String) -> Bool? {
-    switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+    switch text.trimmedBlanks.asciiLowercased {
     case "1", "true", "yes", "ya", "y", "aktif", "active": true
     case "0", "false", "no", "tidak", "t", "n", "nonaktif", "inactive": false
     default: nil

@@ -82,7 +82,7 @@ struct ColumnMap {
 
     func value(_ column: String, _ record: CSVTable.Record) -> String? {
         guard let i = index[column], i < record.fields.count else { return nil }
-        return record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+        return record.fields[i].trimmedBlanks
     }
 
     /// A record must have exactly as many fields as the header.
@@ -156,7 +156,7 @@ public enum EmployeeImport {
                 do { golongan = try Golongan.normalize(columns.value("golongan", record) ?? "", kind: kind) } catch { fail("golongan", error.message) }
             }
 
-            let jenisText = (columns.value("jenis_jabatan", record) ?? "").lowercased()
+            let jenisText = (columns.value("jenis_jabatan", record) ?? "").asciiLowercased
             let jenis = JenisJabatan(rawValue: jenisText)
             if jenis == nil {
                 fail("jenis_jabatan", "'\(jenisText)' is not a jenis jabatan; use \(JenisJabatan.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -164,7 +164,8 @@ public enum EmployeeImport {
 
             var fungsional: JabatanFungsional? = previous?.jabatanFungsional
             if columns.has("jabatan_fungsional") {
-                let text = (columns.value("jabatan_fungsional", record) ?? "").lowercased().replacingOccurrences(of: " ", with: "_")
+                var text = (columns.value("jabatan_fungsional", record) ?? "").asciiLowercased
+                if text.contains(" ") { text = text.replacingOccurrences(of: " ", with: "_") }
                 if text.isEmpty {
                     fungsional = nil
                 } else if let f = JabatanFungsional(rawValue: text) {
@@ -208,7 +209,8 @@ public enum EmployeeImport {
             }
 
             let email = columns.has("email") ? (columns.value("email", record) ?? "") : (previous?.email ?? "")
-            if !email.isEmpty && !(email.contains("@") && !email.contains(" ") && email.split(separator: "@").count == 2) {
+            if !email.isEmpty && !(email.utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count == 1 && !email.utf8.contains(0x20)
+                && email.utf8.first != UInt8(ascii: "@") && email.utf8.last != UInt8(ascii: "@")) {
                 fail("email", "'\(email)' is not an e-mail address")
             }
             let phone = columns.has("phone") ? (columns.value("phone", record) ?? "") : (previous?.phone ?? "")

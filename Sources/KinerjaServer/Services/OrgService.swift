@@ -143,16 +143,31 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func importEmployees(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         defer { Memory.releaseFreedPages() }
+        let logger = state.logger
         return try await Blocking.run {
+            let clock = ContinuousClock()
+            let t0 = clock.now
             let decoded: CSVDecoding.Decoded
             switch CSVDecoding.decode(request.content) {
             case .failure(let failure): return Self.report(errors: failure.errors, dryRun: request.dryRun)
             case .success(let d): decoded = d
             }
+            let parsed = clock.now
             let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let loaded = (try OrganisationStore.employeesByNIP(db), try OrganisationStore.unitCodes(db))
+                let t1 = clock.now
                 let plan = EmployeeImport.plan(
-                    table: decoded.table, delimiter: decoded.delimiter, existing: try OrganisationStore.employeesByNIP(db),
-                    units: try OrganisationStore.unitCodes(db), deactivateMissing: request.deactivateMissing)
+                    table: decoded.table, delimiter: decoded.delimiter, existing: loaded.0,
+                    units: loaded.1, deactivateMissing: request.deactivateMissing)
+                let t2 = clock.now
+                defer {
+                    logger.info(
+                        "employee import timing",
+                        metadata: [
+                            "rows": "\(plan.rows)", "parse": "\(parsed - t0)", "load": "\(t1 - parsed)", "validate": "\(t2 - t1)",
+                            "write": "\(clock.now - t2)",
+                        ])
+                }
                 if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun && !plan.writes.isEmpty {
                     try OrganisationStore.upsertEmployees(db, plan.writes)
@@ -171,6 +186,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         request: Kinerja_V1_ListEmployeesRequest, response: RPCWriter<Kinerja_V1_EmployeePage>, context: ServerContext
     ) async throws {
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
+        defer { Memory.releaseFreedPages() }
         let employees = try await Blocking.run {
             try store.pool.read { db -> [Employee] in
                 if let unit, try OrganisationStore.unit(db, code: unit) == nil {

@@ -1,0 +1,21 @@
+extension String {
+    /// The string without leading and trailing ASCII blanks (space, tab, CR, LF). Returns the string itself,
+    /// without copying, in the common case where there is nothing to trim (bulk imports call this a lot).
+    public var trimmedBlanks: String {
+        let u = utf8
+        guard let first = u.first, let last = u.last else { return self }
+        if !Self.isBlank(first) && !Self.isBlank(last) { return self }
+        var start = u.startIndex, end = u.endIndex
+        while start < end && Self.isBlank(u[start]) { start = u.index(after: start) }
+        while end > start && Self.isBlank(u[u.index(before: end)]) { end = u.index(before: end) }
+        return String(self[start..<end])
+    }
+
+    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+
+    /// ASCII lowercase, copying only when an uppercase letter is present.
+    public var asciiLowercased: String {
+        if !utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return self }
+        return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+}
