@@ -15,6 +15,14 @@ let package = Package(
         .executable(name: "kinerjad", targets: ["kinerjad"]),
         .executable(name: "kinerjactl", targets: ["kinerjactl"]),
         .executable(name: "kinerja-bench", targets: ["kinerja-bench"]),
+        // Plugin kits: a Swift plugin depends on KinerjaPluginKit, a C plugin on KinerjaPluginC.
+        .library(name: "KinerjaPluginKit", targets: ["KinerjaPluginKit"]),
+        .library(name: "KinerjaPluginC", targets: ["KinerjaPluginC"]),
+        // Plugins used by the tests (loaded with dlopen by a real daemon).
+        .library(name: "kinerja-plugin-testswift", type: .dynamic, targets: ["TestSwiftPlugin"]),
+        .library(name: "kinerja-plugin-testc", type: .dynamic, targets: ["TestCPlugin"]),
+        .library(name: "kinerja-plugin-badabi", type: .dynamic, targets: ["TestBadABIPlugin"]),
+        .library(name: "kinerja-plugin-noentry", type: .dynamic, targets: ["TestNoEntryPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -32,6 +40,30 @@ let package = Package(
     targets: [
         // Pure domain core.
         .target(name: "KinerjaCore"),
+
+        // The plugin C ABI: one header, the whole contract.
+        .target(name: "CKinerjaPlugin"),
+        // Generated Swift messages of the plugin protos (proto/kinerja/plugin/v1).
+        .target(name: "KinerjaPluginAPI", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Generated protobuf-c code of the plugin protos and the C kit helpers.
+        .target(name: "KinerjaPluginC", dependencies: ["CKinerjaPlugin"], linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // The Swift plugin kit: a plugin is a type conforming to KinerjaPlugin plus one exported entry line.
+        .target(
+            name: "KinerjaPluginKit",
+            dependencies: ["CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // The host: loads plugins with dlopen, calls them off the event loop, falls back to the national rules.
+        .target(
+            name: "KinerjaPluginHost",
+            dependencies: [
+                "CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+
+        // Test plugins (Plugins/testing).
+        .target(name: "TestSwiftPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/testing/swift"),
+        .target(name: "TestCPlugin", dependencies: ["KinerjaPluginC"], path: "Plugins/testing/c", publicHeadersPath: "."),
+        .target(name: "TestBadABIPlugin", dependencies: ["CKinerjaPlugin"], path: "Plugins/testing/badabi", publicHeadersPath: "."),
+        .target(name: "TestNoEntryPlugin", path: "Plugins/testing/noentry", publicHeadersPath: "."),
 
         // Deterministic sample agencies for the benchmark and the tests.
         .target(name: "KinerjaFixtures", dependencies: ["KinerjaCore"]),
@@ -60,6 +92,8 @@ let package = Package(
             name: "KinerjaServer",
             dependencies: [
                 "KinerjaCore",
+                "KinerjaPluginHost",
+                "KinerjaPluginAPI",
                 "KinerjaStore",
                 "KinerjaAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -72,6 +106,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
 

@@ -39,12 +39,24 @@ public struct SecurityConfig: Sendable, Equatable {
 
 /// The contents of `kinerjad.toml`, validated. Every key is optional; what is absent falls through to the
 /// next source (systemd's environment, then the local defaults).
+/// The `[plugins]` section; absent keys keep the defaults of `PluginSettings`.
+public struct PluginConfigSection: Sendable, Equatable {
+    public var directory: String?
+    public var load: [String] = []
+    public var allowInsecurePermissions = false
+    public var callTimeoutMilliseconds: Int64 = 10_000
+    /// `[plugins.config.<id>]`, flattened to dotted keys with values as text.
+    public var configs: [String: [String: String]] = [:]
+    public init() {}
+}
+
 public struct DaemonConfigFile: Sendable, Equatable {
     public var path: String
     public var stateDir: String?
     public var socket: String?
     public var logLevel: Logger.Level?
     public var security = SecurityConfig()
+    public var plugins = PluginConfigSection()
 
     public init(path: String) { self.path = path }
 
@@ -101,8 +113,56 @@ public struct DaemonConfigFile: Sendable, Equatable {
             config.security.gatewayUsers = try security.stringArray("gateway_users") ?? d.gatewayUsers
             try security.finish()
         }
+        if var plugins = try reader.table("plugins") {
+            config.plugins.directory = try plugins.string("dir", nonEmpty: true)
+            config.plugins.load = try plugins.stringArray("load") ?? []
+            config.plugins.allowInsecurePermissions = try plugins.bool("allow_insecure_permissions") ?? false
+            config.plugins.callTimeoutMilliseconds = try plugins.integer("call_timeout_ms", range: 10...600_000) ?? 10_000
+            if let configs = plugins.rawTable("config") {
+                for id in configs.table.keys {
+                    guard let value = configs.table[id], case .table(let section) = value.kind else {
+                        throw ConfigError(file: path, line: configs.table[id]?.line, key: "plugins.config.\(id)", message: "expected a table")
+                    }
+                    var flat: [String: String] = [:]
+                    try flatten(section, prefix: "", into: &flat, file: path, key: "plugins.config.\(id)")
+                    config.plugins.configs[id] = flat
+                }
+            }
+            try plugins.finish()
+        }
         try reader.finish()
         return config
+    }
+}
+
+/// `a = { b = 1 }` → `a.b = "1"`; arrays of scalars → comma-joined.
+func flatten(_ table: TOMLTable, prefix: String, into out: inout [String: String], file: String, key: String) throws(ConfigError) {
+    for k in table.keys {
+        guard let v = table[k] else { continue }
+        let name = prefix.isEmpty ? k : prefix + "." + k
+        switch v.kind {
+        case .table(let t): try flatten(t, prefix: name, into: &out, file: file, key: key)
+        case .array(let items):
+            var parts: [String] = []
+            for item in items {
+                guard let text = scalarText(item) else {
+                    throw ConfigError(file: file, line: item.line, key: "\(key).\(name)", message: "arrays may hold strings and numbers only")
+                }
+                parts.append(text)
+            }
+            out[name] = parts.joined(separator: ",")
+        default: out[name] = scalarText(v) ?? ""
+        }
+    }
+}
+
+func scalarText(_ v: TOMLValue) -> String? {
+    switch v.kind {
+    case .string(let s): s
+    case .integer(let i): String(i)
+    case .float(let f): String(f)
+    case .boolean(let b): b ? "true" : "false"
+    default: nil
     }
 }
 
@@ -169,6 +229,12 @@ struct TableReader {
             out.append(s)
         }
         return out
+    }
+
+    /// A sub-table read without key checks (free-form sections such as plugin configs).
+    mutating func rawTable(_ key: String) -> TableReader? {
+        guard let v = value(key), case .table(let t) = v.kind else { return nil }
+        return TableReader(table: t, prefix: qualified(key), file: file)
     }
 
     mutating func table(_ key: String) throws(ConfigError) -> TableReader? {

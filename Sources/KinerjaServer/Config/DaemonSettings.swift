@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaPluginHost
 import Logging
 
 /// What `kinerjad` runs with, resolved from (highest first) command-line flags, the TOML config file,
@@ -11,6 +12,7 @@ public struct DaemonSettings: Sendable, Equatable {
     /// The config file that was read, if any.
     public var configPath: String?
     public var security: SecurityConfig
+    public var plugins: PluginSettings
 
     public var databasePath: String { stateDir + "/kinerja.db" }
     public var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -64,7 +66,17 @@ public struct DaemonSettings: Sendable, Equatable {
             socketPath: absolute(socket),
             logLevel: flags.logLevel ?? file?.logLevel ?? .info,
             configPath: file.map { absolute($0.path) },
-            security: file?.security ?? SecurityConfig())
+            security: file?.security ?? SecurityConfig(),
+            plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute))
+    }
+
+    static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {
+        var p = PluginSettings(directory: section.directory.map(absolute) ?? PluginSettings.defaultDirectory())
+        p.load = section.load
+        p.allowInsecurePermissions = section.allowInsecurePermissions
+        p.callTimeout = .milliseconds(section.callTimeoutMilliseconds)
+        p.configs = section.configs
+        return p
     }
 
     /// systemd passes several directories separated by ':'; Kinerja uses the first.

@@ -75,6 +75,7 @@ public enum Daemon {
         let state = DaemonState(
             settings: settings, flags: flags, store: store, socketActivated: activation != nil, logLevel: levelBox, logger: logger)
         let notifier = SystemdNotifier(environment: environment)
+        state.plugins.apply(settings.plugins)
 
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         // Bulk imports arrive as one message (100,000 employees are ~15 MB).
@@ -90,7 +91,7 @@ public enum Daemon {
         }
         let server = GRPCServer(
             transport: transport,
-            services: [AdminService(state: state), OrgService(state: state)],
+            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state)],
             interceptors: [AuthorizationInterceptor(state: state)])
 
         let grpcService = GRPCServerService(server: server, logger: logger) {
@@ -124,6 +125,7 @@ public enum Daemon {
             exit = .failure
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping")
+        state.plugins.shutdown()
 
         // 5. Orderly close: database (WAL checkpointed), socket file (unless systemd owns it), lock.
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaCore
+import KinerjaPluginHost
 import KinerjaStore
 import Logging
 import Synchronization
@@ -17,6 +18,7 @@ public final class DaemonState: Sendable {
     public let socketActivated: Bool
     public let logLevel: LogLevelBox
     public let logger: Logger
+    public let plugins: PluginRegistry
     let accounts = AccountCache()
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
@@ -31,6 +33,14 @@ public final class DaemonState: Sendable {
         self.socketActivated = socketActivated
         self.logLevel = logLevel
         self.logger = logger
+        let zone = (try? store.pool.read { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
+        self.plugins = PluginRegistry(settings: settings.plugins, timeZone: zone, logger: logger)
+    }
+
+    /// The agency's policy: its plugin's hooks first, the national rules for the rest.
+    public func policy() throws -> Policy {
+        let id = try store.pool.read { db in try OrganisationStore.agency(db).pluginID }
+        return Policy(registry: plugins, pluginID: id)
     }
 
     public var settings: DaemonSettings { current.withLock { $0 } }
@@ -63,6 +73,7 @@ public final class DaemonState: Sendable {
                 current.withLock { $0 = next }
                 logLevel.value = next.logLevel
                 accounts.clear()
+                plugins.apply(next.plugins)
                 logger.notice("configuration reloaded", metadata: ["config": "\(next.configPath ?? "none")", "log_level": "\(next.logLevel)"])
             } catch {
                 outcome.error = error.description

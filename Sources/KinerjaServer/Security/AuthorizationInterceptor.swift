@@ -20,6 +20,11 @@ public enum MethodPolicy {
         Kinerja_V1_OrgService.Method.ListEmployees.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_OrgService.Method.GetEmployee.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_OrgService.Method.ExportEmployees.descriptor.fullyQualifiedMethod: .operator,
+
+        Kinerja_V1_PluginService.Method.ListPlugins.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_PluginService.Method.GetPlugin.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_PluginService.Method.RunReport.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_PluginService.Method.CallHook.descriptor.fullyQualifiedMethod: .admin,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

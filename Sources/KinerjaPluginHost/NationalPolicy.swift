@@ -1,0 +1,134 @@
+import Foundation
+import KinerjaCore
+import KinerjaPluginAPI
+import SwiftProtobuf
+
+/// The national rules (PermenPANRB 6/2022 and the default TPP shape), as the same hooks a plugin
+/// implements. Whatever the agency's plugin does not implement is answered here.
+public enum NationalPolicy {
+    public static let id = "national"
+
+    public static var describe: Kinerja_Plugin_V1_DescribeResponse {
+        .with {
+            $0.id = id
+            $0.version = Kinerja.version
+            $0.description_p = "built-in national rules (PermenPANRB 6/2022, default TPP)"
+            $0.hooks = ["DeriveRatings", "ComputeIncentive", "ReminderCalendar", "ValidatePeriod", "Report"]
+        }
+    }
+
+    /// The national rules do not turn data into ratings: supervisors rate.
+    public static func deriveRatings(_ request: Kinerja_Plugin_V1_DeriveRatingsRequest) -> Kinerja_Plugin_V1_DeriveRatingsResponse {
+        .with {
+            $0.results = request.subjects.map { s in
+                .with {
+                    $0.nip = s.nip
+                    $0.notDerivable = true
+                    $0.reason = "the national rules do not derive ratings: the direct supervisor rates Hasil Kerja and Perilaku Kerja"
+                }
+            }
+        }
+    }
+
+    /// The default TPP computation (see `TPPCalculator`); employees without a predikat are blocked.
+    public static func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest, policy: TPPPolicy = TPPPolicy()) -> Kinerja_Plugin_V1_IncentiveResponse {
+        .with { $0.results = request.inputs.map { defaultIncentive($0, policy: policy) } }
+    }
+
+    public static func defaultIncentive(
+        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy = TPPPolicy(), factor: Fraction? = nil, factorText: String? = nil
+    ) -> Kinerja_Plugin_V1_IncentiveResult {
+        var result = Kinerja_Plugin_V1_IncentiveResult()
+        result.nip = input.nip
+        let kind = EmployeeKind(text: input.kind) ?? .pns
+        guard let taxPercent = policy.taxPercent(golongan: input.golongan, kind: kind) else {
+            result.blocked = true
+            result.blockedReason = "no tax band for golongan '\(input.golongan)' (\(kind.rawValue))"
+            return result
+        }
+        let kinerjaFactor: Fraction
+        let factorLine: String
+        if let factor {
+            kinerjaFactor = factor
+            factorLine = factorText ?? "factor \(factor.percentText())%"
+        } else {
+            guard let predikat = Predikat(text: input.predikat) else {
+                result.blocked = true
+                result.blockedReason = input.predikatPeriod.isEmpty
+                    ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
+                return result
+            }
+            let percent = policy.predikatFactorPercent[predikat] ?? 0
+            kinerjaFactor = Fraction.percent(Int128(percent))
+            factorLine = "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%"
+        }
+        let a = input.attendance
+        let attendance = Attendance(
+            tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2), psw3: Int(a.psw3),
+            psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent))
+        let r = TPPCalculator.compute(base: input.baseRupiah, factor: kinerjaFactor, attendance: attendance, taxPercent: taxPercent, policy: policy)
+        result.kinerja = r.kinerja
+        result.disiplin = r.disiplin
+        result.gross = r.gross
+        result.tax = r.tax
+        result.net = r.net
+        result.taxPercent = Int32(r.taxPercent)
+        result.deductionsPercent = r.deductionTotal.percentText()
+        result.steps = explain(r, factorLine: factorLine, golongan: input.golongan)
+        return result
+    }
+
+    /// One line per step, in Rupiah, for `tpp show`.
+    public static func explain(_ r: TPPBreakdown, factorLine: String, golongan: String) -> [String] {
+        var steps = [
+            "base: \(r.base)",
+            factorLine,
+            "kinerja = round(\(r.base) × \(r.kinerjaShare.percentText())% × \(r.kinerjaFactor.percentText())%) = \(r.kinerja)",
+        ]
+        for d in r.deductions {
+            steps.append("deduction \(d.code.uppercased()) × \(d.count) at \(Fraction(Int128(d.perMille), 1000).percentText())% = \(Fraction(Int128(d.totalPerMille), 1000).percentText())% of base")
+        }
+        steps.append("disiplin = max(0, round(\(r.base) × (\(r.disiplinShare.percentText())% − \(r.deductionTotal.percentText())%))) = \(r.disiplin)")
+        steps.append("gross = round((\(r.kinerja) + \(r.disiplin)) × (100% − sanction \(r.sanctionPercent)%)) = \(r.gross)")
+        steps.append("tax = round(\(r.gross) × \(r.taxPercent)% for golongan \(golongan)) = \(r.tax)")
+        steps.append("net = \(r.gross) − \(r.tax) = \(r.net)")
+        return steps
+    }
+
+    /// The national reminder defaults (times in the agency's zone).
+    public static var reminderCalendar: Kinerja_Plugin_V1_ReminderCalendarResponse {
+        .with {
+            $0.rules = [
+                rule("realisasi-bulanan", "0 8 1 * *", "staff_missing_realisasi",
+                     "Yth. {nama}, mohon isi realisasi kinerja periode {periode}. Batas pengisian: {batas}.", ["running", "assessment"]),
+                rule("realisasi-pengingat", "0 8 8 * *", "staff_missing_realisasi",
+                     "Yth. {nama}, realisasi kinerja periode {periode} belum diisi. Batas pengisian: {batas}.", ["running", "assessment"]),
+                rule("skp-januari", "0 8 * 1 1", "staff_without_approved_skp",
+                     "Yth. {nama}, SKP tahun {periode} Anda belum disetujui. Batas: {batas}.", ["planning", "running"]),
+                rule("penilaian-atasan", "0 9 11 * *", "supervisors_with_unrated_subordinates",
+                     "Yth. {nama}, masih ada pegawai bawahan yang belum dinilai untuk periode {periode}.", ["running", "assessment"]),
+            ]
+        }
+    }
+
+    static func rule(_ name: String, _ cron: String, _ audience: String, _ template: String, _ states: [String]) -> Kinerja_Plugin_V1_ReminderRule {
+        .with {
+            $0.name = name
+            $0.cron = cron
+            $0.audience = audience
+            $0.template = template
+            $0.channels = ["log"]
+            $0.periodStates = states
+        }
+    }
+
+    /// Any layout is allowed nationally.
+    public static func validatePeriod(_ request: Kinerja_Plugin_V1_ValidatePeriodRequest) -> Kinerja_Plugin_V1_ValidatePeriodResponse {
+        .with { $0.ok = true }
+    }
+
+    public struct NoSuchReport: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String { "the national rules have no report '\(name)'" }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import KinerjaPluginAPI
+import SwiftProtobuf
+
+/// Answers a hook from a plugin, falling back to the national rules for what it does not implement.
+public struct Policy: Sendable {
+    public let registry: PluginRegistry
+    /// The plugin whose hooks come first; nil or "national": the national rules only.
+    public let pluginID: String?
+
+    public init(registry: PluginRegistry, pluginID: String?) {
+        self.registry = registry
+        self.pluginID = (pluginID?.isEmpty ?? true) || pluginID == NationalPolicy.id ? nil : pluginID
+    }
+
+    public struct Answer<Response: Sendable>: Sendable {
+        public var response: Response
+        /// The plugin id, or "national".
+        public var handledBy: String
+    }
+
+    func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: String, _ request: Request, national: () throws -> Response
+    ) async throws -> Answer<Response> {
+        if let pluginID, let answer = try await registry.call(pluginID, method: method, request: request, as: Response.self) {
+            return Answer(response: answer, handledBy: pluginID)
+        }
+        return Answer(response: try national(), handledBy: NationalPolicy.id)
+    }
+
+    public func deriveRatings(_ r: Kinerja_Plugin_V1_DeriveRatingsRequest) async throws -> Answer<Kinerja_Plugin_V1_DeriveRatingsResponse> {
+        try await call("DeriveRatings", r) { NationalPolicy.deriveRatings(r) }
+    }
+
+    public func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
+        try await call("ComputeIncentive", r) { NationalPolicy.computeIncentive(r) }
+    }
+
+    public func reminderCalendar() async throws -> Answer<Kinerja_Plugin_V1_ReminderCalendarResponse> {
+        try await call("ReminderCalendar", Kinerja_Plugin_V1_ReminderCalendarRequest()) { NationalPolicy.reminderCalendar }
+    }
+
+    public func validatePeriod(_ r: Kinerja_Plugin_V1_ValidatePeriodRequest) async throws -> Answer<Kinerja_Plugin_V1_ValidatePeriodResponse> {
+        try await call("ValidatePeriod", r) { NationalPolicy.validatePeriod(r) }
+    }
+
+    public func report(_ r: Kinerja_Plugin_V1_ReportRequest) async throws -> Answer<Kinerja_Plugin_V1_ReportResponse> {
+        try await call("Report", r) { throw NationalPolicy.NoSuchReport(name: r.name) }
+    }
+
+    public func describe() async throws -> Answer<Kinerja_Plugin_V1_DescribeResponse> {
+        try await call("Describe", Kinerja_Plugin_V1_DescribeRequest()) { NationalPolicy.describe }
+    }
+
+    /// For `kinerjactl plugin call`: one hook with a proto3-JSON request, the answer as JSON.
+    public func callJSON(method: String, json: String) async throws -> Answer<String> {
+        func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+            _: Request.Type, _ body: (Request) async throws -> Answer<Response>
+        ) async throws -> Answer<String> {
+            let request = try Request(jsonString: json.isEmpty ? "{}" : json)
+            let answer = try await body(request)
+            var options = JSONEncodingOptions()
+            options.preserveProtoFieldNames = true
+            return Answer(response: try answer.response.jsonString(options: options), handledBy: answer.handledBy)
+        }
+        switch method {
+        case "Describe": return try await run(Kinerja_Plugin_V1_DescribeRequest.self) { _ in try await describe() }
+        case "DeriveRatings": return try await run(Kinerja_Plugin_V1_DeriveRatingsRequest.self) { try await deriveRatings($0) }
+        case "ComputeIncentive": return try await run(Kinerja_Plugin_V1_IncentiveRequest.self) { try await computeIncentive($0) }
+        case "ReminderCalendar": return try await run(Kinerja_Plugin_V1_ReminderCalendarRequest.self) { _ in try await reminderCalendar() }
+        case "ValidatePeriod": return try await run(Kinerja_Plugin_V1_ValidatePeriodRequest.self) { try await validatePeriod($0) }
+        case "Report": return try await run(Kinerja_Plugin_V1_ReportRequest.self) { try await report($0) }
+        default: throw UnknownMethod(method: method)
+        }
+    }
+
+    public struct UnknownMethod: Error, CustomStringConvertible {
+        public var method: String
+        public var description: String {
+            "unknown hook '\(method)'; use Describe, DeriveRatings, ComputeIncentive, ReminderCalendar, ValidatePeriod or Report"
+        }
+    }
+}
