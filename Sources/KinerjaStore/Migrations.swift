@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -81,6 +81,25 @@ enum Migrations {
                 ) STRICT;
                 CREATE INDEX employees_unit ON employees(unit_code, nip);
                 CREATE INDEX employees_supervisor ON employees(supervisor_nip);
+                """)
+        }
+        m.registerMigration(identifiers[3]) { db in
+            // Appraisal periods: an annual period and its periodic children. Dates are agency-zone calendar days.
+            try db.execute(sql: """
+                CREATE TABLE periods (
+                    id           TEXT PRIMARY KEY NOT NULL,
+                    kind         TEXT NOT NULL CHECK (kind IN ('annual', 'monthly', 'quarterly', 'semester')),
+                    year         INTEGER NOT NULL,
+                    parent_id    TEXT REFERENCES periods(id),
+                    periodicity  TEXT NOT NULL DEFAULT 'none' CHECK (periodicity IN ('none', 'monthly', 'quarterly', 'semester')),
+                    state        TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'planning', 'running', 'assessment', 'closed')),
+                    start_date   TEXT NOT NULL,
+                    end_date     TEXT NOT NULL,
+                    deadline     TEXT NOT NULL,
+                    skp_deadline TEXT,
+                    created_at   TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX periods_parent ON periods(parent_id);
                 """)
         }
         return m

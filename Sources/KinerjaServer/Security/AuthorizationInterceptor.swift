@@ -25,6 +25,13 @@ public enum MethodPolicy {
         Kinerja_V1_PluginService.Method.GetPlugin.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_PluginService.Method.RunReport.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_PluginService.Method.CallHook.descriptor.fullyQualifiedMethod: .admin,
+
+        Kinerja_V1_PeriodService.Method.CreatePeriod.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_PeriodService.Method.ListPeriods.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_PeriodService.Method.GetPeriod.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_PeriodService.Method.AdvancePeriod.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_PeriodService.Method.ReopenPeriod.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_PeriodService.Method.SetDeadline.descriptor.fullyQualifiedMethod: .admin,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

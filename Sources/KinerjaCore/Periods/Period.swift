@@ -1,0 +1,190 @@
+import Foundation
+
+/// How an annual period is divided for periodic appraisal (the agency chooses).
+public enum Periodicity: String, Sendable, CaseIterable, Codable {
+    case none, monthly, quarterly, semester
+}
+
+public enum PeriodKind: String, Sendable, Codable {
+    case annual, monthly, quarterly, semester
+}
+
+/// `draft → planning → running → assessment → closed`.
+public enum PeriodState: String, Sendable, CaseIterable, Codable, Comparable {
+    case draft, planning, running, assessment, closed
+
+    public var order: Int { PeriodState.allCases.firstIndex(of: self)! }
+    public static func < (a: PeriodState, b: PeriodState) -> Bool { a.order < b.order }
+
+    public var next: PeriodState? {
+        let i = order + 1
+        return i < PeriodState.allCases.count ? PeriodState.allCases[i] : nil
+    }
+}
+
+/// A period id: `2026` (annual), `2026-03` (monthly), `2026-Q1` (quarterly), `2026-S2` (semester).
+public struct PeriodID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let kind: PeriodKind
+    /// Month 1–12, quarter 1–4, semester 1–2; 0 for annual.
+    public let index: Int
+
+    public init(year: Int, kind: PeriodKind, index: Int) {
+        self.year = year
+        self.kind = kind
+        self.index = index
+    }
+
+    public init(_ text: String) throws(ValidationError) {
+        let t = text.trimmedBlanks.uppercased()
+        let parts = t.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first, first.count == 4, let year = Int(first), (2000...2100).contains(year) else {
+            throw ValidationError("period '\(text)' must start with a year 2000–2100 (e.g. 2026, 2026-03, 2026-Q1, 2026-S1)")
+        }
+        if parts.count == 1 {
+            self.init(year: year, kind: .annual, index: 0)
+            return
+        }
+        let rest = parts[1]
+        if rest.hasPrefix("Q"), let q = Int(rest.dropFirst()), (1...4).contains(q), rest.count == 2 {
+            self.init(year: year, kind: .quarterly, index: q)
+        } else if rest.hasPrefix("S"), let s = Int(rest.dropFirst()), (1...2).contains(s), rest.count == 2 {
+            self.init(year: year, kind: .semester, index: s)
+        } else if rest.count == 2, let m = Int(rest), (1...12).contains(m) {
+            self.init(year: year, kind: .monthly, index: m)
+        } else {
+            throw ValidationError("period '\(text)': after the year use -01…-12, -Q1…-Q4 or -S1/-S2")
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .annual: "\(year)"
+        case .monthly: "\(year)-\(index < 10 ? "0" : "")\(index)"
+        case .quarterly: "\(year)-Q\(index)"
+        case .semester: "\(year)-S\(index)"
+        }
+    }
+
+    public var annual: PeriodID { PeriodID(year: year, kind: .annual, index: 0) }
+
+    /// First and last day, inclusive.
+    public var dates: (start: CivilDate, end: CivilDate) {
+        let (firstMonth, months): (Int, Int) = switch kind {
+        case .annual: (1, 12)
+        case .monthly: (index, 1)
+        case .quarterly: ((index - 1) * 3 + 1, 3)
+        case .semester: ((index - 1) * 6 + 1, 6)
+        }
+        let lastMonth = firstMonth + months - 1
+        return (CivilDate(year: year, month: firstMonth, day: 1)!,
+                CivilDate(year: year, month: lastMonth, day: CivilDate.daysIn(year: year, month: lastMonth))!)
+    }
+
+    public func contains(_ date: CivilDate) -> Bool { dates.start <= date && date <= dates.end }
+
+    public static func < (a: PeriodID, b: PeriodID) -> Bool {
+        (a.year, a.dates.start, a.kind == .annual ? 0 : 1) < (b.year, b.dates.start, b.kind == .annual ? 0 : 1)
+    }
+
+    /// The periodic children of an annual period.
+    public static func children(of year: Int, _ periodicity: Periodicity) -> [PeriodID] {
+        switch periodicity {
+        case .none: []
+        case .monthly: (1...12).map { PeriodID(year: year, kind: .monthly, index: $0) }
+        case .quarterly: (1...4).map { PeriodID(year: year, kind: .quarterly, index: $0) }
+        case .semester: (1...2).map { PeriodID(year: year, kind: .semester, index: $0) }
+        }
+    }
+
+    /// Default filling deadline (batas pengisian): periodic the 10th of the next month; annual 10 January
+    /// of the next year.
+    public var defaultDeadline: CivilDate {
+        let end = dates.end
+        let next = end.adding(days: 1)
+        return CivilDate(year: next.year, month: next.month, day: 10)!
+    }
+
+    /// Default SKP deadline of an annual period: 31 January of the year.
+    public var defaultSKPDeadline: CivilDate { CivilDate(year: year, month: 1, day: 31)! }
+}
+
+/// Why a transition is refused; `counts` back the reason with numbers (shown to the admin).
+public struct TransitionRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public var counts: [String: Int]
+    public init(_ reason: String, counts: [String: Int] = [:]) {
+        self.reason = reason
+        self.counts = counts
+    }
+
+    public var description: String {
+        counts.isEmpty ? reason : reason + " (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// What the store knows when a period is advanced; the rules decide from it.
+public struct TransitionFacts: Sendable {
+    public var id: PeriodID
+    public var state: PeriodState
+    /// The annual parent's state (for a periodic period).
+    public var parentState: PeriodState?
+    /// States of the periodic children (for an annual period).
+    public var childStates: [PeriodState] = []
+    /// Today in the agency's zone.
+    public var today: CivilDate
+    public var activeEmployees = 0
+    public var approvedSKPs = 0
+    /// Active employees without a rating for this period (nil: ratings not checked).
+    public var unrated: Int?
+    /// Units whose distribution curve is violated (nil: not checked).
+    public var curveViolations: Int?
+
+    public init(id: PeriodID, state: PeriodState, parentState: PeriodState? = nil, childStates: [PeriodState] = [], today: CivilDate) {
+        self.id = id
+        self.state = state
+        self.parentState = parentState
+        self.childStates = childStates
+        self.today = today
+    }
+}
+
+public enum PeriodRules {
+    /// The next state, or why not. `force` skips the preconditions (never the order of states).
+    public static func advance(_ f: TransitionFacts, force: Bool) throws(TransitionRefusal) -> PeriodState {
+        guard let next = f.state.next else { throw TransitionRefusal("period \(f.id) is closed; use `period reopen` to go back to assessment") }
+        if force { return next }
+        // A periodic period cannot move ahead of its annual parent.
+        if let parent = f.parentState, next > parent {
+            throw TransitionRefusal("period \(f.id) cannot move to \(next.rawValue) ahead of its annual period \(f.id.annual), which is \(parent.rawValue)")
+        }
+        switch next {
+        case .draft: break
+        case .planning: break
+        case .running:
+            if f.id.kind == .annual && f.approvedSKPs < f.activeEmployees {
+                throw TransitionRefusal(
+                    "\(f.activeEmployees - f.approvedSKPs) active employees have no approved SKP for \(f.id)",
+                    counts: ["active_employees": f.activeEmployees, "approved_skp": f.approvedSKPs])
+            }
+        case .assessment:
+            if f.today <= f.id.dates.end {
+                throw TransitionRefusal("period \(f.id) runs until \(f.id.dates.end); assessment starts after it ends (today is \(f.today))")
+            }
+        case .closed:
+            if f.id.kind == .annual {
+                let open = f.childStates.filter { $0 != .closed }.count
+                if open > 0 {
+                    throw TransitionRefusal("\(open) periodic periods of \(f.id) are not closed yet", counts: ["open_periodic": open])
+                }
+            }
+            if let unrated = f.unrated, unrated > 0 {
+                throw TransitionRefusal("\(unrated) active employees are not rated for \(f.id)", counts: ["unrated": unrated, "active_employees": f.activeEmployees])
+            }
+            if let v = f.curveViolations, v > 0 {
+                throw TransitionRefusal("\(v) units violate the distribution curve for \(f.id)", counts: ["units_violating_curve": v])
+            }
+        }
+        return next
+    }
+}
