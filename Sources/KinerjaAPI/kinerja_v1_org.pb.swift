@@ -145,6 +145,9 @@ public nonisolated struct Kinerja_V1_RowError: Sendable {
 
   public var message: String = String()
 
+  /// For nested (JSON) imports: where in the document, e.g. skp[3].rhk[1].indicators[0].aspect.
+  public var path: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -553,7 +556,7 @@ nonisolated extension Kinerja_V1_ImportRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Kinerja_V1_RowError: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RowError"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}line\0\u{1}column\0\u{1}message\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}line\0\u{1}column\0\u{1}message\0\u{1}path\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -564,6 +567,7 @@ nonisolated extension Kinerja_V1_RowError: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularInt32Field(value: &self.line) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.column) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.path) }()
       default: break
       }
     }
@@ -579,6 +583,9 @@ nonisolated extension Kinerja_V1_RowError: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.message.isEmpty {
       try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
     }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -586,6 +593,7 @@ nonisolated extension Kinerja_V1_RowError: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.line != rhs.line {return false}
     if lhs.column != rhs.column {return false}
     if lhs.message != rhs.message {return false}
+    if lhs.path != rhs.path {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

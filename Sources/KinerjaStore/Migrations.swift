@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -100,6 +100,85 @@ enum Migrations {
                     created_at   TEXT NOT NULL
                 ) STRICT;
                 CREATE INDEX periods_parent ON periods(parent_id);
+                """)
+        }
+        m.registerMigration(identifiers[4]) { db in
+            // SKP (one per employee per annual period), its RHK and indicators; realisasi per indicator per
+            // period; supervisor feedback per RHK per period; the daily activity log.
+            try db.execute(sql: """
+                CREATE TABLE skp (
+                    period_id   TEXT NOT NULL REFERENCES periods(id),
+                    nip         TEXT NOT NULL REFERENCES employees(nip),
+                    status      TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted', 'approved', 'returned')),
+                    return_note TEXT NOT NULL DEFAULT '',
+                    lampiran    TEXT NOT NULL DEFAULT '{}',
+                    perilaku    TEXT NOT NULL DEFAULT '{}',
+                    updated_at  TEXT NOT NULL,
+                    status_by   TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (period_id, nip)
+                ) STRICT;
+                CREATE INDEX skp_status ON skp(period_id, status);
+                CREATE TABLE rhk (
+                    period_id      TEXT NOT NULL,
+                    nip            TEXT NOT NULL,
+                    rhk_id         TEXT NOT NULL,
+                    position       INTEGER NOT NULL,
+                    kind           TEXT NOT NULL CHECK (kind IN ('utama', 'tambahan')),
+                    text           TEXT NOT NULL,
+                    intervensi_nip TEXT,
+                    intervensi_rhk TEXT,
+                    PRIMARY KEY (period_id, nip, rhk_id),
+                    FOREIGN KEY (period_id, nip) REFERENCES skp(period_id, nip) ON DELETE CASCADE
+                ) STRICT;
+                CREATE TABLE indicators (
+                    period_id    TEXT NOT NULL,
+                    nip          TEXT NOT NULL,
+                    rhk_id       TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    position     INTEGER NOT NULL,
+                    aspect       TEXT NOT NULL CHECK (aspect IN ('kuantitas', 'kualitas', 'waktu', 'biaya')),
+                    text         TEXT NOT NULL,
+                    target_value REAL,
+                    target_unit  TEXT NOT NULL DEFAULT '',
+                    target_text  TEXT NOT NULL DEFAULT '',
+                    direction    TEXT NOT NULL CHECK (direction IN ('higher_is_better', 'lower_is_better')),
+                    PRIMARY KEY (period_id, nip, rhk_id, indicator_id),
+                    FOREIGN KEY (period_id, nip, rhk_id) REFERENCES rhk(period_id, nip, rhk_id) ON DELETE CASCADE
+                ) STRICT;
+                CREATE TABLE realisasi (
+                    period_id     TEXT NOT NULL REFERENCES periods(id),
+                    skp_period_id TEXT NOT NULL,
+                    nip           TEXT NOT NULL,
+                    rhk_id        TEXT NOT NULL,
+                    indicator_id  TEXT NOT NULL,
+                    value         REAL,
+                    text          TEXT NOT NULL DEFAULT '',
+                    evidence      TEXT NOT NULL DEFAULT '',
+                    note          TEXT NOT NULL DEFAULT '',
+                    updated_at    TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip, rhk_id, indicator_id),
+                    FOREIGN KEY (skp_period_id, nip, rhk_id, indicator_id) REFERENCES indicators(period_id, nip, rhk_id, indicator_id)
+                ) STRICT;
+                CREATE TABLE rhk_feedback (
+                    period_id  TEXT NOT NULL REFERENCES periods(id),
+                    nip        TEXT NOT NULL,
+                    rhk_id     TEXT NOT NULL,
+                    text       TEXT NOT NULL,
+                    by_nip     TEXT NOT NULL DEFAULT '',
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip, rhk_id)
+                ) STRICT;
+                CREATE TABLE activities (
+                    id          INTEGER PRIMARY KEY,
+                    nip         TEXT NOT NULL REFERENCES employees(nip),
+                    date        TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    rhk_id      TEXT NOT NULL DEFAULT '',
+                    minutes     INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 1440),
+                    evidence    TEXT NOT NULL DEFAULT '',
+                    created_at  TEXT NOT NULL
+                ) STRICT;
+                CREATE UNIQUE INDEX activities_key ON activities(nip, date, description);
                 """)
         }
         return m

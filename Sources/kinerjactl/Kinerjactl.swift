@@ -20,7 +20,7 @@ struct Kinerjactl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, WhoAmICommand.self, ReloadCommand.self, AuditCommand.self, BackupCommand.self,
-            AgencyCommand.self, UnitCommand.self, EmployeeCommand.self, PluginCommand.self, PeriodCommand.self,
+            AgencyCommand.self, UnitCommand.self, EmployeeCommand.self, PluginCommand.self, PeriodCommand.self, SKPCommand.self, RealisasiCommand.self, ActivityCommand.self,
         ])
 }
 

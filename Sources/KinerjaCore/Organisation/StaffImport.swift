@@ -51,11 +51,11 @@ public struct ImportCounts: Sendable, Equatable {
 }
 
 /// Column checks shared by every import: known names, no duplicates, required ones present, field counts.
-struct ColumnMap {
+public struct ColumnMap: Sendable {
     let index: [String: Int]
     let count: Int
 
-    init(table: CSVTable, known: [String], required: [String], errors: inout [RowError]) {
+    public init(table: CSVTable, known: [String], required: [String], errors: inout [RowError]) {
         var index: [String: Int] = [:]
         for (i, raw) in table.header.enumerated() {
             let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
@@ -78,15 +78,15 @@ struct ColumnMap {
         self.count = table.header.count
     }
 
-    func has(_ column: String) -> Bool { index[column] != nil }
+    public func has(_ column: String) -> Bool { index[column] != nil }
 
-    func value(_ column: String, _ record: CSVTable.Record) -> String? {
+    public func value(_ column: String, _ record: CSVTable.Record) -> String? {
         guard let i = index[column], i < record.fields.count else { return nil }
         return record.fields[i].trimmedBlanks
     }
 
     /// A record must have exactly as many fields as the header.
-    func checkWidth(_ record: CSVTable.Record, delimiter: String) -> RowError? {
+    public func checkWidth(_ record: CSVTable.Record, delimiter: String) -> RowError? {
         guard record.fields.count != count else { return nil }
         return RowError(
             line: record.line,

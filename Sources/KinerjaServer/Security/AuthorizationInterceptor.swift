@@ -32,6 +32,18 @@ public enum MethodPolicy {
         Kinerja_V1_PeriodService.Method.AdvancePeriod.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_PeriodService.Method.ReopenPeriod.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_PeriodService.Method.SetDeadline.descriptor.fullyQualifiedMethod: .admin,
+
+        // Gateways act for one employee; the service checks that employee's rights on each call.
+        Kinerja_V1_SKPService.Method.ImportSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.GetSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ListSKP.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_SKPService.Method.SubmitSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ApproveSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ReturnSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ImportRealisasi.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.GiveFeedback.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ImportActivities.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ListActivities.descriptor.fullyQualifiedMethod: .gateway,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

@@ -231,6 +231,14 @@ enum PeriodFacts {
                 c.skp[row[0]] = row[1]
             }
             c.skp["missing"] = max(0, c.active - c.skp.values.reduce(0, +))
+            c.realisasiExpected = try Int.fetchOne(
+                db, sql: """
+                    SELECT count(*) FROM indicators i JOIN skp s ON s.period_id = i.period_id AND s.nip = i.nip
+                    JOIN employees e ON e.nip = i.nip WHERE i.period_id = ? AND s.status = 'approved' AND e.active = 1
+                    """, arguments: [id.annual.description]) ?? 0
+            c.realisasiFilled = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM realisasi r JOIN employees e ON e.nip = r.nip WHERE r.period_id = ? AND e.active = 1",
+                arguments: [id.description]) ?? 0
         }
         return c
     }

@@ -1,0 +1,173 @@
+import Foundation
+
+public enum SKPStatus: String, Sendable, CaseIterable, Codable {
+    case draft, submitted, approved, returned
+
+    public var editable: Bool { self == .draft || self == .returned }
+}
+
+public enum RHKKind: String, Sendable, Codable {
+    case utama, tambahan
+}
+
+public enum IndicatorAspect: String, Sendable, CaseIterable, Codable {
+    case kuantitas, kualitas, waktu, biaya
+}
+
+public enum Direction: String, Sendable, CaseIterable, Codable {
+    case higherIsBetter = "higher_is_better"
+    case lowerIsBetter = "lower_is_better"
+}
+
+public struct Indicator: Sendable, Equatable {
+    public var id: String
+    public var aspect: IndicatorAspect
+    public var text: String
+    /// Numeric target; nil for a qualitative target (`targetText`).
+    public var target: Double?
+    public var unit: String
+    public var targetText: String
+    public var direction: Direction
+
+    public init(id: String, aspect: IndicatorAspect, text: String, target: Double?, unit: String = "", targetText: String = "", direction: Direction = .higherIsBetter) {
+        self.id = id
+        self.aspect = aspect
+        self.text = text
+        self.target = target
+        self.unit = unit
+        self.targetText = targetText
+        self.direction = direction
+    }
+}
+
+public struct RHK: Sendable, Equatable {
+    public var id: String
+    public var kind: RHKKind
+    public var text: String
+    /// The supervisor's RHK this one supports (cascading); nil for none.
+    public var intervensi: String?
+    public var indicators: [Indicator]
+
+    public init(id: String, kind: RHKKind, text: String, intervensi: String? = nil, indicators: [Indicator]) {
+        self.id = id
+        self.kind = kind
+        self.text = text
+        self.intervensi = intervensi
+        self.indicators = indicators
+    }
+}
+
+/// Lampiran of an SKP: resource support, accountability scheme, consequences.
+public struct Lampiran: Sendable, Equatable, Codable {
+    public var dukunganSumberDaya: [String] = []
+    public var skemaPertanggungjawaban: [String] = []
+    public var konsekuensi: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case dukunganSumberDaya = "dukungan_sumber_daya"
+        case skemaPertanggungjawaban = "skema_pertanggungjawaban"
+        case konsekuensi
+    }
+
+    public init() {}
+}
+
+public struct SKP: Sendable, Equatable {
+    public var nip: String
+    public var period: PeriodID
+    public var status: SKPStatus
+    public var returnNote: String
+    public var rhk: [RHK]
+    public var lampiran: Lampiran
+    /// Expected behaviour (ekspektasi khusus pimpinan) per BerAKHLAK value.
+    public var perilaku: [BerAKHLAK: String]
+
+    public init(nip: String, period: PeriodID, status: SKPStatus = .draft, returnNote: String = "", rhk: [RHK], lampiran: Lampiran = Lampiran(), perilaku: [BerAKHLAK: String] = [:]) {
+        self.nip = nip
+        self.period = period
+        self.status = status
+        self.returnNote = returnNote
+        self.rhk = rhk
+        self.lampiran = lampiran
+        self.perilaku = perilaku
+    }
+}
+
+/// An item-level problem in a nested import: `skp[3] (NIP …) rhk[1].indicators[0].aspect: …`.
+public struct ItemError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(_ path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+public enum SKPRules {
+    /// Checks one SKP's own structure (ids, kinds, indicators, at least one RHK utama). `path` prefixes the errors.
+    public static func validateStructure(_ skp: SKP, path: String) -> [ItemError] {
+        var errors: [ItemError] = []
+        if skp.rhk.isEmpty { errors.append(ItemError(path + ".rhk", "an SKP needs at least one RHK")) }
+        if !skp.rhk.isEmpty && !skp.rhk.contains(where: { $0.kind == .utama }) {
+            errors.append(ItemError(path + ".rhk", "an SKP needs at least one RHK utama"))
+        }
+        var ids = Set<String>()
+        for (i, r) in skp.rhk.enumerated() {
+            let p = "\(path).rhk[\(i)]"
+            if r.id.isEmpty { errors.append(ItemError(p + ".id", "RHK id is empty")) }
+            if !ids.insert(r.id).inserted { errors.append(ItemError(p + ".id", "RHK id '\(r.id)' appears twice")) }
+            if r.text.isEmpty { errors.append(ItemError(p + ".text", "RHK text is empty")) }
+            if r.indicators.isEmpty { errors.append(ItemError(p + ".indicators", "an RHK needs at least one indicator")) }
+            var indicatorIDs = Set<String>()
+            for (j, ind) in r.indicators.enumerated() {
+                let q = "\(p).indicators[\(j)]"
+                if ind.id.isEmpty { errors.append(ItemError(q + ".id", "indicator id is empty")) }
+                if !indicatorIDs.insert(ind.id).inserted { errors.append(ItemError(q + ".id", "indicator id '\(ind.id)' appears twice in RHK \(r.id)")) }
+                if ind.text.isEmpty { errors.append(ItemError(q + ".text", "indicator text is empty")) }
+                if ind.target == nil && ind.targetText.isEmpty {
+                    errors.append(ItemError(q + ".target", "give a numeric target (with unit) or a target_text"))
+                }
+                if let t = ind.target, !t.isFinite || t < 0 { errors.append(ItemError(q + ".target", "target must be a non-negative number")) }
+            }
+        }
+        return errors
+    }
+}
+
+extension SKPRules {
+    /// Cascading: an RHK's intervensi must be an RHK of the employee's direct supervisor's SKP in the same
+    /// period (stored, or in the same import). RHK utama of an employee with a supervisor must name one,
+    /// except for JPT heads.
+    public static func validateIntervensi(
+        _ items: [(path: String, skp: SKP)], employees: [String: Employee], storedRHK: (String) -> Set<String>?
+    ) -> [ItemError] {
+        var inFile: [String: Set<String>] = [:]
+        for (_, s) in items { inFile[s.nip] = Set(s.rhk.map(\.id)) }
+        var errors: [ItemError] = []
+        for (path, s) in items {
+            guard let e = employees[s.nip] else { continue }
+            for (i, r) in s.rhk.enumerated() {
+                let p = "\(path).rhk[\(i)].intervensi"
+                guard let target = r.intervensi, !target.isEmpty else {
+                    if r.kind == .utama && e.supervisorNIP != nil && e.jenisJabatan != .jpt {
+                        errors.append(ItemError(p, "RHK utama \(r.id) must name the supervisor's RHK it supports (intervensi)"))
+                    }
+                    continue
+                }
+                guard let sup = e.supervisorNIP else {
+                    errors.append(ItemError(p, "\(s.nip) has no supervisor, so RHK \(r.id) cannot intervene an RHK"))
+                    continue
+                }
+                guard let supervisorRHK = inFile[sup] ?? storedRHK(sup) else {
+                    errors.append(ItemError(p, "supervisor \(sup) has no SKP for \(s.period) yet; import it first or in the same file"))
+                    continue
+                }
+                if !supervisorRHK.contains(target) {
+                    errors.append(ItemError(p, "'\(target)' is not an RHK of supervisor \(sup)'s SKP for \(s.period)"))
+                }
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import KinerjaCore
+
+/// Reads an SKP import document:
+/// ```json
+/// {"period": "2026", "skp": [{"nip": "…", "rhk": [{"id": "R1", "kind": "utama", "text": "…", "intervensi": "R2",
+///   "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "…", "target": 12, "unit": "laporan",
+///                   "direction": "higher_is_better"}]}],
+///   "lampiran": {"dukungan_sumber_daya": ["…"], "skema_pertanggungjawaban": ["…"], "konsekuensi": ["…"]},
+///   "perilaku": {"berorientasi_pelayanan": "…"}}]}
+/// ```
+/// Every problem is reported with its path (`skp[3] (NIP …).rhk[1].indicators[0].aspect`).
+enum SKPDecoding {
+    struct Decoded {
+        var period: String?
+        var items: [(path: String, skp: SKP)]
+    }
+
+    static func decode(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
+        guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            return (nil, [ItemError("file", "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)")])
+        }
+        guard let root = object as? [String: Any] else { return (nil, [ItemError("file", "the document must be an object with \"skp\": [...]")]) }
+        var errors: [ItemError] = []
+        for key in root.keys where key != "period" && key != "skp" {
+            errors.append(ItemError(key, "unknown key; the document has \"period\" and \"skp\""))
+        }
+        let periodText = root["period"] as? String
+        var period = fallback
+        if let periodText {
+            do { period = try PeriodID(periodText) } catch { errors.append(ItemError("period", error.message)) }
+        }
+        guard let period else {
+            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or with --period"))
+            return (nil, errors)
+        }
+        if let fallback, fallback != period {
+            errors.append(ItemError("period", "the file says \(period) but --period says \(fallback)"))
+        }
+        guard let list = root["skp"] as? [Any] else {
+            errors.append(ItemError("skp", "expected an array of SKPs"))
+            return (nil, errors)
+        }
+        var items: [(String, SKP)] = []
+        items.reserveCapacity(list.count)
+        for (i, raw) in list.enumerated() {
+            var path = "skp[\(i)]"
+            guard let o = raw as? [String: Any] else {
+                errors.append(ItemError(path, "expected an object"))
+                continue
+            }
+            let nip = (o["nip"] as? String)?.trimmedBlanks ?? ""
+            if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
+            for key in o.keys where !["nip", "rhk", "lampiran", "perilaku"].contains(key) {
+                errors.append(ItemError("\(path).\(key)", "unknown key; an SKP has nip, rhk, lampiran, perilaku"))
+            }
+            var rhks: [RHK] = []
+            for (j, rawRHK) in ((o["rhk"] as? [Any]) ?? []).enumerated() {
+                let p = "\(path).rhk[\(j)]"
+                guard let r = rawRHK as? [String: Any] else {
+                    errors.append(ItemError(p, "expected an object"))
+                    continue
+                }
+                let kindText = (r["kind"] as? String) ?? "utama"
+                guard let kind = RHKKind(rawValue: kindText.lowercased()) else {
+                    errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
+                    continue
+                }
+                var indicators: [Indicator] = []
+                for (k, rawInd) in ((r["indicators"] as? [Any]) ?? []).enumerated() {
+                    let q = "\(p).indicators[\(k)]"
+                    guard let d = rawInd as? [String: Any] else {
+                        errors.append(ItemError(q, "expected an object"))
+                        continue
+                    }
+                    let aspectText = (d["aspect"] as? String) ?? ""
+                    guard let aspect = IndicatorAspect(rawValue: aspectText.lowercased()) else {
+                        errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
+                        continue
+                    }
+                    let directionText = (d["direction"] as? String) ?? "higher_is_better"
+                    guard let direction = Direction(rawValue: directionText) else {
+                        errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
+                        continue
+                    }
+                    var target: Double?
+                    if let t = d["target"] {
+                        if !(t is Bool), let n = t as? NSNumber { target = n.doubleValue }
+                        else {
+                            errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
+                            continue
+                        }
+                    }
+                    indicators.append(Indicator(
+                        id: (d["id"] as? String) ?? "", aspect: aspect, text: (d["text"] as? String) ?? "", target: target,
+                        unit: (d["unit"] as? String) ?? "", targetText: (d["target_text"] as? String) ?? "", direction: direction))
+                }
+                let intervensi = (r["intervensi"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                rhks.append(RHK(id: (r["id"] as? String) ?? "", kind: kind, text: (r["text"] as? String) ?? "", intervensi: intervensi, indicators: indicators))
+            }
+            var lampiran = Lampiran()
+            if let l = o["lampiran"] as? [String: Any] {
+                lampiran.dukunganSumberDaya = (l["dukungan_sumber_daya"] as? [String]) ?? []
+                lampiran.skemaPertanggungjawaban = (l["skema_pertanggungjawaban"] as? [String]) ?? []
+                lampiran.konsekuensi = (l["konsekuensi"] as? [String]) ?? []
+            }
+            var perilaku: [BerAKHLAK: String] = [:]
+            for (k, v) in (o["perilaku"] as? [String: Any]) ?? [:] {
+                guard let value = BerAKHLAK(rawValue: k) else {
+                    errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                    continue
+                }
+                perilaku[value] = v as? String ?? ""
+            }
+            items.append((path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku)))
+        }
+        return (Decoded(period: period.description, items: items), errors)
+    }
+}

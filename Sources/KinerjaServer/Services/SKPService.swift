@@ -1,0 +1,371 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+
+/// `kinerja.v1.SKPService`: performance plans, realisasi, feedback, daily activities.
+struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
+    let state: DaemonState
+    var store: Store { state.store }
+
+    // MARK: rights
+
+    enum Right {
+        /// The employee themselves (gateway acting for them), or an operator/admin.
+        case own
+        /// The employee's direct supervisor (gateway acting for them), or an operator/admin.
+        case supervisor
+        /// The employee or their direct supervisor.
+        case ownOrSupervisor
+    }
+
+    /// Gateway callers act for one employee and get that employee's rights; operators and admins may do all.
+    static func require(_ caller: Caller, _ right: Right, employee: Employee, action: String) throws {
+        guard caller.role == .gateway else { return }
+        guard !caller.actorNIP.isEmpty else {
+            throw RPCError(code: .permissionDenied, message: "a gateway must name the employee it acts for (metadata kinerja-actor-nip) to \(action)")
+        }
+        let isSelf = caller.actorNIP == employee.nip
+        let isSupervisor = employee.supervisorNIP == caller.actorNIP
+        let allowed = switch right {
+        case .own: isSelf
+        case .supervisor: isSupervisor
+        case .ownOrSupervisor: isSelf || isSupervisor
+        }
+        if !allowed {
+            let who = switch right {
+            case .own: "only \(employee.nip) themselves"
+            case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
+            case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
+            }
+            throw RPCError(code: .permissionDenied, message: "\(caller.actorNIP) may not \(action): \(who) may")
+        }
+    }
+
+    static func period(_ text: String, annual: Bool = false) throws -> PeriodID {
+        let id: PeriodID
+        do { id = try PeriodID(text) } catch { throw RPCError(code: .invalidArgument, message: error.message) }
+        if annual && id.kind != .annual { throw RPCError(code: .invalidArgument, message: "an SKP belongs to an annual period (e.g. \(id.year)), not \(id)") }
+        return id
+    }
+
+    static func storeErrors<T>(_ body: () throws -> T) throws -> T { try PeriodService.mapStoreErrors(body) }
+
+    // MARK: SKP
+
+    func importSKP(request: Kinerja_V1_ImportSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        let fallback = request.periodID.isEmpty ? nil : try Self.period(request.periodID, annual: true)
+        defer { Memory.releaseFreedPages() }
+        return try await Blocking.run {
+            let (decoded, decodeErrors) = SKPDecoding.decode(request.content, period: fallback)
+            guard let decoded, decodeErrors.isEmpty else { return Self.report(decodeErrors, dryRun: request.dryRun) }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let period = decoded.items.first?.skp.period ?? fallback!
+                guard let p = try PeriodStore.find(db, period) else {
+                    return Self.report([ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
+                }
+                guard p.id.kind == .annual else { return Self.report([ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
+                if p.state == .closed {
+                    throw RPCError(code: .failedPrecondition, message: "period \(period) is closed: importing SKPs is not allowed")
+                }
+                let employees = try OrganisationStore.employeesByNIP(db)
+                let statuses = try SKPStore.statuses(db, period: period)
+                let stored = try SKPStore.rhkIDs(db, period: period)
+                var errors: [ItemError] = []
+                var seen: [String: String] = [:]
+                for (path, skp) in decoded.items {
+                    errors += SKPRules.validateStructure(skp, path: path)
+                    guard let e = employees[skp.nip] else {
+                        if !skp.nip.isEmpty { errors.append(ItemError(path + ".nip", "unknown employee \(skp.nip)")) }
+                        continue
+                    }
+                    if !e.active { errors.append(ItemError(path + ".nip", "\(skp.nip) is not active")) }
+                    if let first = seen[skp.nip] { errors.append(ItemError(path + ".nip", "\(skp.nip) already has an SKP in this file at \(first)")) }
+                    seen[skp.nip] = path
+                    if let status = statuses[skp.nip], !status.editable {
+                        errors.append(ItemError(path, "the SKP of \(skp.nip) is \(status.rawValue); only draft or returned SKPs can be edited"))
+                    }
+                    do { try Self.require(caller, .own, employee: e, action: "import the SKP of \(skp.nip)") } catch let error as RPCError {
+                        errors.append(ItemError(path, error.message))
+                    }
+                }
+                errors += SKPRules.validateIntervensi(decoded.items, employees: employees) { stored[$0] }
+                if !errors.isEmpty { return Self.report(errors, dryRun: request.dryRun) }
+                var counts = ImportCounts()
+                for (_, skp) in decoded.items {
+                    if statuses[skp.nip] == nil { counts.added += 1 } else { counts.updated += 1 }
+                }
+                if !request.dryRun {
+                    let skps = decoded.items.map { item -> SKP in
+                        var s = item.skp
+                        s.status = request.submit ? .submitted : .draft
+                        return s
+                    }
+                    try SKPStore.save(db, skps, now: Date())
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
+                        summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
+                }
+                return OrgService.report(counts: counts, rows: decoded.items.count, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    static func report(_ errors: [ItemError], dryRun: Bool) -> Kinerja_V1_ImportReport {
+        .with {
+            $0.applied = false
+            $0.dryRun = dryRun
+            $0.errorCount = Int32(errors.count)
+            $0.errors = errors.prefix(OrgService.maxReportedErrors).map { e in
+                .with {
+                    $0.path = e.path
+                    $0.message = e.message
+                }
+            }
+        }
+    }
+
+    func getSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        let caller = try context.caller()
+        let period = try Self.period(request.periodID, annual: true)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                }
+                try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the SKP of \(e.nip)")
+                guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
+                    throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
+                }
+                return Self.message(skp, employee: e)
+            }
+        }
+    }
+
+    static func message(_ s: SKP, employee: Employee) -> Kinerja_V1_SKP {
+        .with {
+            $0.nip = s.nip
+            $0.name = employee.name
+            $0.periodID = s.period.description
+            $0.status = s.status.rawValue
+            $0.returnNote = s.returnNote
+            $0.supervisorNip = employee.supervisorNIP ?? ""
+            $0.rhk = s.rhk.map { r in
+                .with {
+                    $0.id = r.id
+                    $0.kind = r.kind.rawValue
+                    $0.text = r.text
+                    $0.intervensi = r.intervensi ?? ""
+                    $0.indicators = r.indicators.map { i in
+                        .with {
+                            $0.id = i.id
+                            $0.aspect = i.aspect.rawValue
+                            $0.text = i.text
+                            $0.hasTarget_p = i.target != nil
+                            $0.target = i.target ?? 0
+                            $0.unit = i.unit
+                            $0.targetText = i.targetText
+                            $0.direction = i.direction.rawValue
+                        }
+                    }
+                }
+            }
+            $0.dukunganSumberDaya = s.lampiran.dukunganSumberDaya
+            $0.skemaPertanggungjawaban = s.lampiran.skemaPertanggungjawaban
+            $0.konsekuensi = s.lampiran.konsekuensi
+            $0.perilaku = Dictionary(uniqueKeysWithValues: s.perilaku.map { ($0.key.rawValue, $0.value) })
+        }
+    }
+
+    func listSKP(request: Kinerja_V1_ListSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ListSKPResponse {
+        let period = try Self.period(request.periodID, annual: true)
+        let status: SKPStatus?
+        if request.status.isEmpty {
+            status = nil
+        } else if let s = SKPStatus(rawValue: request.status) {
+            status = s
+        } else {
+            throw RPCError(code: .invalidArgument, message: "--status must be draft, submitted, approved or returned")
+        }
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+                let rows = try SKPStore.list(db, period: period, status: status, unit: request.unitCode.isEmpty ? nil : request.unitCode)
+                let counts = try PeriodFacts.counts(db, period)
+                return .with {
+                    $0.skp = rows.map { r in
+                        .with {
+                            $0.nip = r.nip
+                            $0.name = r.name
+                            $0.unitCode = r.unitCode
+                            $0.status = r.status.rawValue
+                            $0.rhk = Int32(r.rhkCount)
+                            $0.indicators = Int32(r.indicatorCount)
+                        }
+                    }
+                    $0.missing = Int32(counts.skp["missing"] ?? 0)
+                }
+            }
+        }
+    }
+
+    func submitSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        try await transition(request, context, right: .own, from: [.draft, .returned], to: .submitted, rpc: "SubmitSKP")
+    }
+
+    func approveSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        try await transition(request, context, right: .supervisor, from: [.submitted], to: .approved, rpc: "ApproveSKP")
+    }
+
+    func returnSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        guard !request.note.trimmedBlanks.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "returning an SKP needs a note saying what to change (--note)")
+        }
+        return try await transition(request, context, right: .supervisor, from: [.submitted], to: .returned, rpc: "ReturnSKP")
+    }
+
+    func transition(
+        _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Right, from: [SKPStatus], to: SKPStatus, rpc: String
+    ) async throws -> Kinerja_V1_SKP {
+        let caller = try context.caller()
+        let period = try Self.period(request.periodID, annual: true)
+        return try await Blocking.run {
+            try Self.storeErrors {
+                try store.pool.write { db in
+                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                    }
+                    try Self.require(caller, right, employee: e, action: "\(rpc) for \(e.nip)")
+                    try PeriodStore.requireOpen(db, period, action: "changing an SKP")
+                    guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
+                        throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
+                    }
+                    guard from.contains(skp.status) else {
+                        throw RPCError(
+                            code: .failedPrecondition,
+                            message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(from.map(\.rawValue).joined(separator: " or "))")
+                    }
+                    let note = to == .returned ? request.note.trimmedBlanks : ""
+                    try SKPStore.setStatus(db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP, now: Date())
+                    try Audit.record(db, actor: caller.auditActor, rpc: rpc, target: "\(e.nip)/\(period)", summary: "\(skp.status.rawValue) → \(to.rawValue)" + (note.isEmpty ? "" : ": \(note)"))
+                    return Self.message(try SKPStore.load(db, nip: e.nip, period: period)!, employee: e)
+                }
+            }
+        }
+    }
+
+    // MARK: monitoring
+
+    func importRealisasi(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        defer { Memory.releaseFreedPages() }
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let plan = try MonitoringImport.planRealisasi(db, decoded, caller: caller)
+                if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !request.dryRun {
+                    try MonitoringImport.writeRealisasi(db, plan.writes)
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
+                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                }
+                return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func giveFeedback(request: Kinerja_V1_FeedbackRequest, context: ServerContext) async throws -> Kinerja_V1_FeedbackResponse {
+        let caller = try context.caller()
+        let period = try Self.period(request.periodID)
+        let text = request.text.trimmedBlanks
+        guard !text.isEmpty else { throw RPCError(code: .invalidArgument, message: "feedback text is empty") }
+        return try await Blocking.run {
+            try Self.storeErrors {
+                try store.pool.write { db in
+                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                    }
+                    try Self.require(caller, .supervisor, employee: e, action: "give feedback to \(e.nip)")
+                    try PeriodStore.requireOpen(db, period, action: "giving feedback")
+                    guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
+                        throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(request.rhkID)' in the SKP for \(period.annual)")
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO rhk_feedback(period_id, nip, rhk_id, text, by_nip, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(period_id, nip, rhk_id) DO UPDATE SET text = excluded.text, by_nip = excluded.by_nip, updated_at = excluded.updated_at
+                            """,
+                        arguments: [period.description, e.nip, request.rhkID, text, caller.actorNIP, UTCTime.format(Date())])
+                    try Audit.record(db, actor: caller.auditActor, rpc: "GiveFeedback", target: "\(e.nip)/\(period)/\(request.rhkID)", summary: String(text.prefix(80)))
+                    return Kinerja_V1_FeedbackResponse()
+                }
+            }
+        }
+    }
+
+    func importActivities(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let plan = try MonitoringImport.planActivities(db, decoded, caller: caller)
+                if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !request.dryRun {
+                    try MonitoringImport.writeActivities(db, plan.writes)
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportActivities", target: request.fileName,
+                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated")
+                }
+                return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func listActivities(request: Kinerja_V1_ListActivitiesRequest, context: ServerContext) async throws -> Kinerja_V1_ListActivitiesResponse {
+        let caller = try context.caller()
+        for (name, text) in [("from", request.from), ("to", request.to)] where !text.isEmpty && CivilDate(iso: text) == nil {
+            throw RPCError(code: .invalidArgument, message: "--\(name) '\(text)' is not a date YYYY-MM-DD")
+        }
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                }
+                try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM activities WHERE nip = ? AND date >= ? AND date <= ? ORDER BY date, id",
+                    arguments: [e.nip, request.from.isEmpty ? "0000-00-00" : request.from, request.to.isEmpty ? "9999-99-99" : request.to])
+                return .with {
+                    $0.activities = rows.map { r in
+                        .with {
+                            $0.id = r["id"]
+                            $0.nip = r["nip"]
+                            $0.date = r["date"]
+                            $0.description_p = r["description"]
+                            $0.rhkID = r["rhk_id"]
+                            $0.minutes = r["minutes"]
+                            $0.evidence = r["evidence"]
+                        }
+                    }
+                    $0.totalMinutes = rows.reduce(0) { $0 + ($1["minutes"] as Int64) }
+                }
+            }
+        }
+    }
+}

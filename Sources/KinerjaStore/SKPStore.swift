@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import KinerjaCore
+
+public enum SKPStore {
+    /// Status of every SKP of an annual period, by NIP.
+    public static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
+        var out: [String: SKPStatus] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT nip, status FROM skp WHERE period_id = ?", arguments: [period.description]) {
+            out[row[0]] = SKPStatus(rawValue: row[1])
+        }
+        return out
+    }
+
+    /// RHK ids of every SKP of an annual period, by NIP.
+    public static func rhkIDs(_ db: Database, period: PeriodID) throws -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id FROM rhk WHERE period_id = ?", arguments: [period.description])
+        while let row = try cursor.next() { out[row[0], default: []].insert(row[1]) }
+        return out
+    }
+
+    /// Replaces the SKPs (RHK, indicators, lampiran, perilaku) of the given employees.
+    public static func save(_ db: Database, _ skps: [SKP], now: Date) throws {
+        let time = UTCTime.format(now)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let upsert = try db.makeStatement(sql: """
+            INSERT INTO skp(period_id, nip, status, return_note, lampiran, perilaku, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
+            ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
+                perilaku = excluded.perilaku, updated_at = excluded.updated_at
+            """)
+        let deleteRHK = try db.makeStatement(sql: "DELETE FROM rhk WHERE period_id = ? AND nip = ?")
+        let insertRHK = try db.makeStatement(sql: """
+            INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertIndicator = try db.makeStatement(sql: """
+            INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let supervisorOf = try db.makeStatement(sql: "SELECT supervisor_nip FROM employees WHERE nip = ?")
+        for s in skps {
+            let period = s.period.description
+            let lampiran = String(decoding: try encoder.encode(s.lampiran), as: UTF8.self)
+            let perilaku = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: s.perilaku.map { ($0.key.rawValue, $0.value) })), as: UTF8.self)
+            try upsert.execute(arguments: [period, s.nip, s.status.rawValue, lampiran, perilaku, time])
+            try deleteRHK.execute(arguments: [period, s.nip])
+            let supervisor = try String.fetchOne(supervisorOf, arguments: [s.nip])
+            for (i, r) in s.rhk.enumerated() {
+                try insertRHK.execute(arguments: [period, s.nip, r.id, i, r.kind.rawValue, r.text, r.intervensi == nil ? nil : supervisor, r.intervensi])
+                for (j, ind) in r.indicators.enumerated() {
+                    try insertIndicator.execute(arguments: [
+                        period, s.nip, r.id, ind.id, j, ind.aspect.rawValue, ind.text, ind.target, ind.unit, ind.targetText, ind.direction.rawValue,
+                    ])
+                }
+            }
+        }
+    }
+
+    public static func load(_ db: Database, nip: String, period: PeriodID) throws -> SKP? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT status, return_note, lampiran, perilaku FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
+        else { return nil }
+        var indicators: [String: [Indicator]] = [:]
+        for r in try Row.fetchAll(
+            db, sql: "SELECT * FROM indicators WHERE period_id = ? AND nip = ? ORDER BY rhk_id, position", arguments: [period.description, nip])
+        {
+            indicators[r["rhk_id"], default: []].append(Indicator(
+                id: r["indicator_id"], aspect: IndicatorAspect(rawValue: r["aspect"]) ?? .kuantitas, text: r["text"], target: r["target_value"],
+                unit: r["target_unit"], targetText: r["target_text"], direction: Direction(rawValue: r["direction"]) ?? .higherIsBetter))
+        }
+        let rhk = try Row.fetchAll(db, sql: "SELECT * FROM rhk WHERE period_id = ? AND nip = ? ORDER BY position", arguments: [period.description, nip]).map {
+            RHK(id: $0["rhk_id"], kind: RHKKind(rawValue: $0["kind"]) ?? .utama, text: $0["text"], intervensi: $0["intervensi_rhk"], indicators: indicators[$0["rhk_id"]] ?? [])
+        }
+        let lampiran = (try? JSONDecoder().decode(Lampiran.self, from: Data((row[2] as String).utf8))) ?? Lampiran()
+        let perilakuRaw = (try? JSONDecoder().decode([String: String].self, from: Data((row[3] as String).utf8))) ?? [:]
+        var perilaku: [BerAKHLAK: String] = [:]
+        for (k, v) in perilakuRaw { if let key = BerAKHLAK(rawValue: k) { perilaku[key] = v } }
+        return SKP(nip: nip, period: period, status: SKPStatus(rawValue: row[0]) ?? .draft, returnNote: row[1], rhk: rhk, lampiran: lampiran, perilaku: perilaku)
+    }
+
+    public static func setStatus(_ db: Database, nip: String, period: PeriodID, status: SKPStatus, note: String, by: String, now: Date) throws {
+        try db.execute(
+            sql: "UPDATE skp SET status = ?, return_note = ?, status_by = ?, updated_at = ? WHERE period_id = ? AND nip = ?",
+            arguments: [status.rawValue, note, by, UTCTime.format(now), period.description, nip])
+    }
+
+    public struct Summary: Sendable {
+        public var nip: String
+        public var name: String
+        public var unitCode: String
+        public var status: SKPStatus
+        public var rhkCount: Int
+        public var indicatorCount: Int
+    }
+
+    public static func list(_ db: Database, period: PeriodID, status: SKPStatus?, unit: String?) throws -> [Summary] {
+        var sql = """
+            SELECT s.nip, e.name, e.unit_code, s.status,
+                (SELECT count(*) FROM rhk r WHERE r.period_id = s.period_id AND r.nip = s.nip),
+                (SELECT count(*) FROM indicators i WHERE i.period_id = s.period_id AND i.nip = s.nip)
+            FROM skp s JOIN employees e ON e.nip = s.nip WHERE s.period_id = ?
+            """
+        var args: [any DatabaseValueConvertible] = [period.description]
+        if let status {
+            sql += " AND s.status = ?"
+            args.append(status.rawValue)
+        }
+        if let unit {
+            sql += " AND e.unit_code = ?"
+            args.append(unit)
+        }
+        sql += " ORDER BY e.unit_code, s.nip"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+            Summary(nip: $0[0], name: $0[1], unitCode: $0[2], status: SKPStatus(rawValue: $0[3]) ?? .draft, rhkCount: $0[4], indicatorCount: $0[5])
+        }
+    }
+}
