@@ -63,6 +63,9 @@ import Testing
         // A child cannot go ahead of its parent.
         #expect(throws: TransitionRefusal.self) { try PeriodRules.advance(try facts("2026-Q1", .draft, parent: .draft), force: false) }
         #expect(try PeriodRules.advance(try facts("2026-Q1", .draft, parent: .planning), force: false) == .planning)
+        #expect(throws: TransitionRefusal.self) { try PeriodRules.advance(try facts("2026-Q1", .planning, parent: .planning), force: false) }
+        // A month closes while its year is still running (no deadlock with "the year closes after its months").
+        #expect(try PeriodRules.advance(try facts("2026-Q1", .assessment, parent: .running), force: false) == .closed)
         // The annual period closes only after its children.
         #expect(throws: TransitionRefusal.self) { try PeriodRules.advance(try facts("2026", .assessment, children: [.closed, .assessment]), force: false) }
         #expect(try PeriodRules.advance(try facts("2026", .assessment, children: [.closed, .closed]), force: false) == .closed)

@@ -154,8 +154,9 @@ public enum PeriodRules {
     public static func advance(_ f: TransitionFacts, force: Bool) throws(TransitionRefusal) -> PeriodState {
         guard let next = f.state.next else { throw TransitionRefusal("period \(f.id) is closed; use `period reopen` to go back to assessment") }
         if force { return next }
-        // A periodic period cannot move ahead of its annual parent.
-        if let parent = f.parentState, next > parent {
+        // A periodic period cannot move ahead of its annual parent: it plans and runs only once the year does.
+        // Its own assessment and closing happen while the year still runs (months close during the year).
+        if let parent = f.parentState, min(next, .running) > parent {
             throw TransitionRefusal("period \(f.id) cannot move to \(next.rawValue) ahead of its annual period \(f.id.annual), which is \(parent.rawValue)")
         }
         switch next {

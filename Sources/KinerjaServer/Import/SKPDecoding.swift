@@ -89,7 +89,7 @@ enum SKPDecoding {
                     }
                     var target: Double?
                     if let t = d["target"] {
-                        if !(t is Bool), let n = t as? NSNumber { target = n.doubleValue }
+                        if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" { target = n.doubleValue }
                         else {
                             errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
                             continue
