@@ -100,6 +100,19 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ApproveAllSKP" metadata.
+        public enum ApproveAllSKP: Sendable {
+            /// Request type for "ApproveAllSKP".
+            public typealias Input = Kinerja_V1_ApproveAllSKPRequest
+            /// Response type for "ApproveAllSKP".
+            public typealias Output = Kinerja_V1_ApproveAllSKPResponse
+            /// Descriptor for "ApproveAllSKP".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "ApproveAllSKP",
+                type: .unary
+            )
+        }
         /// Namespace for "ImportRealisasi" metadata.
         public enum ImportRealisasi: Sendable {
             /// Request type for "ImportRealisasi".
@@ -160,6 +173,7 @@ public enum Kinerja_V1_SKPService: Sendable {
             SubmitSKP.descriptor,
             ApproveSKP.descriptor,
             ReturnSKP.descriptor,
+            ApproveAllSKP.descriptor,
             ImportRealisasi.descriptor,
             GiveFeedback.descriptor,
             ImportActivities.descriptor,
@@ -298,6 +312,24 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_SKPRef>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP>
+
+        /// Handle the "ApproveAllSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ApproveAllSKPRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ApproveAllSKPResponse` messages.
+        func approveAllSKP(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ApproveAllSKPRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ApproveAllSKPResponse>
 
         /// Handle the "ImportRealisasi" method.
         ///
@@ -489,6 +521,24 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP>
 
+        /// Handle the "ApproveAllSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ApproveAllSKPRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ApproveAllSKPResponse` message.
+        func approveAllSKP(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ApproveAllSKPRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse>
+
         /// Handle the "ImportRealisasi" method.
         ///
         /// > Source IDL Documentation:
@@ -677,6 +727,24 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_SKP
 
+        /// Handle the "ApproveAllSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ApproveAllSKPRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ApproveAllSKPResponse` to respond with.
+        func approveAllSKP(
+            request: Kinerja_V1_ApproveAllSKPRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ApproveAllSKPResponse
+
         /// Handle the "ImportRealisasi" method.
         ///
         /// > Source IDL Documentation:
@@ -822,6 +890,17 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ApproveAllSKPRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ApproveAllSKPResponse>(),
+            handler: { request, context in
+                try await self.approveAllSKP(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_SKPService.Method.ImportRealisasi.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ImportRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ImportReport>(),
@@ -931,6 +1010,17 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP> {
         let response = try await self.returnSKP(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func approveAllSKP(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ApproveAllSKPRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ApproveAllSKPResponse> {
+        let response = try await self.approveAllSKP(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1056,6 +1146,19 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP> {
         return GRPCCore.ServerResponse<Kinerja_V1_SKP>(
             message: try await self.returnSKP(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func approveAllSKP(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ApproveAllSKPRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse>(
+            message: try await self.approveAllSKP(
                 request: request.message,
                 context: context
             ),
@@ -1262,6 +1365,29 @@ extension Kinerja_V1_SKPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ApproveAllSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ApproveAllSKPRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ApproveAllSKPRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ApproveAllSKPResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func approveAllSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ApproveAllSKPRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ApproveAllSKPRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ApproveAllSKPResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ApproveAllSKPResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ImportRealisasi" method.
@@ -1571,6 +1697,40 @@ extension Kinerja_V1_SKPService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_SKPService.Method.ReturnSKP.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ApproveAllSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ApproveAllSKPRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ApproveAllSKPRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ApproveAllSKPResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func approveAllSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ApproveAllSKPRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ApproveAllSKPRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ApproveAllSKPResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ApproveAllSKPResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1894,6 +2054,35 @@ extension Kinerja_V1_SKPService.ClientProtocol {
         )
     }
 
+    /// Call the "ApproveAllSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ApproveAllSKPRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func approveAllSKP<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ApproveAllSKPRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ApproveAllSKPResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.approveAllSKP(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ApproveAllSKPRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ApproveAllSKPResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ImportRealisasi" method.
     ///
     /// > Source IDL Documentation:
@@ -2207,6 +2396,39 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.returnSKP(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ApproveAllSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ApproveAllSKP approves every submitted SKP of a period (optionally one unit). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func approveAllSKP<Result>(
+        _ message: Kinerja_V1_ApproveAllSKPRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ApproveAllSKPResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ApproveAllSKPRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.approveAllSKP(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -145,6 +145,32 @@ public nonisolated struct Kinerja_V1_SKP: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_ApproveAllSKPRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var unitCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ApproveAllSKPResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var approved: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Kinerja_V1_ListSKPRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -565,6 +591,71 @@ nonisolated extension Kinerja_V1_SKP: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.konsekuensi != rhs.konsekuensi {return false}
     if lhs.perilaku != rhs.perilaku {return false}
     if lhs.supervisorNip != rhs.supervisorNip {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ApproveAllSKPRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApproveAllSKPRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{3}unit_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ApproveAllSKPRequest, rhs: Kinerja_V1_ApproveAllSKPRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ApproveAllSKPResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApproveAllSKPResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}approved\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.approved) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.approved != 0 {
+      try visitor.visitSingularInt32Field(value: self.approved, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ApproveAllSKPResponse, rhs: Kinerja_V1_ApproveAllSKPResponse) -> Bool {
+    if lhs.approved != rhs.approved {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -102,6 +102,32 @@ public struct SampleAgency {
         return birthText + String(format: "%04d%02d%d%03d", birth.year + 24 + e % 5, 1 + e % 12, gender, seq)
     }
 
+    /// An SKP import document (3 RHK utama × 2 indicators each, cascading to the supervisor's R1) and one
+    /// month of realisasi for every indicator.
+    public func skpAndRealisasi(year: Int, month: Int) -> (Data, Data) {
+        var json = "{\"period\":\"\(year)\",\"skp\":["
+        json.reserveCapacity(employees.count * 700)
+        var csv = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n"
+        csv.reserveCapacity(employees.count * 6 * 60)
+        let period = "\(year)-\(month < 10 ? "0" : "")\(month)"
+        for (i, e) in employees.enumerated() {
+            if i > 0 { json += "," }
+            json += "{\"nip\":\"\(e.nip)\",\"rhk\":["
+            for r in 1...3 {
+                if r > 1 { json += "," }
+                let intervensi = e.supervisorNIP == nil ? "" : ",\"intervensi\":\"R1\""
+                json += "{\"id\":\"R\(r)\",\"kind\":\"utama\",\"text\":\"Terlaksananya kegiatan \(r)\"\(intervensi),\"indicators\":["
+                json += "{\"id\":\"I1\",\"aspect\":\"kuantitas\",\"text\":\"Jumlah dokumen\",\"target\":12,\"unit\":\"dokumen\"},"
+                json += "{\"id\":\"I2\",\"aspect\":\"waktu\",\"text\":\"Penyelesaian\",\"target\":12,\"unit\":\"bulan\"}]}"
+                csv += "\(e.nip),\(period),R\(r),I1,\(1 + i % 3),,https://arsip/\(e.nip)/\(r),\n"
+                csv += "\(e.nip),\(period),R\(r),I2,1,,,\n"
+            }
+            json += "]}"
+        }
+        json += "]}"
+        return (Data(json.utf8), Data(csv.utf8))
+    }
+
     public var unitsCSV: Data {
         var s = "code,name,parent_code\n"
         for u in units { s += "\(u.code),\(u.name),\(u.parentCode ?? "")\n" }

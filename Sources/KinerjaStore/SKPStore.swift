@@ -21,7 +21,7 @@ public enum SKPStore {
     }
 
     /// Replaces the SKPs (RHK, indicators, lampiran, perilaku) of the given employees.
-    public static func save(_ db: Database, _ skps: [SKP], now: Date) throws {
+    public static func save(_ db: Database, _ skps: [SKP], supervisors: [String: String], now: Date) throws {
         let time = UTCTime.format(now)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -38,20 +38,23 @@ public enum SKPStore {
             INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let supervisorOf = try db.makeStatement(sql: "SELECT supervisor_nip FROM employees WHERE nip = ?")
         for s in skps {
             let period = s.period.description
             let lampiran = String(decoding: try encoder.encode(s.lampiran), as: UTF8.self)
             let perilaku = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: s.perilaku.map { ($0.key.rawValue, $0.value) })), as: UTF8.self)
-            try upsert.execute(arguments: [period, s.nip, s.status.rawValue, lampiran, perilaku, time])
-            try deleteRHK.execute(arguments: [period, s.nip])
-            let supervisor = try String.fetchOne(supervisorOf, arguments: [s.nip])
+            upsert.setUncheckedArguments([period, s.nip, s.status.rawValue, lampiran, perilaku, time])
+            try upsert.execute()
+            deleteRHK.setUncheckedArguments([period, s.nip])
+            try deleteRHK.execute()
+            let supervisor = supervisors[s.nip]
             for (i, r) in s.rhk.enumerated() {
-                try insertRHK.execute(arguments: [period, s.nip, r.id, i, r.kind.rawValue, r.text, r.intervensi == nil ? nil : supervisor, r.intervensi])
+                insertRHK.setUncheckedArguments([period, s.nip, r.id, i, r.kind.rawValue, r.text, r.intervensi == nil ? nil : supervisor, r.intervensi])
+                try insertRHK.execute()
                 for (j, ind) in r.indicators.enumerated() {
-                    try insertIndicator.execute(arguments: [
+                    insertIndicator.setUncheckedArguments([
                         period, s.nip, r.id, ind.id, j, ind.aspect.rawValue, ind.text, ind.target, ind.unit, ind.targetText, ind.direction.rawValue,
                     ])
+                    try insertIndicator.execute()
                 }
             }
         }

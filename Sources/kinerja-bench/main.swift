@@ -27,8 +27,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import.")
-    var scenarios: String = "status,cli,import"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp.")
+    var scenarios: String = "status,cli,import,skp"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -51,10 +51,14 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
         }
-        if wanted.contains("import") {
+        if wanted.contains("import") || wanted.contains("skp") {
             let daemon = try BenchDaemon(binDir: bin)
             defer { daemon.stop() }
-            results["import"] = try measureImport(binDir: bin, daemon: daemon)
+            let sample = SampleAgency(unitCount: units, employeeCount: employees)
+            results["import"] = try measureImport(binDir: bin, daemon: daemon, sample: sample)
+            if wanted.contains("skp") {
+                results["skp"] = try measureSKP(binDir: bin, daemon: daemon, sample: sample)
+            }
         }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -113,9 +117,8 @@ struct KinerjaBench: AsyncParsableCommand {
         ]
     }
 
-    func measureImport(binDir: String, daemon: BenchDaemon) throws -> [String: Any] {
+    func measureImport(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
         let t0 = ContinuousClock.now
-        let sample = SampleAgency(unitCount: units, employeeCount: employees)
         let unitsFile = daemon.dir + "/units.csv", employeesFile = daemon.dir + "/employees.csv"
         try sample.unitsCSV.write(to: URL(fileURLWithPath: unitsFile))
         let csv = sample.employeesCSV
@@ -143,6 +146,33 @@ struct KinerjaBench: AsyncParsableCommand {
             "employee_list_json_bytes": listBytes,
             "daemon_rss_mib_after_import": rssAfterImport,
             "daemon_rss_mib_after_list": daemon.rssMiB(),
+        ]
+    }
+
+    /// SKPs with 3 RHK × 2 indicators for every employee (cascading to the supervisor's R1), approval of all,
+    /// and one month of realisasi for every indicator.
+    func measureSKP(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
+        let ctl = binDir + "/kinerjactl"
+        func run(_ args: [String]) throws -> Double {
+            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket])
+            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            return ms / 1000
+        }
+        _ = try run(["period", "create", "2026", "--periodic", "monthly"])
+        let skpFile = daemon.dir + "/skp.json", realisasiFile = daemon.dir + "/realisasi.csv"
+        let (skpJSON, realisasiCSV) = sample.skpAndRealisasi(year: 2026, month: 1)
+        try skpJSON.write(to: URL(fileURLWithPath: skpFile))
+        try realisasiCSV.write(to: URL(fileURLWithPath: realisasiFile))
+        let skpSeconds = try run(["skp", "import", skpFile, "--submit"])
+        let approveSeconds = try run(["skp", "approve", "--all", "--period", "2026"])
+        let realisasiSeconds = try run(["realisasi", "import", realisasiFile])
+        return [
+            "skp_json_bytes": skpJSON.count, "realisasi_csv_bytes": realisasiCSV.count,
+            "indicators": sample.employees.count * 6,
+            "skp_import_seconds": skpSeconds.rounded(to: 3), "approve_all_seconds": approveSeconds.rounded(to: 3),
+            "realisasi_import_seconds": realisasiSeconds.rounded(to: 3),
+            "skp_plus_realisasi_seconds": (skpSeconds + realisasiSeconds).rounded(to: 3),
+            "daemon_rss_mib_after": daemon.rssMiB(),
         ]
     }
 

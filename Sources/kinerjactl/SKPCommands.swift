@@ -60,6 +60,13 @@ struct SKPImport: AsyncParsableCommand {
 struct SKPRefOptions: ParsableArguments {
     @Argument(help: "NIP.") var nip: String
     @Option(help: "The annual period.") var period: String
+
+    static func make(nip: String, period: String) -> SKPRefOptions {
+        var r = SKPRefOptions()
+        r.nip = nip
+        r.period = period
+        return r
+    }
 }
 
 func printSKP(_ s: Kinerja_V1_SKP, _ global: GlobalOptions) {
@@ -147,11 +154,31 @@ struct SKPSubmit: AsyncParsableCommand {
 }
 
 struct SKPApprove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a submitted SKP (direct supervisor, operator or admin).")
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve a submitted SKP (direct supervisor, operator or admin), or --all of a period (admin).")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var ref: SKPRefOptions
+    @Argument(help: "NIP (omit with --all).") var nip: String?
+    @Option(help: "The annual period.") var period: String
+    @Flag(help: "Approve every submitted SKP of the period.") var all = false
+    @Option(help: "With --all: only this unit.") var unit: String?
+
+    func validate() throws {
+        if all == (nip != nil) { throw ValidationError("give a NIP, or --all") }
+    }
 
     func run() async throws {
+        if all {
+            let r = try await withDaemon(global) { client, options, metadata in
+                try await Kinerja_V1_SKPService.Client(wrapping: client).approveAllSKP(
+                    .with {
+                        $0.periodID = period
+                        $0.unitCode = unit ?? ""
+                    }, metadata: metadata, options: options)
+            }
+            if global.output == .json { printJSON(["approved": r.approved]) } else { print("\(r.approved) SKPs approved") }
+            return
+        }
+        let ref = SKPRefOptions.make(nip: nip!, period: period)
         let s = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_SKPService.Client(wrapping: client).approveSKP(.with { $0.nip = ref.nip; $0.periodID = ref.period }, metadata: metadata, options: options)
         }

@@ -22,6 +22,14 @@ func write(_ text: String, _ dir: String, _ name: String) throws -> String {
     @Test func planApproveReportAndIntervensiRules() throws {
         let (daemon, dir) = try organisedDaemon()
         #expect(try daemon.ctl(["period", "create", "2025", "--periodic", "monthly"]).status == 0)
+        // Typos and wrong types are named with their path, every one of them.
+        let typo = skpDocument().replacingOccurrences(of: "\"intervensi\": \"K1\"", with: "\"intervnsi\": \"K1\"")
+            .replacingOccurrences(of: "\"target\": 99", with: "\"target\": \"sembilan puluh sembilan\"")
+        let typos = try daemon.ctl(["skp", "import", try write(typo, dir, "typo.json")])
+        #expect(typos.status == 1)
+        #expect(typos.stderr.contains("skp[1] (\(budi)).rhk[0].intervnsi: unknown key"), "\(typos.stderr)")
+        #expect(typos.stderr.contains("skp[2] (\(rina)).rhk[0].indicators[0].target: target must be a number"))
+        #expect(try daemon.ctl(["skp", "import", try write("{\"skp\": [", dir, "broken.json"), "--period", "2025"]).stderr.contains("not valid JSON"))
         // Intervensi must name an RHK of the direct supervisor's SKP in the same period.
         let wrong = try daemon.ctl(["skp", "import", try write(skpDocument(budiIntervensi: "K9"), dir, "wrong.json")])
         #expect(wrong.status == 1)

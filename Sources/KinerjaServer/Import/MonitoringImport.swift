@@ -24,6 +24,17 @@ enum MonitoringImport {
         var rows = 0
     }
 
+    struct IndicatorKey: Hashable {
+        var nip: String
+        var rhk: String
+        var indicator: String
+    }
+
+    struct RealisasiKey: Hashable {
+        var period: PeriodID
+        var indicator: IndicatorKey
+    }
+
     static let realisasiColumns = ["nip", "period", "rhk_id", "indicator_id", "value", "text", "evidence", "note"]
 
     static func planRealisasi(_ db: Database, _ decoded: CSVDecoding.Decoded, caller: Caller) throws -> Plan<RealisasiRow> {
@@ -35,9 +46,9 @@ enum MonitoringImport {
         var periods: [String: PeriodRecord?] = [:]
         var statuses: [PeriodID: [String: SKPStatus]] = [:]
         // (annual, nip, rhk, indicator) → numeric target?
-        var indicators: [PeriodID: [String: Bool]] = [:]
-        var existing: [PeriodID: [String: RealisasiRow]] = [:]
-        var seen: [String: Int] = [:]
+        var indicators: [PeriodID: [IndicatorKey: Bool]] = [:]
+        var existing: [PeriodID: [RealisasiKey: RealisasiRow]] = [:]
+        var seen: [RealisasiKey: Int] = [:]
         for record in decoded.table.records {
             if let e = columns.checkWidth(record, delimiter: decoded.delimiter) {
                 plan.errors.append(e)
@@ -73,17 +84,17 @@ enum MonitoringImport {
             let annual = period.annual
             if statuses[annual] == nil {
                 statuses[annual] = try SKPStore.statuses(db, period: annual)
-                var map: [String: Bool] = [:]
+                var map: [IndicatorKey: Bool] = [:]
                 let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id, indicator_id, target_value IS NOT NULL FROM indicators WHERE period_id = ?", arguments: [annual.description])
-                while let r = try cursor.next() { map["\(r[0] as String)|\(r[1] as String)|\(r[2] as String)"] = r[3] }
+                while let r = try cursor.next() { map[IndicatorKey(nip: r[0], rhk: r[1], indicator: r[2])] = r[3] }
                 indicators[annual] = map
-                var old: [String: RealisasiRow] = [:]
+                var old: [RealisasiKey: RealisasiRow] = [:]
                 let c2 = try Row.fetchCursor(db, sql: "SELECT * FROM realisasi WHERE skp_period_id = ?", arguments: [annual.description])
                 while let r = try c2.next() {
                     let row = RealisasiRow(
                         period: try PeriodID(r["period_id"] as String), nip: r["nip"], rhk: r["rhk_id"], indicator: r["indicator_id"],
                         value: r["value"], text: r["text"], evidence: r["evidence"], note: r["note"])
-                    old["\(row.period)|\(row.nip)|\(row.rhk)|\(row.indicator)"] = row
+                    old[RealisasiKey(period: row.period, indicator: IndicatorKey(nip: row.nip, rhk: row.rhk, indicator: row.indicator))] = row
                 }
                 existing[annual] = old
             }
@@ -95,7 +106,8 @@ enum MonitoringImport {
                 fail("nip", "the SKP of \(nip) for \(annual) is \(status.rawValue); realisasi is filed against an approved SKP")
                 continue
             }
-            guard let numeric = indicators[annual]?["\(nip)|\(rhk)|\(ind)"] else {
+            let indicatorKey = IndicatorKey(nip: nip, rhk: rhk, indicator: ind)
+            guard let numeric = indicators[annual]?[indicatorKey] else {
                 fail("indicator_id", "\(nip)'s SKP for \(annual) has no indicator \(rhk)/\(ind)")
                 continue
             }
@@ -114,7 +126,7 @@ enum MonitoringImport {
             } else if !valueText.isEmpty {
                 value = Double(valueText)
             }
-            let key = "\(period)|\(nip)|\(rhk)|\(ind)"
+            let key = RealisasiKey(period: period, indicator: indicatorKey)
             if let first = seen[key] {
                 fail(nil, "realisasi for \(nip) \(rhk)/\(ind) in \(period) already appears on line \(first)")
                 continue
@@ -146,9 +158,10 @@ enum MonitoringImport {
                 evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
             """)
         for r in rows {
-            try statement.execute(arguments: [
+            statement.setUncheckedArguments([
                 r.period.description, r.period.annual.description, r.nip, r.rhk, r.indicator, r.value, r.text, r.evidence, r.note, now,
             ])
+            try statement.execute()
         }
     }
 

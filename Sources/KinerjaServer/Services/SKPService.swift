@@ -59,8 +59,12 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let caller = try context.caller()
         let fallback = request.periodID.isEmpty ? nil : try Self.period(request.periodID, annual: true)
         defer { Memory.releaseFreedPages() }
+        let logger = state.logger
         return try await Blocking.run {
+            let clock = ContinuousClock()
+            let t0 = clock.now
             let (decoded, decodeErrors) = SKPDecoding.decode(request.content, period: fallback)
+            let t1 = clock.now
             guard let decoded, decodeErrors.isEmpty else { return Self.report(decodeErrors, dryRun: request.dryRun) }
             let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
                 let period = decoded.items.first?.skp.period ?? fallback!
@@ -93,6 +97,10 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     }
                 }
                 errors += SKPRules.validateIntervensi(decoded.items, employees: employees) { stored[$0] }
+                let t2 = clock.now
+                defer {
+                    logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
+                }
                 if !errors.isEmpty { return Self.report(errors, dryRun: request.dryRun) }
                 var counts = ImportCounts()
                 for (_, skp) in decoded.items {
@@ -104,7 +112,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         s.status = request.submit ? .submitted : .draft
                         return s
                     }
-                    try SKPStore.save(db, skps, now: Date())
+                    try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), now: Date())
                     try Audit.record(
                         db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
                         summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
@@ -228,6 +236,33 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await transition(request, context, right: .supervisor, from: [.submitted], to: .returned, rpc: "ReturnSKP")
     }
 
+    func approveAllSKP(request: Kinerja_V1_ApproveAllSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ApproveAllSKPResponse {
+        let caller = try context.caller()
+        let period = try Self.period(request.periodID, annual: true)
+        return try await Blocking.run {
+            try Self.storeErrors {
+                try store.pool.write { db in
+                    try PeriodStore.requireOpen(db, period, action: "approving SKPs")
+                    var sql = "UPDATE skp SET status = 'approved', status_by = ?, updated_at = ? WHERE period_id = ? AND status = 'submitted'"
+                    var args: [any DatabaseValueConvertible] = ["uid \(caller.credentials.uid)", UTCTime.format(Date()), period.description]
+                    if !request.unitCode.isEmpty {
+                        guard try OrganisationStore.unit(db, code: request.unitCode) != nil else {
+                            throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist")
+                        }
+                        sql += " AND nip IN (SELECT nip FROM employees WHERE unit_code = ?)"
+                        args.append(request.unitCode)
+                    }
+                    try db.execute(sql: sql, arguments: StatementArguments(args))
+                    let n = db.changesCount
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ApproveAllSKP", target: period.description,
+                        summary: "\(n) submitted SKPs approved" + (request.unitCode.isEmpty ? "" : " in \(request.unitCode)"))
+                    return .with { $0.approved = Int32(n) }
+                }
+            }
+        }
+    }
+
     func transition(
         _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Right, from: [SKPStatus], to: SKPStatus, rpc: String
     ) async throws -> Kinerja_V1_SKP {
@@ -269,8 +304,13 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: request.dryRun)
             case .success(let d): decoded = d
             }
+            let logger = state.logger
             let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let clock = ContinuousClock()
+                let t0 = clock.now
                 let plan = try MonitoringImport.planRealisasi(db, decoded, caller: caller)
+                let t1 = clock.now
+                defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
                 if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
                     try MonitoringImport.writeRealisasi(db, plan.writes)
