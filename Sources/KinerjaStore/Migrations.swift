@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -179,6 +179,44 @@ enum Migrations {
                     created_at  TEXT NOT NULL
                 ) STRICT;
                 CREATE UNIQUE INDEX activities_key ON activities(nip, date, description);
+                """)
+        }
+        m.registerMigration(identifiers[5]) { db in
+            // Ratings per employee per period (the predikat is derived, never entered), unit predicates,
+            // and 360° feedback (rater references kept only to refuse duplicates; never returned).
+            try db.execute(sql: """
+                CREATE TABLE ratings (
+                    period_id      TEXT NOT NULL REFERENCES periods(id),
+                    nip            TEXT NOT NULL REFERENCES employees(nip),
+                    hasil_kerja    TEXT NOT NULL CHECK (hasil_kerja IN ('di_atas', 'sesuai', 'di_bawah')),
+                    perilaku_kerja TEXT NOT NULL CHECK (perilaku_kerja IN ('di_atas', 'sesuai', 'di_bawah')),
+                    predikat       TEXT NOT NULL,
+                    aspects        TEXT NOT NULL DEFAULT '{}',
+                    notes          TEXT NOT NULL DEFAULT '',
+                    rated_by       TEXT NOT NULL DEFAULT '',
+                    updated_at     TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip)
+                ) STRICT;
+                CREATE TABLE unit_ratings (
+                    period_id  TEXT NOT NULL REFERENCES periods(id),
+                    unit_code  TEXT NOT NULL REFERENCES units(code),
+                    predikat   TEXT NOT NULL CHECK (predikat IN ('istimewa', 'baik', 'butuh_perbaikan', 'kurang', 'sangat_kurang')),
+                    rated_by   TEXT NOT NULL DEFAULT '',
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (period_id, unit_code)
+                ) STRICT;
+                CREATE TABLE feedback360 (
+                    id         INTEGER PRIMARY KEY,
+                    period_id  TEXT NOT NULL REFERENCES periods(id),
+                    nip        TEXT NOT NULL REFERENCES employees(nip),
+                    source     TEXT NOT NULL CHECK (source IN ('atasan', 'rekan', 'bawahan', 'masyarakat')),
+                    rating     TEXT NOT NULL CHECK (rating IN ('di_atas', 'sesuai', 'di_bawah')),
+                    aspects    TEXT NOT NULL DEFAULT '{}',
+                    comment    TEXT NOT NULL DEFAULT '',
+                    rater_ref  TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    UNIQUE (period_id, nip, source, rater_ref)
+                ) STRICT;
                 """)
         }
         return m

@@ -105,7 +105,7 @@ func finishImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOpti
 
 struct UnitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "unit", abstract: "Units (unit kerja): import, list, head.", subcommands: [UnitImportCommand.self, UnitList.self, UnitSetHead.self])
+        commandName: "unit", abstract: "Units (unit kerja): import, list, head.", subcommands: [UnitImportCommand.self, UnitList.self, UnitSetHead.self, UnitRate.self])
 }
 
 struct UnitImportCommand: AsyncParsableCommand {

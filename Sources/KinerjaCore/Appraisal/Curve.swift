@@ -30,6 +30,13 @@ public enum DistributionCurve {
         /// distribution of this many employees can satisfy it (e.g. Kurang needs ≥ 60 % and ≥ 10 % of others).
         public var minimumChanges: Int?
         public var satisfied: Bool { violations.isEmpty }
+
+        public init(employees: Int, counts: [Predikat: Int], violations: [String], minimumChanges: Int?) {
+            self.employees = employees
+            self.counts = counts
+            self.violations = violations
+            self.minimumChanges = minimumChanges
+        }
     }
 
     /// count ≤ p % of n

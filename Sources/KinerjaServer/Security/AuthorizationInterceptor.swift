@@ -45,6 +45,15 @@ public enum MethodPolicy {
         Kinerja_V1_SKPService.Method.GiveFeedback.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ImportActivities.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ListActivities.descriptor.fullyQualifiedMethod: .gateway,
+
+        Kinerja_V1_AppraisalService.Method.SetRating.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_AppraisalService.Method.ImportRatings.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.ImportFeedback.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.RateUnit.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.ListAppraisal.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.Credits.descriptor.fullyQualifiedMethod: .operator,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

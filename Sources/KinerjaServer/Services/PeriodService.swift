@@ -93,6 +93,12 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
                 facts.childStates = try PeriodStore.children(db, of: id).map(\.state)
                 facts.activeEmployees = try OrganisationStore.activeNIPs(db).count
                 facts.approvedSKPs = try PeriodFacts.approvedSKPs(db, id.annual)
+                if p.state == .assessment {
+                    // Closing: everyone active rated, every unit inside its curve.
+                    let curves = try AppraisalStore.curves(db, period: id)
+                    facts.unrated = curves.reduce(0) { $0 + $1.unrated }
+                    facts.curveViolations = curves.filter { $0.predikat == nil || !$0.evaluation.satisfied }.count
+                }
                 let next: PeriodState
                 do throws(TransitionRefusal) {
                     next = try PeriodRules.advance(facts, force: request.force)

@@ -1,0 +1,307 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+
+/// `kinerja.v1.AppraisalService`: ratings → predikat, 360° feedback, unit predicates, the curve, credits.
+struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
+    let state: DaemonState
+    var store: Store { state.store }
+
+    static func rating(_ text: String, _ name: String) throws -> Rating {
+        guard let r = Rating(text: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(text)' must be di_atas, sesuai or di_bawah") }
+        return r
+    }
+
+    static func aspects(_ map: [String: String]) throws -> [BerAKHLAK: Rating] {
+        var out: [BerAKHLAK: Rating] = [:]
+        for (k, v) in map {
+            guard let a = BerAKHLAK(rawValue: k) else {
+                throw RPCError(code: .invalidArgument, message: "'\(k)' is not a BerAKHLAK aspect (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            out[a] = try rating(v, k)
+        }
+        return out
+    }
+
+    static func row(_ e: Employee, _ r: RatingRecord?) -> Kinerja_V1_AppraisalRow {
+        .with {
+            $0.nip = e.nip
+            $0.name = e.name
+            $0.unitCode = e.unitCode
+            if let r {
+                $0.hasilKerja = r.hasilKerja.rawValue
+                $0.perilakuKerja = r.perilakuKerja.rawValue
+                $0.predikat = r.predikat.rawValue
+                $0.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
+                $0.ratedBy = r.ratedBy
+            }
+        }
+    }
+
+    func openPeriod(_ db: GRDB.Database, _ text: String, action: String) throws -> PeriodID {
+        let id = try SKPService.period(text)
+        try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: action) }
+        return id
+    }
+
+    func setRating(request: Kinerja_V1_SetRatingRequest, context: ServerContext) async throws -> Kinerja_V1_AppraisalRow {
+        let caller = try context.caller()
+        let hasil = try Self.rating(request.hasilKerja, "--hasil-kerja")
+        let perilaku = try Self.rating(request.perilakuKerja, "--perilaku-kerja")
+        let aspects = try Self.aspects(request.aspects)
+        return try await Blocking.run {
+            try store.pool.write { db in
+                let period = try openPeriod(db, request.periodID, action: "rating")
+                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                }
+                try SKPService.require(caller, .supervisor, employee: e, action: "rate \(e.nip)")
+                let record = RatingRecord(
+                    nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes,
+                    ratedBy: caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP)
+                try AppraisalStore.save(db, period: period, [record], now: Date())
+                try Audit.record(
+                    db, actor: caller.auditActor, rpc: "SetRating", target: "\(e.nip)/\(period)",
+                    summary: "\(hasil.rawValue)/\(perilaku.rawValue) → \(record.predikat.rawValue)")
+                return Self.row(e, record)
+            }
+        }
+    }
+
+    func importRatings(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let f): return OrgService.report(errors: f.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let period = try openPeriod(db, request.periodID, action: "importing ratings")
+                var errors: [RowError] = []
+                let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
+                let columns = ColumnMap(table: decoded.table, known: ["nip", "hasil_kerja", "perilaku_kerja", "notes"] + aspectColumns,
+                                        required: ["nip", "hasil_kerja", "perilaku_kerja"], errors: &errors)
+                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun) }
+                let employees = try OrganisationStore.employeesByNIP(db)
+                let existing = try AppraisalStore.ratings(db, period: period)
+                var seen: [String: Int] = [:]
+                var writes: [RatingRecord] = []
+                var counts = ImportCounts()
+                for record in decoded.table.records {
+                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
+                    var rowErrors: [RowError] = []
+                    let nip = columns.value("nip", record) ?? ""
+                    if employees[nip] == nil { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
+                    if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
+                    seen[nip] = seen[nip] ?? record.line
+                    var parsed: [String: Rating] = [:]
+                    for c in ["hasil_kerja", "perilaku_kerja"] + aspectColumns where columns.has(c) {
+                        let text = columns.value(c, record) ?? ""
+                        if text.isEmpty && aspectColumns.contains(c) { continue }
+                        if let r = Rating(text: text) { parsed[c] = r } else {
+                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(text)' is not di_atas, sesuai or di_bawah"))
+                        }
+                    }
+                    if !rowErrors.isEmpty { errors += rowErrors; continue }
+                    var aspects: [BerAKHLAK: Rating] = [:]
+                    for a in BerAKHLAK.allCases { if let r = parsed[a.rawValue] { aspects[a] = r } }
+                    let r = RatingRecord(
+                        nip: nip, hasilKerja: parsed["hasil_kerja"]!, perilakuKerja: parsed["perilaku_kerja"]!, aspects: aspects,
+                        notes: columns.value("notes", record) ?? "", ratedBy: "import uid \(caller.credentials.uid)")
+                    if let old = existing[nip] {
+                        if (old.hasilKerja, old.perilakuKerja, old.aspects, old.notes) == (r.hasilKerja, r.perilakuKerja, r.aspects, r.notes) {
+                            counts.unchanged += 1
+                            continue
+                        }
+                        counts.updated += 1
+                    } else {
+                        counts.added += 1
+                    }
+                    writes.append(r)
+                }
+                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                if !request.dryRun && !writes.isEmpty {
+                    try AppraisalStore.save(db, period: period, writes, now: Date())
+                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportRatings", target: "\(period) \(request.fileName)",
+                                     summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
+                }
+                return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func importFeedback(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
+        let caller = try context.caller()
+        return try await Blocking.run {
+            let decoded: CSVDecoding.Decoded
+            switch CSVDecoding.decode(request.content) {
+            case .failure(let f): return OrgService.report(errors: f.errors, dryRun: request.dryRun)
+            case .success(let d): decoded = d
+            }
+            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+                let period = try openPeriod(db, request.periodID, action: "importing feedback")
+                var errors: [RowError] = []
+                let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
+                let columns = ColumnMap(table: decoded.table, known: ["nip", "source", "rating", "rater", "comment"] + aspectColumns,
+                                        required: ["nip", "source", "rating", "rater"], errors: &errors)
+                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun) }
+                let employees = try OrganisationStore.employeesByNIP(db)
+                var taken = try AppraisalStore.feedbackRaters(db, period: period)
+                var entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)] = []
+                for record in decoded.table.records {
+                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
+                    func fail(_ c: String, _ m: String) { errors.append(RowError(line: record.line, column: c, message: m)) }
+                    let nip = columns.value("nip", record) ?? ""
+                    guard employees[nip] != nil else { fail("nip", nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)"); continue }
+                    let source = (columns.value("source", record) ?? "").asciiLowercased
+                    guard ["atasan", "rekan", "bawahan", "masyarakat"].contains(source) else {
+                        fail("source", "'\(source)' is not atasan, rekan, bawahan or masyarakat"); continue
+                    }
+                    let ratingText = columns.value("rating", record) ?? ""
+                    guard let rating = Rating(text: ratingText) else { fail("rating", "'\(ratingText)' is not di_atas, sesuai or di_bawah"); continue }
+                    let rater = columns.value("rater", record) ?? ""
+                    guard !rater.isEmpty else { fail("rater", "rater reference is empty (kept only to refuse duplicates)"); continue }
+                    if rater == nip && source != "atasan" { fail("rater", "an employee does not give feedback on themselves"); continue }
+                    var aspects: [BerAKHLAK: Rating] = [:]
+                    var bad = false
+                    for a in BerAKHLAK.allCases where columns.has(a.rawValue) {
+                        let t = columns.value(a.rawValue, record) ?? ""
+                        if t.isEmpty { continue }
+                        if let r = Rating(text: t) { aspects[a] = r } else { fail(a.rawValue, "'\(t)' is not di_atas, sesuai or di_bawah"); bad = true }
+                    }
+                    if bad { continue }
+                    let key = "\(nip)|\(source)|\(rater)"
+                    guard taken.insert(key).inserted else { fail("rater", "this rater already gave \(source) feedback on \(nip) for \(period)"); continue }
+                    entries.append((nip, source, rating, aspects, columns.value("comment", record) ?? "", rater))
+                }
+                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                var counts = ImportCounts()
+                counts.added = entries.count
+                if !request.dryRun && !entries.isEmpty {
+                    try AppraisalStore.saveFeedback(db, period: period, entries, now: Date())
+                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
+                }
+                return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
+            }
+            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+        }
+    }
+
+    func suggestRating(request: Kinerja_V1_SuggestRatingRequest, context: ServerContext) async throws -> Kinerja_V1_SuggestRatingResponse {
+        let annual = try SKPService.period(request.periodID, annual: true)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard let e = try OrganisationStore.employee(db, nip: request.nip) else { throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist") }
+                let children = try PeriodStore.children(db, of: annual)
+                guard !children.isEmpty else { throw RPCError(code: .failedPrecondition, message: "\(annual) has no periodic periods to suggest from") }
+                var rows: [Kinerja_V1_AppraisalRow] = []
+                var periods: [String] = []
+                var hasil: [Rating] = [], perilaku: [Rating] = []
+                for child in children {
+                    if let r = try AppraisalStore.ratings(db, period: child.id)[e.nip] {
+                        rows.append(Self.row(e, r))
+                        periods.append(child.id.description)
+                        hasil.append(r.hasilKerja)
+                        perilaku.append(r.perilakuKerja)
+                    }
+                }
+                guard let h = RatingSuggestion.suggest(hasil), let p = RatingSuggestion.suggest(perilaku) else {
+                    throw RPCError(code: .failedPrecondition, message: "\(e.nip) has no periodic ratings in \(annual)")
+                }
+                return .with {
+                    $0.hasilKerja = h.rawValue
+                    $0.perilakuKerja = p.rawValue
+                    $0.predikat = Predikat.from(hasilKerja: h, perilakuKerja: p).rawValue
+                    $0.periodic = rows
+                    $0.periods = periods
+                }
+            }
+        }
+    }
+
+    func rateUnit(request: Kinerja_V1_RateUnitRequest, context: ServerContext) async throws -> Kinerja_V1_RateUnitResponse {
+        let caller = try context.caller()
+        guard let predikat = UnitPredikat(rawValue: request.predikat.asciiLowercased) else {
+            throw RPCError(code: .invalidArgument, message: "--predikat '\(request.predikat)' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
+        }
+        return try await Blocking.run {
+            try store.pool.write { db in
+                let period = try openPeriod(db, request.periodID, action: "rating a unit")
+                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist") }
+                try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
+                try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
+                return Kinerja_V1_RateUnitResponse()
+            }
+        }
+    }
+
+    func curve(request: Kinerja_V1_CurveRequest, context: ServerContext) async throws -> Kinerja_V1_CurveResponse {
+        let period = try SKPService.period(request.periodID)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+                let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
+                return .with { $0.units = curves.map(Self.curveMessage) }
+            }
+        }
+    }
+
+    static func curveMessage(_ c: AppraisalStore.UnitCurve) -> Kinerja_V1_UnitCurve {
+        .with {
+            $0.unitCode = c.unit.code
+            $0.unitName = c.unit.name
+            $0.unitPredikat = c.predikat?.rawValue ?? ""
+            $0.employees = Int32(c.evaluation.employees)
+            let n = c.evaluation.employees
+            for (p, count) in c.evaluation.counts {
+                $0.counts[p.rawValue] = Int32(count)
+                $0.percentages[p.rawValue] = n == 0 ? "0" : Fraction(Int128(count), Int128(n)).percentText(places: 1)
+            }
+            $0.violations = c.predikat == nil ? ["the unit has no predikat for this period (kinerjactl unit rate)"] : c.evaluation.violations
+            $0.satisfied = c.predikat != nil && c.evaluation.satisfied
+            $0.minimumChanges = c.predikat == nil ? 0 : Int32(c.evaluation.minimumChanges ?? -1)
+            $0.unrated = Int32(c.unrated)
+        }
+    }
+
+    func listAppraisal(request: Kinerja_V1_ListAppraisalRequest, context: ServerContext) async throws -> Kinerja_V1_ListAppraisalResponse {
+        let period = try SKPService.period(request.periodID)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+                let ratings = try AppraisalStore.ratings(db, period: period)
+                let employees = try OrganisationStore.employees(db, unit: request.unitCode.isEmpty ? nil : request.unitCode, includeInactive: true)
+                    .filter { $0.active || ratings[$0.nip] != nil }
+                return .with { $0.rows = employees.map { Self.row($0, ratings[$0.nip]) } }
+            }
+        }
+    }
+
+    func credits(request: Kinerja_V1_CreditsRequest, context: ServerContext) async throws -> Kinerja_V1_CreditsResponse {
+        let period = try SKPService.period(request.periodID)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                let ratings = try AppraisalStore.ratings(db, period: period)
+                let rows = try OrganisationStore.employees(db, unit: nil, includeInactive: true).compactMap { e -> Kinerja_V1_CreditRow? in
+                    guard let j = e.jabatanFungsional, let r = ratings[e.nip] else { return nil }
+                    let p = r.predikat
+                    return .with {
+                        $0.nip = e.nip
+                        $0.name = e.name
+                        $0.jabatanFungsional = j.rawValue
+                        $0.coefficient = AngkaKredit.text(AngkaKredit.coefficient(j))
+                        $0.predikat = p.rawValue
+                        $0.factor = AngkaKredit.factor(p).percentText() + "%"
+                        $0.credit = AngkaKredit.text(AngkaKredit.credit(j, p))
+                    }
+                }
+                return .with { $0.rows = rows }
+            }
+        }
+    }
+}

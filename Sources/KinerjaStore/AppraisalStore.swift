@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import KinerjaCore
+
+public struct RatingRecord: Sendable, Equatable {
+    public var nip: String
+    public var hasilKerja: Rating
+    public var perilakuKerja: Rating
+    public var aspects: [BerAKHLAK: Rating]
+    public var notes: String
+    public var ratedBy: String
+
+    public init(nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", ratedBy: String = "") {
+        self.nip = nip
+        self.hasilKerja = hasilKerja
+        self.perilakuKerja = perilakuKerja
+        self.aspects = aspects
+        self.notes = notes
+        self.ratedBy = ratedBy
+    }
+
+    /// Always derived from the two ratings by the matrix.
+    public var predikat: Predikat { Predikat.from(hasilKerja: hasilKerja, perilakuKerja: perilakuKerja) }
+}
+
+public enum AppraisalStore {
+    static func aspectsJSON(_ a: [BerAKHLAK: Rating]) -> String {
+        let pairs = a.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\"\($0.value.rawValue)\"" }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    static func aspects(_ json: String) -> [BerAKHLAK: Rating] {
+        guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
+        var out: [BerAKHLAK: Rating] = [:]
+        for (k, v) in raw { if let key = BerAKHLAK(rawValue: k), let r = Rating(rawValue: v) { out[key] = r } }
+        return out
+    }
+
+    /// Upserts ratings; the predikat column is recomputed from the two ratings every time.
+    public static func save(_ db: Database, period: PeriodID, _ ratings: [RatingRecord], now: Date) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO ratings(period_id, nip, hasil_kerja, perilaku_kerja, predikat, aspects, notes, rated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(period_id, nip) DO UPDATE SET hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja,
+                predikat = excluded.predikat, aspects = excluded.aspects, notes = excluded.notes, rated_by = excluded.rated_by,
+                updated_at = excluded.updated_at
+            """)
+        let time = UTCTime.format(now)
+        for r in ratings {
+            statement.setUncheckedArguments([
+                period.description, r.nip, r.hasilKerja.rawValue, r.perilakuKerja.rawValue, r.predikat.rawValue, aspectsJSON(r.aspects), r.notes, r.ratedBy, time,
+            ])
+            try statement.execute()
+        }
+    }
+
+    public static func ratings(_ db: Database, period: PeriodID) throws -> [String: RatingRecord] {
+        var out: [String: RatingRecord] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM ratings WHERE period_id = ?", arguments: [period.description])
+        while let r = try cursor.next() {
+            guard let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"]) else { continue }
+            out[r["nip"]] = RatingRecord(nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
+        }
+        return out
+    }
+
+    public static func unitPredicates(_ db: Database, period: PeriodID) throws -> [String: UnitPredikat] {
+        var out: [String: UnitPredikat] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ?", arguments: [period.description]) {
+            out[r[0]] = UnitPredikat(rawValue: r[1])
+        }
+        return out
+    }
+
+    public static func rateUnit(_ db: Database, period: PeriodID, unit: String, predikat: UnitPredikat, by: String, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO unit_ratings(period_id, unit_code, predikat, rated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(period_id, unit_code) DO UPDATE SET predikat = excluded.predikat, rated_by = excluded.rated_by, updated_at = excluded.updated_at
+                """, arguments: [period.description, unit, predikat.rawValue, by, UTCTime.format(now)])
+    }
+
+    public struct UnitCurve: Sendable {
+        public var unit: OrgUnit
+        public var predikat: UnitPredikat?
+        public var evaluation: DistributionCurve.Evaluation
+        public var unrated: Int
+    }
+
+    /// The curve of every unit that has active employees (their own members, rated ones counted).
+    public static func curves(_ db: Database, period: PeriodID, unit: String? = nil) throws -> [UnitCurve] {
+        let ratings = try ratings(db, period: period)
+        let unitPredicates = try unitPredicates(db, period: period)
+        var members: [String: [Predikat]] = [:]
+        var unrated: [String: Int] = [:]
+        for e in try OrganisationStore.employees(db, unit: unit, includeInactive: false) {
+            if let r = ratings[e.nip] { members[e.unitCode, default: []].append(r.predikat) } else { unrated[e.unitCode, default: 0] += 1 }
+        }
+        return try OrganisationStore.units(db).filter { unit == nil || $0.code == unit }.compactMap { u in
+            let predicates = members[u.code] ?? []
+            guard !predicates.isEmpty || unrated[u.code] != nil else { return nil }
+            let p = unitPredicates[u.code]
+            let evaluation = p.map { DistributionCurve.evaluate(unit: $0, predicates: predicates) }
+                ?? DistributionCurve.Evaluation(employees: predicates.count, counts: Self.counts(predicates), violations: [], minimumChanges: nil)
+            return UnitCurve(unit: u, predikat: p, evaluation: evaluation, unrated: unrated[u.code] ?? 0)
+        }
+    }
+
+    static func counts(_ predicates: [Predikat]) -> [Predikat: Int] {
+        var c: [Predikat: Int] = [:]
+        for p in Predikat.allCases { c[p] = 0 }
+        for p in predicates { c[p, default: 0] += 1 }
+        return c
+    }
+
+    public static func saveFeedback(_ db: Database, period: PeriodID, _ entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)], now: Date) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO feedback360(period_id, nip, source, rating, aspects, comment, rater_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let time = UTCTime.format(now)
+        for e in entries {
+            statement.setUncheckedArguments([period.description, e.nip, e.source, e.rating.rawValue, aspectsJSON(e.aspects), e.comment, e.rater, time])
+            try statement.execute()
+        }
+    }
+
+    public static func feedbackRaters(_ db: Database, period: PeriodID) throws -> Set<String> {
+        Set(try Row.fetchAll(db, sql: "SELECT nip, source, rater_ref FROM feedback360 WHERE period_id = ?", arguments: [period.description]).map {
+            "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)"
+        })
+    }
+
+    public struct FeedbackEntry: Sendable {
+        public var source: String
+        public var rating: Rating
+        public var aspects: [BerAKHLAK: Rating]
+        public var comment: String
+    }
+
+    /// Feedback entries for one employee; rater references are not read.
+    public static func feedback(_ db: Database, period: PeriodID, nip: String) throws -> [FeedbackEntry] {
+        try Row.fetchAll(db, sql: "SELECT source, rating, aspects, comment FROM feedback360 WHERE period_id = ? AND nip = ? ORDER BY id", arguments: [period.description, nip]).compactMap {
+            guard let r = Rating(rawValue: $0[1]) else { return nil }
+            return FeedbackEntry(source: $0[0], rating: r, aspects: aspects($0[2]), comment: $0[3])
+        }
+    }
+}

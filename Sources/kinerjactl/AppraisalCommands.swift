@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import KinerjaAPI
+
+let predikatNames = ["sangat_baik": "Sangat Baik", "baik": "Baik", "butuh_perbaikan": "Butuh Perbaikan", "kurang": "Kurang/Misconduct", "sangat_kurang": "Sangat Kurang"]
+let ratingNames = ["di_atas": "Di Atas Ekspektasi", "sesuai": "Sesuai Ekspektasi", "di_bawah": "Di Bawah Ekspektasi"]
+
+struct RatingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rating", abstract: "Ratings: set, import, suggest.", subcommands: [RatingSet.self, RatingImport.self, RatingSuggest.self])
+}
+
+struct RatingSet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Rate one employee for a period (the predikat follows from the matrix).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "NIP.") var nip: String
+    @Option(help: "The period.") var period: String
+    @Option(help: "di_atas, sesuai or di_bawah.") var hasilKerja: String
+    @Option(help: "di_atas, sesuai or di_bawah.") var perilakuKerja: String
+    @Option(help: "A BerAKHLAK aspect rating, ASPECT=RATING (repeatable).") var aspect: [String] = []
+    @Option(help: "Notes.") var notes: String?
+
+    func run() async throws {
+        var aspects: [String: String] = [:]
+        for a in aspect {
+            let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw CLIError.usage("--aspect takes ASPECT=RATING, got '\(a)'") }
+            aspects[parts[0]] = parts[1]
+        }
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).setRating(
+                .with {
+                    $0.nip = nip
+                    $0.periodID = period
+                    $0.hasilKerja = hasilKerja
+                    $0.perilakuKerja = perilakuKerja
+                    $0.aspects = aspects
+                    $0.notes = notes ?? ""
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["nip": r.nip, "hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "aspects": r.aspects])
+        } else {
+            print("\(r.nip) \(r.name): \(ratingNames[r.hasilKerja] ?? r.hasilKerja) / \(ratingNames[r.perilakuKerja] ?? r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat)")
+        }
+    }
+}
+
+struct RatingImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import ratings: nip,hasil_kerja,perilaku_kerja[,<BerAKHLAK aspect>…][,notes]; all or nothing.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file ('-' for standard input).") var file: String
+    @Option(help: "The period.") var period: String
+    @Flag(help: "Validate and report only.") var dryRun = false
+
+    func run() async throws {
+        let content = try readImportFile(file)
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).importRatings(
+                .with {
+                    $0.content = content
+                    $0.periodID = period
+                    $0.dryRun = dryRun
+                    $0.fileName = (file as NSString).lastPathComponent
+                }, metadata: metadata, options: options)
+        }
+        try finishImport(r, file: file, global: global)
+    }
+}
+
+struct RatingSuggest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "suggest", abstract: "Suggest annual ratings from the periodic ones (never applied).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "NIP.") var nip: String
+    @Option(help: "The annual period.") var period: String
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).suggestRating(.with { $0.nip = nip; $0.periodID = period }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "from_periods": r.periods])
+        } else {
+            print("suggested: \(r.hasilKerja) / \(r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat) (from \(r.periods.joined(separator: ", ")); not applied)")
+        }
+    }
+}
+
+struct FeedbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "360° feedback.", subcommands: [FeedbackImport.self])
+}
+
+struct FeedbackImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import 360° feedback: nip,source,rating,rater[,comment][,<aspect>…]; all or nothing.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file ('-' for standard input).") var file: String
+    @Option(help: "The period.") var period: String
+    @Flag(help: "Validate and report only.") var dryRun = false
+
+    func run() async throws {
+        let content = try readImportFile(file)
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).importFeedback(
+                .with {
+                    $0.content = content
+                    $0.periodID = period
+                    $0.dryRun = dryRun
+                    $0.fileName = (file as NSString).lastPathComponent
+                }, metadata: metadata, options: options)
+        }
+        try finishImport(r, file: file, global: global)
+    }
+}
+
+struct UnitRate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rate", abstract: "Set a unit's predikat for a period (admin).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Unit code.") var unit: String
+    @Option(help: "The period.") var period: String
+    @Option(help: "istimewa, baik, butuh_perbaikan, kurang or sangat_kurang.") var predikat: String
+
+    func run() async throws {
+        _ = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).rateUnit(
+                .with {
+                    $0.unitCode = unit
+                    $0.periodID = period
+                    $0.predikat = predikat
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json { printJSON(["unit": unit, "period": period, "predikat": predikat]) } else { print("\(unit) \(period): \(predikat)") }
+    }
+}
+
+struct AppraisalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "appraisal", abstract: "Appraisal reports: curve, list, credits.", subcommands: [AppraisalCurve.self, AppraisalList.self, AppraisalCredits.self])
+}
+
+struct AppraisalCurve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "curve", abstract: "Check each unit against the distribution curve (SE MenPANRB 3/2023).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The period.") var period: String
+    @Option(help: "Only this unit.") var unit: String?
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).curve(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(r.units.map { u in
+                [
+                    "unit_code": u.unitCode, "unit_name": u.unitName, "unit_predikat": u.unitPredikat, "employees": u.employees,
+                    "counts": u.counts.mapValues { Int($0) }, "percentages": u.percentages, "violations": u.violations,
+                    "satisfied": u.satisfied, "minimum_changes": u.minimumChanges >= 0 ? Int(u.minimumChanges) as Any : NSNull(), "unrated": u.unrated,
+                ] as [String: Any]
+            })
+            return
+        }
+        let order = ["sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
+        printTable(
+            ["UNIT", "PREDIKAT", "N", "SB", "B", "BP", "K", "SK", "UNRATED", "OK", "CHANGES", "VIOLATIONS"],
+            r.units.map { u in
+                [u.unitCode, u.unitPredikat.isEmpty ? "-" : u.unitPredikat, "\(u.employees)"] + order.map { "\(u.counts[$0] ?? 0)" }
+                    + ["\(u.unrated)", u.satisfied ? "yes" : "NO", u.minimumChanges < 0 ? "impossible" : "\(u.minimumChanges)", u.violations.joined(separator: "; ")]
+            })
+    }
+}
+
+struct AppraisalList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Ratings and predikat of a period.")
+    @OptionGroup(visibility: .hidden) var connection: ConnectionOptions
+    @Option(help: "The period.") var period: String
+    @Option(help: "Only this unit.") var unit: String?
+    @Option(name: [.short, .customLong("output")], help: "table, json or csv.") var output: ReportFormat = .table
+
+    func run() async throws {
+        let global = connection.global(output: output == .json ? .json : .table)
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listAppraisal(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
+        }
+        switch output {
+        case .json:
+            var out = JSONArrayWriter()
+            for x in r.rows {
+                out.append(["nip": .string(x.nip), "name": .string(x.name), "unit": .string(x.unitCode), "hasil_kerja": .string(x.hasilKerja),
+                            "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat)])
+            }
+            out.finish()
+        case .csv:
+            FileHandle.standardOutput.write(csvText(
+                header: ["nip", "name", "unit", "hasil_kerja", "perilaku_kerja", "predikat"],
+                rows: r.rows.map { [$0.nip, $0.name, $0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat] }))
+        case .table:
+            printTable(["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", "PREDIKAT"], r.rows.map {
+                [$0.nip, $0.name, $0.unitCode, ratingNames[$0.hasilKerja] ?? "-", ratingNames[$0.perilakuKerja] ?? "-", predikatNames[$0.predikat] ?? "(not rated)"]
+            })
+        }
+    }
+}
+
+struct AppraisalCredits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "credits", abstract: "Angka kredit of functional employees.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The period.") var period: String
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).credits(.with { $0.periodID = period }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(r.rows.map { ["nip": $0.nip, "jabatan_fungsional": $0.jabatanFungsional, "coefficient": $0.coefficient, "predikat": $0.predikat, "factor": $0.factor, "credit": $0.credit] })
+            return
+        }
+        printTable(["NIP", "NAME", "JABATAN FUNGSIONAL", "COEFFICIENT", "PREDIKAT", "FACTOR", "CREDIT"], r.rows.map {
+            [$0.nip, $0.name, $0.jabatanFungsional, $0.coefficient, predikatNames[$0.predikat] ?? $0.predikat, $0.factor, $0.credit]
+        })
+    }
+}
