@@ -27,8 +27,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp.")
-    var scenarios: String = "status,cli,import,skp"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal.")
+    var scenarios: String = "status,cli,import,skp,appraisal"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -51,13 +51,16 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
         }
-        if wanted.contains("import") || wanted.contains("skp") {
+        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") {
             let daemon = try BenchDaemon(binDir: bin)
             defer { daemon.stop() }
             let sample = SampleAgency(unitCount: units, employeeCount: employees)
             results["import"] = try measureImport(binDir: bin, daemon: daemon, sample: sample)
             if wanted.contains("skp") {
                 results["skp"] = try measureSKP(binDir: bin, daemon: daemon, sample: sample)
+            }
+            if wanted.contains("appraisal") {
+                results["appraisal"] = try measureAppraisal(binDir: bin, daemon: daemon, sample: sample, createPeriod: !wanted.contains("skp"))
             }
         }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
@@ -173,6 +176,31 @@ struct KinerjaBench: AsyncParsableCommand {
             "realisasi_import_seconds": realisasiSeconds.rounded(to: 3),
             "skp_plus_realisasi_seconds": (skpSeconds + realisasiSeconds).rounded(to: 3),
             "daemon_rss_mib_after": daemon.rssMiB(),
+        ]
+    }
+
+    /// Ratings for one period for everyone, then the curve over every unit and the appraisal list as CSV.
+    func measureAppraisal(binDir: String, daemon: BenchDaemon, sample: SampleAgency, createPeriod: Bool) throws -> [String: Any] {
+        let ctl = binDir + "/kinerjactl"
+        func run(_ args: [String], stdout: String? = nil) throws -> Double {
+            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
+            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            return ms / 1000
+        }
+        if createPeriod { _ = try run(["period", "create", "2026", "--periodic", "monthly"]) }
+        let ratings = ["di_atas", "sesuai", "sesuai", "di_bawah"]
+        var csv = "nip,hasil_kerja,perilaku_kerja\n"
+        for (i, e) in sample.employees.enumerated() { csv += "\(e.nip),\(ratings[i % 4]),\(ratings[(i / 4) % 4])\n" }
+        let file = daemon.dir + "/ratings.csv"
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+        let importSeconds = try run(["rating", "import", file, "--period", "2026-01"])
+        let curveSeconds = try run(["appraisal", "curve", "--period", "2026-01", "-o", "json"], stdout: "/dev/null")
+        let listSeconds = try run(["appraisal", "list", "--period", "2026-01", "-o", "csv"], stdout: "/dev/null")
+        return [
+            "ratings": sample.employees.count, "units": sample.units.count,
+            "rating_import_seconds": importSeconds.rounded(to: 3), "curve_seconds": curveSeconds.rounded(to: 3),
+            "list_csv_seconds": listSeconds.rounded(to: 3),
+            "total_seconds": (importSeconds + curveSeconds + listSeconds).rounded(to: 3),
         ]
     }
 

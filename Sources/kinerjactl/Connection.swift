@@ -18,6 +18,10 @@ func withDaemon<R: Sendable>(
     var callOptions = CallOptions.defaults
     callOptions.waitForReady = false
     callOptions.timeout = .seconds(300)
+    // Bulk imports and whole-agency listings are large single messages (the transport applies the
+    // "request" limit to what it decodes, so both are raised).
+    callOptions.maxRequestMessageBytes = 256 << 20
+    callOptions.maxResponseMessageBytes = 256 << 20
     var metadata: Metadata = [:]
     if let nip = options.actorNIP { metadata.addString(nip, forKey: "kinerja-actor-nip") }
     for entry in options.metadata {

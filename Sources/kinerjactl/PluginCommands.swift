@@ -144,13 +144,25 @@ struct ConnectionOptions: ParsableArguments {
 
 /// RFC 4180 CSV text.
 func csvText(header: [String], rows: [[String]]) -> Data {
-    var out = ""
+    var out: [UInt8] = []
+    out.reserveCapacity(rows.count * 80)
     func line(_ cells: [String]) {
-        out += cells.map { c in
-            c.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
-        }.joined(separator: ",") + "\n"
+        for (i, c) in cells.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if c.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(UInt8(ascii: "\""))
+                for b in c.utf8 {
+                    if b == UInt8(ascii: "\"") { out.append(b) }
+                    out.append(b)
+                }
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: c.utf8)
+            }
+        }
+        out.append(0x0A)
     }
     line(header)
     for r in rows { line(r) }
-    return Data(out.utf8)
+    return Data(out)
 }

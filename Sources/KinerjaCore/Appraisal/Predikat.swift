@@ -8,6 +8,10 @@ public enum Rating: String, Sendable, CaseIterable, Codable, Comparable {
 
     /// Accepts `di_atas`, `di atas`, `diatas`, `di atas ekspektasi`, `Di Atas Ekspektasi`, … (any case).
     public init?(text: String) {
+        if let exact = Rating(rawValue: text) {
+            self = exact
+            return
+        }
         let t = text.lowercased().replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
             .split(separator: " ").joined(separator: " ")
         let core = t.hasSuffix(" ekspektasi") ? String(t.dropLast(" ekspektasi".count)) : t
@@ -58,6 +62,10 @@ public enum Predikat: String, Sendable, CaseIterable, Codable, Comparable {
     }
 
     public init?(text: String) {
+        if let exact = Predikat(rawValue: text) {
+            self = exact
+            return
+        }
         let t = text.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/misconduct", with: "")
         self.init(rawValue: t)
     }
