@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -216,6 +216,52 @@ enum Migrations {
                     rater_ref  TEXT NOT NULL,
                     created_at TEXT NOT NULL,
                     UNIQUE (period_id, nip, source, rater_ref)
+                ) STRICT;
+                """)
+        }
+        m.registerMigration(identifiers[6]) { db in
+            // TPP: monthly attendance, computed results (replaced on recomputation until the month is locked).
+            try db.execute(sql: """
+                CREATE TABLE attendance (
+                    month TEXT NOT NULL,
+                    nip   TEXT NOT NULL REFERENCES employees(nip),
+                    tl1 INTEGER NOT NULL DEFAULT 0, tl2 INTEGER NOT NULL DEFAULT 0, tl3 INTEGER NOT NULL DEFAULT 0, tl4 INTEGER NOT NULL DEFAULT 0,
+                    psw1 INTEGER NOT NULL DEFAULT 0, psw2 INTEGER NOT NULL DEFAULT 0, psw3 INTEGER NOT NULL DEFAULT 0, psw4 INTEGER NOT NULL DEFAULT 0,
+                    tk INTEGER NOT NULL DEFAULT 0,
+                    sanction_percent INTEGER NOT NULL DEFAULT 0 CHECK (sanction_percent = 0 OR sanction_percent BETWEEN 20 AND 100),
+                    PRIMARY KEY (month, nip)
+                ) STRICT;
+                CREATE TABLE tpp_months (
+                    month       TEXT PRIMARY KEY NOT NULL,
+                    locked      INTEGER NOT NULL DEFAULT 0,
+                    computed_at TEXT,
+                    locked_at   TEXT,
+                    locked_by   TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE TABLE tpp_results (
+                    month              TEXT NOT NULL,
+                    nip                TEXT NOT NULL,
+                    name               TEXT NOT NULL,
+                    unit_code          TEXT NOT NULL,
+                    golongan           TEXT NOT NULL,
+                    kelas_jabatan      INTEGER NOT NULL,
+                    base               INTEGER NOT NULL,
+                    base_source        TEXT NOT NULL,
+                    predikat           TEXT NOT NULL,
+                    predikat_period    TEXT NOT NULL,
+                    kinerja            INTEGER NOT NULL,
+                    disiplin           INTEGER NOT NULL,
+                    deductions_percent TEXT NOT NULL,
+                    sanction_percent   INTEGER NOT NULL,
+                    gross              INTEGER NOT NULL,
+                    tax                INTEGER NOT NULL,
+                    tax_percent        INTEGER NOT NULL,
+                    net                INTEGER NOT NULL,
+                    blocked            INTEGER NOT NULL,
+                    blocked_reason     TEXT NOT NULL,
+                    steps              TEXT NOT NULL,
+                    handled_by         TEXT NOT NULL,
+                    PRIMARY KEY (month, nip)
                 ) STRICT;
                 """)
         }

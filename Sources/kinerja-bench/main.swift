@@ -27,8 +27,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal.")
-    var scenarios: String = "status,cli,import,skp,appraisal"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp.")
+    var scenarios: String = "status,cli,import,skp,appraisal,tpp"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -51,7 +51,7 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
         }
-        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") {
+        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") {
             let daemon = try BenchDaemon(binDir: bin)
             defer { daemon.stop() }
             let sample = SampleAgency(unitCount: units, employeeCount: employees)
@@ -59,8 +59,11 @@ struct KinerjaBench: AsyncParsableCommand {
             if wanted.contains("skp") {
                 results["skp"] = try measureSKP(binDir: bin, daemon: daemon, sample: sample)
             }
-            if wanted.contains("appraisal") {
+            if wanted.contains("appraisal") || wanted.contains("tpp") {
                 results["appraisal"] = try measureAppraisal(binDir: bin, daemon: daemon, sample: sample, createPeriod: !wanted.contains("skp"))
+            }
+            if wanted.contains("tpp") {
+                results["tpp"] = try measureTPP(binDir: bin, daemon: daemon, sample: sample)
             }
         }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
@@ -201,6 +204,31 @@ struct KinerjaBench: AsyncParsableCommand {
             "rating_import_seconds": importSeconds.rounded(to: 3), "curve_seconds": curveSeconds.rounded(to: 3),
             "list_csv_seconds": listSeconds.rounded(to: 3),
             "total_seconds": (importSeconds + curveSeconds + listSeconds).rounded(to: 3),
+        ]
+    }
+
+    /// TPP for the month rated by the appraisal scenario: base amounts, attendance for everyone, compute + export.
+    func measureTPP(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
+        let ctl = binDir + "/kinerjactl"
+        func run(_ args: [String], stdout: String? = nil) throws -> Double {
+            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
+            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            return ms / 1000
+        }
+        var base = "kelas_jabatan,base_rupiah\n"
+        for k in 1...17 { base += "\(k),\(1_500_000 + k * 350_000)\n" }
+        try Data(base.utf8).write(to: URL(fileURLWithPath: daemon.dir + "/base.csv"))
+        _ = try run(["tpp", "base", "import", daemon.dir + "/base.csv"])
+        var attendance = "nip,tl1,psw2,tk,sanction_percent\n"
+        for (i, e) in sample.employees.enumerated() { attendance += "\(e.nip),\(i % 3),\(i % 2),\(i % 7 == 0 ? 1 : 0),0\n" }
+        try Data(attendance.utf8).write(to: URL(fileURLWithPath: daemon.dir + "/attendance.csv"))
+        let attendanceSeconds = try run(["tpp", "attendance", "import", daemon.dir + "/attendance.csv", "--month", "2026-01"])
+        let computeSeconds = try run(["tpp", "compute", "--month", "2026-01"], stdout: "/dev/null")
+        let exportSeconds = try run(["tpp", "export", "--month", "2026-01", daemon.dir + "/payroll.csv"], stdout: "/dev/null")
+        return [
+            "employees": sample.employees.count, "attendance_import_seconds": attendanceSeconds.rounded(to: 3),
+            "compute_seconds": computeSeconds.rounded(to: 3), "export_seconds": exportSeconds.rounded(to: 3),
+            "compute_plus_export_seconds": (computeSeconds + exportSeconds).rounded(to: 3),
         ]
     }
 

@@ -91,7 +91,7 @@ public enum Daemon {
         }
         let server = GRPCServer(
             transport: transport,
-            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state), AppraisalService(state: state)],
+            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state), AppraisalService(state: state), TPPService(state: state)],
             interceptors: [AuthorizationInterceptor(state: state)])
 
         let grpcService = GRPCServerService(server: server, logger: logger) {

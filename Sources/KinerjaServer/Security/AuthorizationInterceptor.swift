@@ -54,6 +54,14 @@ public enum MethodPolicy {
         Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.ListAppraisal.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.Credits.descriptor.fullyQualifiedMethod: .operator,
+
+        Kinerja_V1_TPPService.Method.ImportBase.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_TPPService.Method.ImportAttendance.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_TPPService.Method.Compute.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_TPPService.Method.Show.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_TPPService.Method.Lock.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_TPPService.Method.Unlock.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_TPPService.Method.Export.descriptor.fullyQualifiedMethod: .operator,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {
