@@ -198,7 +198,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 response.handledBy = handledBy
                 for input in inputs {
                     guard let r = finalResults[input.nip], let (e, base, source) = meta[input.nip] else { continue }
-                    let steps = String(decoding: try JSONEncoder().encode(r.steps), as: UTF8.self)
+                    // One step per line (steps are single lines of text).
+                    let steps = r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
                     statement.setUncheckedArguments([
                         month, e.nip, e.name, e.unitCode, e.golongan, e.kelasJabatan, max(0, base), source, input.predikat, input.predikatPeriod,
                         r.kinerja, r.disiplin, r.deductionsPercent, input.attendance.sanctionPercent, r.gross, r.tax, r.taxPercent, r.net,
@@ -230,7 +231,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         }
     }
 
-    static func result(_ r: Row, locked: Bool) -> Kinerja_V1_TPPResult {
+    static func result(_ r: Row, locked: Bool, withSteps: Bool = true) -> Kinerja_V1_TPPResult {
         .with {
             $0.nip = r["nip"]; $0.name = r["name"]; $0.unitCode = r["unit_code"]; $0.golongan = r["golongan"]
             $0.kelasJabatan = r["kelas_jabatan"]; $0.base = r["base"]; $0.baseSource = r["base_source"]; $0.predikat = r["predikat"]
@@ -238,7 +239,10 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             $0.deductionsPercent = r["deductions_percent"]; $0.sanctionPercent = r["sanction_percent"]; $0.gross = r["gross"]
             $0.tax = r["tax"]; $0.taxPercent = r["tax_percent"]; $0.net = r["net"]; $0.blocked = r["blocked"]
             $0.blockedReason = r["blocked_reason"]; $0.handledBy = r["handled_by"]; $0.locked = locked
-            $0.steps = (try? JSONDecoder().decode([String].self, from: Data((r["steps"] as String).utf8))) ?? []
+            if withSteps {
+                let text: String = r["steps"]
+                $0.steps = text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            }
         }
     }
 
@@ -295,7 +299,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 var response = Kinerja_V1_ExportResponse()
                 var csv: [[String]] = []
                 for r in rows {
-                    let x = Self.result(r, locked: locked)
+                    let x = Self.result(r, locked: locked, withSteps: false)
                     if x.blocked { response.blocked.append(x); continue }
                     csv.append([x.nip, x.name, x.unitCode, x.golongan, "\(x.kelasJabatan)", "\(x.base)", "\(x.kinerja)", "\(x.disiplin)",
                                 x.deductionsPercent, "\(x.sanctionPercent)", "\(x.gross)", "\(x.tax)", "\(x.net)"])
