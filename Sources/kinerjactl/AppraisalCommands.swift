@@ -56,17 +56,15 @@ struct RatingImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).importRatings(
                 .with {
                     $0.content = content
                     $0.periodID = period
                     $0.dryRun = dryRun
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 
@@ -101,17 +99,15 @@ struct FeedbackImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).importFeedback(
                 .with {
                     $0.content = content
                     $0.periodID = period
                     $0.dryRun = dryRun
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 

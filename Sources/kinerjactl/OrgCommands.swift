@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
 
 // MARK: agency
@@ -75,6 +76,19 @@ func readImportFile(_ path: String) throws -> Data {
     return data
 }
 
+/// Reads FILE, sends it with `send` (which gets the bytes and the file's name), and prints the report with
+/// `finish`; a report with errors fails the command (exit 1).
+func runImport(
+    _ file: String, _ global: GlobalOptions,
+    finish: (Kinerja_V1_ImportReport, String, GlobalOptions) throws -> Void = finishImport,
+    _ send: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions, Metadata, Data, String) async throws -> Kinerja_V1_ImportReport
+) async throws {
+    let content = try readImportFile(file)
+    let name = (file as NSString).lastPathComponent
+    let report = try await withDaemon(global) { client, options, metadata in try await send(client, options, metadata, content, name) }
+    try finish(report, file, global)
+}
+
 /// Prints an import report; errors go to stderr and make the command fail (exit 1).
 func finishImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOptions) throws {
     if global.output == .json {
@@ -116,16 +130,14 @@ struct UnitImportCommand: AsyncParsableCommand {
     @Flag(help: "Validate and report only; write nothing.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_OrgService.Client(wrapping: client).importUnits(
                 .with {
                     $0.content = content
                     $0.dryRun = dryRun
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 
@@ -210,17 +222,15 @@ struct EmployeeImportCommand: AsyncParsableCommand {
     @Flag(help: "Deactivate active employees the file does not list.") var deactivateMissing = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_OrgService.Client(wrapping: client).importEmployees(
                 .with {
                     $0.content = content
                     $0.dryRun = dryRun
                     $0.deactivateMissing = deactivateMissing
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 

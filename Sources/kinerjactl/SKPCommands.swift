@@ -42,18 +42,16 @@ struct SKPImport: AsyncParsableCommand {
     @Flag(help: "Mark the imported SKPs submitted (else draft).") var submit = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global, finish: finishNestedImport) { client, options, metadata, content, name in
             try await Kinerja_V1_SKPService.Client(wrapping: client).importSKP(
                 .with {
                     $0.content = content
                     $0.periodID = period ?? ""
                     $0.dryRun = dryRun
                     $0.submit = submit
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishNestedImport(r, file: file, global: global)
     }
 }
 
@@ -239,16 +237,14 @@ struct RealisasiImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_SKPService.Client(wrapping: client).importRealisasi(
                 .with {
                     $0.content = content
                     $0.dryRun = dryRun
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 
@@ -265,16 +261,14 @@ struct ActivityImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_SKPService.Client(wrapping: client).importActivities(
                 .with {
                     $0.content = content
                     $0.dryRun = dryRun
-                    $0.fileName = (file as NSString).lastPathComponent
+                    $0.fileName = name
                 }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 

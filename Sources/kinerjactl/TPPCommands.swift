@@ -20,12 +20,10 @@ struct TPPBaseImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_TPPService.Client(wrapping: client).importBase(
-                .with { $0.content = content; $0.dryRun = dryRun; $0.fileName = (file as NSString).lastPathComponent }, metadata: metadata, options: options)
+                .with { $0.content = content; $0.dryRun = dryRun; $0.fileName = name }, metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 
@@ -59,13 +57,11 @@ struct TPPAttendanceImport: AsyncParsableCommand {
     @Flag(help: "Validate and report only.") var dryRun = false
 
     func run() async throws {
-        let content = try readImportFile(file)
-        let r = try await withDaemon(global) { client, options, metadata in
+        try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_TPPService.Client(wrapping: client).importAttendance(
-                .with { $0.content = content; $0.month = month; $0.dryRun = dryRun; $0.fileName = (file as NSString).lastPathComponent },
+                .with { $0.content = content; $0.month = month; $0.dryRun = dryRun; $0.fileName = name },
                 metadata: metadata, options: options)
         }
-        try finishImport(r, file: file, global: global)
     }
 }
 
