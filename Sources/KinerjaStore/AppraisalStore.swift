@@ -92,8 +92,8 @@ public enum AppraisalStore {
         let unitPredicates = try unitPredicates(db, period: period)
         var members: [String: [Predikat]] = [:]
         var unrated: [String: Int] = [:]
-        for e in try OrganisationStore.employees(db, unit: unit, includeInactive: false) {
-            if let r = ratings[e.nip] { members[e.unitCode, default: []].append(r.predikat) } else { unrated[e.unitCode, default: 0] += 1 }
+        for (nip, unitCode) in try OrganisationStore.activeUnits(db, unit: unit) {
+            if let r = ratings[nip] { members[unitCode, default: []].append(r.predikat) } else { unrated[unitCode, default: 0] += 1 }
         }
         return try OrganisationStore.units(db).filter { unit == nil || $0.code == unit }.compactMap { u in
             let predicates = members[u.code] ?? []

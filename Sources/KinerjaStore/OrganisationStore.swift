@@ -97,6 +97,19 @@ public enum OrganisationStore {
         return out
     }
 
+    /// Every NIP (active or not).
+    public static func allNIPs(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT nip FROM employees"))
+    }
+
+    /// Active employees' unit, by NIP (what the curve needs, without decoding whole employees).
+    public static func activeUnits(_ db: Database, unit: String? = nil) throws -> [(nip: String, unit: String)] {
+        if let unit {
+            return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1 AND unit_code = ?", arguments: [unit]).map { ($0[0], $0[1]) }
+        }
+        return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1").map { ($0[0], $0[1]) }
+    }
+
     public static func activeNIPs(_ db: Database) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT nip FROM employees WHERE active = 1"))
     }

@@ -86,7 +86,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let columns = ColumnMap(table: decoded.table, known: ["nip", "hasil_kerja", "perilaku_kerja", "notes"] + aspectColumns,
                                         required: ["nip", "hasil_kerja", "perilaku_kerja"], errors: &errors)
                 if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun) }
-                let employees = try OrganisationStore.employeesByNIP(db)
+                let employees = try OrganisationStore.allNIPs(db)
                 let existing = try AppraisalStore.ratings(db, period: period)
                 var seen: [String: Int] = [:]
                 var writes: [RatingRecord] = []
@@ -95,7 +95,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                     if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
                     var rowErrors: [RowError] = []
                     let nip = columns.value("nip", record) ?? ""
-                    if employees[nip] == nil { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
+                    if !employees.contains(nip) { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
                     if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
                     seen[nip] = seen[nip] ?? record.line
                     var parsed: [String: Rating] = [:]
