@@ -61,6 +61,19 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListFeedback" metadata.
+        public enum ListFeedback: Sendable {
+            /// Request type for "ListFeedback".
+            public typealias Input = Kinerja_V1_ListFeedbackRequest
+            /// Response type for "ListFeedback".
+            public typealias Output = Kinerja_V1_ListFeedbackResponse
+            /// Descriptor for "ListFeedback".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "ListFeedback",
+                type: .unary
+            )
+        }
         /// Namespace for "SuggestRating" metadata.
         public enum SuggestRating: Sendable {
             /// Request type for "SuggestRating".
@@ -131,6 +144,7 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             SetRating.descriptor,
             ImportRatings.descriptor,
             ImportFeedback.descriptor,
+            ListFeedback.descriptor,
             SuggestRating.descriptor,
             RateUnit.descriptor,
             Curve.descriptor,
@@ -215,6 +229,24 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ImportRatingsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ImportReport>
+
+        /// Handle the "ListFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListFeedbackRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListFeedbackResponse` messages.
+        func listFeedback(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackResponse>
 
         /// Handle the "SuggestRating" method.
         ///
@@ -369,6 +401,24 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ImportReport>
 
+        /// Handle the "ListFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListFeedbackResponse` message.
+        func listFeedback(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse>
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -520,6 +570,24 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ImportReport
 
+        /// Handle the "ListFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListFeedbackResponse` to respond with.
+        func listFeedback(
+            request: Kinerja_V1_ListFeedbackRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListFeedbackResponse
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -650,6 +718,17 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.ListFeedback.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListFeedbackRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListFeedbackResponse>(),
+            handler: { request, context in
+                try await self.listFeedback(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SuggestRatingRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SuggestRatingResponse>(),
@@ -737,6 +816,17 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ImportReport> {
         let response = try await self.importFeedback(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listFeedback(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackResponse> {
+        let response = try await self.listFeedback(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -834,6 +924,19 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ImportReport> {
         return GRPCCore.ServerResponse<Kinerja_V1_ImportReport>(
             message: try await self.importFeedback(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listFeedback(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse>(
+            message: try await self.listFeedback(
                 request: request.message,
                 context: context
             ),
@@ -983,6 +1086,29 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ImportReport>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ImportReport>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listFeedback<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListFeedbackResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "SuggestRating" method.
@@ -1212,6 +1338,40 @@ extension Kinerja_V1_AppraisalService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_AppraisalService.Method.ImportFeedback.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listFeedback<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListFeedbackResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.ListFeedback.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1481,6 +1641,35 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
         )
     }
 
+    /// Call the "ListFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListFeedbackRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFeedback<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listFeedback(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListFeedbackRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListFeedbackResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "SuggestRating" method.
     ///
     /// > Source IDL Documentation:
@@ -1723,6 +1912,39 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.importFeedback(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListFeedback reports 360° feedback entries (never the raters). Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFeedback<Result>(
+        _ message: Kinerja_V1_ListFeedbackRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listFeedback(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -136,6 +136,21 @@ public enum AppraisalStore {
         public var comment: String
     }
 
+    /// Every feedback entry of a period (optionally one employee), rater references not read.
+    public static func allFeedback(_ db: Database, period: PeriodID, nip: String?) throws -> [(nip: String, entry: FeedbackEntry)] {
+        var sql = "SELECT nip, source, rating, aspects, comment FROM feedback360 WHERE period_id = ?"
+        var args: [any DatabaseValueConvertible] = [period.description]
+        if let nip {
+            sql += " AND nip = ?"
+            args.append(nip)
+        }
+        sql += " ORDER BY nip, id"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap {
+            guard let r = Rating(rawValue: $0[2]) else { return nil }
+            return ($0[0], FeedbackEntry(source: $0[1], rating: r, aspects: aspects($0[3]), comment: $0[4]))
+        }
+    }
+
     /// Feedback entries for one employee; rater references are not read.
     public static func feedback(_ db: Database, period: PeriodID, nip: String) throws -> [FeedbackEntry] {
         try Row.fetchAll(db, sql: "SELECT source, rating, aspects, comment FROM feedback360 WHERE period_id = ? AND nip = ? ORDER BY id", arguments: [period.description, nip]).compactMap {

@@ -110,6 +110,18 @@ public enum OrganisationStore {
         return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1").map { ($0[0], $0[1]) }
     }
 
+    /// NIP, name, unit and active flag of employees, ordered by unit then NIP (for reports over everyone).
+    public static func briefs(_ db: Database, unit: String?) throws -> [(nip: String, name: String, unit: String, active: Bool)] {
+        var sql = "SELECT nip, name, unit_code, active FROM employees"
+        var arguments: StatementArguments = []
+        if let unit {
+            sql += " WHERE unit_code = ?"
+            arguments = [unit]
+        }
+        sql += " ORDER BY unit_code, nip"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
     public static func activeNIPs(_ db: Database) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT nip FROM employees WHERE active = 1"))
     }

@@ -87,7 +87,30 @@ struct RatingSuggest: AsyncParsableCommand {
 }
 
 struct FeedbackCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "360° feedback.", subcommands: [FeedbackImport.self])
+    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "360° feedback.", subcommands: [FeedbackImport.self, FeedbackList.self])
+}
+
+struct FeedbackList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "360° feedback entries and means per source (raters are never shown).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The period.") var period: String
+    @Option(help: "Only this employee.") var nip: String?
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listFeedback(.with { $0.periodID = period; $0.nip = nip ?? "" }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON([
+                "entries": r.entries.map { ["nip": $0.nip, "source": $0.source, "rating": $0.rating, "aspects": $0.aspects, "comment": $0.comment] as [String: Any] },
+                "summaries": r.summaries.map { ["nip": $0.nip, "name": $0.name, "entries": $0.entries, "mean_by_source": $0.meanBySource] as [String: Any] },
+            ] as [String: Any])
+            return
+        }
+        printTable(["NIP", "NAME", "ENTRIES", "ATASAN", "REKAN", "BAWAHAN", "MASYARAKAT"], r.summaries.map { s in
+            [s.nip, s.name, "\(s.entries)"] + ["atasan", "rekan", "bawahan", "masyarakat"].map { s.meanBySource[$0] ?? "-" }
+        })
+    }
 }
 
 struct FeedbackImport: AsyncParsableCommand {

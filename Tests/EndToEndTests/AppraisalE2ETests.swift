@@ -52,7 +52,7 @@ import Testing
         for _ in 0..<3 { #expect(try daemon.ctl(["period", "advance", "2025-Q1"]).status == 0) }
         let refused = try daemon.ctl(["period", "advance", "2025-Q1"])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("2 units violate the distribution curve for 2025-Q1"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("2 units violate the distribution curve for 2025-Q1: DINAS, SEKR"), "\(refused.stderr)")
         #expect(try daemon.ctl(["unit", "rate", "SEKR", "--period", "2025-Q1", "--predikat", "butuh_perbaikan"]).status == 0)
         #expect(try daemon.ctl(["rating", "set", kepala, "--period", "2025-Q1", "--hasil-kerja", "sesuai", "--perilaku-kerja", "sesuai"]).status == 0)
         #expect(try daemon.ctl(["rating", "set", budi, "--period", "2025-Q1", "--hasil-kerja", "di_bawah", "--perilaku-kerja", "sesuai"]).status == 0)
@@ -88,7 +88,14 @@ import Testing
         let d = try daemon.ctl(["feedback", "import", try write(dup, dir, "dup.csv"), "--period", "2025"])
         #expect(d.stderr.contains("line 2, column rater: this rater already gave rekan feedback"))
         #expect(d.stderr.contains("line 3, column source"))
-        // No API returns the rater references: not the plugin subjects, not the audit trail.
+        // Reported with means per source, never with the raters.
+        let listed = try daemon.ctl(["feedback", "list", "--period", "2025", "-o", "json"])
+        #expect(listed.status == 0)
+        let report = try jsonObject(listed.stdout)
+        #expect((report["entries"] as? [[String: Any]])?.count == 3)
+        let summary = try #require((report["summaries"] as? [[String: Any]])?.first)
+        #expect((summary["mean_by_source"] as? [String: String]) == ["atasan": "3.00", "rekan": "2.00", "masyarakat": "3.00"])
+        #expect(!listed.stdout.contains("199001012015031001") && !listed.stdout.contains("survei-17"))
         let audit = try daemon.ctl(["audit", "list", "-o", "json"]).stdout
         #expect(!audit.contains("199001012015031001"))
         #expect(daemon.stop() == 0)

@@ -114,7 +114,7 @@ func write(_ text: String, _ dir: String, _ name: String) throws -> String {
         for _ in 0..<2 { #expect(try daemon.ctl(["period", "advance", "2025"]).status == 0) }
         for _ in 0..<3 { #expect(try daemon.ctl(["period", "advance", "2025-03"]).status == 0) }
         let unrated = try daemon.ctl(["period", "advance", "2025-03"])
-        #expect(unrated.stderr.contains("3 active employees are not rated for 2025-03"), "\(unrated.stderr)")
+        #expect(unrated.stderr.contains("3 active employees are not rated for 2025-03: \(kepala), \(budi), \(rina)"), "\(unrated.stderr)")
         #expect(try daemon.ctl(["period", "advance", "2025-03", "--force", "--reason", "uji"]).status == 0)
         let realisasi = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2025-03,R1,I1,3,,,\n"
         let r = try daemon.ctl(["realisasi", "import", try write(realisasi, dir, "r.csv")])

@@ -139,6 +139,9 @@ public struct TransitionFacts: Sendable {
     public var unrated: Int?
     /// Units whose distribution curve is violated (nil: not checked).
     public var curveViolations: Int?
+    /// Who is unrated and which units violate, for the refusal message (the first ones suffice).
+    public var unratedNIPs: [String] = []
+    public var violatingUnits: [String] = []
 
     public init(id: PeriodID, state: PeriodState, parentState: PeriodState? = nil, childStates: [PeriodState] = [], today: CivilDate) {
         self.id = id
@@ -179,12 +182,21 @@ public enum PeriodRules {
                     throw TransitionRefusal("\(open) periodic periods of \(f.id) are not closed yet", counts: ["open_periodic": open])
                 }
             }
+            func list(_ items: [String], of total: Int) -> String {
+                items.isEmpty ? "" : ": " + items.prefix(20).joined(separator: ", ") + (total > 20 ? ", … (\(total - 20) more)" : "")
+            }
+            var problems: [String] = []
+            var counts: [String: Int] = [:]
             if let unrated = f.unrated, unrated > 0 {
-                throw TransitionRefusal("\(unrated) active employees are not rated for \(f.id)", counts: ["unrated": unrated, "active_employees": f.activeEmployees])
+                problems.append("\(unrated) active employees are not rated for \(f.id)" + list(f.unratedNIPs, of: unrated))
+                counts["unrated"] = unrated
+                counts["active_employees"] = f.activeEmployees
             }
             if let v = f.curveViolations, v > 0 {
-                throw TransitionRefusal("\(v) units violate the distribution curve for \(f.id)", counts: ["units_violating_curve": v])
+                problems.append("\(v) units violate the distribution curve for \(f.id)" + list(f.violatingUnits, of: v) + " (see `appraisal curve --period \(f.id)`)")
+                counts["units_violating_curve"] = v
             }
+            if !problems.isEmpty { throw TransitionRefusal(problems.joined(separator: "; "), counts: counts) }
         }
         return next
     }

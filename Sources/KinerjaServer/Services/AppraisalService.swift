@@ -192,6 +192,41 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         }
     }
 
+    func listFeedback(request: Kinerja_V1_ListFeedbackRequest, context: ServerContext) async throws -> Kinerja_V1_ListFeedbackResponse {
+        let period = try SKPService.period(request.periodID)
+        return try await Blocking.run {
+            try store.pool.read { db in
+                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+                let names = Dictionary(uniqueKeysWithValues: try OrganisationStore.briefs(db, unit: nil).map { ($0.nip, $0.name) })
+                let entries = try AppraisalStore.allFeedback(db, period: period, nip: request.nip.isEmpty ? nil : request.nip)
+                var response = Kinerja_V1_ListFeedbackResponse()
+                var bySource: [String: [String: [Int]]] = [:]
+                for (nip, e) in entries {
+                    response.entries.append(.with {
+                        $0.nip = nip
+                        $0.name = names[nip] ?? ""
+                        $0.source = e.source
+                        $0.rating = e.rating.rawValue
+                        $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
+                        $0.comment = e.comment
+                    })
+                    bySource[nip, default: [:]][e.source, default: []].append(e.rating.score)
+                }
+                response.summaries = bySource.keys.sorted().map { nip in
+                    .with {
+                        $0.nip = nip
+                        $0.name = names[nip] ?? ""
+                        $0.entries = Int32(bySource[nip]!.values.reduce(0) { $0 + $1.count })
+                        $0.meanBySource = bySource[nip]!.mapValues { scores in
+                            AngkaKredit.text(Fraction(Int128(scores.reduce(0, +)), Int128(scores.count)))
+                        }
+                    }
+                }
+                return response
+            }
+        }
+    }
+
     func suggestRating(request: Kinerja_V1_SuggestRatingRequest, context: ServerContext) async throws -> Kinerja_V1_SuggestRatingResponse {
         let annual = try SKPService.period(request.periodID, annual: true)
         return try await Blocking.run {
@@ -275,9 +310,24 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             try store.pool.read { db in
                 guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
                 let ratings = try AppraisalStore.ratings(db, period: period)
-                let employees = try OrganisationStore.employees(db, unit: request.unitCode.isEmpty ? nil : request.unitCode, includeInactive: true)
+                let people = try OrganisationStore.briefs(db, unit: request.unitCode.isEmpty ? nil : request.unitCode)
                     .filter { $0.active || ratings[$0.nip] != nil }
-                return .with { $0.rows = employees.map { Self.row($0, ratings[$0.nip]) } }
+                return .with {
+                    $0.rows = people.map { p in
+                        var row = Kinerja_V1_AppraisalRow()
+                        row.nip = p.nip
+                        row.name = p.name
+                        row.unitCode = p.unit
+                        if let r = ratings[p.nip] {
+                            row.hasilKerja = r.hasilKerja.rawValue
+                            row.perilakuKerja = r.perilakuKerja.rawValue
+                            row.predikat = r.predikat.rawValue
+                            row.ratedBy = r.ratedBy
+                            if !r.aspects.isEmpty { row.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) }) }
+                        }
+                        return row
+                    }
+                }
             }
         }
     }

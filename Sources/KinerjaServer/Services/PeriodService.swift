@@ -97,7 +97,13 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
                     // Closing: everyone active rated, every unit inside its curve.
                     let curves = try AppraisalStore.curves(db, period: id)
                     facts.unrated = curves.reduce(0) { $0 + $1.unrated }
-                    facts.curveViolations = curves.filter { $0.predikat == nil || !$0.evaluation.satisfied }.count
+                    let violating = curves.filter { $0.predikat == nil || !$0.evaluation.satisfied }
+                    facts.curveViolations = violating.count
+                    facts.violatingUnits = violating.prefix(20).map { $0.predikat == nil ? "\($0.unit.code) (no unit predikat)" : $0.unit.code }
+                    if facts.unrated! > 0 {
+                        let rated = try AppraisalStore.ratings(db, period: id)
+                        facts.unratedNIPs = try OrganisationStore.activeUnits(db).map(\.nip).filter { rated[$0] == nil }.sorted().prefix(20).map { $0 }
+                    }
                 }
                 let next: PeriodState
                 do throws(TransitionRefusal) {
