@@ -1,6 +1,9 @@
 import CSV
 import Foundation
+import GRDB
+import KinerjaAPI
 import KinerjaCore
+import KinerjaStore
 
 /// Turns an uploaded file into a `CSVTable`: UTF-8 with or without BOM, `,` or `;` delimited (detected from
 /// the header), quoted fields (RFC 4180) parsed by CSV.swift. Problems with the file as a whole come back as
@@ -131,5 +134,21 @@ enum CSVDecoding {
         append(header)
         for row in rows { append(row) }
         return out
+    }
+}
+
+/// The shape every CSV import shares: decode the upload (a file-level problem is the report), then validate and
+/// apply in one transaction — a read for a dry run, a write otherwise — so a bad file changes nothing.
+enum CSVImport {
+    static func run(
+        _ store: Store, _ content: Data, dryRun: Bool,
+        _ work: @escaping (GRDB.Database, CSVDecoding.Decoded) throws -> Kinerja_V1_ImportReport
+    ) throws -> Kinerja_V1_ImportReport {
+        let decoded: CSVDecoding.Decoded
+        switch CSVDecoding.decode(content) {
+        case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: dryRun)
+        case .success(let d): decoded = d
+        }
+        return dryRun ? try store.pool.read { try work($0, decoded) } : try store.pool.write { try work($0, decoded) }
     }
 }

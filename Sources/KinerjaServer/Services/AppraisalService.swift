@@ -74,12 +74,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func importRatings(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let f): return OrgService.report(errors: f.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let period = try openPeriod(db, request.periodID, action: "importing ratings")
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
@@ -131,19 +126,13 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 
     func importFeedback(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let f): return OrgService.report(errors: f.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let period = try openPeriod(db, request.periodID, action: "importing feedback")
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
@@ -188,7 +177,6 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 

@@ -61,12 +61,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func importUnits(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let failure): return Self.report(errors: failure.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let existing = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0) })
                 let plan = UnitImport.plan(
                     table: decoded.table, delimiter: decoded.delimiter, existing: existing,
@@ -80,7 +75,6 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 }
                 return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 

@@ -299,13 +299,8 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let caller = try context.caller()
         defer { Memory.releaseFreedPages() }
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
             let logger = state.logger
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let clock = ContinuousClock()
                 let t0 = clock.now
                 let plan = try MonitoringImport.planRealisasi(db, decoded, caller: caller)
@@ -320,7 +315,6 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 
@@ -356,12 +350,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func importActivities(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let plan = try MonitoringImport.planActivities(db, decoded, caller: caller)
                 if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
@@ -372,7 +361,6 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 

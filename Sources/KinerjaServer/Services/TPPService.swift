@@ -71,12 +71,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let caller = try context.caller()
         let month = try Self.month(request.month).text
         return try await Blocking.run {
-            let decoded: CSVDecoding.Decoded
-            switch CSVDecoding.decode(request.content) {
-            case .failure(let f): return OrgService.report(errors: f.errors, dryRun: request.dryRun)
-            case .success(let d): decoded = d
-            }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 if try Self.locked(db, month) {
                     throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked: attendance cannot change (an admin may `tpp unlock`)")
                 }
@@ -123,7 +118,6 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: counts, rows: rows.count, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
     }
 
