@@ -113,6 +113,32 @@ public enum Kinerja_V1_TPPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SetOverride" metadata.
+        public enum SetOverride: Sendable {
+            /// Request type for "SetOverride".
+            public typealias Input = Kinerja_V1_SetOverrideRequest
+            /// Response type for "SetOverride".
+            public typealias Output = Kinerja_V1_TPPOverride
+            /// Descriptor for "SetOverride".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.TPPService"),
+                method: "SetOverride",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListOverrides" metadata.
+        public enum ListOverrides: Sendable {
+            /// Request type for "ListOverrides".
+            public typealias Input = Kinerja_V1_ListOverridesRequest
+            /// Response type for "ListOverrides".
+            public typealias Output = Kinerja_V1_ListOverridesResponse
+            /// Descriptor for "ListOverrides".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.TPPService"),
+                method: "ListOverrides",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.TPPService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ImportBase.descriptor,
@@ -121,7 +147,9 @@ public enum Kinerja_V1_TPPService: Sendable {
             Show.descriptor,
             Lock.descriptor,
             Unlock.descriptor,
-            Export.descriptor
+            Export.descriptor,
+            SetOverride.descriptor,
+            ListOverrides.descriptor
         ]
     }
 }
@@ -269,6 +297,43 @@ extension Kinerja_V1_TPPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_MonthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ExportResponse>
+
+        /// Handle the "SetOverride" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+        /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_SetOverrideRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_TPPOverride` messages.
+        func setOverride(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_SetOverrideRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_TPPOverride>
+
+        /// Handle the "ListOverrides" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListOverridesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListOverridesResponse` messages.
+        func listOverrides(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListOverridesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListOverridesResponse>
     }
 
     /// Service protocol for the "kinerja.v1.TPPService" service.
@@ -400,6 +465,43 @@ extension Kinerja_V1_TPPService {
             request: GRPCCore.ServerRequest<Kinerja_V1_MonthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ExportResponse>
+
+        /// Handle the "SetOverride" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+        /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SetOverrideRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_TPPOverride` message.
+        func setOverride(
+            request: GRPCCore.ServerRequest<Kinerja_V1_SetOverrideRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_TPPOverride>
+
+        /// Handle the "ListOverrides" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListOverridesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListOverridesResponse` message.
+        func listOverrides(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListOverridesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.TPPService" service.
@@ -529,6 +631,43 @@ extension Kinerja_V1_TPPService {
             request: Kinerja_V1_MonthRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ExportResponse
+
+        /// Handle the "SetOverride" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+        /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_SetOverrideRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_TPPOverride` to respond with.
+        func setOverride(
+            request: Kinerja_V1_SetOverrideRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_TPPOverride
+
+        /// Handle the "ListOverrides" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListOverridesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListOverridesResponse` to respond with.
+        func listOverrides(
+            request: Kinerja_V1_ListOverridesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListOverridesResponse
     }
 }
 
@@ -613,6 +752,28 @@ extension Kinerja_V1_TPPService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_TPPService.Method.SetOverride.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SetOverrideRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_TPPOverride>(),
+            handler: { request, context in
+                try await self.setOverride(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_TPPService.Method.ListOverrides.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListOverridesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListOverridesResponse>(),
+            handler: { request, context in
+                try await self.listOverrides(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -690,6 +851,28 @@ extension Kinerja_V1_TPPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ExportResponse> {
         let response = try await self.export(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setOverride(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_SetOverrideRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_TPPOverride> {
+        let response = try await self.setOverride(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listOverrides(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListOverridesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListOverridesResponse> {
+        let response = try await self.listOverrides(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -784,6 +967,32 @@ extension Kinerja_V1_TPPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ExportResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ExportResponse>(
             message: try await self.export(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setOverride(
+        request: GRPCCore.ServerRequest<Kinerja_V1_SetOverrideRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_TPPOverride> {
+        return GRPCCore.ServerResponse<Kinerja_V1_TPPOverride>(
+            message: try await self.setOverride(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listOverrides(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListOverridesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse>(
+            message: try await self.listOverrides(
                 request: request.message,
                 context: context
             ),
@@ -956,6 +1165,53 @@ extension Kinerja_V1_TPPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ExportResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ExportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetOverride" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+        /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SetOverrideRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_SetOverrideRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_TPPOverride` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setOverride<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_SetOverrideRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SetOverrideRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_TPPOverride>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_TPPOverride>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListOverrides" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListOverridesRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListOverridesRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListOverridesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listOverrides<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListOverridesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListOverridesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListOverridesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListOverridesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1208,6 +1464,75 @@ extension Kinerja_V1_TPPService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SetOverride" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+        /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SetOverrideRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_SetOverrideRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_TPPOverride` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setOverride<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_SetOverrideRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SetOverrideRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_TPPOverride>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_TPPOverride>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_TPPService.Method.SetOverride.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListOverrides" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListOverridesRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListOverridesRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListOverridesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listOverrides<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListOverridesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListOverridesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListOverridesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListOverridesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_TPPService.Method.ListOverrides.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1408,6 +1733,65 @@ extension Kinerja_V1_TPPService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_MonthRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ExportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetOverride" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+    /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_SetOverrideRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setOverride<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_SetOverrideRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_TPPOverride>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setOverride(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SetOverrideRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_TPPOverride>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOverrides" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListOverridesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOverrides<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListOverridesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListOverridesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listOverrides(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListOverridesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListOverridesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1638,6 +2022,73 @@ extension Kinerja_V1_TPPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.export(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetOverride" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > SetOverride gives one employee their own base amount (special posts), or removes it with `clear`;
+    /// > it applies from the next computation (locked months keep theirs). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setOverride<Result>(
+        _ message: Kinerja_V1_SetOverrideRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_TPPOverride>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_SetOverrideRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setOverride(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOverrides" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListOverrides lists the employees with their own base amount. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOverrides<Result>(
+        _ message: Kinerja_V1_ListOverridesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListOverridesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListOverridesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listOverrides(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -31,12 +31,16 @@ public enum NationalPolicy {
     }
 
     /// The default TPP computation (see `TPPCalculator`); employees without a predikat are blocked.
-    public static func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest, policy: TPPPolicy = TPPPolicy()) -> Kinerja_Plugin_V1_IncentiveResponse {
-        .with { $0.results = request.inputs.map { defaultIncentive($0, policy: policy) } }
+    /// `explain: false` leaves `steps` empty: the host keeps the inputs and rebuilds them for `tpp show`.
+    public static func computeIncentive(
+        _ request: Kinerja_Plugin_V1_IncentiveRequest, policy: TPPPolicy = TPPPolicy(), explain: Bool = true
+    ) -> Kinerja_Plugin_V1_IncentiveResponse {
+        .with { $0.results = request.inputs.map { defaultIncentive($0, policy: policy, explain: explain) } }
     }
 
     public static func defaultIncentive(
-        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy = TPPPolicy(), factor: Fraction? = nil, factorText: String? = nil
+        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy = TPPPolicy(), factor: Fraction? = nil, factorText: String? = nil,
+        explain: Bool = true
     ) -> Kinerja_Plugin_V1_IncentiveResult {
         var result = Kinerja_Plugin_V1_IncentiveResult()
         result.nip = input.nip
@@ -47,10 +51,10 @@ public enum NationalPolicy {
             return result
         }
         let kinerjaFactor: Fraction
-        let factorLine: String
+        let factorLine: () -> String
         if let factor {
             kinerjaFactor = factor
-            factorLine = factorText ?? "factor \(factor.percentText())%"
+            factorLine = { factorText ?? "factor \(factor.percentText())%" }
         } else {
             guard let predikat = Predikat(text: input.predikat) else {
                 result.blocked = true
@@ -60,7 +64,7 @@ public enum NationalPolicy {
             }
             let percent = policy.predikatFactorPercent[predikat] ?? 0
             kinerjaFactor = Fraction.percent(Int128(percent))
-            factorLine = "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%"
+            factorLine = { "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%" }
         }
         let a = input.attendance
         let attendance = Attendance(
@@ -74,7 +78,7 @@ public enum NationalPolicy {
         result.net = r.net
         result.taxPercent = Int32(r.taxPercent)
         result.deductionsPercent = r.deductionTotal.percentText()
-        result.steps = explain(r, factorLine: factorLine, golongan: input.golongan)
+        if explain { result.steps = Self.explain(r, factorLine: factorLine(), golongan: input.golongan) }
         return result
     }
 

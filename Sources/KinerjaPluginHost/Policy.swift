@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaCore
 import KinerjaPluginAPI
 import SwiftProtobuf
 
@@ -8,8 +9,12 @@ public struct Policy: Sendable {
     /// The plugin whose hooks come first; nil or "national": the national rules only.
     public let pluginID: String?
 
-    public init(registry: PluginRegistry, pluginID: String?) {
+    /// The agency's TPP numbers for the national computation.
+    public let tpp: TPPPolicy
+
+    public init(registry: PluginRegistry, pluginID: String?, tpp: TPPPolicy = TPPPolicy()) {
         self.registry = registry
+        self.tpp = tpp
         self.pluginID = (pluginID?.isEmpty ?? true) || pluginID == NationalPolicy.id ? nil : pluginID
     }
 
@@ -32,8 +37,9 @@ public struct Policy: Sendable {
         try await call("DeriveRatings", r) { NationalPolicy.deriveRatings(r) }
     }
 
-    public func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
-        try await call("ComputeIncentive", r) { NationalPolicy.computeIncentive(r) }
+    /// `explain: false`: the national rules leave out the steps (a plugin's steps are always kept).
+    public func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest, explain: Bool = true) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
+        try await call("ComputeIncentive", r) { NationalPolicy.computeIncentive(r, policy: tpp, explain: explain) }
     }
 
     public func reminderCalendar() async throws -> Answer<Kinerja_Plugin_V1_ReminderCalendarResponse> {

@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -263,6 +263,15 @@ enum Migrations {
                     handled_by         TEXT NOT NULL,
                     PRIMARY KEY (month, nip)
                 ) STRICT;
+                """)
+        }
+        m.registerMigration(identifiers[7]) { db in
+            // A result keeps the inputs it used (attendance counts, employee kind) and a month keeps the TPP
+            // numbers in force, so the national explanation is rebuilt on `tpp show` instead of stored per row.
+            try db.execute(sql: """
+                ALTER TABLE tpp_results ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+                ALTER TABLE tpp_results ADD COLUMN attendance TEXT NOT NULL DEFAULT '';
+                ALTER TABLE tpp_months ADD COLUMN policy TEXT NOT NULL DEFAULT '';
                 """)
         }
         return m

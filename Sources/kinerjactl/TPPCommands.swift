@@ -5,8 +5,8 @@ import KinerjaAPI
 
 struct TPPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tpp", abstract: "Incentive pay (TPP): base, attendance, compute, show, lock, export.",
-        subcommands: [TPPBase.self, TPPAttendance.self, TPPCompute.self, TPPShow.self, TPPLock.self, TPPUnlock.self, TPPExport.self])
+        commandName: "tpp", abstract: "Incentive pay (TPP): base, overrides, attendance, compute, show, lock, export.",
+        subcommands: [TPPBase.self, TPPOverride.self, TPPAttendance.self, TPPCompute.self, TPPShow.self, TPPLock.self, TPPUnlock.self, TPPExport.self])
 }
 
 struct TPPBase: AsyncParsableCommand {
@@ -40,6 +40,69 @@ struct TPPBaseShow: AsyncParsableCommand {
             printJSON(rows.map { ["kelas_jabatan": Int($0.key), "base_rupiah": $0.value] })
         } else {
             printTable(["KELAS", "BASE"], rows.map { ["\($0.key)", formatRupiah($0.value)] })
+        }
+    }
+}
+
+struct TPPOverride: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "override", abstract: "An employee's own base amount (special posts), instead of the kelas jabatan base.",
+        subcommands: [TPPOverrideSet.self, TPPOverrideClear.self, TPPOverrideList.self])
+}
+
+func printOverride(_ o: Kinerja_V1_TPPOverride, _ global: GlobalOptions) {
+    if global.output == .json {
+        printJSON(["nip": o.nip, "name": o.name, "unit_code": o.unitCode, "base_rupiah": o.active ? o.baseRupiah as Any : NSNull()] as [String: Any])
+    } else {
+        print(o.active ? "\(o.nip) \(o.name): TPP base \(formatRupiah(o.baseRupiah)) (override)" : "\(o.nip) \(o.name): override removed; the kelas jabatan base applies")
+    }
+}
+
+struct TPPOverrideSet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an employee's own base amount (admin, audited; from the next compute).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "NIP.") var nip: String
+    @Argument(help: "Base amount in whole Rupiah (5000000 or 5.000.000).") var rupiah: String
+    @Option(help: "Why (audited).") var reason: String = ""
+
+    func run() async throws {
+        let digits = rupiah.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "_", with: "")
+        guard let amount = Int64(digits), amount >= 0 else { throw CLIError.usage("'\(rupiah)' is not a whole, non-negative number of Rupiah") }
+        let o = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_TPPService.Client(wrapping: client).setOverride(
+                .with { $0.nip = nip; $0.baseRupiah = amount; $0.reason = reason }, metadata: metadata, options: options)
+        }
+        printOverride(o, global)
+    }
+}
+
+struct TPPOverrideClear: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clear", abstract: "Remove an employee's override (admin, audited).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "NIP.") var nip: String
+    @Option(help: "Why (audited).") var reason: String = ""
+
+    func run() async throws {
+        let o = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_TPPService.Client(wrapping: client).setOverride(
+                .with { $0.nip = nip; $0.clear = true; $0.reason = reason }, metadata: metadata, options: options)
+        }
+        printOverride(o, global)
+    }
+}
+
+struct TPPOverrideList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Employees with their own base amount.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_TPPService.Client(wrapping: client).listOverrides(.init(), metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(r.overrides.map { ["nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "base_rupiah": $0.baseRupiah] as [String: Any] })
+        } else {
+            printTable(["NIP", "NAME", "UNIT", "BASE"], r.overrides.map { [$0.nip, $0.name, $0.unitCode, formatRupiah($0.baseRupiah)] })
         }
     }
 }

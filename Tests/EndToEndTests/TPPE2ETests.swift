@@ -93,4 +93,62 @@ import Testing
         #expect(b["handled_by"] as? String == "testswift")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func agencySettingsOverridesAndExplanationsKeepTheirNumbers() throws {
+        let settings = "[tpp]\nkinerja_share_percent = 70\ndisiplin_share_percent = 30\n[tpp.deduction_percent]\ntk = 5\n"
+        let (daemon, plugins, configPath) = try pluginDaemon(settings)
+        let (_, dir) = try organisedDaemonFiles()
+        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        try prepare(daemon, dir)
+        func show() throws -> [String: Any] { try jsonObject(try daemon.ctl(["tpp", "show", budi, "--month", "2026-03", "-o", "json"]).stdout) }
+        func money(_ o: [String: Any], _ key: String) -> Int64? { (o[key] as? NSNumber)?.int64Value }
+
+        // 70/30 shares, TK at 5 %: deductions 1 % + 1 % + 5 % = 7 %.
+        #expect(try daemon.ctl(["tpp", "compute", "--month", "2026-03"]).status == 0)
+        var b = try show()
+        #expect(money(b, "kinerja") == 3_500_000)  // 5,000,000 × 70 %
+        #expect(money(b, "disiplin") == 1_150_000)  // 5,000,000 × (30 % − 7 %)
+        #expect(money(b, "tax") == 232_500)
+        #expect(money(b, "net") == 4_417_500)
+        #expect(b["deductions_percent"] as? String == "7")
+
+        // An employee's own base: admin only, audited, used from the next computation.
+        #expect(try daemon.ctl(["tpp", "override", "set", budi, "6.000.000", "--reason", "jabatan khusus"]).status == 0)
+        #expect(try daemon.ctl(["tpp", "override", "set", budi, "-5"]).status == 2)
+        let unknown = try daemon.ctl(["tpp", "override", "set", "198001012005011009", "1000"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("NOT_FOUND"))
+        let list = try daemon.ctl(["tpp", "override", "list", "-o", "json"])
+        let overrides = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(overrides.count == 1 && overrides.first?["nip"] as? String == budi && money(overrides[0], "base_rupiah") == 6_000_000)
+        #expect(money(try show(), "net") == 4_417_500)  // not recomputed yet
+        #expect(try daemon.ctl(["tpp", "compute", "--month", "2026-03"]).status == 0)
+        b = try show()
+        #expect(b["base_source"] as? String == "employee override")
+        #expect(money(b, "kinerja") == 4_200_000)
+        #expect(money(b, "disiplin") == 1_380_000)
+        #expect(money(b, "net") == 5_301_000)  // 5,580,000 − 5 %
+
+        // New numbers in the config apply to the next computation; the month keeps explaining the old ones.
+        try "[plugins]\ndir = \"\(plugins)\"\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        #expect(try daemon.ctl(["reload"]).status == 0)
+        let explained = try daemon.ctl(["tpp", "show", budi, "--month", "2026-03"]).stdout
+        #expect(explained.contains("kinerja = round(6000000 × 70% × 100%) = 4200000"), "\(explained)")
+        #expect(explained.contains("deduction TK × 1 at 5% = 5% of base"))
+        #expect(try daemon.ctl(["tpp", "compute", "--month", "2026-03"]).status == 0)
+        b = try show()
+        #expect(money(b, "kinerja") == 3_600_000)
+        #expect(money(b, "disiplin") == 2_040_000)  // 6,000,000 × (40 % − 6 %)
+        #expect(money(b, "net") == 5_358_000)
+        #expect((b["steps"] as? [String])?.contains("kinerja = round(6000000 × 60% × 100%) = 3600000") == true)
+
+        #expect(try daemon.ctl(["tpp", "override", "clear", budi]).status == 0)
+        let again = try daemon.ctl(["tpp", "override", "clear", budi])
+        #expect(again.status == 1 && again.stderr.contains("FAILED_PRECONDITION") && again.stderr.contains("no TPP override"))
+        #expect(try daemon.ctl(["tpp", "compute", "--month", "2026-03"]).status == 0)
+        #expect(try show()["base_source"] as? String == "kelas jabatan 7")
+        let audit = try daemon.ctl(["audit", "list", "-o", "json"]).stdout
+        #expect(audit.contains("none → 6000000: jabatan khusus") && audit.contains("6000000 → none"))
+        #expect(daemon.stop() == 0)
+    }
 }

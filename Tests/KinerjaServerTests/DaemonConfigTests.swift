@@ -1,3 +1,4 @@
+import KinerjaCore
 import Logging
 import Testing
 
@@ -44,6 +45,11 @@ import Testing
         ("[security]\nadmin_users = \"root\"\n", 2, "security.admin_users", "array of strings"),
         ("[security]\nadmin_users = [\"root\", 3]\n", 2, "security.admin_users", "non-empty string"),
         ("[security]\nadmins = []\n", 2, "security.admins", "unknown key"),
+        ("[tpp]\nkinerja_share_percent = 101\n", 2, "tpp.kinerja_share_percent", "outside 0…100"),
+        ("[tpp.deduction_percent]\ntl1 = 0.25\n", 2, "tpp.deduction_percent.tl1", "more than one decimal"),
+        ("[tpp.deduction_percent]\ntl5 = 1\n", 2, "tpp.deduction_percent.tl5", "unknown key"),
+        ("[tpp.tax_percent]\npns = [0, 5, 15]\n", 2, "tpp.tax_percent.pns", "expected 4 values"),
+        ("[tpp.predikat_factor_percent]\nistimewa = 100\n", 2, "tpp.predikat_factor_percent.istimewa", "unknown key"),
     ])
     func refusesWithFileLineAndKey(text: String, line: Int, key: String, fragment: String) {
         do {
@@ -56,6 +62,35 @@ import Testing
             #expect(error.message.contains(fragment), "\(error)")
             #expect(error.description.hasPrefix("/etc/kinerja/kinerjad.toml:\(line): key '\(key)': "))
         }
+    }
+
+    @Test func readsTheTPPNumbers() throws {
+        let config = try DaemonConfigFile.parse(
+            """
+            [tpp]
+            kinerja_share_percent = 70
+            disiplin_share_percent = 30
+            [tpp.predikat_factor_percent]
+            butuh_perbaikan = 80
+            [tpp.deduction_percent]
+            tl1 = 0.5
+            tk = 3
+            psw4 = 2.5
+            [tpp.tax_percent]
+            pns = [0, 0, 5, 10]
+            """, path: "k.toml")
+        var expected = TPPPolicy()
+        expected.kinerjaSharePercent = 70
+        expected.disiplinSharePercent = 30
+        expected.predikatFactorPercent[.butuhPerbaikan] = 80
+        expected.deductionPerMille["tk"] = 30
+        expected.deductionPerMille["psw4"] = 25
+        expected.pnsTaxPercent[4] = 10
+        #expect(config.tpp == expected)
+        #expect(TPPPolicy(snapshot: expected.snapshot) == expected)
+        #expect(TPPPolicy(snapshot: "60;40;1,2") == nil)
+        // Shares above 100 % together are refused.
+        #expect(throws: ConfigError.self) { try DaemonConfigFile.parse("[tpp]\nkinerja_share_percent = 70\ndisiplin_share_percent = 40\n", path: "k.toml") }
     }
 
     @Test func syntaxErrorsCarryTheLine() {

@@ -24,6 +24,17 @@ public struct Attendance: Sendable, Equatable, Codable {
 
     public static let none = Attendance()
 
+    /// `tl1,tl2,tl3,tl4,psw1,psw2,psw3,psw4,tk,sanction` — how a computed month keeps the counts it used.
+    public var compact: String {
+        "\(tl1),\(tl2),\(tl3),\(tl4),\(psw1),\(psw2),\(psw3),\(psw4),\(tk),\(sanctionPercent)"
+    }
+
+    public init?(compact: String) {
+        let v = compact.split(separator: ",").compactMap { Int($0) }
+        guard v.count == 10 else { return nil }
+        self.init(tl1: v[0], tl2: v[1], tl3: v[2], tl4: v[3], psw1: v[4], psw2: v[5], psw3: v[6], psw4: v[7], tk: v[8], sanctionPercent: v[9])
+    }
+
     /// Sanction must be 0 or 20–100; counts must not be negative.
     public func validate() throws(ValidationError) {
         for (name, v) in [("tl1", tl1), ("tl2", tl2), ("tl3", tl3), ("tl4", tl4), ("psw1", psw1), ("psw2", psw2), ("psw3", psw3), ("psw4", psw4), ("tk", tk)] where v < 0 {
@@ -55,6 +66,39 @@ public struct TPPPolicy: Sendable, Equatable {
     }()
 
     public init() {}
+
+    static let deductionCodes = ["tl1", "tl2", "tl3", "tl4", "psw1", "psw2", "psw3", "psw4", "tk"]
+
+    /// A compact text form kept with each computed month, so that an explanation shown later uses the
+    /// numbers that were in force then: `60;40;100,100,75,50,25;5,10,…;0,0,5,15;0,…,15`.
+    public var snapshot: String {
+        func list(_ v: [Int64]) -> String { v.map(String.init).joined(separator: ",") }
+        return [
+            String(kinerjaSharePercent), String(disiplinSharePercent),
+            list(Predikat.allCases.map { predikatFactorPercent[$0] ?? 0 }),
+            list(Self.deductionCodes.map { deductionPerMille[$0] ?? 0 }),
+            list((1...4).map { pnsTaxPercent[$0] ?? 0 }),
+            list((1...17).map { pppkTaxPercent[$0] ?? 0 }),
+        ].joined(separator: ";")
+    }
+
+    /// Reads `snapshot`; nil when the text is not one.
+    public init?(snapshot: String) {
+        let parts = snapshot.split(separator: ";", omittingEmptySubsequences: false)
+        func list(_ i: Int, _ n: Int) -> [Int64]? {
+            let v = parts[i].split(separator: ",").compactMap { Int64($0) }
+            return v.count == n ? v : nil
+        }
+        guard parts.count == 6, let k = Int64(parts[0]), let d = Int64(parts[1]),
+              let f = list(2, Predikat.allCases.count), let x = list(3, Self.deductionCodes.count), let p = list(4, 4), let q = list(5, 17)
+        else { return nil }
+        kinerjaSharePercent = k
+        disiplinSharePercent = d
+        for (c, v) in zip(Predikat.allCases, f) { predikatFactorPercent[c] = v }
+        for (c, v) in zip(Self.deductionCodes, x) { deductionPerMille[c] = v }
+        for (i, v) in p.enumerated() { pnsTaxPercent[i + 1] = v }
+        for (i, v) in q.enumerated() { pppkTaxPercent[i + 1] = v }
+    }
 
     public func taxPercent(golongan: String, kind: EmployeeKind) -> Int64? {
         guard let group = Golongan.group(golongan, kind: kind) else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaCore
 import Logging
 
 /// A setting that was refused, with where it was written: `kinerjad.toml:7: key 'log_level': …`.
@@ -57,6 +58,8 @@ public struct DaemonConfigFile: Sendable, Equatable {
     public var logLevel: Logger.Level?
     public var security = SecurityConfig()
     public var plugins = PluginConfigSection()
+    /// `[tpp]`: the agency's TPP numbers (shares, predikat factors, deductions, tax bands).
+    public var tpp = TPPPolicy()
 
     public init(path: String) { self.path = path }
 
@@ -130,8 +133,44 @@ public struct DaemonConfigFile: Sendable, Equatable {
             }
             try plugins.finish()
         }
+        if var tpp = try reader.table("tpp") {
+            config.tpp = try parseTPP(&tpp)
+            try tpp.finish()
+        }
         try reader.finish()
         return config
+    }
+
+    /// `[tpp]` with its sub-tables; every number has a default (`TPPPolicy()`).
+    static func parseTPP(_ reader: inout TableReader) throws(ConfigError) -> TPPPolicy {
+        var policy = TPPPolicy()
+        policy.kinerjaSharePercent = try reader.integer("kinerja_share_percent", range: 0...100) ?? policy.kinerjaSharePercent
+        policy.disiplinSharePercent = try reader.integer("disiplin_share_percent", range: 0...100) ?? policy.disiplinSharePercent
+        if policy.kinerjaSharePercent + policy.disiplinSharePercent > 100 {
+            throw ConfigError(file: reader.file, key: "tpp", message: "kinerja_share_percent + disiplin_share_percent is \(policy.kinerjaSharePercent + policy.disiplinSharePercent)%, more than 100%")
+        }
+        if var factors = try reader.table("predikat_factor_percent") {
+            for predikat in Predikat.allCases {
+                if let v = try factors.integer(predikat.rawValue, range: 0...100) { policy.predikatFactorPercent[predikat] = v }
+            }
+            try factors.finish()
+        }
+        if var deductions = try reader.table("deduction_percent") {
+            for code in ["tl1", "tl2", "tl3", "tl4", "psw1", "psw2", "psw3", "psw4", "tk"] {
+                if let v = try deductions.tenthsOfPercent(code, max: 1000) { policy.deductionPerMille[code] = v }
+            }
+            try deductions.finish()
+        }
+        if var tax = try reader.table("tax_percent") {
+            if let bands = try tax.integerArray("pns", count: 4, range: 0...100) {
+                for (i, v) in bands.enumerated() { policy.pnsTaxPercent[i + 1] = v }
+            }
+            if let bands = try tax.integerArray("pppk", count: 17, range: 0...100) {
+                for (i, v) in bands.enumerated() { policy.pppkTaxPercent[i + 1] = v }
+            }
+            try tax.finish()
+        }
+        return policy
     }
 }
 
@@ -216,6 +255,42 @@ struct TableReader {
             throw ConfigError(file: file, line: v.line, key: qualified(key), message: "\(i) is outside \(range.lowerBound)…\(range.upperBound)")
         }
         return i
+    }
+
+    /// A percentage with at most one decimal (`0.5`, `4`), as tenths of a percent (per mille).
+    mutating func tenthsOfPercent(_ key: String, max: Int64) throws(ConfigError) -> Int64? {
+        guard let v = value(key) else { return nil }
+        let tenths: Int64
+        switch v.kind {
+        case .integer(let i) where i <= Int64.max / 10: tenths = i * 10
+        case .float(let f) where f.isFinite && abs(f) < 1e12:
+            let t = (f * 10).rounded()
+            guard abs(f * 10 - t) < 1e-6 else {
+                throw ConfigError(file: file, line: v.line, key: qualified(key), message: "\(f) has more than one decimal; use steps of 0.1%")
+            }
+            tenths = Int64(t)
+        default: throw typeError(key, v, expected: "a percentage such as 0.5 or 4")
+        }
+        guard (0...max).contains(tenths) else {
+            throw ConfigError(file: file, line: v.line, key: qualified(key), message: "must be between 0 and \(max / 10)%")
+        }
+        return tenths
+    }
+
+    mutating func integerArray(_ key: String, count: Int, range: ClosedRange<Int64>) throws(ConfigError) -> [Int64]? {
+        guard let v = value(key) else { return nil }
+        guard case .array(let items) = v.kind else { throw typeError(key, v, expected: "an array of \(count) integers") }
+        guard items.count == count else {
+            throw ConfigError(file: file, line: v.line, key: qualified(key), message: "expected \(count) values, found \(items.count)")
+        }
+        var out: [Int64] = []
+        for item in items {
+            guard case .integer(let i) = item.kind, range.contains(i) else {
+                throw ConfigError(file: file, line: item.line, key: qualified(key), message: "every value must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            }
+            out.append(i)
+        }
+        return out
     }
 
     mutating func stringArray(_ key: String) throws(ConfigError) -> [String]? {

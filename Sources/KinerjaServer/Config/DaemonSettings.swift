@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaCore
 import KinerjaPluginHost
 import Logging
 
@@ -13,6 +14,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var configPath: String?
     public var security: SecurityConfig
     public var plugins: PluginSettings
+    /// The agency's TPP numbers from `[tpp]` (defaults when absent).
+    public var tpp = TPPPolicy()
 
     public var databasePath: String { stateDir + "/kinerja.db" }
     public var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -67,7 +70,8 @@ public struct DaemonSettings: Sendable, Equatable {
             logLevel: flags.logLevel ?? file?.logLevel ?? .info,
             configPath: file.map { absolute($0.path) },
             security: file?.security ?? SecurityConfig(),
-            plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute))
+            plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute),
+            tpp: file?.tpp ?? TPPPolicy())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

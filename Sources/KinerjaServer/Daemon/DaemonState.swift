@@ -40,7 +40,7 @@ public final class DaemonState: Sendable {
     /// The agency's policy: its plugin's hooks first, the national rules for the rest.
     public func policy() throws -> Policy {
         let id = try store.pool.read { db in try OrganisationStore.agency(db).pluginID }
-        return Policy(registry: plugins, pluginID: id)
+        return Policy(registry: plugins, pluginID: id, tpp: settings.tpp)
     }
 
     public var settings: DaemonSettings { current.withLock { $0 } }

@@ -115,25 +115,31 @@ enum CSVDecoding {
     /// Writes rows as RFC 4180 CSV with `,` and `\n`, quoting only where needed.
     static func encode(header: [String], rows: [[String]]) -> Data {
         var out = Data()
-        out.reserveCapacity(rows.count * 160)
-        func append(_ row: [String]) {
-            for (i, field) in row.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if field.contains(where: { $0 == "," || $0 == "\"" || $0 == ";" || $0 == "\n" || $0 == "\r" })
-                    || field.first == " " || field.last == " "
-                {
-                    out.append(UInt8(ascii: "\""))
-                    out.append(contentsOf: Array(field.replacingOccurrences(of: "\"", with: "\"\"").utf8))
-                    out.append(UInt8(ascii: "\""))
-                } else {
-                    out.append(contentsOf: Array(field.utf8))
-                }
-            }
-            out.append(0x0A)
-        }
-        append(header)
-        for row in rows { append(row) }
+        out.reserveCapacity((rows.count + 1) * 160)
+        appendRow(header, to: &out)
+        for row in rows { appendRow(row, to: &out) }
         return out
+    }
+
+    /// One CSV line (RFC 4180 quoting where a field needs it).
+    static func appendRow(_ row: [String], to out: inout Data) {
+        for (i, field) in row.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            var plain = true
+            for b in field.utf8 where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: ";") || b == 0x0A || b == 0x0D {
+                plain = false
+                break
+            }
+            if plain && (field.utf8.first == 0x20 || field.utf8.last == 0x20) { plain = false }
+            if plain {
+                out.append(contentsOf: field.utf8)
+            } else {
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: field.replacingOccurrences(of: "\"", with: "\"\"").utf8)
+                out.append(UInt8(ascii: "\""))
+            }
+        }
+        out.append(0x0A)
     }
 }
 

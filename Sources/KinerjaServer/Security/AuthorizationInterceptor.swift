@@ -63,6 +63,8 @@ public enum MethodPolicy {
         Kinerja_V1_TPPService.Method.Lock.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.Unlock.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.Export.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_TPPService.Method.SetOverride.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_TPPService.Method.ListOverrides.descriptor.fullyQualifiedMethod: .operator,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

@@ -121,91 +121,127 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         }
     }
 
+    /// What the host knows of one employee for a month, beside the hook's input.
+    struct Subject {
+        var nip: String, name: String, unitCode: String, golongan: String, kelasJabatan: Int, kind: String
+        /// -1: no base for the kelas jabatan (blocked before the policy sees them).
+        var base: Int64
+        var baseSource: String
+    }
+
     func compute(request: Kinerja_V1_MonthRequest, context: ServerContext) async throws -> Kinerja_V1_ComputeResponse {
         let caller = try context.caller()
         let (year, monthNumber, month) = try Self.month(request.month)
         let policy = try await Blocking.run { try state.policy() }
-        // Gather the inputs in one read.
-        let (inputs, meta) = try await Blocking.run { () throws -> ([Kinerja_Plugin_V1_IncentiveInput], [String: (Employee, Int64, String)]) in
+        // Gather the inputs in one read, with narrow queries.
+        let (subjects, inputs) = try await Blocking.run { () throws -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput]) in
             try store.pool.read { db in
                 if try Self.locked(db, month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may `tpp unlock --reason`)") }
                 let first = CivilDate(year: year, month: monthNumber, day: 1)!
                 let periodic = try PeriodStore.children(db, of: PeriodID(year: year, kind: .annual, index: 0)).first { $0.id.contains(first) }
-                let ratings = try periodic.map { try AppraisalStore.ratings(db, period: $0.id) } ?? [:]
+                var predikats: [String: String] = [:]
+                if let periodic {
+                    let rows = try Row.fetchCursor(db, sql: "SELECT nip, predikat FROM ratings WHERE period_id = ? AND predikat IS NOT NULL AND predikat != ''", arguments: [periodic.id.description])
+                    while let r = try rows.next() { predikats[r[0]] = r[1] }
+                }
                 let bases = Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db))
                 var attendance: [String: Kinerja_Plugin_V1_Attendance] = [:]
-                for r in try Row.fetchAll(db, sql: "SELECT * FROM attendance WHERE month = ?", arguments: [month]) {
-                    attendance[r["nip"]] = .with {
-                        $0.tl1 = r["tl1"]; $0.tl2 = r["tl2"]; $0.tl3 = r["tl3"]; $0.tl4 = r["tl4"]
-                        $0.psw1 = r["psw1"]; $0.psw2 = r["psw2"]; $0.psw3 = r["psw3"]; $0.psw4 = r["psw4"]
-                        $0.tk = r["tk"]; $0.sanctionPercent = r["sanction_percent"]
-                    }
+                let rows = try Row.fetchCursor(db, sql: "SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?", arguments: [month])
+                while let r = try rows.next() {
+                    var a = Kinerja_Plugin_V1_Attendance()
+                    a.tl1 = r[1]; a.tl2 = r[2]; a.tl3 = r[3]; a.tl4 = r[4]
+                    a.psw1 = r[5]; a.psw2 = r[6]; a.psw3 = r[7]; a.psw4 = r[8]
+                    a.tk = r[9]; a.sanctionPercent = r[10]
+                    attendance[r[0]] = a
                 }
-                let overrides = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT nip, tpp_override_rupiah FROM employees WHERE tpp_override_rupiah IS NOT NULL").map { ($0[0] as String, $0[1] as Int64) })
-                let minutes = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date LIKE ? GROUP BY nip", arguments: [month + "-%"]).map { ($0[0] as String, $0[1] as Int64) })
+                var minutes: [String: Int64] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date < ? GROUP BY nip",
+                                          arguments: [month + "-01", month + "-99"]) {
+                    minutes[r[0]] = r[1]
+                }
+                var subjects: [Subject] = []
                 var inputs: [Kinerja_Plugin_V1_IncentiveInput] = []
-                var meta: [String: (Employee, Int64, String)] = [:]
-                for e in try OrganisationStore.employees(db, unit: nil, includeInactive: false) {
-                    let base: Int64
-                    let source: String
-                    if let o = overrides[e.nip] { base = o; source = "employee override" } else if let b = bases[e.kelasJabatan] { base = b; source = "kelas jabatan \(e.kelasJabatan)" } else { base = -1; source = "" }
-                    meta[e.nip] = (e, base, source)
-                    inputs.append(.with {
-                        $0.nip = e.nip
-                        $0.month = month
-                        $0.baseRupiah = max(0, base)
-                        $0.predikat = ratings[e.nip]?.predikat.rawValue ?? ""
-                        $0.predikatPeriod = periodic?.id.description ?? ""
-                        $0.attendance = attendance[e.nip] ?? Kinerja_Plugin_V1_Attendance()
-                        $0.golongan = e.golongan
-                        $0.kind = e.kind.rawValue
-                        $0.activityMinutes = minutes[e.nip] ?? 0
-                    })
+                let periodID = periodic?.id.description ?? ""
+                let employees = try Row.fetchCursor(db, sql: """
+                    SELECT nip, name, unit_code, golongan, kelas_jabatan, kind, tpp_override_rupiah FROM employees WHERE active = 1 ORDER BY unit_code, nip
+                    """)
+                while let r = try employees.next() {
+                    let nip: String = r[0]
+                    let kelas: Int = r[4]
+                    var subject = Subject(nip: nip, name: r[1], unitCode: r[2], golongan: r[3], kelasJabatan: kelas, kind: r[5], base: -1, baseSource: "")
+                    if let o: Int64 = r[6] { subject.base = o; subject.baseSource = "employee override" }
+                    else if let b = bases[kelas] { subject.base = b; subject.baseSource = "kelas jabatan \(kelas)" }
+                    var input = Kinerja_Plugin_V1_IncentiveInput()
+                    input.nip = nip
+                    input.month = month
+                    input.baseRupiah = max(0, subject.base)
+                    input.predikat = predikats[nip] ?? ""
+                    input.predikatPeriod = periodID
+                    input.attendance = attendance[nip] ?? Kinerja_Plugin_V1_Attendance()
+                    input.golongan = subject.golongan
+                    input.kind = subject.kind
+                    input.activityMinutes = minutes[nip] ?? 0
+                    subjects.append(subject)
+                    inputs.append(input)
                 }
-                return (inputs, meta)
+                return (subjects, inputs)
             }
         }
         // Employees without a base are blocked before the policy sees them.
-        let payable = inputs.filter { (meta[$0.nip]?.1 ?? -1) >= 0 }
-        let answer = try await PluginErrors.mapping { try await policy.computeIncentive(.with { $0.inputs = payable }) }
-        var results = Dictionary(uniqueKeysWithValues: answer.response.results.map { ($0.nip, $0) })
-        for input in inputs where (meta[input.nip]?.1 ?? -1) < 0 {
-            results[input.nip] = .with {
-                $0.nip = input.nip
-                $0.blocked = true
-                $0.blockedReason = "no TPP base for kelas jabatan \(meta[input.nip]!.0.kelasJabatan) (tpp base import)"
-            }
-        }
+        var payable: [Kinerja_Plugin_V1_IncentiveInput] = []
+        payable.reserveCapacity(inputs.count)
+        for (s, input) in zip(subjects, inputs) where s.base >= 0 { payable.append(input) }
+        let answer = try await PluginErrors.mapping { try await policy.computeIncentive(.with { $0.inputs = payable }, explain: false) }
         let handledBy = answer.handledBy
-        let finalResults = results
+        // The national rules answer in order; a plugin may not, so match by NIP then.
+        let returned = answer.response.results
+        let inOrder = returned.count == payable.count && zip(returned, payable).allSatisfy { $0.nip == $1.nip }
+        let byNIP = inOrder ? [:] : Dictionary(returned.map { ($0.nip, $0) }, uniquingKeysWith: { a, _ in a })
+        let tppPolicy = policy.tpp
         return try await Blocking.run {
             try store.pool.write { db in
                 if try Self.locked(db, month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked") }
                 try db.execute(sql: "DELETE FROM tpp_results WHERE month = ?", arguments: [month])
                 let statement = try db.makeStatement(sql: """
                     INSERT INTO tpp_results(month, nip, name, unit_code, golongan, kelas_jabatan, base, base_source, predikat, predikat_period,
-                        kinerja, disiplin, deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        kinerja, disiplin, deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by,
+                        kind, attendance)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 var response = Kinerja_V1_ComputeResponse()
                 response.month = month
                 response.handledBy = handledBy
-                for input in inputs {
-                    guard let r = finalResults[input.nip], let (e, base, source) = meta[input.nip] else { continue }
+                var next = 0
+                for (s, input) in zip(subjects, inputs) {
+                    var r: Kinerja_Plugin_V1_IncentiveResult
+                    var by = handledBy
+                    if s.base < 0 {
+                        r = .with { $0.nip = s.nip; $0.blocked = true; $0.blockedReason = "no TPP base for kelas jabatan \(s.kelasJabatan) (tpp base import)" }
+                        by = "host"
+                    } else if inOrder {
+                        r = returned[next]
+                        next += 1
+                    } else if let found = byNIP[s.nip] {
+                        r = found
+                    } else {
+                        r = .with { $0.nip = s.nip; $0.blocked = true; $0.blockedReason = "the \(handledBy) plugin returned no result for this employee" }
+                    }
                     // One step per line (steps are single lines of text).
-                    let steps = r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+                    let steps = r.steps.isEmpty ? "" : r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+                    let a = input.attendance
+                    let attendance = "\(a.tl1),\(a.tl2),\(a.tl3),\(a.tl4),\(a.psw1),\(a.psw2),\(a.psw3),\(a.psw4),\(a.tk),\(a.sanctionPercent)"
                     statement.setUncheckedArguments([
-                        month, e.nip, e.name, e.unitCode, e.golongan, e.kelasJabatan, max(0, base), source, input.predikat, input.predikatPeriod,
-                        r.kinerja, r.disiplin, r.deductionsPercent, input.attendance.sanctionPercent, r.gross, r.tax, r.taxPercent, r.net,
-                        r.blocked, r.blockedReason, steps, r.blocked && base < 0 ? "host" : handledBy,
+                        month, s.nip, s.name, s.unitCode, s.golongan, s.kelasJabatan, max(0, s.base), s.baseSource, input.predikat, input.predikatPeriod,
+                        r.kinerja, r.disiplin, r.deductionsPercent, a.sanctionPercent, r.gross, r.tax, r.taxPercent, r.net,
+                        r.blocked, r.blockedReason, steps, by, s.kind, attendance,
                     ])
                     try statement.execute()
                     if r.blocked {
                         response.blocked += 1
                         response.blockedEmployees.append(.with {
-                            $0.nip = e.nip
-                            $0.name = e.name
-                            $0.unitCode = e.unitCode
+                            $0.nip = s.nip
+                            $0.name = s.name
+                            $0.unitCode = s.unitCode
                             $0.blocked = true
                             $0.blockedReason = r.blockedReason
                         })
@@ -216,8 +252,10 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                         response.totalNet += r.net
                     }
                 }
-                try db.execute(sql: "INSERT INTO tpp_months(month, computed_at) VALUES (?, ?) ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at",
-                               arguments: [month, UTCTime.format(Date())])
+                try db.execute(sql: """
+                    INSERT INTO tpp_months(month, computed_at, policy) VALUES (?, ?, ?)
+                    ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at, policy = excluded.policy
+                    """, arguments: [month, UTCTime.format(Date()), tppPolicy.snapshot])
                 try Audit.record(db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
                                  summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(handledBy))")
                 return response
@@ -225,7 +263,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         }
     }
 
-    static func result(_ r: Row, locked: Bool, withSteps: Bool = true) -> Kinerja_V1_TPPResult {
+    static func result(_ r: Row, locked: Bool) -> Kinerja_V1_TPPResult {
         .with {
             $0.nip = r["nip"]; $0.name = r["name"]; $0.unitCode = r["unit_code"]; $0.golongan = r["golongan"]
             $0.kelasJabatan = r["kelas_jabatan"]; $0.base = r["base"]; $0.baseSource = r["base_source"]; $0.predikat = r["predikat"]
@@ -233,11 +271,24 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             $0.deductionsPercent = r["deductions_percent"]; $0.sanctionPercent = r["sanction_percent"]; $0.gross = r["gross"]
             $0.tax = r["tax"]; $0.taxPercent = r["tax_percent"]; $0.net = r["net"]; $0.blocked = r["blocked"]
             $0.blockedReason = r["blocked_reason"]; $0.handledBy = r["handled_by"]; $0.locked = locked
-            if withSteps {
-                let text: String = r["steps"]
-                $0.steps = text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let text: String = r["steps"]
+            $0.steps = text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    /// The national rules' steps, rebuilt from the inputs the result kept and the numbers in force for the month.
+    static func explainNational(_ r: Row, month: String, policy snapshot: String) -> [String] {
+        guard let policy = TPPPolicy(snapshot: snapshot), let a = Attendance(compact: r["attendance"]) else { return [] }
+        let input = Kinerja_Plugin_V1_IncentiveInput.with {
+            $0.nip = r["nip"]; $0.month = month; $0.baseRupiah = r["base"]; $0.predikat = r["predikat"]; $0.predikatPeriod = r["predikat_period"]
+            $0.golongan = r["golongan"]; $0.kind = r["kind"]
+            $0.attendance = .with {
+                $0.tl1 = Int32(a.tl1); $0.tl2 = Int32(a.tl2); $0.tl3 = Int32(a.tl3); $0.tl4 = Int32(a.tl4)
+                $0.psw1 = Int32(a.psw1); $0.psw2 = Int32(a.psw2); $0.psw3 = Int32(a.psw3); $0.psw4 = Int32(a.psw4)
+                $0.tk = Int32(a.tk); $0.sanctionPercent = Int32(a.sanctionPercent)
             }
         }
+        return NationalPolicy.defaultIncentive(input, policy: policy).steps
     }
 
     func show(request: Kinerja_V1_ShowTPPRequest, context: ServerContext) async throws -> Kinerja_V1_TPPResult {
@@ -250,7 +301,12 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 guard let r = try Row.fetchOne(db, sql: "SELECT * FROM tpp_results WHERE month = ? AND nip = ?", arguments: [month, e.nip]) else {
                     throw RPCError(code: .notFound, message: "no TPP computed for \(e.nip) in \(month) (tpp compute --month \(month))")
                 }
-                return Self.result(r, locked: try Self.locked(db, month))
+                var result = Self.result(r, locked: try Self.locked(db, month))
+                if result.steps.isEmpty && !result.blocked && result.handledBy == NationalPolicy.id {
+                    let snapshot = try String.fetchOne(db, sql: "SELECT policy FROM tpp_months WHERE month = ?", arguments: [month]) ?? ""
+                    result.steps = Self.explainNational(r, month: month, policy: snapshot)
+                }
+                return result
             }
         }
     }
@@ -283,28 +339,83 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         }
     }
 
+    static let exportHeader = ["nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "net"]
+
     func export(request: Kinerja_V1_MonthRequest, context: ServerContext) async throws -> Kinerja_V1_ExportResponse {
         let month = try Self.month(request.month).text
         return try await Blocking.run {
             try store.pool.read { db in
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM tpp_results WHERE month = ? ORDER BY unit_code, nip", arguments: [month])
-                guard !rows.isEmpty else { throw RPCError(code: .notFound, message: "no TPP computed for \(month) (tpp compute --month \(month))") }
                 let locked = try Self.locked(db, month)
                 var response = Kinerja_V1_ExportResponse()
-                var csv: [[String]] = []
-                for r in rows {
-                    let x = Self.result(r, locked: locked, withSteps: false)
-                    if x.blocked { response.blocked.append(x); continue }
-                    csv.append([x.nip, x.name, x.unitCode, x.golongan, "\(x.kelasJabatan)", "\(x.base)", "\(x.kinerja)", "\(x.disiplin)",
-                                x.deductionsPercent, "\(x.sanctionPercent)", "\(x.gross)", "\(x.tax)", "\(x.net)"])
-                    response.totalGross += x.gross
-                    response.totalTax += x.tax
-                    response.totalNet += x.net
+                var csv = CSVDecoding.encode(header: Self.exportHeader, rows: [])
+                var count = 0
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT nip, name, unit_code, golongan, kelas_jabatan, base, kinerja, disiplin, deductions_percent, sanction_percent,
+                        gross, tax, net, blocked, blocked_reason, handled_by
+                    FROM tpp_results WHERE month = ? ORDER BY unit_code, nip
+                    """, arguments: [month])
+                while let r = try rows.next() {
+                    count += 1
+                    if r[13] as Bool {
+                        response.blocked.append(.with {
+                            $0.nip = r[0]; $0.name = r[1]; $0.unitCode = r[2]; $0.golongan = r[3]; $0.kelasJabatan = r[4]
+                            $0.blocked = true; $0.blockedReason = r[14]; $0.handledBy = r[15]; $0.locked = locked
+                        })
+                        continue
+                    }
+                    let gross: Int64 = r[10], tax: Int64 = r[11], net: Int64 = r[12]
+                    let kelas: Int64 = r[4], base: Int64 = r[5], kinerja: Int64 = r[6], disiplin: Int64 = r[7], sanction: Int64 = r[9]
+                    let text: [String] = [r[0], r[1], r[2], r[3], String(kelas), String(base), String(kinerja), String(disiplin), r[8], String(sanction),
+                                          String(gross), String(tax), String(net)]
+                    CSVDecoding.appendRow(text, to: &csv)
+                    response.totalGross += gross
+                    response.totalTax += tax
+                    response.totalNet += net
                 }
-                response.csv = CSVDecoding.encode(
-                    header: ["nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "net"],
-                    rows: csv)
+                guard count > 0 else { throw RPCError(code: .notFound, message: "no TPP computed for \(month) (tpp compute --month \(month))") }
+                response.csv = csv
                 return response
+            }
+        }
+    }
+
+    func setOverride(request: Kinerja_V1_SetOverrideRequest, context: ServerContext) async throws -> Kinerja_V1_TPPOverride {
+        let caller = try context.caller()
+        guard request.clear || request.baseRupiah >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "the override must be a whole number of Rupiah, not negative (found \(request.baseRupiah))")
+        }
+        return try await Blocking.run {
+            try store.pool.write { db in
+                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
+                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
+                }
+                let old = try Int64?.fetchOne(db, sql: "SELECT tpp_override_rupiah FROM employees WHERE nip = ?", arguments: [e.nip]) ?? nil
+                if request.clear && old == nil {
+                    throw RPCError(code: .failedPrecondition, message: "\(e.nip) has no TPP override to clear")
+                }
+                let value: Int64? = request.clear ? nil : request.baseRupiah
+                try db.execute(sql: "UPDATE employees SET tpp_override_rupiah = ? WHERE nip = ?", arguments: [value, e.nip])
+                let change = "\(old.map(String.init) ?? "none") → \(value.map(String.init) ?? "none")"
+                let reason = request.reason.trimmedBlanks
+                try Audit.record(db, actor: caller.auditActor, rpc: "SetTPPOverride", target: e.nip, summary: reason.isEmpty ? change : "\(change): \(reason)")
+                return .with {
+                    $0.nip = e.nip; $0.name = e.name; $0.unitCode = e.unitCode; $0.baseRupiah = value ?? 0; $0.active = value != nil
+                }
+            }
+        }
+    }
+
+    func listOverrides(request: Kinerja_V1_ListOverridesRequest, context: ServerContext) async throws -> Kinerja_V1_ListOverridesResponse {
+        try await Blocking.run {
+            try store.pool.read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT nip, name, unit_code, tpp_override_rupiah FROM employees WHERE tpp_override_rupiah IS NOT NULL ORDER BY unit_code, nip
+                    """)
+                return .with {
+                    $0.overrides = rows.map { r in
+                        .with { $0.nip = r[0]; $0.name = r[1]; $0.unitCode = r[2]; $0.baseRupiah = r[3]; $0.active = true }
+                    }
+                }
             }
         }
     }
