@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", exact: "2.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
         // Pure domain core.
@@ -66,7 +68,12 @@ let package = Package(
         .target(name: "TestNoEntryPlugin", path: "Plugins/testing/noentry", publicHeadersPath: "."),
 
         // Deterministic sample agencies for the benchmark and the tests.
-        .target(name: "KinerjaFixtures", dependencies: ["KinerjaCore"]),
+        .target(
+            name: "KinerjaFixtures",
+            dependencies: [
+                "KinerjaCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // Generated protobuf messages and gRPC stubs (scripts/gen-proto.sh); nothing hand-written.
         .target(
@@ -107,6 +114,8 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

@@ -517,6 +517,9 @@ public nonisolated struct Kinerja_Plugin_V1_ReminderRule: Sendable {
 
   public var escalateAfterDays: Int32 = 0
 
+  /// Missed occurrences younger than this fire once after downtime; 0: the default (24).
+  public var catchUpHours: Int32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1657,7 +1660,7 @@ nonisolated extension Kinerja_Plugin_V1_ReminderCalendarRequest: SwiftProtobuf.M
 
 nonisolated extension Kinerja_Plugin_V1_ReminderRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReminderRule"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}cron\0\u{1}audience\0\u{1}template\0\u{1}channels\0\u{3}period_states\0\u{3}escalate_after_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}cron\0\u{1}audience\0\u{1}template\0\u{1}channels\0\u{3}period_states\0\u{3}escalate_after_days\0\u{3}catch_up_hours\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1672,6 +1675,7 @@ nonisolated extension Kinerja_Plugin_V1_ReminderRule: SwiftProtobuf.Message, Swi
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.channels) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.periodStates) }()
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.escalateAfterDays) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.catchUpHours) }()
       default: break
       }
     }
@@ -1699,6 +1703,9 @@ nonisolated extension Kinerja_Plugin_V1_ReminderRule: SwiftProtobuf.Message, Swi
     if self.escalateAfterDays != 0 {
       try visitor.visitSingularInt32Field(value: self.escalateAfterDays, fieldNumber: 7)
     }
+    if self.catchUpHours != 0 {
+      try visitor.visitSingularInt32Field(value: self.catchUpHours, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1710,6 +1717,7 @@ nonisolated extension Kinerja_Plugin_V1_ReminderRule: SwiftProtobuf.Message, Swi
     if lhs.channels != rhs.channels {return false}
     if lhs.periodStates != rhs.periodStates {return false}
     if lhs.escalateAfterDays != rhs.escalateAfterDays {return false}
+    if lhs.catchUpHours != rhs.catchUpHours {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

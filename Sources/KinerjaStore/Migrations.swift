@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -272,6 +272,63 @@ enum Migrations {
                 ALTER TABLE tpp_results ADD COLUMN kind TEXT NOT NULL DEFAULT '';
                 ALTER TABLE tpp_results ADD COLUMN attendance TEXT NOT NULL DEFAULT '';
                 ALTER TABLE tpp_months ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+                """)
+        }
+        m.registerMigration(identifiers[8]) { db in
+            // Reminders: rules added or removed by admins (built-in rules come from code and the plugin),
+            // the last handled occurrence of each rule, what happened at each occurrence, and the outbox.
+            // An outbox row is unique per (rule, occurrence, recipient, channel) and is written in the same
+            // transaction that marks the occurrence handled: a crash yields no duplicates and no gaps.
+            try db.execute(sql: """
+                CREATE TABLE reminder_rules (
+                    name                TEXT PRIMARY KEY NOT NULL,
+                    removed             INTEGER NOT NULL DEFAULT 0,
+                    cron                TEXT NOT NULL DEFAULT '',
+                    audience            TEXT NOT NULL DEFAULT '',
+                    template            TEXT NOT NULL DEFAULT '',
+                    channels            TEXT NOT NULL DEFAULT '',
+                    period_states       TEXT NOT NULL DEFAULT '',
+                    escalate_after_days INTEGER NOT NULL DEFAULT 0,
+                    catch_up_hours      INTEGER NOT NULL DEFAULT 24,
+                    updated_at          TEXT NOT NULL
+                ) STRICT;
+                CREATE TABLE reminder_state (
+                    rule            TEXT PRIMARY KEY NOT NULL,
+                    last_occurrence TEXT NOT NULL
+                ) STRICT;
+                CREATE TABLE reminder_history (
+                    id         INTEGER PRIMARY KEY,
+                    rule       TEXT NOT NULL,
+                    occurrence TEXT NOT NULL,
+                    handled_at TEXT NOT NULL,
+                    outcome    TEXT NOT NULL CHECK (outcome IN ('fired', 'manual', 'skipped', 'inactive')),
+                    period_id  TEXT NOT NULL DEFAULT '',
+                    recipients INTEGER NOT NULL DEFAULT 0,
+                    messages   INTEGER NOT NULL DEFAULT 0,
+                    note       TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE INDEX reminder_history_rule ON reminder_history(rule, id);
+                CREATE TABLE outbox (
+                    id              INTEGER PRIMARY KEY,
+                    rule            TEXT NOT NULL,
+                    occurrence      TEXT NOT NULL,
+                    recipient       TEXT NOT NULL,
+                    channel         TEXT NOT NULL CHECK (channel IN ('webhook', 'sendmail', 'log')),
+                    nip             TEXT NOT NULL,
+                    name            TEXT NOT NULL,
+                    email           TEXT NOT NULL DEFAULT '',
+                    subject         TEXT NOT NULL,
+                    body            TEXT NOT NULL,
+                    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'dead')),
+                    attempts        INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at TEXT NOT NULL,
+                    last_error      TEXT NOT NULL DEFAULT '',
+                    created_at      TEXT NOT NULL,
+                    sent_at         TEXT,
+                    UNIQUE (rule, occurrence, recipient, channel)
+                ) STRICT;
+                CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status IN ('pending', 'failed');
+                CREATE INDEX outbox_status ON outbox(status, id);
                 """)
         }
         return m

@@ -3013,7 +3013,7 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__reminder_calendar_request_
   (ProtobufCMessageInit) kinerja__plugin__v1__reminder_calendar_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kinerja__plugin__v1__reminder_rule__field_descriptors[7] =
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__reminder_rule__field_descriptors[8] =
 {
   {
     "name",
@@ -3099,9 +3099,22 @@ static const ProtobufCFieldDescriptor kinerja__plugin__v1__reminder_rule__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "catch_up_hours",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__ReminderRule, catch_up_hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kinerja__plugin__v1__reminder_rule__field_indices_by_name[] = {
   2,   /* field[2] = audience */
+  7,   /* field[7] = catch_up_hours */
   4,   /* field[4] = channels */
   1,   /* field[1] = cron */
   6,   /* field[6] = escalate_after_days */
@@ -3112,7 +3125,7 @@ static const unsigned kinerja__plugin__v1__reminder_rule__field_indices_by_name[
 static const ProtobufCIntRange kinerja__plugin__v1__reminder_rule__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor kinerja__plugin__v1__reminder_rule__descriptor =
 {
@@ -3122,7 +3135,7 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__reminder_rule__descriptor 
   "Kinerja__Plugin__V1__ReminderRule",
   "kinerja.plugin.v1",
   sizeof(Kinerja__Plugin__V1__ReminderRule),
-  7,
+  8,
   kinerja__plugin__v1__reminder_rule__field_descriptors,
   kinerja__plugin__v1__reminder_rule__field_indices_by_name,
   1,  kinerja__plugin__v1__reminder_rule__number_ranges,

@@ -51,6 +51,25 @@ public struct PluginConfigSection: Sendable, Equatable {
     public init() {}
 }
 
+/// The `[reminders]` section: delivery channels and retry policy.
+public struct ReminderSettings: Sendable, Equatable {
+    /// False: the scheduler does not fire rules (delivery of what is queued goes on).
+    public var schedulerEnabled = true
+    public var webhookURL: String?
+    /// HMAC-SHA256 key for the `X-Kinerja-Signature` header.
+    public var webhookSecret = ""
+    public var webhookTimeoutMilliseconds: Int64 = 10_000
+    /// Requests in flight at once.
+    public var webhookConcurrency = 64
+    /// Split on blanks; the RFC 5322 message goes to its standard input.
+    public var sendmailCommand = "/usr/sbin/sendmail -t -i"
+    public var sendmailFrom = "kinerja@localhost"
+    public var maxAttempts = 8
+    public var backoffBaseSeconds: Int64 = 5
+    public var backoffMaxSeconds: Int64 = 3600
+    public init() {}
+}
+
 public struct DaemonConfigFile: Sendable, Equatable {
     public var path: String
     public var stateDir: String?
@@ -60,6 +79,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
     public var plugins = PluginConfigSection()
     /// `[tpp]`: the agency's TPP numbers (shares, predikat factors, deductions, tax bands).
     public var tpp = TPPPolicy()
+    public var reminders = ReminderSettings()
 
     public init(path: String) { self.path = path }
 
@@ -133,12 +153,48 @@ public struct DaemonConfigFile: Sendable, Equatable {
             }
             try plugins.finish()
         }
+        if var reminders = try reader.table("reminders") {
+            config.reminders = try parseReminders(&reminders)
+            try reminders.finish()
+        }
         if var tpp = try reader.table("tpp") {
             config.tpp = try parseTPP(&tpp)
             try tpp.finish()
         }
         try reader.finish()
         return config
+    }
+
+    static func parseReminders(_ reader: inout TableReader) throws(ConfigError) -> ReminderSettings {
+        var r = ReminderSettings()
+        r.schedulerEnabled = try reader.bool("scheduler") ?? true
+        r.maxAttempts = Int(try reader.integer("max_attempts", range: 1...100) ?? 8)
+        r.backoffBaseSeconds = try reader.integer("backoff_base_seconds", range: 1...86_400) ?? 5
+        r.backoffMaxSeconds = try reader.integer("backoff_max_seconds", range: 1...604_800) ?? 3600
+        if var webhook = try reader.table("webhook") {
+            if let (url, line) = try webhook.stringWithLine("url", nonEmpty: true) {
+                guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                    throw ConfigError(file: reader.file, line: line, key: "reminders.webhook.url", message: "'\(url)' is not an http:// or https:// URL")
+                }
+                r.webhookURL = url
+            }
+            r.webhookSecret = try webhook.string("secret") ?? ""
+            if let (path, line) = try webhook.stringWithLine("secret_file", nonEmpty: true) {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ConfigError(file: reader.file, line: line, key: "reminders.webhook.secret_file", message: "cannot read \(path)")
+                }
+                r.webhookSecret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            r.webhookTimeoutMilliseconds = try webhook.integer("timeout_ms", range: 100...600_000) ?? 10_000
+            r.webhookConcurrency = Int(try webhook.integer("concurrency", range: 1...1024) ?? 64)
+            try webhook.finish()
+        }
+        if var sendmail = try reader.table("sendmail") {
+            r.sendmailCommand = try sendmail.string("command", nonEmpty: true) ?? r.sendmailCommand
+            r.sendmailFrom = try sendmail.string("from", nonEmpty: true) ?? r.sendmailFrom
+            try sendmail.finish()
+        }
+        return r
     }
 
     /// `[tpp]` with its sub-tables; every number has a default (`TPPPolicy()`).

@@ -16,6 +16,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var plugins: PluginSettings
     /// The agency's TPP numbers from `[tpp]` (defaults when absent).
     public var tpp = TPPPolicy()
+    /// `[reminders]`: delivery channels and retries.
+    public var reminders = ReminderSettings()
 
     public var databasePath: String { stateDir + "/kinerja.db" }
     public var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -71,7 +73,8 @@ public struct DaemonSettings: Sendable, Equatable {
             configPath: file.map { absolute($0.path) },
             security: file?.security ?? SecurityConfig(),
             plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute),
-            tpp: file?.tpp ?? TPPPolicy())
+            tpp: file?.tpp ?? TPPPolicy(),
+            reminders: file?.reminders ?? ReminderSettings())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

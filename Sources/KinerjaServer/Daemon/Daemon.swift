@@ -72,8 +72,20 @@ public enum Daemon {
                 return .failure
             }
         }
+        let clock: DaemonClock
+        do {
+            clock = try DaemonClock.fromEnvironment(environment)
+        } catch {
+            printError("kinerjad: \(error)")
+            try? store.close()
+            return .failure
+        }
+        if !clock.isSystem {
+            logger.warning("schedules run on a shifted clock (KINERJA_CLOCK_START/KINERJA_CLOCK_RATE; for tests only)",
+                           metadata: ["now": "\(UTCTime.format(clock.now()))", "rate": "\(clock.rate)"])
+        }
         let state = DaemonState(
-            settings: settings, flags: flags, store: store, socketActivated: activation != nil, logLevel: levelBox, logger: logger)
+            settings: settings, flags: flags, store: store, socketActivated: activation != nil, logLevel: levelBox, logger: logger, clock: clock)
         let notifier = SystemdNotifier(environment: environment)
         state.plugins.apply(settings.plugins)
 
@@ -91,7 +103,9 @@ public enum Daemon {
         }
         let server = GRPCServer(
             transport: transport,
-            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state), AppraisalService(state: state), TPPService(state: state)],
+            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state), AppraisalService(state: state), TPPService(state: state),
+                ReminderService(state: state),
+            ],
             interceptors: [AuthorizationInterceptor(state: state)])
 
         let grpcService = GRPCServerService(server: server, logger: logger) {
@@ -107,7 +121,9 @@ public enum Daemon {
                 ])
             notifier.notify("READY=1\nSTATUS=serving on \(settings.socketPath), schema v\(version)")
         }
-        var services: [any Service] = [grpcService, ReloadService(state: state, notifier: notifier)]
+        var services: [any Service] = [
+            grpcService, ReloadService(state: state, notifier: notifier), ReminderScheduler(state: state), DeliveryWorker(state: state),
+        ]
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
             services.append(WatchdogService(state: state, notifier: notifier, interval: interval))
         }

@@ -19,14 +19,22 @@ public final class DaemonState: Sendable {
     public let logLevel: LogLevelBox
     public let logger: Logger
     public let plugins: PluginRegistry
+    /// "Now" for schedules (the system clock unless a test shifts it).
+    public let clock: DaemonClock
+    /// Wakes the outbox delivery worker after a fan-out or a retry request.
+    let deliveryWake = WakeSignal()
     let accounts = AccountCache()
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
     private let lastReloadBox = Mutex<ReloadOutcome?>(nil)
     private let reloadLock = Mutex<Void>(())
 
-    public init(settings: DaemonSettings, flags: DaemonSettings.Flags, store: Store, socketActivated: Bool, logLevel: LogLevelBox, logger: Logger) {
+    public init(
+        settings: DaemonSettings, flags: DaemonSettings.Flags, store: Store, socketActivated: Bool, logLevel: LogLevelBox, logger: Logger,
+        clock: DaemonClock = .system
+    ) {
         self.current = Mutex(settings)
+        self.clock = clock
         self.flags = flags
         self.store = store
         self.startedAt = Date()

@@ -65,6 +65,14 @@ public enum MethodPolicy {
         Kinerja_V1_TPPService.Method.Export.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_TPPService.Method.SetOverride.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.ListOverrides.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_ReminderService.Method.ListRules.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_ReminderService.Method.AddRule.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_ReminderService.Method.RemoveRule.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_ReminderService.Method.Next.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_ReminderService.Method.History.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_ReminderService.Method.Fire.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_ReminderService.Method.ListOutbox.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_ReminderService.Method.RetryOutbox.descriptor.fullyQualifiedMethod: .admin,
     ]
 
     public static func leastRole(for method: MethodDescriptor) -> Role {

@@ -457,10 +457,14 @@ struct  Kinerja__Plugin__V1__ReminderRule
   size_t n_period_states;
   char **period_states;
   int32_t escalate_after_days;
+  /*
+   * Missed occurrences younger than this fire once after downtime; 0: the default (24).
+   */
+  int32_t catch_up_hours;
 };
 #define KINERJA__PLUGIN__V1__REMINDER_RULE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__reminder_rule__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0 }
 
 
 struct  Kinerja__Plugin__V1__ReminderCalendarResponse
