@@ -23,6 +23,8 @@ public final class DaemonState: Sendable {
     public let clock: DaemonClock
     /// Wakes the outbox delivery worker after a fan-out or a retry request.
     let deliveryWake = WakeSignal()
+    /// Wakes the reminder scheduler after a rule change or a reload.
+    let schedulerWake = WakeSignal()
     let accounts = AccountCache()
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
@@ -82,6 +84,7 @@ public final class DaemonState: Sendable {
                 logLevel.value = next.logLevel
                 accounts.clear()
                 plugins.apply(next.plugins)
+                schedulerWake.signal()
                 logger.notice("configuration reloaded", metadata: ["config": "\(next.configPath ?? "none")", "log_level": "\(next.logLevel)"])
             } catch {
                 outcome.error = error.description

@@ -177,12 +177,19 @@ struct DeliveryWorker: Service {
         return "=?UTF-8?B?" + Data(s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ").utf8).base64EncodedString() + "?="
     }
 
+    /// A display name as RFC 5322 allows it: an atom list, a quoted string, or an RFC 2047 word.
+    static func displayName(_ s: String) -> String {
+        guard s.allSatisfy({ $0.isASCII && $0 != "\r" && $0 != "\n" }) else { return headerText(s) }
+        if s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " }) { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     static func message(_ r: OutboxRow, from: String, now: Date) -> Data {
         let date = rfc5322Date(now)
         let host = from.split(separator: "@").last.map(String.init) ?? "localhost"
         var text = ""
         text += "From: Kinerja <\(from)>\r\n"
-        text += "To: \(headerText(r.name)) <\(r.email)>\r\n"
+        text += "To: \(displayName(r.name)) <\(r.email)>\r\n"
         text += "Subject: \(headerText(r.subject))\r\n"
         text += "Date: \(date)\r\n"
         text += "Message-ID: <outbox-\(r.id)@\(host)>\r\n"

@@ -24,11 +24,9 @@ struct ReminderScheduler: Service {
             }
             // Sleep until the next occurrence (at most a minute, so new rules and clock jumps are noticed).
             let seconds = max(0.05, min(60, wait))
-            do {
-                try await cancelWhenGracefulShutdown { try await state.clock.sleep(seconds: seconds) }
-            } catch {
-                return
-            }
+            // Rule changes wake the scheduler early.
+            let real = seconds / state.clock.rate
+            try? await cancelWhenGracefulShutdown { await state.schedulerWake.wait(seconds: real) }
         }
     }
 

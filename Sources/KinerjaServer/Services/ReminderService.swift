@@ -57,6 +57,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
                                  summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
             }
         }
+        state.schedulerWake.signal()
         return Self.message(rule)
     }
 
@@ -78,6 +79,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
                 try Audit.record(db, actor: caller.auditActor, rpc: "RemoveReminderRule", target: rule.name, summary: builtIn ? "built-in rule switched off" : "removed")
             }
         }
+        state.schedulerWake.signal()
         return .with { $0.name = rule.name; $0.builtIn = builtIn }
     }
 
