@@ -27,8 +27,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp.")
-    var scenarios: String = "status,cli,import,skp,appraisal,tpp"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,reminders.")
+    var scenarios: String = "status,cli,import,skp,appraisal,tpp,reminders"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -65,6 +65,19 @@ struct KinerjaBench: AsyncParsableCommand {
             if wanted.contains("tpp") {
                 results["tpp"] = try measureTPP(binDir: bin, daemon: daemon, sample: sample)
             }
+        }
+        if wanted.contains("reminders") {
+            let sink = try WebhookSink(threads: 2, keepBodies: false)
+            defer { sink.stop() }
+            let daemon = try BenchDaemon(binDir: bin, config: """
+                [reminders.webhook]
+                url = "\(sink.url)"
+                secret = "bench"
+                """)
+            defer { daemon.stop() }
+            let sample = SampleAgency(unitCount: units, employeeCount: employees)
+            _ = try measureImport(binDir: bin, daemon: daemon, sample: sample)
+            results["reminders"] = try measureReminders(binDir: bin, daemon: daemon, sink: sink, employees: sample.employees.count)
         }
         let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -232,6 +245,39 @@ struct KinerjaBench: AsyncParsableCommand {
         ]
     }
 
+    /// #9: one rule fanned out to every employee (outbox rows in one transaction), then webhook delivery to a local sink.
+    func measureReminders(binDir: String, daemon: BenchDaemon, sink: WebhookSink, employees: Int) throws -> [String: Any] {
+        let ctl = binDir + "/kinerjactl"
+        func run(_ args: [String], stdout: String? = nil) throws -> Double {
+            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
+            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            return ms / 1000
+        }
+        _ = try run(["reminder", "add", "bench", "--cron", "0 8 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+                     "--template", "Yth. {nama} ({nip}), mohon lengkapi laporan kegiatan harian {tanggal}."])
+        let out = daemon.dir + "/fire.json"
+        let t0 = ContinuousClock.now
+        let fireSeconds = try run(["reminder", "fire", "bench", "-o", "json"], stdout: out)
+        let fired = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out)))) as? [String: Any] ?? [:]
+        let fanOut = (fired["seconds"] as? NSNumber)?.doubleValue ?? -1
+        let messages = (fired["messages"] as? NSNumber)?.intValue ?? 0
+        // Delivery runs while the CLI returns; measure from the fire call until the sink has seen every message.
+        let deadline = Date().addingTimeInterval(600)
+        var firstAt: ContinuousClock.Instant?
+        while sink.count < messages && Date() < deadline {
+            if firstAt == nil && sink.count > 0 { firstAt = ContinuousClock.now }
+            usleep(5_000)
+        }
+        let delivered = sink.count
+        let deliverySeconds = (ContinuousClock.now - (firstAt ?? t0)).milliseconds / 1000
+        return [
+            "recipients": employees, "messages": messages, "fan_out_seconds": fanOut.rounded(to: 3),
+            "fire_command_seconds": fireSeconds.rounded(to: 3), "webhook_delivered": delivered,
+            "webhook_seconds": deliverySeconds.rounded(to: 3),
+            "webhook_messages_per_second": (Double(delivered) / max(deliverySeconds, 0.001)).rounded(to: 0),
+        ]
+    }
+
     /// Runs a command to completion; returns wall milliseconds and exit status.
     func timed(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> (Double, Int32) {
         let t0 = ContinuousClock.now
@@ -265,12 +311,17 @@ final class BenchDaemon {
     let socket: String
     let child: ChildProcess
 
-    init(binDir: String) throws {
+    init(binDir: String, config: String? = nil) throws {
         var template = Array("/tmp/kbench-XXXXXX".utf8CString)
         guard let p = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
         dir = String(cString: p)
         socket = dir + "/kinerja.sock"
-        child = try ChildProcess(binDir + "/kinerjad", ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "info"], stderr: dir + "/kinerjad.log")
+        var arguments = ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "info"]
+        if let config {
+            try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/kinerjad.toml"))
+            arguments += ["--config", dir + "/kinerjad.toml"]
+        }
+        child = try ChildProcess(binDir + "/kinerjad", arguments, stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: socket) { usleep(100_000); return }
