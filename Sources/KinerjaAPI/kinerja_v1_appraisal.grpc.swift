@@ -139,6 +139,19 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "DeriveRatings" metadata.
+        public enum DeriveRatings: Sendable {
+            /// Request type for "DeriveRatings".
+            public typealias Input = Kinerja_V1_DeriveRatingsRequest
+            /// Response type for "DeriveRatings".
+            public typealias Output = Kinerja_V1_DeriveRatingsResponse
+            /// Descriptor for "DeriveRatings".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "DeriveRatings",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.AppraisalService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             SetRating.descriptor,
@@ -149,7 +162,8 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             RateUnit.descriptor,
             Curve.descriptor,
             ListAppraisal.descriptor,
-            Credits.descriptor
+            Credits.descriptor,
+            DeriveRatings.descriptor
         ]
     }
 }
@@ -337,6 +351,25 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_CreditsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CreditsResponse>
+
+        /// Handle the "DeriveRatings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+        /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_DeriveRatingsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_DeriveRatingsResponse` messages.
+        func deriveRatings(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_DeriveRatingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeriveRatingsResponse>
     }
 
     /// Service protocol for the "kinerja.v1.AppraisalService" service.
@@ -508,6 +541,25 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.ServerRequest<Kinerja_V1_CreditsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CreditsResponse>
+
+        /// Handle the "DeriveRatings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+        /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_DeriveRatingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_DeriveRatingsResponse` message.
+        func deriveRatings(
+            request: GRPCCore.ServerRequest<Kinerja_V1_DeriveRatingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.AppraisalService" service.
@@ -677,6 +729,25 @@ extension Kinerja_V1_AppraisalService {
             request: Kinerja_V1_CreditsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_CreditsResponse
+
+        /// Handle the "DeriveRatings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+        /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_DeriveRatingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_DeriveRatingsResponse` to respond with.
+        func deriveRatings(
+            request: Kinerja_V1_DeriveRatingsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_DeriveRatingsResponse
     }
 }
 
@@ -783,6 +854,17 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.DeriveRatings.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeriveRatingsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeriveRatingsResponse>(),
+            handler: { request, context in
+                try await self.deriveRatings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -882,6 +964,17 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CreditsResponse> {
         let response = try await self.credits(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deriveRatings(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_DeriveRatingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeriveRatingsResponse> {
+        let response = try await self.deriveRatings(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1002,6 +1095,19 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CreditsResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_CreditsResponse>(
             message: try await self.credits(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deriveRatings(
+        request: GRPCCore.ServerRequest<Kinerja_V1_DeriveRatingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse>(
+            message: try await self.deriveRatings(
                 request: request.message,
                 context: context
             ),
@@ -1224,6 +1330,30 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_CreditsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CreditsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeriveRatings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+        /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_DeriveRatingsRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_DeriveRatingsRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeriveRatingsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deriveRatings<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_DeriveRatingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_DeriveRatingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeriveRatingsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeriveRatingsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1548,6 +1678,41 @@ extension Kinerja_V1_AppraisalService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "DeriveRatings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+        /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_DeriveRatingsRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_DeriveRatingsRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeriveRatingsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deriveRatings<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_DeriveRatingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_DeriveRatingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeriveRatingsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeriveRatingsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.DeriveRatings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1810,6 +1975,36 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_CreditsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_CreditsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeriveRatings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+    /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_DeriveRatingsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deriveRatings<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_DeriveRatingsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeriveRatingsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deriveRatings(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeriveRatingsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeriveRatingsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2110,6 +2305,40 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.credits(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeriveRatings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeriveRatings runs the agency plugin's DeriveRatings for everyone in scope; with `apply` the suggestions
+    /// > are set (rated by "plugin:<id>", audited), never over a closed period. Least role: operator (apply: admin).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deriveRatings<Result>(
+        _ message: Kinerja_V1_DeriveRatingsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeriveRatingsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_DeriveRatingsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deriveRatings(
             request: request,
             options: options,
             onResponse: handleResponse

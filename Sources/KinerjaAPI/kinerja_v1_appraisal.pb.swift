@@ -359,6 +359,80 @@ public nonisolated struct Kinerja_V1_CreditsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_DeriveRatingsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  /// The unit and its subunits; empty: everyone.
+  public var unitCode: String = String()
+
+  public var apply: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_DerivedRating: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var unitCode: String = String()
+
+  /// What the plugin derived (empty: that dimension is left to the supervisor).
+  public var hasilKerja: String = String()
+
+  public var perilakuKerja: String = String()
+
+  public var explanation: String = String()
+
+  public var notDerivable: Bool = false
+
+  public var reason: String = String()
+
+  /// With apply: whether the rating was set, the resulting predikat, or why not.
+  public var applied: Bool = false
+
+  public var predikat: String = String()
+
+  public var applyNote: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_DeriveRatingsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  /// The plugin that derived, or "national".
+  public var handledBy: String = String()
+
+  public var results: [Kinerja_V1_DerivedRating] = []
+
+  public var derived: Int32 = 0
+
+  public var notDerivable: Int32 = 0
+
+  public var applied: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1162,6 +1236,181 @@ nonisolated extension Kinerja_V1_CreditsResponse: SwiftProtobuf.Message, SwiftPr
 
   public static func ==(lhs: Kinerja_V1_CreditsResponse, rhs: Kinerja_V1_CreditsResponse) -> Bool {
     if lhs.rows != rhs.rows {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_DeriveRatingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeriveRatingsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{3}unit_code\0\u{1}apply\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.apply) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 2)
+    }
+    if self.apply != false {
+      try visitor.visitSingularBoolField(value: self.apply, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_DeriveRatingsRequest, rhs: Kinerja_V1_DeriveRatingsRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.apply != rhs.apply {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_DerivedRating: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DerivedRating"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}explanation\0\u{3}not_derivable\0\u{1}reason\0\u{1}applied\0\u{1}predikat\0\u{3}apply_note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.hasilKerja) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.perilakuKerja) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.explanation) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.notDerivable) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.applied) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.predikat) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.applyNote) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 3)
+    }
+    if !self.hasilKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.hasilKerja, fieldNumber: 4)
+    }
+    if !self.perilakuKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.perilakuKerja, fieldNumber: 5)
+    }
+    if !self.explanation.isEmpty {
+      try visitor.visitSingularStringField(value: self.explanation, fieldNumber: 6)
+    }
+    if self.notDerivable != false {
+      try visitor.visitSingularBoolField(value: self.notDerivable, fieldNumber: 7)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 8)
+    }
+    if self.applied != false {
+      try visitor.visitSingularBoolField(value: self.applied, fieldNumber: 9)
+    }
+    if !self.predikat.isEmpty {
+      try visitor.visitSingularStringField(value: self.predikat, fieldNumber: 10)
+    }
+    if !self.applyNote.isEmpty {
+      try visitor.visitSingularStringField(value: self.applyNote, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_DerivedRating, rhs: Kinerja_V1_DerivedRating) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.hasilKerja != rhs.hasilKerja {return false}
+    if lhs.perilakuKerja != rhs.perilakuKerja {return false}
+    if lhs.explanation != rhs.explanation {return false}
+    if lhs.notDerivable != rhs.notDerivable {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.applied != rhs.applied {return false}
+    if lhs.predikat != rhs.predikat {return false}
+    if lhs.applyNote != rhs.applyNote {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_DeriveRatingsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeriveRatingsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{3}handled_by\0\u{1}results\0\u{1}derived\0\u{3}not_derivable\0\u{1}applied\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.handledBy) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.derived) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.notDerivable) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.applied) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.handledBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.handledBy, fieldNumber: 2)
+    }
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 3)
+    }
+    if self.derived != 0 {
+      try visitor.visitSingularInt32Field(value: self.derived, fieldNumber: 4)
+    }
+    if self.notDerivable != 0 {
+      try visitor.visitSingularInt32Field(value: self.notDerivable, fieldNumber: 5)
+    }
+    if self.applied != 0 {
+      try visitor.visitSingularInt32Field(value: self.applied, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_DeriveRatingsResponse, rhs: Kinerja_V1_DeriveRatingsResponse) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.handledBy != rhs.handledBy {return false}
+    if lhs.results != rhs.results {return false}
+    if lhs.derived != rhs.derived {return false}
+    if lhs.notDerivable != rhs.notDerivable {return false}
+    if lhs.applied != rhs.applied {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

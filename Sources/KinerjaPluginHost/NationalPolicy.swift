@@ -84,19 +84,7 @@ public enum NationalPolicy {
 
     /// One line per step, in Rupiah, for `tpp show`.
     public static func explain(_ r: TPPBreakdown, factorLine: String, golongan: String) -> [String] {
-        var steps = [
-            "base: \(r.base)",
-            factorLine,
-            "kinerja = round(\(r.base) × \(r.kinerjaShare.percentText())% × \(r.kinerjaFactor.percentText())%) = \(r.kinerja)",
-        ]
-        for d in r.deductions {
-            steps.append("deduction \(d.code.uppercased()) × \(d.count) at \(Fraction(Int128(d.perMille), 1000).percentText())% = \(Fraction(Int128(d.totalPerMille), 1000).percentText())% of base")
-        }
-        steps.append("disiplin = max(0, round(\(r.base) × (\(r.disiplinShare.percentText())% − \(r.deductionTotal.percentText())%))) = \(r.disiplin)")
-        steps.append("gross = round((\(r.kinerja) + \(r.disiplin)) × (100% − sanction \(r.sanctionPercent)%)) = \(r.gross)")
-        steps.append("tax = round(\(r.gross) × \(r.taxPercent)% for golongan \(golongan)) = \(r.tax)")
-        steps.append("net = \(r.gross) − \(r.tax) = \(r.net)")
-        return steps
+        r.explanation(factorLine: factorLine, golongan: golongan)
     }
 
     /// The national reminder defaults (times in the agency's zone).

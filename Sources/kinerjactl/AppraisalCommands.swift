@@ -8,7 +8,41 @@ let ratingNames = ["di_atas": "Di Atas Ekspektasi", "sesuai": "Sesuai Ekspektasi
 
 struct RatingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rating", abstract: "Ratings: set, import, suggest.", subcommands: [RatingSet.self, RatingImport.self, RatingSuggest.self])
+        commandName: "rating", abstract: "Ratings: set, import, suggest, derive.", subcommands: [RatingSet.self, RatingImport.self, RatingSuggest.self, RatingDerive.self])
+}
+
+struct RatingDerive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "derive", abstract: "Ratings from the agency plugin's rules (DeriveRatings); --apply sets them (admin, audited).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Period ID.") var period: String
+    @Option(help: "Only this unit and its subunits.") var unit: String = ""
+    @Flag(help: "Set the derived ratings (never over a closed period).") var apply = false
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).deriveRatings(
+                .with { $0.periodID = period; $0.unitCode = unit; $0.apply = apply }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON([
+                "period": r.periodID, "handled_by": r.handledBy, "derived": r.derived, "not_derivable": r.notDerivable, "applied": r.applied,
+                "results": r.results.map {
+                    ["nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "hasil_kerja": $0.hasilKerja, "perilaku_kerja": $0.perilakuKerja,
+                     "explanation": $0.explanation, "not_derivable": $0.notDerivable, "reason": $0.reason, "applied": $0.applied,
+                     "predikat": $0.predikat, "apply_note": $0.applyNote] as [String: Any]
+                },
+            ] as [String: Any])
+            return
+        }
+        printTable(["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", apply ? "SET" : "WHY"], r.results.map {
+            $0.notDerivable
+                ? [$0.nip, $0.name, $0.unitCode, "-", "-", "not derivable: \($0.reason)"]
+                : [$0.nip, $0.name, $0.unitCode, $0.hasilKerja.isEmpty ? "(supervisor)" : $0.hasilKerja, $0.perilakuKerja.isEmpty ? "(supervisor)" : $0.perilakuKerja,
+                   apply ? ($0.applied ? "set → \($0.predikat)" : $0.applyNote) : $0.explanation]
+        })
+        print("\(r.derived) derived, \(r.notDerivable) not derivable\(apply ? ", \(r.applied) set" : "") (rules: \(r.handledBy))")
+    }
 }
 
 struct RatingSet: AsyncParsableCommand {

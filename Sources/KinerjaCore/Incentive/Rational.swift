@@ -36,6 +36,34 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     public static func * (a: Int64, b: Fraction) -> Fraction { Fraction(Int128(a)) * b }
 
+    /// `b` must not be zero.
+    public static func / (a: Fraction, b: Fraction) -> Fraction {
+        precondition(b.numerator != 0, "division by zero")
+        let sign: Int128 = b.numerator < 0 ? -1 : 1
+        return Fraction(a.numerator * b.denominator * sign, a.denominator * b.numerator * sign)
+    }
+
+    /// A decimal number as written (up to 6 decimals), exactly: 0.99 is 99/100, not the nearest binary double.
+    public static func decimal(_ value: Double) -> Fraction {
+        Fraction(Int128((value * 1_000_000).rounded()), 1_000_000)
+    }
+
+    /// With up to `places` decimals, rounded half up, e.g. "2.61".
+    public func decimalText(places: Int = 2) -> String {
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        let v = Fraction(numerator * scale, denominator).roundedHalfUp
+        let negative = v < 0
+        let whole = abs(v) / Int64(scale), frac = abs(v) % Int64(scale)
+        var text = "\(negative ? "-" : "")\(whole)"
+        if places > 0 {
+            var f = String(frac)
+            f = String(repeating: "0", count: places - f.count) + f
+            text += "." + f
+        }
+        return text
+    }
+
     public static func < (a: Fraction, b: Fraction) -> Bool { a.numerator * b.denominator < b.numerator * a.denominator }
 
     public static func min(_ a: Fraction, _ b: Fraction) -> Fraction { a < b ? a : b }

@@ -180,3 +180,22 @@ public enum TPPCalculator {
         return compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy)
     }
 }
+
+extension TPPBreakdown {
+    /// One line per step, in Rupiah, for `tpp show` (shared by the national rules and plugins).
+    public func explanation(factorLine: String, golongan: String) -> [String] {
+        var steps = [
+            "base: \(base)",
+            factorLine,
+            "kinerja = round(\(base) × \(kinerjaShare.percentText())% × \(kinerjaFactor.percentText())%) = \(kinerja)",
+        ]
+        for d in deductions {
+            steps.append("deduction \(d.code.uppercased()) × \(d.count) at \(Fraction(Int128(d.perMille), 1000).percentText())% = \(Fraction(Int128(d.totalPerMille), 1000).percentText())% of base")
+        }
+        steps.append("disiplin = max(0, round(\(base) × (\(disiplinShare.percentText())% − \(deductionTotal.percentText())%))) = \(disiplin)")
+        steps.append("gross = round((\(kinerja) + \(disiplin)) × (100% − sanction \(sanctionPercent)%)) = \(gross)")
+        steps.append("tax = round(\(gross) × \(taxPercent)% for golongan \(golongan)) = \(tax)")
+        steps.append("net = \(gross) − \(tax) = \(net)")
+        return steps
+    }
+}

@@ -65,6 +65,7 @@ public enum MethodPolicy {
         Kinerja_V1_TPPService.Method.Export.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_TPPService.Method.SetOverride.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.ListOverrides.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.DeriveRatings.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.ListRules.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.AddRule.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.RemoveRule.descriptor.fullyQualifiedMethod: .admin,

@@ -41,10 +41,12 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
         if report.needsPeriod && request.periodID.isEmpty {
             throw RPCError(code: .invalidArgument, message: "report \(request.name) needs --period")
         }
-        let subjects = try await Blocking.run { try state.store.pool.read { db in try SubjectAssembler.subjects(db, periodID: request.periodID) } }
+        let (subjects, period) = try await Blocking.run {
+            try state.store.pool.read { db in (try SubjectAssembler.subjects(db, periodID: request.periodID), try SubjectAssembler.period(db, request.periodID)) }
+        }
         var r = Kinerja_Plugin_V1_ReportRequest()
         r.name = request.name
-        r.period.id = request.periodID
+        r.period = period
         r.subjects = subjects
         let answer = try await PluginErrors.mapping { try await Policy(registry: state.plugins, pluginID: info.id).report(r) }
         return .with {
@@ -115,10 +117,15 @@ enum PluginErrors {
 
 /// Builds the plugin `Subject`s (what the host knows about each employee) from the database.
 enum SubjectAssembler {
-    static func subjects(_ db: GRDB.Database, periodID: String) throws -> [Kinerja_Plugin_V1_Subject] {
+    /// Everything the host knows about each active employee (in `unit` and its subunits when given) for `periodID`:
+    /// SKP indicators with realisasi, 360° feedback, attendance months, ratings of the period and the periods inside it,
+    /// and logged activity minutes. An empty `periodID` gives organisation data only.
+    static func subjects(_ db: GRDB.Database, periodID: String, unit: String? = nil) throws -> [Kinerja_Plugin_V1_Subject] {
         let units = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0.name) })
-        return try OrganisationStore.employees(db, unit: nil, includeInactive: false).map { e in
-            .with {
+        let employees = try OrganisationStore.employees(db, unit: unit, subtree: unit != nil, includeInactive: false)
+        var subjects: [String: Kinerja_Plugin_V1_Subject] = [:]
+        for e in employees {
+            subjects[e.nip] = .with {
                 $0.nip = e.nip
                 $0.name = e.name
                 $0.unitCode = e.unitCode
@@ -129,6 +136,98 @@ enum SubjectAssembler {
                 $0.jabatanFungsional = e.jabatanFungsional?.rawValue ?? ""
                 $0.kelasJabatan = Int32(e.kelasJabatan)
             }
+        }
+        if !periodID.isEmpty, let id = try? PeriodID(periodID), let period = try PeriodStore.find(db, id) {
+            let annual = id.annual.description
+            let inside = id.kind == .annual ? try PeriodStore.children(db, of: id).map(\.id.description) : []
+            // Realisasi: on the period itself; for an annual period without any, each indicator's latest periodic value.
+            var realisasi: [String: Row] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM realisasi WHERE skp_period_id = ? ORDER BY period_id", arguments: [annual]) {
+                let periodOfRow: String = r["period_id"]
+                guard periodOfRow == periodID || inside.contains(periodOfRow) else { continue }
+                let key = "\(r["nip"] as String)/\(r["rhk_id"] as String)/\(r["indicator_id"] as String)"
+                if periodOfRow == periodID { realisasi[key] = r; continue }
+                if let existing = realisasi[key], (existing["period_id"] as String) == periodID { continue }
+                realisasi[key] = r  // ascending period order: the latest periodic value wins
+            }
+            let sql = """
+                SELECT i.*, r.kind AS rhk_kind, r.text AS rhk_text FROM indicators i
+                JOIN rhk r ON r.period_id = i.period_id AND r.nip = i.nip AND r.rhk_id = i.rhk_id
+                WHERE i.period_id = ? ORDER BY i.nip, r.position, i.position
+                """
+            for r in try Row.fetchAll(db, sql: sql, arguments: [annual]) {
+                let nip: String = r["nip"]
+                guard subjects[nip] != nil else { continue }
+                var ind = Kinerja_Plugin_V1_Indicator()
+                ind.rhkID = r["rhk_id"]; ind.rhkKind = r["rhk_kind"]; ind.rhkText = r["rhk_text"]; ind.indicatorID = r["indicator_id"]
+                ind.aspect = r["aspect"]; ind.text = r["text"]; ind.targetUnit = r["target_unit"]; ind.direction = r["direction"]
+                if let t: Double = r["target_value"] { ind.hasTarget_p = true; ind.target = t }
+                if let x = realisasi["\(nip)/\(ind.rhkID)/\(ind.indicatorID)"] {
+                    if let v: Double = x["value"] { ind.hasRealisasi_p = true; ind.realisasi = v }
+                    ind.realisasiText = x["text"]
+                    if !ind.realisasiText.isEmpty { ind.hasRealisasi_p = true }
+                }
+                subjects[nip]!.indicators.append(ind)
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT nip, source, rating, aspects FROM feedback360 WHERE period_id = ? ORDER BY id", arguments: [periodID]) {
+                let nip: String = r["nip"]
+                guard subjects[nip] != nil else { continue }
+                subjects[nip]!.feedback.append(.with {
+                    $0.source = r["source"]
+                    $0.rating = r["rating"]
+                    $0.aspects = Self.aspects(r["aspects"])
+                })
+            }
+            let first = String(period.start.description.prefix(7)), last = String(period.end.description.prefix(7))
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM attendance WHERE month >= ? AND month <= ? ORDER BY month", arguments: [first, last]) {
+                let nip: String = r["nip"]
+                guard subjects[nip] != nil else { continue }
+                subjects[nip]!.attendance.append(.with {
+                    $0.month = r["month"]
+                    $0.attendance = .with {
+                        $0.tl1 = r["tl1"]; $0.tl2 = r["tl2"]; $0.tl3 = r["tl3"]; $0.tl4 = r["tl4"]
+                        $0.psw1 = r["psw1"]; $0.psw2 = r["psw2"]; $0.psw3 = r["psw3"]; $0.psw4 = r["psw4"]
+                        $0.tk = r["tk"]; $0.sanctionPercent = r["sanction_percent"]
+                    }
+                })
+            }
+            let ratedPeriods = [periodID] + inside
+            let placeholders = ratedPeriods.map { _ in "?" }.joined(separator: ",")
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM ratings WHERE period_id IN (\(placeholders)) ORDER BY period_id", arguments: StatementArguments(ratedPeriods)) {
+                let nip: String = r["nip"]
+                guard subjects[nip] != nil else { continue }
+                let pid: String = r["period_id"]
+                subjects[nip]!.ratings.append(.with {
+                    $0.periodID = pid
+                    $0.periodKind = (try? PeriodID(pid))?.kind.rawValue ?? ""
+                    $0.hasilKerja = r["hasil_kerja"]
+                    $0.perilakuKerja = r["perilaku_kerja"]
+                    $0.predikat = r["predikat"]
+                    $0.aspects = Self.aspects(r["aspects"])
+                })
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date <= ? GROUP BY nip",
+                                      arguments: [period.start.description, period.end.description]) {
+                let nip: String = r[0]
+                if subjects[nip] != nil { subjects[nip]!.activityMinutes = r[1] }
+            }
+        }
+        return employees.compactMap { subjects[$0.nip] }
+    }
+
+    static func aspects(_ json: String) -> [Kinerja_Plugin_V1_AspectRating] {
+        guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [] }
+        return raw.keys.sorted().map { k in .with { $0.aspect = k; $0.rating = raw[k]! } }
+    }
+
+    static func period(_ db: GRDB.Database, _ id: String) throws -> Kinerja_Plugin_V1_Period {
+        guard let pid = try? PeriodID(id), let p = try PeriodStore.find(db, pid) else { return .with { $0.id = id } }
+        return .with {
+            $0.id = id
+            $0.kind = pid.kind.rawValue
+            $0.startDate = p.start.description
+            $0.endDate = p.end.description
+            $0.state = p.state.rawValue
         }
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import KinerjaCore
+
+/// Helpers the agency plugins share: numeric rating values (di_atas 3, sesuai 2, di_bawah 1), exact weighted means,
+/// thresholds, and the default TPP computation with a plugin's own factor or shares.
+public enum Scoring {
+    public static func value(_ rating: String) -> Int? {
+        switch rating {
+        case "di_atas": 3
+        case "sesuai": 2
+        case "di_bawah": 1
+        default: nil
+        }
+    }
+
+    /// ≥ diAtas → di_atas, ≥ sesuai → sesuai, else di_bawah.
+    public static func rating(_ score: Fraction, diAtas: Fraction, sesuai: Fraction) -> String {
+        !(score < diAtas) ? "di_atas" : !(score < sesuai) ? "sesuai" : "di_bawah"
+    }
+
+    /// The mean of rating values, nil when there are none.
+    public static func mean(_ ratings: [String]) -> Fraction? {
+        let values = ratings.compactMap(value)
+        guard !values.isEmpty else { return nil }
+        return Fraction(Int128(values.reduce(0, +)), Int128(values.count))
+    }
+
+    /// Σ wᵢ·xᵢ / Σ wᵢ over the sources that have a value (sources without one are dropped and the rest rescaled).
+    public static func weighted(_ parts: [(weight: Int, value: Fraction?)]) -> Fraction? {
+        var sum = Fraction.zero
+        var weights = 0
+        for p in parts {
+            guard let v = p.value, p.weight > 0 else { continue }
+            sum = sum + Fraction(Int128(p.weight)) * v
+            weights += p.weight
+        }
+        return weights == 0 ? nil : sum / Fraction(Int128(weights))
+    }
+
+    public static func attendance(_ a: Kinerja_Plugin_V1_Attendance) -> Attendance {
+        Attendance(tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2),
+                   psw3: Int(a.psw3), psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent))
+    }
+
+    /// The default TPP shape for one input with `policy` and a kinerja `factor` (nil: from the predikat; an employee
+    /// without one is blocked). `label` prefixes the explanation.
+    public static func incentive(
+        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy, factor: Fraction? = nil, factorLine: String? = nil, label: String
+    ) -> Kinerja_Plugin_V1_IncentiveResult {
+        var result = Kinerja_Plugin_V1_IncentiveResult()
+        result.nip = input.nip
+        let kind = EmployeeKind(text: input.kind) ?? .pns
+        guard let taxPercent = policy.taxPercent(golongan: input.golongan, kind: kind) else {
+            result.blocked = true
+            result.blockedReason = "no tax band for golongan '\(input.golongan)'"
+            return result
+        }
+        var f = factor
+        var line = factorLine ?? ""
+        if f == nil {
+            guard let predikat = Predikat(text: input.predikat) else {
+                result.blocked = true
+                result.blockedReason = input.predikatPeriod.isEmpty ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
+                return result
+            }
+            let percent = policy.predikatFactorPercent[predikat] ?? 0
+            f = Fraction.percent(Int128(percent))
+            line = "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%"
+        }
+        let r = TPPCalculator.compute(base: input.baseRupiah, factor: f!, attendance: attendance(input.attendance), taxPercent: taxPercent, policy: policy)
+        result.kinerja = r.kinerja
+        result.disiplin = r.disiplin
+        result.gross = r.gross
+        result.tax = r.tax
+        result.net = r.net
+        result.taxPercent = Int32(r.taxPercent)
+        result.deductionsPercent = r.deductionTotal.percentText()
+        result.steps = [label] + r.explanation(factorLine: line, golongan: input.golongan)
+        return result
+    }
+}
+
+extension Kinerja_Plugin_V1_PluginConfig {
+    /// A decimal setting as an exact fraction (`thresholds.di_atas = 2.5`).
+    public func fraction(_ key: String, default fallback: Double) throws -> Fraction {
+        Fraction.decimal(try double(key, default: fallback))
+    }
+}

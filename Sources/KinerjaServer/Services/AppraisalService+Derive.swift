@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaPluginAPI
+import KinerjaPluginHost
+import KinerjaStore
+
+extension AppraisalService {
+    /// `rating derive`: the agency plugin's DeriveRatings over everyone in scope; `apply` sets the suggestions.
+    func deriveRatings(request: Kinerja_V1_DeriveRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_DeriveRatingsResponse {
+        let caller = try context.caller()
+        if request.apply && caller.role < .admin {
+            throw RPCError(code: .permissionDenied, message: "rating derive --apply needs the admin role (you are \(caller.role))")
+        }
+        let id = try SKPService.period(request.periodID)
+        let unit = request.unitCode.isEmpty ? nil : request.unitCode
+        let (subjects, period) = try await Blocking.run {
+            try store.pool.read { db -> ([Kinerja_Plugin_V1_Subject], Kinerja_Plugin_V1_Period) in
+                guard try PeriodStore.find(db, id) != nil else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+                if request.apply { try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: "deriving ratings") } }
+                if let unit, try OrganisationStore.units(db).first(where: { $0.code == unit }) == nil {
+                    throw RPCError(code: .notFound, message: "unit \(unit) does not exist")
+                }
+                return (try SubjectAssembler.subjects(db, periodID: id.description, unit: unit), try SubjectAssembler.period(db, id.description))
+            }
+        }
+        let policy = try await Blocking.run { try state.policy() }
+        let answer = try await PluginErrors.mapping {
+            try await policy.deriveRatings(.with { $0.period = period; $0.subjects = subjects })
+        }
+        let byNIP = Dictionary(answer.response.results.map { ($0.nip, $0) }, uniquingKeysWith: { a, _ in a })
+        var response = Kinerja_V1_DeriveRatingsResponse()
+        response.periodID = id.description
+        response.handledBy = answer.handledBy
+        for s in subjects {
+            var out = Kinerja_V1_DerivedRating()
+            out.nip = s.nip
+            out.name = s.name
+            out.unitCode = s.unitCode
+            guard let d = byNIP[s.nip] else {
+                out.notDerivable = true
+                out.reason = "the \(answer.handledBy) rules returned nothing for this employee"
+                response.results.append(out)
+                continue
+            }
+            out.hasilKerja = d.hasilKerja
+            out.perilakuKerja = d.perilakuKerja
+            out.explanation = d.explanation
+            out.notDerivable = d.notDerivable
+            out.reason = d.reason
+            if !d.notDerivable {
+                let bad = [d.hasilKerja, d.perilakuKerja].filter { !$0.isEmpty && Rating(rawValue: $0) == nil }
+                if !bad.isEmpty || (d.hasilKerja.isEmpty && d.perilakuKerja.isEmpty) {
+                    out.notDerivable = true
+                    out.reason = bad.isEmpty ? "the plugin derived no rating" : "the plugin returned an unknown rating '\(bad[0])'"
+                }
+            }
+            response.results.append(out)
+        }
+        response.derived = Int32(response.results.filter { !$0.notDerivable }.count)
+        response.notDerivable = Int32(response.results.count) - response.derived
+        guard request.apply else { return response }
+
+        let handledBy = answer.handledBy
+        let results = response.results
+        let applied = try await Blocking.run {
+            try store.pool.write { db -> [Kinerja_V1_DerivedRating] in
+                try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: "deriving ratings") }
+                let existing = try AppraisalStore.ratings(db, period: id)
+                var writes: [RatingRecord] = []
+                var out: [Kinerja_V1_DerivedRating] = []
+                for var r in results {
+                    defer { out.append(r) }
+                    guard !r.notDerivable else { continue }
+                    let old = existing[r.nip]
+                    let hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
+                    let perilaku = Rating(rawValue: r.perilakuKerja) ?? old?.perilakuKerja
+                    guard let hasil, let perilaku else {
+                        r.applyNote = "not set: no \(Rating(rawValue: r.hasilKerja) == nil ? "hasil_kerja" : "perilaku_kerja") rating yet for \(id) (the supervisor rates it first)"
+                        continue
+                    }
+                    let record = RatingRecord(
+                        nip: r.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: old?.aspects ?? [:],
+                        notes: String(("derived: " + r.explanation).prefix(1000)), ratedBy: "plugin:\(handledBy)")
+                    writes.append(record)
+                    r.applied = true
+                    r.predikat = record.predikat.rawValue
+                }
+                try AppraisalStore.save(db, period: id, writes, now: Date())
+                try Audit.record(db, actor: caller.auditActor, rpc: "DeriveRatings", target: id.description + (unit.map { " " + $0 } ?? ""),
+                                 summary: "\(writes.count) ratings set by plugin:\(handledBy)")
+                return out
+            }
+        }
+        response.results = applied
+        response.applied = Int32(applied.filter(\.applied).count)
+        return response
+    }
+}
