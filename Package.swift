@@ -18,6 +18,12 @@ let package = Package(
         // Plugin kits: a Swift plugin depends on KinerjaPluginKit, a C plugin on KinerjaPluginC.
         .library(name: "KinerjaPluginKit", targets: ["KinerjaPluginKit"]),
         .library(name: "KinerjaPluginC", targets: ["KinerjaPluginC"]),
+        // The agency plugins (Plugins/<id>), loaded with dlopen by kinerjad.
+        .library(name: "kinerja-plugin-gajahmungkur", type: .dynamic, targets: ["GajahmungkurPlugin"]),
+        .library(name: "kinerja-plugin-aceh", type: .dynamic, targets: ["AcehPlugin"]),
+        .library(name: "kinerja-plugin-bukittinggi", type: .dynamic, targets: ["BukittinggiPlugin"]),
+        .library(name: "kinerja-plugin-kotalama", type: .dynamic, targets: ["KotalamaPlugin"]),
+        .library(name: "kinerja-plugin-kupang", type: .dynamic, targets: ["KupangPlugin"]),
         // Plugins used by the tests (loaded with dlopen by a real daemon).
         .library(name: "kinerja-plugin-testswift", type: .dynamic, targets: ["TestSwiftPlugin"]),
         .library(name: "kinerja-plugin-testc", type: .dynamic, targets: ["TestCPlugin"]),
@@ -60,6 +66,13 @@ let package = Package(
                 "CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
+
+        // Agency plugins (Plugins/<id>): four in Swift, kotalama in C.
+        .target(name: "GajahmungkurPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/gajahmungkur"),
+        .target(name: "AcehPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/aceh"),
+        .target(name: "BukittinggiPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/bukittinggi"),
+        .target(name: "KotalamaPlugin", dependencies: ["KinerjaPluginC"], path: "Plugins/kotalama", publicHeadersPath: "."),
+        .target(name: "KupangPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/kupang"),
 
         // Test plugins (Plugins/testing).
         .target(name: "TestSwiftPlugin", dependencies: ["KinerjaPluginKit"], path: "Plugins/testing/swift"),

@@ -240,7 +240,7 @@ struct AppraisalList: AsyncParsableCommand {
             var out = JSONArrayWriter()
             for x in r.rows {
                 out.append(["nip": .string(x.nip), "name": .string(x.name), "unit": .string(x.unitCode), "hasil_kerja": .string(x.hasilKerja),
-                            "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat)])
+                            "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat), "rated_by": .string(x.ratedBy)])
             }
             out.finish()
         case .csv:

@@ -1,0 +1,99 @@
+import Foundation
+import KinerjaPluginKit
+
+/// Bukittinggi: achievement-based appraisal (*berbasis capaian*).
+/// - DeriveRatings → Hasil Kerja: per numeric indicator of each RHK utama, capaian = realisasi ÷ target × 100
+///   (lower_is_better: target ÷ realisasi × 100, realisasi 0 counts as the cap), capped at 120; an RHK's capaian is
+///   the mean of its indicators, the employee's the mean over RHK utama; ≥ 110 → di_atas, ≥ 90 → sesuai, else
+///   di_bawah. An RHK utama without realisasi makes the employee not derivable. A target of 0 (higher is better)
+///   counts as met (100). The host passes the period's realisasi (for an annual period: recorded on it, else each
+///   indicator's latest periodic value).
+/// - ComputeIncentive: kinerja 70 % / disiplin 30 %, otherwise the default policy.
+/// Config: cap (120), thresholds.di_atas (110), thresholds.sesuai (90), kinerja_share_percent (70), disiplin_share_percent (30).
+struct BukittinggiPlugin: KinerjaPlugin {
+    static let id = "bukittinggi"
+    static let version = "1.0.0"
+    static let hooks: [Hook] = [.deriveRatings, .computeIncentive]
+
+    let cap: Fraction
+    let diAtas: Fraction
+    let sesuai: Fraction
+    let policy: TPPPolicy
+
+    init(config: Kinerja_Plugin_V1_PluginConfig, log: PluginLog) throws {
+        cap = try config.fraction("cap", default: 120)
+        diAtas = try config.fraction("thresholds.di_atas", default: 110)
+        sesuai = try config.fraction("thresholds.sesuai", default: 90)
+        var p = TPPPolicy()
+        p.kinerjaSharePercent = Int64(try config.int("kinerja_share_percent", default: 70))
+        p.disiplinSharePercent = Int64(try config.int("disiplin_share_percent", default: 30))
+        guard (0...100).contains(p.kinerjaSharePercent), (0...100).contains(p.disiplinSharePercent),
+              p.kinerjaSharePercent + p.disiplinSharePercent <= 100
+        else { throw PluginError("config kinerja_share_percent + disiplin_share_percent must be within 0–100") }
+        policy = p
+    }
+
+    var summary: String { "achievement-based Hasil Kerja and a 70/30 TPP (Bukittinggi)" }
+
+    /// capaian of one indicator, in percent.
+    func capaian(_ i: Kinerja_Plugin_V1_Indicator) -> Fraction {
+        let target = Fraction.decimal(i.target), real = Fraction.decimal(i.realisasi)
+        let raw: Fraction
+        if i.direction == "lower_is_better" {
+            raw = real.numerator == 0 ? cap : target / real * Fraction(100)
+        } else {
+            raw = target.numerator == 0 ? Fraction(100) : real / target * Fraction(100)
+        }
+        return Fraction.min(raw, cap)
+    }
+
+    func derive(_ s: Kinerja_Plugin_V1_Subject, period: String) -> Kinerja_Plugin_V1_DerivedRating {
+        var out = Kinerja_Plugin_V1_DerivedRating()
+        out.nip = s.nip
+        var order: [String] = []
+        var byRHK: [String: [Kinerja_Plugin_V1_Indicator]] = [:]
+        for i in s.indicators where i.rhkKind == "utama" && i.hasTarget_p {
+            if byRHK[i.rhkID] == nil { order.append(i.rhkID) }
+            byRHK[i.rhkID, default: []].append(i)
+        }
+        guard !order.isEmpty else {
+            out.notDerivable = true
+            out.reason = "no RHK utama with a numeric target in the SKP"
+            return out
+        }
+        var means: [Fraction] = []
+        var parts: [String] = []
+        for rhk in order {
+            let indicators = byRHK[rhk]!
+            let missing = indicators.filter { !$0.hasRealisasi_p }
+            guard missing.isEmpty else {
+                out.notDerivable = true
+                out.reason = "RHK utama \(rhk) has no realisasi for \(period) (indicator \(missing.map(\.indicatorID).joined(separator: ", ")))"
+                return out
+            }
+            let values = indicators.map(capaian)
+            let mean = values.reduce(Fraction.zero, +) / Fraction(Int128(values.count))
+            means.append(mean)
+            parts.append("\(rhk) \(mean.decimalText())% (\(zip(indicators, values).map { "\($0.indicatorID) \($1.decimalText())" }.joined(separator: ", ")))")
+        }
+        let total = means.reduce(Fraction.zero, +) / Fraction(Int128(means.count))
+        out.hasilKerja = Scoring.rating(total, diAtas: diAtas, sesuai: sesuai)
+        out.explanation = "capaian \(total.decimalText())% = mean of " + parts.joined(separator: "; ")
+        return out
+    }
+
+    func deriveRatings(_ request: Kinerja_Plugin_V1_DeriveRatingsRequest) throws -> Kinerja_Plugin_V1_DeriveRatingsResponse {
+        .with { $0.results = request.subjects.map { derive($0, period: request.period.id) } }
+    }
+
+    func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse {
+        .with {
+            $0.results = request.inputs.map {
+                Scoring.incentive($0, policy: policy, label: "bukittinggi: kinerja \(policy.kinerjaSharePercent)% / disiplin \(policy.disiplinSharePercent)%")
+            }
+        }
+    }
+}
+
+@_cdecl("kinerja_plugin_v1")
+public func kinerja_plugin_v1() -> UnsafePointer<kinerja_plugin> { PluginExport.descriptor(BukittinggiPlugin.self) }
