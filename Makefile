@@ -12,6 +12,7 @@ BINDIR        = $(PREFIX)/bin
 UNITDIR       = $(PREFIX)/lib/systemd/system
 SYSUSERSDIR   = $(PREFIX)/lib/sysusers.d
 PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
+AGENCY_PLUGINS = gajahmungkur aceh bukittinggi kotalama kupang
 DOCDIR        = $(PREFIX)/share/doc/kinerja
 APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -57,10 +58,12 @@ install-check:
 install:
 	$(SWIFT) build -c $(CONFIG) --product kinerjad
 	$(SWIFT) build -c $(CONFIG) --product kinerjactl
+	for p in $(AGENCY_PLUGINS); do $(SWIFT) build -c $(CONFIG) --product kinerja-plugin-$$p; done
 	@bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)"; set -e; \
 	install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(DOCDIR)"; \
 	install -d -m 0755 "$(DESTDIR)$(PLUGINDIR)"; \
 	install -m 0755 "$$bin/kinerjad" "$$bin/kinerjactl" "$(DESTDIR)$(BINDIR)/"; \
+	for p in $(AGENCY_PLUGINS); do install -m 0644 "$$bin/libkinerja-plugin-$$p.so" "$(DESTDIR)$(PLUGINDIR)/"; done; \
 	for unit in kinerjad.service kinerjad.socket; do \
 	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
@@ -82,6 +85,7 @@ uninstall:
 	@set -e; \
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerjad.socket kinerjad.service 2>/dev/null || true; fi; \
 	rm -f "$(DESTDIR)$(BINDIR)/kinerjad" "$(DESTDIR)$(BINDIR)/kinerjactl"; \
+	for p in $(AGENCY_PLUGINS); do rm -f "$(DESTDIR)$(PLUGINDIR)/libkinerja-plugin-$$p.so"; done; \
 	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket"; \
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md"; \
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \

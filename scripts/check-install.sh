@@ -13,6 +13,9 @@ for f in usr/bin/kinerjad usr/bin/kinerjactl usr/lib/systemd/system/kinerjad.ser
   [ -e "$dest/$f" ] || fail "missing $f"
 done
 [ -d "$dest/usr/lib/kinerja/plugins" ] || fail "missing plugin directory"
+for p in gajahmungkur aceh bukittinggi kotalama kupang; do
+  [ -e "$dest/usr/lib/kinerja/plugins/libkinerja-plugin-$p.so" ] || fail "missing plugin $p"
+done
 grep -q '^ExecStart=/usr/bin/kinerjad$' "$dest/usr/lib/systemd/system/kinerjad.service" || fail "ExecStart not rewritten for PREFIX"
 [ "$(stat -c %a "$dest/usr/bin/kinerjad")" = 755 ] || fail "kinerjad not 0755"
 echo '# edited by ops' >> "$dest/etc/kinerja/kinerjad.toml"
