@@ -172,9 +172,12 @@ public enum ReminderStore {
         case .annual:
             return ReminderContext(period: currentAnnual, annual: currentAnnual, deadline: currentAnnual.map { $0.skpDeadline ?? $0.id.defaultSKPDeadline })
         case .periodicFilling:
-            // Periods realisasi is recorded on: periodic children, or an annual period without any.
+            // Periods realisasi is recorded on (periodic children, or an annual period without any) that have started
+            // and are still open for filling: the one with the earliest deadline, even when that has passed (those
+            // who still owe are reminded, and escalated); else the one containing today.
             let fillable = periods.filter { $0.id.kind != .annual || $0.periodicity == .none }
-            let open = fillable.filter { $0.start <= today && $0.deadline >= today }.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+            let open = fillable.filter { $0.start <= today && ($0.state == .running || $0.state == .assessment) }
+                .sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
             let chosen = open.first ?? fillable.first { $0.start <= today && today <= $0.end }
             return ReminderContext(period: chosen, annual: annual(of: chosen), deadline: chosen?.deadline)
         case .periodicEnded:

@@ -258,6 +258,16 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(fired["period"] as? String == "2026-02")
         let bodies = try outbox(daemon).messages.compactMap { $0["body"] as? String }
         #expect(bodies.contains("Yth. Rina Fanggidae: 1 untuk periode 2026-02, batas 10 Maret 2026."))
+        // Escalation: four days past an earlier deadline, supervisors hear about those who still owe.
+        #expect(try daemon.ctl(["period", "set-deadline", "2026-02", "--deadline", "2026-03-05"]).status == 0)
+        #expect(try daemon.ctl(["reminder", "add", "eskalasi", "--cron", "0 7 1 1 *", "--audience", "staff_missing_realisasi",
+                                "--template", "Yth. {nama}, batas {batas} terlewat.", "--escalate-after", "3"]).status == 0)
+        let escalated = try jsonObject(try daemon.ctl(["reminder", "fire", "eskalasi", "-o", "json"]).stdout)
+        #expect((escalated["messages"] as? NSNumber)?.intValue == 3)  // kepala and rina, plus budi about rina
+        #expect((escalated["note"] as? String)?.contains("1 escalations to supervisors (4 days past 2026-03-05)") == true)
+        let escalation = try outbox(daemon).messages.first { ($0["recipient"] as? String) == "eskalasi:\(budi):\(rina)" }
+        #expect(escalation?["nip"] as? String == budi)
+        #expect((escalation?["body"] as? String)?.contains("Rina Fanggidae (NIP \(rina)) belum menindaklanjuti") == true)
         let inactive = try jsonObject(try daemon.ctl(["reminder", "fire", "tutup", "-o", "json"]).stdout)
         #expect((inactive["note"] as? String)?.contains("not fired: period 2026 is running, not closed") == true)
         // Fire time, not add time, decides: a rating removes budi's supervisor from the list.
