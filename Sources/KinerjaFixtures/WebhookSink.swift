@@ -95,18 +95,20 @@ final class SinkHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             let (status, delay) = box.sink?.received(WebhookSink.Request(headers: headers, body: body)) ?? (500, 0)
             let keepAlive = self.keepAlive
-            let respond = { [context] in
+            let respond = {
                 var h = HTTPHeaders()
                 h.add(name: "Content-Length", value: "2")
                 h.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
                 context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: h))), promise: nil)
                 context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if !keepAlive { context.close(promise: nil) }
+                    if !keepAlive { bound.value.close(promise: nil) }
                 }
             }
             if delay > 0 {
-                context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) { respond() }
+                let later = NIOLoopBound(respond, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) { later.value() }
             } else {
                 respond()
             }

@@ -186,7 +186,7 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             if [ ! -e "\(dir)/tried" ]; then touch "\(dir)/tried"; echo "temporary failure" >&2; exit 75; fi
             cat > "\(dir)/mail-$$.eml"
             """
-        try write(script, dir, "sendmail.sh")
+        _ = try write(script, dir, "sendmail.sh")
         chmod(dir + "/sendmail.sh", 0o755)
         let daemon = try openDaemon(config: """
             [reminders]
