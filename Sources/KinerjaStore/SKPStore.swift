@@ -20,11 +20,58 @@ public enum SKPStore {
         return out
     }
 
-    /// Replaces the SKPs (RHK, indicators, lampiran, perilaku) of the given employees.
-    public static func save(_ db: Database, _ skps: [SKP], supervisors: [String: String], now: Date) throws {
+    /// A JSON string literal.
+    static func jsonString(_ s: String, into out: inout String) {
+        out.append("\"")
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            default:
+                if u.value < 0x20 { out.append(String(format: "\\u%04x", u.value)) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        out.append("\"")
+    }
+
+    /// Lampiran as JSON with sorted keys (what `load` decodes).
+    static func json(_ l: Lampiran) -> String {
+        var out = "{"
+        for (i, (key, values)) in [("dukungan_sumber_daya", l.dukunganSumberDaya), ("konsekuensi", l.konsekuensi),
+                                   ("skema_pertanggungjawaban", l.skemaPertanggungjawaban)].enumerated() {
+            if i > 0 { out.append(",") }
+            jsonString(key, into: &out)
+            out.append(":[")
+            for (j, v) in values.enumerated() {
+                if j > 0 { out.append(",") }
+                jsonString(v, into: &out)
+            }
+            out.append("]")
+        }
+        out.append("}")
+        return out
+    }
+
+    static func json(_ perilaku: [BerAKHLAK: String]) -> String {
+        var out = "{"
+        for (i, key) in perilaku.keys.map(\.rawValue).sorted().enumerated() {
+            if i > 0 { out.append(",") }
+            jsonString(key, into: &out)
+            out.append(":")
+            jsonString(perilaku[BerAKHLAK(rawValue: key)!]!, into: &out)
+        }
+        out.append("}")
+        return out
+    }
+
+    /// Replaces the SKPs (RHK, indicators, lampiran, perilaku) of the given employees. `existing`: the NIPs that
+    /// already have an SKP in the period (only theirs are deleted first). Rows go in in key order (NIP), which keeps
+    /// the B-tree inserts local.
+    public static func save(_ db: Database, _ skps: [SKP], supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
         let time = UTCTime.format(now)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let upsert = try db.makeStatement(sql: """
             INSERT INTO skp(period_id, nip, status, return_note, lampiran, perilaku, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
             ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
@@ -38,14 +85,16 @@ public enum SKPStore {
             INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for s in skps {
-            let period = s.period.description
-            let lampiran = String(decoding: try encoder.encode(s.lampiran), as: UTF8.self)
-            let perilaku = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: s.perilaku.map { ($0.key.rawValue, $0.value) })), as: UTF8.self)
-            upsert.setUncheckedArguments([period, s.nip, s.status.rawValue, lampiran, perilaku, time])
+        var periodText: [PeriodID: String] = [:]
+        for s in skps.sorted(by: { $0.nip < $1.nip }) {
+            let period = periodText[s.period] ?? s.period.description
+            periodText[s.period] = period
+            upsert.setUncheckedArguments([period, s.nip, s.status.rawValue, json(s.lampiran), json(s.perilaku), time])
             try upsert.execute()
-            deleteRHK.setUncheckedArguments([period, s.nip])
-            try deleteRHK.execute()
+            if existing?.contains(s.nip) ?? true {
+                deleteRHK.setUncheckedArguments([period, s.nip])
+                try deleteRHK.execute()
+            }
             let supervisor = supervisors[s.nip]
             for (i, r) in s.rhk.enumerated() {
                 insertRHK.setUncheckedArguments([period, s.nip, r.id, i, r.kind.rawValue, r.text, r.intervensi == nil ? nil : supervisor, r.intervensi])

@@ -157,10 +157,13 @@ enum MonitoringImport {
             ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
                 evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
             """)
-        for r in rows {
-            statement.setUncheckedArguments([
-                r.period.description, r.period.annual.description, r.nip, r.rhk, r.indicator, r.value, r.text, r.evidence, r.note, now,
-            ])
+        // In key order (keeps the B-tree inserts local); period texts computed once.
+        var texts: [PeriodID: (String, String)] = [:]
+        let sorted = rows.sorted { ($0.period, $0.nip, $0.rhk, $0.indicator) < ($1.period, $1.nip, $1.rhk, $1.indicator) }
+        for r in sorted {
+            let (period, annual) = texts[r.period] ?? (r.period.description, r.period.annual.description)
+            texts[r.period] = (period, annual)
+            statement.setUncheckedArguments([period, annual, r.nip, r.rhk, r.indicator, r.value, r.text, r.evidence, r.note, now])
             try statement.execute()
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaCore
+import Synchronization
 
 /// Reads an SKP import document:
 /// ```json
@@ -20,10 +21,109 @@ enum SKPDecoding {
         guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
         // Fast path: JSONDecoder (about 3× faster than JSONSerialization here) with strict keys. Anything it
         // cannot take (a wrong type, an unknown key) goes the slow way, which reports every problem.
-        if let document = try? JSONDecoder().decode(Document.self, from: data) {
+        if let document = decodeInParallel(data) ?? (try? JSONDecoder().decode(Document.self, from: data)) {
             return convert(document, period: fallback)
         }
         return decodeLoosely(data, period: fallback)
+    }
+
+    /// The byte ranges of the elements of the root object's `skp` array, and the range of the array's contents;
+    /// nil when the document does not have that shape (the caller then decodes it whole).
+    static func skpElements(_ bytes: UnsafeRawBufferPointer) -> (contents: Range<Int>, elements: [Range<Int>])? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var keyStart = -1
+        var lastKey: ArraySlice<UInt8> = []
+        var arrayStart = -1
+        var elements: [Range<Int>] = []
+        var elementStart = -1
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let c = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 {
+                    inString = false
+                    if depth == 1 && arrayStart < 0 && keyStart >= 0 { lastKey = ArraySlice(bytes[keyStart..<i]) }
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x22:  // "
+                inString = true
+                keyStart = i + 1
+            case 0x7B, 0x5B:  // { [
+                if depth == 1 && c == 0x5B && arrayStart < 0 && lastKey.elementsEqual("skp".utf8) { arrayStart = i + 1 }
+                if depth == 2 && arrayStart >= 0 && elementStart < 0 && c == 0x7B { elementStart = i }
+                depth += 1
+            case 0x7D, 0x5D:  // } ]
+                depth -= 1
+                if depth == 2 && elementStart >= 0 && c == 0x7D {
+                    elements.append(elementStart..<(i + 1))
+                    elementStart = -1
+                }
+                if depth == 1 && arrayStart >= 0 && c == 0x5D {
+                    return (arrayStart..<i, elements)
+                }
+            case 0x3A:  // : (a key was just read)
+                break
+            default: break
+            }
+            if c == 0x2C || c == 0x7B { if depth == 1 { lastKey = [] } }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Decodes the `skp` elements in chunks on all cores; nil when anything is off (the whole-document decoders
+    /// then run and report precisely).
+    static func decodeInParallel(_ data: Data) -> Document? {
+        guard data.count > 1 << 20 else { return nil }
+        return data.withUnsafeBytes { bytes -> Document? in
+            guard let (contents, elements) = skpElements(bytes), !elements.isEmpty else { return nil }
+            // Between the elements only blanks and one comma each; nothing before the first or after the last.
+            func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+            var cursor = contents.lowerBound
+            for (k, e) in elements.enumerated() {
+                var commas = 0
+                for j in cursor..<e.lowerBound {
+                    if bytes[j] == 0x2C { commas += 1 } else if !blank(bytes[j]) { return nil }
+                }
+                guard commas == (k == 0 ? 0 : 1) else { return nil }
+                cursor = e.upperBound
+            }
+            for j in cursor..<contents.upperBound where !blank(bytes[j]) { return nil }
+            // The root without the array's contents: its own keys are checked and `period` read.
+            var skeleton = Data(bytes[0..<contents.lowerBound])
+            skeleton.append(contentsOf: bytes[contents.upperBound...])
+            guard let root = try? JSONDecoder().decode(Document.self, from: skeleton) else { return nil }
+            let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            let per = (elements.count + chunks - 1) / chunks
+            let results = Mutex<[[Item]?]>(Array(repeating: nil, count: chunks))
+            let base = bytes.baseAddress!
+            nonisolated(unsafe) let raw = base
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                let slice = elements[min(elements.count, k * per)..<min(elements.count, (k + 1) * per)]
+                guard let first = slice.first, let last = slice.last else { results.withLock { $0[k] = [] }; return }
+                var chunk = Data(capacity: last.upperBound - first.lowerBound + 2)
+                chunk.append(0x5B)
+                chunk.append(UnsafeRawBufferPointer(start: raw + first.lowerBound, count: last.upperBound - first.lowerBound).bindMemory(to: UInt8.self))
+                chunk.append(0x5D)
+                let items = try? JSONDecoder().decode([Item].self, from: chunk)
+                results.withLock { $0[k] = items }
+            }
+            var all: [Item] = []
+            all.reserveCapacity(elements.count)
+            for r in results.withLock({ $0 }) {
+                guard let r else { return nil }
+                all += r
+            }
+            // Elements and their separators only: anything else between them means the whole decoders must look.
+            guard all.count == elements.count else { return nil }
+            return Document(period: root.period, skp: all)
+        }
     }
 
     /// Keys a document node may have; decoding refuses others (the slow path then names them).
@@ -44,6 +144,10 @@ enum SKPDecoding {
     struct Document: Decodable {
         var period: String?
         var skp: [Item]
+        init(period: String?, skp: [Item]) {
+            self.period = period
+            self.skp = skp
+        }
         init(from decoder: any Decoder) throws {
             try checkKeys(decoder, ["period", "skp"])
             let c = try decoder.container(keyedBy: CodingKeys.self)

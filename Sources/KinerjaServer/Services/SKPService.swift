@@ -112,7 +112,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         s.status = request.submit ? .submitted : .draft
                         return s
                     }
-                    try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), now: Date())
+                    try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), existing: Set(statuses.keys), now: Date())
                     try Audit.record(
                         db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
                         summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
