@@ -42,13 +42,17 @@ enum MonitoringImport {
         let columns = ColumnMap(table: decoded.table, known: realisasiColumns, required: ["nip", "period", "rhk_id", "indicator_id"], errors: &plan.errors)
         if !plan.errors.isEmpty { return plan }
         plan.rows = decoded.table.records.count
-        let employees = try OrganisationStore.employeesByNIP(db)
+        let employees = try OrganisationStore.allNIPs(db)
         var periods: [String: PeriodRecord?] = [:]
+        var periodIDs: [String: PeriodID] = [:]
+        plan.writes.reserveCapacity(plan.rows)
+
         var statuses: [PeriodID: [String: SKPStatus]] = [:]
         // (annual, nip, rhk, indicator) → numeric target?
         var indicators: [PeriodID: [IndicatorKey: Bool]] = [:]
         var existing: [PeriodID: [RealisasiKey: RealisasiRow]] = [:]
         var seen: [RealisasiKey: Int] = [:]
+        seen.reserveCapacity(plan.rows)
         for record in decoded.table.records {
             if let e = columns.checkWidth(record, delimiter: decoded.delimiter) {
                 plan.errors.append(e)
@@ -59,7 +63,7 @@ enum MonitoringImport {
             let periodText = columns.value("period", record) ?? ""
             let rhk = columns.value("rhk_id", record) ?? ""
             let ind = columns.value("indicator_id", record) ?? ""
-            guard let employee = employees[nip] else {
+            guard employees.contains(nip) else {
                 fail("nip", nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")
                 continue
             }
@@ -68,9 +72,12 @@ enum MonitoringImport {
                 continue
             }
             let period: PeriodID
-            do { period = try PeriodID(periodText) } catch {
-                fail("period", error.message)
-                continue
+            if let known = periodIDs[periodText] { period = known } else {
+                do { period = try PeriodID(periodText) } catch {
+                    fail("period", error.message)
+                    continue
+                }
+                periodIDs[periodText] = period
             }
             if periods[periodText] == nil { periods[periodText] = try PeriodStore.find(db, period) }
             guard let p = periods[periodText] ?? nil else {
@@ -85,6 +92,7 @@ enum MonitoringImport {
             if statuses[annual] == nil {
                 statuses[annual] = try SKPStore.statuses(db, period: annual)
                 var map: [IndicatorKey: Bool] = [:]
+                map.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators WHERE period_id = ?", arguments: [annual.description]) ?? 0)
                 let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id, indicator_id, target_value IS NOT NULL FROM indicators WHERE period_id = ?", arguments: [annual.description])
                 while let r = try cursor.next() { map[IndicatorKey(nip: r[0], rhk: r[1], indicator: r[2])] = r[3] }
                 indicators[annual] = map
@@ -115,7 +123,7 @@ enum MonitoringImport {
             let text = columns.value("text", record) ?? ""
             var value: Double?
             if numeric {
-                guard let v = Double(valueText.replacingOccurrences(of: ",", with: ".")), v.isFinite, v >= 0 else {
+                guard let v = Double(valueText.utf8.contains(0x2C) ? valueText.replacingOccurrences(of: ",", with: ".") : valueText), v.isFinite, v >= 0 else {
                     fail("value", valueText.isEmpty ? "indicator \(rhk)/\(ind) has a numeric target: give a value" : "'\(valueText)' is not a non-negative number")
                     continue
                 }
@@ -132,7 +140,6 @@ enum MonitoringImport {
                 continue
             }
             seen[key] = record.line
-            _ = employee
             let row = RealisasiRow(
                 period: period, nip: nip, rhk: rhk, indicator: ind, value: value, text: text.isEmpty ? valueText : text,
                 evidence: columns.value("evidence", record) ?? "", note: columns.value("note", record) ?? "")

@@ -15,13 +15,20 @@ enum SKPDecoding {
     struct Decoded {
         var period: String?
         var items: [(path: String, skp: SKP)]
+        /// How the document was read: `parallel` (chunks of the skp array), `whole`, or `loose` (the reporting path).
+        var decoder = "whole"
     }
 
     static func decode(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
         guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
         // Fast path: JSONDecoder (about 3× faster than JSONSerialization here) with strict keys. Anything it
         // cannot take (a wrong type, an unknown key) goes the slow way, which reports every problem.
-        if let document = decodeInParallel(data) ?? (try? JSONDecoder().decode(Document.self, from: data)) {
+        if let document = decodeInParallel(data) {
+            var (decoded, errors) = convert(document, period: fallback)
+            decoded?.decoder = "parallel"
+            return (decoded, errors)
+        }
+        if let document = try? JSONDecoder().decode(Document.self, from: data) {
             return convert(document, period: fallback)
         }
         return decodeLoosely(data, period: fallback)
@@ -239,7 +246,7 @@ enum SKPDecoding {
             if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
             var rhks: [RHK] = []
             for (j, r) in (o.rhk ?? []).enumerated() {
-                let p = "\(path).rhk[\(j)]"
+                var p: String { "\(path).rhk[\(j)]" }
                 let kindText = r.kind ?? "utama"
                 guard let kind = RHKKind(rawValue: kindText.asciiLowercased) else {
                     errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
@@ -247,7 +254,7 @@ enum SKPDecoding {
                 }
                 var indicators: [Indicator] = []
                 for (k, d) in (r.indicators ?? []).enumerated() {
-                    let q = "\(p).indicators[\(k)]"
+                    var q: String { "\(p).indicators[\(k)]" }
                     let aspectText = d.aspect ?? ""
                     guard let aspect = IndicatorAspect(rawValue: aspectText.asciiLowercased) else {
                         errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
@@ -326,7 +333,7 @@ enum SKPDecoding {
             }
             var rhks: [RHK] = []
             for (j, rawRHK) in ((o["rhk"] as? [Any]) ?? []).enumerated() {
-                let p = "\(path).rhk[\(j)]"
+                var p: String { "\(path).rhk[\(j)]" }
                 guard let r = rawRHK as? [String: Any] else {
                     errors.append(ItemError(p, "expected an object"))
                     continue
@@ -341,7 +348,7 @@ enum SKPDecoding {
                 }
                 var indicators: [Indicator] = []
                 for (k, rawInd) in ((r["indicators"] as? [Any]) ?? []).enumerated() {
-                    let q = "\(p).indicators[\(k)]"
+                    var q: String { "\(p).indicators[\(k)]" }
                     guard let d = rawInd as? [String: Any] else {
                         errors.append(ItemError(q, "expected an object"))
                         continue

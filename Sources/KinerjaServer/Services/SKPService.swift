@@ -99,7 +99,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 errors += SKPRules.validateIntervensi(decoded.items, employees: employees) { stored[$0] }
                 let t2 = clock.now
                 defer {
-                    logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
+                    logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decoder": "\(decoded.decoder)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
                 }
                 if !errors.isEmpty { return Self.report(errors, dryRun: request.dryRun) }
                 var counts = ImportCounts()
