@@ -62,6 +62,9 @@ public nonisolated struct Kinerja_V1_Plugin: Sendable {
 
   public var reports: [Kinerja_V1_ReportInfo] = []
 
+  /// swift | c: whether the module links the Swift runtime.
+  public var language: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -230,7 +233,7 @@ nonisolated extension Kinerja_V1_ReportInfo: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Plugin"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}abi_version\0\u{1}path\0\u{1}hooks\0\u{1}status\0\u{1}error\0\u{1}description\0\u{1}reports\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}abi_version\0\u{1}path\0\u{1}hooks\0\u{1}status\0\u{1}error\0\u{1}description\0\u{1}reports\0\u{1}language\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -247,6 +250,7 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
       case 7: try { try decoder.decodeSingularStringField(value: &self.error) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.reports) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.language) }()
       default: break
       }
     }
@@ -280,6 +284,9 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.reports.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.reports, fieldNumber: 9)
     }
+    if !self.language.isEmpty {
+      try visitor.visitSingularStringField(value: self.language, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -293,6 +300,7 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.error != rhs.error {return false}
     if lhs.description_p != rhs.description_p {return false}
     if lhs.reports != rhs.reports {return false}
+    if lhs.language != rhs.language {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

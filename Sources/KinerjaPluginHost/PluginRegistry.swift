@@ -46,6 +46,8 @@ public struct PluginInfo: Sendable, Equatable {
     public var summary: String
     public var status: Status
     public var error: String
+    /// `swift` when the module links the Swift runtime, else `c` (what the loader can tell from the outside).
+    public var language = ""
 }
 
 /// Errors a plugin call can end in, mapped to RPC codes by the server.
@@ -243,6 +245,7 @@ public final class PluginRegistry: Sendable {
             }))
         let module = LoadedModule(descriptor: descriptor, path: path, host: host)
         var info = PluginInfo(id: id, version: version, abiVersion: found, path: path, hooks: [], reports: [], summary: "", status: .loaded, error: "")
+        info.language = ModuleLanguage.of(path)
 
         // init with the plugin's config section.
         var config = Kinerja_Plugin_V1_PluginConfig()
@@ -413,5 +416,32 @@ final class OneShot: Sendable {
         }) else { return false }
         c.resume(returning: result)
         return true
+    }
+}
+
+/// Tells a module with Swift code from one without: Swift code leaves type metadata in the ELF sections
+/// `swift5_typeref`/`swift5_fieldmd`/`swift5_reflstr` (a C module linked by the Swift driver has them empty).
+enum ModuleLanguage {
+    static func of(_ path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        return data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> String in
+            // ELF64, little endian.
+            guard b.count > 64, b[0] == 0x7F, b[1] == 0x45, b[2] == 0x4C, b[3] == 0x46, b[4] == 2, b[5] == 1 else { return "" }
+            func u16(_ o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+            func u32(_ o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+            func u64(_ o: Int) -> Int { Int(truncatingIfNeeded: b.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+            let shoff = u64(0x28), shentsize = u16(0x3A), shnum = u16(0x3C), shstrndx = u16(0x3E)
+            guard shoff > 0, shentsize >= 64, shstrndx < shnum, shoff + shnum * shentsize <= b.count else { return "" }
+            let names = u64(shoff + shstrndx * shentsize + 0x18)
+            for i in 0..<shnum {
+                let h = shoff + i * shentsize
+                var n = names + u32(h)
+                var name: [UInt8] = []
+                while n < b.count, b[n] != 0, name.count < 64 { name.append(b[n]); n += 1 }
+                let text = String(decoding: name, as: UTF8.self)
+                if ["swift5_typeref", "swift5_fieldmd", "swift5_reflstr"].contains(text) && u64(h + 0x20) > 0 { return "swift" }
+            }
+            return "c"
+        }
     }
 }

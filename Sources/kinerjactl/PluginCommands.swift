@@ -12,7 +12,7 @@ struct PluginCommand: AsyncParsableCommand {
 func pluginJSON(_ p: Kinerja_V1_Plugin) -> [String: Any] {
     [
         "id": p.id, "version": p.version, "abi_version": p.abiVersion, "path": p.path, "hooks": p.hooks, "status": p.status,
-        "error": p.error, "description": p.description_p,
+        "error": p.error, "description": p.description_p, "language": p.language,
         "reports": p.reports.map { ["name": $0.name, "title": $0.title, "needs_period": $0.needsPeriod] as [String: Any] },
     ]
 }
@@ -31,9 +31,10 @@ struct PluginList: AsyncParsableCommand {
         }
         print("plugin directory: \(r.directory); agency plugin: \(r.agencyPlugin.isEmpty ? "(none: national rules)" : r.agencyPlugin)")
         printTable(
-            ["ID", "VERSION", "ABI", "STATUS", "HOOKS", "PATH / ERROR"],
+            ["ID", "VERSION", "ABI", "MODULE", "STATUS", "HOOKS", "PATH / ERROR"],
             r.plugins.map { p in
-                [p.id.isEmpty ? "-" : p.id, p.version, p.abiVersion == 0 ? "-" : "\(p.abiVersion)", p.status, p.hooks.joined(separator: ","),
+                [p.id.isEmpty ? "-" : p.id, p.version, p.abiVersion == 0 ? "-" : "\(p.abiVersion)", p.language.isEmpty ? "-" : p.language, p.status,
+                 p.hooks.joined(separator: ","),
                  p.error.isEmpty ? p.path : p.error]
             })
     }
@@ -53,7 +54,8 @@ struct PluginShow: AsyncParsableCommand {
             return
         }
         printFields([
-            ("id", p.id), ("version", p.version), ("ABI", "\(p.abiVersion)"), ("status", p.status), ("path", p.path),
+            ("id", p.id), ("version", p.version), ("ABI", "\(p.abiVersion)"), ("module", p.language.isEmpty ? "-" : p.language),
+            ("status", p.status), ("path", p.path),
             ("description", p.description_p), ("hooks", p.hooks.joined(separator: ", ")),
             ("reports", p.reports.isEmpty ? "-" : p.reports.map { "\($0.name) (\($0.title))\($0.needsPeriod ? " needs --period" : "")" }.joined(separator: "; ")),
         ] + (p.error.isEmpty ? [] : [("error", p.error)]))

@@ -34,6 +34,22 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
 }
 
 @Suite(.serialized) struct AgencyPluginTests {
+    @Test func allFiveLoadTogetherAndKotalamaIsAC() throws {
+        let ids = ["gajahmungkur", "aceh", "bukittinggi", "kotalama", "kupang"]
+        var files: [String: String] = [:]
+        for id in ids { files["libkinerja-plugin-\(id).so"] = "libkinerja-plugin-\(id).so" }
+        let plugins = try pluginDirectory(files)
+        let (daemon, _, _) = try pluginDaemon("load = [\(ids.map { "\"\($0)\"" }.joined(separator: ", "))]\n", dir: plugins)
+        let listed = try pluginList(daemon)
+        for id in ids {
+            let p = listed.first { $0["id"] as? String == id }
+            #expect(p?["status"] as? String == "loaded", "\(id): \(p ?? [:])")
+            #expect(p?["language"] as? String == (id == "kotalama" ? "c" : "swift"))
+        }
+        #expect(try daemon.ctl(["plugin", "list"]).stdout.contains("kotalama"))
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func gajahmungkurWeighs360FeedbackAndRewards() throws {
         let (daemon, dir) = try agencyDaemon("gajahmungkur")
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)

@@ -80,6 +80,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
             $0.status = p.status.rawValue
             $0.error = p.error
             $0.description_p = p.summary
+            $0.language = p.language
             $0.reports = p.reports.map { r in
                 .with {
                     $0.name = r.name
