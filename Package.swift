@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "KinerjaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
 

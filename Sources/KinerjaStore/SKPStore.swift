@@ -78,10 +78,10 @@ public enum SKPStore {
                 perilaku = excluded.perilaku, updated_at = excluded.updated_at
             """)
         let deleteRHK = try db.makeStatement(sql: "DELETE FROM rhk WHERE period_id = ? AND nip = ?")
-        let insertRHK = try db.makeStatement(sql: """
+        let insertRHK = try BulkInsert(db, sql: """
             INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let insertIndicator = try db.makeStatement(sql: """
+        let insertIndicator = try BulkInsert(db, sql: """
             INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -97,13 +97,28 @@ public enum SKPStore {
             }
             let supervisor = supervisors[s.nip]
             for (i, r) in s.rhk.enumerated() {
-                insertRHK.setUncheckedArguments([period, s.nip, r.id, i, r.kind.rawValue, r.text, r.intervensi == nil ? nil : supervisor, r.intervensi])
-                try insertRHK.execute()
+                insertRHK.bind(1, period)
+                insertRHK.bind(2, s.nip)
+                insertRHK.bind(3, r.id)
+                insertRHK.bind(4, i)
+                insertRHK.bind(5, r.kind.rawValue)
+                insertRHK.bind(6, r.text)
+                insertRHK.bind(7, r.intervensi == nil ? nil : supervisor)
+                insertRHK.bind(8, r.intervensi)
+                try insertRHK.step()
                 for (j, ind) in r.indicators.enumerated() {
-                    insertIndicator.setUncheckedArguments([
-                        period, s.nip, r.id, ind.id, j, ind.aspect.rawValue, ind.text, ind.target, ind.unit, ind.targetText, ind.direction.rawValue,
-                    ])
-                    try insertIndicator.execute()
+                    insertIndicator.bind(1, period)
+                    insertIndicator.bind(2, s.nip)
+                    insertIndicator.bind(3, r.id)
+                    insertIndicator.bind(4, ind.id)
+                    insertIndicator.bind(5, j)
+                    insertIndicator.bind(6, ind.aspect.rawValue)
+                    insertIndicator.bind(7, ind.text)
+                    insertIndicator.bind(8, ind.target)
+                    insertIndicator.bind(9, ind.unit)
+                    insertIndicator.bind(10, ind.targetText)
+                    insertIndicator.bind(11, ind.direction.rawValue)
+                    try insertIndicator.step()
                 }
             }
         }

@@ -158,7 +158,7 @@ enum MonitoringImport {
 
     static func writeRealisasi(_ db: Database, _ rows: [RealisasiRow]) throws {
         let now = UTCTime.format(Date())
-        let statement = try db.makeStatement(sql: """
+        let statement = try BulkInsert(db, sql: """
             INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
@@ -170,8 +170,17 @@ enum MonitoringImport {
         for r in sorted {
             let (period, annual) = texts[r.period] ?? (r.period.description, r.period.annual.description)
             texts[r.period] = (period, annual)
-            statement.setUncheckedArguments([period, annual, r.nip, r.rhk, r.indicator, r.value, r.text, r.evidence, r.note, now])
-            try statement.execute()
+            statement.bind(1, period)
+            statement.bind(2, annual)
+            statement.bind(3, r.nip)
+            statement.bind(4, r.rhk)
+            statement.bind(5, r.indicator)
+            statement.bind(6, r.value)
+            statement.bind(7, r.text)
+            statement.bind(8, r.evidence)
+            statement.bind(9, r.note)
+            statement.bind(10, now)
+            try statement.step()
         }
     }
 
