@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "KinerjaPluginHost",
             dependencies: [
-                "CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "Logging", package: "swift-log"),
+                "CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaPluginKit", "KinerjaCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
 

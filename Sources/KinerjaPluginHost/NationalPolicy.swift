@@ -1,6 +1,7 @@
 import Foundation
 import KinerjaCore
 import KinerjaPluginAPI
+import KinerjaPluginKit
 import SwiftProtobuf
 
 /// The national rules (PermenPANRB 6/2022 and the default TPP shape), as the same hooks a plugin
@@ -38,48 +39,12 @@ public enum NationalPolicy {
         .with { $0.results = request.inputs.map { defaultIncentive($0, policy: policy, explain: explain) } }
     }
 
+    /// The default computation for one input (shared with the plugins through `Scoring.incentive`).
     public static func defaultIncentive(
         _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy = TPPPolicy(), factor: Fraction? = nil, factorText: String? = nil,
         explain: Bool = true
     ) -> Kinerja_Plugin_V1_IncentiveResult {
-        var result = Kinerja_Plugin_V1_IncentiveResult()
-        result.nip = input.nip
-        let kind = EmployeeKind(text: input.kind) ?? .pns
-        guard let taxPercent = policy.taxPercent(golongan: input.golongan, kind: kind) else {
-            result.blocked = true
-            result.blockedReason = "no tax band for golongan '\(input.golongan)' (\(kind.rawValue))"
-            return result
-        }
-        let kinerjaFactor: Fraction
-        let factorLine: () -> String
-        if let factor {
-            kinerjaFactor = factor
-            factorLine = { factorText ?? "factor \(factor.percentText())%" }
-        } else {
-            guard let predikat = Predikat(text: input.predikat) else {
-                result.blocked = true
-                result.blockedReason = input.predikatPeriod.isEmpty
-                    ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
-                return result
-            }
-            let percent = policy.predikatFactorPercent[predikat] ?? 0
-            kinerjaFactor = Fraction.percent(Int128(percent))
-            factorLine = { "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%" }
-        }
-        let a = input.attendance
-        let attendance = Attendance(
-            tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2), psw3: Int(a.psw3),
-            psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent))
-        let r = TPPCalculator.compute(base: input.baseRupiah, factor: kinerjaFactor, attendance: attendance, taxPercent: taxPercent, policy: policy)
-        result.kinerja = r.kinerja
-        result.disiplin = r.disiplin
-        result.gross = r.gross
-        result.tax = r.tax
-        result.net = r.net
-        result.taxPercent = Int32(r.taxPercent)
-        result.deductionsPercent = r.deductionTotal.percentText()
-        if explain { result.steps = Self.explain(r, factorLine: factorLine(), golongan: input.golongan) }
-        return result
+        Scoring.incentive(input, policy: policy, factor: factor, factorLine: factorText, label: nil, explain: explain)
     }
 
     /// One line per step, in Rupiah, for `tpp show`.

@@ -43,20 +43,21 @@ public enum Scoring {
     }
 
     /// The default TPP shape for one input with `policy` and a kinerja `factor` (nil: from the predikat; an employee
-    /// without one is blocked). `label` prefixes the explanation.
+    /// without one is blocked). `label` prefixes the explanation; `explain: false` leaves the steps out.
     public static func incentive(
-        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy, factor: Fraction? = nil, factorLine: String? = nil, label: String
+        _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy, factor: Fraction? = nil, factorLine: String? = nil, label: String?,
+        explain: Bool = true
     ) -> Kinerja_Plugin_V1_IncentiveResult {
         var result = Kinerja_Plugin_V1_IncentiveResult()
         result.nip = input.nip
         let kind = EmployeeKind(text: input.kind) ?? .pns
         guard let taxPercent = policy.taxPercent(golongan: input.golongan, kind: kind) else {
             result.blocked = true
-            result.blockedReason = "no tax band for golongan '\(input.golongan)'"
+            result.blockedReason = "no tax band for golongan '\(input.golongan)' (\(kind.rawValue))"
             return result
         }
         var f = factor
-        var line = factorLine ?? ""
+        var line = factorLine ?? factor.map { "factor \($0.percentText())%" } ?? ""
         if f == nil {
             guard let predikat = Predikat(text: input.predikat) else {
                 result.blocked = true
@@ -75,7 +76,7 @@ public enum Scoring {
         result.net = r.net
         result.taxPercent = Int32(r.taxPercent)
         result.deductionsPercent = r.deductionTotal.percentText()
-        result.steps = [label] + r.explanation(factorLine: line, golongan: input.golongan)
+        if explain { result.steps = (label.map { [$0] } ?? []) + r.explanation(factorLine: line, golongan: input.golongan) }
         return result
     }
 }

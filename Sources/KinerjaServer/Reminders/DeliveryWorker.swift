@@ -103,6 +103,24 @@ struct DeliveryWorker: Service {
         }
     }
 
+    /// `body` over `rows` with at most `width` running at once; results in completion order.
+    static func bounded(_ rows: [OutboxRow], width: Int, _ body: @escaping @Sendable (OutboxRow) async -> Attempt) async -> [Attempt] {
+        await withTaskGroup(of: Attempt.self) { group in
+            var out: [Attempt] = []
+            out.reserveCapacity(rows.count)
+            var iterator = rows.makeIterator()
+            for _ in 0..<max(1, width) {
+                guard let r = iterator.next() else { break }
+                group.addTask { await body(r) }
+            }
+            while let result = await group.next() {
+                out.append(result)
+                if let r = iterator.next() { group.addTask { await body(r) } }
+            }
+            return out
+        }
+    }
+
     // MARK: Webhook
 
     struct WebhookBody: Encodable {
@@ -131,41 +149,26 @@ struct DeliveryWorker: Service {
         let timeout = TimeAmount.milliseconds(settings.webhookTimeoutMilliseconds)
         let secret = settings.webhookSecret
         let logger = state.logger
-        return await withTaskGroup(of: Attempt.self) { group in
-            var out: [Attempt] = []
-            var iterator = rows.makeIterator()
-            func add(_ r: OutboxRow) {
-                let body = (try? encoder.encode(WebhookBody(
-                    id: r.id, rule: r.rule, occurrence: r.occurrence, nip: r.nip, name: r.name, email: r.email, subject: r.subject,
-                    message: r.body, created_at: r.createdAt))) ?? Data()
-                group.addTask {
-                    var request = HTTPClientRequest(url: url)
-                    request.method = .POST
-                    request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-                    request.headers.add(name: "Idempotency-Key", value: String(r.id))
-                    request.headers.add(name: "X-Kinerja-Signature", value: Self.signature(body, secret: secret))
-                    request.headers.add(name: "User-Agent", value: "kinerjad/\(Kinerja.version)")
-                    request.body = .bytes(ByteBuffer(bytes: body))
-                    do {
-                        let response = try await http.execute(request, timeout: timeout)
-                        _ = try? await response.body.collect(upTo: 1 << 16)
-                        if (200..<300).contains(response.status.code) { return Attempt(id: r.id, error: nil) }
-                        return Attempt(id: r.id, error: "HTTP \(response.status.code) from \(url)")
-                    } catch {
-                        logger.debug("webhook failed", metadata: ["outbox_id": "\(r.id)", "error": "\(error)"])
-                        return Attempt(id: r.id, error: "\(error)")
-                    }
-                }
+        return await Self.bounded(rows, width: settings.webhookConcurrency) { r in
+            let body = (try? encoder.encode(WebhookBody(
+                id: r.id, rule: r.rule, occurrence: r.occurrence, nip: r.nip, name: r.name, email: r.email, subject: r.subject,
+                message: r.body, created_at: r.createdAt))) ?? Data()
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            request.headers.add(name: "Idempotency-Key", value: String(r.id))
+            request.headers.add(name: "X-Kinerja-Signature", value: Self.signature(body, secret: secret))
+            request.headers.add(name: "User-Agent", value: "kinerjad/\(Kinerja.version)")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                if (200..<300).contains(response.status.code) { return Attempt(id: r.id, error: nil) }
+                return Attempt(id: r.id, error: "HTTP \(response.status.code) from \(url)")
+            } catch {
+                logger.debug("webhook failed", metadata: ["outbox_id": "\(r.id)", "error": "\(error)"])
+                return Attempt(id: r.id, error: "\(error)")
             }
-            for _ in 0..<settings.webhookConcurrency {
-                guard let r = iterator.next() else { break }
-                add(r)
-            }
-            while let result = await group.next() {
-                out.append(result)
-                if let r = iterator.next() { add(r) }
-            }
-            return out
         }
     }
 
@@ -214,32 +217,17 @@ struct DeliveryWorker: Service {
         let argv = settings.sendmailCommand.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let scratch = state.settings.stateDir
         let now = state.clock.now()
-        return await withTaskGroup(of: Attempt.self) { group in
-            var out: [Attempt] = []
-            var iterator = rows.makeIterator()
-            func add(_ r: OutboxRow) {
-                group.addTask {
-                    guard !r.email.isEmpty else { return Attempt(id: r.id, error: "no e-mail address for \(r.nip)") }
-                    do {
-                        let result = try await Blocking.run {
-                            try Subprocess.run(argv, input: Self.message(r, from: settings.sendmailFrom, now: now), timeout: 60, scratch: scratch)
-                        }
-                        if result.status == 0 { return Attempt(id: r.id, error: nil) }
-                        return Attempt(id: r.id, error: "\(argv.first ?? "sendmail") exited with \(result.status): \(result.output.prefix(300))")
-                    } catch {
-                        return Attempt(id: r.id, error: "\(error)")
-                    }
+        return await Self.bounded(rows, width: 4) { r in
+            guard !r.email.isEmpty else { return Attempt(id: r.id, error: "no e-mail address for \(r.nip)") }
+            do {
+                let result = try await Blocking.run {
+                    try Subprocess.run(argv, input: Self.message(r, from: settings.sendmailFrom, now: now), timeout: 60, scratch: scratch)
                 }
+                if result.status == 0 { return Attempt(id: r.id, error: nil) }
+                return Attempt(id: r.id, error: "\(argv.first ?? "sendmail") exited with \(result.status): \(result.output.prefix(300))")
+            } catch {
+                return Attempt(id: r.id, error: "\(error)")
             }
-            for _ in 0..<4 {
-                guard let r = iterator.next() else { break }
-                add(r)
-            }
-            while let result = await group.next() {
-                out.append(result)
-                if let r = iterator.next() { add(r) }
-            }
-            return out
         }
     }
 }
