@@ -23,7 +23,7 @@ AGENCIES = {
         first=["Agus", "Sri", "Budi", "Endang", "Joko", "Wahyuningsih", "Slamet", "Rahayu", "Bambang", "Sulastri", "Teguh",
                "Puji", "Eko", "Dwi", "Heru", "Tri", "Ani", "Yusuf", "Nur", "Bayu", "Ratna", "Sigit", "Lestari", "Hadi"],
         last=["Santoso", "Wibowo", "Prasetyo", "Purnomo", "Suryadi", "Hartono", "Susanto", "Widodo", "Kusumawati", "Setiawan",
-              "Nugroho", "Utami", "Handayani", "Saputra", "Wijayanti", "Sutrisno"],
+              "Nugroho", "Rahardjo", "Hidayat", "Saputra", "Kurniawan", "Sutrisno"],
         units=[("SEKR", "Sekretariat"), ("APTIKA", "Bidang Aplikasi Informatika"), ("IKP", "Bidang Informasi dan Komunikasi Publik")]),
     "aceh": dict(
         code="BKPSDM-ACEH", name="Badan Kepegawaian dan Pengembangan SDM Kabupaten Aceh Besar", zone="Asia/Jakarta",
@@ -61,6 +61,12 @@ AGENCIES = {
                ("PIAK", "Bidang Pengelolaan Informasi Administrasi Kependudukan")]),
 }
 
+FEMALE = {
+    "Sri", "Endang", "Wahyuningsih", "Rahayu", "Sulastri", "Puji", "Ani", "Ratna", "Lestari", "Cut", "Nurul", "Rahmah", "Safrina",
+    "Mutia", "Nadia", "Salmiah", "Zahratul", "Intan", "Fitriani", "Yulia", "Nofriyanti", "Rosmaini", "Desmawati", "Yusnita", "Fitri",
+    "Elfi", "Mardiana", "Rina", "Suryani", "Lina", "Maria", "Theresia", "Veronika", "Lestiani", "Meilani", "Natalia", "Fransiska",
+    "Elisabeth", "Yuliana", "Agustina", "Oktovina", "Ferderika", "Adriana", "Selfina", "Dorkas", "Ester", "Naomi",
+}
 GOLONGAN = ["III/a", "III/b", "III/c", "III/d", "II/c", "II/d"]
 BASES = {5: 2_400_000, 6: 2_750_000, 7: 3_300_000, 8: 3_900_000, 9: 4_500_000, 12: 7_200_000, 15: 12_500_000}
 
@@ -84,30 +90,33 @@ def generate(pid, a):
     os.makedirs(out, exist_ok=True)
     used = set()
 
-    def person(female=None):
+    def person():
+        """A name not used yet, and whether it is a woman's (the NIP's gender digit follows it)."""
         while True:
             f = rng.choice(a["first"])
             l = rng.choice(a["last"])
             if (f, l) not in used:
                 used.add((f, l))
-                return f"{f} {l}"
+                return f"{f} {l}", f in FEMALE
 
     employees = []  # dicts
-    head = dict(nip=nip(rng, False, False, 1), name=person(), kind="PNS", golongan="IV/c", jabatan="Kepala Dinas",
+    name, female = person()
+    head = dict(nip=nip(rng, False, female, 1), name=name, kind="PNS", golongan="IV/c", jabatan="Kepala Dinas",
                 jenis="jpt", jf="", kelas=15, unit="DINAS", sup="", email="kepala@" + pid + ".go.id")
     employees.append(head)
     units = [("DINAS", a["name"], "", head["nip"])]
     for ui, (code, uname) in enumerate(a["units"]):
-        kabid = dict(nip=nip(rng, False, ui % 2 == 1, 10 + ui), name=person(), kind="PNS", golongan="IV/a",
-                     jabatan="Kepala " + uname.split(" ", 1)[1] if uname.startswith("Bidang") else "Sekretaris",
+        name, female = person()
+        kabid = dict(nip=nip(rng, False, female, 10 + ui), name=name, kind="PNS", golongan="IV/a",
+                     jabatan="Kepala " + uname if uname.startswith("Bidang") else "Sekretaris",
                      jenis="administrator", jf="", kelas=12, unit=code, sup=head["nip"], email=f"kabid.{code.lower()}@{pid}.go.id")
         employees.append(kabid)
         units.append((code, uname, "DINAS", kabid["nip"]))
         for s in range(10):
             pppk = s in (3, 8)
-            female = (s + ui) % 2 == 0
             functional = s in (0, 4, 7)
-            e = dict(nip=nip(rng, pppk, female, 100 + ui * 20 + s), name=person(), kind="PPPK" if pppk else "PNS",
+            name, female = person()
+            e = dict(nip=nip(rng, pppk, female, 100 + ui * 20 + s), name=name, kind="PPPK" if pppk else "PNS",
                      golongan="IX" if pppk else rng.choice(GOLONGAN), jabatan="Analis Kebijakan" if functional else "Pengelola Data",
                      jenis="fungsional" if functional else "pelaksana", jf="ahli_pertama" if functional else "",
                      kelas=8 if functional or pppk else rng.choice([6, 7]), unit=code, sup=kabid["nip"],
