@@ -115,6 +115,7 @@ let package = Package(
                 "KinerjaCore",
                 "KinerjaPluginHost",
                 "KinerjaPluginAPI",
+                "KinerjaPluginKit",
                 "KinerjaStore",
                 "KinerjaAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -29,7 +29,7 @@ public enum AppraisalStore {
         return "{" + pairs.joined(separator: ",") + "}"
     }
 
-    static func aspects(_ json: String) -> [BerAKHLAK: Rating] {
+    public static func aspects(_ json: String) -> [BerAKHLAK: Rating] {
         guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
         var out: [BerAKHLAK: Rating] = [:]
         for (k, v) in raw { if let key = BerAKHLAK(rawValue: k), let r = Rating(rawValue: v) { out[key] = r } }

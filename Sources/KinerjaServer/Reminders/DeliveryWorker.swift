@@ -205,13 +205,15 @@ struct DeliveryWorker: Service {
         return Data(text.utf8)
     }
 
-    static func rfc5322Date(_ d: Date) -> String {
+    static let rfc5322Format: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return f.string(from: d)
-    }
+        return f
+    }()
+
+    static func rfc5322Date(_ d: Date) -> String { rfc5322Format.string(from: d) }
 
     func sendMail(_ rows: [OutboxRow], _ settings: ReminderSettings) async -> [Attempt] {
         let argv = settings.sendmailCommand.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

@@ -78,13 +78,6 @@ struct ReminderEngine: Sendable {
         return TimeZone(identifier: id) ?? TimeZone(identifier: "Asia/Jakarta")!
     }
 
-    static func civilDate(_ instant: Date, _ zone: TimeZone) -> CivilDate {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = zone
-        let d = c.dateComponents([.year, .month, .day], from: instant)
-        return CivilDate(year: d.year!, month: d.month!, day: d.day!)!
-    }
-
     /// Why a rule would not fire now (its period states), or nil.
     static func inactiveReason(_ rule: ReminderRule, _ context: ReminderContext) -> String? {
         guard !rule.periodStates.isEmpty else { return nil }
@@ -111,7 +104,7 @@ struct ReminderEngine: Sendable {
         let started = Date()
         let now = clock.now()
         let zone = self.zone
-        let today = Self.civilDate(now, zone)
+        let today = AgencyClock(zone: zone.identifier).date(of: now)
         let key = occurrence.map(UTCTime.format) ?? "manual:" + UTCTime.format(now)
         state.logger.info("reminder fan-out started", metadata: ["rule": "\(rule.name)", "occurrence": "\(key)"])
         var outcome = try store.pool.write { db -> Outcome in
@@ -222,7 +215,7 @@ struct ReminderEngine: Sendable {
     /// Audience size and whether the rule would fire now (for `reminder next`).
     func preview(_ rule: ReminderRule) throws -> (size: Int, active: Bool, reason: String, period: String) {
         let now = clock.now()
-        let today = Self.civilDate(now, zone)
+        let today = AgencyClock(zone: zone.identifier).date(of: now)
         return try store.pool.read { db in
             let context = try ReminderStore.context(db, scope: rule.audience.periodScope, today: today)
             if let reason = Self.inactiveReason(rule, context) { return (0, false, reason, context.period?.id.description ?? "") }

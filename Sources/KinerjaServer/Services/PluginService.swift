@@ -217,8 +217,9 @@ enum SubjectAssembler {
     }
 
     static func aspects(_ json: String) -> [Kinerja_Plugin_V1_AspectRating] {
-        guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [] }
-        return raw.keys.sorted().map { k in .with { $0.aspect = k; $0.rating = raw[k]! } }
+        AppraisalStore.aspects(json).sorted { $0.key.rawValue < $1.key.rawValue }.map { a in
+            .with { $0.aspect = a.key.rawValue; $0.rating = a.value.rawValue }
+        }
     }
 
     static func period(_ db: GRDB.Database, _ id: String) throws -> Kinerja_Plugin_V1_Period {

@@ -5,6 +5,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaPluginAPI
 import KinerjaPluginHost
+import KinerjaPluginKit
 import KinerjaStore
 
 /// `kinerja.v1.TPPService`: base amounts, attendance, monthly computation, explanation, lock, payroll export.
@@ -229,7 +230,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     // One step per line (steps are single lines of text).
                     let steps = r.steps.isEmpty ? "" : r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
                     let a = input.attendance
-                    let attendance = "\(a.tl1),\(a.tl2),\(a.tl3),\(a.tl4),\(a.psw1),\(a.psw2),\(a.psw3),\(a.psw4),\(a.tk),\(a.sanctionPercent)"
+                    let attendance = Scoring.attendance(a).compact
                     statement.setUncheckedArguments([
                         month, s.nip, s.name, s.unitCode, s.golongan, s.kelasJabatan, max(0, s.base), s.baseSource, input.predikat, input.predikatPeriod,
                         r.kinerja, r.disiplin, r.deductionsPercent, a.sanctionPercent, r.gross, r.tax, r.taxPercent, r.net,
