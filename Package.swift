@@ -99,10 +99,11 @@ let package = Package(
         ),
 
         // SQLite storage: migrations, audit trail, backup.
+        .target(name: "CKinerjaSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "KinerjaStore",
             dependencies: [
-                "KinerjaCore",
+                "KinerjaCore", "CKinerjaSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -329,6 +329,65 @@ enum Migrations {
                 ) STRICT;
                 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status IN ('pending', 'failed');
                 CREATE INDEX outbox_status ON outbox(status, id);
+                """)
+        }
+        m.registerMigration(identifiers[9]) { db in
+            // RHK, indicators and realisasi are looked up and written by their composite text keys only: as
+            // WITHOUT ROWID tables each row lives once, in the key's B-tree, instead of in a rowid table plus an
+            // index on the key. Same columns and constraints; rebuilt with foreign keys off (GRDB's deferred checks).
+            try db.execute(sql: """
+                CREATE TABLE rhk_new (
+                    period_id      TEXT NOT NULL,
+                    nip            TEXT NOT NULL,
+                    rhk_id         TEXT NOT NULL,
+                    position       INTEGER NOT NULL,
+                    kind           TEXT NOT NULL CHECK (kind IN ('utama', 'tambahan')),
+                    text           TEXT NOT NULL,
+                    intervensi_nip TEXT,
+                    intervensi_rhk TEXT,
+                    PRIMARY KEY (period_id, nip, rhk_id),
+                    FOREIGN KEY (period_id, nip) REFERENCES skp(period_id, nip) ON DELETE CASCADE
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO rhk_new SELECT period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk FROM rhk;
+                DROP TABLE rhk;
+                ALTER TABLE rhk_new RENAME TO rhk;
+                CREATE TABLE indicators_new (
+                    period_id    TEXT NOT NULL,
+                    nip          TEXT NOT NULL,
+                    rhk_id       TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    position     INTEGER NOT NULL,
+                    aspect       TEXT NOT NULL CHECK (aspect IN ('kuantitas', 'kualitas', 'waktu', 'biaya')),
+                    text         TEXT NOT NULL,
+                    target_value REAL,
+                    target_unit  TEXT NOT NULL DEFAULT '',
+                    target_text  TEXT NOT NULL DEFAULT '',
+                    direction    TEXT NOT NULL CHECK (direction IN ('higher_is_better', 'lower_is_better')),
+                    PRIMARY KEY (period_id, nip, rhk_id, indicator_id),
+                    FOREIGN KEY (period_id, nip, rhk_id) REFERENCES rhk(period_id, nip, rhk_id) ON DELETE CASCADE
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO indicators_new SELECT period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value,
+                    target_unit, target_text, direction FROM indicators;
+                DROP TABLE indicators;
+                ALTER TABLE indicators_new RENAME TO indicators;
+                CREATE TABLE realisasi_new (
+                    period_id     TEXT NOT NULL REFERENCES periods(id),
+                    skp_period_id TEXT NOT NULL,
+                    nip           TEXT NOT NULL,
+                    rhk_id        TEXT NOT NULL,
+                    indicator_id  TEXT NOT NULL,
+                    value         REAL,
+                    text          TEXT NOT NULL DEFAULT '',
+                    evidence      TEXT NOT NULL DEFAULT '',
+                    note          TEXT NOT NULL DEFAULT '',
+                    updated_at    TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip, rhk_id, indicator_id),
+                    FOREIGN KEY (skp_period_id, nip, rhk_id, indicator_id) REFERENCES indicators(period_id, nip, rhk_id, indicator_id)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO realisasi_new SELECT period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note,
+                    updated_at FROM realisasi;
+                DROP TABLE realisasi;
+                ALTER TABLE realisasi_new RENAME TO realisasi;
                 """)
         }
         return m

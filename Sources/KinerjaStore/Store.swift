@@ -1,3 +1,4 @@
+import CKinerjaSQLite
 import Foundation
 import GRDB
 
@@ -9,6 +10,7 @@ public final class Store: Sendable {
 
     /// Opens (creating when missing) the database at `path` and applies every pending migration.
     public init(path: String) throws {
+        _ = Self.configured
         self.path = path
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -22,6 +24,9 @@ public final class Store: Sendable {
         pool = try DatabasePool(path: path, configuration: config)
         try Migrations.migrator.migrate(pool)
     }
+
+    /// Process-wide SQLite settings, made once before the first connection opens.
+    private static let configured: Int32 = kinerja_sqlite_configure()
 
     /// How many migrations the database has applied: the schema version shown by `kinerjactl status`.
     public func schemaVersion() throws -> Int {

@@ -31,8 +31,11 @@ func withDaemon<R: Sendable>(
         metadata.addString(String(entry[entry.index(after: eq)...]), forKey: String(entry[..<eq]).lowercased())
     }
     do {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.targetWindowSize = 16 << 20  // large listings arrive in few window updates
+        config.http2.maxFrameSize = 1 << 20
         let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
         return try await withGRPCClient(transport: transport) { client in
             try await body(client, callOptions, metadata)
         }

@@ -92,6 +92,10 @@ public enum Daemon {
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         // Bulk imports arrive as one message (100,000 employees are ~15 MB).
         transportConfig.rpc.maxRequestPayloadSize = 256 << 20
+        // The default 64 KiB receive window and 16 KiB frames make an 80 MB upload wait on a window update every
+        // 64 KiB; a local socket can take the whole thing in large frames.
+        transportConfig.http2.targetWindowSize = 16 << 20
+        transportConfig.http2.maxFrameSize = 1 << 20
         transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = PeerCredentialsStamp.onAcceptStream
         let transport: HTTP2ServerTransport.Posix
         if let activation {

@@ -21,15 +21,13 @@ enum SKPDecoding {
 
     static func decode(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
         guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
-        // Fast path: JSONDecoder (about 3× faster than JSONSerialization here) with strict keys. Anything it
-        // cannot take (a wrong type, an unknown key) goes the slow way, which reports every problem.
-        if let document = decodeInParallel(data) {
+        // Fast path: a scanner for exactly this shape (in parallel over the skp array when the file is big).
+        // Anything it does not expect (bad syntax, a wrong type, an unknown key) goes the slow way, which reports
+        // every problem with its path.
+        if let (document, how) = scan(data) {
             var (decoded, errors) = convert(document, period: fallback)
-            decoded?.decoder = "parallel"
+            decoded?.decoder = how
             return (decoded, errors)
-        }
-        if let document = try? JSONDecoder().decode(Document.self, from: data) {
-            return convert(document, period: fallback)
         }
         return decodeLoosely(data, period: fallback)
     }
@@ -74,8 +72,6 @@ enum SKPDecoding {
                 if depth == 1 && arrayStart >= 0 && c == 0x5D {
                     return (arrayStart..<i, elements)
                 }
-            case 0x3A:  // : (a key was just read)
-                break
             default: break
             }
             if c == 0x2C || c == 0x7B { if depth == 1 { lastKey = [] } }
@@ -84,127 +80,85 @@ enum SKPDecoding {
         return nil
     }
 
-    /// Decodes the `skp` elements in chunks on all cores; nil when anything is off (the whole-document decoders
-    /// then run and report precisely).
-    static func decodeInParallel(_ data: Data) -> Document? {
-        guard data.count > 1 << 20 else { return nil }
-        return data.withUnsafeBytes { bytes -> Document? in
-            guard let (contents, elements) = skpElements(bytes), !elements.isEmpty else { return nil }
-            // Between the elements only blanks and one comma each; nothing before the first or after the last.
-            func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
-            var cursor = contents.lowerBound
-            for (k, e) in elements.enumerated() {
-                var commas = 0
-                for j in cursor..<e.lowerBound {
-                    if bytes[j] == 0x2C { commas += 1 } else if !blank(bytes[j]) { return nil }
-                }
-                guard commas == (k == 0 ? 0 : 1) else { return nil }
-                cursor = e.upperBound
-            }
-            for j in cursor..<contents.upperBound where !blank(bytes[j]) { return nil }
-            // The root without the array's contents: its own keys are checked and `period` read.
-            var skeleton = Data(bytes[0..<contents.lowerBound])
-            skeleton.append(contentsOf: bytes[contents.upperBound...])
-            guard let root = try? JSONDecoder().decode(Document.self, from: skeleton) else { return nil }
-            let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-            let per = (elements.count + chunks - 1) / chunks
-            let results = Mutex<[[Item]?]>(Array(repeating: nil, count: chunks))
-            let base = bytes.baseAddress!
-            nonisolated(unsafe) let raw = base
-            DispatchQueue.concurrentPerform(iterations: chunks) { k in
-                let slice = elements[min(elements.count, k * per)..<min(elements.count, (k + 1) * per)]
-                guard let first = slice.first, let last = slice.last else { results.withLock { $0[k] = [] }; return }
-                var chunk = Data(capacity: last.upperBound - first.lowerBound + 2)
-                chunk.append(0x5B)
-                chunk.append(UnsafeRawBufferPointer(start: raw + first.lowerBound, count: last.upperBound - first.lowerBound).bindMemory(to: UInt8.self))
-                chunk.append(0x5D)
-                let items = try? JSONDecoder().decode([Item].self, from: chunk)
-                results.withLock { $0[k] = items }
-            }
-            var all: [Item] = []
-            all.reserveCapacity(elements.count)
-            for r in results.withLock({ $0 }) {
-                guard let r else { return nil }
-                all += r
-            }
-            // Elements and their separators only: anything else between them means the whole decoders must look.
-            guard all.count == elements.count else { return nil }
-            return Document(period: root.period, skp: all)
+    /// The document read by `JSONCursor`, and how (`parallel` or `scanner`); nil when anything is unexpected.
+    static func scan(_ data: Data) -> (Document, String)? {
+        data.withUnsafeBytes { bytes -> (Document, String)? in
+            if data.count > 1 << 20, let document = scanInParallel(bytes) { return (document, "parallel") }
+            var cursor = JSONCursor(bytes, range: 0..<bytes.count)
+            guard let document = try? root(&cursor, contents: nil) else { return nil }
+            return (document, "scanner")
         }
     }
 
-    /// Keys a document node may have; decoding refuses others (the slow path then names them).
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    /// Reads the `skp` elements in chunks on all cores, and the root around them.
+    static func scanInParallel(_ bytes: UnsafeRawBufferPointer) -> Document? {
+        guard let (contents, elements) = skpElements(bytes), !elements.isEmpty else { return nil }
+        // Between the elements only blanks and one comma each; nothing before the first or after the last.
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+        var cursor = contents.lowerBound
+        for (k, e) in elements.enumerated() {
+            var commas = 0
+            for j in cursor..<e.lowerBound {
+                if bytes[j] == 0x2C { commas += 1 } else if !blank(bytes[j]) { return nil }
+            }
+            guard commas == (k == 0 ? 0 : 1) else { return nil }
+            cursor = e.upperBound
+        }
+        for j in cursor..<contents.upperBound where !blank(bytes[j]) { return nil }
+        var rootCursor = JSONCursor(bytes, range: 0..<bytes.count)
+        guard var document = try? root(&rootCursor, contents: contents) else { return nil }
+        let chunks = min(elements.count, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let per = (elements.count + chunks - 1) / chunks
+        let results = Mutex<[[Item]?]>(Array(repeating: nil, count: chunks))
+        nonisolated(unsafe) let shared = bytes
+        DispatchQueue.concurrentPerform(iterations: chunks) { k in
+            let slice = elements[min(elements.count, k * per)..<min(elements.count, (k + 1) * per)]
+            var items: [Item]? = []
+            items?.reserveCapacity(slice.count)
+            do {
+                for range in slice {
+                    var c = JSONCursor(shared, range: range)
+                    items?.append(try item(&c))
+                    try c.finish()
+                }
+            } catch { items = nil }
+            results.withLock { $0[k] = items }
+        }
+        document.skp.reserveCapacity(elements.count)
+        for r in results.withLock({ $0 }) {
+            guard let r else { return nil }
+            document.skp += r
+        }
+        return document
     }
 
-    struct UnknownKey: Error {}
-
-    static func checkKeys(_ decoder: any Decoder, _ allowed: Set<String>) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        for k in c.allKeys where !allowed.contains(k.stringValue) { throw UnknownKey() }
-    }
-
-    struct Document: Decodable {
+    struct Document {
         var period: String?
         var skp: [Item]
-        init(period: String?, skp: [Item]) {
-            self.period = period
-            self.skp = skp
-        }
-        init(from decoder: any Decoder) throws {
-            try checkKeys(decoder, ["period", "skp"])
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            period = try c.decodeIfPresent(String.self, forKey: .period)
-            skp = try c.decode([Item].self, forKey: .skp)
-        }
-        enum CodingKeys: String, CodingKey { case period, skp }
     }
 
-    struct Item: Decodable {
+    struct Item {
         var nip: String?
         var rhk: [RHKNode]?
         var lampiran: LampiranNode?
         var perilaku: [String: String]?
-        init(from decoder: any Decoder) throws {
-            try checkKeys(decoder, ["nip", "rhk", "lampiran", "perilaku"])
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            nip = try c.decodeIfPresent(String.self, forKey: .nip)
-            rhk = try c.decodeIfPresent([RHKNode].self, forKey: .rhk)
-            lampiran = try c.decodeIfPresent(LampiranNode.self, forKey: .lampiran)
-            perilaku = try c.decodeIfPresent([String: String].self, forKey: .perilaku)
-        }
-        enum CodingKeys: String, CodingKey { case nip, rhk, lampiran, perilaku }
     }
 
-    struct LampiranNode: Decodable {
+    struct LampiranNode {
         var dukungan_sumber_daya: [String]?
         var skema_pertanggungjawaban: [String]?
         var konsekuensi: [String]?
     }
 
-    struct RHKNode: Decodable {
+    struct RHKNode {
         var id: String?
         var kind: String?
         var text: String?
         var intervensi: String?
         var indicators: [IndicatorNode]?
-        init(from decoder: any Decoder) throws {
-            try checkKeys(decoder, ["id", "kind", "text", "intervensi", "indicators"])
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decodeIfPresent(String.self, forKey: .id)
-            kind = try c.decodeIfPresent(String.self, forKey: .kind)
-            text = try c.decodeIfPresent(String.self, forKey: .text)
-            intervensi = try c.decodeIfPresent(String.self, forKey: .intervensi)
-            indicators = try c.decodeIfPresent([IndicatorNode].self, forKey: .indicators)
-        }
-        enum CodingKeys: String, CodingKey { case id, kind, text, intervensi, indicators }
     }
 
-    struct IndicatorNode: Decodable {
+    struct IndicatorNode {
         var id: String?
         var aspect: String?
         var text: String?
@@ -212,18 +166,158 @@ enum SKPDecoding {
         var unit: String?
         var target_text: String?
         var direction: String?
-        init(from decoder: any Decoder) throws {
-            try checkKeys(decoder, ["id", "aspect", "text", "target", "unit", "target_text", "direction"])
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decodeIfPresent(String.self, forKey: .id)
-            aspect = try c.decodeIfPresent(String.self, forKey: .aspect)
-            text = try c.decodeIfPresent(String.self, forKey: .text)
-            target = try c.decodeIfPresent(Double.self, forKey: .target)
-            unit = try c.decodeIfPresent(String.self, forKey: .unit)
-            target_text = try c.decodeIfPresent(String.self, forKey: .target_text)
-            direction = try c.decodeIfPresent(String.self, forKey: .direction)
+    }
+
+    /// Sets `bit` in `seen`; a key given twice is unexpected.
+    @inline(__always) static func once(_ seen: inout UInt8, _ bit: UInt8) throws {
+        guard seen & bit == 0 else { throw JSONCursor.Unexpected() }
+        seen |= bit
+    }
+
+    /// The root object. With `contents`, the skp array's elements are read elsewhere: the cursor skips them.
+    static func root(_ c: inout JSONCursor, contents: Range<Int>?) throws -> Document {
+        var document = Document(period: nil, skp: [])
+        var seen: UInt8 = 0
+        try c.object { c, key in
+            if JSONCursor.key(key, is: "period") {
+                try once(&seen, 1)
+                document.period = try c.optionalString()
+            } else if JSONCursor.key(key, is: "skp") {
+                try once(&seen, 2)
+                if let contents {
+                    guard try c.peek() == 0x5B, c.position == contents.lowerBound - 1 else { throw JSONCursor.Unexpected() }
+                    try c.jump(to: contents.upperBound)
+                    try c.consume(0x5D)
+                } else {
+                    try c.array { document.skp.append(try item(&$0)) }
+                }
+            } else {
+                throw JSONCursor.Unexpected()
+            }
         }
-        enum CodingKeys: String, CodingKey { case id, aspect, text, target, unit, target_text, direction }
+        try c.finish()
+        guard seen & 2 != 0 else { throw JSONCursor.Unexpected() }
+        return document
+    }
+
+    static func item(_ c: inout JSONCursor) throws -> Item {
+        var o = Item()
+        var seen: UInt8 = 0
+        try c.object { c, key in
+            if JSONCursor.key(key, is: "nip") {
+                try once(&seen, 1)
+                o.nip = try c.optionalString()
+            } else if JSONCursor.key(key, is: "rhk") {
+                try once(&seen, 2)
+                if try !c.null() {
+                    var list: [RHKNode] = []
+                    list.reserveCapacity(4)
+                    try c.array { list.append(try rhk(&$0)) }
+                    o.rhk = list
+                }
+            } else if JSONCursor.key(key, is: "lampiran") {
+                try once(&seen, 4)
+                if try !c.null() { o.lampiran = try lampiran(&c) }
+            } else if JSONCursor.key(key, is: "perilaku") {
+                try once(&seen, 8)
+                if try !c.null() {
+                    var map: [String: String] = [:]
+                    try c.object { c, key in
+                        guard let name = String(validating: key, as: UTF8.self), map.updateValue(try c.string(), forKey: name) == nil else {
+                            throw JSONCursor.Unexpected()
+                        }
+                    }
+                    o.perilaku = map
+                }
+            } else {
+                throw JSONCursor.Unexpected()
+            }
+        }
+        return o
+    }
+
+    static func rhk(_ c: inout JSONCursor) throws -> RHKNode {
+        var r = RHKNode()
+        var seen: UInt8 = 0
+        try c.object { c, key in
+            if JSONCursor.key(key, is: "id") {
+                try once(&seen, 1)
+                r.id = try c.optionalString()
+            } else if JSONCursor.key(key, is: "kind") {
+                try once(&seen, 2)
+                r.kind = try c.optionalString()
+            } else if JSONCursor.key(key, is: "text") {
+                try once(&seen, 4)
+                r.text = try c.optionalString()
+            } else if JSONCursor.key(key, is: "intervensi") {
+                try once(&seen, 8)
+                r.intervensi = try c.optionalString()
+            } else if JSONCursor.key(key, is: "indicators") {
+                try once(&seen, 16)
+                if try !c.null() {
+                    var list: [IndicatorNode] = []
+                    list.reserveCapacity(4)
+                    try c.array { list.append(try indicator(&$0)) }
+                    r.indicators = list
+                }
+            } else {
+                throw JSONCursor.Unexpected()
+            }
+        }
+        return r
+    }
+
+    static func indicator(_ c: inout JSONCursor) throws -> IndicatorNode {
+        var d = IndicatorNode()
+        var seen: UInt8 = 0
+        try c.object { c, key in
+            if JSONCursor.key(key, is: "id") {
+                try once(&seen, 1)
+                d.id = try c.optionalString()
+            } else if JSONCursor.key(key, is: "aspect") {
+                try once(&seen, 2)
+                d.aspect = try c.optionalString()
+            } else if JSONCursor.key(key, is: "text") {
+                try once(&seen, 4)
+                d.text = try c.optionalString()
+            } else if JSONCursor.key(key, is: "target") {
+                try once(&seen, 8)
+                d.target = try c.optionalNumber()
+            } else if JSONCursor.key(key, is: "unit") {
+                try once(&seen, 16)
+                d.unit = try c.optionalString()
+            } else if JSONCursor.key(key, is: "target_text") {
+                try once(&seen, 32)
+                d.target_text = try c.optionalString()
+            } else if JSONCursor.key(key, is: "direction") {
+                try once(&seen, 64)
+                d.direction = try c.optionalString()
+            } else {
+                throw JSONCursor.Unexpected()
+            }
+        }
+        return d
+    }
+
+    /// Lampiran's three lists; other keys are ignored.
+    static func lampiran(_ c: inout JSONCursor) throws -> LampiranNode {
+        var l = LampiranNode()
+        var seen: UInt8 = 0
+        try c.object { c, key in
+            if JSONCursor.key(key, is: "dukungan_sumber_daya") {
+                try once(&seen, 1)
+                l.dukungan_sumber_daya = try c.optionalStrings()
+            } else if JSONCursor.key(key, is: "skema_pertanggungjawaban") {
+                try once(&seen, 2)
+                l.skema_pertanggungjawaban = try c.optionalStrings()
+            } else if JSONCursor.key(key, is: "konsekuensi") {
+                try once(&seen, 4)
+                l.konsekuensi = try c.optionalStrings()
+            } else {
+                try c.skipValue()
+            }
+        }
+        return l
     }
 
     /// The decoded document as SKPs, with the errors of values that are not allowed.

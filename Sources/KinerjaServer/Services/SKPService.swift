@@ -119,7 +119,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: counts, rows: decoded.items.count, dryRun: request.dryRun)
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+            let report = request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+            logger.info("SKP import timing, whole call", metadata: ["seconds": "\(clock.now - t0)"])
+            return report
         }
     }
 
@@ -300,6 +302,8 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         defer { Memory.releaseFreedPages() }
         return try await Blocking.run {
             let logger = state.logger
+            let start = ContinuousClock.now
+            defer { logger.info("realisasi import timing, whole call", metadata: ["seconds": "\(ContinuousClock.now - start)"]) }
             return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
                 let clock = ContinuousClock()
                 let t0 = clock.now
