@@ -81,7 +81,15 @@ public struct ColumnMap: Sendable {
     public func has(_ column: String) -> Bool { index[column] != nil }
 
     public func value(_ column: String, _ record: CSVTable.Record) -> String? {
-        guard let i = index[column], i < record.fields.count else { return nil }
+        value(at: index[column], record)
+    }
+
+    /// The position of a column in the header (for loops over many records: look it up once).
+    public func position(_ column: String) -> Int? { index[column] }
+
+    /// The value at a position from `position(_:)`, trimmed; nil when the column is absent.
+    @inline(__always) public func value(at position: Int?, _ record: CSVTable.Record) -> String? {
+        guard let i = position, i < record.fields.count else { return nil }
         return record.fields[i].trimmedBlanks
     }
 

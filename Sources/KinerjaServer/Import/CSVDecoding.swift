@@ -28,7 +28,7 @@ enum CSVDecoding {
             let line = 1 + bytes[..<nul].lazy.filter { $0 == 0x0A }.count
             return .failure(Failure(errors: [RowError(line: line, message: "the file holds binary data (a NUL byte), not CSV text; save the sheet as CSV UTF-8")]))
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard (try? UTF8Span(validating: bytes.span)) != nil else {
             return .failure(Failure(errors: [RowError(line: 0, message: "the file is not UTF-8 text; save the sheet as CSV UTF-8")]))
         }
         // The delimiter is whichever of ',' and ';' the header uses.
@@ -43,6 +43,12 @@ enum CSVDecoding {
         if let line = unterminatedQuoteLine(bytes, delimiter: UInt8(delimiter.value)) {
             return .failure(Failure(errors: [RowError(line: line, message: "a quoted field opened on this line is never closed (a stray '\"')")]))
         }
+        if let table = bytes.withUnsafeBufferPointer({ fastTable($0, delimiter: UInt8(delimiter.value)) }) {
+            guard let table else { return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")])) }
+            return .success(Decoded(table: table, delimiter: String(delimiter)))
+        }
+        // Anything irregular: CSV.swift reads it.
+        let text = String(decoding: bytes, as: UTF8.self)
 
         let reader: CSVReader
         do {
@@ -77,6 +83,98 @@ enum CSVDecoding {
             return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")]))
         }
         return .success(Decoded(table: CSVTable(header: headerRow, headerLine: headerLine, records: records), delimiter: String(delimiter)))
+    }
+
+    /// The table read straight from the bytes (RFC 4180: quoted fields with `""` escapes and line breaks, LF or
+    /// CRLF line ends); `.some(nil)` when there is no header row. nil when the file has anything irregular — a quote
+    /// inside an unquoted field, text after a closing quote, a lone CR, bytes that are not UTF-8 — which the
+    /// general reader then takes.
+    static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> CSVTable?? {
+        let quote = UInt8(ascii: "\""), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        let n = bytes.count
+        var header: [String]?
+        var headerLine = 1
+        var records: [CSVTable.Record] = []
+        records.reserveCapacity(n / 48)
+        var fields: [String] = []
+        var width = 8
+        var line = 1
+        var recordLine = 1
+        var i = 0
+        func text(_ start: Int, _ end: Int) -> String? {
+            start == end ? "" : String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
+        while i < n {
+            // One field.
+            if bytes[i] == quote {
+                i += 1
+                let start = i
+                var escapes = false
+                while true {
+                    guard i < n else { return nil }
+                    let c = bytes[i]
+                    if c == quote {
+                        if i + 1 < n && bytes[i + 1] == quote {
+                            escapes = true
+                            i += 2
+                            continue
+                        }
+                        break
+                    }
+                    if c == lf { line += 1 }
+                    i += 1
+                }
+                guard var value = text(start, i) else { return nil }
+                if escapes { value = value.replacingOccurrences(of: "\"\"", with: "\"") }
+                fields.append(value)
+                i += 1
+            } else {
+                let start = i
+                while i < n {
+                    let c = bytes[i]
+                    if c == delimiter || c == lf || c == cr { break }
+                    if c == quote { return nil }
+                    i += 1
+                }
+                guard let value = text(start, i) else { return nil }
+                fields.append(value)
+            }
+            // What follows it: another field, the end of the record, or the end of the file.
+            var endOfRecord = i >= n
+            if i < n {
+                switch bytes[i] {
+                case delimiter:
+                    i += 1
+                    if i == n { fields.append("") ; endOfRecord = true }
+                case cr:
+                    guard i + 1 < n, bytes[i + 1] == lf else { return nil }
+                    i += 2
+                    endOfRecord = true
+                case lf:
+                    i += 1
+                    endOfRecord = true
+                default:
+                    return nil
+                }
+            }
+            if endOfRecord {
+                if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty {
+                    // a blank line
+                } else if header == nil {
+                    header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                    headerLine = recordLine
+                    width = fields.count
+                } else {
+                    records.append(CSVTable.Record(line: recordLine, fields: fields))
+                }
+                fields = []
+                fields.reserveCapacity(width)
+                line += 1
+                recordLine = line
+            }
+        }
+        guard let header else { return .some(nil) }
+        return .some(CSVTable(header: header, headerLine: headerLine, records: records))
     }
 
     /// The line of a quote that is opened and never closed, if any. Quotes only open at the start of a field.

@@ -6,8 +6,12 @@ import KinerjaStore
 
 /// Realisasi and daily-activity imports: validated against the periods, SKPs and the caller's rights, all or nothing.
 enum MonitoringImport {
-    struct RealisasiRow: Equatable {
-        var period: PeriodID
+    /// A realisasi row to write.
+    struct RealisasiWrite {
+        /// Position in the table's key order (period text, then NIP, RHK id, indicator id).
+        var order: Int
+        var period: String
+        var annual: String
         var nip: String
         var rhk: String
         var indicator: String
@@ -24,45 +28,79 @@ enum MonitoringImport {
         var rows = 0
     }
 
-    struct IndicatorKey: Hashable {
-        var nip: String
-        var rhk: String
-        var indicator: String
-    }
-
-    struct RealisasiKey: Hashable {
-        var period: PeriodID
-        var indicator: IndicatorKey
-    }
-
     static let realisasiColumns = ["nip", "period", "rhk_id", "indicator_id", "value", "text", "evidence", "note"]
 
-    static func planRealisasi(_ db: Database, _ decoded: CSVDecoding.Decoded, caller: Caller) throws -> Plan<RealisasiRow> {
-        var plan = Plan<RealisasiRow>()
+    /// What realisasi rows are checked against for one annual period: its SKPs and indicators, and the realisasi
+    /// already stored (by period and indicator) to tell added, updated and unchanged apart.
+    struct AnnualContext {
+        var index: IndicatorIndex
+        var stored: [Int: (value: Double?, text: String, evidence: String, note: String)] = [:]
+    }
+
+    /// A period named in the file (or holding stored realisasi).
+    struct PeriodEntry {
+        var id: PeriodID
+        var text: String
+        var record: PeriodRecord?
+        /// Numbers the periods in order of appearance: with an indicator's position, a key for one realisasi.
+        var number: Int
+    }
+
+    static func planRealisasi(_ db: Database, _ decoded: CSVDecoding.Decoded, caller: Caller) throws -> Plan<RealisasiWrite> {
+        var plan = Plan<RealisasiWrite>()
         let columns = ColumnMap(table: decoded.table, known: realisasiColumns, required: ["nip", "period", "rhk_id", "indicator_id"], errors: &plan.errors)
         if !plan.errors.isEmpty { return plan }
         plan.rows = decoded.table.records.count
         let employees = try OrganisationStore.allNIPs(db)
-        var periods: [String: PeriodRecord?] = [:]
-        var periodIDs: [String: PeriodID] = [:]
         plan.writes.reserveCapacity(plan.rows)
+        let (nipColumn, periodColumn, rhkColumn, indicatorColumn) = (
+            columns.position("nip"), columns.position("period"), columns.position("rhk_id"), columns.position("indicator_id"))
+        let (valueColumn, textColumn, evidenceColumn, noteColumn) = (
+            columns.position("value"), columns.position("text"), columns.position("evidence"), columns.position("note"))
 
-        var statuses: [PeriodID: [String: SKPStatus]] = [:]
-        // (annual, nip, rhk, indicator) → numeric target?
-        var indicators: [PeriodID: [IndicatorKey: Bool]] = [:]
-        var existing: [PeriodID: [RealisasiKey: RealisasiRow]] = [:]
-        var seen: [RealisasiKey: Int] = [:]
+        var periods: [String: PeriodEntry] = [:]
+        var periodByNumber: [PeriodEntry] = []
+        var annuals: [PeriodID: AnnualContext] = [:]
+        /// (period number << 32 | indicator position) → the line that filed it.
+        var seen: [Int: Int] = [:]
         seen.reserveCapacity(plan.rows)
+
+        /// nil when the text is not a period id.
+        func period(_ text: String) throws -> PeriodEntry? {
+            if let known = periods[text] { return known }
+            guard let id = try? PeriodID(text) else { return nil }
+            let entry = PeriodEntry(id: id, text: id.description, record: try PeriodStore.find(db, id), number: periodByNumber.count)
+            periodByNumber.append(entry)
+            periods[text] = entry
+            if entry.text != text { periods[entry.text] = entry }
+            return entry
+        }
+        func annual(_ id: PeriodID) throws -> AnnualContext {
+            if let known = annuals[id] { return known }
+            var context = AnnualContext(index: try IndicatorIndex(db, period: id))
+            let old = try BulkRead(
+                db, sql: "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi WHERE skp_period_id = ?",
+                arguments: [id.description])
+            while try old.next() {
+                guard let p = try period(old.text(0)), let slot = context.index.slot(of: old.text(1)),
+                    let k = context.index.entry(slot: slot, rhk: old.text(2), indicator: old.text(3))
+                else { continue }
+                context.stored[p.number << 32 | k] = (old.double(4), old.text(5), old.text(6), old.text(7))
+            }
+            annuals[id] = context
+            return context
+        }
+
         for record in decoded.table.records {
             if let e = columns.checkWidth(record, delimiter: decoded.delimiter) {
                 plan.errors.append(e)
                 continue
             }
             func fail(_ column: String?, _ message: String) { plan.errors.append(RowError(line: record.line, column: column, message: message)) }
-            let nip = columns.value("nip", record) ?? ""
-            let periodText = columns.value("period", record) ?? ""
-            let rhk = columns.value("rhk_id", record) ?? ""
-            let ind = columns.value("indicator_id", record) ?? ""
+            let nip = columns.value(at: nipColumn, record) ?? ""
+            let periodText = columns.value(at: periodColumn, record) ?? ""
+            let rhk = columns.value(at: rhkColumn, record) ?? ""
+            let ind = columns.value(at: indicatorColumn, record) ?? ""
             guard employees.contains(nip) else {
                 fail("nip", nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")
                 continue
@@ -71,58 +109,37 @@ enum MonitoringImport {
                 fail("nip", "a gateway acting for \(caller.actorNIP.isEmpty ? "nobody" : caller.actorNIP) may not file realisasi for \(nip)")
                 continue
             }
-            let period: PeriodID
-            if let known = periodIDs[periodText] { period = known } else {
-                do { period = try PeriodID(periodText) } catch {
-                    fail("period", error.message)
-                    continue
-                }
-                periodIDs[periodText] = period
-            }
-            if periods[periodText] == nil { periods[periodText] = try PeriodStore.find(db, period) }
-            guard let p = periods[periodText] ?? nil else {
-                fail("period", "period \(period) does not exist")
+            guard let p = try period(periodText) else {
+                do { _ = try PeriodID(periodText) } catch { fail("period", error.message) }
                 continue
             }
-            if p.state == .closed {
-                fail("period", "period \(period) is closed: realisasi cannot change")
+            guard p.record != nil else {
+                fail("period", "period \(p.id) does not exist")
                 continue
             }
-            let annual = period.annual
-            if statuses[annual] == nil {
-                statuses[annual] = try SKPStore.statuses(db, period: annual)
-                var map: [IndicatorKey: Bool] = [:]
-                map.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators WHERE period_id = ?", arguments: [annual.description]) ?? 0)
-                let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id, indicator_id, target_value IS NOT NULL FROM indicators WHERE period_id = ?", arguments: [annual.description])
-                while let r = try cursor.next() { map[IndicatorKey(nip: r[0], rhk: r[1], indicator: r[2])] = r[3] }
-                indicators[annual] = map
-                var old: [RealisasiKey: RealisasiRow] = [:]
-                let c2 = try Row.fetchCursor(db, sql: "SELECT * FROM realisasi WHERE skp_period_id = ?", arguments: [annual.description])
-                while let r = try c2.next() {
-                    let row = RealisasiRow(
-                        period: try PeriodID(r["period_id"] as String), nip: r["nip"], rhk: r["rhk_id"], indicator: r["indicator_id"],
-                        value: r["value"], text: r["text"], evidence: r["evidence"], note: r["note"])
-                    old[RealisasiKey(period: row.period, indicator: IndicatorKey(nip: row.nip, rhk: row.rhk, indicator: row.indicator))] = row
-                }
-                existing[annual] = old
-            }
-            guard let status = statuses[annual]?[nip] else {
-                fail("nip", "\(nip) has no SKP for \(annual)")
+            if p.record?.state == .closed {
+                fail("period", "period \(p.id) is closed: realisasi cannot change")
                 continue
             }
+            let annualID = p.id.annual
+            let context = try annual(annualID)
+            guard let slot = context.index.slot(of: nip) else {
+                fail("nip", "\(nip) has no SKP for \(annualID)")
+                continue
+            }
+            let status = context.index.statuses[slot]
             guard status == .approved else {
-                fail("nip", "the SKP of \(nip) for \(annual) is \(status.rawValue); realisasi is filed against an approved SKP")
+                fail("nip", "the SKP of \(nip) for \(annualID) is \(status.rawValue); realisasi is filed against an approved SKP")
                 continue
             }
-            let indicatorKey = IndicatorKey(nip: nip, rhk: rhk, indicator: ind)
-            guard let numeric = indicators[annual]?[indicatorKey] else {
-                fail("indicator_id", "\(nip)'s SKP for \(annual) has no indicator \(rhk)/\(ind)")
+            guard let k = context.index.entry(slot: slot, rhk: rhk, indicator: ind) else {
+                fail("indicator_id", "\(nip)'s SKP for \(annualID) has no indicator \(rhk)/\(ind)")
                 continue
             }
-            let valueText = columns.value("value", record) ?? ""
-            let text = columns.value("text", record) ?? ""
+            let valueText = columns.value(at: valueColumn, record) ?? ""
+            let text = columns.value(at: textColumn, record) ?? ""
             var value: Double?
-            if numeric {
+            if context.index.entries[k].numeric {
                 guard let v = Double(valueText.utf8.contains(0x2C) ? valueText.replacingOccurrences(of: ",", with: ".") : valueText), v.isFinite, v >= 0 else {
                     fail("value", valueText.isEmpty ? "indicator \(rhk)/\(ind) has a numeric target: give a value" : "'\(valueText)' is not a non-negative number")
                     continue
@@ -134,17 +151,20 @@ enum MonitoringImport {
             } else if !valueText.isEmpty {
                 value = Double(valueText)
             }
-            let key = RealisasiKey(period: period, indicator: indicatorKey)
-            if let first = seen[key] {
-                fail(nil, "realisasi for \(nip) \(rhk)/\(ind) in \(period) already appears on line \(first)")
+            let key = p.number << 32 | k
+            if let first = seen.updateValue(record.line, forKey: key) {
+                seen[key] = first
+                fail(nil, "realisasi for \(nip) \(rhk)/\(ind) in \(p.id) already appears on line \(first)")
                 continue
             }
-            seen[key] = record.line
-            let row = RealisasiRow(
-                period: period, nip: nip, rhk: rhk, indicator: ind, value: value, text: text.isEmpty ? valueText : text,
-                evidence: columns.value("evidence", record) ?? "", note: columns.value("note", record) ?? "")
-            if let old = existing[annual]?[key] {
-                if old == row { plan.counts.unchanged += 1 } else {
+            let row = RealisasiWrite(
+                order: key, period: p.text, annual: annualID.description, nip: context.index.nips[slot], rhk: context.index.entries[k].rhk,
+                indicator: context.index.entries[k].indicator, value: value, text: text.isEmpty ? valueText : text,
+                evidence: columns.value(at: evidenceColumn, record) ?? "", note: columns.value(at: noteColumn, record) ?? "")
+            if let old = context.stored[key] {
+                if old.value == row.value && old.text == row.text && old.evidence == row.evidence && old.note == row.note {
+                    plan.counts.unchanged += 1
+                } else {
                     plan.counts.updated += 1
                     plan.writes.append(row)
                 }
@@ -153,10 +173,18 @@ enum MonitoringImport {
                 plan.writes.append(row)
             }
         }
+        // Key order for the writes: periods by their text, then the indicator's position (already in key order).
+        let rank = periodByNumber.sorted { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }.enumerated()
+            .reduce(into: [Int](repeating: 0, count: periodByNumber.count)) { $0[$1.element.number] = $1.offset }
+        for i in plan.writes.indices {
+            let o = plan.writes[i].order
+            plan.writes[i].order = rank[o >> 32] << 32 | (o & 0xFFFF_FFFF)
+        }
+        plan.writes.sort { $0.order < $1.order }
         return plan
     }
 
-    static func writeRealisasi(_ db: Database, _ rows: [RealisasiRow]) throws {
+    static func writeRealisasi(_ db: Database, _ rows: [RealisasiWrite]) throws {
         let now = UTCTime.format(Date())
         let statement = try BulkInsert(db, sql: """
             INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
@@ -164,14 +192,9 @@ enum MonitoringImport {
             ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
                 evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
             """)
-        // In key order (keeps the B-tree inserts local); period texts computed once.
-        var texts: [PeriodID: (String, String)] = [:]
-        let sorted = rows.sorted { ($0.period, $0.nip, $0.rhk, $0.indicator) < ($1.period, $1.nip, $1.rhk, $1.indicator) }
-        for r in sorted {
-            let (period, annual) = texts[r.period] ?? (r.period.description, r.period.annual.description)
-            texts[r.period] = (period, annual)
-            statement.bind(1, period)
-            statement.bind(2, annual)
+        for r in rows {  // in key order (planRealisasi sorts them), which keeps the B-tree inserts local
+            statement.bind(1, r.period)
+            statement.bind(2, r.annual)
             statement.bind(3, r.nip)
             statement.bind(4, r.rhk)
             statement.bind(5, r.indicator)
