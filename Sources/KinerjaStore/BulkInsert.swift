@@ -2,49 +2,84 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Binds and steps a prepared statement through the SQLite C API, for bulk imports where GRDB's per-row
-/// argument arrays dominate (a million rows). Text is bound transiently (copied by SQLite).
-public struct BulkInsert {
-    let statement: OpaquePointer
-    let connection: OpaquePointer?
+/// Inserts many rows into one table through the SQLite C API, several rows per statement
+/// (`INSERT … VALUES (…), (…), …`): for bulk imports, where GRDB's per-row argument arrays and SQLite's per-statement
+/// work (opening cursors, halting) dominate a million single-row inserts. Values are added column by column and
+/// row by row; a full batch runs at once, the rest on `flush()`. Rows must be flushed before rows that refer to
+/// them (foreign keys) are: flush the parent table first. Text is bound transiently (copied by SQLite).
+public final class BulkInsert {
+    private enum Value {
+        case text(String)
+        case int(Int)
+        case double(Double)
+        case null
+    }
+
+    private let db: Database
+    private let head: String
+    private let tuple: String
+    private let tail: String
+    private let columns: Int
+    private let batch: Int
+    private var pending: [Value] = []
+    private var statements: [Int: Statement] = [:]
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    public init(_ db: Database, sql: String) throws {
-        let s = try db.makeStatement(sql: sql)
-        statement = s.sqliteStatement
-        connection = db.sqliteConnection
-        holder = s
+    /// `INSERT INTO table(columns) VALUES … onConflict`, `batch` rows per statement.
+    public init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
+        self.db = db
+        head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
+        tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        tail = onConflict.isEmpty ? "" : " " + onConflict
+        self.columns = columns.count
+        self.batch = max(1, min(batch, 32_000 / max(1, columns.count)))
+        pending.reserveCapacity(self.batch * columns.count)
     }
 
-    /// Keeps GRDB's statement (and so the prepared SQLite statement) alive.
-    private let holder: Statement
+    @inline(__always) public func add(_ value: String) { pending.append(.text(value)) }
+    @inline(__always) public func add(_ value: String?) { pending.append(value.map(Value.text) ?? .null) }
+    @inline(__always) public func add(_ value: Int) { pending.append(.int(value)) }
+    @inline(__always) public func add(_ value: Double?) { pending.append(value.map(Value.double) ?? .null) }
 
-    @inline(__always) public func bind(_ index: Int32, _ value: String) {
-        var v = value
-        v.withUTF8 { buffer in
-            if let base = buffer.baseAddress, buffer.count > 0 {
-                _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-            } else {
-                _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
+    /// Ends a row; runs the batch when it is full.
+    @inline(__always) public func endRow() throws {
+        if pending.count >= batch * columns { try flush() }
+    }
+
+    /// Runs the rows added so far.
+    public func flush() throws {
+        precondition(pending.count % columns == 0, "BulkInsert: a row has the wrong number of values")
+        let rows = pending.count / columns
+        guard rows > 0 else { return }
+        let statement: OpaquePointer
+        if let s = statements[rows] {
+            statement = s.sqliteStatement
+        } else {
+            let s = try db.makeStatement(sql: head + Array(repeating: tuple, count: rows).joined(separator: ",") + tail)
+            statements[rows] = s
+            statement = s.sqliteStatement
+        }
+        for (i, value) in pending.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .text(var text):
+                text.withUTF8 { buffer in
+                    if let base = buffer.baseAddress, buffer.count > 0 {
+                        _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
+                    } else {
+                        _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                    }
+                }
+            case .int(let v): sqlite3_bind_int64(statement, index, Int64(v))
+            case .double(let v): sqlite3_bind_double(statement, index, v)
+            case .null: sqlite3_bind_null(statement, index)
             }
         }
-    }
-
-    @inline(__always) public func bind(_ index: Int32, _ value: String?) {
-        if let value { bind(index, value) } else { sqlite3_bind_null(statement, index) }
-    }
-
-    @inline(__always) public func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(statement, index, Int64(value)) }
-
-    @inline(__always) public func bind(_ index: Int32, _ value: Double?) {
-        if let value { sqlite3_bind_double(statement, index, value) } else { sqlite3_bind_null(statement, index) }
-    }
-
-    /// Runs the statement with the bound values, then resets it for the next row.
-    public func step() throws {
+        pending.removeAll(keepingCapacity: true)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard rc == SQLITE_DONE else {
+            let connection = db.sqliteConnection
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(rc)"
             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message)
         }

@@ -87,11 +87,17 @@ public enum OrganisationStore {
     }
 
     /// Every employee keyed by NIP (active and not).
+    /// Every employee keyed by NIP (active and not), read through the C API (imports of 100,000 rows call this).
     public static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
         var out: [String: Employee] = [:]
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(employeeColumns) FROM employees")
-        while let row = try cursor.next() {
-            let e = employee(from: row)
+        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM employees") ?? 0)
+        let r = try BulkRead(db, sql: "SELECT \(employeeColumns) FROM employees")
+        while try r.next() {
+            let e = Employee(
+                nip: r.text(0), name: r.text(1), kind: EmployeeKind(rawValue: r.text(2)) ?? .pns, golongan: r.text(3), jabatan: r.text(4),
+                jenisJabatan: JenisJabatan(rawValue: r.text(5)) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: r.text(6)),
+                kelasJabatan: r.int(7), unitCode: r.text(8), supervisorNIP: r.isNull(9) ? nil : r.text(9), email: r.text(10), phone: r.text(11),
+                active: r.int(12) != 0)
             out[e.nip] = e
         }
         return out

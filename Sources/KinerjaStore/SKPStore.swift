@@ -69,58 +69,81 @@ public enum SKPStore {
 
     /// Replaces the SKPs (RHK, indicators, lampiran, perilaku) of the given employees. `existing`: the NIPs that
     /// already have an SKP in the period (only theirs are deleted first). Rows go in in key order (NIP), which keeps
-    /// the B-tree inserts local.
+    /// the B-tree inserts local, many rows per statement: a block of SKPs, then their RHK, then their indicators
+    /// (each table after the one its foreign key names).
     public static func save(_ db: Database, _ skps: [SKP], supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
         let time = UTCTime.format(now)
-        let upsert = try db.makeStatement(sql: """
-            INSERT INTO skp(period_id, nip, status, return_note, lampiran, perilaku, updated_at) VALUES (?, ?, ?, '', ?, ?, ?)
-            ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
-                perilaku = excluded.perilaku, updated_at = excluded.updated_at
-            """)
+        let upsert = BulkInsert(
+            db, table: "skp", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"],
+            onConflict: """
+                ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
+                    perilaku = excluded.perilaku, updated_at = excluded.updated_at
+                """)
         let deleteRHK = try db.makeStatement(sql: "DELETE FROM rhk WHERE period_id = ? AND nip = ?")
-        let insertRHK = try BulkInsert(db, sql: """
-            INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let insertIndicator = try BulkInsert(db, sql: """
-            INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insertRHK = BulkInsert(
+            db, table: "rhk", columns: ["period_id", "nip", "rhk_id", "position", "kind", "text", "intervensi_nip", "intervensi_rhk"], batch: 128)
+        let insertIndicator = BulkInsert(
+            db, table: "indicators",
+            columns: ["period_id", "nip", "rhk_id", "indicator_id", "position", "aspect", "text", "target_value", "target_unit", "target_text", "direction"],
+            batch: 128)
+        let emptyLampiran = json(Lampiran()), emptyPerilaku = json([:])
         var periodText: [PeriodID: String] = [:]
-        for s in skps.sorted(by: { $0.nip < $1.nip }) {
-            let period = periodText[s.period] ?? s.period.description
-            periodText[s.period] = period
-            upsert.setUncheckedArguments([period, s.nip, s.status.rawValue, json(s.lampiran), json(s.perilaku), time])
-            try upsert.execute()
-            if existing?.contains(s.nip) ?? true {
-                deleteRHK.setUncheckedArguments([period, s.nip])
-                try deleteRHK.execute()
-            }
-            let supervisor = supervisors[s.nip]
-            for (i, r) in s.rhk.enumerated() {
-                insertRHK.bind(1, period)
-                insertRHK.bind(2, s.nip)
-                insertRHK.bind(3, r.id)
-                insertRHK.bind(4, i)
-                insertRHK.bind(5, r.kind.rawValue)
-                insertRHK.bind(6, r.text)
-                insertRHK.bind(7, r.intervensi == nil ? nil : supervisor)
-                insertRHK.bind(8, r.intervensi)
-                try insertRHK.step()
-                for (j, ind) in r.indicators.enumerated() {
-                    insertIndicator.bind(1, period)
-                    insertIndicator.bind(2, s.nip)
-                    insertIndicator.bind(3, r.id)
-                    insertIndicator.bind(4, ind.id)
-                    insertIndicator.bind(5, j)
-                    insertIndicator.bind(6, ind.aspect.rawValue)
-                    insertIndicator.bind(7, ind.text)
-                    insertIndicator.bind(8, ind.target)
-                    insertIndicator.bind(9, ind.unit)
-                    insertIndicator.bind(10, ind.targetText)
-                    insertIndicator.bind(11, ind.direction.rawValue)
-                    try insertIndicator.step()
+        let sorted = skps.sorted { $0.nip < $1.nip }
+        for block in stride(from: 0, to: sorted.count, by: 32) {
+            let skpsInBlock = sorted[block..<min(sorted.count, block + 32)]
+            for s in skpsInBlock {
+                let period = periodText[s.period] ?? s.period.description
+                periodText[s.period] = period
+                upsert.add(period)
+                upsert.add(s.nip)
+                upsert.add(s.status.rawValue)
+                upsert.add("")  // a new SKP has no return note; a replaced one keeps its own
+                upsert.add(s.lampiran == Lampiran() ? emptyLampiran : json(s.lampiran))
+                upsert.add(s.perilaku.isEmpty ? emptyPerilaku : json(s.perilaku))
+                upsert.add(time)
+                try upsert.endRow()
+                if existing?.contains(s.nip) ?? true {
+                    deleteRHK.setUncheckedArguments([period, s.nip])
+                    try deleteRHK.execute()
                 }
             }
+            try upsert.flush()
+            for s in skpsInBlock {
+                let period = periodText[s.period]!
+                let supervisor = supervisors[s.nip]
+                for (i, r) in s.rhk.enumerated() {
+                    insertRHK.add(period)
+                    insertRHK.add(s.nip)
+                    insertRHK.add(r.id)
+                    insertRHK.add(i)
+                    insertRHK.add(r.kind.rawValue)
+                    insertRHK.add(r.text)
+                    insertRHK.add(r.intervensi == nil ? nil : supervisor)
+                    insertRHK.add(r.intervensi)
+                    try insertRHK.endRow()
+                }
+            }
+            try insertRHK.flush()
+            for s in skpsInBlock {
+                let period = periodText[s.period]!
+                for r in s.rhk {
+                    for (j, ind) in r.indicators.enumerated() {
+                        insertIndicator.add(period)
+                        insertIndicator.add(s.nip)
+                        insertIndicator.add(r.id)
+                        insertIndicator.add(ind.id)
+                        insertIndicator.add(j)
+                        insertIndicator.add(ind.aspect.rawValue)
+                        insertIndicator.add(ind.text)
+                        insertIndicator.add(ind.target)
+                        insertIndicator.add(ind.unit)
+                        insertIndicator.add(ind.targetText)
+                        insertIndicator.add(ind.direction.rawValue)
+                        try insertIndicator.endRow()
+                    }
+                }
+            }
+            try insertIndicator.flush()
         }
     }
 

@@ -112,18 +112,19 @@ public enum SKPRules {
         if !skp.rhk.isEmpty && !skp.rhk.contains(where: { $0.kind == .utama }) {
             errors.append(ItemError(path + ".rhk", "an SKP needs at least one RHK utama"))
         }
-        var ids = Set<String>()
+        // Paths are built only for errors; ids are compared pairwise (an SKP has a handful of each).
         for (i, r) in skp.rhk.enumerated() {
-            let p = "\(path).rhk[\(i)]"
+            var p: String { "\(path).rhk[\(i)]" }
             if r.id.isEmpty { errors.append(ItemError(p + ".id", "RHK id is empty")) }
-            if !ids.insert(r.id).inserted { errors.append(ItemError(p + ".id", "RHK id '\(r.id)' appears twice")) }
+            if skp.rhk[..<i].contains(where: { $0.id == r.id }) { errors.append(ItemError(p + ".id", "RHK id '\(r.id)' appears twice")) }
             if r.text.isEmpty { errors.append(ItemError(p + ".text", "RHK text is empty")) }
             if r.indicators.isEmpty { errors.append(ItemError(p + ".indicators", "an RHK needs at least one indicator")) }
-            var indicatorIDs = Set<String>()
             for (j, ind) in r.indicators.enumerated() {
-                let q = "\(p).indicators[\(j)]"
+                var q: String { "\(p).indicators[\(j)]" }
                 if ind.id.isEmpty { errors.append(ItemError(q + ".id", "indicator id is empty")) }
-                if !indicatorIDs.insert(ind.id).inserted { errors.append(ItemError(q + ".id", "indicator id '\(ind.id)' appears twice in RHK \(r.id)")) }
+                if r.indicators[..<j].contains(where: { $0.id == ind.id }) {
+                    errors.append(ItemError(q + ".id", "indicator id '\(ind.id)' appears twice in RHK \(r.id)"))
+                }
                 if ind.text.isEmpty { errors.append(ItemError(q + ".text", "indicator text is empty")) }
                 if ind.target == nil && ind.targetText.isEmpty {
                     errors.append(ItemError(q + ".target", "give a numeric target (with unit) or a target_text"))
@@ -142,13 +143,15 @@ extension SKPRules {
     public static func validateIntervensi(
         _ items: [(path: String, skp: SKP)], employees: [String: Employee], storedRHK: (String) -> Set<String>?
     ) -> [ItemError] {
-        var inFile: [String: Set<String>] = [:]
-        for (_, s) in items { inFile[s.nip] = Set(s.rhk.map(\.id)) }
+        // The RHK of each SKP in the file, by NIP (position in `items`).
+        var inFile: [String: Int] = [:]
+        inFile.reserveCapacity(items.count)
+        for (k, item) in items.enumerated() { inFile[item.skp.nip] = k }
         var errors: [ItemError] = []
         for (path, s) in items {
             guard let e = employees[s.nip] else { continue }
             for (i, r) in s.rhk.enumerated() {
-                let p = "\(path).rhk[\(i)].intervensi"
+                var p: String { "\(path).rhk[\(i)].intervensi" }
                 guard let target = r.intervensi, !target.isEmpty else {
                     if r.kind == .utama && e.supervisorNIP != nil && e.jenisJabatan != .jpt {
                         errors.append(ItemError(p, "RHK utama \(r.id) must name the supervisor's RHK it supports (intervensi)"))
@@ -159,11 +162,16 @@ extension SKPRules {
                     errors.append(ItemError(p, "\(s.nip) has no supervisor, so RHK \(r.id) cannot intervene an RHK"))
                     continue
                 }
-                guard let supervisorRHK = inFile[sup] ?? storedRHK(sup) else {
+                let found: Bool
+                if let k = inFile[sup] {
+                    found = items[k].skp.rhk.contains { $0.id == target }
+                } else if let stored = storedRHK(sup) {
+                    found = stored.contains(target)
+                } else {
                     errors.append(ItemError(p, "supervisor \(sup) has no SKP for \(s.period) yet; import it first or in the same file"))
                     continue
                 }
-                if !supervisorRHK.contains(target) {
+                if !found {
                     errors.append(ItemError(p, "'\(target)' is not an RHK of supervisor \(sup)'s SKP for \(s.period)"))
                 }
             }

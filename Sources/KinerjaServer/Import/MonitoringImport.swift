@@ -186,25 +186,26 @@ enum MonitoringImport {
 
     static func writeRealisasi(_ db: Database, _ rows: [RealisasiWrite]) throws {
         let now = UTCTime.format(Date())
-        let statement = try BulkInsert(db, sql: """
-            INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
-                evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
-            """)
+        let insert = BulkInsert(
+            db, table: "realisasi", columns: ["period_id", "skp_period_id", "nip", "rhk_id", "indicator_id", "value", "text", "evidence", "note", "updated_at"],
+            onConflict: """
+                ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
+                    evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
+                """)
         for r in rows {  // in key order (planRealisasi sorts them), which keeps the B-tree inserts local
-            statement.bind(1, r.period)
-            statement.bind(2, r.annual)
-            statement.bind(3, r.nip)
-            statement.bind(4, r.rhk)
-            statement.bind(5, r.indicator)
-            statement.bind(6, r.value)
-            statement.bind(7, r.text)
-            statement.bind(8, r.evidence)
-            statement.bind(9, r.note)
-            statement.bind(10, now)
-            try statement.step()
+            insert.add(r.period)
+            insert.add(r.annual)
+            insert.add(r.nip)
+            insert.add(r.rhk)
+            insert.add(r.indicator)
+            insert.add(r.value)
+            insert.add(r.text)
+            insert.add(r.evidence)
+            insert.add(r.note)
+            insert.add(now)
+            try insert.endRow()
         }
+        try insert.flush()
     }
 
     struct ActivityRow: Equatable {
