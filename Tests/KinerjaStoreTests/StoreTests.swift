@@ -54,6 +54,60 @@ func temporaryDirectory() throws -> String {
         try again.close()
     }
 
+    @Test func planTablesMoveToWithoutRowidKeepingRowsAndKeys() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/k.db"
+        // A database of the build before 0010, holding one SKP with its RHK, indicator and realisasi.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator.migrate(queue, upTo: "0009-reminders")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO units(code, name) VALUES ('U1', 'Unit');
+                    INSERT INTO employees(nip, name, kind, golongan, jenis_jabatan, kelas_jabatan, unit_code)
+                        VALUES ('198001012005011001', 'A', 'PNS', 'III/a', 'pelaksana', 7, 'U1');
+                    INSERT INTO periods(id, kind, year, start_date, end_date, deadline, created_at)
+                        VALUES ('2026', 'annual', 2026, '2026-01-01', '2026-12-31', '2027-01-10', 'x'),
+                               ('2026-01', 'monthly', 2026, '2026-01-01', '2026-01-31', '2026-02-10', 'x');
+                    INSERT INTO skp(period_id, nip, status, updated_at) VALUES ('2026', '198001012005011001', 'approved', 'x');
+                    INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 0, 'utama', 'Layanan');
+                    INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, direction)
+                        VALUES ('2026', '198001012005011001', 'R1', 'I1', 0, 'kuantitas', 'Jumlah', 12, 'higher_is_better');
+                    INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, updated_at)
+                        VALUES ('2026-01', '2026', '198001012005011001', 'R1', 'I1', 3, 'x');
+                    """)
+            }
+            try queue.close()
+        }
+        let store = try Store(path: path)
+        defer { try? store.close() }
+        try store.pool.read { (db: Database) throws in
+            #expect(try Double.fetchOne(db, sql: "SELECT value FROM realisasi WHERE nip = '198001012005011001'") == 3)
+            #expect(try String.fetchOne(db, sql: "SELECT text FROM rhk WHERE rhk_id = 'R1'") == "Layanan")
+            #expect(try Double.fetchOne(db, sql: "SELECT target_value FROM indicators WHERE indicator_id = 'I1'") == 12)
+            for table in ["rhk", "indicators", "realisasi"] {
+                #expect(throws: DatabaseError.self, "\(table) has no rowid") { try db.execute(sql: "SELECT rowid FROM \(table)") }
+            }
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
+        // The keys and foreign keys still hold: a second RHK R1 is refused, an indicator of a missing RHK too, and
+        // deleting the RHK takes its indicators with it (the realisasi goes first: it refers to the indicator).
+        try store.pool.write { (db: Database) throws in
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 1, 'utama', 'x')")
+            }
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: """
+                    INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, direction)
+                    VALUES ('2026', '198001012005011001', 'R9', 'I1', 0, 'kuantitas', 'x', 'higher_is_better')
+                    """)
+            }
+            try db.execute(sql: "DELETE FROM realisasi; DELETE FROM rhk")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators") == 0)
+        }
+    }
+
     @Test func auditRowsAreAppendOnly() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

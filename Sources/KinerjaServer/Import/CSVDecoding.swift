@@ -48,8 +48,11 @@ enum CSVDecoding {
             return .success(Decoded(table: table, delimiter: String(delimiter)))
         }
         // Anything irregular: CSV.swift reads it.
-        let text = String(decoding: bytes, as: UTF8.self)
+        return generalTable(String(decoding: bytes, as: UTF8.self), delimiter: delimiter).map { Decoded(table: $0, delimiter: String(delimiter)) }
+    }
 
+    /// The table as CSV.swift reads it (for files the fast reader does not take).
+    static func generalTable(_ text: String, delimiter: UnicodeScalar) -> Result<CSVTable, Failure> {
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: delimiter)
@@ -82,7 +85,7 @@ enum CSVDecoding {
         guard let headerRow else {
             return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")]))
         }
-        return .success(Decoded(table: CSVTable(header: headerRow, headerLine: headerLine, records: records), delimiter: String(delimiter)))
+        return .success(CSVTable(header: headerRow, headerLine: headerLine, records: records))
     }
 
     /// The table read straight from the bytes (RFC 4180: quoted fields with `""` escapes and line breaks, LF or

@@ -15,8 +15,9 @@ enum SKPDecoding {
     struct Decoded {
         var period: String?
         var items: [(path: String, skp: SKP)]
-        /// How the document was read: `parallel` (chunks of the skp array), `whole`, or `loose` (the reporting path).
-        var decoder = "whole"
+        /// How the document was read: `parallel` (the scanner on chunks of the skp array), `scanner` (the scanner on
+        /// the whole document), or `loose` (JSONSerialization: the path that reports what is wrong).
+        var decoder = "loose"
     }
 
     static func decode(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
