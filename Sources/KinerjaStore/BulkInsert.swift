@@ -32,7 +32,9 @@ public final class BulkInsert {
         tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         tail = onConflict.isEmpty ? "" : " " + onConflict
         self.columns = columns.count
-        self.batch = max(1, min(batch, 32_000 / max(1, columns.count)))
+        // Within the connection's limit on bound parameters (32,766 by default since SQLite 3.32; 999 before).
+        let parameters = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
+        self.batch = max(1, min(batch, max(1, parameters) / max(1, columns.count)))
         pending.reserveCapacity(self.batch * columns.count)
     }
 

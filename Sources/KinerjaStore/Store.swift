@@ -7,6 +7,7 @@ import GRDB
 public final class Store: Sendable {
     public let path: String
     public let pool: DatabasePool
+    private let checkpointer: Checkpointer
 
     /// Opens (creating when missing) the database at `path` and applies every pending migration.
     public init(path: String) throws {
@@ -16,11 +17,16 @@ public final class Store: Sendable {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.label = "kinerja"
+        let checkpointer = Checkpointer(path: path)
         config.prepareDatabase { db in
             // WAL + NORMAL is durable against process crashes (SIGKILL); a power cut may lose the last
             // transactions but never corrupts the file. Kinerja takes FULL: a committed RPC stays committed.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Checkpoints happen on the checkpointer's connection after big commits, not in the committer.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
         }
+        self.checkpointer = checkpointer
         pool = try DatabasePool(path: path, configuration: config)
         try Migrations.migrator.migrate(pool)
     }
@@ -102,6 +108,7 @@ public final class Store: Sendable {
 
     /// Flushes the WAL into the main file and closes every connection.
     public func close() throws {
+        checkpointer.close()
         try? pool.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
         }

@@ -108,6 +108,27 @@ func temporaryDirectory() throws -> String {
         }
     }
 
+    @Test func bigCommitsAreCheckpointedInTheBackground() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/k.db"
+        let store = try Store(path: path)
+        defer { try? store.close() }
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0 }
+        let before = size(path)
+        // About 8 MB in one commit: it lands in the WAL; the committing call does not copy it into the file.
+        try store.pool.write { db in
+            try db.execute(sql: "CREATE TABLE bulk(x BLOB)")
+            for _ in 0..<128 { try db.execute(sql: "INSERT INTO bulk VALUES (randomblob(65536))") }
+        }
+        #expect(size(path + "-wal") > 8 << 20)
+        // The checkpointer copies it on its own connection shortly after.
+        let deadline = Date().addingTimeInterval(20)
+        while size(path) < before + (8 << 20) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(size(path) >= before + (8 << 20))
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM bulk") } == 128)
+    }
+
     @Test func auditRowsAreAppendOnly() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
