@@ -2,6 +2,20 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
+/// Binds UTF-8 text to a parameter, copied by SQLite (`SQLITE_TRANSIENT`).
+@inline(__always) func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        if let base = buffer.baseAddress, buffer.count > 0 {
+            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), sqliteTransient)
+        } else {
+            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+        }
+    }
+}
+
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
 /// Inserts many rows into one table through the SQLite C API, several rows per statement
 /// (`INSERT … VALUES (…), (…), …`): for bulk imports, where GRDB's per-row argument arrays and SQLite's per-statement
 /// work (opening cursors, halting) dominate a million single-row inserts. Values are added column by column and
@@ -23,7 +37,6 @@ public final class BulkInsert {
     private let batch: Int
     private var pending: [Value] = []
     private var statements: [Int: Statement] = [:]
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// `INSERT INTO table(columns) VALUES … onConflict`, `batch` rows per statement.
     public init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
@@ -64,14 +77,7 @@ public final class BulkInsert {
         for (i, value) in pending.enumerated() {
             let index = Int32(i + 1)
             switch value {
-            case .text(var text):
-                text.withUTF8 { buffer in
-                    if let base = buffer.baseAddress, buffer.count > 0 {
-                        _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-                    } else {
-                        _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
-                    }
-                }
+            case .text(let text): bindText(statement, index, text)
             case .int(let v): sqlite3_bind_int64(statement, index, Int64(v))
             case .double(let v): sqlite3_bind_double(statement, index, v)
             case .null: sqlite3_bind_null(statement, index)
@@ -94,7 +100,6 @@ public struct BulkRead {
     let statement: OpaquePointer
     let connection: OpaquePointer?
     private let holder: Statement
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     public init(_ db: Database, sql: String, arguments: [String] = []) throws {
         let s = try db.makeStatement(sql: sql)
@@ -102,16 +107,7 @@ public struct BulkRead {
         connection = db.sqliteConnection
         holder = s
         sqlite3_reset(statement)
-        for (i, argument) in arguments.enumerated() {
-            var v = argument
-            v.withUTF8 { buffer in
-                if let base = buffer.baseAddress, buffer.count > 0 {
-                    _ = sqlite3_bind_text(statement, Int32(i + 1), UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-                } else {
-                    _ = sqlite3_bind_text(statement, Int32(i + 1), "", 0, Self.transient)
-                }
-            }
-        }
+        for (i, argument) in arguments.enumerated() { bindText(statement, Int32(i + 1), argument) }
     }
 
     /// Moves to the next row; false at the end.
