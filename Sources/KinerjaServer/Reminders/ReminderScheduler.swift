@@ -26,7 +26,7 @@ struct ReminderScheduler: Service {
             let seconds = max(0.05, min(60, wait))
             // Rule changes wake the scheduler early.
             let real = seconds / state.clock.rate
-            try? await cancelWhenGracefulShutdown { await state.schedulerWake.wait(seconds: real) }
+            await cancelWhenGracefulShutdown { await state.schedulerWake.wait(seconds: real) }
         }
     }
 

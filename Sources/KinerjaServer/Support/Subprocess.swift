@@ -65,20 +65,3 @@ enum Subprocess {
         return Result(status: signal == 0 ? (raw >> 8) & 0xff : 128 + signal, output: output)
     }
 }
-
-/// A wake-up call between tasks: `signal()` never blocks; `wait(seconds:)` returns soon after a signal, or at the timeout.
-final class WakeSignal: Sendable {
-    private let flag = Atomic<Bool>(false)
-
-    init() {}
-
-    func signal() { flag.store(true, ordering: .releasing) }
-
-    func wait(seconds: Double) async {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline && !Task.isCancelled {
-            if flag.exchange(false, ordering: .acquiringAndReleasing) { return }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-}
