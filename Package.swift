@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "KinerjaFixtures",
             dependencies: [
-                "KinerjaCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "KinerjaCore", "KinerjaProcess", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
@@ -97,6 +97,9 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+
+        // Starting child processes (posix_spawn), for the daemon's sendmail channel and the test fixtures.
+        .target(name: "KinerjaProcess"),
 
         // SQLite storage: migrations, audit trail, backup.
         .target(name: "CKinerjaSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -114,6 +117,7 @@ let package = Package(
             name: "KinerjaServer",
             dependencies: [
                 "KinerjaCore",
+                "KinerjaProcess",
                 "KinerjaPluginHost",
                 "KinerjaPluginAPI",
                 "KinerjaPluginKit",
