@@ -89,11 +89,20 @@ import Testing
         #expect(fast.decoder == "parallel")
         #expect(fast.items.count == 6_000)
         #expect(fast.items[4_321].path == "skp[4321] (198001012005014321)")
-        // A problem deep inside a chunk sends the whole document the reporting way, which names it.
+        // Elements the scanner cannot read go the reporting way on their own, and are named as the whole-document
+        // reporting path names them: a wrong type in every 13th element, one element that is not JSON (a missing comma).
         let broken = json.replacingOccurrences(of: #""target":5,"#, with: #""target":"5","#)
         let (decoded, errors) = SKPDecoding.decode(Data(broken.utf8), period: nil)
-        #expect(decoded?.decoder == "loose")
-        #expect(errors.contains { $0.path.hasSuffix(".target") })
+        let (_, looseErrors) = SKPDecoding.decodeLoosely(Data(broken.utf8), period: nil)
+        #expect(decoded?.decoder == "parallel")
+        #expect(errors.count == 6_000 / 13 + 1 && errors.allSatisfy { $0.path.hasSuffix(".indicators[0].target") })
+        #expect(errors.map(\.path) == looseErrors.map(\.path))
+        #expect(errors.map(\.message) == looseErrors.map(\.message))
+        let notJSON = json.replacingOccurrences(of: #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama"}},{"nip":"198001012005010008""#,
+                                                with: #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama" "adaptif":"x"}},{"nip":"198001012005010008""#)
+        #expect(notJSON != json)
+        let (_, syntaxErrors) = SKPDecoding.decode(Data(notJSON.utf8), period: nil)
+        #expect(syntaxErrors.map(\.path) == ["skp[7]"], "\(syntaxErrors)")
     }
 
     // MARK: CSV

@@ -24,7 +24,7 @@ enum SKPDecoding {
         guard !data.isEmpty else { return (nil, [ItemError("file", "the file is empty")]) }
         // Fast path: a scanner for exactly this shape (in parallel over the skp array when the file is big).
         // Anything it does not expect (bad syntax, a wrong type, an unknown key) goes the slow way, which reports
-        // every problem with its path.
+        // every problem with its path: in a big file only the elements concerned, otherwise the whole document.
         if let (document, how) = scan(data) {
             var (decoded, errors) = convert(document, period: fallback)
             decoded?.decoder = how
@@ -114,15 +114,17 @@ enum SKPDecoding {
         nonisolated(unsafe) let shared = bytes
         DispatchQueue.concurrentPerform(iterations: chunks) { k in
             let slice = elements[min(elements.count, k * per)..<min(elements.count, (k + 1) * per)]
-            var items: [Item]? = []
-            items?.reserveCapacity(slice.count)
-            do {
-                for range in slice {
-                    var c = JSONCursor(shared, range: range)
-                    items?.append(try item(&c))
-                    try c.finish()
+            var items: [Item] = []
+            items.reserveCapacity(slice.count)
+            for range in slice {
+                var c = JSONCursor(shared, range: range)
+                if let read = try? item(&c), (try? c.finish()) != nil {
+                    items.append(read)
+                } else {
+                    // `convert` reads this one the reporting way (on its own: the rest stay fast).
+                    items.append(Item(unreadable: Data(UnsafeRawBufferPointer(rebasing: shared[range]))))
                 }
-            } catch { items = nil }
+            }
             results.withLock { $0[k] = items }
         }
         document.skp.reserveCapacity(elements.count)
@@ -143,6 +145,8 @@ enum SKPDecoding {
         var rhk: [RHKNode]?
         var lampiran: LampiranNode?
         var perilaku: [String: String]?
+        /// The element's bytes, when the scanner could not read it.
+        var unreadable: Data?
     }
 
     struct LampiranNode {
@@ -358,6 +362,14 @@ enum SKPDecoding {
         items.reserveCapacity(list.count)
         for (n, o) in list.enumerated() {
             let i = offset + n
+            if let bytes = o.unreadable {
+                do {
+                    if let item = looseItem(try JSONSerialization.jsonObject(with: bytes), index: i, period: period, errors: &errors) { items.append(item) }
+                } catch {
+                    errors.append(ItemError("skp[\(i)]", "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)"))
+                }
+                continue
+            }
             var path = "skp[\(i)]"
             let nip = o.nip?.trimmedBlanks ?? ""
             if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
@@ -438,82 +450,87 @@ enum SKPDecoding {
         var items: [(String, SKP)] = []
         items.reserveCapacity(list.count)
         for (i, raw) in list.enumerated() {
-            var path = "skp[\(i)]"
-            guard let o = raw as? [String: Any] else {
-                errors.append(ItemError(path, "expected an object"))
-                continue
-            }
-            let nip = (o["nip"] as? String)?.trimmedBlanks ?? ""
-            if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
-            for key in o.keys where !["nip", "rhk", "lampiran", "perilaku"].contains(key) {
-                errors.append(ItemError("\(path).\(key)", "unknown key; an SKP has nip, rhk, lampiran, perilaku"))
-            }
-            var rhks: [RHK] = []
-            for (j, rawRHK) in ((o["rhk"] as? [Any]) ?? []).enumerated() {
-                var p: String { "\(path).rhk[\(j)]" }
-                guard let r = rawRHK as? [String: Any] else {
-                    errors.append(ItemError(p, "expected an object"))
-                    continue
-                }
-                for key in r.keys where !["id", "kind", "text", "intervensi", "indicators"].contains(key) {
-                    errors.append(ItemError("\(p).\(key)", "unknown key; an RHK has id, kind, text, intervensi, indicators"))
-                }
-                let kindText = (r["kind"] as? String) ?? "utama"
-                guard let kind = RHKKind(rawValue: kindText.lowercased()) else {
-                    errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
-                    continue
-                }
-                var indicators: [Indicator] = []
-                for (k, rawInd) in ((r["indicators"] as? [Any]) ?? []).enumerated() {
-                    var q: String { "\(p).indicators[\(k)]" }
-                    guard let d = rawInd as? [String: Any] else {
-                        errors.append(ItemError(q, "expected an object"))
-                        continue
-                    }
-                    for key in d.keys where !["id", "aspect", "text", "target", "unit", "target_text", "direction"].contains(key) {
-                        errors.append(ItemError("\(q).\(key)", "unknown key; an indicator has id, aspect, text, target, unit, target_text, direction"))
-                    }
-                    let aspectText = (d["aspect"] as? String) ?? ""
-                    guard let aspect = IndicatorAspect(rawValue: aspectText.lowercased()) else {
-                        errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
-                        continue
-                    }
-                    let directionText = (d["direction"] as? String) ?? "higher_is_better"
-                    guard let direction = Direction(rawValue: directionText) else {
-                        errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
-                        continue
-                    }
-                    var target: Double?
-                    if let t = d["target"] {
-                        if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" { target = n.doubleValue }
-                        else {
-                            errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
-                            continue
-                        }
-                    }
-                    indicators.append(Indicator(
-                        id: (d["id"] as? String) ?? "", aspect: aspect, text: (d["text"] as? String) ?? "", target: target,
-                        unit: (d["unit"] as? String) ?? "", targetText: (d["target_text"] as? String) ?? "", direction: direction))
-                }
-                let intervensi = (r["intervensi"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-                rhks.append(RHK(id: (r["id"] as? String) ?? "", kind: kind, text: (r["text"] as? String) ?? "", intervensi: intervensi, indicators: indicators))
-            }
-            var lampiran = Lampiran()
-            if let l = o["lampiran"] as? [String: Any] {
-                lampiran.dukunganSumberDaya = (l["dukungan_sumber_daya"] as? [String]) ?? []
-                lampiran.skemaPertanggungjawaban = (l["skema_pertanggungjawaban"] as? [String]) ?? []
-                lampiran.konsekuensi = (l["konsekuensi"] as? [String]) ?? []
-            }
-            var perilaku: [BerAKHLAK: String] = [:]
-            for (k, v) in (o["perilaku"] as? [String: Any]) ?? [:] {
-                guard let value = BerAKHLAK(rawValue: k) else {
-                    errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
-                    continue
-                }
-                perilaku[value] = v as? String ?? ""
-            }
-            items.append((path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku)))
+            if let item = looseItem(raw, index: i, period: period, errors: &errors) { items.append(item) }
         }
         return (Decoded(period: period.description, items: items), errors)
+    }
+
+    /// One element of the `skp` array as JSONSerialization read it (`skp[index]`), every problem reported.
+    static func looseItem(_ raw: Any, index i: Int, period: PeriodID, errors: inout [ItemError]) -> (String, SKP)? {
+        var path = "skp[\(i)]"
+        guard let o = raw as? [String: Any] else {
+            errors.append(ItemError(path, "expected an object"))
+            return nil
+        }
+        let nip = (o["nip"] as? String)?.trimmedBlanks ?? ""
+        if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
+        for key in o.keys where !["nip", "rhk", "lampiran", "perilaku"].contains(key) {
+            errors.append(ItemError("\(path).\(key)", "unknown key; an SKP has nip, rhk, lampiran, perilaku"))
+        }
+        var rhks: [RHK] = []
+        for (j, rawRHK) in ((o["rhk"] as? [Any]) ?? []).enumerated() {
+            var p: String { "\(path).rhk[\(j)]" }
+            guard let r = rawRHK as? [String: Any] else {
+                errors.append(ItemError(p, "expected an object"))
+                continue
+            }
+            for key in r.keys where !["id", "kind", "text", "intervensi", "indicators"].contains(key) {
+                errors.append(ItemError("\(p).\(key)", "unknown key; an RHK has id, kind, text, intervensi, indicators"))
+            }
+            let kindText = (r["kind"] as? String) ?? "utama"
+            guard let kind = RHKKind(rawValue: kindText.lowercased()) else {
+                errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
+                continue
+            }
+            var indicators: [Indicator] = []
+            for (k, rawInd) in ((r["indicators"] as? [Any]) ?? []).enumerated() {
+                var q: String { "\(p).indicators[\(k)]" }
+                guard let d = rawInd as? [String: Any] else {
+                    errors.append(ItemError(q, "expected an object"))
+                    continue
+                }
+                for key in d.keys where !["id", "aspect", "text", "target", "unit", "target_text", "direction"].contains(key) {
+                    errors.append(ItemError("\(q).\(key)", "unknown key; an indicator has id, aspect, text, target, unit, target_text, direction"))
+                }
+                let aspectText = (d["aspect"] as? String) ?? ""
+                guard let aspect = IndicatorAspect(rawValue: aspectText.lowercased()) else {
+                    errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
+                    continue
+                }
+                let directionText = (d["direction"] as? String) ?? "higher_is_better"
+                guard let direction = Direction(rawValue: directionText) else {
+                    errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
+                    continue
+                }
+                var target: Double?
+                if let t = d["target"] {
+                    if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" { target = n.doubleValue }
+                    else {
+                        errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
+                        continue
+                    }
+                }
+                indicators.append(Indicator(
+                    id: (d["id"] as? String) ?? "", aspect: aspect, text: (d["text"] as? String) ?? "", target: target,
+                    unit: (d["unit"] as? String) ?? "", targetText: (d["target_text"] as? String) ?? "", direction: direction))
+            }
+            let intervensi = (r["intervensi"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            rhks.append(RHK(id: (r["id"] as? String) ?? "", kind: kind, text: (r["text"] as? String) ?? "", intervensi: intervensi, indicators: indicators))
+        }
+        var lampiran = Lampiran()
+        if let l = o["lampiran"] as? [String: Any] {
+            lampiran.dukunganSumberDaya = (l["dukungan_sumber_daya"] as? [String]) ?? []
+            lampiran.skemaPertanggungjawaban = (l["skema_pertanggungjawaban"] as? [String]) ?? []
+            lampiran.konsekuensi = (l["konsekuensi"] as? [String]) ?? []
+        }
+        var perilaku: [BerAKHLAK: String] = [:]
+        for (k, v) in (o["perilaku"] as? [String: Any]) ?? [:] {
+            guard let value = BerAKHLAK(rawValue: k) else {
+                errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                continue
+            }
+            perilaku[value] = v as? String ?? ""
+        }
+        return (path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku))
     }
 }
