@@ -1,6 +1,5 @@
 import Foundation
 import KinerjaCore
-import Synchronization
 
 /// Reads an SKP import document:
 /// ```json
@@ -108,30 +107,17 @@ enum SKPDecoding {
         for j in cursor..<contents.upperBound where !blank(bytes[j]) { return nil }
         var rootCursor = JSONCursor(bytes, range: 0..<bytes.count)
         guard var document = try? root(&rootCursor, contents: contents) else { return nil }
-        let chunks = min(elements.count, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let per = (elements.count + chunks - 1) / chunks
-        let results = Mutex<[[Item]?]>(Array(repeating: nil, count: chunks))
         nonisolated(unsafe) let shared = bytes
-        DispatchQueue.concurrentPerform(iterations: chunks) { k in
-            let slice = elements[min(elements.count, k * per)..<min(elements.count, (k + 1) * per)]
-            var items: [Item] = []
-            items.reserveCapacity(slice.count)
-            for range in slice {
+        let chunks = Parallel.chunks(of: elements.count) { chunk in
+            elements[chunk].map { range -> Item in
                 var c = JSONCursor(shared, range: range)
-                if let read = try? item(&c), (try? c.finish()) != nil {
-                    items.append(read)
-                } else {
-                    // `convert` reads this one the reporting way (on its own: the rest stay fast).
-                    items.append(Item(unreadable: Data(UnsafeRawBufferPointer(rebasing: shared[range]))))
-                }
+                if let read = try? item(&c), (try? c.finish()) != nil { return read }
+                // `convert` reads this one the reporting way (on its own: the rest stay fast).
+                return Item(unreadable: Data(UnsafeRawBufferPointer(rebasing: shared[range])))
             }
-            results.withLock { $0[k] = items }
         }
         document.skp.reserveCapacity(elements.count)
-        for r in results.withLock({ $0 }) {
-            guard let r else { return nil }
-            document.skp += r
-        }
+        for chunk in chunks { document.skp += chunk }
         return document
     }
 
@@ -338,17 +324,10 @@ enum SKPDecoding {
         }
         if let fallback, fallback != period { errors.append(ItemError("period", "the file says \(period) but --period says \(fallback)")) }
         // In chunks on all cores when the file is big; errors stay in file order.
-        let chunks = doc.skp.count >= 20_000 ? 4 * max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
-        let per = (doc.skp.count + chunks - 1) / chunks
-        let results = Mutex<[(items: [(String, SKP)], errors: [ItemError])]>(Array(repeating: ([], []), count: chunks))
-        DispatchQueue.concurrentPerform(iterations: chunks) { k in
-            let range = min(doc.skp.count, k * per)..<min(doc.skp.count, (k + 1) * per)
-            let result = convert(doc.skp[range], offset: range.lowerBound, period: period)
-            results.withLock { $0[k] = result }
-        }
+        let results = Parallel.chunks(of: doc.skp.count, minimum: 20_000) { convert(doc.skp[$0], offset: $0.lowerBound, period: period) }
         var items: [(String, SKP)] = []
         items.reserveCapacity(doc.skp.count)
-        for r in results.withLock({ $0 }) {
+        for r in results {
             items += r.items
             errors += r.errors
         }
@@ -370,30 +349,15 @@ enum SKPDecoding {
                 }
                 continue
             }
-            var path = "skp[\(i)]"
-            let nip = o.nip?.trimmedBlanks ?? ""
-            if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
+            let (path, nip) = itemPath(i, nip: o.nip, &errors)
             var rhks: [RHK] = []
             for (j, r) in (o.rhk ?? []).enumerated() {
                 var p: String { "\(path).rhk[\(j)]" }
-                let kindText = r.kind ?? "utama"
-                guard let kind = RHKKind(rawValue: kindText.asciiLowercased) else {
-                    errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
-                    continue
-                }
+                guard let kind = kind(r.kind, p, &errors) else { continue }
                 var indicators: [Indicator] = []
                 for (k, d) in (r.indicators ?? []).enumerated() {
                     var q: String { "\(p).indicators[\(k)]" }
-                    let aspectText = d.aspect ?? ""
-                    guard let aspect = IndicatorAspect(rawValue: aspectText.asciiLowercased) else {
-                        errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
-                        continue
-                    }
-                    let directionText = d.direction ?? "higher_is_better"
-                    guard let direction = Direction(rawValue: directionText) else {
-                        errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
-                        continue
-                    }
+                    guard let aspect = aspect(d.aspect, q, &errors), let direction = direction(d.direction, q, &errors) else { continue }
                     indicators.append(Indicator(
                         id: d.id ?? "", aspect: aspect, text: d.text ?? "", target: d.target, unit: d.unit ?? "", targetText: d.target_text ?? "",
                         direction: direction))
@@ -405,14 +369,7 @@ enum SKPDecoding {
             lampiran.dukunganSumberDaya = o.lampiran?.dukungan_sumber_daya ?? []
             lampiran.skemaPertanggungjawaban = o.lampiran?.skema_pertanggungjawaban ?? []
             lampiran.konsekuensi = o.lampiran?.konsekuensi ?? []
-            var perilaku: [BerAKHLAK: String] = [:]
-            for (k, v) in o.perilaku ?? [:] {
-                guard let value = BerAKHLAK(rawValue: k) else {
-                    errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
-                    continue
-                }
-                perilaku[value] = v
-            }
+            let perilaku = perilaku((o.perilaku ?? [:]).map { ($0.key, $0.value) }, path, &errors)
             items.append((path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku)))
         }
         return (items, errors)
@@ -457,13 +414,11 @@ enum SKPDecoding {
 
     /// One element of the `skp` array as JSONSerialization read it (`skp[index]`), every problem reported.
     static func looseItem(_ raw: Any, index i: Int, period: PeriodID, errors: inout [ItemError]) -> (String, SKP)? {
-        var path = "skp[\(i)]"
         guard let o = raw as? [String: Any] else {
-            errors.append(ItemError(path, "expected an object"))
+            errors.append(ItemError("skp[\(i)]", "expected an object"))
             return nil
         }
-        let nip = (o["nip"] as? String)?.trimmedBlanks ?? ""
-        if nip.isEmpty { errors.append(ItemError(path + ".nip", "NIP is missing")) } else { path += " (\(nip))" }
+        let (path, nip) = itemPath(i, nip: o["nip"] as? String, &errors)
         for key in o.keys where !["nip", "rhk", "lampiran", "perilaku"].contains(key) {
             errors.append(ItemError("\(path).\(key)", "unknown key; an SKP has nip, rhk, lampiran, perilaku"))
         }
@@ -477,11 +432,7 @@ enum SKPDecoding {
             for key in r.keys where !["id", "kind", "text", "intervensi", "indicators"].contains(key) {
                 errors.append(ItemError("\(p).\(key)", "unknown key; an RHK has id, kind, text, intervensi, indicators"))
             }
-            let kindText = (r["kind"] as? String) ?? "utama"
-            guard let kind = RHKKind(rawValue: kindText.lowercased()) else {
-                errors.append(ItemError(p + ".kind", "'\(kindText)' is not utama or tambahan"))
-                continue
-            }
+            guard let kind = kind(r["kind"] as? String, p, &errors) else { continue }
             var indicators: [Indicator] = []
             for (k, rawInd) in ((r["indicators"] as? [Any]) ?? []).enumerated() {
                 var q: String { "\(p).indicators[\(k)]" }
@@ -492,14 +443,7 @@ enum SKPDecoding {
                 for key in d.keys where !["id", "aspect", "text", "target", "unit", "target_text", "direction"].contains(key) {
                     errors.append(ItemError("\(q).\(key)", "unknown key; an indicator has id, aspect, text, target, unit, target_text, direction"))
                 }
-                let aspectText = (d["aspect"] as? String) ?? ""
-                guard let aspect = IndicatorAspect(rawValue: aspectText.lowercased()) else {
-                    errors.append(ItemError(q + ".aspect", "'\(aspectText)' is not kuantitas, kualitas, waktu or biaya"))
-                    continue
-                }
-                let directionText = (d["direction"] as? String) ?? "higher_is_better"
-                guard let direction = Direction(rawValue: directionText) else {
-                    errors.append(ItemError(q + ".direction", "'\(directionText)' is not higher_is_better or lower_is_better"))
+                guard let aspect = aspect(d["aspect"] as? String, q, &errors), let direction = direction(d["direction"] as? String, q, &errors) else {
                     continue
                 }
                 var target: Double?
@@ -523,14 +467,53 @@ enum SKPDecoding {
             lampiran.skemaPertanggungjawaban = (l["skema_pertanggungjawaban"] as? [String]) ?? []
             lampiran.konsekuensi = (l["konsekuensi"] as? [String]) ?? []
         }
-        var perilaku: [BerAKHLAK: String] = [:]
-        for (k, v) in (o["perilaku"] as? [String: Any]) ?? [:] {
-            guard let value = BerAKHLAK(rawValue: k) else {
-                errors.append(ItemError("\(path).perilaku.\(k)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
+        let perilaku = perilaku(((o["perilaku"] as? [String: Any]) ?? [:]).map { ($0.key, $0.value as? String ?? "") }, path, &errors)
+        return (path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku))
+    }
+
+    // MARK: values, checked alike on both paths
+
+    /// `skp[i] (NIP)`, and the NIP trimmed; a missing NIP is an error.
+    static func itemPath(_ i: Int, nip raw: String?, _ errors: inout [ItemError]) -> (path: String, nip: String) {
+        let nip = raw?.trimmedBlanks ?? ""
+        if nip.isEmpty {
+            errors.append(ItemError("skp[\(i)].nip", "NIP is missing"))
+            return ("skp[\(i)]", nip)
+        }
+        return ("skp[\(i)] (\(nip))", nip)
+    }
+
+    static func kind(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> RHKKind? {
+        let text = text ?? "utama"
+        if let kind = RHKKind(rawValue: text.asciiLowercased) { return kind }
+        errors.append(ItemError(path() + ".kind", "'\(text)' is not utama or tambahan"))
+        return nil
+    }
+
+    static func aspect(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> IndicatorAspect? {
+        let text = text ?? ""
+        if let aspect = IndicatorAspect(rawValue: text.asciiLowercased) { return aspect }
+        errors.append(ItemError(path() + ".aspect", "'\(text)' is not kuantitas, kualitas, waktu or biaya"))
+        return nil
+    }
+
+    static func direction(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> Direction? {
+        let text = text ?? "higher_is_better"
+        if let direction = Direction(rawValue: text) { return direction }
+        errors.append(ItemError(path() + ".direction", "'\(text)' is not higher_is_better or lower_is_better"))
+        return nil
+    }
+
+    /// Expected behaviour by BerAKHLAK value; other keys are errors.
+    static func perilaku(_ pairs: [(String, String)], _ path: String, _ errors: inout [ItemError]) -> [BerAKHLAK: String] {
+        var out: [BerAKHLAK: String] = [:]
+        for (key, text) in pairs {
+            guard let value = BerAKHLAK(rawValue: key) else {
+                errors.append(ItemError("\(path).perilaku.\(key)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
                 continue
             }
-            perilaku[value] = v as? String ?? ""
+            out[value] = text
         }
-        return (path, SKP(nip: nip, period: period, rhk: rhks, lampiran: lampiran, perilaku: perilaku))
+        return out
     }
 }
