@@ -42,7 +42,7 @@ public final class BulkInsert {
     public init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
         self.db = db
         head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
-        tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        tuple = "(" + databaseQuestionMarks(count: columns.count) + ")"
         tail = onConflict.isEmpty ? "" : " " + onConflict
         self.columns = columns.count
         // Within the connection's limit on bound parameters (32,766 by default since SQLite 3.32; 999 before).

@@ -79,27 +79,24 @@ public enum OrganisationStore {
     static let employeeColumns =
         "nip, name, kind, golongan, jabatan, jenis_jabatan, jabatan_fungsional, kelas_jabatan, unit_code, supervisor_nip, email, phone, active"
 
-    static func employee(from row: Row) -> Employee {
-        Employee(
-            nip: row[0], name: row[1], kind: EmployeeKind(rawValue: row[2]) ?? .pns, golongan: row[3], jabatan: row[4],
-            jenisJabatan: JenisJabatan(rawValue: row[5]) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: row[6] as String),
-            kelasJabatan: row[7], unitCode: row[8], supervisorNIP: row[9], email: row[10], phone: row[11], active: row[12])
-    }
-
-    /// Every employee keyed by NIP (active and not).
-    /// Every employee keyed by NIP (active and not), read through the C API (imports of 100,000 rows call this).
-    public static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
-        var out: [String: Employee] = [:]
-        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM employees") ?? 0)
-        let r = try BulkRead(db, sql: "SELECT \(employeeColumns) FROM employees")
+    /// The employees a query on `employeeColumns` returns, read through the C API (imports read 100,000).
+    static func employees(_ db: Database, _ sql: String, _ arguments: [String] = []) throws -> [Employee] {
+        var out: [Employee] = []
+        let r = try BulkRead(db, sql: sql, arguments: arguments)
         while try r.next() {
-            let e = Employee(
+            out.append(Employee(
                 nip: r.text(0), name: r.text(1), kind: EmployeeKind(rawValue: r.text(2)) ?? .pns, golongan: r.text(3), jabatan: r.text(4),
                 jenisJabatan: JenisJabatan(rawValue: r.text(5)) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: r.text(6)),
                 kelasJabatan: r.int(7), unitCode: r.text(8), supervisorNIP: r.isNull(9) ? nil : r.text(9), email: r.text(10), phone: r.text(11),
-                active: r.int(12) != 0)
-            out[e.nip] = e
+                active: r.int(12) != 0))
         }
+        return out
+    }
+
+    /// Every employee keyed by NIP (active and not).
+    public static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
+        var out: [String: Employee] = [:]
+        for e in try employees(db, "SELECT \(employeeColumns) FROM employees") { out[e.nip] = e }
         return out
     }
 
@@ -133,14 +130,14 @@ public enum OrganisationStore {
     }
 
     public static func employee(_ db: Database, nip: String) throws -> Employee? {
-        try Row.fetchOne(db, sql: "SELECT \(employeeColumns) FROM employees WHERE nip = ?", arguments: [nip]).map(employee(from:))
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE nip = ?", [nip]).first
     }
 
     /// Employees ordered by unit then NIP, optionally one unit (and its sub-units when `subtree`).
     public static func employees(_ db: Database, unit: String?, subtree: Bool = false, includeInactive: Bool) throws -> [Employee] {
         var sql = "SELECT \(employeeColumns) FROM employees"
         var clauses: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: [String] = []
         if let unit {
             if subtree {
                 clauses.append("""
@@ -149,17 +146,16 @@ public enum OrganisationStore {
             } else {
                 clauses.append("unit_code = ?")
             }
-            _ = arguments.append(contentsOf: [unit])
+            arguments.append(unit)
         }
         if !includeInactive { clauses.append("active = 1") }
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY unit_code, nip"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(employee(from:))
+        return try employees(db, sql, arguments)
     }
 
     public static func subordinates(_ db: Database, of nip: String) throws -> [Employee] {
-        try Row.fetchAll(db, sql: "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", arguments: [nip])
-            .map(employee(from:))
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", [nip])
     }
 
     public static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {

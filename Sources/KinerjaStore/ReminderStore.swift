@@ -256,8 +256,8 @@ public enum ReminderStore {
         let list = Array(nips)
         for start in stride(from: 0, to: list.count, by: 500) {
             let chunk = Array(list[start..<min(list.count, start + 500)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for r in try recipients(db, "SELECT \(person) FROM employees e WHERE e.active = 1 AND e.nip IN (\(marks))", StatementArguments(chunk)) {
+            let sql = "SELECT \(person) FROM employees e WHERE e.active = 1 AND e.nip IN (\(databaseQuestionMarks(count: chunk.count)))"
+            for r in try recipients(db, sql, StatementArguments(chunk)) {
                 out[r.nip] = r
             }
         }

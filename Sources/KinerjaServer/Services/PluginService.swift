@@ -193,8 +193,8 @@ enum SubjectAssembler {
                 })
             }
             let ratedPeriods = [periodID] + inside
-            let placeholders = ratedPeriods.map { _ in "?" }.joined(separator: ",")
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM ratings WHERE period_id IN (\(placeholders)) ORDER BY period_id", arguments: StatementArguments(ratedPeriods)) {
+            let ratingsSQL = "SELECT * FROM ratings WHERE period_id IN (\(databaseQuestionMarks(count: ratedPeriods.count))) ORDER BY period_id"
+            for r in try Row.fetchAll(db, sql: ratingsSQL, arguments: StatementArguments(ratedPeriods)) {
                 let nip: String = r["nip"]
                 guard subjects[nip] != nil else { continue }
                 let pid: String = r["period_id"]
