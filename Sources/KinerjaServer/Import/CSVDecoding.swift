@@ -43,12 +43,10 @@ enum CSVDecoding {
         if let line = unterminatedQuoteLine(bytes, delimiter: UInt8(delimiter.value)) {
             return .failure(Failure(errors: [RowError(line: line, message: "a quoted field opened on this line is never closed (a stray '\"')")]))
         }
-        if let table = bytes.withUnsafeBufferPointer({ fastTable($0, delimiter: UInt8(delimiter.value)) }) {
-            guard let table else { return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")])) }
-            return .success(Decoded(table: table, delimiter: String(delimiter)))
-        }
         // Anything irregular: CSV.swift reads it.
-        return generalTable(String(decoding: bytes, as: UTF8.self), delimiter: delimiter).map { Decoded(table: $0, delimiter: String(delimiter)) }
+        let table = bytes.withUnsafeBufferPointer { fastTable($0, delimiter: UInt8(delimiter.value)) }
+            ?? generalTable(String(decoding: bytes, as: UTF8.self), delimiter: delimiter)
+        return table.map { Decoded(table: $0, delimiter: String(delimiter)) }
     }
 
     /// The table as CSV.swift reads it (for files the fast reader does not take).
@@ -82,17 +80,16 @@ enum CSVDecoding {
         if let error = reader.error {
             return .failure(Failure(errors: [RowError(line: line, message: "the file cannot be read as CSV: \(error)")]))
         }
-        guard let headerRow else {
-            return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")]))
-        }
+        guard let headerRow else { return .failure(noHeader) }
         return .success(CSVTable(header: headerRow, headerLine: headerLine, records: records))
     }
 
-    /// The table read straight from the bytes (RFC 4180: quoted fields with `""` escapes and line breaks, LF or
-    /// CRLF line ends); `.some(nil)` when there is no header row. nil when the file has anything irregular — a quote
-    /// inside an unquoted field, text after a closing quote, a lone CR, bytes that are not UTF-8 — which the
-    /// general reader then takes.
-    static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> CSVTable?? {
+    static let noHeader = Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")])
+
+    /// The table read straight from the bytes, which are UTF-8 (`decode` checks that first). RFC 4180: quoted
+    /// fields with `""` escapes and line breaks, LF or CRLF line ends. nil when the file has anything irregular — a
+    /// quote inside an unquoted field, text after a closing quote, a lone CR — which the general reader then takes.
+    static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Result<CSVTable, Failure>? {
         let quote = UInt8(ascii: "\""), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         let n = bytes.count
         var header: [String]?
@@ -104,8 +101,9 @@ enum CSVDecoding {
         var line = 1
         var recordLine = 1
         var i = 0
-        func text(_ start: Int, _ end: Int) -> String? {
-            start == end ? "" : String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        // Fields end at ASCII bytes, so each is whole UTF-8.
+        func text(_ start: Int, _ end: Int) -> String {
+            start == end ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
         while i < n {
             // One field.
@@ -127,7 +125,7 @@ enum CSVDecoding {
                     if c == lf { line += 1 }
                     i += 1
                 }
-                guard var value = text(start, i) else { return nil }
+                var value = text(start, i)
                 if escapes { value = value.replacingOccurrences(of: "\"\"", with: "\"") }
                 fields.append(value)
                 i += 1
@@ -139,8 +137,7 @@ enum CSVDecoding {
                     if c == quote { return nil }
                     i += 1
                 }
-                guard let value = text(start, i) else { return nil }
-                fields.append(value)
+                fields.append(text(start, i))
             }
             // What follows it: another field, the end of the record, or the end of the file.
             var endOfRecord = i >= n
@@ -176,8 +173,8 @@ enum CSVDecoding {
                 recordLine = line
             }
         }
-        guard let header else { return .some(nil) }
-        return .some(CSVTable(header: header, headerLine: headerLine, records: records))
+        guard let header else { return .failure(noHeader) }
+        return .success(CSVTable(header: header, headerLine: headerLine, records: records))
     }
 
     /// The line of a quote that is opened and never closed, if any. Quotes only open at the start of a field.
