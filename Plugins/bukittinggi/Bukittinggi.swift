@@ -36,18 +36,31 @@ struct BukittinggiPlugin: KinerjaPlugin {
     var summary: String { "achievement-based Hasil Kerja and a 70/30 TPP (Bukittinggi)" }
 
     /// capaian of one indicator, in percent.
-    func capaian(_ i: Kinerja_Plugin_V1_Indicator) -> Fraction {
-        let target = Fraction.decimal(i.target), real = Fraction.decimal(i.realisasi)
+    /// Throws `FractionError` for a value out of range (the employee is then not derivable).
+    func capaian(_ i: Kinerja_Plugin_V1_Indicator) throws -> Fraction {
+        let target = try Fraction.decimal(i.target), real = try Fraction.decimal(i.realisasi)
         let raw: Fraction
         if i.direction == "lower_is_better" {
-            raw = real.numerator == 0 ? cap : target / real * Fraction(100)
+            raw = real.numerator == 0 ? cap : try (try target / real) * Fraction(100)
         } else {
-            raw = target.numerator == 0 ? Fraction(100) : real / target * Fraction(100)
+            raw = target.numerator == 0 ? Fraction(100) : try (try real / target) * Fraction(100)
         }
         return Fraction.min(raw, cap)
     }
 
     func derive(_ s: Kinerja_Plugin_V1_Subject, period: String) -> Kinerja_Plugin_V1_DerivedRating {
+        do {
+            return try deriveChecked(s, period: period)
+        } catch {
+            var out = Kinerja_Plugin_V1_DerivedRating()
+            out.nip = s.nip
+            out.notDerivable = true
+            out.reason = "not derivable: \(error) (targets and realisasi must be \(Measure.rule))"
+            return out
+        }
+    }
+
+    func deriveChecked(_ s: Kinerja_Plugin_V1_Subject, period: String) throws -> Kinerja_Plugin_V1_DerivedRating {
         var out = Kinerja_Plugin_V1_DerivedRating()
         out.nip = s.nip
         var order: [String] = []
@@ -71,12 +84,12 @@ struct BukittinggiPlugin: KinerjaPlugin {
                 out.reason = "RHK utama \(rhk) has no realisasi for \(period) (indicator \(missing.map(\.indicatorID).joined(separator: ", ")))"
                 return out
             }
-            let values = indicators.map(capaian)
-            let mean = values.reduce(Fraction.zero, +) / Fraction(Int128(values.count))
+            let values = try indicators.map(capaian)
+            let mean = try Scoring.mean(values) ?? .zero
             means.append(mean)
             parts.append("\(rhk) \(mean.decimalText())% (\(zip(indicators, values).map { "\($0.indicatorID) \($1.decimalText())" }.joined(separator: ", ")))")
         }
-        let total = means.reduce(Fraction.zero, +) / Fraction(Int128(means.count))
+        let total = try Scoring.mean(means) ?? .zero
         out.hasilKerja = Scoring.rating(total, diAtas: diAtas, sesuai: sesuai)
         out.explanation = "capaian \(total.decimalText())% = mean of " + parts.joined(separator: "; ")
         return out

@@ -36,7 +36,7 @@ struct GajahmungkurPlugin: KinerjaPlugin {
     }
 
     /// The 360° score and how it was reached; nil when nobody gave feedback.
-    func score(_ s: Kinerja_Plugin_V1_Subject) -> (Fraction, String)? {
+    func score(_ s: Kinerja_Plugin_V1_Subject) throws -> (Fraction, String)? {
         var parts: [(weight: Int, value: Fraction?)] = []
         var text: [String] = []
         for source in Self.sources {
@@ -45,7 +45,7 @@ struct GajahmungkurPlugin: KinerjaPlugin {
             let n = s.feedback.filter { $0.source == source }.count
             text.append(mean.map { "\(source) \($0.decimalText()) from \(n) (weight \(weights[source]!))" } ?? "\(source): none (weight dropped)")
         }
-        guard let score = Scoring.weighted(parts) else { return nil }
+        guard let score = try Scoring.weighted(parts) else { return nil }
         return (score, text.joined(separator: "; ") + " → \(score.decimalText())")
     }
 
@@ -54,7 +54,13 @@ struct GajahmungkurPlugin: KinerjaPlugin {
             $0.results = request.subjects.map { s in
                 .with {
                     $0.nip = s.nip
-                    guard let (score, text) = score(s) else {
+                    let scored: (Fraction, String)?
+                    do { scored = try score(s) } catch {
+                        $0.notDerivable = true
+                        $0.reason = "not derivable: \(error)"
+                        return
+                    }
+                    guard let (score, text) = scored else {
                         $0.notDerivable = true
                         $0.reason = "no 360° feedback for \(request.period.id)"
                         return
@@ -71,7 +77,7 @@ struct GajahmungkurPlugin: KinerjaPlugin {
         guard !request.period.id.isEmpty else { throw PluginError("penghargaan needs --period") }
         var rows: [(Fraction?, Kinerja_Plugin_V1_Subject)] = []
         for s in request.subjects where s.ratings.contains(where: { $0.periodID == request.period.id && $0.predikat == "sangat_baik" }) {
-            rows.append((score(s)?.0, s))
+            rows.append(((try? score(s))??.0, s))
         }
         rows.sort { a, b in
             switch (a.0, b.0) {

@@ -45,7 +45,7 @@ struct KupangPlugin: KinerjaPlugin {
     func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse {
         .with {
             $0.results = request.inputs.map { input in
-                let factor = Fraction.min(Fraction.one, Fraction(Int128(input.activityMinutes), Int128(targetMinutes)))
+                let factor = Fraction.min(Fraction.one, Fraction(Int128(max(0, input.activityMinutes)), Int128(max(1, targetMinutes))))
                 return Scoring.incentive(
                     input, policy: TPPPolicy(), factor: factor,
                     factorLine: "activity \(input.activityMinutes) of \(targetMinutes) minutes in \(input.month) → factor \(factor.percentText())%",
@@ -61,7 +61,13 @@ struct KupangPlugin: KinerjaPlugin {
                     $0.nip = s.nip
                     let atasan = Scoring.mean(s.feedback.filter { $0.source == "atasan" }.map(\.rating))
                     let masyarakat = Scoring.mean(s.feedback.filter { $0.source == "masyarakat" }.map(\.rating))
-                    guard let score = Scoring.weighted([(weights["atasan"]!, atasan), (weights["masyarakat"]!, masyarakat)]) else {
+                    let weighted: Fraction?
+                    do { weighted = try Scoring.weighted([(weights["atasan"]!, atasan), (weights["masyarakat"]!, masyarakat)]) } catch {
+                        $0.notDerivable = true
+                        $0.reason = "not derivable: \(error)"
+                        return
+                    }
+                    guard let score = weighted else {
                         $0.notDerivable = true
                         $0.reason = "no feedback from the supervisor or stakeholders for \(request.period.id)"
                         return

@@ -179,6 +179,9 @@ public nonisolated struct Kinerja_V1_ImportReport: Sendable {
   /// How many errors there were in all.
   public var errorCount: Int32 = 0
 
+  /// What else the import changed or would change, e.g. a deactivated unit head removed as head.
+  public var notes: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -601,7 +604,7 @@ nonisolated extension Kinerja_V1_RowError: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Kinerja_V1_ImportReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ImportReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}applied\0\u{3}dry_run\0\u{1}rows\0\u{1}added\0\u{1}updated\0\u{1}unchanged\0\u{1}deactivated\0\u{1}errors\0\u{3}error_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}applied\0\u{3}dry_run\0\u{1}rows\0\u{1}added\0\u{1}updated\0\u{1}unchanged\0\u{1}deactivated\0\u{1}errors\0\u{3}error_count\0\u{1}notes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -618,6 +621,7 @@ nonisolated extension Kinerja_V1_ImportReport: SwiftProtobuf.Message, SwiftProto
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.deactivated) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.errors) }()
       case 9: try { try decoder.decodeSingularInt32Field(value: &self.errorCount) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.notes) }()
       default: break
       }
     }
@@ -651,6 +655,9 @@ nonisolated extension Kinerja_V1_ImportReport: SwiftProtobuf.Message, SwiftProto
     if self.errorCount != 0 {
       try visitor.visitSingularInt32Field(value: self.errorCount, fieldNumber: 9)
     }
+    if !self.notes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.notes, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -664,6 +671,7 @@ nonisolated extension Kinerja_V1_ImportReport: SwiftProtobuf.Message, SwiftProto
     if lhs.deactivated != rhs.deactivated {return false}
     if lhs.errors != rhs.errors {return false}
     if lhs.errorCount != rhs.errorCount {return false}
+    if lhs.notes != rhs.notes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -61,6 +61,19 @@ public enum Kinerja_V1_ReminderService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "EnableRule" metadata.
+        public enum EnableRule: Sendable {
+            /// Request type for "EnableRule".
+            public typealias Input = Kinerja_V1_EnableRuleRequest
+            /// Response type for "EnableRule".
+            public typealias Output = Kinerja_V1_Rule
+            /// Descriptor for "EnableRule".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.ReminderService"),
+                method: "EnableRule",
+                type: .unary
+            )
+        }
         /// Namespace for "Next" metadata.
         public enum Next: Sendable {
             /// Request type for "Next".
@@ -131,6 +144,7 @@ public enum Kinerja_V1_ReminderService: Sendable {
             ListRules.descriptor,
             AddRule.descriptor,
             RemoveRule.descriptor,
+            EnableRule.descriptor,
             Next.descriptor,
             History.descriptor,
             Fire.descriptor,
@@ -216,6 +230,24 @@ extension Kinerja_V1_ReminderService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_RemoveRuleRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_RemoveRuleResponse>
+
+        /// Handle the "EnableRule" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_EnableRuleRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Rule` messages.
+        func enableRule(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_EnableRuleRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Rule>
 
         /// Handle the "Next" method.
         ///
@@ -371,6 +403,24 @@ extension Kinerja_V1_ReminderService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_RemoveRuleResponse>
 
+        /// Handle the "EnableRule" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EnableRuleRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Rule` message.
+        func enableRule(
+            request: GRPCCore.ServerRequest<Kinerja_V1_EnableRuleRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Rule>
+
         /// Handle the "Next" method.
         ///
         /// > Source IDL Documentation:
@@ -523,6 +573,24 @@ extension Kinerja_V1_ReminderService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_RemoveRuleResponse
 
+        /// Handle the "EnableRule" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_EnableRuleRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Rule` to respond with.
+        func enableRule(
+            request: Kinerja_V1_EnableRuleRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Rule
+
         /// Handle the "Next" method.
         ///
         /// > Source IDL Documentation:
@@ -653,6 +721,17 @@ extension Kinerja_V1_ReminderService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_ReminderService.Method.EnableRule.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_EnableRuleRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Rule>(),
+            handler: { request, context in
+                try await self.enableRule(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_ReminderService.Method.Next.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_NextRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_NextResponse>(),
@@ -740,6 +819,17 @@ extension Kinerja_V1_ReminderService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_RemoveRuleResponse> {
         let response = try await self.removeRule(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func enableRule(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_EnableRuleRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Rule> {
+        let response = try await self.enableRule(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -837,6 +927,19 @@ extension Kinerja_V1_ReminderService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_RemoveRuleResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_RemoveRuleResponse>(
             message: try await self.removeRule(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func enableRule(
+        request: GRPCCore.ServerRequest<Kinerja_V1_EnableRuleRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Rule> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Rule>(
+            message: try await self.enableRule(
                 request: request.message,
                 context: context
             ),
@@ -987,6 +1090,29 @@ extension Kinerja_V1_ReminderService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_RemoveRuleResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_RemoveRuleResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EnableRule" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EnableRuleRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_EnableRuleRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Rule` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func enableRule<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_EnableRuleRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_EnableRuleRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Rule>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Rule>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Next" method.
@@ -1217,6 +1343,40 @@ extension Kinerja_V1_ReminderService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_ReminderService.Method.RemoveRule.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EnableRule" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EnableRuleRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_EnableRuleRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Rule` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func enableRule<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_EnableRuleRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_EnableRuleRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Rule>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Rule>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_ReminderService.Method.EnableRule.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1487,6 +1647,35 @@ extension Kinerja_V1_ReminderService.ClientProtocol {
         )
     }
 
+    /// Call the "EnableRule" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_EnableRuleRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableRule<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_EnableRuleRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Rule>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.enableRule(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_EnableRuleRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Rule>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Next" method.
     ///
     /// > Source IDL Documentation:
@@ -1730,6 +1919,39 @@ extension Kinerja_V1_ReminderService.ClientProtocol {
             metadata: metadata
         )
         return try await self.removeRule(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableRule" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > EnableRule switches a built-in rule that was switched off back on (audited). Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableRule<Result>(
+        _ message: Kinerja_V1_EnableRuleRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Rule>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_EnableRuleRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.enableRule(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -47,8 +47,16 @@ public nonisolated struct Kinerja_V1_Rule: Sendable {
 
   public var escalateAfterDays: Int32 = 0
 
-  /// Missed occurrences younger than this fire once after downtime (default 24).
-  public var catchUpHours: Int32 = 0
+  /// Missed occurrences younger than this fire once after downtime: unset means 24, 0 means no catch-up,
+  /// negative values are refused.
+  public var catchUpHours: Int32 {
+    get {_catchUpHours ?? 0}
+    set {_catchUpHours = newValue}
+  }
+  /// Returns true if `catchUpHours` has been explicitly set.
+  public var hasCatchUpHours: Bool {self._catchUpHours != nil}
+  /// Clears the value of `catchUpHours`. Subsequent reads from it will return its default value.
+  public mutating func clearCatchUpHours() {self._catchUpHours = nil}
 
   /// national | <plugin id> | admin (output only).
   public var source: String = String()
@@ -59,6 +67,8 @@ public nonisolated struct Kinerja_V1_Rule: Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _catchUpHours: Int32? = nil
 }
 
 public nonisolated struct Kinerja_V1_ListRulesRequest: Sendable {
@@ -87,6 +97,18 @@ public nonisolated struct Kinerja_V1_ListRulesResponse: Sendable {
 }
 
 public nonisolated struct Kinerja_V1_RemoveRuleRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_EnableRuleRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -378,7 +400,7 @@ nonisolated extension Kinerja_V1_Rule: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.channels) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.periodStates) }()
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.escalateAfterDays) }()
-      case 8: try { try decoder.decodeSingularInt32Field(value: &self.catchUpHours) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self._catchUpHours) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.source) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.removed) }()
       default: break
@@ -387,6 +409,10 @@ nonisolated extension Kinerja_V1_Rule: SwiftProtobuf.Message, SwiftProtobuf._Mes
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
@@ -408,9 +434,9 @@ nonisolated extension Kinerja_V1_Rule: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.escalateAfterDays != 0 {
       try visitor.visitSingularInt32Field(value: self.escalateAfterDays, fieldNumber: 7)
     }
-    if self.catchUpHours != 0 {
-      try visitor.visitSingularInt32Field(value: self.catchUpHours, fieldNumber: 8)
-    }
+    try { if let v = self._catchUpHours {
+      try visitor.visitSingularInt32Field(value: v, fieldNumber: 8)
+    } }()
     if !self.source.isEmpty {
       try visitor.visitSingularStringField(value: self.source, fieldNumber: 9)
     }
@@ -428,7 +454,7 @@ nonisolated extension Kinerja_V1_Rule: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.channels != rhs.channels {return false}
     if lhs.periodStates != rhs.periodStates {return false}
     if lhs.escalateAfterDays != rhs.escalateAfterDays {return false}
-    if lhs.catchUpHours != rhs.catchUpHours {return false}
+    if lhs._catchUpHours != rhs._catchUpHours {return false}
     if lhs.source != rhs.source {return false}
     if lhs.removed != rhs.removed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -514,6 +540,36 @@ nonisolated extension Kinerja_V1_RemoveRuleRequest: SwiftProtobuf.Message, Swift
   }
 
   public static func ==(lhs: Kinerja_V1_RemoveRuleRequest, rhs: Kinerja_V1_RemoveRuleRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_EnableRuleRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EnableRuleRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_EnableRuleRequest, rhs: Kinerja_V1_EnableRuleRequest) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

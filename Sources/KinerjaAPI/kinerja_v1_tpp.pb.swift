@@ -43,6 +43,10 @@ public nonisolated struct Kinerja_V1_SetOverrideRequest: Sendable {
   /// Audited with the change.
   public var reason: String = String()
 
+  /// The amount as a person wrote it (4500000, 4.500.000, Rp 4.500.000); when set, the daemon parses it with the one
+  /// Rupiah rule and base_rupiah is ignored. Either way 0 < amount <= 1,000,000,000.
+  public var baseText: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -341,7 +345,7 @@ fileprivate nonisolated let _protobuf_package = "kinerja.v1"
 
 nonisolated extension Kinerja_V1_SetOverrideRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SetOverrideRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}base_rupiah\0\u{1}clear\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}base_rupiah\0\u{1}clear\0\u{1}reason\0\u{3}base_text\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -353,6 +357,7 @@ nonisolated extension Kinerja_V1_SetOverrideRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.baseRupiah) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.clear) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.baseText) }()
       default: break
       }
     }
@@ -371,6 +376,9 @@ nonisolated extension Kinerja_V1_SetOverrideRequest: SwiftProtobuf.Message, Swif
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
     }
+    if !self.baseText.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseText, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -379,6 +387,7 @@ nonisolated extension Kinerja_V1_SetOverrideRequest: SwiftProtobuf.Message, Swif
     if lhs.baseRupiah != rhs.baseRupiah {return false}
     if lhs.clear != rhs.clear {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.baseText != rhs.baseText {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

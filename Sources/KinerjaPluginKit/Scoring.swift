@@ -26,20 +26,31 @@ public enum Scoring {
     }
 
     /// Σ wᵢ·xᵢ / Σ wᵢ over the sources that have a value (sources without one are dropped and the rest rescaled).
-    public static func weighted(_ parts: [(weight: Int, value: Fraction?)]) -> Fraction? {
+    /// Throws `FractionError` when a value is out of range (never traps).
+    public static func weighted(_ parts: [(weight: Int, value: Fraction?)]) throws(FractionError) -> Fraction? {
         var sum = Fraction.zero
-        var weights = 0
+        var weights: Int128 = 0
         for p in parts {
             guard let v = p.value, p.weight > 0 else { continue }
-            sum = sum + Fraction(Int128(p.weight)) * v
-            weights += p.weight
+            sum = try sum + (try Fraction(Int128(p.weight)) * v)
+            weights += Int128(p.weight)
         }
-        return weights == 0 ? nil : sum / Fraction(Int128(weights))
+        return weights == 0 ? nil : try sum / Fraction(weights)
     }
 
+    /// The mean of `values`, nil when there are none; throws `FractionError` when out of range.
+    public static func mean(_ values: [Fraction]) throws(FractionError) -> Fraction? {
+        guard !values.isEmpty else { return nil }
+        var sum = Fraction.zero
+        for v in values { sum = try sum + v }
+        return try sum / Fraction(Int128(values.count))
+    }
+
+    /// Counts below zero (a plugin or a caller may send them) count as zero.
     public static func attendance(_ a: Kinerja_Plugin_V1_Attendance) -> Attendance {
-        Attendance(tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2),
-                   psw3: Int(a.psw3), psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent))
+        func c(_ v: Int32) -> Int { Int(max(0, v)) }
+        return Attendance(tl1: c(a.tl1), tl2: c(a.tl2), tl3: c(a.tl3), tl4: c(a.tl4), psw1: c(a.psw1), psw2: c(a.psw2),
+                          psw3: c(a.psw3), psw4: c(a.psw4), tk: c(a.tk), sanctionPercent: c(a.sanctionPercent))
     }
 
     /// The default TPP shape for one input with `policy` and a kinerja `factor` (nil: from the predikat; an employee
@@ -68,7 +79,14 @@ public enum Scoring {
             f = Fraction.percent(Int128(percent))
             line = "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%"
         }
-        let r = TPPCalculator.compute(base: input.baseRupiah, factor: f!, attendance: attendance(input.attendance), taxPercent: taxPercent, policy: policy)
+        let r: TPPBreakdown
+        do {
+            r = try TPPCalculator.compute(base: input.baseRupiah, factor: f!, attendance: attendance(input.attendance), taxPercent: taxPercent, policy: policy)
+        } catch {
+            result.blocked = true
+            result.blockedReason = "not computable: \(error) (base \(input.baseRupiah))"
+            return result
+        }
         result.kinerja = r.kinerja
         result.disiplin = r.disiplin
         result.gross = r.gross
@@ -84,6 +102,8 @@ public enum Scoring {
 extension Kinerja_Plugin_V1_PluginConfig {
     /// A decimal setting as an exact fraction (`thresholds.di_atas = 2.5`).
     public func fraction(_ key: String, default fallback: Double) throws -> Fraction {
-        Fraction.decimal(try double(key, default: fallback))
+        let v = try double(key, default: fallback)
+        guard let f = try? Fraction.decimal(v), Measure.check(v) == nil else { throw PluginError("config \(key): \(v) is not \(Measure.rule)") }
+        return f
     }
 }

@@ -45,6 +45,7 @@ public enum AppraisalStore {
                 updated_at = excluded.updated_at
             """)
         let time = UTCTime.format(now)
+        if !ratings.isEmpty { try TPPInputs.touch(db, .ratings(period: period.description)) }
         for r in ratings {
             statement.setUncheckedArguments([
                 period.description, r.nip, r.hasilKerja.rawValue, r.perilakuKerja.rawValue, r.predikat.rawValue, aspectsJSON(r.aspects), r.notes, r.ratedBy, time,

@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid", "0011-tpp-input-versions"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -388,6 +388,17 @@ enum Migrations {
                     updated_at FROM realisasi;
                 DROP TABLE realisasi;
                 ALTER TABLE realisasi_new RENAME TO realisasi;
+                """)
+        }
+        m.registerMigration(identifiers[10]) { db in
+            // What a computed TPP month was computed from: a version per input (ratings of a period, attendance and
+            // activities of a month, the base table, the staff file, a period's state), bumped by every write.
+            try db.execute(sql: """
+                CREATE TABLE tpp_input_versions (
+                    key     TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL
+                ) STRICT;
+                ALTER TABLE tpp_months ADD COLUMN inputs TEXT NOT NULL DEFAULT '';
                 """)
         }
         return m

@@ -166,6 +166,7 @@ public enum OrganisationStore {
                 kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
                 email = excluded.email, phone = excluded.phone, active = excluded.active
             """)
+        if !employees.isEmpty { try TPPInputs.touch(db, .staff) }
         for e in employees {
             try statement.execute(arguments: [
                 e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",

@@ -63,6 +63,7 @@ public enum PeriodStore {
 
     public static func setState(_ db: Database, _ id: PeriodID, _ state: PeriodState) throws {
         try db.execute(sql: "UPDATE periods SET state = ? WHERE id = ?", arguments: [state.rawValue, id.description])
+        try TPPInputs.touch(db, .periodState(id.description))
     }
 
     public static func setDeadline(_ db: Database, _ id: PeriodID, deadline: CivilDate?, skpDeadline: CivilDate?) throws {
@@ -71,6 +72,12 @@ public enum PeriodStore {
     }
 
     /// Refuses any write that touches a closed period (the period itself or its annual parent's SKP).
+    /// The period exists and accepts ratings (running or in assessment).
+    public static func requireRatable(_ db: Database, _ id: PeriodID) throws {
+        guard let p = try find(db, id) else { throw StoreError.notFound("period \(id) does not exist") }
+        if let why = AppraisalWindow.ratingRefusal(period: id.description, state: p.state) { throw StoreError.failedPrecondition(why) }
+    }
+
     public static func requireOpen(_ db: Database, _ id: PeriodID, action: String) throws {
         guard let p = try find(db, id) else { throw StoreError.notFound("period \(id) does not exist") }
         if p.state == .closed {

@@ -125,6 +125,11 @@ public enum ReminderStore {
         }
     }
 
+    /// Switches a built-in rule that was switched off back on.
+    public static func enableBuiltIn(_ db: Database, name: String) throws {
+        try db.execute(sql: "DELETE FROM reminder_rules WHERE name = ? AND removed = 1", arguments: [name])
+    }
+
     // MARK: Occurrence bookkeeping.
 
     public static func lastOccurrence(_ db: Database, rule: String) throws -> Date? {

@@ -20,6 +20,24 @@ public enum SKPStore {
         return out
     }
 
+    /// The stored RHK that intervene an RHK of one of `supervisors` in `period`: (subordinate NIP, their RHK id,
+    /// supervisor NIP, the supervisor's RHK id), in key order.
+    public static func interventions(_ db: Database, period: PeriodID, supervisors: Set<String>) throws -> [IntervensiLink] {
+        guard !supervisors.isEmpty else { return [] }
+        var out: [IntervensiLink] = []
+        let list = Array(supervisors)
+        for start in stride(from: 0, to: list.count, by: 500) {
+            let chunk = Array(list[start..<min(start + 500, list.count)])
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT nip, rhk_id, intervensi_nip, intervensi_rhk FROM rhk WHERE period_id = ? AND intervensi_nip IN (\(databaseQuestionMarks(count: chunk.count)))",
+                arguments: StatementArguments([period.description] + chunk))
+            while let r = try cursor.next() {
+                out.append(IntervensiLink(nip: r[0], rhk: r[1], supervisorNIP: r[2], supervisorRHK: r[3] ?? ""))
+            }
+        }
+        return out.sorted { ($0.nip, $0.rhk) < ($1.nip, $1.rhk) }
+    }
+
     /// A JSON string literal.
     static func jsonString(_ s: String, into out: inout String) {
         out.append("\"")

@@ -94,12 +94,15 @@ func finishImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOpti
     if global.output == .json {
         printJSON([
             "file": file, "applied": r.applied, "dry_run": r.dryRun, "rows": r.rows, "added": r.added, "updated": r.updated,
-            "unchanged": r.unchanged, "deactivated": r.deactivated, "error_count": r.errorCount,
+            "unchanged": r.unchanged, "deactivated": r.deactivated, "error_count": r.errorCount, "notes": r.notes,
             "errors": r.errors.map { ["line": $0.line, "column": $0.column, "message": $0.message] as [String: Any] },
         ] as [String: Any])
     } else if r.errors.isEmpty {
         let what = r.dryRun ? "dry run, nothing written" : "applied"
-        print("\(file): \(r.rows) rows: \(r.added) added, \(r.updated) updated, \(r.unchanged) unchanged, \(r.deactivated) deactivated (\(what))")
+        // Only the counters that apply: deactivation happens in staff imports only.
+        let deactivated = r.deactivated > 0 ? ", \(r.deactivated) deactivated" : ""
+        print("\(file): \(r.rows) rows: \(r.added) added, \(r.updated) updated, \(r.unchanged) unchanged\(deactivated) (\(what))")
+        for note in r.notes { print("\(file): \(note)") }
     }
     if !r.errors.isEmpty {
         if global.output != .json {

@@ -7,7 +7,7 @@ import KinerjaAPI
 struct ReminderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reminder", abstract: "Reminder rules: list, add, remove, next fire times, history, fire now.",
-        subcommands: [ReminderList.self, ReminderAdd.self, ReminderRemove.self, ReminderNext.self, ReminderHistory.self, ReminderFire.self])
+        subcommands: [ReminderList.self, ReminderAdd.self, ReminderRemove.self, ReminderEnable.self, ReminderNext.self, ReminderHistory.self, ReminderFire.self])
 }
 
 func reminderClient<R: Sendable>(
@@ -61,12 +61,13 @@ struct ReminderAdd: AsyncParsableCommand {
     @Option(name: .customLong("channel"), help: "webhook, sendmail or log (repeatable; default log).") var channels: [String] = []
     @Option(name: .customLong("state"), help: "Period state in which it fires (repeatable; default any).") var states: [String] = []
     @Option(help: "Notify the supervisor when still owed this many days after the deadline.") var escalateAfter: Int32 = 0
-    @Option(help: "Missed occurrences younger than this many hours fire once after downtime.") var catchUpHours: Int32 = 24
+    @Option(help: "Missed occurrences younger than this many hours fire once after downtime (default 24; 0: no catch-up).") var catchUpHours: Int32?
 
     func run() async throws {
         let rule = Kinerja_V1_Rule.with {
             $0.name = name; $0.cron = cron; $0.audience = audience; $0.template = template; $0.channels = channels
-            $0.periodStates = states; $0.escalateAfterDays = escalateAfter; $0.catchUpHours = catchUpHours
+            $0.periodStates = states; $0.escalateAfterDays = escalateAfter
+            if let catchUpHours { $0.catchUpHours = catchUpHours }
         }
         let r = try await reminderClient(global) { c, o, m in try await c.addRule(rule, metadata: m, options: o) }
         if global.output == .json { printJSON(["name": r.name, "cron": r.cron, "audience": r.audience, "source": r.source]) } else { print("rule \(r.name) saved: \(r.cron) → \(r.audience)") }
@@ -81,6 +82,17 @@ struct ReminderRemove: AsyncParsableCommand {
     func run() async throws {
         let r = try await reminderClient(global) { c, o, m in try await c.removeRule(.with { $0.name = name }, metadata: m, options: o) }
         if global.output == .json { printJSON(["name": r.name, "built_in": r.builtIn]) } else { print(r.builtIn ? "built-in rule \(r.name) switched off" : "rule \(r.name) removed") }
+    }
+}
+
+struct ReminderEnable: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enable", abstract: "Switch a built-in rule that was switched off back on (admin, audited).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Rule name.") var name: String
+
+    func run() async throws {
+        let r = try await reminderClient(global) { c, o, m in try await c.enableRule(.with { $0.name = name }, metadata: m, options: o) }
+        if global.output == .json { printJSON(["name": r.name, "source": r.source]) } else { print("built-in rule \(r.name) switched on again") }
     }
 }
 

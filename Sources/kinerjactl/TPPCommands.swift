@@ -62,15 +62,14 @@ struct TPPOverrideSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an employee's own base amount (admin, audited; from the next compute).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "NIP.") var nip: String
-    @Argument(help: "Base amount in whole Rupiah (5000000 or 5.000.000).") var rupiah: String
+    @Argument(help: "Base amount in whole Rupiah: 5000000, 5.000.000 or Rp 5.000.000 (more than 0, at most 1.000.000.000).") var rupiah: String
     @Option(help: "Why (audited).") var reason: String = ""
 
     func run() async throws {
-        let digits = rupiah.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "_", with: "")
-        guard let amount = Int64(digits), amount >= 0 else { throw CLIError.usage("'\(rupiah)' is not a whole, non-negative number of Rupiah") }
+        // The daemon parses the amount (one Rupiah rule for every way in).
         let o = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_TPPService.Client(wrapping: client).setOverride(
-                .with { $0.nip = nip; $0.baseRupiah = amount; $0.reason = reason }, metadata: metadata, options: options)
+                .with { $0.nip = nip; $0.baseText = rupiah; $0.reason = reason }, metadata: metadata, options: options)
         }
         printOverride(o, global)
     }

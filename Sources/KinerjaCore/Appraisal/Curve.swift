@@ -101,14 +101,13 @@ public enum AngkaKredit {
     public static func coefficient(_ j: JabatanFungsional) -> Fraction { Fraction(coefficientHundredths[j]!, 100) }
     public static func factor(_ p: Predikat) -> Fraction { Fraction.percent(factorPercent[p]!) }
 
-    public static func credit(_ j: JabatanFungsional, _ p: Predikat) -> Fraction { coefficient(j) * factor(p) }
+    public static func credit(_ j: JabatanFungsional, _ p: Predikat) -> Fraction {
+        // Both are small table constants: the product always fits.
+        (try? coefficient(j) * factor(p)) ?? .zero
+    }
 
     /// `x.yy`, rounded half up at the third decimal.
-    public static func text(_ f: Fraction) -> String {
-        let hundredths = (f * Fraction(100)).roundedHalfUp
-        let whole = hundredths / 100, rest = hundredths % 100
-        return "\(whole).\(rest < 10 ? "0" : "")\(rest)"
-    }
+    public static func text(_ f: Fraction) -> String { f.decimalText(places: 2) }
 }
 
 /// The annual suggestion from periodic ratings: the most frequent value, ties going to the later period.

@@ -111,7 +111,7 @@ public struct DeductionLine: Sendable, Equatable {
     public var code: String
     public var count: Int
     public var perMille: Int64
-    public var totalPerMille: Int64 { Int64(count) * perMille }
+    public var totalPerMille: Int64 { Int64(count).multipliedReportingOverflow(by: perMille).partialValue }
 }
 
 /// A month's TPP for one employee, every step kept for the explanation.
@@ -143,10 +143,10 @@ public enum TPPCalculator {
     /// `factor` is the kinerja factor (from the predikat by default; a plugin may pass another, e.g. activity time).
     public static func compute(
         base: Int64, factor: Fraction, attendance: Attendance, taxPercent: Int64, policy: TPPPolicy = TPPPolicy()
-    ) -> TPPBreakdown {
+    ) throws(FractionError) -> TPPBreakdown {
         let kinerjaShare = Fraction.percent(Int128(policy.kinerjaSharePercent))
         let disiplinShare = Fraction.percent(Int128(policy.disiplinSharePercent))
-        let kinerja = (base * (kinerjaShare * factor)).roundedHalfUp
+        let kinerja = try (try base * (try kinerjaShare * factor)).rounded()
         let counts: [(String, Int)] = [
             ("tl1", attendance.tl1), ("tl2", attendance.tl2), ("tl3", attendance.tl3), ("tl4", attendance.tl4),
             ("psw1", attendance.psw1), ("psw2", attendance.psw2), ("psw3", attendance.psw3), ("psw4", attendance.psw4),
@@ -157,27 +157,28 @@ public enum TPPCalculator {
         for (code, count) in counts where count > 0 {
             let line = DeductionLine(code: code, count: count, perMille: policy.deductionPerMille[code] ?? 0)
             lines.append(line)
-            perMille += line.totalPerMille
+            perMille = try Money.add(perMille, try Money.multiply(Int64(count), line.perMille))
         }
-        let deductionTotal = Fraction(Int128(perMille), 1000)
-        let disiplin = max(0, (base * (disiplinShare - deductionTotal)).roundedHalfUp)
-        let gross = (Fraction(Int128(kinerja + disiplin)) * Fraction.percent(Int128(100 - attendance.sanctionPercent))).roundedHalfUp
-        let tax = (Fraction(Int128(gross)) * Fraction.percent(Int128(taxPercent))).roundedHalfUp
+        let deductionTotal = try Fraction.exactly(Int128(perMille), 1000)
+        let disiplin = max(0, try (try base * (try disiplinShare - deductionTotal)).rounded())
+        let sanction = Int128(max(0, min(100, attendance.sanctionPercent)))
+        let gross = try (try Fraction(Int128(try Money.add(kinerja, disiplin))) * Fraction.percent(100 - sanction)).rounded()
+        let tax = try (try Fraction(Int128(gross)) * Fraction.percent(Int128(taxPercent))).rounded()
         return TPPBreakdown(
             base: base, kinerjaShare: kinerjaShare, kinerjaFactor: factor, kinerja: kinerja, disiplinShare: disiplinShare,
             deductions: lines, deductionTotal: deductionTotal, disiplin: disiplin, sanctionPercent: attendance.sanctionPercent,
-            gross: gross, taxPercent: taxPercent, tax: tax, net: gross - tax)
+            gross: gross, taxPercent: taxPercent, tax: tax, net: try Money.subtract(gross, tax))
     }
 
     /// The default policy end to end: factor from the predikat, tax from the golongan.
     public static func compute(
         base: Int64, predikat: Predikat, attendance: Attendance, golongan: String, kind: EmployeeKind, policy: TPPPolicy = TPPPolicy()
-    ) throws(ValidationError) -> TPPBreakdown {
+    ) throws -> TPPBreakdown {
         guard let tax = policy.taxPercent(golongan: golongan, kind: kind) else {
             throw ValidationError("no tax band for golongan \(golongan) (\(kind.rawValue))")
         }
         let factor = Fraction.percent(Int128(policy.predikatFactorPercent[predikat] ?? 0))
-        return compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy)
+        return try compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy)
     }
 }
 

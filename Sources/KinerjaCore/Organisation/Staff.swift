@@ -164,3 +164,25 @@ public func parseFlag(_ text: String) -> Bool? {
     default: nil
     }
 }
+
+/// Who may head a unit, and what happens to a head who leaves.
+public enum UnitHeadRules {
+    /// A head belongs to the unit itself or to its parent unit (a unit whose head sits above it, such as a
+    /// sub-bagian headed from the bagian). nil when `head` may head `unit`; otherwise why not.
+    public static func refusal(head: Employee, unit: OrgUnit) -> String? {
+        if !head.active { return "employee \(head.nip) is not active and cannot head a unit" }
+        if head.unitCode == unit.code || (unit.parentCode != nil && head.unitCode == unit.parentCode) { return nil }
+        return "employee \(head.nip) belongs to unit \(head.unitCode); the head of \(unit.code) must belong to \(unit.code)"
+            + (unit.parentCode.map { " or its parent \($0)" } ?? "")
+    }
+
+    /// The units whose head is among `deactivated`, with the head removed.
+    public static func withoutDeactivatedHeads(_ units: [OrgUnit], deactivated: Set<String>) -> [OrgUnit] {
+        units.compactMap { u in
+            guard let h = u.headNIP, deactivated.contains(h) else { return nil }
+            var changed = u
+            changed.headNIP = nil
+            return changed
+        }
+    }
+}

@@ -201,3 +201,45 @@ public enum PeriodRules {
         return next
     }
 }
+
+/// When appraisal results may be written and paid from.
+public enum AppraisalWindow {
+    /// Ratings (set, import, derive --apply) are accepted only while their period is running or being assessed.
+    public static let ratingStates: [PeriodState] = [.running, .assessment]
+
+    /// nil when ratings for a period in `state` are accepted; otherwise why not.
+    public static func ratingRefusal(period: String, state: PeriodState) -> String? {
+        ratingStates.contains(state) ? nil
+            : "period \(period) is \(state.rawValue): ratings are accepted only while it is running or in assessment"
+    }
+}
+
+/// Whether a month's TPP may be paid from its periodic period's predikat.
+public enum TPPEligibility {
+    /// nil when the predikat of `period` (in `state`) may be paid from: the period is in assessment or closed.
+    /// Otherwise the reason every employee of the month is blocked.
+    public static func predikatGate(period: String, state: PeriodState) -> String? {
+        state >= .assessment ? nil
+            : "period \(period) is \(state.rawValue): TPP is paid from a predikat once its period is in assessment or closed"
+    }
+}
+
+/// The daily activity log's rules (laporan kegiatan harian).
+public enum ActivityRules {
+    /// Minutes one employee can log for one day, all entries together.
+    public static let minutesPerDay = 1_440
+
+    /// nil when an activity may be logged on `date`: not after `today` (the agency's zone), and inside a period
+    /// that is running (the annual period or its periodic one). Otherwise why not.
+    public static func dateRefusal(_ date: CivilDate, today: CivilDate, periods: [(id: PeriodID, state: PeriodState)]) -> String? {
+        if date > today { return "\(date) is after today (\(today)): activities are logged for days that have passed" }
+        let containing = periods.filter { $0.id.contains(date) }
+        if let closed = containing.first(where: { $0.state == .closed }) { return "period \(closed.id) is closed: activities on \(date) cannot change" }
+        if !containing.contains(where: { $0.state == .running }) {
+            return containing.isEmpty
+                ? "no appraisal period contains \(date): activities are logged while a period runs"
+                : "no period containing \(date) is running (\(containing.map { "\($0.id) \($0.state.rawValue)" }.joined(separator: ", ")))"
+        }
+        return nil
+    }
+}

@@ -112,12 +112,25 @@ public enum SKPRules {
         if !skp.rhk.isEmpty && !skp.rhk.contains(where: { $0.kind == .utama }) {
             errors.append(ItemError(path + ".rhk", "an SKP needs at least one RHK utama"))
         }
+        for (name, list) in [("dukungan_sumber_daya", skp.lampiran.dukunganSumberDaya), ("skema_pertanggungjawaban", skp.lampiran.skemaPertanggungjawaban),
+                             ("konsekuensi", skp.lampiran.konsekuensi)] {
+            if list.count > 50 { errors.append(ItemError("\(path).lampiran.\(name)", "has \(list.count) entries; at most 50 are allowed")) }
+            for (k, text) in list.enumerated() {
+                if let why = FieldLimit.text.check(text) { errors.append(ItemError("\(path).lampiran.\(name)[\(k)]", "\(why)")) }
+            }
+        }
+        for (aspect, text) in skp.perilaku {
+            if let why = FieldLimit.text.check(text) { errors.append(ItemError("\(path).perilaku.\(aspect.rawValue)", "\(why)")) }
+        }
+        if skp.rhk.count > 100 { errors.append(ItemError(path + ".rhk", "has \(skp.rhk.count) RHK; at most 100 are allowed")) }
         // Paths are built only for errors; ids are compared pairwise (an SKP has a handful of each).
         for (i, r) in skp.rhk.enumerated() {
             var p: String { "\(path).rhk[\(i)]" }
             if r.id.isEmpty { errors.append(ItemError(p + ".id", "RHK id is empty")) }
             if skp.rhk[..<i].contains(where: { $0.id == r.id }) { errors.append(ItemError(p + ".id", "RHK id '\(r.id)' appears twice")) }
             if r.text.isEmpty { errors.append(ItemError(p + ".text", "RHK text is empty")) }
+            if let why = FieldLimit.text.check(r.text) { errors.append(ItemError(p + ".text", "RHK text \(why)")) }
+            if let why = FieldLimit.name.check(r.id) { errors.append(ItemError(p + ".id", "RHK id \(why)")) }
             if r.indicators.isEmpty { errors.append(ItemError(p + ".indicators", "an RHK needs at least one indicator")) }
             for (j, ind) in r.indicators.enumerated() {
                 var q: String { "\(p).indicators[\(j)]" }
@@ -129,7 +142,14 @@ public enum SKPRules {
                 if ind.target == nil && ind.targetText.isEmpty {
                     errors.append(ItemError(q + ".target", "give a numeric target (with unit) or a target_text"))
                 }
-                if let t = ind.target, !t.isFinite || t < 0 { errors.append(ItemError(q + ".target", "target must be a non-negative number")) }
+                if let t = ind.target {
+                    if let problem = Measure.check(t) { errors.append(ItemError(q + ".target", "target \(problem.message)")) }
+                    else if t < 0 { errors.append(ItemError(q + ".target", "target must not be negative")) }
+                }
+                if let why = FieldLimit.text.check(ind.text) { errors.append(ItemError(q + ".text", "indicator text \(why)")) }
+                if let why = FieldLimit.name.check(ind.unit) { errors.append(ItemError(q + ".unit", "unit \(why)")) }
+                if let why = FieldLimit.text.check(ind.targetText) { errors.append(ItemError(q + ".target_text", "target_text \(why)")) }
+                if let why = FieldLimit.name.check(ind.id) { errors.append(ItemError(q + ".id", "indicator id \(why)")) }
             }
         }
         return errors
@@ -177,5 +197,44 @@ extension SKPRules {
             }
         }
         return errors
+    }
+}
+
+/// A stored link of the cascade: `nip`'s RHK `rhk` intervenes RHK `supervisorRHK` of `supervisorNIP`.
+public struct IntervensiLink: Sendable, Equatable {
+    public var nip: String
+    public var rhk: String
+    public var supervisorNIP: String
+    public var supervisorRHK: String
+    public init(nip: String, rhk: String, supervisorNIP: String, supervisorRHK: String) {
+        self.nip = nip
+        self.rhk = rhk
+        self.supervisorNIP = supervisorNIP
+        self.supervisorRHK = supervisorRHK
+    }
+}
+
+extension SKPRules {
+    /// Replacing a supervisor's SKP must not leave a subordinate's intervensi pointing at an RHK that is gone: each
+    /// stored link to a removed RHK is an error, unless that subordinate's SKP is in the same import (its new
+    /// references are checked by `validateIntervensi`).
+    public static func validateDanglingIntervensi(_ items: [(path: String, skp: SKP)], stored links: [IntervensiLink]) -> [ItemError] {
+        var byNIP: [String: Int] = [:]
+        for (k, item) in items.enumerated() { byNIP[item.skp.nip] = k }
+        var broken: [String: [IntervensiLink]] = [:]
+        for link in links {
+            guard let k = byNIP[link.supervisorNIP] else { continue }
+            if byNIP[link.nip] != nil { continue }
+            if items[k].skp.rhk.contains(where: { $0.id == link.supervisorRHK }) { continue }
+            broken[link.supervisorNIP, default: []].append(link)
+        }
+        return broken.keys.sorted().map { sup in
+            let list = broken[sup]!
+            let shown = list.prefix(20).map { "\($0.nip) \($0.rhk) → \($0.supervisorRHK)" }.joined(separator: ", ")
+            return ItemError(
+                items[byNIP[sup]!].path + ".rhk",
+                "the new SKP removes RHK that subordinates intervene (\(shown)\(list.count > 20 ? ", … \(list.count - 20) more" : "")): "
+                    + "keep those RHK, or put the subordinates' SKPs in the same file without the reference")
+        }
     }
 }

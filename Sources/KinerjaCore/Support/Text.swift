@@ -11,6 +11,9 @@ extension String {
         return String(self[start..<end])
     }
 
+    /// nil for the empty string.
+    public var nilIfEmpty: String? { isEmpty ? nil : self }
+
     @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
     /// ASCII lowercase, copying only when an uppercase letter is present.

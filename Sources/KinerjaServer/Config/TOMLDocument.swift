@@ -67,6 +67,9 @@ private struct Parser {
     let bytes: [UInt8]
     var pos = 0
     var line = 1
+    /// Arrays and inline tables open around the value being read: bounded, so that nesting cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 64
 
     init(_ bytes: [UInt8]) {
         // Skip a UTF-8 byte order mark.
@@ -289,9 +292,11 @@ private struct Parser {
                 return TOMLValue(kind: .string(try parseMultilineLiteralString()), line: valueLine)
             }
             return TOMLValue(kind: .string(try parseLiteralString()), line: valueLine)
-        case UInt8(ascii: "["):
-            return TOMLValue(kind: .array(try parseArray()), line: valueLine)
-        case UInt8(ascii: "{"):
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            guard depth < Self.maxDepth else { throw fail("arrays and inline tables nested deeper than \(Self.maxDepth) levels") }
+            depth += 1
+            defer { depth -= 1 }
+            if c == UInt8(ascii: "[") { return TOMLValue(kind: .array(try parseArray()), line: valueLine) }
             return TOMLValue(kind: .table(try parseInlineTable()), line: valueLine)
         default:
             let start = pos

@@ -186,18 +186,58 @@ struct JSONCursor {
         return v
     }
 
-    /// Skips one value of any kind (checking its syntax).
+    /// How deep `skipValue` goes before it gives up (the reporting path then names the place).
+    static let maxDepth = JSONDepth.limit
+
+    /// Skips one value of any kind (checking its syntax). Iterative: no recursion on the document's depth, which
+    /// is bounded by `maxDepth`.
     mutating func skipValue() throws {
-        switch try peek() {
-        case Self.quote: _ = try string()
-        case 0x7B: try object { c, _ in try c.skipValue() }
-        case 0x5B: try array { try $0.skipValue() }
-        case 0x6E: _ = try null()
-        case 0x74: try literal("true")
-        case 0x66: try literal("false")
-        default: _ = try optionalNumber()
+        var closers: [UInt8] = []
+        // Each step reads one value; containers push their closer and continue with their first element.
+        while true {
+            var c = try peek()
+            switch c {
+            case Self.quote: _ = try string()
+            case 0x7B, 0x5B:
+                guard closers.count < Self.maxDepth else { throw Unexpected() }
+                position += 1
+                let closer: UInt8 = c == 0x7B ? 0x7D : 0x5D
+                if try peek() == closer {
+                    position += 1
+                } else {
+                    closers.append(closer)
+                    if closer == 0x7D {
+                        _ = try rawKeyOrString()
+                        try consume(0x3A)
+                    }
+                    continue
+                }
+            case 0x6E: _ = try null()
+            case 0x74: try literal("true")
+            case 0x66: try literal("false")
+            default: _ = try optionalNumber()
+            }
+            // After a value: a comma (next element) or closers.
+            while let closer = closers.last {
+                c = try peek()
+                position += 1
+                if c == closer {
+                    closers.removeLast()
+                    continue
+                }
+                guard c == 0x2C else { throw Unexpected() }
+                if closer == 0x7D {
+                    _ = try rawKeyOrString()
+                    try consume(0x3A)
+                }
+                break
+            }
+            if closers.isEmpty { return }
         }
     }
+
+    /// An object key in `skipValue` (escapes allowed: it is not compared).
+    private mutating func rawKeyOrString() throws -> Void { _ = try string() }
 
     private mutating func literal(_ word: StaticString) throws {
         let n = word.utf8CodeUnitCount

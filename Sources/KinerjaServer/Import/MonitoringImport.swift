@@ -140,17 +140,31 @@ enum MonitoringImport {
             let text = columns.value(at: textColumn, record) ?? ""
             var value: Double?
             if context.index.entries[k].numeric {
-                guard let v = Double(valueText.utf8.contains(0x2C) ? valueText.replacingOccurrences(of: ",", with: ".") : valueText), v.isFinite, v >= 0 else {
-                    fail("value", valueText.isEmpty ? "indicator \(rhk)/\(ind) has a numeric target: give a value" : "'\(valueText)' is not a non-negative number")
+                if valueText.isEmpty {
+                    fail("value", "indicator \(rhk)/\(ind) has a numeric target: give a value")
                     continue
                 }
-                value = v
+                switch Measure.parse(valueText, decimalComma: true) {
+                case .failure(let e):
+                    fail("value", "\(e.message): a realisasi is \(Measure.rule), not negative")
+                    continue
+                case .success(let v) where v < 0:
+                    fail("value", "'\(Quote.short(valueText))' is negative: a realisasi is not negative")
+                    continue
+                case .success(let v):
+                    value = v
+                }
             } else if text.isEmpty && valueText.isEmpty {
                 fail("text", "indicator \(rhk)/\(ind) has a qualitative target: describe the realisasi in text")
                 continue
             } else if !valueText.isEmpty {
-                value = Double(valueText)
+                // A qualitative realisasi written as a number keeps the number only when it is in range.
+                value = try? Measure.parse(valueText, decimalComma: true).get()
             }
+            let evidenceText = columns.value(at: evidenceColumn, record) ?? "", noteText = columns.value(at: noteColumn, record) ?? ""
+            if let why = FieldLimit.text.check(text) { fail("text", "text \(why)"); continue }
+            if let why = FieldLimit.text.check(noteText) { fail("note", "note \(why)"); continue }
+            if let why = FieldLimit.checkEvidence(evidenceText) { fail("evidence", "evidence \(why)"); continue }
             let key = p.number << 32 | k
             if let first = seen.updateValue(record.line, forKey: key) {
                 seen[key] = first
@@ -226,8 +240,11 @@ enum MonitoringImport {
         plan.rows = decoded.table.records.count
         let employees = try OrganisationStore.employeesByNIP(db)
         let periods = try PeriodStore.all(db)
+        let periodStates = periods.map { (id: $0.id, state: $0.state) }
+        let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone).today
         var rhkByYear: [Int: [String: Set<String>]] = [:]
         var seen: [String: Int] = [:]
+        var lines: [Int] = []
         for record in decoded.table.records {
             if let e = columns.checkWidth(record, delimiter: decoded.delimiter) {
                 plan.errors.append(e)
@@ -249,12 +266,14 @@ enum MonitoringImport {
                 fail("date", "'\(dateText)' is not a date YYYY-MM-DD")
                 continue
             }
-            if let closed = periods.first(where: { $0.id.contains(date) && $0.state == .closed }) {
-                fail("date", "period \(closed.id) is closed: activities on \(date) cannot change")
+            if let why = ActivityRules.dateRefusal(date, today: today, periods: periodStates) {
+                fail("date", why)
                 continue
             }
             let description = columns.value("description", record) ?? ""
             if description.isEmpty { fail("description", "description is empty") }
+            if let why = FieldLimit.text.check(description) { fail("description", "description \(why)"); continue }
+            if let why = FieldLimit.checkEvidence(columns.value("evidence", record) ?? "") { fail("evidence", "evidence \(why)"); continue }
             let minutesText = columns.value("minutes", record) ?? ""
             guard let minutes = Int(minutesText), (1...1440).contains(minutes) else {
                 fail("minutes", "'\(minutesText)' is not a duration of 1–1440 minutes")
@@ -275,12 +294,27 @@ enum MonitoringImport {
                 continue
             }
             seen[key] = record.line
+            lines.append(record.line)
             plan.writes.append(ActivityRow(nip: nip, date: date, description: description, rhk: rhk, minutes: minutes, evidence: columns.value("evidence", record) ?? ""))
         }
+        // Per employee and day, the stored entries (those the file replaces count with their new minutes) and the
+        // file's together are at most a day.
+        let stored = try ActivityStore.minutes(db, dates: Set(plan.writes.map(\.date.description)))
+        var day: [String: [String: Int]] = [:]
+        var firstLine: [String: Int] = [:]
+        for (w, line) in zip(plan.writes, lines) {
+            let key = "\(w.nip)|\(w.date)"
+            if day[key] == nil { day[key] = stored[key] ?? [:] }
+            day[key]![w.description] = w.minutes
+            firstLine[key] = firstLine[key] ?? line
+            let total = day[key]!.values.reduce(0, +)
+            if total > ActivityRules.minutesPerDay {
+                plan.errors.append(RowError(line: line, column: "minutes", message: "\(w.nip) would have \(total) minutes on \(w.date); a day holds at most \(ActivityRules.minutesPerDay)"))
+            }
+        }
         if plan.errors.isEmpty {
-            let exists = try db.makeStatement(sql: "SELECT 1 FROM activities WHERE nip = ? AND date = ? AND description = ?")
             for w in plan.writes {
-                if try Int.fetchOne(exists, arguments: [w.nip, w.date.description, w.description]) != nil { plan.counts.updated += 1 } else { plan.counts.added += 1 }
+                if stored["\(w.nip)|\(w.date)"]?[w.description] != nil { plan.counts.updated += 1 } else { plan.counts.added += 1 }
             }
         }
         return plan
@@ -295,5 +329,6 @@ enum MonitoringImport {
         for r in rows {
             try statement.execute(arguments: [r.nip, r.date.description, r.description, r.rhk, r.minutes, r.evidence, now])
         }
+        try TPPInputs.touch(db, rows.map { .activities(month: String($0.date.description.prefix(7))) })
     }
 }

@@ -342,6 +342,10 @@ enum SKPDecoding {
         for (n, o) in list.enumerated() {
             let i = offset + n
             if let bytes = o.unreadable {
+                if let deep = JSONDepth.check(bytes) {
+                    errors.append(ItemError("skp[\(i)]", "nested deeper than \(JSONDepth.limit) levels at \(deep.path.replacingOccurrences(of: "$", with: "skp[\(i)]"))"))
+                    continue
+                }
                 do {
                     if let item = looseItem(try JSONSerialization.jsonObject(with: bytes), index: i, period: period, errors: &errors) { items.append(item) }
                 } catch {
@@ -377,6 +381,7 @@ enum SKPDecoding {
 
     /// The slow path: JSONSerialization, every problem reported with its path.
     static func decodeLoosely(_ data: Data, period fallback: PeriodID?) -> (Decoded?, [ItemError]) {
+        if let deep = JSONDepth.check(data) { return (nil, [ItemError("file", deep.description)]) }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
@@ -449,6 +454,7 @@ enum SKPDecoding {
                 var target: Double?
                 if let t = d["target"] {
                     if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" { target = n.doubleValue }
+                    else if t is NSNull { target = nil }
                     else {
                         errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
                         continue

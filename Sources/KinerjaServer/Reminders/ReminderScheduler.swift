@@ -54,7 +54,9 @@ struct ReminderScheduler: Service {
     }
 
     func handle(_ rule: ReminderRule, last: Date, now: Date, zone: TimeZone) async throws {
-        let window = Double(rule.catchUpHours) * 3600
+        // The window for missed occurrences; with 0 (no catch-up) only an occurrence due within the last two minutes
+        // fires, which is the one the scheduler woke for.
+        let window = max(Double(rule.catchUpHours) * 3600, 120)
         let windowStart = max(last, now.addingTimeInterval(-window))
         let recent = rule.cron.occurrences(after: windowStart, through: now, in: zone, limit: 100_000)
         let older = windowStart > last ? rule.cron.occurrences(after: last, through: windowStart, in: zone, limit: 10_000) : []

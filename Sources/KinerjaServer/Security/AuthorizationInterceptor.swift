@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import GRPCCore
 import KinerjaAPI
 
@@ -69,6 +70,7 @@ public enum MethodPolicy {
         Kinerja_V1_ReminderService.Method.ListRules.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.AddRule.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.RemoveRule.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_ReminderService.Method.EnableRule.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.Next.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.History.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.Fire.descriptor.fullyQualifiedMethod: .admin,
@@ -118,6 +120,40 @@ struct AuthorizationInterceptor: ServerInterceptor {
         }
         var context = context
         context.transportSpecific = Caller(credentials: credentials, account: account, role: role, actorNIP: actorNIP)
-        return try await next(request, context)
+        let method = context.descriptor.method
+        let logger = state.logger
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await next(request, context)
+        } catch {
+            throw ErrorBoundary.rpcError(error, method: method, logger: logger)
+        }
+        // Errors thrown while the response is produced get the same treatment.
+        if case .success(var contents) = response.accepted {
+            let producer = contents.producer
+            contents.producer = { writer in
+                do { return try await producer(writer) } catch { throw ErrorBoundary.rpcError(error, method: method, logger: logger) }
+            }
+            response.accepted = .success(contents)
+        }
+        return response
+    }
+}
+
+/// What leaves an RPC is always an `RPCError` with a message a person can act on, of bounded size: an error the
+/// services did not anticipate is logged (once, with its detail) and reaches the caller as INTERNAL, never as an
+/// empty UNKNOWN; a message longer than `maxMessage` is cut (it travels in a header).
+enum ErrorBoundary {
+    static let maxMessage = 4_000
+
+    static func rpcError(_ error: any Error, method: String, logger: Logger) -> RPCError {
+        if var e = error as? RPCError {
+            if e.message.utf8.count > maxMessage { e.message = String(e.message.prefix(maxMessage)) + "… (cut)" }
+            return e
+        }
+        if let e = error as? any RPCErrorConvertible { return rpcError(RPCError(e), method: method, logger: logger) }
+        if error is CancellationError { return RPCError(code: .cancelled, message: "\(method) was cancelled") }
+        logger.error("unexpected error in \(method)", metadata: ["error": "\(String(describing: error).prefix(2_000))"])
+        return RPCError(code: .internalError, message: "\(method) failed: \(String(describing: error).prefix(500))")
     }
 }

@@ -19,7 +19,7 @@ extension AppraisalService {
         let (subjects, period) = try await Blocking.run {
             try store.pool.read { db -> ([Kinerja_Plugin_V1_Subject], Kinerja_Plugin_V1_Period) in
                 guard try PeriodStore.find(db, id) != nil else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
-                if request.apply { try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: "deriving ratings") } }
+                if request.apply { try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) } }
                 if let unit, try OrganisationStore.units(db).first(where: { $0.code == unit }) == nil {
                     throw RPCError(code: .notFound, message: "unit \(unit) does not exist")
                 }
@@ -67,7 +67,7 @@ extension AppraisalService {
         let results = response.results
         let applied = try await Blocking.run {
             try store.pool.write { db -> [Kinerja_V1_DerivedRating] in
-                try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: "deriving ratings") }
+                try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) }
                 let existing = try AppraisalStore.ratings(db, period: id)
                 var writes: [RatingRecord] = []
                 var out: [Kinerja_V1_DerivedRating] = []

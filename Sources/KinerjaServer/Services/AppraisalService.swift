@@ -41,6 +41,13 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         }
     }
 
+    /// A period that accepts ratings now (running or in assessment).
+    func ratablePeriod(_ db: GRDB.Database, _ text: String) throws -> PeriodID {
+        let id = try SKPService.period(text)
+        try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) }
+        return id
+    }
+
     func openPeriod(_ db: GRDB.Database, _ text: String, action: String) throws -> PeriodID {
         let id = try SKPService.period(text)
         try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: action) }
@@ -54,10 +61,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         let aspects = try Self.aspects(request.aspects)
         return try await Blocking.run {
             try store.pool.write { db in
-                let period = try openPeriod(db, request.periodID, action: "rating")
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                }
+                let period = try ratablePeriod(db, request.periodID)
+                let e = try EmployeeLookup.employee(db, request.nip)
                 try SKPService.require(caller, .supervisor, employee: e, action: "rate \(e.nip)")
                 let record = RatingRecord(
                     nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes,
@@ -75,7 +80,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         let caller = try context.caller()
         return try await Blocking.run {
             return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
-                let period = try openPeriod(db, request.periodID, action: "importing ratings")
+                let period = try ratablePeriod(db, request.periodID)
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
                 let columns = ColumnMap(table: decoded.table, known: ["nip", "hasil_kerja", "perilaku_kerja", "notes"] + aspectColumns,
@@ -219,7 +224,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         let annual = try SKPService.period(request.periodID, annual: true)
         return try await Blocking.run {
             try store.pool.read { db in
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else { throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist") }
+                let e = try EmployeeLookup.employee(db, request.nip)
                 let children = try PeriodStore.children(db, of: annual)
                 guard !children.isEmpty else { throw RPCError(code: .failedPrecondition, message: "\(annual) has no periodic periods to suggest from") }
                 var rows: [Kinerja_V1_AppraisalRow] = []

@@ -115,12 +115,8 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 if request.nip.isEmpty {
                     unit.headNIP = nil
                 } else {
-                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                    }
-                    guard e.active else {
-                        throw RPCError(code: .failedPrecondition, message: "employee \(request.nip) is not active and cannot head a unit")
-                    }
+                    let e = try EmployeeLookup.employee(db, request.nip)
+                    if let why = UnitHeadRules.refusal(head: e, unit: unit) { throw RPCError(code: .failedPrecondition, message: why) }
                     unit.headNIP = e.nip
                     headName = e.name
                 }
@@ -163,14 +159,23 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                         ])
                 }
                 if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                // A head who is deactivated stops heading their unit (reported).
+                let deactivated = Set(plan.writes.lazy.filter { !$0.active && (loaded.0[$0.nip]?.active ?? false) }.map(\.nip))
+                let units = deactivated.isEmpty ? [] : try OrganisationStore.units(db)
+                let headless = UnitHeadRules.withoutDeactivatedHeads(units, deactivated: deactivated)
+                let formerHead = Dictionary(units.map { ($0.code, $0.headNIP ?? "") }, uniquingKeysWith: { a, _ in a })
+                let notes = headless.map { "unit \($0.code): head \(formerHead[$0.code] ?? "") is deactivated and no longer heads it" }
                 if !request.dryRun && !plan.writes.isEmpty {
                     try OrganisationStore.upsertEmployees(db, plan.writes)
+                    if !headless.isEmpty { try OrganisationStore.upsertUnits(db, headless) }
                     let c = plan.counts
                     try Audit.record(
                         db, actor: caller.auditActor, rpc: "ImportEmployees", target: request.fileName,
                         summary: "\(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(c.deactivated) deactivated")
                 }
-                return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                var report = Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                report.notes = notes
+                return report
             }
             return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
         }
@@ -204,9 +209,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         }
         return try await Blocking.run {
             try store.pool.read { db in
-                guard let e = try OrganisationStore.employee(db, nip: nip) else {
-                    throw RPCError(code: .notFound, message: "employee \(nip) does not exist")
-                }
+                let e = try EmployeeLookup.employee(db, nip)
                 let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
                 return try Kinerja_V1_EmployeeDetail.with {
                     $0.employee = Self.employeeMessage(e)

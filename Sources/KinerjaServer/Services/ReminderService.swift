@@ -42,10 +42,13 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             rule = try ReminderRule(
                 name: request.name, cron: request.cron, audience: request.audience, template: request.template,
                 channels: request.channels.isEmpty ? ["log"] : request.channels, periodStates: request.periodStates,
-                escalateAfterDays: Int(request.escalateAfterDays), catchUpHours: request.catchUpHours > 0 ? Int(request.catchUpHours) : 24,
+                escalateAfterDays: Int(request.escalateAfterDays), catchUpHours: request.hasCatchUpHours ? Int(request.catchUpHours) : 24,
                 source: "admin")
         } catch {
             throw RPCError(code: .invalidArgument, message: error.description)
+        }
+        if rule.channels.contains(where: { $0.rawValue == "webhook" }) && state.settings.reminders.webhookURL == nil {
+            throw RPCError(code: .failedPrecondition, message: "rule \(rule.name) uses the webhook channel, but no webhook is configured ([reminders.webhook] url in the config file)")
         }
         let now = state.clock.now()
         try await Blocking.run {
@@ -55,6 +58,28 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
                 try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
                 try Audit.record(db, actor: caller.auditActor, rpc: "AddReminderRule", target: rule.name,
                                  summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
+            }
+        }
+        state.schedulerWake.signal()
+        return Self.message(rule)
+    }
+
+    func enableRule(request: Kinerja_V1_EnableRuleRequest, context: ServerContext) async throws -> Kinerja_V1_Rule {
+        let caller = try context.caller()
+        let set = await engine.rules()
+        guard let rule = set.removed.first(where: { $0.name == request.name }) else {
+            if set.rules.contains(where: { $0.name == request.name }) {
+                throw RPCError(code: .failedPrecondition, message: "the rule \(request.name) is not switched off")
+            }
+            throw RPCError(code: .notFound, message: "no built-in reminder rule named '\(Quote.short(request.name))' (reminder list)")
+        }
+        let now = state.clock.now()
+        try await Blocking.run {
+            try store.pool.write { db in
+                try ReminderStore.enableBuiltIn(db, name: rule.name)
+                // It starts again from now: occurrences while it was off are not "missed".
+                try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
+                try Audit.record(db, actor: caller.auditActor, rpc: "EnableReminderRule", target: rule.name, summary: "built-in rule switched back on")
             }
         }
         state.schedulerWake.signal()
@@ -144,7 +169,10 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         let caller = try context.caller()
         let set = await engine.rules()
         guard let rule = set.rules.first(where: { $0.name == request.name }) else {
-            throw RPCError(code: .notFound, message: "no reminder rule named '\(request.name)' (reminder list)")
+            if set.removed.contains(where: { $0.name == request.name }) {
+                throw RPCError(code: .failedPrecondition, message: "the built-in rule \(request.name) is switched off (reminder enable \(request.name) switches it back on)")
+            }
+            throw RPCError(code: .notFound, message: "no reminder rule named '\(Quote.short(request.name))' (reminder list)")
         }
         let engine = self.engine
         let outcome = try await Blocking.run { try engine.fire(rule, occurrence: nil, expectedLast: nil) }

@@ -65,20 +65,21 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             let t0 = clock.now
             let (decoded, decodeErrors) = SKPDecoding.decode(request.content, period: fallback)
             let t1 = clock.now
-            guard let decoded, decodeErrors.isEmpty else { return Self.report(decodeErrors, dryRun: request.dryRun) }
+            // Every problem of the file in one pass: what decoding found, then what validation finds in the rest.
+            guard let decoded else { return Self.report(decodeErrors, dryRun: request.dryRun) }
             let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
                 let period = decoded.items.first?.skp.period ?? fallback!
                 guard let p = try PeriodStore.find(db, period) else {
-                    return Self.report([ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
+                    return Self.report(decodeErrors + [ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
                 }
-                guard p.id.kind == .annual else { return Self.report([ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
+                guard p.id.kind == .annual else { return Self.report(decodeErrors + [ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
                 if p.state == .closed {
                     throw RPCError(code: .failedPrecondition, message: "period \(period) is closed: importing SKPs is not allowed")
                 }
                 let employees = try OrganisationStore.employeesByNIP(db)
                 let statuses = try SKPStore.statuses(db, period: period)
                 let stored = try SKPStore.rhkIDs(db, period: period)
-                var errors: [ItemError] = []
+                var errors: [ItemError] = decodeErrors
                 var seen: [String: String] = [:]
                 for (path, skp) in decoded.items {
                     errors += SKPRules.validateStructure(skp, path: path)
@@ -97,6 +98,8 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     }
                 }
                 errors += SKPRules.validateIntervensi(decoded.items, employees: employees) { stored[$0] }
+                let replaced = Set(decoded.items.lazy.map(\.skp.nip).filter { stored[$0] != nil })
+                errors += SKPRules.validateDanglingIntervensi(decoded.items, stored: try SKPStore.interventions(db, period: period, supervisors: replaced))
                 let t2 = clock.now
                 defer {
                     logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decoder": "\(decoded.decoder)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
@@ -144,9 +147,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let period = try Self.period(request.periodID, annual: true)
         return try await Blocking.run {
             try store.pool.read { db in
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                }
+                let e = try EmployeeLookup.employee(db, request.nip)
                 try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the SKP of \(e.nip)")
                 guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
                     throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
@@ -273,9 +274,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await Blocking.run {
             try Self.storeErrors {
                 try store.pool.write { db in
-                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                    }
+                    let e = try EmployeeLookup.employee(db, request.nip)
                     try Self.require(caller, right, employee: e, action: "\(rpc) for \(e.nip)")
                     try PeriodStore.requireOpen(db, period, action: "changing an SKP")
                     guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
@@ -330,9 +329,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await Blocking.run {
             try Self.storeErrors {
                 try store.pool.write { db in
-                    guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                        throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                    }
+                    let e = try EmployeeLookup.employee(db, request.nip)
                     try Self.require(caller, .supervisor, employee: e, action: "give feedback to \(e.nip)")
                     try PeriodStore.requireOpen(db, period, action: "giving feedback")
                     guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
@@ -375,9 +372,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         }
         return try await Blocking.run {
             try store.pool.read { db in
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                }
+                let e = try EmployeeLookup.employee(db, request.nip)
                 try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
                 let rows = try Row.fetchAll(
                     db,

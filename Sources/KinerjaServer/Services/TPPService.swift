@@ -41,9 +41,13 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             for record in decoded.table.records {
                 if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
                 let k = columns.value("kelas_jabatan", record) ?? ""
-                let b = (columns.value("base_rupiah", record) ?? "").replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "_", with: "")
-                guard let kelas = Int(k), (1...17).contains(kelas) else { errors.append(RowError(line: record.line, column: "kelas_jabatan", message: "'\(k)' is not a kelas 1–17")); continue }
-                guard let base = Int64(b), base >= 0 else { errors.append(RowError(line: record.line, column: "base_rupiah", message: "'\(b)' is not a whole number of Rupiah")); continue }
+                let b = columns.value("base_rupiah", record) ?? ""
+                guard let kelas = Int(k), (1...17).contains(kelas) else { errors.append(RowError(line: record.line, column: "kelas_jabatan", message: "'\(Quote.short(k))' is not a kelas 1–17")); continue }
+                let base: Int64
+                switch Rupiah.parseMonthlyBase(b) {
+                case .failure(let e): errors.append(RowError(line: record.line, column: "base_rupiah", message: e.message)); continue
+                case .success(let v): base = v
+                }
                 if let first = seen[kelas] { errors.append(RowError(line: record.line, column: "kelas_jabatan", message: "kelas \(kelas) already appears on line \(first)")); continue }
                 seen[kelas] = record.line
                 bases.append((kelas, base))
@@ -58,7 +62,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                         try db.execute(sql: "INSERT INTO tpp_base(kelas_jabatan, base_rupiah) VALUES (?, ?) ON CONFLICT(kelas_jabatan) DO UPDATE SET base_rupiah = excluded.base_rupiah", arguments: [k, b])
                     }
                 }
-                if !request.dryRun {
+                if !request.dryRun && counts.added + counts.updated > 0 {
+                    try TPPInputs.touch(db, .base)
                     try Audit.record(db, actor: caller.auditActor, rpc: "ImportBase", target: request.fileName, summary: "\(counts.added) added, \(counts.updated) updated")
                 }
             }
@@ -92,8 +97,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     var values: [Int] = []
                     for c in Self.attendanceColumns.dropFirst() {
                         let t = columns.has(c) ? (columns.value(c, record) ?? "") : ""
-                        guard let v = t.isEmpty ? 0 : Int(t), v >= 0 else {
-                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(t)' is not a non-negative whole number"))
+                        guard let v = t.isEmpty ? 0 : Int(t), (0...1_000).contains(v) else {
+                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(t))' is not a whole number 0–1000"))
                             continue
                         }
                         if c == "sanction_percent" && !(v == 0 || (20...100).contains(v)) {
@@ -104,18 +109,33 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     if rowErrors.isEmpty { rows.append((nip, values)) } else { errors += rowErrors }
                 }
                 if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                // Added, updated or unchanged against what is stored for the month; only changes are written.
+                var stored: [String: [Int]] = [:]
+                let cursor = try Row.fetchCursor(db, sql: "SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?", arguments: [month])
+                while let r = try cursor.next() { stored[r[0]] = (1...10).map { r[$0] } }
                 var counts = ImportCounts()
-                counts.added = rows.count
-                if !request.dryRun {
+                var changes: [(String, [Int])] = []
+                for (nip, v) in rows {
+                    if let old = stored[nip] {
+                        if old == v { counts.unchanged += 1; continue }
+                        counts.updated += 1
+                    } else {
+                        counts.added += 1
+                    }
+                    changes.append((nip, v))
+                }
+                if !request.dryRun && !changes.isEmpty {
                     let statement = try db.makeStatement(sql: """
                         INSERT OR REPLACE INTO attendance(month, nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
-                    for (nip, v) in rows {
+                    for (nip, v) in changes {
                         statement.setUncheckedArguments(StatementArguments([month, nip] + v.map { $0 as any DatabaseValueConvertible }))
                         try statement.execute()
                     }
-                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)", summary: "\(rows.count) employees")
+                    try TPPInputs.touch(db, .attendance(month: month))
+                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)",
+                                     summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                 }
                 return OrgService.report(counts: counts, rows: rows.count, dryRun: request.dryRun)
             }
@@ -135,13 +155,15 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let (year, monthNumber, month) = try Self.month(request.month)
         let policy = try await Blocking.run { try state.policy() }
         // Gather the inputs in one read, with narrow queries.
-        let (subjects, inputs) = try await Blocking.run { () throws -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput]) in
+        let (subjects, inputs, gate, fingerprint) = try await Blocking.run { () throws -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput], String?, String) in
             try store.pool.read { db in
                 if try Self.locked(db, month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may `tpp unlock --reason`)") }
                 let first = CivilDate(year: year, month: monthNumber, day: 1)!
                 let periodic = try PeriodStore.children(db, of: PeriodID(year: year, kind: .annual, index: 0)).first { $0.id.contains(first) }
                 var predikats: [String: String] = [:]
-                if let periodic {
+                // TPP is paid from a predikat only once its period is being assessed or is closed.
+                let gate = periodic.flatMap { TPPEligibility.predikatGate(period: $0.id.description, state: $0.state) }
+                if let periodic, gate == nil {
                     let rows = try Row.fetchCursor(db, sql: "SELECT nip, predikat FROM ratings WHERE period_id = ? AND predikat IS NOT NULL AND predikat != ''", arguments: [periodic.id.description])
                     while let r = try rows.next() { predikats[r[0]] = r[1] }
                 }
@@ -185,13 +207,15 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     subjects.append(subject)
                     inputs.append(input)
                 }
-                return (subjects, inputs)
+                // What this computation saw, read in the same transaction as the inputs themselves.
+                let fingerprint = try TPPInputs.fingerprint(db, TPPInputs.keys(month: month, predikatPeriod: periodic?.id.description))
+                return (subjects, inputs, gate, fingerprint)
             }
         }
         // Employees without a base are blocked before the policy sees them.
         var payable: [Kinerja_Plugin_V1_IncentiveInput] = []
         payable.reserveCapacity(inputs.count)
-        for (s, input) in zip(subjects, inputs) where s.base >= 0 { payable.append(input) }
+        for (s, input) in zip(subjects, inputs) where s.base >= 0 && gate == nil { payable.append(input) }
         let answer = try await PluginErrors.mapping { try await policy.computeIncentive(.with { $0.inputs = payable }, explain: false) }
         let handledBy = answer.handledBy
         // The national rules answer in order; a plugin may not, so match by NIP then.
@@ -213,11 +237,15 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 response.month = month
                 response.handledBy = handledBy
                 var next = 0
+                var totals = (gross: Money.Total(), tax: Money.Total(), net: Money.Total())
                 for (s, input) in zip(subjects, inputs) {
                     var r: Kinerja_Plugin_V1_IncentiveResult
                     var by = handledBy
                     if s.base < 0 {
                         r = .with { $0.nip = s.nip; $0.blocked = true; $0.blockedReason = "no TPP base for kelas jabatan \(s.kelasJabatan) (tpp base import)" }
+                        by = "host"
+                    } else if let gate {
+                        r = .with { $0.nip = s.nip; $0.blocked = true; $0.blockedReason = gate }
                         by = "host"
                     } else if inOrder {
                         r = returned[next]
@@ -248,19 +276,34 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                         })
                     } else {
                         response.paid += 1
-                        response.totalGross += r.gross
-                        response.totalTax += r.tax
-                        response.totalNet += r.net
+                        do {
+                            try totals.gross.add(r.gross)
+                            try totals.tax.add(r.tax)
+                            try totals.net.add(r.net)
+                        } catch {
+                            throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range at \(s.nip) (gross \(r.gross)): check the bases and overrides")
+                        }
                     }
                 }
+                response.totalGross = totals.gross.value
+                response.totalTax = totals.tax.value
+                response.totalNet = totals.net.value
                 try db.execute(sql: """
-                    INSERT INTO tpp_months(month, computed_at, policy) VALUES (?, ?, ?)
-                    ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at, policy = excluded.policy
-                    """, arguments: [month, UTCTime.format(Date()), tppPolicy.snapshot])
+                    INSERT INTO tpp_months(month, computed_at, policy, inputs) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at, policy = excluded.policy, inputs = excluded.inputs
+                    """, arguments: [month, UTCTime.format(Date()), tppPolicy.snapshot, fingerprint])
                 try Audit.record(db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
                                  summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(handledBy))")
                 return response
             }
+        }
+    }
+
+    /// An unlocked computed month whose inputs changed since it was computed is not exported or shown.
+    static func requireCurrent(_ db: GRDB.Database, _ month: String) throws {
+        guard let stored = try TPPInputs.stored(db, month: month) else { return }
+        if try TPPInputs.changed(db, since: stored.inputs) {
+            throw RPCError(code: .failedPrecondition, message: "inputs changed since compute at \(stored.computedAt): run tpp compute again for \(month)")
         }
     }
 
@@ -297,12 +340,14 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let month = try Self.month(request.month).text
         return try await Blocking.run {
             try store.pool.read { db in
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else { throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist") }
+                let e = try EmployeeLookup.employee(db, request.nip)
                 try SKPService.require(caller, .own, employee: e, action: "see the TPP of \(e.nip)")
                 guard let r = try Row.fetchOne(db, sql: "SELECT * FROM tpp_results WHERE month = ? AND nip = ?", arguments: [month, e.nip]) else {
                     throw RPCError(code: .notFound, message: "no TPP computed for \(e.nip) in \(month) (tpp compute --month \(month))")
                 }
-                var result = Self.result(r, locked: try Self.locked(db, month))
+                let locked = try Self.locked(db, month)
+                if !locked { try Self.requireCurrent(db, month) }
+                var result = Self.result(r, locked: locked)
                 if result.steps.isEmpty && !result.blocked && result.handledBy == NationalPolicy.id {
                     let snapshot = try String.fetchOne(db, sql: "SELECT policy FROM tpp_months WHERE month = ?", arguments: [month]) ?? ""
                     result.steps = Self.explainNational(r, month: month, policy: snapshot)
@@ -347,7 +392,9 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         return try await Blocking.run {
             try store.pool.read { db in
                 let locked = try Self.locked(db, month)
+                if !locked { try Self.requireCurrent(db, month) }
                 var response = Kinerja_V1_ExportResponse()
+                var totals = (gross: Money.Total(), tax: Money.Total(), net: Money.Total())
                 var csv = CSVDecoding.encode(header: Self.exportHeader, rows: [])
                 var count = 0
                 let rows = try Row.fetchCursor(db, sql: """
@@ -369,10 +416,17 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     let text: [String] = [r[0], r[1], r[2], r[3], String(kelas), String(base), String(kinerja), String(disiplin), r[8], String(sanction),
                                           String(gross), String(tax), String(net)]
                     CSVDecoding.appendRow(text, to: &csv)
-                    response.totalGross += gross
-                    response.totalTax += tax
-                    response.totalNet += net
+                    do {
+                        try totals.gross.add(gross)
+                        try totals.tax.add(tax)
+                        try totals.net.add(net)
+                    } catch {
+                        throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range: run tpp compute again after checking the bases")
+                    }
                 }
+                response.totalGross = totals.gross.value
+                response.totalTax = totals.tax.value
+                response.totalNet = totals.net.value
                 guard count > 0 else { throw RPCError(code: .notFound, message: "no TPP computed for \(month) (tpp compute --month \(month))") }
                 response.csv = csv
                 return response
@@ -382,20 +436,26 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
 
     func setOverride(request: Kinerja_V1_SetOverrideRequest, context: ServerContext) async throws -> Kinerja_V1_TPPOverride {
         let caller = try context.caller()
-        guard request.clear || request.baseRupiah >= 0 else {
-            throw RPCError(code: .invalidArgument, message: "the override must be a whole number of Rupiah, not negative (found \(request.baseRupiah))")
+        let amount: Int64
+        if request.clear {
+            amount = 0
+        } else {
+            switch request.baseText.isEmpty ? Rupiah.checkMonthlyBase(request.baseRupiah) : Rupiah.parseMonthlyBase(request.baseText) {
+            case .failure(let e): throw RPCError(code: .invalidArgument, message: e.message)
+            case .success(let v): amount = v
+            }
         }
+        try EmployeeLookup.requireWellFormed(request.nip)
         return try await Blocking.run {
             try store.pool.write { db in
-                guard let e = try OrganisationStore.employee(db, nip: request.nip) else {
-                    throw RPCError(code: .notFound, message: "employee \(request.nip) does not exist")
-                }
+                let e = try EmployeeLookup.employee(db, request.nip)
                 let old = try Int64?.fetchOne(db, sql: "SELECT tpp_override_rupiah FROM employees WHERE nip = ?", arguments: [e.nip]) ?? nil
                 if request.clear && old == nil {
                     throw RPCError(code: .failedPrecondition, message: "\(e.nip) has no TPP override to clear")
                 }
-                let value: Int64? = request.clear ? nil : request.baseRupiah
+                let value: Int64? = request.clear ? nil : amount
                 try db.execute(sql: "UPDATE employees SET tpp_override_rupiah = ? WHERE nip = ?", arguments: [value, e.nip])
+                try TPPInputs.touch(db, .staff)
                 let change = "\(old.map(String.init) ?? "none") → \(value.map(String.init) ?? "none")"
                 let reason = request.reason.trimmedBlanks
                 try Audit.record(db, actor: caller.auditActor, rpc: "SetTPPOverride", target: e.nip, summary: reason.isEmpty ? change : "\(change): \(reason)")

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Synchronization
 
 /// A wake-up call between tasks: `signal()` never blocks; `wait(seconds:)` returns soon after a signal (one given
@@ -38,12 +39,17 @@ final class WakeSignal: Sendable {
             s.nextID += 1
             return s.nextID
         }
-        guard let id, !Task.isCancelled else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.park(id) }
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int64(max(0, seconds) * 1000))) }
-            await group.next()
-            group.cancelAll()
+        guard let id, !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+        // A graceful shutdown (SIGTERM) ends the wait at once, so that shutdown starts within milliseconds.
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.park(id) }
+                group.addTask { try? await Task.sleep(for: .milliseconds(Int64(max(0, seconds) * 1000))) }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.signal()
         }
     }
 
