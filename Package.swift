@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", exact: "2.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        // Property-based tests (tests only).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
     ],
     targets: [
         // Pure domain core.
@@ -166,9 +168,13 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "KinerjaCoreTests", dependencies: ["KinerjaCore", "KinerjaFixtures"]),
+        .testTarget(
+            name: "KinerjaCoreTests",
+            dependencies: ["KinerjaCore", "KinerjaFixtures", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "KinerjaServerTests", dependencies: ["KinerjaServer"]),
+        .testTarget(
+            name: "KinerjaServerTests",
+            dependencies: ["KinerjaServer", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

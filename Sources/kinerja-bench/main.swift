@@ -204,6 +204,10 @@ struct KinerjaBench: AsyncParsableCommand {
             return ms / 1000
         }
         if createPeriod { _ = try run(["period", "create", "2026", "--periodic", "monthly"]) }
+        // Ratings are accepted while their period runs or is being assessed, and TPP is paid from assessed periods.
+        for (id, times) in [("2026", 2), ("2026-01", 3)] {
+            for _ in 0..<times { _ = try? run(["period", "advance", id, "--force", "--reason", "benchmark"]) }
+        }
         let ratings = ["di_atas", "sesuai", "sesuai", "di_bawah"]
         var csv = "nip,hasil_kerja,perilaku_kerja\n"
         for (i, e) in sample.employees.enumerated() { csv += "\(e.nip),\(ratings[i % 4]),\(ratings[(i / 4) % 4])\n" }

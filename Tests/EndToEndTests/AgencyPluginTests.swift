@@ -53,6 +53,7 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
     @Test func gajahmungkurWeighs360FeedbackAndRewards() throws {
         let (daemon, dir) = try agencyDaemon("gajahmungkur")
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        try openPeriods(daemon, year: "2026", ["2026-03"])
         // budi: atasan 3; rekan (2 + 3) / 2 = 2.5; masyarakat 1; no bawahan (dropped):
         //   (50·3 + 20·2.5 + 20·1) / 90 = 220 / 90 = 2.44 → sesuai.
         // rina: atasan 3; masyarakat 2: (50·3 + 20·2) / 70 = 190 / 70 = 2.71 → di_atas.
@@ -93,6 +94,7 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
     @Test func acehCapsPerilakuForDisciplineAndListsAwardsAndTraining() throws {
         let (daemon, dir) = try agencyDaemon("aceh", config: "pelatihan.adaptif = \"Diklat Adaptasi Digital\"\n")
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        try openPeriods(daemon, year: "2026", ["2026-03", "2026-04", "2026-05"])
         #expect(try daemon.ctl(["rating", "set", budi, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_atas"]).status == 0)
         #expect(try daemon.ctl(["rating", "set", rina, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_atas",
                                 "--aspect", "adaptif=di_bawah", "--aspect", "kompeten=di_bawah"]).status == 0)
@@ -132,6 +134,7 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
     @Test func bukittinggiDerivesHasilKerjaFromAchievementAndPays7030() throws {
         let (daemon, dir) = try agencyDaemon("bukittinggi")
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        try openPeriods(daemon, year: "2026", ["2026-03"])
         let budiSKP = #"{"nip": "\#(budi)", "rhk": [{"id": "R1", "kind": "utama", "text": "Laporan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Jumlah laporan", "target": 12, "unit": "laporan"}, {"id": "I3", "aspect": "waktu", "text": "Hari penyelesaian", "target": 5, "unit": "hari", "direction": "lower_is_better"}, {"id": "I2", "aspect": "kualitas", "text": "Mutu", "target_text": "baik"}]}, {"id": "R2", "kind": "utama", "text": "Pembinaan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kegiatan", "target": 10, "unit": "kegiatan"}]}, {"id": "T1", "kind": "tambahan", "text": "Narasumber", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kali", "target": 4, "unit": "kali"}]}]}"#
         var document = skpDocument(period: "2026", only: [kepala, rina])
         document.replaceSubrange(document.range(of: "]}", options: .backwards)!, with: "," + budiSKP + "]}")
@@ -185,6 +188,7 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
         let plugins = try jsonArray(try daemon.ctl(["plugin", "list", "-o", "json"]).stdout)
         #expect(plugins.contains { $0["id"] as? String == "kotalama" && $0["status"] as? String == "loaded" })
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "quarterly"]).status == 0)
+        try openPeriods(daemon, year: "2026", ["2026-Q1"])
         // budi: pelayanan 0.7·3 + 0.3·(2 + 3)/2 = 2.85; akuntabel 2 (atasan only); adaptif 0.7·1 + 0.3·1 = 1;
         //   mean (2.85 + 2 + 1) / 3 = 1.95 → sesuai. rina: every aspect di_atas from the supervisor → 3 → di_atas.
         let aspects = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"]
@@ -215,6 +219,7 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) thro
         let refused = try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"])
         #expect(refused.status == 1 && refused.stderr.contains("--periodic none"), "\(refused.stderr)")
         #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "none"]).status == 0)
+        try openPeriods(daemon, year: "2026")
         #expect(try daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,4000000\n8,3000000\n15,9000000\n", dir, "base.csv")]).status == 0)
         // budi: 5,400 minutes in March (factor 80 %), TL2 × 1: kinerja 4,000,000 × 60 % × 80 % = 1,920,000;
         // disiplin 4,000,000 × (40 % − 1 %) = 1,560,000; gross 3,480,000; tax 5 % = 174,000; net 3,306,000.

@@ -5,6 +5,10 @@ import Testing
     @Test func ratingsPredikatCurveCreditsAndClosing() throws {
         let (daemon, dir) = try organisedDaemon()
         #expect(try daemon.ctl(["period", "create", "2025", "--periodic", "quarterly"]).status == 0)
+        // Ratings are accepted while a period runs (or is in assessment): the year and 2025-Q1 run.
+        #expect(try daemon.ctl(["period", "advance", "2025"]).status == 0)  // planning
+        #expect(try daemon.ctl(["period", "advance", "2025", "--force", "--reason", "SKP di luar sistem"]).status == 0)  // running
+        for _ in 0..<2 { #expect(try daemon.ctl(["period", "advance", "2025-Q1"]).status == 0) }
         // Set one by CLI: di_atas / sesuai → Baik.
         let set = try jsonObject(try daemon.ctl(["rating", "set", budi, "--period", "2025-Q1", "--hasil-kerja", "di_atas", "--perilaku-kerja", "sesuai", "--aspect", "akuntabel=di_atas", "-o", "json"]).stdout)
         #expect(set["predikat"] as? String == "baik")
@@ -47,9 +51,7 @@ import Testing
         #expect((bid["percentages"] as? [String: String])?["butuh_perbaikan"] == "100")
 
         // Closing is refused with the reason until the curve holds (or --force --reason).
-        #expect(try daemon.ctl(["period", "advance", "2025"]).status == 0)  // planning
-        #expect(try daemon.ctl(["period", "advance", "2025", "--force", "--reason", "SKP di luar sistem"]).status == 0)  // running
-        for _ in 0..<3 { #expect(try daemon.ctl(["period", "advance", "2025-Q1"]).status == 0) }
+        #expect(try daemon.ctl(["period", "advance", "2025-Q1"]).status == 0)  // assessment
         let refused = try daemon.ctl(["period", "advance", "2025-Q1"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("2 units violate the distribution curve for 2025-Q1: DINAS, SEKR"), "\(refused.stderr)")
@@ -64,6 +66,7 @@ import Testing
         #expect(late.stderr.contains("FAILED_PRECONDITION: period 2025-Q1 is closed"))
 
         // Suggestion from periodic ratings (ties to the later period), never applied.
+        for _ in 0..<2 { #expect(try daemon.ctl(["period", "advance", "2025-Q2"]).status == 0) }
         #expect(try daemon.ctl(["rating", "set", budi, "--period", "2025-Q2", "--hasil-kerja", "sesuai", "--perilaku-kerja", "di_atas"]).status == 0)
         let suggestion = try jsonObject(try daemon.ctl(["rating", "suggest", budi, "--period", "2025", "-o", "json"]).stdout)
         #expect(suggestion["hasil_kerja"] as? String == "sesuai")

@@ -139,7 +139,7 @@ import Testing
         let (daemon, _) = try organisedDaemon()
         let add = ["reminder", "add", "x", "--cron", "@daily", "--audience", "all_active_staff", "--template", "t"]
         #expect(try daemon.ctl(add + ["--catch-up-hours", "0"]).status == 0)
-        let rules = try jsonArray(try daemon.ctl(["reminder", "list", "-o", "json"]).stdout)
+        let rules = try jsonObject(try daemon.ctl(["reminder", "list", "-o", "json"]).stdout)["rules"] as? [[String: Any]] ?? []
         #expect((rules.first { $0["name"] as? String == "x" }?["catch_up_hours"] as? NSNumber)?.intValue == 0)
         let negative = try daemon.ctl(add + ["--catch-up-hours=-1"])
         #expect(negative.status == 1 && negative.stderr.contains("INVALID_ARGUMENT"), "\(negative.stderr)")

@@ -163,3 +163,23 @@ func jsonObject(_ text: String) throws -> [String: Any] {
 }
 
 let isRoot = getuid() == 0
+
+/// Forces `year` to running and each periodic period to `periodicState` (ratings are accepted while a period runs
+/// or is in assessment; TPP is paid from a predikat once its period is in assessment).
+func openPeriods(_ daemon: Daemon, year: String, _ periodic: [String] = [], to periodicState: String = "assessment") throws {
+    func advance(_ id: String, times: Int) throws {
+        for _ in 0..<times {
+            let r = try daemon.ctl(["period", "advance", id, "--force", "--reason", "test"])
+            #expect(r.status == 0, "advance \(id): \(r.stderr)")
+        }
+    }
+    let show = try jsonObject(try daemon.ctl(["period", "show", year, "-o", "json"]).stdout)
+    let order = ["draft", "planning", "running", "assessment", "closed"]
+    let yearState = order.firstIndex(of: show["state"] as? String ?? "draft") ?? 0
+    try advance(year, times: max(0, 2 - yearState))
+    for p in periodic {
+        let s = try jsonObject(try daemon.ctl(["period", "show", p, "-o", "json"]).stdout)
+        let now = order.firstIndex(of: s["state"] as? String ?? "draft") ?? 0
+        try advance(p, times: max(0, (order.firstIndex(of: periodicState) ?? 3) - now))
+    }
+}

@@ -104,8 +104,10 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(try daemon.ctl(["employee", "import", base + "/employees.csv"]).status == 0)
         #expect(daemon.stop() == 0)
 
-        // Webhook without a URL: rows stay in the outbox (failing) instead of flooding the log.
-        daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-02T07:59:50+07:00"))
+        // A webhook nobody listens on: rows stay in the outbox (failing) instead of flooding the log.
+        let config = base + "/kinerjad.toml"
+        try "[reminders.webhook]\nurl = \"http://127.0.0.1:9/hook\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        daemon = try Daemon(stateDir: state, extraArguments: ["--config", config], environment: clockEnvironment("2026-03-02T07:59:50+07:00"))
         try daemon.waitReady()
         #expect(try daemon.ctl(["reminder", "add", "massal", "--cron", "0 8 * * *", "--audience", "all_active_staff",
                                 "--template", "Yth. {nama}", "--channel", "webhook"]).status == 0)
@@ -114,7 +116,7 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         _ = daemon.child.wait(timeout: 10)
         let committed = daemon.log.contains("reminder fired")
 
-        daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-02T08:00:30+07:00"))
+        daemon = try Daemon(stateDir: state, extraArguments: ["--config", config], environment: clockEnvironment("2026-03-02T08:00:30+07:00"))
         try daemon.waitReady()
         #expect(try eventually(60) { try history(daemon, "massal").contains { $0["outcome"] as? String == "fired" } })
         usleep(500_000)

@@ -95,6 +95,8 @@ func write(_ text: String, _ dir: String, _ name: String) throws -> String {
         // Feedback and activities.
         #expect(try daemon.ctl(["skp", "feedback", budi, "--period", "2025-03", "--rhk", "R1", "--text", "Pertahankan"]).status == 0)
         #expect(try daemon.ctl(["skp", "feedback", budi, "--period", "2025-03", "--rhk", "R7", "--text", "x"]).stderr.contains("NOT_FOUND"))
+        // Activities are logged while a period containing the day runs.
+        try openPeriods(daemon, year: "2025")
         let activities = "nip,date,description,rhk_id,minutes,evidence\n\(budi),2025-03-03,Menyusun laporan,R1,120,\n\(budi),2025-03-04,Rapat koordinasi,,90,notulen-04.pdf\n"
         #expect(try daemon.ctl(["activity", "import", try write(activities, dir, "act.csv")]).status == 0)
         let listed = try jsonObject(try daemon.ctl(["activity", "list", budi, "--from", "2025-03-01", "--to", "2025-03-31", "-o", "json"]).stdout)
@@ -173,6 +175,7 @@ struct SKPGatewayTests {
         #expect(try daemon.ctl(["skp", "show", budi, "--period", "2025"], asUser: 65533).stderr.contains("must name the employee"))
         #expect(try asGateway(kepala, ["skp", "list", "--period", "2025"]).stderr.contains("needs the operator role"))
         // Activities: own rows only.
+        try openPeriods(daemon, year: "2025")
         let act = try write("nip,date,description,minutes\n\(kepala),2025-03-10,Rapat,60\n", dir, "act.csv")
         chmod(act, 0o644)
         let wrongActor = try asGateway(budi, ["activity", "import", act])

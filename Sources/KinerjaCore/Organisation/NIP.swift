@@ -42,18 +42,18 @@ public struct NIP: Sendable, Hashable, CustomStringConvertible {
         let s = text.trimmedBlanks
         guard !s.isEmpty else { throw Invalid(message: "NIP is empty") }
         guard s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw Invalid(message: "NIP '\(s)' must contain digits only")
+            throw Invalid(message: "NIP '\(Quote.short(s))' must contain digits only")
         }
-        guard s.utf8.count == 18 else { throw Invalid(message: "NIP '\(s)' has \(s.utf8.count) digits; it must have 18") }
+        guard s.utf8.count == 18 else { throw Invalid(message: "NIP '\(Quote.short(s))' has \(s.utf8.count) digits; it must have 18") }
         let d = Array(s.utf8).map { Int($0 - UInt8(ascii: "0")) }
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + d[$1] } }
 
         let by = number(0..<4), bm = number(4..<6), bd = number(6..<8)
         guard let birth = CivilDate(year: by, month: bm, day: bd) else {
-            throw Invalid(message: "NIP '\(s)': birth date \(s.prefix(8)) (digits 1–8, YYYYMMDD) is not a real date")
+            throw Invalid(message: "NIP '\(Quote.short(s))': birth date \(s.prefix(8)) (digits 1–8, YYYYMMDD) is not a real date")
         }
         guard by >= 1900 else {
-            throw Invalid(message: "NIP '\(s)': birth year \(by) (digits 1–4) is not plausible")
+            throw Invalid(message: "NIP '\(Quote.short(s))': birth year \(by) (digits 1–4) is not plausible")
         }
         let ay = number(8..<12)
         var month: Int?
@@ -62,28 +62,28 @@ public struct NIP: Sendable, Hashable, CustomStringConvertible {
             let am = number(12..<14)
             guard (1...12).contains(am) else {
                 let hint = d[12] == 2 && (1...9).contains(d[13]) ? "; it looks like an NI PPPK: set kind PPPK" : ""
-                throw Invalid(message: "NIP '\(s)': appointment month \(s.dropFirst(8).prefix(6)) (digits 9–14, YYYYMM) has month \(String(format2(am))), not 01–12\(hint)")
+                throw Invalid(message: "NIP '\(Quote.short(s))': appointment month \(s.dropFirst(8).prefix(6)) (digits 9–14, YYYYMM) has month \(String(format2(am))), not 01–12\(hint)")
             }
             guard ay * 12 + am > by * 12 + bm else {
-                throw Invalid(message: "NIP '\(s)': appointment \(s.dropFirst(8).prefix(6)) (digits 9–14) is not after the birth date \(s.prefix(8))")
+                throw Invalid(message: "NIP '\(Quote.short(s))': appointment \(s.dropFirst(8).prefix(6)) (digits 9–14) is not after the birth date \(s.prefix(8))")
             }
             month = am
         case .pppk:
             guard d[12] == 2 else {
-                throw Invalid(message: "NI PPPK '\(s)': digit 13 must be 2 (PPPK), found \(d[12])\(d[12] <= 1 ? "; it looks like a PNS NIP: set kind PNS" : "")")
+                throw Invalid(message: "NI PPPK '\(Quote.short(s))': digit 13 must be 2 (PPPK), found \(d[12])\(d[12] <= 1 ? "; it looks like a PNS NIP: set kind PNS" : "")")
             }
             guard (1...9).contains(d[13]) else {
-                throw Invalid(message: "NI PPPK '\(s)': frequency digit 14 must be 1–9, found \(d[13])")
+                throw Invalid(message: "NI PPPK '\(Quote.short(s))': frequency digit 14 must be 1–9, found \(d[13])")
             }
             guard ay > by else {
-                throw Invalid(message: "NI PPPK '\(s)': appointment year \(ay) (digits 9–12) is not after the birth year \(by)")
+                throw Invalid(message: "NI PPPK '\(Quote.short(s))': appointment year \(ay) (digits 9–12) is not after the birth year \(by)")
             }
         }
         guard let gender = Gender(rawValue: d[14]) else {
-            throw Invalid(message: "NIP '\(s)': gender digit 15 must be 1 (male) or 2 (female), found \(d[14])")
+            throw Invalid(message: "NIP '\(Quote.short(s))': gender digit 15 must be 1 (male) or 2 (female), found \(d[14])")
         }
         guard number(15..<18) > 0 else {
-            throw Invalid(message: "NIP '\(s)': sequence (digits 16–18) must be 001–999, found 000")
+            throw Invalid(message: "NIP '\(Quote.short(s))': sequence (digits 16–18) must be 001–999, found 000")
         }
         self.value = s
         self.kind = kind

@@ -26,11 +26,11 @@ public enum Golongan {
                 let candidate = parts[0].uppercased() + "/" + parts[1].lowercased()
                 if pns.contains(candidate) { return candidate }
             }
-            throw ValidationError("golongan '\(text)' is not a PNS rank (I/a–I/d, II/a–II/d, III/a–III/d, IV/a–IV/e)")
+            throw ValidationError("golongan '\(Quote.short(text))' is not a PNS rank (I/a–I/d, II/a–II/d, III/a–III/d, IV/a–IV/e)")
         case .pppk:
             let candidate = t.uppercased()
             if pppk.contains(candidate) { return candidate }
-            throw ValidationError("golongan '\(text)' is not a PPPK rank (I–XVII)")
+            throw ValidationError("golongan '\(Quote.short(text))' is not a PPPK rank (I–XVII)")
         }
     }
 

@@ -158,6 +158,7 @@ public enum EmployeeImport {
 
             let name = columns.value("name", record) ?? ""
             if name.isEmpty { fail("name", "name is empty") }
+            if let why = FieldLimit.name.check(name) { fail("name", "name \(why)") }
 
             var golongan = ""
             if let kind {
@@ -176,10 +177,10 @@ public enum EmployeeImport {
                 if text.contains(" ") { text = text.replacingOccurrences(of: " ", with: "_") }
                 if text.isEmpty {
                     fungsional = nil
-                } else if let f = JabatanFungsional(rawValue: text) {
+                } else if let f = JabatanFungsional(matching: text) {
                     fungsional = f
                 } else {
-                    fail("jabatan_fungsional", "'\(text)' is not a jabatan fungsional level; use \(JabatanFungsional.allCases.map(\.rawValue).joined(separator: ", ")) or leave it empty")
+                    fail("jabatan_fungsional", "'\(Quote.short(text))' is not a jabatan fungsional level; use \(JabatanFungsional.allCases.map(\.rawValue).joined(separator: ", ")) or leave it empty")
                 }
             }
             if jenis == .fungsional && fungsional == nil && columns.has("jabatan_fungsional") {
@@ -212,17 +213,20 @@ public enum EmployeeImport {
                 } else if let flag = parseFlag(text) {
                     active = flag
                 } else {
-                    fail("active", "'\(text)' is not yes/no; use true or false")
+                    fail("active", "'\(Quote.short(text))' is not yes/no; use true or false")
                 }
             }
 
             let email = columns.has("email") ? (columns.value("email", record) ?? "") : (previous?.email ?? "")
             if !email.isEmpty && !(email.utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count == 1 && !email.utf8.contains(0x20)
                 && email.utf8.first != UInt8(ascii: "@") && email.utf8.last != UInt8(ascii: "@")) {
-                fail("email", "'\(email)' is not an e-mail address")
+                fail("email", "'\(Quote.short(email))' is not an e-mail address")
             }
             let phone = columns.has("phone") ? (columns.value("phone", record) ?? "") : (previous?.phone ?? "")
             let jabatan = columns.has("jabatan") ? (columns.value("jabatan", record) ?? "") : (previous?.jabatan ?? "")
+            for (column, value) in [("email", email), ("phone", phone), ("jabatan", jabatan)] {
+                if let why = FieldLimit.name.check(value) { fail(column, "\(column) \(why)") }
+            }
 
             if !nip.isEmpty && lineOfNIP[nip] == nil { lineOfNIP[nip] = record.line }
             if !rowErrors.isEmpty {
@@ -259,7 +263,7 @@ public enum EmployeeImport {
                 plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "\(e.nip) cannot supervise themselves"))
             } else if let sup = final[s] {
                 if e.active && !sup.active {
-                    let how = lineOfNIP[s].map { " (deactivated on line \($0))" } ?? (deactivatedMissing.contains(s) ? " (deactivated by --deactivate-missing)" : "")
+                    let how = lineOfNIP[s].map { " (deactivated on line \($0))" } ?? (deactivatedMissing.contains(s) ? " (deactivated because deactivate_missing is set)" : "")
                     plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "supervisor \(s) is not active\(how)"))
                 }
             } else {
@@ -279,7 +283,7 @@ public enum EmployeeImport {
             if let line = lineOfNIP[s] {
                 plan.errors.append(RowError(line: line, column: "active", message: message))
             } else {
-                plan.errors.append(RowError(line: 0, message: "--deactivate-missing: " + message))
+                plan.errors.append(RowError(line: 0, message: "deactivate_missing: " + message))
             }
         }
         // Supervisor cycles (A → B → A).
@@ -400,6 +404,7 @@ public enum UnitImport {
             }
             let name = columns.value("name", record) ?? ""
             if name.isEmpty { rowErrors.append(RowError(line: record.line, column: "name", message: "name is empty")) }
+            if let why = FieldLimit.name.check(name) { rowErrors.append(RowError(line: record.line, column: "name", message: "name \(why)")) }
             let previous = existing[code]
             var parent = previous?.parentCode
             if columns.has("parent_code") {

@@ -39,7 +39,7 @@ public struct PeriodID: Sendable, Hashable, Comparable, CustomStringConvertible 
         let t = text.trimmedBlanks.uppercased()
         let parts = t.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let first = parts.first, first.count == 4, let year = Int(first), (2000...2100).contains(year) else {
-            throw ValidationError("period '\(text)' must start with a year 2000–2100 (e.g. 2026, 2026-03, 2026-Q1, 2026-S1)")
+            throw ValidationError("period '\(Quote.short(text))' must start with a year 2000–2100 (e.g. 2026, 2026-03, 2026-Q1, 2026-S1)")
         }
         if parts.count == 1 {
             self.init(year: year, kind: .annual, index: 0)
@@ -53,7 +53,7 @@ public struct PeriodID: Sendable, Hashable, Comparable, CustomStringConvertible 
         } else if rest.count == 2, let m = Int(rest), (1...12).contains(m) {
             self.init(year: year, kind: .monthly, index: m)
         } else {
-            throw ValidationError("period '\(text)': after the year use -01…-12, -Q1…-Q4 or -S1/-S2")
+            throw ValidationError("period '\(Quote.short(text))': after the year use -01…-12, -Q1…-Q4 or -S1/-S2")
         }
     }
 
@@ -193,7 +193,7 @@ public enum PeriodRules {
                 counts["active_employees"] = f.activeEmployees
             }
             if let v = f.curveViolations, v > 0 {
-                problems.append("\(v) units violate the distribution curve for \(f.id)" + list(f.violatingUnits, of: v) + " (see `appraisal curve --period \(f.id)`)")
+                problems.append("\(v) units violate the distribution curve for \(f.id)" + list(f.violatingUnits, of: v) + " (see the appraisal curve of \(f.id))")
                 counts["units_violating_curve"] = v
             }
             if !problems.isEmpty { throw TransitionRefusal(problems.joined(separator: "; "), counts: counts) }

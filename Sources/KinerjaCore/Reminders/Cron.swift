@@ -66,7 +66,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         func value(_ t: Substring) throws(CronError) -> Int {
             if let n = names[t.uppercased()] { return n }
             guard !t.isEmpty, t.allSatisfy(\.isASCII), let v = Int(t) else {
-                throw CronError(field: name, reason: "'\(t)' is not a number\(names.isEmpty ? "" : " or a name")")
+                throw CronError(field: name, reason: "'\(Quote.short(t))' is not a number\(names.isEmpty ? "" : " or a name")")
             }
             guard range.contains(v) else { throw CronError(field: name, reason: "\(v) is outside \(range.lowerBound)–\(range.upperBound)") }
             return v
@@ -74,7 +74,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         guard !text.isEmpty else { throw CronError(field: name, reason: "empty") }
         var out = Set<Int>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard !part.isEmpty else { throw CronError(field: name, reason: "empty list element in '\(text)'") }
+            guard !part.isEmpty else { throw CronError(field: name, reason: "empty list element in '\(Quote.short(text))'") }
             let pieces = part.split(separator: "/", omittingEmptySubsequences: false)
             guard pieces.count <= 2 else { throw CronError(field: name, reason: "more than one '/' in '\(part)'") }
             var step = 1

@@ -58,11 +58,11 @@ public struct ReminderRule: Sendable, Equatable {
     ) throws(ValidationError) {
         let n = name.trimmedBlanks
         guard !n.isEmpty, n.count <= 64, n.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            throw ValidationError("rule name '\(name)' must be 1–64 letters, digits, '-' or '_'")
+            throw ValidationError("rule name '\(Quote.short(name))' must be 1–64 letters, digits, '-' or '_'")
         }
         self.name = n
         do { self.cron = try CronExpression(cron) } catch { throw ValidationError("rule \(n): \(error.description)") }
-        guard let a = Audience(rawValue: audience) else {
+        guard let a = Audience(matching: audience) else {
             throw ValidationError("rule \(n): unknown audience '\(audience)'; use one of \(Audience.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.audience = a
@@ -73,14 +73,14 @@ public struct ReminderRule: Sendable, Equatable {
         self.template = template
         var cs: [Channel] = []
         for c in channels {
-            guard let ch = Channel(rawValue: c) else { throw ValidationError("rule \(n): unknown channel '\(c)'; use webhook, sendmail or log") }
+            guard let ch = Channel(matching: c) else { throw ValidationError("rule \(n): unknown channel '\(c)'; use webhook, sendmail or log") }
             if !cs.contains(ch) { cs.append(ch) }
         }
         guard !cs.isEmpty else { throw ValidationError("rule \(n): name at least one channel (webhook, sendmail, log)") }
         self.channels = cs
         var states: [PeriodState] = []
         for s in periodStates {
-            guard let st = PeriodState(rawValue: s) else { throw ValidationError("rule \(n): unknown period state '\(s)'") }
+            guard let st = PeriodState(matching: s) else { throw ValidationError("rule \(n): unknown period state '\(s)'") }
             states.append(st)
         }
         self.periodStates = states

@@ -22,3 +22,11 @@ extension String {
         return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }
+
+extension RawRepresentable where RawValue == String {
+    /// The case whose raw value is `text` in any ASCII case, blanks around it ignored: every enum value that comes
+    /// from outside is read this way (`APPROVED`, `Di_Atas`, ` monthly `).
+    public init?(matching text: String) {
+        self.init(rawValue: text.trimmedBlanks.asciiLowercased)
+    }
+}

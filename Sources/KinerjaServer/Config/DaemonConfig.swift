@@ -20,7 +20,7 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         var s = file
         if let line { s += ":\(line)" }
         s += ": "
-        if let key { s += "key '\(key)': " }
+        if let key { s += "key '\(Quote.short(key))': " }
         return s + message
     }
 }
@@ -123,7 +123,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
             guard let level = logLevels[name] else {
                 throw ConfigError(
                     file: path, line: line, key: "log_level",
-                    message: "'\(name)' is not a log level; use one of trace, debug, info, notice, warning, error, critical")
+                    message: "'\(Quote.short(name))' is not a log level; use one of trace, debug, info, notice, warning, error, critical")
             }
             config.logLevel = level
         }

@@ -1,3 +1,5 @@
+import KinerjaCore
+
 /// A TOML reader for the daemon's configuration file that remembers the line of every key, so that a
 /// refused setting can be reported as `file:line: key: reason`.
 ///
@@ -255,7 +257,7 @@ private struct Parser {
             let element = TOMLValue(kind: .table(newTable), line: line)
             if let existing = t[name] {
                 guard case .array(var items) = existing.kind else {
-                    throw TOMLError(line: line, message: "key '\(name)' already holds a \(existing.typeName) (line \(existing.line)), not an array of tables")
+                    throw TOMLError(line: line, message: "key '\(Quote.short(name))' already holds a \(existing.typeName) (line \(existing.line)), not an array of tables")
                 }
                 items.append(element)
                 t.set(name, TOMLValue(kind: .array(items), line: existing.line))

@@ -29,7 +29,22 @@ enum CSVDecoding {
             return .failure(Failure(errors: [RowError(line: line, message: "the file holds binary data (a NUL byte), not CSV text; save the sheet as CSV UTF-8")]))
         }
         guard (try? UTF8Span(validating: bytes.span)) != nil else {
-            return .failure(Failure(errors: [RowError(line: 0, message: "the file is not UTF-8 text; save the sheet as CSV UTF-8")]))
+            // Name the place: the first byte that does not decode.
+            var offset = 0
+            var decoder = UTF8()
+            var iterator = bytes.makeIterator()
+            var consumed = 0
+            loop: while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let u): consumed += UTF8.width(u)
+                case .emptyInput: break loop
+                case .error:
+                    offset = consumed
+                    break loop
+                }
+            }
+            let line = 1 + bytes[..<min(offset, bytes.count)].lazy.filter { $0 == 0x0A }.count
+            return .failure(Failure(errors: [RowError(line: line, message: "the file is not UTF-8 text (byte offset \(offset)); save the sheet as CSV UTF-8")]))
         }
         // The delimiter is whichever of ',' and ';' the header uses.
         let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex

@@ -7,13 +7,20 @@ import Foundation
 struct JSONCursor {
     struct Unexpected: Error {}
 
+    nonisolated(unsafe) private static let emptyBase: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
+
     private let base: UnsafePointer<UInt8>
     private(set) var position: Int
     private let end: Int
 
     /// Reads `bytes[range]`.
     init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
-        base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // An empty buffer has no base address: point at a static byte (nothing is read, end == position).
+        base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONCursor.emptyBase
         position = range.lowerBound
         end = range.upperBound
     }
@@ -189,9 +196,9 @@ struct JSONCursor {
     /// How deep `skipValue` goes before it gives up (the reporting path then names the place).
     static let maxDepth = JSONDepth.limit
 
-    /// Skips one value of any kind (checking its syntax). Iterative: no recursion on the document's depth, which
-    /// is bounded by `maxDepth`.
-    mutating func skipValue() throws {
+    /// Skips one value of any kind (checking its syntax). Iterative: no recursion on the document's depth; at most
+    /// `limit` containers may be open inside the value (the caller passes what is left of `maxDepth` where it is).
+    mutating func skipValue(limit: Int = JSONCursor.maxDepth) throws {
         var closers: [UInt8] = []
         // Each step reads one value; containers push their closer and continue with their first element.
         while true {
@@ -199,7 +206,7 @@ struct JSONCursor {
             switch c {
             case Self.quote: _ = try string()
             case 0x7B, 0x5B:
-                guard closers.count < Self.maxDepth else { throw Unexpected() }
+                guard closers.count < limit else { throw Unexpected() }
                 position += 1
                 let closer: UInt8 = c == 0x7B ? 0x7D : 0x5D
                 if try peek() == closer {

@@ -59,6 +59,47 @@ enum JSONDepth {
 
     static func check(_ data: Data) -> TooDeep? { data.withUnsafeBytes { check($0) } }
 
+    /// Where a document that a decoder refused goes wrong, when a byte scan can tell: the first byte that is not
+    /// UTF-8, or the end of a document that stops with containers or a string still open.
+    static func place(of data: Data) -> String? {
+        data.withUnsafeBytes { bytes -> String? in
+            var line = 1, lineStart = 0
+            var i = 0
+            var depth = 0, inString = false, escaped = false
+            while i < bytes.count {
+                let c = bytes[i]
+                // UTF-8: lead byte and continuation bytes.
+                if c >= 0x80 {
+                    let need = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1
+                    var ok = need > 0 && i + need < bytes.count
+                    if ok { for k in 1...need where bytes[i + k] & 0xC0 != 0x80 { ok = false } }
+                    if !ok { return "byte offset \(i) (line \(line), column \(i - lineStart + 1)) is not UTF-8" }
+                    i += need + 1
+                    continue
+                }
+                if inString {
+                    if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+                } else if c == 0x22 {
+                    inString = true
+                } else if c == 0x7B || c == 0x5B {
+                    depth += 1
+                } else if c == 0x7D || c == 0x5D {
+                    depth -= 1
+                }
+                if c == 0x0A {
+                    line += 1
+                    lineStart = i + 1
+                }
+                i += 1
+            }
+            if inString || depth > 0 {
+                return "the document ends at byte offset \(bytes.count) (line \(line), column \(bytes.count - lineStart + 1)) with "
+                    + (inString ? "a string" : "\(depth) object\(depth == 1 ? "" : "s") or array\(depth == 1 ? "" : "s")") + " still open: is it truncated?"
+            }
+            return nil
+        }
+    }
+
     private static func path(_ stack: [(array: Bool, key: String, index: Int)]) -> String {
         var out = "$"
         for (n, e) in stack.enumerated() {

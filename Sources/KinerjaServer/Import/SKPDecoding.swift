@@ -305,7 +305,8 @@ enum SKPDecoding {
                 try once(&seen, 4)
                 l.konsekuensi = try c.optionalStrings()
             } else {
-                try c.skipValue()
+                // Root, skp array, element and lampiran are open around this value.
+                try c.skipValue(limit: JSONDepth.limit - 4)
             }
         }
         return l
@@ -319,10 +320,10 @@ enum SKPDecoding {
             do { period = try PeriodID(text) } catch { errors.append(ItemError("period", error.message)) }
         }
         guard let period else {
-            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or with --period"))
+            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or in the request's period"))
             return (nil, errors)
         }
-        if let fallback, fallback != period { errors.append(ItemError("period", "the file says \(period) but --period says \(fallback)")) }
+        if let fallback, fallback != period { errors.append(ItemError("period", "the file says \(period) but the request says \(fallback)")) }
         // In chunks on all cores when the file is big; errors stay in file order.
         let results = Parallel.chunks(of: doc.skp.count, minimum: 20_000) { convert(doc.skp[$0], offset: $0.lowerBound, period: period) }
         var items: [(String, SKP)] = []
@@ -386,7 +387,8 @@ enum SKPDecoding {
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            return (nil, [ItemError("file", "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)")])
+            let place = JSONDepth.place(of: data).map { "; \($0)" } ?? ""
+            return (nil, [ItemError("file", "not valid JSON: \((error as NSError).userInfo["NSDebugDescription"] ?? error)\(place)")])
         }
         guard let root = object as? [String: Any] else { return (nil, [ItemError("file", "the document must be an object with \"skp\": [...]")]) }
         var errors: [ItemError] = []
@@ -399,11 +401,11 @@ enum SKPDecoding {
             do { period = try PeriodID(periodText) } catch { errors.append(ItemError("period", error.message)) }
         }
         guard let period else {
-            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or with --period"))
+            errors.append(ItemError("period", "name the annual period in the file (\"period\": \"2026\") or in the request's period"))
             return (nil, errors)
         }
         if let fallback, fallback != period {
-            errors.append(ItemError("period", "the file says \(period) but --period says \(fallback)"))
+            errors.append(ItemError("period", "the file says \(period) but the request says \(fallback)"))
         }
         guard let list = root["skp"] as? [Any] else {
             errors.append(ItemError("skp", "expected an array of SKPs"))
@@ -492,21 +494,21 @@ enum SKPDecoding {
     static func kind(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> RHKKind? {
         let text = text ?? "utama"
         if let kind = RHKKind(rawValue: text.asciiLowercased) { return kind }
-        errors.append(ItemError(path() + ".kind", "'\(text)' is not utama or tambahan"))
+        errors.append(ItemError(path() + ".kind", "'\(Quote.short(text))' is not utama or tambahan"))
         return nil
     }
 
     static func aspect(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> IndicatorAspect? {
         let text = text ?? ""
         if let aspect = IndicatorAspect(rawValue: text.asciiLowercased) { return aspect }
-        errors.append(ItemError(path() + ".aspect", "'\(text)' is not kuantitas, kualitas, waktu or biaya"))
+        errors.append(ItemError(path() + ".aspect", "'\(Quote.short(text))' is not kuantitas, kualitas, waktu or biaya"))
         return nil
     }
 
     static func direction(_ text: String?, _ path: @autoclosure () -> String, _ errors: inout [ItemError]) -> Direction? {
         let text = text ?? "higher_is_better"
-        if let direction = Direction(rawValue: text) { return direction }
-        errors.append(ItemError(path() + ".direction", "'\(text)' is not higher_is_better or lower_is_better"))
+        if let direction = Direction(matching: text) { return direction }
+        errors.append(ItemError(path() + ".direction", "'\(Quote.short(text))' is not higher_is_better or lower_is_better"))
         return nil
     }
 
@@ -514,7 +516,7 @@ enum SKPDecoding {
     static func perilaku(_ pairs: [(String, String)], _ path: String, _ errors: inout [ItemError]) -> [BerAKHLAK: String] {
         var out: [BerAKHLAK: String] = [:]
         for (key, text) in pairs {
-            guard let value = BerAKHLAK(rawValue: key) else {
+            guard let value = BerAKHLAK(matching: key) else {
                 errors.append(ItemError("\(path).perilaku.\(key)", "not a BerAKHLAK value (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))"))
                 continue
             }

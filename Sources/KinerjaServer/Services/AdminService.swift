@@ -68,10 +68,9 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         } else if let parsed = UTCTime.parse(request.since) {
             since = parsed
         } else {
-            throw RPCError(code: .invalidArgument, message: "since: '\(request.since)' is not an RFC 3339 time such as 2026-03-01T00:00:00Z")
+            throw RPCError(code: .invalidArgument, message: "since: '\(Quote.short(request.since))' is not an RFC 3339 time such as 2026-03-01T00:00:00Z")
         }
-        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
-        let limit = request.limit == 0 ? 100 : Int(request.limit)
+        let limit = try RequestLimits.limit(request.limit, default: 100)
         let entries = try await Blocking.run { try state.store.pool.read { db in try Audit.list(db, since: since, limit: limit) } }
         return .with {
             $0.entries = entries.map { e in

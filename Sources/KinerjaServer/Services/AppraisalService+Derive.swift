@@ -12,7 +12,7 @@ extension AppraisalService {
     func deriveRatings(request: Kinerja_V1_DeriveRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_DeriveRatingsResponse {
         let caller = try context.caller()
         if request.apply && caller.role < .admin {
-            throw RPCError(code: .permissionDenied, message: "rating derive --apply needs the admin role (you are \(caller.role))")
+            throw RPCError(code: .permissionDenied, message: "applying derived ratings needs the admin role (you are \(caller.role))")
         }
         let id = try SKPService.period(request.periodID)
         let unit = request.unitCode.isEmpty ? nil : request.unitCode

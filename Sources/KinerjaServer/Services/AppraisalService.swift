@@ -11,15 +11,15 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     var store: Store { state.store }
 
     static func rating(_ text: String, _ name: String) throws -> Rating {
-        guard let r = Rating(text: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(text)' must be di_atas, sesuai or di_bawah") }
+        guard let r = Rating(text: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' must be di_atas, sesuai or di_bawah") }
         return r
     }
 
     static func aspects(_ map: [String: String]) throws -> [BerAKHLAK: Rating] {
         var out: [BerAKHLAK: Rating] = [:]
         for (k, v) in map {
-            guard let a = BerAKHLAK(rawValue: k) else {
-                throw RPCError(code: .invalidArgument, message: "'\(k)' is not a BerAKHLAK aspect (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let a = BerAKHLAK(matching: k) else {
+                throw RPCError(code: .invalidArgument, message: "'\(Quote.short(k))' is not a BerAKHLAK aspect (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             out[a] = try rating(v, k)
         }
@@ -56,9 +56,10 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
 
     func setRating(request: Kinerja_V1_SetRatingRequest, context: ServerContext) async throws -> Kinerja_V1_AppraisalRow {
         let caller = try context.caller()
-        let hasil = try Self.rating(request.hasilKerja, "--hasil-kerja")
-        let perilaku = try Self.rating(request.perilakuKerja, "--perilaku-kerja")
+        let hasil = try Self.rating(request.hasilKerja, "hasil_kerja")
+        let perilaku = try Self.rating(request.perilakuKerja, "perilaku_kerja")
         let aspects = try Self.aspects(request.aspects)
+        try RequestLimits.text(request.notes, "notes")
         return try await Blocking.run {
             try store.pool.write { db in
                 let period = try ratablePeriod(db, request.periodID)
@@ -103,8 +104,11 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                         let text = columns.value(c, record) ?? ""
                         if text.isEmpty && aspectColumns.contains(c) { continue }
                         if let r = Rating(text: text) { parsed[c] = r } else {
-                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(text)' is not di_atas, sesuai or di_bawah"))
+                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(text))' is not di_atas, sesuai or di_bawah"))
                         }
+                    }
+                    if let why = FieldLimit.text.check(columns.value("notes", record) ?? "") {
+                        rowErrors.append(RowError(line: record.line, column: "notes", message: "notes \(why)"))
                     }
                     if !rowErrors.isEmpty { errors += rowErrors; continue }
                     var aspects: [BerAKHLAK: Rating] = [:]
@@ -166,9 +170,11 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                     for a in BerAKHLAK.allCases where columns.has(a.rawValue) {
                         let t = columns.value(a.rawValue, record) ?? ""
                         if t.isEmpty { continue }
-                        if let r = Rating(text: t) { aspects[a] = r } else { fail(a.rawValue, "'\(t)' is not di_atas, sesuai or di_bawah"); bad = true }
+                        if let r = Rating(text: t) { aspects[a] = r } else { fail(a.rawValue, "'\(Quote.short(t))' is not di_atas, sesuai or di_bawah"); bad = true }
                     }
                     if bad { continue }
+                    if let why = FieldLimit.text.check(columns.value("comment", record) ?? "") { fail("comment", "comment \(why)"); continue }
+                    if let why = FieldLimit.name.check(rater) { fail("rater", "rater \(why)"); continue }
                     let key = "\(nip)|\(source)|\(rater)"
                     guard taken.insert(key).inserted else { fail("rater", "this rater already gave \(source) feedback on \(nip) for \(period)"); continue }
                     entries.append((nip, source, rating, aspects, columns.value("comment", record) ?? "", rater))
@@ -254,13 +260,13 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
 
     func rateUnit(request: Kinerja_V1_RateUnitRequest, context: ServerContext) async throws -> Kinerja_V1_RateUnitResponse {
         let caller = try context.caller()
-        guard let predikat = UnitPredikat(rawValue: request.predikat.asciiLowercased) else {
-            throw RPCError(code: .invalidArgument, message: "--predikat '\(request.predikat)' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
+        guard let predikat = UnitPredikat(matching: request.predikat) else {
+            throw RPCError(code: .invalidArgument, message: "predikat '\(Quote.short(request.predikat))' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
         }
         return try await Blocking.run {
             try store.pool.write { db in
                 let period = try openPeriod(db, request.periodID, action: "rating a unit")
-                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist") }
+                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist") }
                 try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
                 try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
                 return Kinerja_V1_RateUnitResponse()
@@ -273,6 +279,9 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         return try await Blocking.run {
             try store.pool.read { db in
                 guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+                if !request.unitCode.isEmpty, try OrganisationStore.unit(db, code: request.unitCode) == nil {
+                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
+                }
                 let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
                 return .with { $0.units = curves.map(Self.curveMessage) }
             }

@@ -3,6 +3,7 @@ import GRDB
 import GRPCCore
 import KinerjaAPI
 import KinerjaCore
+import KinerjaPluginHost
 import KinerjaStore
 
 /// `kinerja.v1.OrgService`: the agency, the unit tree and employees.
@@ -26,7 +27,17 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "name must not be empty")
         }
         if request.hasCode, (try? UnitCode.validate(request.code)) == nil {
-            throw RPCError(code: .invalidArgument, message: "code '\(request.code)' may contain only letters, digits, '.', '-', '_' and '/' (1–64 characters)")
+            throw RPCError(code: .invalidArgument, message: "code '\(Quote.short(request.code))' may contain only letters, digits, '.', '-', '_' and '/' (1–64 characters)")
+        }
+        if request.hasName, let why = FieldLimit.name.check(request.name) { throw RPCError(code: .invalidArgument, message: "name \(why)") }
+        // The agency's plugin must be one that is loaded ("" or "national": the built-in rules).
+        if request.hasPluginID, !request.pluginID.isEmpty, request.pluginID != NationalPolicy.id {
+            guard let info = state.plugins.info(request.pluginID), info.status == .loaded else {
+                let loaded = state.plugins.plugins.filter { $0.status == .loaded }.map(\.id)
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "plugin '\(Quote.short(request.pluginID))' is not loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", "))); list it under [plugins] load in the config and reload")
+            }
         }
         return try await Blocking.run {
             try store.pool.write { db in
@@ -109,7 +120,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         return try await Blocking.run {
             try store.pool.write { db in
                 guard var unit = try OrganisationStore.unit(db, code: request.unitCode) else {
-                    throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist")
+                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
                 }
                 var headName = ""
                 if request.nip.isEmpty {
@@ -204,9 +215,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
 
     func getEmployee(request: Kinerja_V1_GetEmployeeRequest, context: ServerContext) async throws -> Kinerja_V1_EmployeeDetail {
         let nip = request.nip.trimmingCharacters(in: .whitespaces)
-        guard nip.count == 18, nip.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw RPCError(code: .invalidArgument, message: "'\(request.nip)' is not an 18-digit NIP")
-        }
+        try EmployeeLookup.requireWellFormed(nip)
         return try await Blocking.run {
             try store.pool.read { db in
                 let e = try EmployeeLookup.employee(db, nip)

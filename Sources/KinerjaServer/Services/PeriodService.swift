@@ -25,11 +25,11 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let caller = try context.caller()
         let id = try Self.parseID(request.id)
         guard id.kind == .annual else {
-            throw RPCError(code: .invalidArgument, message: "create the annual period (e.g. \(id.year)); its periodic children come with --periodic")
+            throw RPCError(code: .invalidArgument, message: "create the annual period (e.g. \(id.year)); its periodic children come with periodic")
         }
         let periodicText = request.periodic.isEmpty ? "none" : request.periodic.lowercased()
-        guard let periodicity = Periodicity(rawValue: periodicText) else {
-            throw RPCError(code: .invalidArgument, message: "--periodic '\(request.periodic)' must be none, monthly, quarterly or semester")
+        guard let periodicity = Periodicity(matching: periodicText) else {
+            throw RPCError(code: .invalidArgument, message: "periodic '\(Quote.short(request.periodic))' must be none, monthly, quarterly or semester")
         }
         // The agency's plugin may refuse a layout (e.g. annual-only agencies).
         let policy = try await Blocking.run { try state.policy() }
@@ -81,8 +81,9 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let caller = try context.caller()
         let id = try Self.parseID(request.id)
         let reason = request.reason.trimmedBlanks
+        try RequestLimits.text(reason, "reason")
         if request.force && reason.isEmpty {
-            throw RPCError(code: .invalidArgument, message: "--force needs --reason TEXT (it is audited)")
+            throw RPCError(code: .invalidArgument, message: "force needs a reason (it is audited)")
         }
         return try await Blocking.run {
             try store.pool.write { db in
@@ -109,7 +110,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
                 do throws(TransitionRefusal) {
                     next = try PeriodRules.advance(facts, force: request.force)
                 } catch {
-                    throw RPCError(code: .failedPrecondition, message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may --force --reason")
+                    throw RPCError(code: .failedPrecondition, message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may force it with a reason")
                 }
                 try PeriodStore.setState(db, id, next)
                 try Audit.record(
@@ -124,7 +125,8 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let caller = try context.caller()
         let id = try Self.parseID(request.id)
         let reason = request.reason.trimmedBlanks
-        guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "reopening needs --reason TEXT (it is audited)") }
+        try RequestLimits.text(reason, "reason")
+        guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "reopening needs a reason (it is audited)") }
         return try await Blocking.run {
             try store.pool.write { db in
                 guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
@@ -146,7 +148,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let id = try Self.parseID(request.id)
         func date(_ text: String, _ name: String) throws -> CivilDate? {
             if text.isEmpty { return nil }
-            guard let d = CivilDate(iso: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(text)' is not a date YYYY-MM-DD") }
+            guard let d = CivilDate(iso: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' is not a date YYYY-MM-DD") }
             return d
         }
         let deadline = try date(request.deadline, "deadline")

@@ -23,23 +23,23 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
 
     func getPlugin(request: Kinerja_V1_GetPluginRequest, context: ServerContext) async throws -> Kinerja_V1_Plugin {
         guard let info = state.plugins.info(request.id) else {
-            throw RPCError(code: .notFound, message: "no plugin '\(request.id)'; `kinerjactl plugin list` shows what is loaded")
+            throw RPCError(code: .notFound, message: "no plugin '\(Quote.short(request.id))'; `kinerjactl plugin list` shows what is loaded")
         }
         return Self.message(info)
     }
 
     func runReport(request: Kinerja_V1_RunReportRequest, context: ServerContext) async throws -> Kinerja_V1_ReportTable {
         guard let info = state.plugins.info(request.pluginID), info.status == .loaded else {
-            throw RPCError(code: .notFound, message: "plugin '\(request.pluginID)' is not loaded")
+            throw RPCError(code: .notFound, message: "plugin '\(Quote.short(request.pluginID))' is not loaded")
         }
         guard let report = info.reports.first(where: { $0.name == request.name }) else {
             let names = info.reports.map(\.name)
             throw RPCError(
                 code: .notFound,
-                message: "plugin \(info.id) has no report '\(request.name)'" + (names.isEmpty ? "" : "; it has \(names.joined(separator: ", "))"))
+                message: "plugin \(info.id) has no report '\(Quote.short(request.name))'" + (names.isEmpty ? "" : "; it has \(names.joined(separator: ", "))"))
         }
         if report.needsPeriod && request.periodID.isEmpty {
-            throw RPCError(code: .invalidArgument, message: "report \(request.name) needs --period")
+            throw RPCError(code: .invalidArgument, message: "report \(request.name) needs a period")
         }
         let (subjects, period) = try await Blocking.run {
             try state.store.pool.read { db in (try SubjectAssembler.subjects(db, periodID: request.periodID), try SubjectAssembler.period(db, request.periodID)) }
@@ -59,7 +59,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
     func callHook(request: Kinerja_V1_CallHookRequest, context: ServerContext) async throws -> Kinerja_V1_CallHookResponse {
         if !request.pluginID.isEmpty && request.pluginID != NationalPolicy.id {
             guard state.plugins.info(request.pluginID)?.status == .loaded else {
-                throw RPCError(code: .notFound, message: "plugin '\(request.pluginID)' is not loaded")
+                throw RPCError(code: .notFound, message: "plugin '\(Quote.short(request.pluginID))' is not loaded")
             }
         }
         let policy = Policy(registry: state.plugins, pluginID: request.pluginID)
@@ -186,9 +186,11 @@ enum SubjectAssembler {
                 subjects[nip]!.attendance.append(.with {
                     $0.month = r["month"]
                     $0.attendance = .with {
-                        $0.tl1 = r["tl1"]; $0.tl2 = r["tl2"]; $0.tl3 = r["tl3"]; $0.tl4 = r["tl4"]
-                        $0.psw1 = r["psw1"]; $0.psw2 = r["psw2"]; $0.psw3 = r["psw3"]; $0.psw4 = r["psw4"]
-                        $0.tk = r["tk"]; $0.sanctionPercent = r["sanction_percent"]
+                        // Stored counts are read wide and clamped: a value from before the bounds cannot trap.
+                        func c(_ column: String) -> Int32 { Int32(clamping: (r[column] as Int64?) ?? 0) }
+                        $0.tl1 = c("tl1"); $0.tl2 = c("tl2"); $0.tl3 = c("tl3"); $0.tl4 = c("tl4")
+                        $0.psw1 = c("psw1"); $0.psw2 = c("psw2"); $0.psw3 = c("psw3"); $0.psw4 = c("psw4")
+                        $0.tk = c("tk"); $0.sanctionPercent = c("sanction_percent")
                     }
                 })
             }

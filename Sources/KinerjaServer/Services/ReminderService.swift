@@ -93,7 +93,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             if set.removed.contains(where: { $0.name == request.name }) {
                 throw RPCError(code: .failedPrecondition, message: "the built-in rule \(request.name) is already switched off")
             }
-            throw RPCError(code: .notFound, message: "no reminder rule named '\(request.name)' (reminder list)")
+            throw RPCError(code: .notFound, message: "no reminder rule named '\(Quote.short(request.name))' (reminder list)")
         }
         // An admin rule that overrides a built-in one: removing it brings the built-in back.
         let builtIn = rule.source != "admin"
@@ -109,8 +109,8 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
     }
 
     func next(request: Kinerja_V1_NextRequest, context: ServerContext) async throws -> Kinerja_V1_NextResponse {
-        let limit = request.limit > 0 ? Int(request.limit) : 10
-        guard limit <= 1000 else { throw RPCError(code: .invalidArgument, message: "--limit must be 1–1000") }
+        let limit = try RequestLimits.limit(request.limit, default: 10, maximum: 1_000)
+        guard limit <= 1000 else { throw RPCError(code: .invalidArgument, message: "limit must be 1–1000") }
         let set = await engine.rules()
         let engine = self.engine
         let zone = engine.zone
@@ -151,7 +151,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
     }
 
     func history(request: Kinerja_V1_HistoryRequest, context: ServerContext) async throws -> Kinerja_V1_HistoryResponse {
-        let limit = request.limit > 0 ? Int(request.limit) : 50
+        let limit = try RequestLimits.limit(request.limit, default: 50)
         let entries = try await Blocking.run {
             try store.pool.read { db in try ReminderStore.history(db, rule: request.rule.isEmpty ? nil : request.rule, limit: limit) }
         }
@@ -196,13 +196,14 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
     static let statuses = ["pending", "sent", "failed", "dead"]
 
     func listOutbox(request: Kinerja_V1_ListOutboxRequest, context: ServerContext) async throws -> Kinerja_V1_ListOutboxResponse {
-        guard request.status.isEmpty || Self.statuses.contains(request.status) else {
-            throw RPCError(code: .invalidArgument, message: "--status must be one of pending, sent, failed, dead")
+        let status = request.status.trimmedBlanks.asciiLowercased
+        guard status.isEmpty || Self.statuses.contains(status) else {
+            throw RPCError(code: .invalidArgument, message: "status must be one of pending, sent, failed, dead")
         }
-        let limit = request.limit > 0 ? Int(request.limit) : 100
+        let limit = try RequestLimits.limit(request.limit, default: 100)
         let (rows, counts) = try await Blocking.run {
             try store.pool.read { db in
-                (try ReminderStore.list(db, status: request.status.isEmpty ? nil : request.status, limit: limit), try ReminderStore.counts(db))
+                (try ReminderStore.list(db, status: status.isEmpty ? nil : status, limit: limit), try ReminderStore.counts(db))
             }
         }
         return .with {
@@ -221,7 +222,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
     func retryOutbox(request: Kinerja_V1_RetryOutboxRequest, context: ServerContext) async throws -> Kinerja_V1_RetryOutboxResponse {
         let caller = try context.caller()
         guard request.allDead != (request.id != 0) else {
-            throw RPCError(code: .invalidArgument, message: "give one outbox ID or --all-dead")
+            throw RPCError(code: .invalidArgument, message: "give one outbox ID or all_dead")
         }
         let now = UTCTime.format(state.clock.now())
         let queued = try await Blocking.run {

@@ -197,10 +197,10 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let status: SKPStatus?
         if request.status.isEmpty {
             status = nil
-        } else if let s = SKPStatus(rawValue: request.status) {
+        } else if let s = SKPStatus(matching: request.status) {
             status = s
         } else {
-            throw RPCError(code: .invalidArgument, message: "--status must be draft, submitted, approved or returned")
+            throw RPCError(code: .invalidArgument, message: "status must be draft, submitted, approved or returned")
         }
         return try await Blocking.run {
             try store.pool.read { db in
@@ -233,8 +233,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     }
 
     func returnSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        try RequestLimits.text(request.note, "note")
         guard !request.note.trimmedBlanks.isEmpty else {
-            throw RPCError(code: .invalidArgument, message: "returning an SKP needs a note saying what to change (--note)")
+            throw RPCError(code: .invalidArgument, message: "returning an SKP needs a note saying what to change (note)")
         }
         return try await transition(request, context, right: .supervisor, from: [.submitted], to: .returned, rpc: "ReturnSKP")
     }
@@ -250,7 +251,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     var args: [any DatabaseValueConvertible] = ["uid \(caller.credentials.uid)", UTCTime.format(Date()), period.description]
                     if !request.unitCode.isEmpty {
                         guard try OrganisationStore.unit(db, code: request.unitCode) != nil else {
-                            throw RPCError(code: .notFound, message: "unit '\(request.unitCode)' does not exist")
+                            throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
                         }
                         sql += " AND nip IN (SELECT nip FROM employees WHERE unit_code = ?)"
                         args.append(request.unitCode)
@@ -325,6 +326,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let caller = try context.caller()
         let period = try Self.period(request.periodID)
         let text = request.text.trimmedBlanks
+        try RequestLimits.text(text, "text")
         guard !text.isEmpty else { throw RPCError(code: .invalidArgument, message: "feedback text is empty") }
         return try await Blocking.run {
             try Self.storeErrors {
@@ -333,7 +335,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     try Self.require(caller, .supervisor, employee: e, action: "give feedback to \(e.nip)")
                     try PeriodStore.requireOpen(db, period, action: "giving feedback")
                     guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
-                        throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(request.rhkID)' in the SKP for \(period.annual)")
+                        throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(Quote.short(request.rhkID))' in the SKP for \(period.annual)")
                     }
                     try db.execute(
                         sql: """
@@ -367,9 +369,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
 
     func listActivities(request: Kinerja_V1_ListActivitiesRequest, context: ServerContext) async throws -> Kinerja_V1_ListActivitiesResponse {
         let caller = try context.caller()
-        for (name, text) in [("from", request.from), ("to", request.to)] where !text.isEmpty && CivilDate(iso: text) == nil {
-            throw RPCError(code: .invalidArgument, message: "--\(name) '\(text)' is not a date YYYY-MM-DD")
-        }
+        _ = try RequestLimits.dateRange(from: request.from, to: request.to)
         return try await Blocking.run {
             try store.pool.read { db in
                 let e = try EmployeeLookup.employee(db, request.nip)

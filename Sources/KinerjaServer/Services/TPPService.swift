@@ -16,7 +16,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
     static func month(_ text: String) throws -> (year: Int, month: Int, text: String) {
         let parts = text.split(separator: "-")
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (2000...2100).contains(y), (1...12).contains(m) else {
-            throw RPCError(code: .invalidArgument, message: "--month '\(text)' must be YYYY-MM, e.g. 2026-03")
+            throw RPCError(code: .invalidArgument, message: "month '\(Quote.short(text))' must be YYYY-MM, e.g. 2026-03")
         }
         return (y, m, text)
     }
@@ -157,7 +157,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         // Gather the inputs in one read, with narrow queries.
         let (subjects, inputs, gate, fingerprint) = try await Blocking.run { () throws -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput], String?, String) in
             try store.pool.read { db in
-                if try Self.locked(db, month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may `tpp unlock --reason`)") }
+                if try Self.locked(db, month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may unlock it, with a reason)") }
                 let first = CivilDate(year: year, month: monthNumber, day: 1)!
                 let periodic = try PeriodStore.children(db, of: PeriodID(year: year, kind: .annual, index: 0)).first { $0.id.contains(first) }
                 var predikats: [String: String] = [:]
@@ -172,9 +172,11 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 let rows = try Row.fetchCursor(db, sql: "SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?", arguments: [month])
                 while let r = try rows.next() {
                     var a = Kinerja_Plugin_V1_Attendance()
-                    a.tl1 = r[1]; a.tl2 = r[2]; a.tl3 = r[3]; a.tl4 = r[4]
-                    a.psw1 = r[5]; a.psw2 = r[6]; a.psw3 = r[7]; a.psw4 = r[8]
-                    a.tk = r[9]; a.sanctionPercent = r[10]
+                    // Read wide and clamped: a count stored before the bounds cannot trap the conversion.
+                    func c(_ i: Int) -> Int32 { Int32(clamping: (r[i] as Int64?) ?? 0) }
+                    a.tl1 = c(1); a.tl2 = c(2); a.tl3 = c(3); a.tl4 = c(4)
+                    a.psw1 = c(5); a.psw2 = c(6); a.psw3 = c(7); a.psw4 = c(8)
+                    a.tk = c(9); a.sanctionPercent = c(10)
                     attendance[r[0]] = a
                 }
                 var minutes: [String: Int64] = [:]
@@ -327,9 +329,9 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             $0.nip = r["nip"]; $0.month = month; $0.baseRupiah = r["base"]; $0.predikat = r["predikat"]; $0.predikatPeriod = r["predikat_period"]
             $0.golongan = r["golongan"]; $0.kind = r["kind"]
             $0.attendance = .with {
-                $0.tl1 = Int32(a.tl1); $0.tl2 = Int32(a.tl2); $0.tl3 = Int32(a.tl3); $0.tl4 = Int32(a.tl4)
-                $0.psw1 = Int32(a.psw1); $0.psw2 = Int32(a.psw2); $0.psw3 = Int32(a.psw3); $0.psw4 = Int32(a.psw4)
-                $0.tk = Int32(a.tk); $0.sanctionPercent = Int32(a.sanctionPercent)
+                $0.tl1 = Int32(clamping: a.tl1); $0.tl2 = Int32(clamping: a.tl2); $0.tl3 = Int32(clamping: a.tl3); $0.tl4 = Int32(clamping: a.tl4)
+                $0.psw1 = Int32(clamping: a.psw1); $0.psw2 = Int32(clamping: a.psw2); $0.psw3 = Int32(clamping: a.psw3); $0.psw4 = Int32(clamping: a.psw4)
+                $0.tk = Int32(clamping: a.tk); $0.sanctionPercent = Int32(clamping: a.sanctionPercent)
             }
         }
         return NationalPolicy.defaultIncentive(input, policy: policy).steps
@@ -343,7 +345,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 let e = try EmployeeLookup.employee(db, request.nip)
                 try SKPService.require(caller, .own, employee: e, action: "see the TPP of \(e.nip)")
                 guard let r = try Row.fetchOne(db, sql: "SELECT * FROM tpp_results WHERE month = ? AND nip = ?", arguments: [month, e.nip]) else {
-                    throw RPCError(code: .notFound, message: "no TPP computed for \(e.nip) in \(month) (tpp compute --month \(month))")
+                    throw RPCError(code: .notFound, message: "no TPP computed for \(e.nip) in \(month) (compute it first)")
                 }
                 let locked = try Self.locked(db, month)
                 if !locked { try Self.requireCurrent(db, month) }
@@ -362,7 +364,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
     }
 
     func unlock(request: Kinerja_V1_UnlockRequest, context: ServerContext) async throws -> Kinerja_V1_MonthState {
-        guard !request.reason.trimmedBlanks.isEmpty else { throw RPCError(code: .invalidArgument, message: "unlocking needs --reason TEXT (it is audited)") }
+        try RequestLimits.text(request.reason, "reason")
+        guard !request.reason.trimmedBlanks.isEmpty else { throw RPCError(code: .invalidArgument, message: "unlocking needs a reason (it is audited)") }
         return try await setLock(request.month, false, reason: request.reason, context: context)
     }
 
@@ -427,7 +430,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 response.totalGross = totals.gross.value
                 response.totalTax = totals.tax.value
                 response.totalNet = totals.net.value
-                guard count > 0 else { throw RPCError(code: .notFound, message: "no TPP computed for \(month) (tpp compute --month \(month))") }
+                guard count > 0 else { throw RPCError(code: .notFound, message: "no TPP computed for \(month) (compute it first)") }
                 response.csv = csv
                 return response
             }
@@ -446,6 +449,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             }
         }
         try EmployeeLookup.requireWellFormed(request.nip)
+        try RequestLimits.text(request.reason, "reason")
         return try await Blocking.run {
             try store.pool.write { db in
                 let e = try EmployeeLookup.employee(db, request.nip)

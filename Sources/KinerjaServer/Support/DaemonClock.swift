@@ -1,3 +1,4 @@
+import KinerjaCore
 import Foundation
 
 /// The daemon's notion of "now" for schedules. Normally the system clock; tests of whole processes may start
@@ -40,7 +41,7 @@ public struct DaemonClock: Sendable {
         }
         var rate = 1.0
         if let text = environment["KINERJA_CLOCK_RATE"], !text.isEmpty {
-            guard let r = Double(text), r > 0, r <= 100_000 else { throw ClockError(message: "KINERJA_CLOCK_RATE '\(text)' must be a positive number") }
+            guard let r = Double(text), r > 0, r <= 100_000 else { throw ClockError(message: "KINERJA_CLOCK_RATE '\(Quote.short(text))' must be a positive number") }
             rate = r
         }
         return DaemonClock(origin: origin, rate: rate)
