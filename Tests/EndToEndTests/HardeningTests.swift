@@ -186,4 +186,36 @@ import Testing
         #expect(try daemon.ctl(["unit", "set-head", "SEKR", budi]).status == 0)
         #expect(daemon.stop() == 0)
     }
+
+    @Test func replacingASupervisorsSKPKeepsTheCascadeWhole() throws {
+        let (daemon, dir) = try organisedDaemon()
+        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        #expect(try daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "all.json")]).status == 0)
+        // Budi's new SKP drops R1, which Rina's P1 intervenes.
+        let budiWithout = skpDocument(period: "2026", only: [budi]).replacingOccurrences(of: "\"id\": \"R1\"", with: "\"id\": \"R9\"")
+        let refused = try daemon.ctl(["skp", "import", try write(budiWithout, dir, "budi.json")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(rina) P1 → R1") && refused.stderr.contains("subordinates intervene"), "\(refused.stderr)")
+        // With Rina's SKP in the same file, pointing at the new RHK, it goes through.
+        let both = skpDocument(period: "2026", rinaIntervensi: "R9", only: [budi, rina]).replacingOccurrences(of: "\"id\": \"R1\"", with: "\"id\": \"R9\"")
+        let ok = try daemon.ctl(["skp", "import", try write(both, dir, "both.json")])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aDeactivatedHeadStopsHeadingAndHeadsBelongToTheirUnit() throws {
+        let (daemon, dir) = try organisedDaemon()
+        #expect(try daemon.ctl(["unit", "set-head", "BID1", rina]).status == 0)
+        // A unit import naming a head from elsewhere is refused too; the parent's member is fine.
+        let bad = try daemon.ctl(["unit", "import", try write("code,name,parent_code,head_nip\nSEKR,Sekretariat,DINAS,\(rina)\n", dir, "u.csv")])
+        #expect(bad.status == 1 && bad.stderr.contains("column head_nip") && bad.stderr.contains("must belong to SEKR or its parent DINAS"), "\(bad.stderr)")
+        #expect(try daemon.ctl(["unit", "import", try write("code,name,parent_code,head_nip\nSEKR,Sekretariat,DINAS,\(kepala)\n", dir, "u2.csv")]).status == 0)
+        let staff = "\(employeeHeader)\n\(rina),Rina Fanggidae,PPPK,IX,Pranata Komputer,fungsional,ahli_pertama,8,BID1,\(budi),,,false\n"
+        let r = try daemon.ctl(["employee", "import", try write(staff, dir, "e.csv")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("unit BID1: head \(rina) is deactivated and no longer heads it"), "\(r.stdout)")
+        let units = try jsonArray(try daemon.ctl(["unit", "list", "-o", "json"]).stdout)
+        #expect(units.first { $0["code"] as? String == "BID1" }?["head_nip"] as? String ?? "" == "")
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -7,10 +7,11 @@ public struct RowError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: String?
     public var message: String
 
+    /// The message and column are cut to a bounded size: a row error never echoes a megabyte of input back.
     public init(line: Int, column: String? = nil, message: String) {
         self.line = line
-        self.column = column
-        self.message = message
+        self.column = column.map { Quote.short($0) }
+        self.message = message.utf8.count > 1_000 ? String(message.prefix(1_000)) + "…" : message
     }
 
     public var description: String {
@@ -384,7 +385,11 @@ public enum UnitImport {
         public var rows = 0
     }
 
-    public static func plan(table: CSVTable, delimiter: String = ",", existing: [String: OrgUnit], activeEmployees: Set<String>) -> Plan {
+    /// `unitOf` gives the unit of each active employee: a head must belong to the unit or its parent
+    /// (`UnitHeadRules`); without it (tests of the file shape) only activity is checked.
+    public static func plan(
+        table: CSVTable, delimiter: String = ",", existing: [String: OrgUnit], activeEmployees: Set<String>, unitOf: [String: String]? = nil
+    ) -> Plan {
         var plan = Plan()
         let columns = ColumnMap(table: table, known: columns, required: required, errors: &plan.errors)
         if !plan.errors.isEmpty { return plan }
@@ -434,6 +439,17 @@ public enum UnitImport {
                 plan.errors.append(RowError(line: line, column: "parent_code", message: "unit \(u.code) cannot be its own parent"))
             } else if final[p] == nil {
                 plan.errors.append(RowError(line: line, column: "parent_code", message: "unknown parent unit '\(p)'"))
+            }
+        }
+        if let unitOf {
+            for (line, u) in parsed {
+                guard let h = u.headNIP, let home = unitOf[h] else { continue }
+                let parent = final[u.code]?.parentCode
+                if home != u.code && home != parent {
+                    plan.errors.append(RowError(
+                        line: line, column: "head_nip",
+                        message: "head \(h) belongs to unit \(home); the head of \(u.code) must belong to \(u.code)" + (parent.map { " or its parent \($0)" } ?? "")))
+                }
             }
         }
         for cycle in cycles(in: final) {

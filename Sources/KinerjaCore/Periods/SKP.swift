@@ -97,9 +97,10 @@ public struct SKP: Sendable, Equatable {
 public struct ItemError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var message: String
+    /// Path and message are cut to a bounded size (a path holds a NIP from the file).
     public init(_ path: String, _ message: String) {
-        self.path = path
-        self.message = message
+        self.path = path.utf8.count > 300 ? String(path.prefix(300)) + "…" : path
+        self.message = message.utf8.count > 1_000 ? String(message.prefix(1_000)) + "…" : message
     }
     public var description: String { "\(path): \(message)" }
 }

@@ -115,7 +115,8 @@ struct DeliveryWorker: Service {
             }
             while let result = await group.next() {
                 out.append(result)
-                if let r = iterator.next() { group.addTask { await body(r) } }
+                // On shutdown (SIGTERM) only the deliveries in flight finish; the rest stay pending for the next start.
+                if !Task.isShuttingDownGracefully, let r = iterator.next() { group.addTask { await body(r) } }
             }
             return out
         }

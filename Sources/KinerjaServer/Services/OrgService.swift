@@ -76,7 +76,8 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 let existing = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0) })
                 let plan = UnitImport.plan(
                     table: decoded.table, delimiter: decoded.delimiter, existing: existing,
-                    activeEmployees: try OrganisationStore.activeNIPs(db))
+                    activeEmployees: try OrganisationStore.activeNIPs(db),
+                    unitOf: Dictionary(try OrganisationStore.activeUnits(db).map { ($0.nip, $0.unit) }, uniquingKeysWith: { a, _ in a }))
                 if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun && !plan.writes.isEmpty {
                     try OrganisationStore.upsertUnits(db, plan.writes)
