@@ -152,3 +152,34 @@ struct PeerCredentialTests {
         #expect(restored.stop() == 0)
     }
 }
+
+/// Roles come from the calling process's own groups (SO_PEERGROUPS), not from the group database.
+@Suite(.serialized, .enabled(if: isRoot, "switching uid and groups with setpriv needs root"))
+struct PeerGroupTests {
+    func ctl(_ daemon: Daemon, gid: UInt32, groups: [UInt32]?, _ args: [String]) throws -> ProcessResult {
+        let groupArgs = groups.map { $0.isEmpty ? ["--clear-groups"] : ["--groups=" + $0.map(String.init).joined(separator: ",")] } ?? ["--clear-groups"]
+        return try runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=\(gid)"] + groupArgs + [Binaries.kinerjactl] + args + ["--socket", daemon.socket],
+                              environment: Daemon.environment())
+    }
+
+    func role(_ r: ProcessResult) throws -> String? {
+        guard r.status == 0 else { return nil }
+        return (try jsonObject(r.stdout)["role"] as? String)
+    }
+
+    @Test func aSupplementaryGroupTheProcessHoldsCountsAndADroppedOneDoesNot() throws {
+        let daemon = try openDaemon(config: "[security]\noperator_groups = [\"4242\", \"65534\"]\ngateway_groups = [\"4343\"]\n")
+        // 4242 is in no group database entry for nobody: held by the process, it makes an operator.
+        #expect(try role(ctl(daemon, gid: 4000, groups: [4242], ["whoami", "-o", "json"])) == "operator")
+        // nobody's primary group in the user database is 65534; a process that runs with another gid and no groups
+        // does not have it.
+        let dropped = try ctl(daemon, gid: 4000, groups: [], ["whoami", "-o", "json"])
+        #expect(dropped.status == 1 && dropped.stderr.contains("PERMISSION_DENIED"), "\(dropped.stderr)")
+        #expect(try role(ctl(daemon, gid: 65534, groups: [], ["whoami", "-o", "json"])) == "operator")
+        // A gateway group wins over the operators' group: the portal's user stays a gateway.
+        #expect(try role(ctl(daemon, gid: 4000, groups: [4242, 4343], ["whoami", "-o", "json"])) == "gateway")
+        let status = try ctl(daemon, gid: 4000, groups: [4242, 4343], ["status"])
+        #expect(status.status == 1 && status.stderr.contains("needs the operator role"), "\(status.stderr)")
+        #expect(daemon.stop() == 0)
+    }
+}

@@ -34,6 +34,8 @@ public struct SecurityConfig: Sendable, Equatable {
     public var operatorGroups: [String] = ["kinerja"]
     /// Accounts of portals that act for employees with the `kinerja-actor-nip` header.
     public var gatewayUsers: [String] = []
+    /// Members of these groups are gateways and nothing more, whatever else they belong to.
+    public var gatewayGroups: [String] = []
 
     public init() {}
 }
@@ -134,6 +136,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
             config.security.operatorUsers = try security.stringArray("operator_users") ?? d.operatorUsers
             config.security.operatorGroups = try security.stringArray("operator_groups") ?? d.operatorGroups
             config.security.gatewayUsers = try security.stringArray("gateway_users") ?? d.gatewayUsers
+            config.security.gatewayGroups = try security.stringArray("gateway_groups") ?? d.gatewayGroups
             try security.finish()
         }
         if var plugins = try reader.table("plugins") {

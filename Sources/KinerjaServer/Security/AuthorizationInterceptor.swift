@@ -99,7 +99,7 @@ struct AuthorizationInterceptor: ServerInterceptor {
         guard stamps.count == 1, let credentials = PeerCredentials(headerValue: stamps[0]) else {
             throw RPCError(code: .permissionDenied, message: "kinerjad could not establish the caller's credentials on this connection")
         }
-        let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid)
+        let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)
         let policy = state.rolePolicy
         let who = account.name.map { "uid \(credentials.uid) (\($0))" } ?? "uid \(credentials.uid)"
         guard let role = policy.role(of: account) else {

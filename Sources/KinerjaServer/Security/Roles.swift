@@ -30,6 +30,24 @@ public struct Account: Sendable, Equatable {
 }
 
 public enum AccountLookup {
+    /// The account of a caller: its name from the user database, and its groups as the calling process holds them
+    /// (`peerGroups`, from `SO_PEERGROUPS`) with its gid. A process that dropped its groups has only what it kept; a
+    /// group held as a supplementary group counts even when the group database does not list the user. Without
+    /// `peerGroups` (a kernel that cannot say) the user database's groups are used.
+    public static func account(uid: UInt32, gid: UInt32, peerGroups: [UInt32]?) -> Account {
+        guard let peerGroups else { return account(uid: uid, gid: gid) }
+        var name: String?
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        if getpwuid_r(uid, &pwd, &buffer, buffer.count, &result) == 0, result != nil, let pwName = pwd.pw_name {
+            name = String(cString: pwName)
+        }
+        var unique: [UInt32] = []
+        for g in [gid] + peerGroups where !unique.contains(g) { unique.append(g) }
+        return Account(uid: uid, name: name, groups: unique, groupNames: unique.compactMap(groupName))
+    }
+
     /// Looks the uid up in the user database (passwd/group through NSS). The peer's gid is included even
     /// when the user database does not list it.
     public static func account(uid: UInt32, gid: UInt32) -> Account {
@@ -83,26 +101,36 @@ public struct RolePolicy: Sendable, Equatable {
                 account.groups.contains { String($0) == entry } || account.groupNames.contains(entry)
             }
         }
-        if account.uid == 0 || account.uid == daemonUID || userListed(security.adminUsers) || groupListed(security.adminGroups) {
-            return .admin
-        }
+        if account.uid == 0 || account.uid == daemonUID { return .admin }
+        // A portal account stays a gateway whatever else it belongs to (in the shipped layout everyone who can open
+        // the socket is in the operators' group).
+        if userListed(security.gatewayUsers) || groupListed(security.gatewayGroups) { return .gateway }
+        if userListed(security.adminUsers) || groupListed(security.adminGroups) { return .admin }
         if userListed(security.operatorUsers) || groupListed(security.operatorGroups) { return .operator }
-        if userListed(security.gatewayUsers) { return .gateway }
         return nil
     }
 }
 
 /// Remembers account look-ups for a short while so that a busy client does not hit NSS on every call.
 final class AccountCache: Sendable {
-    private let entries = Mutex<[UInt64: (Account, Date)]>([:])
+    private struct Key: Hashable {
+        var uid: UInt32
+        var gid: UInt32
+        var groups: [UInt32]?
+    }
+
+    private let entries = Mutex<[Key: (Account, Date)]>([:])
     private let ttl: TimeInterval = 10
 
-    func account(uid: UInt32, gid: UInt32) -> Account {
-        let key = UInt64(uid) << 32 | UInt64(gid)
+    func account(uid: UInt32, gid: UInt32, peerGroups: [UInt32]? = nil) -> Account {
+        let key = Key(uid: uid, gid: gid, groups: peerGroups)
         let now = Date()
         if let hit = entries.withLock({ $0[key] }), now.timeIntervalSince(hit.1) < ttl { return hit.0 }
-        let account = AccountLookup.account(uid: uid, gid: gid)
-        entries.withLock { $0[key] = (account, now) }
+        let account = AccountLookup.account(uid: uid, gid: gid, peerGroups: peerGroups)
+        entries.withLock {
+            if $0.count > 4_096 { $0.removeAll() }
+            $0[key] = (account, now)
+        }
         return account
     }
 
