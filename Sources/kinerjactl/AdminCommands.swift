@@ -143,7 +143,7 @@ struct BackupCommand: AsyncParsableCommand {
         }
         let total: Int64, expected: Int64
         do {
-            (total, expected) = try await withDaemon(global) { client, options, metadata in
+            (total, expected) = try await withDaemon(global, .long) { client, options, metadata in
                 try await Kinerja_V1_AdminService.Client(wrapping: client).backup(.init(), metadata: metadata, options: options) { response in
                     var received: Int64 = 0
                     var announced: Int64 = -1

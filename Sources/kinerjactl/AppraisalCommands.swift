@@ -20,7 +20,7 @@ struct RatingDerive: AsyncParsableCommand {
     @Flag(help: "Set the derived ratings (never over a closed period).") var apply = false
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).deriveRatings(
                 .with { $0.periodID = period; $0.unitCode = unit; $0.apply = apply }, metadata: metadata, options: options)
         }
@@ -131,7 +131,7 @@ struct FeedbackList: AsyncParsableCommand {
     @Option(help: "Only this employee.") var nip: String?
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).listFeedback(.with { $0.periodID = period; $0.nip = nip ?? "" }, metadata: metadata, options: options)
         }
         if global.output == .json {
@@ -200,7 +200,7 @@ struct AppraisalCurve: AsyncParsableCommand {
     @Option(help: "Only this unit.") var unit: String?
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).curve(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
         }
         if global.output == .json {
@@ -232,7 +232,7 @@ struct AppraisalList: AsyncParsableCommand {
 
     func run() async throws {
         let global = connection.global(output: output == .json ? .json : .table)
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).listAppraisal(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
         }
         switch output {
@@ -261,7 +261,7 @@ struct AppraisalCredits: AsyncParsableCommand {
     @Option(help: "The period.") var period: String
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).credits(.with { $0.periodID = period }, metadata: metadata, options: options)
         }
         if global.output == .json {

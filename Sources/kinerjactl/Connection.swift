@@ -5,8 +5,16 @@ import KinerjaAPI
 
 /// Opens a gRPC connection to kinerjad's socket, runs `body`, and maps failures to CLI errors:
 /// unreachable daemon → exit 69 with one line saying what to do; an RPC error → exit 1 with its message.
+/// Commands whose work grows with the agency (imports, exports, computations over everyone) wait longer by default.
+enum CallLength {
+    case short, long
+
+    var defaultSeconds: Double { self == .short ? 30 : 600 }
+}
+
 func withDaemon<R: Sendable>(
     _ options: GlobalOptions,
+    _ length: CallLength = .short,
     _ body: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions, Metadata) async throws -> R
 ) async throws -> R {
     let path = options.socketPath
@@ -17,7 +25,9 @@ func withDaemon<R: Sendable>(
     }
     var callOptions = CallOptions.defaults
     callOptions.waitForReady = false
-    callOptions.timeout = .seconds(300)
+    let seconds = options.timeout ?? length.defaultSeconds
+    guard seconds.isFinite, seconds > 0, seconds <= 86_400 else { throw CLIError.usage("--timeout must be 0–86400 seconds, not \(seconds)") }
+    callOptions.timeout = .milliseconds(Int64(seconds * 1000))
     // Bulk imports and whole-agency listings are large single messages (the transport applies the
     // "request" limit to what it decodes, so both are raised).
     callOptions.maxRequestMessageBytes = 256 << 20
@@ -40,6 +50,11 @@ func withDaemon<R: Sendable>(
             try await body(client, callOptions, metadata)
         }
     } catch let error as RPCError {
+        if error.code == .deadlineExceeded {
+            throw CLIError(
+                exitCode: 1,
+                message: "DEADLINE_EXCEEDED: kinerjad did not answer within \(String(format: "%g", seconds)) s (the --timeout\(options.timeout == nil ? " default" : "")); pass --timeout SECONDS to wait longer")
+        }
         if error.code == .unavailable {
             throw CLIError(
                 exitCode: 69,

@@ -13,6 +13,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "table (for people) or json (for scripts).")
     var output: OutputFormat = .table
 
+    @Option(name: .long, help: "Give up after this many seconds (default 30; imports, exports and long reports 600).")
+    var timeout: Double?
+
     /// For portal developers: act for an employee, as a gateway account does. Ignored unless the caller's
     /// account is configured as a gateway.
     @Option(name: .customLong("actor-nip"), help: ArgumentHelp("Act for this employee (gateway accounts only).", visibility: .hidden))

@@ -85,7 +85,7 @@ func runImport(
 ) async throws {
     let content = try readImportFile(file)
     let name = (file as NSString).lastPathComponent
-    let report = try await withDaemon(global) { client, options, metadata in try await send(client, options, metadata, content, name) }
+    let report = try await withDaemon(global, .long) { client, options, metadata in try await send(client, options, metadata, content, name) }
     try finish(report, file, global)
 }
 
@@ -250,7 +250,7 @@ struct EmployeeList: AsyncParsableCommand {
             $0.includeSubunits = subunits
             $0.includeInactive = includeInactive
         }
-        let employees = try await withDaemon(global) { client, options, metadata in
+        let employees = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_OrgService.Client(wrapping: client).listEmployees(request, metadata: metadata, options: options) { response in
                 var all: [Kinerja_V1_Employee] = []
                 for try await page in response.messages { all += page.employees }
@@ -330,7 +330,7 @@ struct EmployeeExport: AsyncParsableCommand {
     @Argument(help: "Output file; standard output when omitted.") var file: String?
 
     func run() async throws {
-        let data = try await withDaemon(global) { client, options, metadata in
+        let data = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_OrgService.Client(wrapping: client).exportEmployees(.init(), metadata: metadata, options: options) { response in
                 var data = Data()
                 for try await chunk in response.messages { data.append(chunk.data) }

@@ -76,7 +76,7 @@ struct PluginReport: AsyncParsableCommand {
 
     func run() async throws {
         let global = connection.global(output: output == .json ? .json : .table)
-        let t = try await withDaemon(global) { client, options, metadata in
+        let t = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_PluginService.Client(wrapping: client).runReport(
                 .with {
                     $0.pluginID = id

@@ -133,7 +133,7 @@ struct TPPCompute: AsyncParsableCommand {
     @Option(help: "YYYY-MM") var month: String
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_TPPService.Client(wrapping: client).compute(.with { $0.month = month }, metadata: metadata, options: options)
         }
         if global.output == .json {
@@ -214,7 +214,7 @@ struct TPPExport: AsyncParsableCommand {
     @Argument(help: "Output file; standard output when omitted.") var file: String?
 
     func run() async throws {
-        let r = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_TPPService.Client(wrapping: client).export(.with { $0.month = month }, metadata: metadata, options: options)
         }
         if let file {
