@@ -107,12 +107,20 @@ public final class Store: Sendable {
     }
 
     /// Flushes the WAL into the main file and closes every connection.
+    /// The final checkpoint's failure is thrown (after the pool is closed: the WAL keeps the data, the next start
+    /// reads it), so that the daemon can log it.
     public func close() throws {
         checkpointer.close()
-        try? pool.writeWithoutTransaction { db in
-            _ = try db.checkpoint(.truncate)
+        var checkpointError: (any Error)?
+        do {
+            try pool.writeWithoutTransaction { db in
+                _ = try db.checkpoint(.truncate)
+            }
+        } catch {
+            checkpointError = error
         }
         try pool.close()
+        if let checkpointError { throw checkpointError }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaFixtures
 import Testing
 
 /// A Unix socket that accepts connections and never answers (a wedged daemon, as a client sees it).
@@ -37,5 +38,46 @@ final class SilentListener {
         #expect(elapsed >= 1.0)
         let bad = try runProcess(Binaries.kinerjactl, ["status", "--socket", silent.path, "--timeout", "-3"], environment: Daemon.environment())
         #expect(bad.status == 2, "\(bad.stderr)")
+    }
+}
+
+/// Whether this machine lets the tests mount a small tmpfs (root with CAP_SYS_ADMIN).
+let canMountTmpfs: Bool = {
+    guard isRoot, let dir = try? shortTemporaryDirectory("km") else { return false }
+    defer { rmdir(dir) }
+    guard (try? runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]))?.status == 0 else { return false }
+    _ = try? runProcess("/bin/umount", [dir])
+    return true
+}()
+
+@Suite(.serialized, .enabled(if: canMountTmpfs, "needs root and tmpfs mounts"))
+struct DiskFullTests {
+    @Test func aFullDiskSaysSoAndTheDaemonKeepsServing() throws {
+        let mount = try shortTemporaryDirectory("kf")
+        #expect(try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mount]).status == 0)
+        defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
+        let daemon = try Daemon(stateDir: mount + "/state")
+        try daemon.waitReady()
+        let files = try shortTemporaryDirectory("kg")
+        let sample = SampleAgency(unitCount: 20, employeeCount: 20_000)
+        try sample.unitsCSV.write(to: URL(fileURLWithPath: files + "/units.csv"))
+        try sample.employeesCSV.write(to: URL(fileURLWithPath: files + "/employees.csv"))
+        #expect(try daemon.ctl(["unit", "import", files + "/units.csv"]).status == 0)
+        for _ in 0..<2 {
+            let r = try daemon.ctl(["employee", "import", files + "/employees.csv"])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("RESOURCE_EXHAUSTED") && r.stderr.contains("disk full at \(mount)/state") && r.stderr.contains("bytes free"), "\(r.stderr)")
+        }
+        // Nothing was half-applied, the daemon answers, and the fault was logged once.
+        #expect(try employeeCount(daemon) == 0)
+        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(daemon.log.components(separatedBy: "storage fault").count - 1 == 1, "\(daemon.log.suffix(2_000))")
+        // A backup that cannot be staged says where and how much it needs.
+        let fill = mount + "/fill"
+        _ = try? runProcess("/bin/dd", ["if=/dev/zero", "of=\(fill)", "bs=64k", "count=1000"])
+        let backup = try daemon.ctl(["backup", files + "/b.db"])
+        #expect(backup.status == 1 && backup.stderr.contains("RESOURCE_EXHAUSTED"), "\(backup.stderr)")
+        unlink(fill)
+        daemon.stop()
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Synchronization
 import Logging
 import GRPCCore
 import KinerjaAPI
@@ -122,17 +124,18 @@ struct AuthorizationInterceptor: ServerInterceptor {
         context.transportSpecific = Caller(credentials: credentials, account: account, role: role, actorNIP: actorNIP)
         let method = context.descriptor.method
         let logger = state.logger
+        let storage = state.settings.stateDir
         var response: StreamingServerResponse<Output>
         do {
             response = try await next(request, context)
         } catch {
-            throw ErrorBoundary.rpcError(error, method: method, logger: logger)
+            throw ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage)
         }
         // Errors thrown while the response is produced get the same treatment.
         if case .success(var contents) = response.accepted {
             let producer = contents.producer
             contents.producer = { writer in
-                do { return try await producer(writer) } catch { throw ErrorBoundary.rpcError(error, method: method, logger: logger) }
+                do { return try await producer(writer) } catch { throw ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage) }
             }
             response.accepted = .success(contents)
         }
@@ -142,18 +145,66 @@ struct AuthorizationInterceptor: ServerInterceptor {
 
 /// What leaves an RPC is always an `RPCError` with a message a person can act on, of bounded size: an error the
 /// services did not anticipate is logged (once, with its detail) and reaches the caller as INTERNAL, never as an
-/// empty UNKNOWN; a message longer than `maxMessage` is cut (it travels in a header).
+/// empty UNKNOWN; a full disk is RESOURCE_EXHAUSTED and an I/O error UNAVAILABLE, both naming the place (logged at
+/// error level at most once a minute); a message longer than `maxMessage` is cut (it travels in a header).
 enum ErrorBoundary {
     static let maxMessage = 4_000
+    private static let lastStorageLog = Mutex<ContinuousClock.Instant?>(nil)
 
-    static func rpcError(_ error: any Error, method: String, logger: Logger) -> RPCError {
+    static func rpcError(_ error: any Error, method: String, logger: Logger, storage: String) -> RPCError {
         if var e = error as? RPCError {
             if e.message.utf8.count > maxMessage { e.message = String(e.message.prefix(maxMessage)) + "… (cut)" }
             return e
         }
-        if let e = error as? any RPCErrorConvertible { return rpcError(RPCError(e), method: method, logger: logger) }
+        if let e = error as? any RPCErrorConvertible { return rpcError(RPCError(e), method: method, logger: logger, storage: storage) }
         if error is CancellationError { return RPCError(code: .cancelled, message: "\(method) was cancelled") }
+        if let fault = StorageFault(error, path: storage) {
+            let now = ContinuousClock.now
+            let due = lastStorageLog.withLock { last -> Bool in
+                if let last, now - last < .seconds(60) { return false }
+                last = now
+                return true
+            }
+            if due { logger.error("storage fault", metadata: ["rpc": "\(method)", "fault": "\(fault.message)", "error": "\(error)"]) }
+            return RPCError(code: fault.code, message: "\(method): \(fault.message); nothing was changed")
+        }
         logger.error("unexpected error in \(method)", metadata: ["error": "\(String(describing: error).prefix(2_000))"])
         return RPCError(code: .internalError, message: "\(method) failed: \(String(describing: error).prefix(500))")
+    }
+}
+
+/// A fault of the storage under the daemon (SQLite's SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN, or the same errno from
+/// a file operation), with the place and the free space.
+struct StorageFault {
+    var code: RPCError.Code
+    var message: String
+
+    init?(_ error: any Error, path: String) {
+        var full = false, io = false
+        if let e = error as? DatabaseError {
+            full = e.resultCode == .SQLITE_FULL
+            io = e.resultCode == .SQLITE_IOERR || e.resultCode == .SQLITE_CANTOPEN
+        } else if let e = error as? CocoaError, let underlying = e.underlying as? POSIXError {
+            full = underlying.code == .ENOSPC
+            io = underlying.code == .EIO
+        } else if let e = error as? POSIXError {
+            full = e.code == .ENOSPC
+            io = e.code == .EIO
+        }
+        guard full || io else { return nil }
+        let free = StorageFault.freeBytes(path).map { "\($0) bytes free" } ?? "free space unknown"
+        if full {
+            code = .resourceExhausted
+            message = "disk full at \(path) (\(free))"
+        } else {
+            code = .unavailable
+            message = "I/O error at \(path) (\(free))"
+        }
+    }
+
+    static func freeBytes(_ path: String) -> Int64? {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return nil }
+        return Int64(s.f_bavail) * Int64(s.f_frsize)
     }
 }

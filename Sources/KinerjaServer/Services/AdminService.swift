@@ -96,6 +96,13 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         let temp = dir + "/backup-\(getpid())-\(UUID().uuidString).db"
         let size = try await Blocking.run { () throws -> Int64 in
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The copy is made in the state directory, then streamed: say so when it cannot fit there.
+            let needed = try store.pool.read { db in
+                (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096)
+            }
+            if let free = StorageFault.freeBytes(dir), free < needed + (1 << 20) {
+                throw RPCError(code: .resourceExhausted, message: "backup needs about \(needed) bytes in \(dir) to make its copy before streaming it; \(free) bytes are free there")
+            }
             let size = try store.backup(to: temp)
             try store.pool.write { db in
                 try Audit.record(db, actor: caller.auditActor, rpc: "Backup", target: store.path, summary: "online backup, \(size) bytes")
