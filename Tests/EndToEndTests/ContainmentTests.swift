@@ -81,3 +81,38 @@ struct DiskFullTests {
         daemon.stop()
     }
 }
+
+@Suite(.serialized) struct DeliveryCrashTests {
+    @Test func aKillDuringDeliveryResendsAtMostTheMessagesInFlight() throws {
+        let sink = try WebhookSink(threads: 2, keepBodies: false) { _, _ in (200, 0.004) }
+        defer { sink.stop() }
+        let dir = try shortTemporaryDirectory("kw")
+        let config = dir + "/kinerjad.toml"
+        try "[reminders.webhook]\nurl = \"\(sink.url)\"\nconcurrency = 8\ntimeout_ms = 10000\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let state = dir + "/state"
+        var daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
+        try daemon.waitReady()
+        let sample = SampleAgency(unitCount: 10, employeeCount: 2_000)
+        try sample.unitsCSV.write(to: URL(fileURLWithPath: dir + "/units.csv"))
+        try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
+        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        #expect(try daemon.ctl(["reminder", "add", "massal", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+                                "--template", "Yth. {nama}"]).status == 0)
+        #expect(try daemon.ctl(["reminder", "fire", "massal"]).status == 0)
+        #expect(eventually(60) { sink.count >= 600 })
+        kill(daemon.pid, SIGKILL)
+        _ = daemon.child.wait(timeout: 10)
+        let beforeRestart = sink.count
+        daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
+        try daemon.waitReady()
+        #expect(try eventually(120) {
+            let o = try jsonObject(try daemon.ctl(["outbox", "list", "-o", "json", "--limit", "1"]).stdout)
+            return ((o["counts"] as? [String: Any])?["sent"] as? NSNumber)?.intValue == 2_000
+        })
+        let resent = sink.count - 2_000
+        print("delivery crash: \(beforeRestart) delivered before the kill, \(resent) sent twice (concurrency 8)")
+        #expect(resent >= 0 && resent <= 8, "\(resent) messages were sent twice")
+        #expect(daemon.stop() == 0)
+    }
+}

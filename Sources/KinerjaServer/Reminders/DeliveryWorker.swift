@@ -55,27 +55,35 @@ struct DeliveryWorker: Service {
         let rows = try await Blocking.run { try state.store.pool.read { db in try ReminderStore.due(db, now: now, limit: Self.batchSize) } }
         guard !rows.isEmpty else { return false }
         let settings = state.settings.reminders
-        var results: [Attempt] = []
-        results.reserveCapacity(rows.count)
+        // Each message is recorded as soon as it is sent (in small groups as they complete, before their delivery
+        // slots are reused): a crash re-sends at most the messages in flight.
+        let attempts = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.attempts) })
+        let logger = state.logger
+        let flush: @Sendable ([Attempt]) async -> Void = { results in
+            do { try await self.record(results, attempts: attempts, settings: settings) } catch {
+                logger.error("recording outbox deliveries failed (they will be sent again)", metadata: ["error": "\(error)", "messages": "\(results.count)"])
+            }
+        }
         let logRows = rows.filter { $0.channel == Channel.log.rawValue }
-        for r in logRows {
-            state.logger.notice("reminder", metadata: ["to": "\(r.nip) \(r.name)", "rule": "\(r.rule)", "outbox_id": "\(r.id)", "message": "\(r.body)"])
-            results.append(Attempt(id: r.id, error: nil))
+        if !logRows.isEmpty {
+            for r in logRows {
+                state.logger.notice("reminder", metadata: ["to": "\(r.nip) \(r.name)", "rule": "\(r.rule)", "outbox_id": "\(r.id)", "message": "\(r.body)"])
+            }
+            await flush(logRows.map { Attempt(id: $0.id, error: nil) })
         }
         let webhookRows = rows.filter { $0.channel == Channel.webhook.rawValue }
         if !webhookRows.isEmpty {
-            results += await sendWebhooks(webhookRows, http, settings)
+            await sendWebhooks(webhookRows, http, settings, flush: flush)
         }
         let mailRows = rows.filter { $0.channel == Channel.sendmail.rawValue }
         if !mailRows.isEmpty {
-            results += await sendMail(mailRows, settings)
+            await sendMail(mailRows, settings, flush: flush)
         }
-        try await record(results, rows: rows, settings: settings)
         return true
     }
 
-    func record(_ results: [Attempt], rows: [OutboxRow], settings: ReminderSettings) async throws {
-        let attempts = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.attempts) })
+    func record(_ results: [Attempt], attempts: [Int64: Int], settings: ReminderSettings) async throws {
+        guard !results.isEmpty else { return }
         let backoff = Backoff(baseSeconds: Double(settings.backoffBaseSeconds), maxSeconds: Double(settings.backoffMaxSeconds), maxAttempts: settings.maxAttempts)
         let now = state.clock.now()
         let stamp = UTCTime.format(now)
@@ -103,22 +111,35 @@ struct DeliveryWorker: Service {
         }
     }
 
-    /// `body` over `rows` with at most `width` running at once; results in completion order.
-    static func bounded(_ rows: [OutboxRow], width: Int, _ body: @escaping @Sendable (OutboxRow) async -> Attempt) async -> [Attempt] {
-        await withTaskGroup(of: Attempt.self) { group in
-            var out: [Attempt] = []
-            out.reserveCapacity(rows.count)
+    /// `body` over `rows` with at most `width` running at once. Results go to `flush` in groups as they complete; a
+    /// slot is used again only once its result is flushed, so at most `width` messages are ever sent but unrecorded.
+    static func bounded(
+        _ rows: [OutboxRow], width: Int, _ body: @escaping @Sendable (OutboxRow) async -> Attempt, flush: @Sendable ([Attempt]) async -> Void
+    ) async {
+        let width = max(1, width)
+        let group = max(1, width / 4)
+        await withTaskGroup(of: Attempt.self) { tasks in
             var iterator = rows.makeIterator()
-            for _ in 0..<max(1, width) {
+            var running = 0
+            for _ in 0..<width {
                 guard let r = iterator.next() else { break }
-                group.addTask { await body(r) }
+                tasks.addTask { await body(r) }
+                running += 1
             }
-            while let result = await group.next() {
-                out.append(result)
+            var done: [Attempt] = []
+            while let result = await tasks.next() {
+                running -= 1
+                done.append(result)
+                guard done.count >= group || running == 0 else { continue }
+                await flush(done)
+                done.removeAll(keepingCapacity: true)
                 // On shutdown (SIGTERM) only the deliveries in flight finish; the rest stay pending for the next start.
-                if !Task.isShuttingDownGracefully, let r = iterator.next() { group.addTask { await body(r) } }
+                while running < width, !Task.isShuttingDownGracefully, let r = iterator.next() {
+                    tasks.addTask { await body(r) }
+                    running += 1
+                }
             }
-            return out
+            if !done.isEmpty { await flush(done) }
         }
     }
 
@@ -141,16 +162,16 @@ struct DeliveryWorker: Service {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    func sendWebhooks(_ rows: [OutboxRow], _ http: HTTPClient, _ settings: ReminderSettings) async -> [Attempt] {
+    func sendWebhooks(_ rows: [OutboxRow], _ http: HTTPClient, _ settings: ReminderSettings, flush: @Sendable ([Attempt]) async -> Void) async {
         guard let url = settings.webhookURL else {
-            return rows.map { Attempt(id: $0.id, error: "no webhook URL configured ([reminders.webhook] url)") }
+            return await flush(rows.map { Attempt(id: $0.id, error: "no webhook URL configured ([reminders.webhook] url)") })
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let timeout = TimeAmount.milliseconds(settings.webhookTimeoutMilliseconds)
         let secret = settings.webhookSecret
         let logger = state.logger
-        return await Self.bounded(rows, width: settings.webhookConcurrency) { r in
+        await Self.bounded(rows, width: settings.webhookConcurrency, { r in
             let body = (try? encoder.encode(WebhookBody(
                 id: r.id, rule: r.rule, occurrence: r.occurrence, nip: r.nip, name: r.name, email: r.email, subject: r.subject,
                 message: r.body, created_at: r.createdAt))) ?? Data()
@@ -170,7 +191,7 @@ struct DeliveryWorker: Service {
                 logger.debug("webhook failed", metadata: ["outbox_id": "\(r.id)", "error": "\(error)"])
                 return Attempt(id: r.id, error: "\(error)")
             }
-        }
+        }, flush: flush)
     }
 
     // MARK: sendmail
@@ -216,11 +237,11 @@ struct DeliveryWorker: Service {
 
     static func rfc5322Date(_ d: Date) -> String { rfc5322Format.string(from: d) }
 
-    func sendMail(_ rows: [OutboxRow], _ settings: ReminderSettings) async -> [Attempt] {
+    func sendMail(_ rows: [OutboxRow], _ settings: ReminderSettings, flush: @Sendable ([Attempt]) async -> Void) async {
         let argv = settings.sendmailCommand.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let scratch = state.settings.stateDir
         let now = state.clock.now()
-        return await Self.bounded(rows, width: 4) { r in
+        await Self.bounded(rows, width: 4, { r in
             guard !r.email.isEmpty else { return Attempt(id: r.id, error: "no e-mail address for \(r.nip)") }
             do {
                 let result = try await Blocking.run {
@@ -231,6 +252,6 @@ struct DeliveryWorker: Service {
             } catch {
                 return Attempt(id: r.id, error: "\(error)")
             }
-        }
+        }, flush: flush)
     }
 }
