@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRPCCore
 import Testing
 
 /// Inputs that used to crash the daemon, pay the wrong amount or leave inconsistent data (issue: hardening), each
@@ -170,7 +171,7 @@ import Testing
     }
 
     @Test func malformedValuesGetTheSameBoundedAnswerEverywhere() throws {
-        let (daemon, _) = try organisedDaemon()
+        let (daemon, dir) = try organisedDaemon()
         let long = String(repeating: "9", count: 100_000)
         for args in [["employee", "show", long], ["tpp", "show", long, "--month", "2026-03"], ["skp", "show", long, "--period", "2026"],
                      ["employee", "show", "12345"], ["unit", "set-head", "SEKR", "x"]] {
@@ -180,6 +181,30 @@ import Testing
             #expect(r.stderr.count < 1_000, "\(args.prefix(2)) echoed \(r.stderr.count) characters")
         }
         #expect(try daemon.ctl(["employee", "show", long]).stderr.contains("INVALID_ARGUMENT"))
+        // Unknown things are NOT_FOUND, impossible ones INVALID_ARGUMENT, enums in any case.
+        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        let curve = try daemon.ctl(["appraisal", "curve", "--period", "2026-03", "--unit", "NOPE"])
+        #expect(curve.status == 1 && curve.stderr.contains("NOT_FOUND"), "\(curve.stderr)")
+        let plugin = try daemon.ctl(["agency", "set", "--plugin", "nope"])
+        #expect(plugin.status == 1 && plugin.stderr.contains("is not loaded"), "\(plugin.stderr)")
+        #expect(try daemon.ctl(["skp", "list", "--period", "2026", "--status", "APPROVED"]).status == 0)
+        #expect(try daemon.ctl(["audit", "list", "--limit=-1"]).status == 2)  // kinerjactl refuses it itself
+        let socket = daemon.socket
+        let limitCode = try waitFor {
+            do {
+                _ = try await withClient(socket) { admin in try await admin.listAudit(.with { $0.limit = -1 }) }
+                return "ok"
+            } catch let error as RPCError {
+                return "\(error.code)"
+            }
+        }
+        #expect(limitCode == "invalidArgument", "\(limitCode)")
+        let range = try daemon.ctl(["activity", "list", budi, "--from", "2026-03-31", "--to", "2026-03-01"])
+        #expect(range.status == 1 && range.stderr.contains("INVALID_ARGUMENT"), "\(range.stderr)")
+        // A huge unit name is refused, not stored.
+        let hugeName = String(repeating: "N", count: 1_000_000)
+        let units = try daemon.ctl(["unit", "import", try write("code,name,parent_code\nBIG,\(hugeName),DINAS\n", dir, "big.csv")])
+        #expect(units.status == 1 && units.stderr.contains("at most 200") && units.stderr.count < 2_000, "\(units.stderr.prefix(300))")
         // A head must belong to the unit (or its parent): rina is in BID1.
         let head = try daemon.ctl(["unit", "set-head", "SEKR", rina])
         #expect(head.status == 1 && head.stderr.contains("must belong to SEKR"), "\(head.stderr)")
@@ -218,4 +243,23 @@ import Testing
         #expect(units.first { $0["code"] as? String == "BID1" }?["head_nip"] as? String ?? "" == "")
         #expect(daemon.stop() == 0)
     }
+}
+
+/// Runs async work from a synchronous test and waits for its result.
+func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+        done.signal()
+    }
+    done.wait()
+    return try box.get()
+}
+
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+    func set(_ r: Result<T, any Error>) { lock.lock(); result = r; lock.unlock() }
+    func get() throws -> T { lock.lock(); defer { lock.unlock() }; return try result!.get() }
 }
