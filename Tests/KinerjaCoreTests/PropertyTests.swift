@@ -83,3 +83,18 @@ import Testing
         }
     }
 }
+
+@Suite struct MeasureFastPathTests {
+    /// The fast path and the general reader agree on every plain decimal.
+    @Test func fastAndGeneralAgree() async {
+        await propertyCheck(count: 5_000, input: Gen.int64(in: 0...1_000_000_000_000), Gen.int(in: 0...6), Gen.int64(in: 0...999_999)) { whole, places, frac in
+            let digits = places == 0 ? "" : "." + String(String(frac).prefix(places)).padding(toLength: places, withPad: "0", startingAt: 0)
+            let text = "\(whole)\(whole == 1_000_000_000_000 ? "" : digits)"
+            let fast = text.utf8.withContiguousStorageIfAvailable { Measure.plain($0, decimalComma: false) } ?? nil
+            let general = try? Measure.general(text, decimalComma: false).get()
+            // The fast path may pass (nil) to the general reader; what it answers, it answers exactly.
+            if let fast { #expect(fast == general, "\(text)") }
+            #expect((try? Measure.parse(text).get()) == Double(text), "\(text)")
+        }
+    }
+}

@@ -68,6 +68,44 @@ public enum Measure {
     /// `text` as a number (`.` as the decimal separator; with `decimalComma`, a single `,` is one too). Exponents are
     /// allowed when the value stays in range (`1.5e3`). The error names what is wrong.
     public static func parse(_ text: some StringProtocol, decimalComma: Bool = false) -> Result<Double, ValidationError> {
+        // Fast path for the common shape (bulk imports): digits with at most 6 decimals, no sign, no exponent.
+        if let v = text.utf8.withContiguousStorageIfAvailable({ plain($0, decimalComma: decimalComma) }) ?? nil { return .success(v) }
+        return general(text, decimalComma: decimalComma)
+    }
+
+    /// `123`, `123.45`, `0,5` (with `decimalComma`): at most 13 integer digits and 6 decimals; nil for anything else.
+    @inline(__always) static func plain(_ b: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Double? {
+        var whole: Int64 = 0, fraction: Int64 = 0
+        var intDigits = 0, fracDigits = 0
+        var i = 0
+        let n = b.count
+        while i < n, b[i] &- 0x30 < 10 {
+            whole = whole &* 10 &+ Int64(b[i] &- 0x30)
+            intDigits += 1
+            i += 1
+        }
+        guard intDigits > 0, intDigits <= 13 else { return nil }
+        if i < n {
+            guard b[i] == 0x2E || (decimalComma && b[i] == 0x2C) else { return nil }
+            i += 1
+            while i < n, b[i] &- 0x30 < 10 {
+                fraction = fraction &* 10 &+ Int64(b[i] &- 0x30)
+                fracDigits += 1
+                i += 1
+            }
+            guard fracDigits > 0, fracDigits <= maxDecimals, i == n else { return nil }
+        }
+        guard whole <= 1_000_000_000_000, !(whole == 1_000_000_000_000 && fraction > 0) else { return nil }
+        if fracDigits == 0 { return Double(whole) }
+        var scale: Int64 = 1
+        for _ in 0..<fracDigits { scale *= 10 }
+        // Both are exact doubles (the numerator only up to 2^53): their quotient is the correctly rounded decimal.
+        let numerator = whole * scale + fraction
+        guard numerator <= 1 << 53 else { return nil }
+        return Double(numerator) / Double(scale)
+    }
+
+    static func general(_ text: some StringProtocol, decimalComma: Bool) -> Result<Double, ValidationError> {
         func fail(_ why: String) -> Result<Double, ValidationError> { .failure(ValidationError("'\(Quote.short(text))' \(why)")) }
         var bytes = Array(text.utf8)
         if decimalComma, !bytes.contains(0x2E), bytes.filter({ $0 == 0x2C }).count == 1 {
