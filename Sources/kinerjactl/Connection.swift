@@ -53,7 +53,7 @@ func withDaemon<R: Sendable>(
         if error.code == .deadlineExceeded {
             throw CLIError(
                 exitCode: 1,
-                message: "DEADLINE_EXCEEDED: kinerjad did not answer within \(String(format: "%g", seconds)) s (the --timeout\(options.timeout == nil ? " default" : "")); pass --timeout SECONDS to wait longer")
+                message: "DEADLINE_EXCEEDED: \(error.message) (kinerjactl waits for answers within \(String(format: "%g", seconds)) s\(options.timeout == nil ? ", its default" : ""): pass --timeout SECONDS to wait longer)")
         }
         if error.code == .unavailable {
             throw CLIError(

@@ -133,9 +133,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Path of kinerjad's Unix socket (env KINERJA_SOCKET).") var socket: String?
     @Option(name: .customLong("actor-nip"), help: ArgumentHelp(visibility: .hidden)) var actorNIP: String?
     @Option(name: .customLong("metadata"), help: ArgumentHelp(visibility: .hidden)) var metadata: [String] = []
+    @Option(name: .long, help: "Give up after this many seconds (default 30; long reports 600).") var timeout: Double?
 
     func global(output: OutputFormat) -> GlobalOptions {
         var g = GlobalOptions()
+        g.timeout = timeout
         g.socket = socket
         g.output = output
         g.actorNIP = actorNIP
