@@ -61,11 +61,15 @@ let package = Package(
         .target(
             name: "KinerjaPluginKit",
             dependencies: ["CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // The host: loads plugins with dlopen, calls them off the event loop, falls back to the national rules.
+        // System calls of the plugin host process (Landlock, closing descriptors) that Swift cannot make directly.
+        .target(name: "CKinerjaHostSystem"),
+        // The host: runs each plugin in a child process that loads it with dlopen, supervises and restarts those
+        // processes, and falls back to the national rules.
         .target(
             name: "KinerjaPluginHost",
             dependencies: [
-                "CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaPluginKit", "KinerjaCore", .product(name: "Logging", package: "swift-log"),
+                "CKinerjaPlugin", "CKinerjaHostSystem", "KinerjaProcess", "KinerjaPluginAPI", "KinerjaPluginKit", "KinerjaCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
 
@@ -101,7 +105,7 @@ let package = Package(
         ),
 
         // Starting child processes (posix_spawn), for the daemon's sendmail channel and the test fixtures.
-        .target(name: "KinerjaProcess"),
+        .target(name: "KinerjaProcess", dependencies: ["CKinerjaHostSystem"]),
 
         // SQLite storage: migrations, audit trail, backup.
         .target(name: "CKinerjaSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -145,6 +149,7 @@ let package = Package(
             name: "kinerjad",
             dependencies: [
                 "KinerjaServer",
+                "KinerjaPluginHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -65,6 +65,9 @@ public nonisolated struct Kinerja_V1_Plugin: Sendable {
   /// swift | c: whether the module links the Swift runtime.
   public var language: String = String()
 
+  /// What the plugin's host process is restricted to (Landlock), or why it is not.
+  public var sandbox: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -233,7 +236,7 @@ nonisolated extension Kinerja_V1_ReportInfo: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Plugin"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}abi_version\0\u{1}path\0\u{1}hooks\0\u{1}status\0\u{1}error\0\u{1}description\0\u{1}reports\0\u{1}language\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}abi_version\0\u{1}path\0\u{1}hooks\0\u{1}status\0\u{1}error\0\u{1}description\0\u{1}reports\0\u{1}language\0\u{1}sandbox\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -251,6 +254,7 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
       case 8: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.reports) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.language) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.sandbox) }()
       default: break
       }
     }
@@ -287,6 +291,9 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.language.isEmpty {
       try visitor.visitSingularStringField(value: self.language, fieldNumber: 10)
     }
+    if !self.sandbox.isEmpty {
+      try visitor.visitSingularStringField(value: self.sandbox, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -301,6 +308,7 @@ nonisolated extension Kinerja_V1_Plugin: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.description_p != rhs.description_p {return false}
     if lhs.reports != rhs.reports {return false}
     if lhs.language != rhs.language {return false}
+    if lhs.sandbox != rhs.sandbox {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

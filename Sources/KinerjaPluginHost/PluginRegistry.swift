@@ -1,4 +1,3 @@
-import CKinerjaPlugin
 import Foundation
 import KinerjaPluginAPI
 import Logging
@@ -15,6 +14,8 @@ public struct PluginSettings: Sendable, Equatable {
     public var allowInsecurePermissions = false
     /// Deadline for one plugin call.
     public var callTimeout: Duration = .seconds(10)
+    /// The program started as the plugin host (`<it> plugin-host`): the daemon's own executable.
+    public var hostExecutable = "/proc/self/exe"
     /// `[plugins.config.<id>]`, flattened to dotted keys.
     public var configs: [String: [String: String]] = [:]
 
@@ -48,6 +49,8 @@ public struct PluginInfo: Sendable, Equatable {
     public var error: String
     /// `swift` when the module links the Swift runtime, else `c` (what the loader can tell from the outside).
     public var language = ""
+    /// What the plugin host's sandbox restricts, or why it could not.
+    public var sandbox = ""
 }
 
 /// Errors a plugin call can end in, mapped to RPC codes by the server.
@@ -58,46 +61,43 @@ public enum PluginCallError: Error, Sendable, Equatable, CustomStringConvertible
     case pluginError(id: String, message: String)
     /// The plugin returned bytes that are not the expected message.
     case garbage(id: String, method: String)
-    /// The call overran its deadline.
+    /// The call overran its deadline (the plugin's host process was killed and is restarted).
     case deadline(id: String, method: String, timeout: Duration)
+    /// The plugin's host process died during the call (a crash, an exit): how.
+    case crashed(id: String, method: String, how: String)
+    /// The plugin is out of service after repeated crashes, until a reload.
+    case failed(id: String, reason: String)
 
     public var description: String {
         switch self {
         case .notLoaded(let id): "plugin '\(id)' is not loaded"
         case .pluginError(let id, let message): "plugin \(id): \(message)"
         case .garbage(let id, let method): "plugin \(id) returned an unreadable \(method) response"
-        case .deadline(let id, let method, let timeout): "plugin \(id) did not answer \(method) within \(timeout)"
+        case .deadline(let id, let method, let timeout): "plugin \(id) did not answer \(method) within \(timeout); its host process was restarted"
+        case .crashed(let id, let method, let how): "plugin \(id) crashed during \(method): its host process \(how); it is restarted"
+        case .failed(let id, let reason): "plugin \(id) is out of service: \(reason)"
         }
     }
 }
 
-/// A loaded module: its descriptor pointer stays valid for the life of the process (never dlclose()d).
-final class LoadedModule: @unchecked Sendable {
-    let descriptor: UnsafePointer<kinerja_plugin>
-    let path: String
-    let host: UnsafeMutablePointer<kinerja_host>
-
-    init(descriptor: UnsafePointer<kinerja_plugin>, path: String, host: UnsafeMutablePointer<kinerja_host>) {
-        self.descriptor = descriptor
-        self.path = path
-        self.host = host
-    }
-}
-
-/// The plugins of this daemon: loading (with the refusals), reloading, and calls with a deadline off the
-/// event loop. Modules are never unloaded; a removed plugin is disabled.
+/// The plugins of this daemon: each runs in its own host process (`kinerjad plugin-host`), supervised here:
+/// loading (with the refusals), reloading, and calls with a deadline. A plugin that crashes, exits or spins takes
+/// only its host process down; the call ends with an error naming the plugin, and the host is restarted.
 public final class PluginRegistry: Sendable {
+    private struct Entry {
+        var info: PluginInfo
+        var supervisor: PluginSupervisor
+    }
+
     private struct State {
         var settings: PluginSettings
-        var infos: [String: PluginInfo] = [:]  // by id
-        var modules: [String: LoadedModule] = [:]  // by id, loaded ones (kept even when disabled)
-        var modulesByPath: [String: LoadedModule] = [:]
+        var entries: [String: Entry] = [:]  // by id
+        var idsByPath: [String: String] = [:]
         var refused: [PluginInfo] = []  // files that could not be loaded, by path
     }
 
     private let state: Mutex<State>
     private let logger: Logger
-    private let queue = DispatchQueue(label: "kinerja.plugins", attributes: .concurrent)
     private let timeZone: String
 
     public init(settings: PluginSettings, timeZone: String = "Asia/Jakarta", logger: Logger) {
@@ -108,15 +108,18 @@ public final class PluginRegistry: Sendable {
 
     /// Every plugin the daemon tried to load: loaded, refused (with the reason), failed, disabled.
     public var plugins: [PluginInfo] {
-        state.withLock { s in (Array(s.infos.values) + s.refused).sorted { ($0.id, $0.path) < ($1.id, $1.path) } }
+        state.withLock { s in (s.entries.values.map(\.info) + s.refused).sorted { ($0.id, $0.path) < ($1.id, $1.path) } }
     }
 
-    public func info(_ id: String) -> PluginInfo? { state.withLock { $0.infos[id] } }
+    public func info(_ id: String) -> PluginInfo? { state.withLock { $0.entries[id]?.info } }
 
     public var settings: PluginSettings { state.withLock { $0.settings } }
 
-    /// Loads what `settings` lists and is not loaded yet; disables loaded plugins no longer listed.
-    /// Called at start and on every reload. Returns the messages of refusals (also logged).
+    /// The host process of a plugin, while it runs.
+    public func hostPID(_ id: String) -> pid_t? { state.withLock { $0.entries[id]?.supervisor }?.pid }
+
+    /// Loads what `settings` lists and is not loaded yet; stops loaded plugins no longer listed; gives plugins out
+    /// of service a fresh start. Called at start and on every reload. Returns the messages of refusals (also logged).
     @discardableResult
     public func apply(_ settings: PluginSettings) -> [String] {
         var problems: [String] = []
@@ -138,12 +141,18 @@ public final class PluginRegistry: Sendable {
                 }
             }
         }
-        state.withLock { s in
-            for (id, info) in s.infos where !wantedIDs.contains(id) && info.status == .loaded {
-                s.infos[id]?.status = .disabled
-                s.infos[id]?.error = "removed from the configuration (the module stays mapped until restart)"
-                logger.notice("plugin disabled", metadata: ["plugin": "\(id)"])
+        let unwanted = state.withLock { s -> [(String, PluginSupervisor)] in
+            var stop: [(String, PluginSupervisor)] = []
+            for (id, e) in s.entries where !wantedIDs.contains(id) && e.info.status != .disabled {
+                s.entries[id]?.info.status = .disabled
+                s.entries[id]?.info.error = "removed from the configuration"
+                stop.append((id, e.supervisor))
             }
+            return stop
+        }
+        for (id, supervisor) in unwanted {
+            supervisor.stop()
+            logger.notice("plugin disabled", metadata: ["plugin": "\(id)"])
         }
         for p in problems { logger.error("plugin refused", metadata: ["reason": "\(p)"]) }
         return problems
@@ -166,14 +175,29 @@ public final class PluginRegistry: Sendable {
         return .failure(Refusal("plugin '\(entry)': no file \(candidates.joined(separator: " or ")) in \(directory)"))
     }
 
-    /// Refuses files (and their folder) that others could have written.
+    /// Refuses files that others could have written: the file and its folder, and where the file is (or sits below)
+    /// a symbolic link, the file it resolves to and every folder on that resolved path up to `/`. A folder with the
+    /// sticky bit owned by root (such as /tmp) is accepted as an ancestor: others cannot replace what it holds.
     func checkPermissions(_ path: String, allowInsecure: Bool) -> String? {
         let daemonUID = geteuid()
-        for p in [path, (path as NSString).deletingLastPathComponent] {
+        var checks: [(path: String, ancestor: Bool)] = [(path, false), ((path as NSString).deletingLastPathComponent, false)]
+        if let resolved = realpath(path, nil) {
+            let real = String(cString: resolved)
+            free(resolved)
+            if real != path { checks.append((real, false)) }
+            var folder = (real as NSString).deletingLastPathComponent
+            while true {
+                checks.append((folder, true))
+                if folder == "/" || folder.isEmpty { break }
+                folder = (folder as NSString).deletingLastPathComponent
+            }
+        }
+        for (p, ancestor) in checks {
             var st = stat()
             guard stat(p, &st) == 0 else { return "\(p): \(String(cString: strerror(errno)))" }
             var problem: String?
-            if st.st_mode & 0o022 != 0 {
+            let stickyRoot = ancestor && st.st_mode & S_ISVTX != 0 && st.st_uid == 0
+            if st.st_mode & 0o022 != 0 && !stickyRoot {
                 problem = "\(p) is writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8)))"
             } else if st.st_uid != 0 && st.st_uid != daemonUID {
                 problem = "\(p) is owned by uid \(st.st_uid), not root or the daemon's user (uid \(daemonUID))"
@@ -189,104 +213,128 @@ public final class PluginRegistry: Sendable {
         return nil
     }
 
+    /// What the host of the plugin at `path` may read once sandboxed: the plugin folder (and the folder the file
+    /// resolves to), and the time zone database.
+    private func launch(path: String, settings: PluginSettings, id: String?) -> PluginSupervisor.Launch {
+        var config = Kinerja_Plugin_V1_PluginConfig()
+        config.values = id.flatMap { settings.configs[$0] } ?? [:]
+        config.timeZone = timeZone
+        var readOnly = [settings.directory]
+        let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { _ in
+            URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent().path
+        }
+        if let real, real != settings.directory { readOnly.append(real) }
+        readOnly += ["/usr/share/zoneinfo", "/etc/localtime"]
+        return .init(
+            executable: settings.hostExecutable, path: path, config: (try? config.serializedBytes()) ?? [], readOnly: readOnly,
+            loadTimeout: settings.callTimeout + .seconds(5))
+    }
+
     private func load(path: String, settings: PluginSettings) -> Result<String, Refusal> {
-        if let existing = state.withLock({ $0.modulesByPath[path] }) {
-            // Already mapped: re-enable (a plugin removed and added back) without loading it twice.
-            let id = String(cString: existing.descriptor.pointee.id)
-            state.withLock { s in
-                if s.infos[id]?.status == .disabled {
-                    s.infos[id]?.status = .loaded
-                    s.infos[id]?.error = ""
+        if let (id, supervisor) = state.withLock({ s in s.idsByPath[path].flatMap { id in s.entries[id].map { (id, $0.supervisor) } } }) {
+            // Known: a plugin removed and added back, or out of service: a fresh host with the settings of now.
+            supervisor.update(launch(path: path, settings: settings, id: id))
+            do {
+                if let loaded = try supervisor.reset() {
+                    state.withLock { s in
+                        s.entries[id]?.info.status = .loaded
+                        s.entries[id]?.info.error = ""
+                        s.entries[id]?.info.hooks = loaded.description.hooks
+                        s.entries[id]?.info.reports = loaded.description.reports
+                        s.entries[id]?.info.sandbox = loaded.sandbox
+                    }
                 }
+                return .success(id)
+            } catch {
+                let message = Self.message(error)
+                state.withLock { s in
+                    s.entries[id]?.info.status = .failed
+                    s.entries[id]?.info.error = message
+                }
+                return .failure(Refusal(message, recorded: true))
             }
-            return .success(id)
         }
         if let problem = checkPermissions(path, allowInsecure: settings.allowInsecurePermissions) {
             return .failure(Refusal("plugin \(path) refused: \(problem)"))
         }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-            return .failure(Refusal("plugin \(path) refused: dlopen failed: \(reason)"))
-        }
-        // The handle is kept on purpose: unloading Swift code is unsafe.
-        guard let symbol = dlsym(handle, KINERJA_PLUGIN_ENTRY_SYMBOL) else {
-            return .failure(Refusal("plugin \(path) refused: no entry symbol \(KINERJA_PLUGIN_ENTRY_SYMBOL)"))
-        }
-        let entry = unsafeBitCast(symbol, to: kinerja_plugin_entry.self)
-        guard let descriptor = entry() else { return .failure(Refusal("plugin \(path) refused: the entry symbol returned no descriptor")) }
-        let found = descriptor.pointee.abi_version
-        guard found == KINERJA_PLUGIN_ABI_VERSION else {
-            return .failure(Refusal("plugin \(path) refused: ABI version mismatch: expected \(KINERJA_PLUGIN_ABI_VERSION), found \(found)"))
-        }
-        guard descriptor.pointee.struct_size >= UInt32(MemoryLayout<kinerja_plugin>.size) else {
-            return .failure(Refusal("plugin \(path) refused: descriptor struct_size \(descriptor.pointee.struct_size) is smaller than v1's \(MemoryLayout<kinerja_plugin>.size)"))
-        }
-        guard let idPointer = descriptor.pointee.id, descriptor.pointee.invoke != nil, descriptor.pointee.free_buffer != nil else {
-            return .failure(Refusal("plugin \(path) refused: the descriptor lacks id, invoke or free_buffer"))
-        }
-        let id = String(cString: idPointer)
-        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            return .failure(Refusal("plugin \(path) refused: id '\(id)' must be lowercase letters, digits, '-' or '_'"))
-        }
-        if let other = state.withLock({ $0.modules[id] }) {
-            return .failure(Refusal("plugin \(path) refused: duplicate id '\(id)', already loaded from \(other.path)"))
-        }
-        let version = descriptor.pointee.version.map { String(cString: $0) } ?? ""
-
-        // The host table: logging tagged with the plugin id.
-        let host = UnsafeMutablePointer<kinerja_host>.allocate(capacity: 1)
-        let context = Unmanaged.passRetained(PluginLogContext(id: id, logger: logger)).toOpaque()
-        host.initialize(to: kinerja_host(
-            struct_size: UInt32(MemoryLayout<kinerja_host>.size), abi_version: KINERJA_PLUGIN_ABI_VERSION, context: context,
-            log: { context, level, message in
-                guard let context, let message else { return }
-                let box = Unmanaged<PluginLogContext>.fromOpaque(context).takeUnretainedValue()
-                box.log(level: level, message: String(cString: message))
-            }))
-        let module = LoadedModule(descriptor: descriptor, path: path, host: host)
-        var info = PluginInfo(id: id, version: version, abiVersion: found, path: path, hooks: [], reports: [], summary: "", status: .loaded, error: "")
-        info.language = ModuleLanguage.of(path)
-
-        // init with the plugin's config section.
-        var config = Kinerja_Plugin_V1_PluginConfig()
-        config.values = settings.configs[id] ?? [:]
-        config.timeZone = timeZone
-        let configBytes: [UInt8] = (try? config.serializedBytes()) ?? []
-        if let initFn = descriptor.pointee.`init` {
-            var error = kinerja_buffer(data: nil, len: 0)
-            let rc = configBytes.withUnsafeBufferPointer { initFn(host, $0.baseAddress, $0.count, &error) }
-            if rc != KINERJA_OK {
-                let message = Self.text(error, module: module)
-                info.status = .failed
-                info.error = "init failed: \(message)"
-                state.withLock { s in
-                    s.infos[id] = info
-                    s.modulesByPath[path] = module
+        // The plugin's id is known only once the host has loaded it: its config section is looked up by the name
+        // the file gives (libkinerja-plugin-<id>.so), and the host is restarted with the right one if that differs.
+        let name = Self.name(ofFile: path)
+        let id = Mutex<String>(name)
+        let supervisor = PluginSupervisor(
+            name: name, launch: launch(path: path, settings: settings, id: name), logger: logger,
+            failedChanged: { [weak self] reason in self?.outOfService(id.withLock { $0 }, reason: reason) })
+        var loaded: LoadedPlugin
+        do {
+            loaded = try supervisor.start()
+            if loaded.id != name {
+                supervisor.stop(grace: .zero)
+                supervisor.update(launch(path: path, settings: settings, id: loaded.id))
+                guard let again = try supervisor.reset() else { return .failure(Refusal("plugin \(path) refused: its host did not restart")) }
+                loaded = again
+            }
+        } catch .initFailed(let failedID, let message) {
+            var info = PluginInfo(id: failedID, version: "", abiVersion: 1, path: path, hooks: [], reports: [], summary: "", status: .failed, error: message)
+            info.error = "init failed: \(message)"
+            info.language = ModuleLanguage.of(path)
+            supervisor.stop(grace: .zero)
+            state.withLock { s in
+                if s.entries[failedID] == nil {
+                    s.entries[failedID] = Entry(info: info, supervisor: supervisor)
+                    s.idsByPath[path] = failedID
                 }
-                return .failure(Refusal("plugin \(id) (\(path)) failed to initialise: \(message)", recorded: true))
             }
+            return .failure(Refusal(message, recorded: true))
+        } catch {
+            return .failure(Refusal(Self.message(error)))
         }
-        // Describe: hooks and reports.
-        switch Self.invokeNow(module: module, method: "Describe", request: []) {
-        case .ok(let bytes):
-            guard let d = try? Kinerja_Plugin_V1_DescribeResponse(serializedBytes: bytes) else {
-                return .failure(Refusal("plugin \(id) (\(path)) refused: unreadable Describe response"))
-            }
-            info.hooks = d.hooks
-            info.reports = d.reports
-            info.summary = d.description_p
-        case .error(let message):
-            return .failure(Refusal("plugin \(id) (\(path)) refused: Describe failed: \(message)"))
-        case .unimplemented:
-            return .failure(Refusal("plugin \(id) (\(path)) refused: Describe is not implemented"))
+        id.withLock { $0 = loaded.id }
+        if let other = state.withLock({ $0.entries[loaded.id]?.info.path }) {
+            supervisor.stop(grace: .zero)
+            return .failure(Refusal("plugin \(path) refused: duplicate id '\(loaded.id)', already loaded from \(other)"))
         }
+        var info = PluginInfo(
+            id: loaded.id, version: loaded.version, abiVersion: loaded.abiVersion, path: path, hooks: loaded.description.hooks,
+            reports: loaded.description.reports, summary: loaded.description.description_p, status: .loaded, error: "")
+        info.language = ModuleLanguage.of(path)
+        info.sandbox = loaded.sandbox
         state.withLock { s in
-            s.infos[id] = info
-            s.modules[id] = module
-            s.modulesByPath[path] = module
+            s.entries[loaded.id] = Entry(info: info, supervisor: supervisor)
+            s.idsByPath[path] = loaded.id
         }
-        logger.notice("plugin loaded", metadata: ["plugin": "\(id)", "version": "\(version)", "path": "\(path)", "hooks": "\(info.hooks.joined(separator: ","))"])
-        return .success(id)
+        logger.notice(
+            "plugin loaded",
+            metadata: [
+                "plugin": "\(loaded.id)", "version": "\(loaded.version)", "path": "\(path)", "hooks": "\(info.hooks.joined(separator: ","))",
+                "pid": "\(supervisor.pid ?? 0)",
+            ])
+        return .success(loaded.id)
+    }
+
+    private func outOfService(_ id: String, reason: String?) {
+        state.withLock { s in
+            guard s.entries[id]?.info.status != .disabled else { return }
+            s.entries[id]?.info.status = reason == nil ? .loaded : .failed
+            s.entries[id]?.info.error = reason ?? ""
+        }
+    }
+
+    /// `libkinerja-plugin-x.so` → `x`; `libx.so` → `x`; `x.so` → `x`.
+    static func name(ofFile path: String) -> String {
+        var n = (path as NSString).lastPathComponent
+        if n.hasSuffix(".so") { n.removeLast(3) }
+        for prefix in ["libkinerja-plugin-", "lib"] where n.hasPrefix(prefix) {
+            n.removeFirst(prefix.count)
+            break
+        }
+        return n
+    }
+
+    static func message(_ error: HostStartError) -> String {
+        switch error {
+        case .refused(let m): m
+        case .initFailed(_, let m): m
+        }
     }
 
     struct Refusal: Error {
@@ -299,72 +347,34 @@ public final class PluginRegistry: Sendable {
         }
     }
 
-    enum RawResult: Sendable {
-        case ok([UInt8])
-        case error(String)
-        case unimplemented
-    }
-
-    static func text(_ buffer: kinerja_buffer, module: LoadedModule) -> String {
-        var b = buffer
-        defer { if b.data != nil { module.descriptor.pointee.free_buffer?(&b) } }
-        guard let data = b.data else { return "(no message)" }
-        return String(decoding: UnsafeBufferPointer(start: data, count: b.len), as: UTF8.self)
-    }
-
-    /// Calls the plugin on the current thread.
-    static func invokeNow(module: LoadedModule, method: String, request: [UInt8]) -> RawResult {
-        var out = kinerja_buffer(data: nil, len: 0)
-        let rc = method.withCString { m in
-            request.withUnsafeBufferPointer { module.descriptor.pointee.invoke(m, $0.baseAddress, $0.count, &out) }
-        }
-        switch rc {
-        case KINERJA_OK:
-            var bytes: [UInt8] = []
-            if let data = out.data {
-                bytes = Array(UnsafeBufferPointer(start: data, count: out.len))
-                module.descriptor.pointee.free_buffer?(&out)
-            }
-            return .ok(bytes)
-        case KINERJA_UNIMPLEMENTED:
-            if out.data != nil { module.descriptor.pointee.free_buffer?(&out) }
-            return .unimplemented
-        default:
-            return .error(text(out, module: module))
-        }
-    }
-
-    /// Calls `method` of plugin `id` off the caller's thread with the configured deadline.
+    /// Calls `method` of plugin `id` in its host process with the configured deadline.
     /// Returns nil when the plugin does not implement the method (the caller falls back to the national rules).
     public func call<Response: SwiftProtobuf.Message>(
         _ id: String, method: String, request: some SwiftProtobuf.Message, as: Response.Type
     ) async throws(PluginCallError) -> Response? {
-        let (module, info, timeout) = state.withLock { ($0.modules[id], $0.infos[id], $0.settings.callTimeout) }
-        guard let module, let info, info.status == .loaded else { throw .notLoaded(id) }
-        if method != "Describe" && !info.hooks.contains(method) { return nil }
-        let bytes: [UInt8] = (try? request.serializedBytes()) ?? []
-        let logger = self.logger
-        let raw = await withCheckedContinuation { (continuation: CheckedContinuation<RawResult?, Never>) in
-            let once = OneShot(continuation)
-            queue.async {
-                let r = Self.invokeNow(module: module, method: method, request: bytes)
-                if !once.finish(r) {
-                    logger.warning("late plugin answer discarded", metadata: ["plugin": "\(id)", "method": "\(method)"])
-                }
-            }
-            let c = timeout.components
-            let nanos = Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000)
-            queue.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { _ = once.finish(nil) }
+        let (entry, timeout) = state.withLock { ($0.entries[id], $0.settings.callTimeout) }
+        guard let entry else { throw .notLoaded(id) }
+        switch entry.info.status {
+        case .loaded: break
+        case .failed: throw .failed(id: id, reason: entry.info.error)
+        default: throw .notLoaded(id)
         }
-        switch raw {
-        case nil:
+        if method != "Describe" && !entry.info.hooks.contains(method) { return nil }
+        let bytes: [UInt8] = (try? request.serializedBytes()) ?? []
+        switch await entry.supervisor.call(method: method, request: bytes, timeout: timeout) {
+        case .unavailable(let reason):
+            throw .failed(id: id, reason: reason)
+        case .done(.deadline):
             logger.error("plugin call overran its deadline", metadata: ["plugin": "\(id)", "method": "\(method)", "timeout": "\(timeout)"])
             throw .deadline(id: id, method: method, timeout: timeout)
-        case .unimplemented?:
+        case .done(.crashed(let how)):
+            logger.error("plugin crashed during a call", metadata: ["plugin": "\(id)", "method": "\(method)", "how": "\(how)"])
+            throw .crashed(id: id, method: method, how: how)
+        case .done(.unimplemented):
             return nil
-        case .error(let message)?:
+        case .done(.error(let message)):
             throw .pluginError(id: id, message: message)
-        case .ok(let bytes)?:
+        case .done(.ok(let bytes)):
             do {
                 return try Response(serializedBytes: bytes)
             } catch {
@@ -374,48 +384,10 @@ public final class PluginRegistry: Sendable {
         }
     }
 
-    /// Calls every loaded plugin's shutdown (once, when the daemon stops).
+    /// Stops every plugin host (each calls its plugin's shutdown first), once, when the daemon stops.
     public func shutdown() {
-        let modules = state.withLock { Array($0.modulesByPath.values) }
-        for m in modules { m.descriptor.pointee.shutdown?() }
-    }
-}
-
-final class PluginLogContext: @unchecked Sendable {
-    let id: String
-    let logger: Logger
-    init(id: String, logger: Logger) {
-        self.id = id
-        self.logger = logger
-    }
-
-    func log(level: Int32, message: String) {
-        let l: Logger.Level = switch level {
-        case KINERJA_LOG_DEBUG: .debug
-        case KINERJA_LOG_WARNING: .warning
-        case KINERJA_LOG_ERROR: .error
-        default: .info
-        }
-        logger.log(level: l, "\(message)", metadata: ["plugin": "\(id)"])
-    }
-}
-
-/// Resumes a continuation once: with the plugin's answer, or with nil when the deadline comes first.
-final class OneShot: Sendable {
-    private let continuation: Mutex<CheckedContinuation<PluginRegistry.RawResult?, Never>?>
-
-    init(_ continuation: CheckedContinuation<PluginRegistry.RawResult?, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    /// True when this call resumed the continuation.
-    func finish(_ result: PluginRegistry.RawResult?) -> Bool {
-        guard let c = continuation.withLock({ c -> CheckedContinuation<PluginRegistry.RawResult?, Never>? in
-            defer { c = nil }
-            return c
-        }) else { return false }
-        c.resume(returning: result)
-        return true
+        let supervisors = state.withLock { $0.entries.values.map(\.supervisor) }
+        DispatchQueue.concurrentPerform(iterations: supervisors.count) { supervisors[$0].stop() }
     }
 }
 

@@ -1,3 +1,4 @@
+import CKinerjaHostSystem
 import Foundation
 
 /// Starting a child process with `posix_spawn`, shared by the daemon (the sendmail channel) and the test and
@@ -14,13 +15,16 @@ public enum Spawn {
         case file(String, append: Bool = true, mode: mode_t = 0o644)
         /// Standard error only: wherever standard output goes.
         case standardOutput
+        /// A descriptor of this process (duplicated into the child).
+        case descriptor(Int32)
     }
 
     /// Starts `executable` (looked up on PATH when `searchPath`) with `arguments` (not counting argv[0]) and returns its pid.
-    /// `environment` nil: this process's.
+    /// `environment` nil: this process's. `descriptors` maps descriptors of the child (above 2) to descriptors of this
+    /// process; with `closeOthers` the child starts with no other descriptor open (whatever lacks close-on-exec here).
     public static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, searchPath: Bool = false,
-        stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null
+        stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null, descriptors: [Int32: Int32] = [:], closeOthers: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,8 +37,13 @@ public enum Spawn {
                 let flags = fd == 0 ? O_RDONLY : O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
                 posix_spawn_file_actions_addopen(&actions, fd, path, flags, mode)
             case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, fd)
+            case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, fd)
             }
         }
+        for (target, source) in descriptors.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        if closeOthers { _ = kinerja_spawn_close_from(&actions, max(3, (descriptors.keys.max() ?? 2) + 1)) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

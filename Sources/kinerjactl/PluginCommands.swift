@@ -12,7 +12,7 @@ struct PluginCommand: AsyncParsableCommand {
 func pluginJSON(_ p: Kinerja_V1_Plugin) -> [String: Any] {
     [
         "id": p.id, "version": p.version, "abi_version": p.abiVersion, "path": p.path, "hooks": p.hooks, "status": p.status,
-        "error": p.error, "description": p.description_p, "language": p.language,
+        "error": p.error, "description": p.description_p, "language": p.language, "sandbox": p.sandbox,
         "reports": p.reports.map { ["name": $0.name, "title": $0.title, "needs_period": $0.needsPeriod] as [String: Any] },
     ]
 }
@@ -55,7 +55,7 @@ struct PluginShow: AsyncParsableCommand {
         }
         printFields([
             ("id", p.id), ("version", p.version), ("ABI", "\(p.abiVersion)"), ("module", p.language.isEmpty ? "-" : p.language),
-            ("status", p.status), ("path", p.path),
+            ("status", p.status), ("path", p.path), ("sandbox", p.sandbox.isEmpty ? "-" : p.sandbox),
             ("description", p.description_p), ("hooks", p.hooks.joined(separator: ", ")),
             ("reports", p.reports.isEmpty ? "-" : p.reports.map { "\($0.name) (\($0.title))\($0.needsPeriod ? " needs --period" : "")" }.joined(separator: "; ")),
         ] + (p.error.isEmpty ? [] : [("error", p.error)]))

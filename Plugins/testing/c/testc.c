@@ -1,17 +1,28 @@
 /* A plugin for the tests, in C with libprotobuf-c: Describe, ValidatePeriod and one report.
  * Config `mode`: "garbage" (ValidatePeriod returns bytes that are not a message), "slow" (every hook
- * sleeps 3 s first), "error" (every hook fails). */
+ * sleeps 3 s first), "error" (every hook fails); faults in ValidatePeriod only (Report keeps working):
+ * "segv" (a null pointer write), "exit" (exit(3)), "abort", "spin" (an endless loop); probes in ValidatePeriod:
+ * "probe" (the reason says whether config `probe_path` could be opened, and which descriptors are open). */
 #include <kinerja_plugin_kit.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 static char mode[32] = "normal";
+static char probe_path[512] = "";
 
 static int testc_init(const Kinerja__Plugin__V1__PluginConfig *config, kinerja_buffer *error) {
     const char *m = kinerja_kit_config(config, "mode");
     if (m) {
         strncpy(mode, m, sizeof mode - 1);
         mode[sizeof mode - 1] = 0;
+    }
+    const char *p = kinerja_kit_config(config, "probe_path");
+    if (p) {
+        strncpy(probe_path, p, sizeof probe_path - 1);
+        probe_path[sizeof probe_path - 1] = 0;
     }
     (void)error;
     kinerja_kit_log(KINERJA_LOG_INFO, "testc initialised in mode %s", mode);
@@ -35,7 +46,29 @@ static int describe(kinerja_buffer *out) {
     return kinerja_kit_reply(out, &r.base);
 }
 
+static int probe(kinerja_buffer *out) {
+    char reason[1024];
+    int fd = open(probe_path, O_RDONLY | O_CLOEXEC);
+    int n = snprintf(reason, sizeof reason, "probe %s: %s; fds:", probe_path, fd >= 0 ? "ok" : strerror(errno));
+    if (fd >= 0) close(fd);
+    for (int i = 0; i < 1024 && n < (int)sizeof reason - 8; i++)
+        if (fcntl(i, F_GETFD) != -1) n += snprintf(reason + n, sizeof reason - n, " %d", i);
+    Kinerja__Plugin__V1__ValidatePeriodResponse r = KINERJA__PLUGIN__V1__VALIDATE_PERIOD_RESPONSE__INIT;
+    r.ok = 0;
+    r.reason = reason;
+    return kinerja_kit_reply(out, &r.base);
+}
+
 static int validate_period(const uint8_t *req, size_t len, kinerja_buffer *out) {
+    if (strcmp(mode, "segv") == 0) {
+        kinerja_kit_log(KINERJA_LOG_WARNING, "testc is about to write through a null pointer");
+        *(volatile int *)0 = 1;
+    }
+    if (strcmp(mode, "exit") == 0) exit(3);
+    if (strcmp(mode, "abort") == 0) abort();
+    if (strcmp(mode, "spin") == 0)
+        for (volatile unsigned long i = 0;; i++) {}
+    if (strcmp(mode, "probe") == 0) return probe(out);
     if (strcmp(mode, "garbage") == 0) {
         static const uint8_t junk[] = {0xff, 0xff, 0xff, 0x07, 'g', 'a', 'r', 'b', 'a', 'g', 'e'};
         out->data = malloc(sizeof junk);

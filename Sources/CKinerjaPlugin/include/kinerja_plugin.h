@@ -23,9 +23,11 @@
  *
  * Threading:
  *   - `init` is called once, before any `invoke`, and `shutdown` once, after the last `invoke`.
- *   - `invoke` may be called concurrently from several host threads (never the daemon's event loop);
- *     a plugin must be thread-safe or serialise internally. Each call runs under a deadline: a call
- *     that overruns is abandoned (its result discarded) and reported as DEADLINE_EXCEEDED.
+ *   - The module runs in a plugin host process of its own (`kinerjad plugin-host`), never in the daemon.
+ *     `invoke` may be called concurrently from several host threads; a plugin must be thread-safe or
+ *     serialise internally. Each call runs under a deadline: a call that overruns is reported as
+ *     DEADLINE_EXCEEDED and the host process is killed and restarted (init runs again). A crash or
+ *     exit() ends only the calls in flight (INTERNAL) and the host is restarted.
  *   - `host->log` may be called from any thread at any time between `init` and `shutdown`.
  *
  * Errors: `invoke` returns KINERJA_OK with the response in `out`, KINERJA_ERROR with a UTF-8 message

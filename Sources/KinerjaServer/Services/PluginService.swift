@@ -29,9 +29,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
     }
 
     func runReport(request: Kinerja_V1_RunReportRequest, context: ServerContext) async throws -> Kinerja_V1_ReportTable {
-        guard let info = state.plugins.info(request.pluginID), info.status == .loaded else {
-            throw RPCError(code: .notFound, message: "plugin '\(Quote.short(request.pluginID))' is not loaded")
-        }
+        let info = try Self.loaded(request.pluginID, in: state.plugins)
         guard let report = info.reports.first(where: { $0.name == request.name }) else {
             let names = info.reports.map(\.name)
             throw RPCError(
@@ -58,9 +56,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
 
     func callHook(request: Kinerja_V1_CallHookRequest, context: ServerContext) async throws -> Kinerja_V1_CallHookResponse {
         if !request.pluginID.isEmpty && request.pluginID != NationalPolicy.id {
-            guard state.plugins.info(request.pluginID)?.status == .loaded else {
-                throw RPCError(code: .notFound, message: "plugin '\(Quote.short(request.pluginID))' is not loaded")
-            }
+            _ = try Self.loaded(request.pluginID, in: state.plugins)
         }
         let policy = Policy(registry: state.plugins, pluginID: request.pluginID)
         let answer = try await PluginErrors.mapping { try await policy.callJSON(method: request.method, json: request.requestJson) }
@@ -68,6 +64,15 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
             $0.responseJson = answer.response
             $0.handledBy = answer.handledBy
         }
+    }
+
+    /// The plugin, when it is loaded: NOT_FOUND when it is not, FAILED_PRECONDITION (with the reason) when it is out of service.
+    static func loaded(_ id: String, in registry: PluginRegistry) throws -> PluginInfo {
+        guard let info = registry.info(id), info.status == .loaded || info.status == .failed else {
+            throw RPCError(code: .notFound, message: "plugin '\(Quote.short(id))' is not loaded")
+        }
+        if info.status == .failed { throw RPCError(code: .failedPrecondition, message: "plugin \(info.id) is out of service: \(info.error)") }
+        return info
     }
 
     static func message(_ p: PluginInfo) -> Kinerja_V1_Plugin {
@@ -81,6 +86,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
             $0.error = p.error
             $0.description_p = p.summary
             $0.language = p.language
+            $0.sandbox = p.sandbox
             $0.reports = p.reports.map { r in
                 .with {
                     $0.name = r.name
@@ -103,6 +109,8 @@ enum PluginErrors {
             case .pluginError: throw RPCError(code: .failedPrecondition, message: error.description)
             case .garbage: throw RPCError(code: .internalError, message: error.description)
             case .deadline: throw RPCError(code: .deadlineExceeded, message: error.description)
+            case .crashed: throw RPCError(code: .internalError, message: error.description)
+            case .failed: throw RPCError(code: .failedPrecondition, message: error.description)
             }
         } catch let error as Policy.UnknownMethod {
             throw RPCError(code: .invalidArgument, message: error.description)

@@ -3,7 +3,6 @@ import Foundation
 import KinerjaServer
 import Logging
 
-@main
 struct KinerjaDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinerjad",

@@ -1,0 +1,15 @@
+import ArgumentParser
+import KinerjaPluginHost
+
+@main
+enum Entry {
+    static func main() async {
+        // `kinerjad plugin-host`: the daemon starts itself this way to run one plugin in a process of its own.
+        // Decided before anything else runs, so that the host starts with a single thread (its sandbox covers every
+        // thread started later).
+        if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == PluginHostProcess.argument {
+            PluginHostProcess.run()
+        }
+        await KinerjaDaemon.main()
+    }
+}
