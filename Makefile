@@ -14,10 +14,13 @@ SYSUSERSDIR   = $(PREFIX)/lib/sysusers.d
 PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
 AGENCY_PLUGINS = gajahmungkur aceh bukittinggi kotalama kupang
 DOCDIR        = $(PREFIX)/share/doc/kinerja
-APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux
+APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv
+# The Python packages some tests drive the daemon with (a hostile HTTP/2 client), in a venv of Debian's python3 that
+# other users can run (the tests start it under other uids).
+VENV         := .build-venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test proto proto-check systemd-check install-check bench install uninstall clean
+.PHONY: all deps venv build run test proto proto-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -31,6 +34,14 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## The test venv, made again when scripts/requirements-test.txt changes.
+venv: deps $(VENV)/.installed
+$(VENV)/.installed: scripts/requirements-test.txt
+	/usr/bin/python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+	chmod -R a+rX $(VENV)
+	touch $@
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product kinerjad
 	$(SWIFT) build $(BUILD_FLAGS) --product kinerjactl
@@ -40,7 +51,7 @@ run: build
 	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerjad" --state-dir .kinerja
 
 ## Build everything and run every test.
-test: deps proto-check
+test: deps venv proto-check
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(MAKE) --no-print-directory systemd-check install-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --skip FuzzTests
@@ -116,4 +127,4 @@ bench: deps
 	"$$($(SWIFT) build -c release --show-bin-path)/kinerja-bench" --bin-dir "$$($(SWIFT) build -c release --show-bin-path)"
 
 clean:
-	rm -rf .build .build-protoc
+	rm -rf .build .build-protoc $(VENV)

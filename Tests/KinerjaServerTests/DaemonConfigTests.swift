@@ -28,6 +28,27 @@ import Testing
         #expect(config.security.gatewayUsers == ["portal"])
     }
 
+    @Test func serverLimitsAreReadAndDefaultToTheDocumentedValues() throws {
+        let config = try DaemonConfigFile.parse(
+            "[server]\nmax_concurrent_streams = 20\nidle_timeout_s = 30\npreface_timeout_s = 2\nmax_message_mib = 64\ngateway_max_message_mib = 1\n",
+            path: "k.toml")
+        #expect(config.limits.maxConcurrentStreams == 20)
+        #expect(config.limits.idleTimeout == .seconds(30))
+        #expect(config.limits.prefaceTimeout == .seconds(2))
+        #expect(config.limits.maxMessageBytes == 64 << 20)
+        #expect(config.limits.gatewayMaxMessageBytes == 1 << 20)
+        let defaults = try DaemonConfigFile.parse("", path: "k.toml").limits
+        #expect(defaults == ConnectionLimits())
+        #expect(defaults.maxConcurrentStreams == 100 && defaults.idleTimeout == .seconds(60) && defaults.prefaceTimeout == .seconds(10))
+        #expect(defaults.maxMessageBytes == 256 << 20 && defaults.gatewayMaxMessageBytes == 4 << 20)
+        #expect(defaults.maxMessage(for: .gateway) == 4 << 20 && defaults.maxMessage(for: .operator) == 256 << 20)
+    }
+
+    @Test func grpcMessagesArePercentEncoded() {
+        #expect(StreamGate.percentEncoded("uid 5 may not use kinerjad") == "uid 5 may not use kinerjad")
+        #expect(StreamGate.percentEncoded("100% é\n") == "100%25 %C3%A9%0A")
+    }
+
     @Test func absentKeysKeepDefaults() throws {
         let config = try DaemonConfigFile.parse("# every key commented\n", path: "k.toml")
         #expect(config.stateDir == nil)
@@ -50,6 +71,9 @@ import Testing
         ("[tpp.deduction_percent]\ntl5 = 1\n", 2, "tpp.deduction_percent.tl5", "unknown key"),
         ("[tpp.tax_percent]\npns = [0, 5, 15]\n", 2, "tpp.tax_percent.pns", "expected 4 values"),
         ("[tpp.predikat_factor_percent]\nistimewa = 100\n", 2, "tpp.predikat_factor_percent.istimewa", "unknown key"),
+        ("[server]\nmax_concurrent_streams = 0\n", 2, "server.max_concurrent_streams", "outside"),
+        ("[server]\ngateway_max_message_mib = 1000\n", 2, "server.gateway_max_message_mib", "outside"),
+        ("[server]\nidle_timeout = 5\n", 2, "server.idle_timeout", "unknown key"),
     ])
     func refusesWithFileLineAndKey(text: String, line: Int, key: String, fragment: String) {
         do {

@@ -82,6 +82,8 @@ public struct DaemonConfigFile: Sendable, Equatable {
     /// `[tpp]`: the agency's TPP numbers (shares, predikat factors, deductions, tax bands).
     public var tpp = TPPPolicy()
     public var reminders = ReminderSettings()
+    /// `[server]`: what one connection may make the daemon hold.
+    public var limits = ConnectionLimits()
 
     public init(path: String) { self.path = path }
 
@@ -138,6 +140,15 @@ public struct DaemonConfigFile: Sendable, Equatable {
             config.security.gatewayUsers = try security.stringArray("gateway_users") ?? d.gatewayUsers
             config.security.gatewayGroups = try security.stringArray("gateway_groups") ?? d.gatewayGroups
             try security.finish()
+        }
+        if var server = try reader.table("server") {
+            let d = ConnectionLimits()
+            config.limits.maxConcurrentStreams = Int(try server.integer("max_concurrent_streams", range: 1...10_000) ?? Int64(d.maxConcurrentStreams))
+            config.limits.idleTimeout = .seconds(try server.integer("idle_timeout_s", range: 1...86_400) ?? 60)
+            config.limits.prefaceTimeout = .seconds(try server.integer("preface_timeout_s", range: 1...3_600) ?? 10)
+            config.limits.maxMessageBytes = Int(try server.integer("max_message_mib", range: 1...1_024) ?? 256) << 20
+            config.limits.gatewayMaxMessageBytes = Int(try server.integer("gateway_max_message_mib", range: 1...256) ?? 4) << 20
+            try server.finish()
         }
         if var plugins = try reader.table("plugins") {
             config.plugins.directory = try plugins.string("dir", nonEmpty: true)

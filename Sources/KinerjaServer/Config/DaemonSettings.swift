@@ -18,6 +18,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var tpp = TPPPolicy()
     /// `[reminders]`: delivery channels and retries.
     public var reminders = ReminderSettings()
+    /// `[server]`: limits per connection (read at start; a reload does not change the listening transport's).
+    public var limits = ConnectionLimits()
 
     public var databasePath: String { stateDir + "/kinerja.db" }
     public var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -74,7 +76,8 @@ public struct DaemonSettings: Sendable, Equatable {
             security: file?.security ?? SecurityConfig(),
             plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute),
             tpp: file?.tpp ?? TPPPolicy(),
-            reminders: file?.reminders ?? ReminderSettings())
+            reminders: file?.reminders ?? ReminderSettings(),
+            limits: file?.limits ?? ConnectionLimits())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

@@ -90,13 +90,22 @@ public enum Daemon {
         state.plugins.apply(settings.plugins)
 
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
-        // Bulk imports arrive as one message (100,000 employees are ~15 MB).
-        transportConfig.rpc.maxRequestPayloadSize = 256 << 20
+        // Bulk imports arrive as one message (100,000 employees are ~15 MB); gateways are held to less by the stream gate.
+        let limits = settings.limits
+        transportConfig.rpc.maxRequestPayloadSize = max(limits.maxMessageBytes, limits.gatewayMaxMessageBytes)
+        transportConfig.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+        transportConfig.connection.maxIdleTime = limits.idleTimeout
         // The default 64 KiB receive window and 16 KiB frames make an 80 MB upload wait on a window update every
         // 64 KiB; a local socket can take the whole thing in large frames.
         transportConfig.http2.targetWindowSize = 16 << 20
         transportConfig.http2.maxFrameSize = 1 << 20
-        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = PeerCredentialsStamp.onAcceptStream
+        transportConfig.channelDebuggingCallbacks.onBindTCPListener = AcceptPause.install(logger: logger)
+        // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
+        transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = ConnectionGate.install(
+            prefaceTimeout: limits.prefaceTimeout, idleTimeout: limits.idleTimeout)
+        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = StreamGate.install { [state] credentials, path in
+            Authorization.verdict(credentials, path: path, state: state)
+        }
         let transport: HTTP2ServerTransport.Posix
         if let activation {
             transport = HTTP2ServerTransport.Posix(

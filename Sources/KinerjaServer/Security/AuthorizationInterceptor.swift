@@ -85,7 +85,53 @@ public enum MethodPolicy {
     }
 }
 
-/// Establishes the caller from the peer credentials stamped by `PeerCredentialsHandler`, maps them to a
+/// Who may call what, decided once for the stream gate (on the request headers, before any body is read) and again
+/// by the interceptor (which hands the `Caller` to the handler).
+enum Authorization {
+    /// The caller's account and role, or the PERMISSION_DENIED that refuses them `method`.
+    static func caller(_ credentials: PeerCredentials?, method: MethodDescriptor, state: DaemonState) -> Result<(PeerCredentials, Account, Role), RPCError> {
+        guard let credentials else {
+            return .failure(RPCError(code: .permissionDenied, message: "kinerjad could not establish the caller's credentials on this connection"))
+        }
+        let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)
+        let who = account.name.map { "uid \(credentials.uid) (\($0))" } ?? "uid \(credentials.uid)"
+        guard let role = state.rolePolicy.role(of: account) else {
+            return .failure(
+                RPCError(
+                    code: .permissionDenied,
+                    message: "\(who) may not use kinerjad: add it to security.operator_users (or one of its groups to security.operator_groups) in \(state.configDescription)"))
+        }
+        let needed = MethodPolicy.leastRole(for: method)
+        guard role >= needed else {
+            let key = needed == .admin ? "security.admin_users or security.admin_groups" : "security.operator_users or security.operator_groups"
+            return .failure(
+                RPCError(
+                    code: .permissionDenied,
+                    message: "\(method.method) needs the \(needed) role; \(who) is \(role). Grant it with \(key) in \(state.configDescription)"))
+        }
+        return .success((credentials, account, role))
+    }
+
+    /// The stream gate's question: may this caller send `path` (`/package.Service/Method`), and how large a message.
+    /// A path that names no method of the daemon goes on for a caller with a role (the server answers UNIMPLEMENTED).
+    static func verdict(_ credentials: PeerCredentials?, path: String, state: DaemonState) -> StreamVerdict {
+        let name = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        let parts = name.split(separator: "/", maxSplits: 1)
+        let method = MethodDescriptor(fullyQualifiedService: parts.first.map(String.init) ?? "", method: parts.count > 1 ? String(parts[1]) : "")
+        let known = MethodPolicy.leastRole[name] != nil
+        switch caller(credentials, method: method, state: state) {
+        case .success((_, _, let role)):
+            return .allow(maxMessage: state.settings.limits.maxMessage(for: role))
+        case .failure(let error):
+            if !known, let credentials, state.rolePolicy.role(of: state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)) != nil {
+                return .allow(maxMessage: state.settings.limits.gatewayMaxMessageBytes)
+            }
+            return .deny(error)
+        }
+    }
+}
+
+/// Establishes the caller from the peer credentials stamped by `StreamGate`, maps them to a
 /// role, refuses callers below the RPC's least role, and hands the `Caller` to the handler.
 struct AuthorizationInterceptor: ServerInterceptor {
     static let actorHeader = "kinerja-actor-nip"
@@ -98,24 +144,8 @@ struct AuthorizationInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let stamps = Array(request.metadata[stringValues: PeerCredentials.header])
-        guard stamps.count == 1, let credentials = PeerCredentials(headerValue: stamps[0]) else {
-            throw RPCError(code: .permissionDenied, message: "kinerjad could not establish the caller's credentials on this connection")
-        }
-        let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)
-        let policy = state.rolePolicy
-        let who = account.name.map { "uid \(credentials.uid) (\($0))" } ?? "uid \(credentials.uid)"
-        guard let role = policy.role(of: account) else {
-            throw RPCError(
-                code: .permissionDenied,
-                message: "\(who) may not use kinerjad: add it to security.operator_users (or one of its groups to security.operator_groups) in \(state.configDescription)")
-        }
-        let needed = MethodPolicy.leastRole(for: context.descriptor)
-        guard role >= needed else {
-            let key = needed == .admin ? "security.admin_users or security.admin_groups" : "security.operator_users or security.operator_groups"
-            throw RPCError(
-                code: .permissionDenied,
-                message: "\(context.descriptor.method) needs the \(needed) role; \(who) is \(role). Grant it with \(key) in \(state.configDescription)")
-        }
+        let stamped = stamps.count == 1 ? PeerCredentials(headerValue: stamps[0]) : nil
+        let (credentials, account, role) = try Authorization.caller(stamped, method: context.descriptor, state: state).get()
         var actorNIP = ""
         if role == .gateway, let nip = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }) {
             actorNIP = nip.trimmingCharacters(in: .whitespaces)

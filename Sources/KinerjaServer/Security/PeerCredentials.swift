@@ -44,9 +44,8 @@ public struct PeerCredentials: Sendable, Equatable {
     }
 }
 
-/// Installs, on every accepted HTTP/2 stream, a handler that stamps the connection's peer credentials
-/// into the request headers (see `PeerCredentialsHandler`).
-enum PeerCredentialsStamp {
+/// Reads a connection's peer credentials (`SO_PEERCRED`, `SO_PEERGROUPS`) from its socket.
+enum PeerCredentialsLookup {
     static let soPeerCred: Int32 = 17  // SO_PEERCRED on Linux
     static let soPeerGroups: Int32 = 59  // SO_PEERGROUPS on Linux (4.13 and later)
 
@@ -82,52 +81,20 @@ enum PeerCredentialsStamp {
         }
     }
 
-    /// For `HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`.
-    @Sendable static func onAcceptStream(_ stream: any Channel) -> EventLoopFuture<Void> {
-        guard let connection = stream.parent, let provider = connection as? any SocketOptionProvider else {
-            return stream.eventLoop.makeSucceededVoidFuture()
-        }
+    /// The credentials of the process at the other end of `connection` (nil when the socket cannot say).
+    static func of(_ connection: any Channel) -> EventLoopFuture<PeerCredentials?> {
+        guard let provider = connection as? any SocketOptionProvider else { return connection.eventLoop.makeSucceededFuture(nil) }
         let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(soPeerCred)
         ).map { (c: UCred) in PeerCredentials(pid: c.pid, uid: c.uid, gid: c.gid) }
         let groups: EventLoopFuture<GroupBuffer?> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(soPeerGroups)
         ).map { (buffer: GroupBuffer) -> GroupBuffer? in buffer }.recover { _ in nil }
-        return credentials.and(groups).flatMapThrowing { cred, buffer in
+        return credentials.and(groups).map { cred, buffer -> PeerCredentials? in
             var cred = cred
             cred.groups = buffer?.list
-            try stream.pipeline.syncOperations.addHandler(PeerCredentialsHandler(credentials: cred), position: .first)
-        }.flatMapErrorThrowing { _ in
-            // Without credentials the stream carries no stamp and the authorisation interceptor refuses it.
-            ()
-        }
+            return cred
+        }.recover { _ in nil }
     }
 }
 
-/// Removes client-sent `kinerja-peer-*` headers and adds the true credentials to the request headers.
-final class PeerCredentialsHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias InboundOut = HTTP2Frame.FramePayload
-
-    private let credentials: PeerCredentials
-    private var stamped = false
-
-    init(credentials: PeerCredentials) { self.credentials = credentials }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
-        guard case .headers(var headers) = payload else {
-            context.fireChannelRead(data)
-            return
-        }
-        var fields = headers.headers
-        let forged = fields.map(\.name).filter { $0.lowercased().hasPrefix(PeerCredentials.headerPrefix) }
-        for name in Set(forged) { fields.remove(name: name) }
-        if !stamped {
-            fields.add(name: PeerCredentials.header, value: credentials.headerValue)
-            stamped = true
-        }
-        headers.headers = fields
-        context.fireChannelRead(wrapInboundOut(.headers(headers)))
-    }
-}
