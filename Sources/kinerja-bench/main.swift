@@ -27,8 +27,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,reminders.")
-    var scenarios: String = "status,cli,import,skp,appraisal,tpp,reminders"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,plugin,reminders.")
+    var scenarios: String = "status,cli,import,skp,appraisal,tpp,plugin,reminders"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -51,19 +51,25 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
         }
-        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") {
-            let daemon = try BenchDaemon(binDir: bin)
+        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin") {
+            // The agency plugin that implements both per-employee hooks (DeriveRatings, ComputeIncentive) is loaded;
+            // it answers only once `agency set --plugin` names it (the plugin scenario).
+            let daemon = try BenchDaemon(binDir: bin, config: "[plugins]\ndir = \"\(bin)\"\nload = [\"bukittinggi\"]\n")
             defer { daemon.stop() }
             let sample = SampleAgency(unitCount: units, employeeCount: employees)
             results["import"] = try measureImport(binDir: bin, daemon: daemon, sample: sample)
-            if wanted.contains("skp") {
+            let withSKP = wanted.contains("skp") || wanted.contains("plugin")
+            if withSKP {
                 results["skp"] = try measureSKP(binDir: bin, daemon: daemon, sample: sample)
             }
-            if wanted.contains("appraisal") || wanted.contains("tpp") {
-                results["appraisal"] = try measureAppraisal(binDir: bin, daemon: daemon, sample: sample, createPeriod: !wanted.contains("skp"))
+            if wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin") {
+                results["appraisal"] = try measureAppraisal(binDir: bin, daemon: daemon, sample: sample, createPeriod: !withSKP)
             }
-            if wanted.contains("tpp") {
+            if wanted.contains("tpp") || wanted.contains("plugin") {
                 results["tpp"] = try measureTPP(binDir: bin, daemon: daemon, sample: sample)
+            }
+            if wanted.contains("plugin") {
+                results["plugin"] = try await measurePlugin(binDir: bin, daemon: daemon, sample: sample, calls: 2_000)
             }
         }
         if wanted.contains("reminders") {
@@ -246,6 +252,47 @@ struct KinerjaBench: AsyncParsableCommand {
             "employees": sample.employees.count, "attendance_import_seconds": attendanceSeconds.rounded(to: 3),
             "compute_seconds": computeSeconds.rounded(to: 3), "export_seconds": exportSeconds.rounded(to: 3),
             "compute_plus_export_seconds": (computeSeconds + exportSeconds).rounded(to: 3),
+        ]
+    }
+
+    /// #16: the agency plugin's per-employee hooks for everyone (one call each, every employee in one message), and the
+    /// cost of one small hook call through the plugin against the same call answered by the national rules.
+    func measurePlugin(binDir: String, daemon: BenchDaemon, sample: SampleAgency, calls: Int) async throws -> [String: Any] {
+        let ctl = binDir + "/kinerjactl"
+        func run(_ args: [String], stdout: String? = nil) throws -> Double {
+            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
+            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            return ms / 1000
+        }
+        _ = try run(["agency", "set", "--plugin", "bukittinggi"])
+        let deriveSeconds = try run(["rating", "derive", "--period", "2026-01"], stdout: "/dev/null")
+        let computeSeconds = try run(["tpp", "compute", "--month", "2026-01"], stdout: "/dev/null")
+        _ = try run(["agency", "set", "--plugin", "national"])
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: daemon.socket), transportSecurity: .plaintext)
+        let (plugin, national) = try await withGRPCClient(transport: transport) { client in
+            let service = Kinerja_V1_PluginService.Client(wrapping: client)
+            func measure(_ id: String) async throws -> [Double] {
+                let request = Kinerja_V1_CallHookRequest.with {
+                    $0.pluginID = id
+                    $0.method = "Describe"  // every plugin answers it (a hook it lacks never reaches the plugin)
+                }
+                for _ in 0..<100 { _ = try await service.callHook(request) }
+                var samples: [Double] = []
+                for _ in 0..<calls {
+                    let t0 = ContinuousClock.now
+                    _ = try await service.callHook(request)
+                    samples.append((ContinuousClock.now - t0).milliseconds)
+                }
+                return samples.sorted()
+            }
+            return (try await measure("bukittinggi"), try await measure("national"))
+        }
+        return [
+            "employees": sample.employees.count, "plugin": "bukittinggi",
+            "rating_derive_seconds": deriveSeconds.rounded(to: 3), "tpp_compute_seconds": computeSeconds.rounded(to: 3),
+            "hook_call_p50_ms": percentile(plugin, 0.5).rounded(to: 3), "national_call_p50_ms": percentile(national, 0.5).rounded(to: 3),
+            "overhead_per_call_p50_ms": (percentile(plugin, 0.5) - percentile(national, 0.5)).rounded(to: 3),
+            "hook_call_p99_ms": percentile(plugin, 0.99).rounded(to: 3),
         ]
     }
 
