@@ -77,7 +77,7 @@ install:
 	install -d -m 0755 "$(DESTDIR)$(PLUGINDIR)"; \
 	install -m 0755 "$$bin/kinerjad" "$$bin/kinerjactl" "$(DESTDIR)$(BINDIR)/"; \
 	for p in $(AGENCY_PLUGINS); do install -m 0644 "$$bin/libkinerja-plugin-$$p.so" "$(DESTDIR)$(PLUGINDIR)/"; done; \
-	for unit in kinerjad.service kinerjad.socket; do \
+	for unit in kinerjad.service kinerjad.socket kinerjad-gateway.socket; do \
 	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	done; \
@@ -96,10 +96,10 @@ install:
 ## Remove what `make install` installed. The config file is kept when it was edited; state is never removed.
 uninstall:
 	@set -e; \
-	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerjad.socket kinerjad.service 2>/dev/null || true; fi; \
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerjad.socket kinerjad-gateway.socket kinerjad.service 2>/dev/null || true; fi; \
 	rm -f "$(DESTDIR)$(BINDIR)/kinerjad" "$(DESTDIR)$(BINDIR)/kinerjactl"; \
 	for p in $(AGENCY_PLUGINS); do rm -f "$(DESTDIR)$(PLUGINDIR)/libkinerja-plugin-$$p.so"; done; \
-	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket"; \
+	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket" "$(DESTDIR)$(UNITDIR)/kinerjad-gateway.socket"; \
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md"; \
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \
 	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(PREFIX)/lib/kinerja" 2>/dev/null || true; \

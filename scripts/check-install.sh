@@ -9,6 +9,7 @@ trap 'rm -rf "$dest"' EXIT
 fail() { echo "install-check: $*"; exit 1; }
 make --no-print-directory -s install DESTDIR="$dest" PREFIX=/usr CONFIG=debug >/dev/null
 for f in usr/bin/kinerjad usr/bin/kinerjactl usr/lib/systemd/system/kinerjad.service usr/lib/systemd/system/kinerjad.socket \
+         usr/lib/systemd/system/kinerjad-gateway.socket \
          usr/lib/sysusers.d/kinerja.conf etc/kinerja/kinerjad.toml usr/share/doc/kinerja/README.md; do
   [ -e "$dest/$f" ] || fail "missing $f"
 done

@@ -10,8 +10,8 @@ bin=${1:?usage: check-systemd.sh BIN_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -e "s|/usr/local/bin/|$bin/|g" systemd/kinerjad.service > "$tmp/kinerjad.service"
-cp systemd/kinerjad.socket "$tmp/kinerjad.socket"
-out=$(systemd-analyze verify "$tmp/kinerjad.service" "$tmp/kinerjad.socket" 2>&1) || { echo "systemd-analyze verify failed:"; echo "$out"; exit 1; }
+cp systemd/kinerjad.socket systemd/kinerjad-gateway.socket "$tmp/"
+out=$(systemd-analyze verify "$tmp/kinerjad.service" "$tmp/kinerjad.socket" "$tmp/kinerjad-gateway.socket" 2>&1) || { echo "systemd-analyze verify failed:"; echo "$out"; exit 1; }
 if [ -n "$out" ]; then
   echo "systemd-analyze verify printed output (treated as failure):"; echo "$out"; exit 1
 fi

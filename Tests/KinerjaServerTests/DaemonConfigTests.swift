@@ -44,6 +44,18 @@ import Testing
         #expect(defaults.maxMessage(for: .gateway) == 4 << 20 && defaults.maxMessage(for: .operator) == 256 << 20)
     }
 
+    @Test func socketActivationFindsTheMainAndTheGatewaySocketByName() {
+        let env = ["LISTEN_PID": "42", "LISTEN_FDS": "2", "LISTEN_FDNAMES": "gateway:kinerjad.socket"]
+        #expect(SocketActivation.fromEnvironment(env, pid: 42) == SocketActivation(fileDescriptor: 4, name: "kinerjad.socket"))
+        #expect(SocketActivation.gateway(env, pid: 42) == SocketActivation(fileDescriptor: 3, name: "gateway"))
+        let one = ["LISTEN_PID": "42", "LISTEN_FDS": "1"]
+        #expect(SocketActivation.fromEnvironment(one, pid: 42) == SocketActivation(fileDescriptor: 3, name: nil))
+        #expect(SocketActivation.gateway(one, pid: 42) == nil)
+        #expect(SocketActivation.fromEnvironment(env, pid: 7) == nil, "another process's descriptors")
+        let config = try? DaemonConfigFile.parse("gateway_socket = \"/run/kinerja/gateway.sock\"\n", path: "k.toml")
+        #expect(config?.gatewaySocket == "/run/kinerja/gateway.sock")
+    }
+
     @Test func grpcMessagesArePercentEncoded() {
         #expect(StreamGate.percentEncoded("uid 5 may not use kinerjad") == "uid 5 may not use kinerjad")
         #expect(StreamGate.percentEncoded("100% é\n") == "100%25 %C3%A9%0A")

@@ -76,6 +76,8 @@ public struct DaemonConfigFile: Sendable, Equatable {
     public var path: String
     public var stateDir: String?
     public var socket: String?
+    /// `gateway_socket`: a second socket that serves gateway calls only.
+    public var gatewaySocket: String?
     public var logLevel: Logger.Level?
     public var security = SecurityConfig()
     public var plugins = PluginConfigSection()
@@ -123,6 +125,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
         var reader = TableReader(table: root, prefix: "", file: path)
         config.stateDir = try reader.string("state_dir", nonEmpty: true)
         config.socket = try reader.string("socket", nonEmpty: true)
+        config.gatewaySocket = try reader.string("gateway_socket", nonEmpty: true)
         if let (name, line) = try reader.stringWithLine("log_level") {
             guard let level = logLevels[name] else {
                 throw ConfigError(

@@ -9,6 +9,8 @@ import Logging
 public struct DaemonSettings: Sendable, Equatable {
     public var stateDir: String
     public var socketPath: String
+    /// The gateway socket (`gateway_socket`): gateway calls only, whoever connects is a gateway; nil: none.
+    public var gatewaySocketPath: String?
     public var logLevel: Logger.Level
     /// The config file that was read, if any.
     public var configPath: String?
@@ -71,6 +73,7 @@ public struct DaemonSettings: Sendable, Equatable {
         return DaemonSettings(
             stateDir: absolute(stateDir),
             socketPath: absolute(socket),
+            gatewaySocketPath: file?.gatewaySocket.map(absolute),
             logLevel: flags.logLevel ?? file?.logLevel ?? .info,
             configPath: file.map { absolute($0.path) },
             security: file?.security ?? SecurityConfig(),

@@ -37,6 +37,8 @@ public enum Daemon {
         // Socket activation: serve on the inherited socket, whatever the settings say.
         let activation = SocketActivation.fromEnvironment(environment)
         if let path = activation?.boundPath { resolved.socketPath = path }
+        let gatewayActivation = SocketActivation.gateway(environment)
+        if let path = gatewayActivation?.boundPath { resolved.gatewaySocketPath = path }
         let settings = resolved
 
         let levelBox = LogLevelBox(settings.logLevel)
@@ -63,14 +65,13 @@ public enum Daemon {
         }
 
         // 4. Listening socket: handed over by systemd, or bound here.
-        if activation == nil {
-            do {
-                try SocketFile.prepare(settings.socketPath)
-            } catch {
-                printError("kinerjad: \(error)")
-                try? store.close()
-                return .failure
-            }
+        do {
+            if activation == nil { try SocketFile.prepare(settings.socketPath) }
+            if gatewayActivation == nil, let gateway = settings.gatewaySocketPath { try SocketFile.prepare(gateway) }
+        } catch {
+            printError("kinerjad: \(error)")
+            try? store.close()
+            return .failure
         }
         let clock: DaemonClock
         do {
@@ -103,23 +104,30 @@ public enum Daemon {
         // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
         transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = ConnectionGate.install(
             prefaceTimeout: limits.prefaceTimeout, idleTimeout: limits.idleTimeout)
-        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = StreamGate.install { [state] credentials, path in
-            Authorization.verdict(credentials, path: path, state: state)
+        let rpcServices: [any RegistrableRPCService] = [
+            AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state),
+            AppraisalService(state: state), TPPService(state: state), ReminderService(state: state),
+        ]
+        /// The server on one listening socket; `listener` says which (the gateway socket serves gateway calls only).
+        func makeServer(_ listener: Listener, activation: SocketActivation?, path: String) -> GRPCServer<HTTP2ServerTransport.Posix> {
+            var config = transportConfig
+            config.channelDebuggingCallbacks.onAcceptHTTP2Stream = StreamGate.install(listener: listener) { [state] credentials, path in
+                Authorization.verdict(credentials, path: path, listener: listener, state: state)
+            }
+            let transport =
+                activation.map {
+                    HTTP2ServerTransport.Posix(listeningSocketDescriptor: Int($0.fileDescriptor), transportSecurity: .plaintext, config: config)
+                } ?? HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
+            return GRPCServer(transport: transport, services: rpcServices, interceptors: [AuthorizationInterceptor(state: state)])
         }
-        let transport: HTTP2ServerTransport.Posix
-        if let activation {
-            transport = HTTP2ServerTransport.Posix(
-                listeningSocketDescriptor: Int(activation.fileDescriptor), transportSecurity: .plaintext, config: transportConfig)
-        } else {
-            transport = HTTP2ServerTransport.Posix(
-                address: .unixDomainSocket(path: settings.socketPath), transportSecurity: .plaintext, config: transportConfig)
+        let server = makeServer(.main, activation: activation, path: settings.socketPath)
+        var gatewayService: GRPCServerService?
+        if let gatewayPath = settings.gatewaySocketPath {
+            gatewayService = GRPCServerService(server: makeServer(.gateway, activation: gatewayActivation, path: gatewayPath), logger: logger) {
+                if gatewayActivation == nil { chmod(gatewayPath, 0o660) }
+                logger.notice("gateway socket ready", metadata: ["socket": "\(gatewayPath)", "socket_activated": "\(gatewayActivation != nil)"])
+            }
         }
-        let server = GRPCServer(
-            transport: transport,
-            services: [AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state), AppraisalService(state: state), TPPService(state: state),
-                ReminderService(state: state),
-            ],
-            interceptors: [AuthorizationInterceptor(state: state)])
 
         let grpcService = GRPCServerService(server: server, logger: logger) {
             if activation == nil {
@@ -137,6 +145,7 @@ public enum Daemon {
         var services: [any Service] = [
             grpcService, ReloadService(state: state, notifier: notifier), ReminderScheduler(state: state), DeliveryWorker(state: state),
         ]
+        if let gatewayService { services.append(gatewayService) }
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
             services.append(WatchdogService(state: state, notifier: notifier, interval: interval))
         }
@@ -166,6 +175,7 @@ public enum Daemon {
         if activation == nil {
             unlink(settings.socketPath)
         }
+        if gatewayActivation == nil, let gateway = settings.gatewaySocketPath { unlink(gateway) }
         withExtendedLifetime(lock) {}
         logger.notice("kinerjad stopped")
         return exit
@@ -176,17 +186,30 @@ public enum Daemon {
     }
 }
 
-/// A listening socket passed by systemd (`LISTEN_PID` = our pid, `LISTEN_FDS` ≥ 1): fd 3.
+/// A listening socket passed by systemd (`LISTEN_PID` = our pid, `LISTEN_FDS` ≥ 1, from fd 3 on, named by
+/// `LISTEN_FDNAMES`): the main socket is the first not named `gateway`.
 public struct SocketActivation: Sendable, Equatable {
     public var fileDescriptor: Int32
     public var name: String?
 
+    /// The name systemd gives the gateway socket (`FileDescriptorName=gateway` in kinerjad-gateway.socket).
+    public static let gatewayName = "gateway"
+
     public static func fromEnvironment(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
+        all(environment, pid: pid).first { $0.name != gatewayName }
+    }
+
+    /// The gateway socket systemd passed, if any.
+    public static func gateway(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
+        all(environment, pid: pid).first { $0.name == gatewayName }
+    }
+
+    static func all(_ environment: [String: String], pid: Int32) -> [SocketActivation] {
         guard let pidText = environment["LISTEN_PID"], Int32(pidText) == pid,
-            let countText = environment["LISTEN_FDS"], let count = Int(countText), count >= 1
-        else { return nil }
-        let name = environment["LISTEN_FDNAMES"]?.split(separator: ":").first.map(String.init)
-        return SocketActivation(fileDescriptor: 3, name: name)
+            let countText = environment["LISTEN_FDS"], let count = Int(countText), count >= 1, count < 64
+        else { return [] }
+        let names = environment["LISTEN_FDNAMES"]?.split(separator: ":", omittingEmptySubsequences: false).map(String.init) ?? []
+        return (0..<count).map { i in SocketActivation(fileDescriptor: 3 + Int32(i), name: i < names.count ? names[i] : nil) }
     }
 
     /// The path the inherited socket is bound to (`getsockname`), for status and logs.

@@ -89,12 +89,25 @@ public enum MethodPolicy {
 /// by the interceptor (which hands the `Caller` to the handler).
 enum Authorization {
     /// The caller's account and role, or the PERMISSION_DENIED that refuses them `method`.
-    static func caller(_ credentials: PeerCredentials?, method: MethodDescriptor, state: DaemonState) -> Result<(PeerCredentials, Account, Role), RPCError> {
+    static func caller(
+        _ credentials: PeerCredentials?, method: MethodDescriptor, listener: Listener, state: DaemonState
+    ) -> Result<(PeerCredentials, Account, Role), RPCError> {
         guard let credentials else {
             return .failure(RPCError(code: .permissionDenied, message: "kinerjad could not establish the caller's credentials on this connection"))
         }
         let account = state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)
         let who = account.name.map { "uid \(credentials.uid) (\($0))" } ?? "uid \(credentials.uid)"
+        if listener == .gateway {
+            // The socket's file mode and group decided who may connect; on it everyone is a gateway and no more.
+            let needed = MethodPolicy.leastRole(for: method)
+            guard needed == .gateway else {
+                return .failure(
+                    RPCError(
+                        code: .permissionDenied,
+                        message: "\(method.method) needs the \(needed) role; the gateway socket serves gateway calls only (use the daemon's socket)"))
+            }
+            return .success((credentials, account, .gateway))
+        }
         guard let role = state.rolePolicy.role(of: account) else {
             return .failure(
                 RPCError(
@@ -114,16 +127,16 @@ enum Authorization {
 
     /// The stream gate's question: may this caller send `path` (`/package.Service/Method`), and how large a message.
     /// A path that names no method of the daemon goes on for a caller with a role (the server answers UNIMPLEMENTED).
-    static func verdict(_ credentials: PeerCredentials?, path: String, state: DaemonState) -> StreamVerdict {
+    static func verdict(_ credentials: PeerCredentials?, path: String, listener: Listener, state: DaemonState) -> StreamVerdict {
         let name = path.hasPrefix("/") ? String(path.dropFirst()) : path
         let parts = name.split(separator: "/", maxSplits: 1)
         let method = MethodDescriptor(fullyQualifiedService: parts.first.map(String.init) ?? "", method: parts.count > 1 ? String(parts[1]) : "")
         let known = MethodPolicy.leastRole[name] != nil
-        switch caller(credentials, method: method, state: state) {
+        switch caller(credentials, method: method, listener: listener, state: state) {
         case .success((_, _, let role)):
             return .allow(maxMessage: state.settings.limits.maxMessage(for: role))
         case .failure(let error):
-            if !known, let credentials, state.rolePolicy.role(of: state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)) != nil {
+            if !known, listener == .main, let credentials, state.rolePolicy.role(of: state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)) != nil {
                 return .allow(maxMessage: state.settings.limits.gatewayMaxMessageBytes)
             }
             return .deny(error)
@@ -145,7 +158,8 @@ struct AuthorizationInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let stamps = Array(request.metadata[stringValues: PeerCredentials.header])
         let stamped = stamps.count == 1 ? PeerCredentials(headerValue: stamps[0]) : nil
-        let (credentials, account, role) = try Authorization.caller(stamped, method: context.descriptor, state: state).get()
+        let listener: Listener = request.metadata[stringValues: Listener.header].contains(Listener.gateway.rawValue) ? .gateway : .main
+        let (credentials, account, role) = try Authorization.caller(stamped, method: context.descriptor, listener: listener, state: state).get()
         var actorNIP = ""
         if role == .gateway, let nip = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }) {
             actorNIP = nip.trimmingCharacters(in: .whitespaces)

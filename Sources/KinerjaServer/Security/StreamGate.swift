@@ -23,6 +23,17 @@ public struct ConnectionLimits: Sendable, Equatable {
     func maxMessage(for role: Role) -> Int { role == .gateway ? gatewayMaxMessageBytes : maxMessageBytes }
 }
 
+/// Which socket a connection came in on.
+public enum Listener: String, Sendable {
+    /// The daemon's socket: roles from the caller's uid and groups.
+    case main
+    /// The gateway socket: whoever can open it (its file mode and group decide) is a gateway, and nothing more.
+    case gateway
+
+    /// The header the gate stamps on gateway-socket streams (a client-sent one is removed like every `kinerja-peer-*`).
+    static let header = "kinerja-peer-listener"
+}
+
 /// What the gate decides on a stream's request headers, before any of its body is accepted.
 enum StreamVerdict: Sendable {
     /// Go on; request messages may be at most this long.
@@ -121,6 +132,7 @@ final class StreamGate: ChannelDuplexHandler, RemovableChannelHandler {
     typealias Decide = @Sendable (_ credentials: PeerCredentials?, _ path: String) -> StreamVerdict
 
     private let credentials: PeerCredentials?
+    private let listener: Listener
     private let decide: Decide
     private var state: State = .awaitingHeaders
     /// gRPC message framing: bytes of the current 5-byte prefix seen, and of the current message still to come.
@@ -133,8 +145,9 @@ final class StreamGate: ChannelDuplexHandler, RemovableChannelHandler {
         case refused
     }
 
-    init(credentials: PeerCredentials?, decide: @escaping Decide) {
+    init(credentials: PeerCredentials?, listener: Listener, decide: @escaping Decide) {
         self.credentials = credentials
+        self.listener = listener
         self.decide = decide
     }
 
@@ -148,6 +161,7 @@ final class StreamGate: ChannelDuplexHandler, RemovableChannelHandler {
             let forged = fields.map(\.name).filter { $0.lowercased().hasPrefix(PeerCredentials.headerPrefix) }
             for name in Set(forged) { fields.remove(name: name) }
             if let credentials { fields.add(name: PeerCredentials.header, value: credentials.headerValue) }
+            if listener == .gateway { fields.add(name: Listener.header, value: listener.rawValue) }
             let path = fields.first(name: ":path") ?? ""
             switch decide(credentials, path) {
             case .deny(let error):
@@ -233,7 +247,7 @@ final class StreamGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// For `HTTP2ServerTransport.Config.ChannelDebuggingCallbacks.onAcceptHTTP2Stream`.
-    static func install(decide: @escaping Decide) -> @Sendable (any Channel) -> EventLoopFuture<Void> {
+    static func install(listener: Listener, decide: @escaping Decide) -> @Sendable (any Channel) -> EventLoopFuture<Void> {
         { stream in
             stream.eventLoop.makeCompletedFuture {
                 let gate = try? stream.parent?.pipeline.syncOperations.handler(type: ConnectionGate.self)
@@ -242,7 +256,7 @@ final class StreamGate: ChannelDuplexHandler, RemovableChannelHandler {
                     let bound = NIOLoopBound(gate, eventLoop: stream.eventLoop)
                     stream.closeFuture.whenComplete { _ in bound.value.streamClosed() }
                 }
-                try stream.pipeline.syncOperations.addHandler(StreamGate(credentials: gate?.credentials, decide: decide), position: .first)
+                try stream.pipeline.syncOperations.addHandler(StreamGate(credentials: gate?.credentials, listener: listener, decide: decide), position: .first)
             }
         }
     }
