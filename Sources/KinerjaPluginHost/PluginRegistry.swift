@@ -214,7 +214,7 @@ public final class PluginRegistry: Sendable {
     }
 
     /// What the host of the plugin at `path` may read once sandboxed: the plugin folder (and the folder the file
-    /// resolves to), and the time zone database.
+    /// resolves to), the time zone database and /proc.
     private func launch(path: String, settings: PluginSettings, id: String?) -> PluginSupervisor.Launch {
         var config = Kinerja_Plugin_V1_PluginConfig()
         config.values = id.flatMap { settings.configs[$0] } ?? [:]
@@ -224,7 +224,9 @@ public final class PluginRegistry: Sendable {
             URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent().path
         }
         if let real, real != settings.directory { readOnly.append(real) }
-        readOnly += ["/usr/share/zoneinfo", "/etc/localtime"]
+        // /proc: libdispatch's worker-thread monitor reads /proc/<tid>/stat while a call runs long, and crashes the
+        // process on purpose (SIGILL) when it cannot.
+        readOnly += ["/usr/share/zoneinfo", "/etc/localtime", "/proc"]
         return .init(
             executable: settings.hostExecutable, path: path, config: (try? config.serializedBytes()) ?? [], readOnly: readOnly,
             loadTimeout: settings.callTimeout + .seconds(5))

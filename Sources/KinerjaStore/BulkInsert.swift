@@ -21,6 +21,8 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 /// work (opening cursors, halting) dominate a million single-row inserts. Values are added column by column and
 /// row by row; a full batch runs at once, the rest on `flush()`. Rows must be flushed before rows that refer to
 /// them (foreign keys) are: flush the parent table first. Text is bound transiently (copied by SQLite).
+/// Runs through the SQLite C API: GRDB does not see these statements, so a caller announces them to
+/// `Store.tableVersions` (`noteBulkWrite`); the imports, its only users, do.
 public final class BulkInsert {
     private enum Value {
         case text(String)

@@ -18,6 +18,8 @@ public final class Store: Sendable {
         config.busyMode = .timeout(10)
         config.label = "kinerja"
         let checkpointer = Checkpointer(path: path)
+        let tableVersions = TableVersions()
+        self.tableVersions = tableVersions
         config.prepareDatabase { db in
             // WAL + NORMAL is durable against process crashes (SIGKILL); a power cut may lose the last
             // transactions but never corrupts the file. Kinerja takes FULL: a committed RPC stays committed.
@@ -25,11 +27,15 @@ public final class Store: Sendable {
             // Checkpoints happen on the checkpointer's connection after big commits, not in the committer.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
+            db.add(transactionObserver: tableVersions, extent: .databaseLifetime)
         }
         self.checkpointer = checkpointer
         pool = try DatabasePool(path: path, configuration: config)
         try Migrations.migrator.migrate(pool)
     }
+
+    /// Which tables commits changed (see `TableVersions`).
+    public let tableVersions: TableVersions
 
     /// Process-wide SQLite settings, made once before the first connection opens.
     private static let configured: Int32 = kinerja_sqlite_configure()

@@ -188,14 +188,19 @@ struct KinerjaBench: AsyncParsableCommand {
         let (skpJSON, realisasiCSV) = sample.skpAndRealisasi(year: 2026, month: 1)
         try skpJSON.write(to: URL(fileURLWithPath: skpFile))
         try realisasiCSV.write(to: URL(fileURLWithPath: realisasiFile))
+        var probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let skpSeconds = try run(["skp", "import", skpFile, "--submit"])
+        let skpWait = probe.stop()
         let approveSeconds = try run(["skp", "approve", "--all", "--period", "2026"])
+        probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let realisasiSeconds = try run(["realisasi", "import", realisasiFile])
+        let realisasiWait = probe.stop()
         return [
             "skp_json_bytes": skpJSON.count, "realisasi_csv_bytes": realisasiCSV.count,
             "indicators": sample.employees.count * 6,
             "skp_import_seconds": skpSeconds.rounded(to: 3), "approve_all_seconds": approveSeconds.rounded(to: 3),
             "realisasi_import_seconds": realisasiSeconds.rounded(to: 3),
+            "skp_import_longest_single_write_ms": skpWait.maxMs, "realisasi_import_longest_single_write_ms": realisasiWait.maxMs,
             "skp_plus_realisasi_seconds": (skpSeconds + realisasiSeconds).rounded(to: 3),
             "daemon_rss_mib_after": daemon.rssMiB(),
         ]
@@ -219,12 +224,15 @@ struct KinerjaBench: AsyncParsableCommand {
         for (i, e) in sample.employees.enumerated() { csv += "\(e.nip),\(ratings[i % 4]),\(ratings[(i / 4) % 4])\n" }
         let file = daemon.dir + "/ratings.csv"
         try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+        let probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let importSeconds = try run(["rating", "import", file, "--period", "2026-01"])
+        let ratingWait = probe.stop()
         let curveSeconds = try run(["appraisal", "curve", "--period", "2026-01", "-o", "json"], stdout: "/dev/null")
         let listSeconds = try run(["appraisal", "list", "--period", "2026-01", "-o", "csv"], stdout: "/dev/null")
         return [
             "ratings": sample.employees.count, "units": sample.units.count,
-            "rating_import_seconds": importSeconds.rounded(to: 3), "curve_seconds": curveSeconds.rounded(to: 3),
+            "rating_import_seconds": importSeconds.rounded(to: 3), "rating_import_longest_single_write_ms": ratingWait.maxMs,
+            "rating_import_single_writes": ratingWait.writes, "curve_seconds": curveSeconds.rounded(to: 3),
             "list_csv_seconds": listSeconds.rounded(to: 3),
             "total_seconds": (importSeconds + curveSeconds + listSeconds).rounded(to: 3),
         ]
@@ -245,11 +253,16 @@ struct KinerjaBench: AsyncParsableCommand {
         var attendance = "nip,tl1,psw2,tk,sanction_percent\n"
         for (i, e) in sample.employees.enumerated() { attendance += "\(e.nip),\(i % 3),\(i % 2),\(i % 7 == 0 ? 1 : 0),0\n" }
         try Data(attendance.utf8).write(to: URL(fileURLWithPath: daemon.dir + "/attendance.csv"))
+        var probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let attendanceSeconds = try run(["tpp", "attendance", "import", daemon.dir + "/attendance.csv", "--month", "2026-01"])
+        let attendanceWait = probe.stop()
+        probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let computeSeconds = try run(["tpp", "compute", "--month", "2026-01"], stdout: "/dev/null")
+        let computeWait = probe.stop()
         let exportSeconds = try run(["tpp", "export", "--month", "2026-01", daemon.dir + "/payroll.csv"], stdout: "/dev/null")
         return [
             "employees": sample.employees.count, "attendance_import_seconds": attendanceSeconds.rounded(to: 3),
+            "attendance_import_longest_single_write_ms": attendanceWait.maxMs, "compute_longest_single_write_ms": computeWait.maxMs,
             "compute_seconds": computeSeconds.rounded(to: 3), "export_seconds": exportSeconds.rounded(to: 3),
             "compute_plus_export_seconds": (computeSeconds + exportSeconds).rounded(to: 3),
         ]
@@ -399,4 +412,55 @@ final class BenchDaemon {
         }
         try? FileManager.default.removeItem(atPath: dir)
     }
+}
+
+/// #16: while a bulk import runs, one small write every 100 ms (an admin switching a built-in reminder rule off and on
+/// again: a write that no import reads and no TPP month depends on); the longest any of them waited is the figure.
+final class WriteProbe: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latencies: [Double] = []
+    private var running = true
+    private let thread: Thread
+
+    init(socket: String, nip: String) {
+        let box = ProbeBox()
+        thread = Thread {
+            let semaphore = DispatchSemaphore(value: 0)
+            Task {
+                defer { semaphore.signal() }
+                guard let transport = try? HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+                else { return }
+                try? await withGRPCClient(transport: transport) { client in
+                    let reminders = Kinerja_V1_ReminderService.Client(wrapping: client)
+                    var i = 0
+                    while box.probe?.isRunning ?? true {
+                        let t0 = ContinuousClock.now
+                        if i % 2 == 0 {
+                            _ = try? await reminders.removeRule(.with { $0.name = "skp-januari" })
+                        } else {
+                            _ = try? await reminders.enableRule(.with { $0.name = "skp-januari" })
+                        }
+                        box.probe?.record((ContinuousClock.now - t0).milliseconds)
+                        i += 1
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+            }
+            semaphore.wait()
+        }
+        box.probe = self
+        thread.start()
+    }
+
+    var isRunning: Bool { lock.withLock { running } }
+    func record(_ ms: Double) { lock.withLock { latencies.append(ms) } }
+
+    /// Stops the probe; the longest wait (ms) and the number of writes made.
+    func stop() -> (maxMs: Double, writes: Int) {
+        lock.withLock { running = false }
+        while !thread.isFinished { usleep(10_000) }
+        return lock.withLock { ((latencies.max() ?? 0).rounded(to: 1), latencies.count) }
+    }
+
+    private final class ProbeBox: @unchecked Sendable { weak var probe: WriteProbe? }
 }

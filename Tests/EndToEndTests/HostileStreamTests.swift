@@ -146,7 +146,9 @@ struct HostileStreamTests {
         held = []
         #expect(try eventually(10) { daemon.log.contains("accepting resumed") })
         #expect(try daemon.ctl(["status"]).status == 0)
-        #expect(daemon.log.components(separatedBy: "accepting paused").count == 2, "logged once")
+        // Once per episode, not once per retry: the held connections are closed after the preface timeout (10 s), which
+        // may free descriptors and start a second episode on a slow machine, never one per second.
+        #expect(daemon.log.components(separatedBy: "accepting paused").count - 1 <= 2, "logged once per episode")
         #expect(daemon.stop() == 0)
     }
 }

@@ -133,6 +133,13 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         let r = try jsonObject(try inside.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
         #expect(((r["response"] as? [String: Any])?["reason"] as? String)?.hasPrefix("probe \(plugins)/libkinerja-plugin-testc.so: ok") == true, "\(r)")
         #expect(inside.stop() == 0)
+
+        // libdispatch reads /proc/<tid>/stat of its worker threads while a call runs long, and aborts the process
+        // (SIGILL) when it cannot: the sandbox leaves /proc readable.
+        let (proc, _, _) = try pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/proc/self/stat\"\n", dir: plugins)
+        let p = try jsonObject(try proc.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
+        #expect(((p["response"] as? [String: Any])?["reason"] as? String)?.hasPrefix("probe /proc/self/stat: ok") == true, "\(p)")
+        #expect(proc.stop() == 0)
     }
 
     @Test func aSymlinkIntoAFolderOthersCanWriteIsRefused() throws {

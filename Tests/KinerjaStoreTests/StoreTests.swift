@@ -196,3 +196,40 @@ func temporaryDirectory() throws -> String {
         try store.close()
     }
 }
+
+/// Imports plan on a snapshot and write later only when no table they read changed meanwhile.
+@Suite(.serialized) struct TableVersionsTests {
+    @Test func aCommitRaisesTheTablesItWroteAndBulkWritesRaiseAll() throws {
+        let store = try Store(path: try temporaryDirectory() + "/k.db")
+        let versions = store.tableVersions
+        let before = versions.snapshot(["ratings", "units"])
+        // A write to another table leaves the snapshot valid.
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO audit_log(time, uid, pid, role, rpc) VALUES ('2026-01-01T00:00:00Z', 0, 1, 'admin', 'X')")
+        }
+        #expect(versions.unchanged(since: before))
+        // A write to a table the snapshot covers does not.
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO units(code, name) VALUES ('U1', 'Unit')")
+        }
+        #expect(!versions.unchanged(since: before))
+        // A rolled back write changes nothing.
+        let again = versions.snapshot(["units"])
+        try? store.pool.write { db in
+            try db.execute(sql: "INSERT INTO units(code, name) VALUES ('U2', 'Unit')")
+            throw CancellationError()
+        }
+        #expect(versions.unchanged(since: again))
+        // A write through the C API (BulkInsert), announced, counts for every table.
+        let third = versions.snapshot(["ratings"])
+        try store.pool.write { db in
+            versions.noteBulkWrite()
+            let insert = BulkInsert(db, table: "units", columns: ["code", "name"])
+            insert.add("U3")
+            insert.add("Unit 3")
+            try insert.endRow()
+            try insert.flush()
+        }
+        #expect(!versions.unchanged(since: third))
+    }
+}

@@ -258,16 +258,65 @@ enum CSVDecoding {
 
 /// The shape every CSV import shares: decode the upload (a file-level problem is the report), then validate and
 /// apply in one transaction — a read for a dry run, a write otherwise — so a bad file changes nothing.
+/// The writes an import plans: recorded while its rows are checked, applied later in one write transaction.
+final class PendingWrites: @unchecked Sendable {
+    private var steps: [(GRDB.Database) throws -> Void] = []
+
+    /// Records `step` (it receives the writing connection: use that one, not the one the plan read from).
+    func add(_ step: @escaping (GRDB.Database) throws -> Void) { steps.append(step) }
+
+    var isEmpty: Bool { steps.isEmpty }
+
+    func apply(_ db: GRDB.Database) throws { for step in steps { try step(db) } }
+}
+
+/// Runs a CSV import: rows are decoded, then checked and planned on a read snapshot while the writer stays free for
+/// others (a single write never queues behind a bulk import's checks), then the planned writes are applied in one
+/// transaction: all or nothing, as before. `reads` names the tables the plan reads: when a commit changed one of them
+/// between the snapshot and the write (or another import wrote in bulk), the import is planned again; after two such
+/// misses it is planned and written inside one write transaction.
 enum CSVImport {
     static func run(
-        _ store: Store, _ content: Data, dryRun: Bool,
-        _ work: @escaping (GRDB.Database, CSVDecoding.Decoded) throws -> Kinerja_V1_ImportReport
+        _ store: Store, _ content: Data, dryRun: Bool, reads: Set<String>,
+        _ work: @escaping (GRDB.Database, CSVDecoding.Decoded, PendingWrites) throws -> Kinerja_V1_ImportReport
     ) throws -> Kinerja_V1_ImportReport {
         let decoded: CSVDecoding.Decoded
         switch CSVDecoding.decode(content) {
         case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: dryRun)
         case .success(let d): decoded = d
         }
-        return dryRun ? try store.pool.read { try work($0, decoded) } : try store.pool.write { try work($0, decoded) }
+        if dryRun { return try store.pool.read { try work($0, decoded, PendingWrites()) } }
+        return try PlannedWrite.run(store, reads: reads) { db, pending in try work(db, decoded, pending) }
+    }
+}
+
+/// Plan on a snapshot, then write (see `CSVImport`), for any import whose checks can run apart from its writes.
+enum PlannedWrite {
+    static func run<Report>(
+        _ store: Store, reads: Set<String>, _ plan: @escaping (GRDB.Database, PendingWrites) throws -> Report
+    ) throws -> Report {
+        // Also read by every check: the periods and their states, the staff file.
+        let reads = reads.union(["periods", "employees", "units", "agency"])
+        for _ in 0..<2 {
+            // Taken before the snapshot opens: a commit in between is seen as a change (a needless second plan at worst).
+            let before = store.tableVersions.snapshot(reads)
+            let pending = PendingWrites()
+            let report = try store.pool.read { try plan($0, pending) }
+            if pending.isEmpty { return report }
+            let applied = try store.pool.write { db -> Bool in
+                guard store.tableVersions.unchanged(since: before) else { return false }
+                store.tableVersions.noteBulkWrite()  // imports write through the C API too (BulkInsert)
+                try pending.apply(db)
+                return true
+            }
+            if applied { return report }
+        }
+        return try store.pool.write { db in
+            let pending = PendingWrites()
+            let report = try plan(db, pending)
+            if !pending.isEmpty { store.tableVersions.noteBulkWrite() }
+            try pending.apply(db)
+            return report
+        }
     }
 }

@@ -80,7 +80,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func importRatings(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["ratings"]) { db, decoded, pending in
                 let period = try ratablePeriod(db, request.periodID)
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
@@ -129,9 +129,11 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 }
                 if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
                 if !request.dryRun && !writes.isEmpty {
-                    try AppraisalStore.save(db, period: period, writes, now: Date())
-                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportRatings", target: "\(period) \(request.fileName)",
-                                     summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
+                    pending.add { db in
+                        try AppraisalStore.save(db, period: period, writes, now: Date())
+                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportRatings", target: "\(period) \(request.fileName)",
+                                         summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
+                    }
                 }
                 return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }
@@ -141,7 +143,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func importFeedback(request: Kinerja_V1_ImportRatingsRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["feedback360"]) { db, decoded, pending in
                 let period = try openPeriod(db, request.periodID, action: "importing feedback")
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
@@ -183,8 +185,10 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 var counts = ImportCounts()
                 counts.added = entries.count
                 if !request.dryRun && !entries.isEmpty {
-                    try AppraisalStore.saveFeedback(db, period: period, entries, now: Date())
-                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
+                    pending.add { db in
+                        try AppraisalStore.saveFeedback(db, period: period, entries, now: Date())
+                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
+                    }
                 }
                 return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }

@@ -72,7 +72,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func importUnits(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: []) { db, decoded, pending in
                 let existing = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0) })
                 let plan = UnitImport.plan(
                     table: decoded.table, delimiter: decoded.delimiter, existing: existing,
@@ -80,10 +80,12 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                     unitOf: Dictionary(try OrganisationStore.activeUnits(db).map { ($0.nip, $0.unit) }, uniquingKeysWith: { a, _ in a }))
                 if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun && !plan.writes.isEmpty {
-                    try OrganisationStore.upsertUnits(db, plan.writes)
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ImportUnits", target: request.fileName,
-                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                    pending.add { db in
+                        try OrganisationStore.upsertUnits(db, plan.writes)
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportUnits", target: request.fileName,
+                            summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                    }
                 }
                 return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
@@ -155,7 +157,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
             case .success(let d): decoded = d
             }
             let parsed = clock.now
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            let work = { (db: GRDB.Database, pending: PendingWrites) throws -> Kinerja_V1_ImportReport in
                 let loaded = (try OrganisationStore.employeesByNIP(db), try OrganisationStore.unitCodes(db))
                 let t1 = clock.now
                 let plan = EmployeeImport.plan(
@@ -178,18 +180,20 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 let formerHead = Dictionary(units.map { ($0.code, $0.headNIP ?? "") }, uniquingKeysWith: { a, _ in a })
                 let notes = headless.map { "unit \($0.code): head \(formerHead[$0.code] ?? "") is deactivated and no longer heads it" }
                 if !request.dryRun && !plan.writes.isEmpty {
-                    try OrganisationStore.upsertEmployees(db, plan.writes)
-                    if !headless.isEmpty { try OrganisationStore.upsertUnits(db, headless) }
-                    let c = plan.counts
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ImportEmployees", target: request.fileName,
-                        summary: "\(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(c.deactivated) deactivated")
+                    pending.add { db in
+                        try OrganisationStore.upsertEmployees(db, plan.writes)
+                        if !headless.isEmpty { try OrganisationStore.upsertUnits(db, headless) }
+                        let c = plan.counts
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportEmployees", target: request.fileName,
+                            summary: "\(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(c.deactivated) deactivated")
+                    }
                 }
                 var report = Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
                 report.notes = notes
                 return report
             }
-            return request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+            return request.dryRun ? try store.pool.read { try work($0, PendingWrites()) } : try PlannedWrite.run(store, reads: [], work)
         }
     }
 

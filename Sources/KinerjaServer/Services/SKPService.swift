@@ -67,7 +67,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             let t1 = clock.now
             // Every problem of the file in one pass: what decoding found, then what validation finds in the rest.
             guard let decoded else { return Self.report(decodeErrors, dryRun: request.dryRun) }
-            let work = { (db: GRDB.Database) throws -> Kinerja_V1_ImportReport in
+            let work = { (db: GRDB.Database, pending: PendingWrites) throws -> Kinerja_V1_ImportReport in
                 let period = decoded.items.first?.skp.period ?? fallback!
                 guard let p = try PeriodStore.find(db, period) else {
                     return Self.report(decodeErrors + [ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
@@ -115,14 +115,16 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         s.status = request.submit ? .submitted : .draft
                         return s
                     }
-                    try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), existing: Set(statuses.keys), now: Date())
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
-                        summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
+                    pending.add { db in
+                        try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), existing: Set(statuses.keys), now: Date())
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
+                            summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
+                    }
                 }
                 return OrgService.report(counts: counts, rows: decoded.items.count, dryRun: request.dryRun)
             }
-            let report = request.dryRun ? try store.pool.read(work) : try store.pool.write(work)
+            let report = request.dryRun ? try store.pool.read { try work($0, PendingWrites()) } : try PlannedWrite.run(store, reads: ["skp", "rhk", "indicators"], work)
             logger.info("SKP import timing, whole call", metadata: ["seconds": "\(clock.now - t0)"])
             return report
         }
@@ -304,7 +306,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             let logger = state.logger
             let start = ContinuousClock.now
             defer { logger.info("realisasi import timing, whole call", metadata: ["seconds": "\(ContinuousClock.now - start)"]) }
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["skp", "rhk", "indicators", "realisasi"]) { db, decoded, pending in
                 let clock = ContinuousClock()
                 let t0 = clock.now
                 let plan = try MonitoringImport.planRealisasi(db, decoded, caller: caller)
@@ -312,10 +314,12 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
                 if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
-                    try MonitoringImport.writeRealisasi(db, plan.writes)
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
-                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                    pending.add { db in
+                        try MonitoringImport.writeRealisasi(db, plan.writes)
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
+                            summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                    }
                 }
                 return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
@@ -353,14 +357,16 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func importActivities(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         return try await Blocking.run {
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["activities", "skp", "rhk"]) { db, decoded, pending in
                 let plan = try MonitoringImport.planActivities(db, decoded, caller: caller)
                 if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
-                    try MonitoringImport.writeActivities(db, plan.writes)
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ImportActivities", target: request.fileName,
-                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated")
+                    pending.add { db in
+                        try MonitoringImport.writeActivities(db, plan.writes)
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportActivities", target: request.fileName,
+                            summary: "\(plan.counts.added) added, \(plan.counts.updated) updated")
+                    }
                 }
                 return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }

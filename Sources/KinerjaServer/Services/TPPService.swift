@@ -77,7 +77,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let caller = try context.caller()
         let month = try Self.month(request.month).text
         return try await Blocking.run {
-            return try CSVImport.run(store, request.content, dryRun: request.dryRun) { db, decoded in
+            return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["attendance", "tpp_months"]) { db, decoded, pending in
                 if try Self.locked(db, month) {
                     throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked: attendance cannot change (an admin may `tpp unlock`)")
                 }
@@ -125,17 +125,19 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                     changes.append((nip, v))
                 }
                 if !request.dryRun && !changes.isEmpty {
-                    let statement = try db.makeStatement(sql: """
-                        INSERT OR REPLACE INTO attendance(month, nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    for (nip, v) in changes {
-                        statement.setUncheckedArguments(StatementArguments([month, nip] + v.map { $0 as any DatabaseValueConvertible }))
-                        try statement.execute()
+                    pending.add { db in
+                        let statement = try db.makeStatement(sql: """
+                            INSERT OR REPLACE INTO attendance(month, nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """)
+                        for (nip, v) in changes {
+                            statement.setUncheckedArguments(StatementArguments([month, nip] + v.map { $0 as any DatabaseValueConvertible }))
+                            try statement.execute()
+                        }
+                        try TPPInputs.touch(db, .attendance(month: month))
+                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)",
+                                         summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                     }
-                    try TPPInputs.touch(db, .attendance(month: month))
-                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)",
-                                     summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                 }
                 return OrgService.report(counts: counts, rows: rows.count, dryRun: request.dryRun)
             }
