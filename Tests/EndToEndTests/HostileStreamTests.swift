@@ -13,14 +13,25 @@ func residentBytes(_ pid: Int32) -> Int {
 
 /// Runs scripts/h2-flood.py (a raw HTTP/2 client) as `uid`, sampling the daemon's RSS meanwhile; its JSON and the peak RSS.
 func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15) throws -> ([String: Any], peakRSS: Int) {
-    let python = repositoryRoot + "/.build-venv/bin/python3"
-    try #require(FileManager.default.isExecutableFile(atPath: python), "run `make venv` first (make test does)")
+    let venv = repositoryRoot + "/.build-venv"
+    let sitePackages = try #require(
+        (try? FileManager.default.contentsOfDirectory(atPath: venv + "/lib"))?.first.map { venv + "/lib/\($0)/site-packages" },
+        "run `make venv` first (make test does)")
+    // The script and its pure-Python packages go to a folder the other uid can read (the clone's may be private).
     let dir = try shortTemporaryDirectory("kflood")
     chmod(dir, 0o777)
+    for item in ["h2", "hpack", "hyperframe"] {
+        try FileManager.default.copyItem(atPath: sitePackages + "/" + item, toPath: dir + "/" + item)
+    }
+    try FileManager.default.copyItem(atPath: repositoryRoot + "/scripts/h2-flood.py", toPath: dir + "/h2-flood.py")
+    _ = try runProcess("/bin/chmod", ["-R", "a+rX", dir])
+    var environment = Daemon.environment()
+    environment["PYTHONPATH"] = dir
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
     let child = try ChildProcess(
         "/usr/bin/setpriv",
-        ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", python, repositoryRoot + "/scripts/h2-flood.py", daemon.socket, "--seconds", "\(seconds)"]
-            + arguments, environment: Daemon.environment(), stdout: dir + "/out", stderr: dir + "/err")
+        ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", dir + "/h2-flood.py", daemon.socket, "--seconds", "\(seconds)"]
+            + arguments, environment: environment, stdout: dir + "/out", stderr: dir + "/err")
     var peak = residentBytes(daemon.pid)
     var status: Int32?
     let deadline = Date().addingTimeInterval(TimeInterval(seconds + 30))
