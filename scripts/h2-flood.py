@@ -20,6 +20,17 @@ import h2.exceptions
 import h2.settings
 
 
+def flush(conn, s):
+    """Sends what the connection has queued; False when the server has closed the socket."""
+    out = conn.data_to_send()
+    if out:
+        try:
+            s.sendall(out)
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+    return True
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("socket")
@@ -82,13 +93,9 @@ def main():
                 continue
             sent[sid] += n
             progress = True
-        out = conn.data_to_send()
-        if out:
-            try:
-                s.sendall(out)
-            except (BrokenPipeError, ConnectionResetError):
-                terminated = True
-                break
+        if not flush(conn, s):
+            terminated = True
+            break
         data = b""
         try:
             if select.select([s], [], [], 0.02)[0]:
@@ -109,12 +116,8 @@ def main():
                     status.setdefault(ev.stream_id, "reset")
                 elif isinstance(ev, h2.events.ConnectionTerminated):
                     terminated = True
-            out = conn.data_to_send()
-            if out:
-                try:
-                    s.sendall(out)
-                except (BrokenPipeError, ConnectionResetError):
-                    terminated = True
+            if not flush(conn, s):
+                terminated = True
         if not progress and not data and len(status) >= opened and opened >= a.streams:
             break
     counts = {}

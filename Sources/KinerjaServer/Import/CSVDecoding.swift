@@ -285,16 +285,17 @@ enum CSVImport {
         case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: dryRun)
         case .success(let d): decoded = d
         }
-        if dryRun { return try store.pool.read { try work($0, decoded, PendingWrites()) } }
-        return try PlannedWrite.run(store, reads: reads) { db, pending in try work(db, decoded, pending) }
+        return try PlannedWrite.run(store, reads: reads, dryRun: dryRun) { db, pending in try work(db, decoded, pending) }
     }
 }
 
 /// Plan on a snapshot, then write (see `CSVImport`), for any import whose checks can run apart from its writes.
+/// A dry run only plans (its planned writes are dropped).
 enum PlannedWrite {
     static func run<Report>(
-        _ store: Store, reads: Set<String>, _ plan: @escaping (GRDB.Database, PendingWrites) throws -> Report
+        _ store: Store, reads: Set<String>, dryRun: Bool, _ plan: @escaping (GRDB.Database, PendingWrites) throws -> Report
     ) throws -> Report {
+        if dryRun { return try store.pool.read { try plan($0, PendingWrites()) } }
         // Also read by every check: the periods and their states, the staff file.
         let reads = reads.union(["periods", "employees", "units", "agency"])
         for _ in 0..<2 {

@@ -193,7 +193,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 report.notes = notes
                 return report
             }
-            return request.dryRun ? try store.pool.read { try work($0, PendingWrites()) } : try PlannedWrite.run(store, reads: [], work)
+            return try PlannedWrite.run(store, reads: [], dryRun: request.dryRun, work)
         }
     }
 

@@ -124,7 +124,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 }
                 return OrgService.report(counts: counts, rows: decoded.items.count, dryRun: request.dryRun)
             }
-            let report = request.dryRun ? try store.pool.read { try work($0, PendingWrites()) } : try PlannedWrite.run(store, reads: ["skp", "rhk", "indicators"], work)
+            let report = try PlannedWrite.run(store, reads: ["skp", "rhk", "indicators"], dryRun: request.dryRun, work)
             logger.info("SKP import timing, whole call", metadata: ["seconds": "\(clock.now - t0)"])
             return report
         }
