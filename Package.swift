@@ -176,10 +176,15 @@ let package = Package(
         .testTarget(
             name: "KinerjaCoreTests",
             dependencies: ["KinerjaCore", "KinerjaFixtures", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", "KinerjaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KinerjaServerTests",
-            dependencies: ["KinerjaServer", .product(name: "PropertyBased", package: "swift-property-based")]),
+            dependencies: [
+                "KinerjaServer", "KinerjaStore", "KinerjaCore", "KinerjaAPI",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            ]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

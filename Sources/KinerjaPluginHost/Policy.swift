@@ -63,7 +63,8 @@ public struct Policy: Sendable {
         func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
             _: Request.Type, _ body: (Request) async throws -> Answer<Response>
         ) async throws -> Answer<String> {
-            let request = try Request(jsonString: json.isEmpty ? "{}" : json)
+            let request: Request
+            do { request = try Request(jsonString: json.isEmpty ? "{}" : json) } catch { throw BadRequestJSON(detail: "\(error)") }
             let answer = try await body(request)
             var options = JSONEncodingOptions()
             options.preserveProtoFieldNames = true
@@ -78,6 +79,12 @@ public struct Policy: Sendable {
         case "Report": return try await run(Kinerja_Plugin_V1_ReportRequest.self) { try await report($0) }
         default: throw UnknownMethod(method: method)
         }
+    }
+
+    /// `callJSON`'s request is not the hook's request message in proto3 JSON.
+    public struct BadRequestJSON: Error, CustomStringConvertible {
+        public var detail: String
+        public var description: String { "request_json does not match the hook's request message: \(detail)" }
     }
 
     public struct UnknownMethod: Error, CustomStringConvertible {

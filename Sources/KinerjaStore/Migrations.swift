@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid", "0011-tpp-input-versions"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-skp-apply"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -399,6 +399,60 @@ enum Migrations {
                     version INTEGER NOT NULL
                 ) STRICT;
                 ALTER TABLE tpp_months ADD COLUMN inputs TEXT NOT NULL DEFAULT '';
+                """)
+        }
+        m.registerMigration(identifiers[11]) { db in
+            // A big SKP import is staged, then applied in steps while `epoch` is odd (see `SKPStore+Staged`).
+            try db.execute(sql: """
+                CREATE TABLE skp_stage (
+                    period_id   TEXT NOT NULL,
+                    nip         TEXT NOT NULL,
+                    status      TEXT NOT NULL,
+                    return_note TEXT NOT NULL DEFAULT '',
+                    lampiran    TEXT NOT NULL,
+                    perilaku    TEXT NOT NULL,
+                    updated_at  TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE rhk_stage (
+                    period_id      TEXT NOT NULL,
+                    nip            TEXT NOT NULL,
+                    rhk_id         TEXT NOT NULL,
+                    position       INTEGER NOT NULL,
+                    kind           TEXT NOT NULL,
+                    text           TEXT NOT NULL,
+                    intervensi_nip TEXT,
+                    intervensi_rhk TEXT,
+                    PRIMARY KEY (period_id, nip, rhk_id)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE indicators_stage (
+                    period_id    TEXT NOT NULL,
+                    nip          TEXT NOT NULL,
+                    rhk_id       TEXT NOT NULL,
+                    indicator_id TEXT NOT NULL,
+                    position     INTEGER NOT NULL,
+                    aspect       TEXT NOT NULL,
+                    text         TEXT NOT NULL,
+                    target_value REAL,
+                    target_unit  TEXT NOT NULL DEFAULT '',
+                    target_text  TEXT NOT NULL DEFAULT '',
+                    direction    TEXT NOT NULL,
+                    PRIMARY KEY (period_id, nip, rhk_id, indicator_id)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE staged_apply (
+                    id              INTEGER PRIMARY KEY CHECK (id = 1),
+                    epoch           INTEGER NOT NULL DEFAULT 0,
+                    period_id       TEXT NOT NULL DEFAULT '',
+                    applied_through TEXT NOT NULL DEFAULT '',
+                    uid             INTEGER NOT NULL DEFAULT 0,
+                    pid             INTEGER NOT NULL DEFAULT 0,
+                    role            TEXT NOT NULL DEFAULT '',
+                    actor_nip       TEXT NOT NULL DEFAULT '',
+                    rpc             TEXT NOT NULL DEFAULT '',
+                    target          TEXT NOT NULL DEFAULT '',
+                    summary         TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                INSERT INTO staged_apply(id) VALUES (1);
                 """)
         }
         return m

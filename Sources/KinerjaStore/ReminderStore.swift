@@ -209,6 +209,7 @@ public enum ReminderStore {
 
     /// Who the audience is right now; nil when it needs a period and there is none.
     public static func audience(_ db: Database, _ audience: Audience, context: ReminderContext, today: CivilDate) throws -> [Recipient]? {
+        try SKPStore.requireSettled(db)  // some audiences are read from the SKPs
         switch audience {
         case .allActiveStaff:
             return try recipients(db, "SELECT \(person) FROM employees e WHERE e.active = 1 ORDER BY e.nip")
@@ -311,5 +312,49 @@ public enum ReminderStore {
         var out: [String: Int] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM outbox GROUP BY status") { out[r[0]] = r[1] }
         return out
+    }
+
+    /// How one delivery attempt ended.
+    public enum DeliveryOutcome: Sendable, Equatable {
+        case sent(at: Date)
+        /// Failed for the `attempts`-th time: retried at `nextAttempt`, or never again when `dead`.
+        case failed(attempts: Int, dead: Bool, nextAttempt: Date, error: String)
+    }
+
+    /// Records delivery attempts. Only a message still waiting (pending or failed) changes: one an operator retried or
+    /// that was recorded meanwhile is left as it is.
+    public static func recordDeliveries(_ db: Database, _ outcomes: [(id: Int64, outcome: DeliveryOutcome)]) throws {
+        let sent = try db.makeStatement(sql: """
+            UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status IN ('pending', 'failed')
+            """)
+        let fail = try db.makeStatement(sql: """
+            UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status IN ('pending', 'failed')
+            """)
+        for (id, outcome) in outcomes {
+            switch outcome {
+            case .sent(let at):
+                try sent.execute(arguments: [UTCTime.format(at), id])
+            case .failed(let attempts, let dead, let next, let error):
+                try fail.execute(arguments: [dead ? "dead" : "failed", attempts, UTCTime.format(next), String(error.prefix(500)), id])
+            }
+        }
+    }
+
+    /// The status of one outbox message, nil when there is none with that id.
+    public static func status(_ db: Database, id: Int64) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id])
+    }
+
+    /// Queues a message again from its first attempt; returns 1, or 0 when there is no such message.
+    @discardableResult
+    public static func requeue(_ db: Database, id: Int64, now: Date) throws -> Int {
+        try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?", arguments: [UTCTime.format(now), id])
+        return db.changesCount
+    }
+
+    /// Queues every dead message again from its first attempt; returns how many.
+    public static func requeueDead(_ db: Database, now: Date) throws -> Int {
+        try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'", arguments: [UTCTime.format(now)])
+        return db.changesCount
     }
 }

@@ -33,6 +33,7 @@ public struct IndicatorIndex: Sendable {
 
     /// Reads the SKPs and indicators of `period` (annual), in two ordered scans of the primary keys.
     public init(_ db: Database, period: PeriodID) throws {
+        try SKPStore.requireSettled(db)
         let p = period.description
         let skps = try BulkRead(db, sql: "SELECT nip, status FROM skp WHERE period_id = ? ORDER BY nip", arguments: [p])
         while try skps.next() {

@@ -5,6 +5,7 @@ import KinerjaCore
 public enum SKPStore {
     /// Status of every SKP of an annual period, by NIP.
     public static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
+        try requireSettled(db)
         var out: [String: SKPStatus] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT nip, status FROM skp WHERE period_id = ?", arguments: [period.description]) {
             out[row[0]] = SKPStatus(rawValue: row[1])
@@ -14,6 +15,7 @@ public enum SKPStore {
 
     /// RHK ids of every SKP of an annual period, by NIP.
     public static func rhkIDs(_ db: Database, period: PeriodID) throws -> [String: Set<String>] {
+        try requireSettled(db)
         var out: [String: Set<String>] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id FROM rhk WHERE period_id = ?", arguments: [period.description])
         while let row = try cursor.next() { out[row[0], default: []].insert(row[1]) }
@@ -23,6 +25,7 @@ public enum SKPStore {
     /// The stored RHK that intervene an RHK of one of `supervisors` in `period`: (subordinate NIP, their RHK id,
     /// supervisor NIP, the supervisor's RHK id), in key order.
     public static func interventions(_ db: Database, period: PeriodID, supervisors: Set<String>) throws -> [IntervensiLink] {
+        try requireSettled(db)
         guard !supervisors.isEmpty else { return [] }
         var out: [IntervensiLink] = []
         let list = Array(supervisors)
@@ -89,19 +92,30 @@ public enum SKPStore {
     /// already have an SKP in the period (only theirs are deleted first). Rows go in in key order (NIP), which keeps
     /// the B-tree inserts local, many rows per statement: a block of SKPs, then their RHK, then their indicators
     /// (each table after the one its foreign key names).
-    public static func save(_ db: Database, _ skps: [SKP], supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
+    public static func save(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
+        try requireSettled(db)
+        try write(db, skps, supervisors: supervisors, existing: existing, now: now, staging: false)
+    }
+
+    /// Writes SKPs into the SKP tables, or (`staging`) into their staging copies, which nobody reads but a staged apply.
+    static func write(
+        _ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], existing: Set<String>?, now: Date, staging: Bool
+    ) throws {
         let time = UTCTime.format(now)
-        let upsert = BulkInsert(
-            db, table: "skp", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"],
-            onConflict: """
-                ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
-                    perilaku = excluded.perilaku, updated_at = excluded.updated_at
-                """)
-        let deleteRHK = try db.makeStatement(sql: "DELETE FROM rhk WHERE period_id = ? AND nip = ?")
+        let suffix = staging ? "_stage" : ""
+        let upsert = staging
+            ? BulkInsert(db, table: "skp_stage", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"])
+            : BulkInsert(
+                db, table: "skp", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"],
+                onConflict: """
+                    ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
+                        perilaku = excluded.perilaku, updated_at = excluded.updated_at
+                    """)
+        let deleteRHK = staging ? nil : try db.makeStatement(sql: "DELETE FROM rhk WHERE period_id = ? AND nip = ?")
         let insertRHK = BulkInsert(
-            db, table: "rhk", columns: ["period_id", "nip", "rhk_id", "position", "kind", "text", "intervensi_nip", "intervensi_rhk"], batch: 128)
+            db, table: "rhk" + suffix, columns: ["period_id", "nip", "rhk_id", "position", "kind", "text", "intervensi_nip", "intervensi_rhk"], batch: 128)
         let insertIndicator = BulkInsert(
-            db, table: "indicators",
+            db, table: "indicators" + suffix,
             columns: ["period_id", "nip", "rhk_id", "indicator_id", "position", "aspect", "text", "target_value", "target_unit", "target_text", "direction"],
             batch: 128)
         let emptyLampiran = json(Lampiran()), emptyPerilaku = json([:])
@@ -120,7 +134,7 @@ public enum SKPStore {
                 upsert.add(s.perilaku.isEmpty ? emptyPerilaku : json(s.perilaku))
                 upsert.add(time)
                 try upsert.endRow()
-                if existing?.contains(s.nip) ?? true {
+                if let deleteRHK, existing?.contains(s.nip) ?? true {
                     deleteRHK.setUncheckedArguments([period, s.nip])
                     try deleteRHK.execute()
                 }
@@ -166,6 +180,7 @@ public enum SKPStore {
     }
 
     public static func load(_ db: Database, nip: String, period: PeriodID) throws -> SKP? {
+        try requireSettled(db)
         guard let row = try Row.fetchOne(
             db, sql: "SELECT status, return_note, lampiran, perilaku FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
         else { return nil }
@@ -188,9 +203,34 @@ public enum SKPStore {
     }
 
     public static func setStatus(_ db: Database, nip: String, period: PeriodID, status: SKPStatus, note: String, by: String, now: Date) throws {
+        try requireSettled(db)
         try db.execute(
             sql: "UPDATE skp SET status = ?, return_note = ?, status_by = ?, updated_at = ? WHERE period_id = ? AND nip = ?",
             arguments: [status.rawValue, note, by, UTCTime.format(now), period.description, nip])
+    }
+
+    /// Approves every submitted SKP of the period (of `unit`'s employees when given); returns how many.
+    public static func approveAllSubmitted(_ db: Database, period: PeriodID, unit: String?, by: String, now: Date) throws -> Int {
+        try requireSettled(db)
+        var sql = "UPDATE skp SET status = 'approved', status_by = ?, updated_at = ? WHERE period_id = ? AND status = 'submitted'"
+        var args: [any DatabaseValueConvertible] = [by, UTCTime.format(now), period.description]
+        if let unit {
+            sql += " AND nip IN (SELECT nip FROM employees WHERE unit_code = ?)"
+            args.append(unit)
+        }
+        try db.execute(sql: sql, arguments: StatementArguments(args))
+        return db.changesCount
+    }
+
+    /// Sets the supervisor's feedback on one RHK for a period (replacing the earlier one).
+    public static func saveRHKFeedback(_ db: Database, period: PeriodID, nip: String, rhk: String, text: String, by: String, now: Date) throws {
+        try requireSettled(db)
+        try db.execute(
+            sql: """
+                INSERT INTO rhk_feedback(period_id, nip, rhk_id, text, by_nip, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(period_id, nip, rhk_id) DO UPDATE SET text = excluded.text, by_nip = excluded.by_nip, updated_at = excluded.updated_at
+                """,
+            arguments: [period.description, nip, rhk, text, by, UTCTime.format(now)])
     }
 
     public struct Summary: Sendable {
@@ -203,6 +243,7 @@ public enum SKPStore {
     }
 
     public static func list(_ db: Database, period: PeriodID, status: SKPStatus?, unit: String?) throws -> [Summary] {
+        try requireSettled(db)
         var sql = """
             SELECT s.nip, e.name, e.unit_code, s.status,
                 (SELECT count(*) FROM rhk r WHERE r.period_id = s.period_id AND r.nip = s.nip),

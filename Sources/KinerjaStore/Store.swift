@@ -2,36 +2,116 @@ import CKinerjaSQLite
 import Foundation
 import GRDB
 
-/// The daemon's SQLite database: one `DatabasePool` in WAL mode with foreign keys on, brought to the
-/// newest schema by versioned migrations when it opens.
+/// The daemon's SQLite database, behind intention-named store methods (`SKPStore`, `TPPStore`, …) that take the
+/// connection of a `read` or `write`. On disk it is one `DatabasePool` in WAL mode with foreign keys on; tests may
+/// hand it an in-memory `DatabaseQueue` (`Store.inMemory()`). Either way it is brought to the newest schema by
+/// versioned migrations when it opens.
 public final class Store: Sendable {
+    /// The database file ("" in memory).
     public let path: String
-    public let pool: DatabasePool
-    private let checkpointer: Checkpointer
+    /// The connections: every read and write goes through it.
+    public let writer: any DatabaseWriter
+    /// Copies a big WAL into the file off the committing thread (on disk only).
+    private let checkpointer: Checkpointer?
 
-    /// Opens (creating when missing) the database at `path` and applies every pending migration.
-    public init(path: String) throws {
+    /// How every connection is set up: foreign keys on, a busy timeout, durable commits, no automatic checkpoint.
+    public static func configuration(label: String = "kinerja") -> Configuration {
         _ = Self.configured
-        self.path = path
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
-        config.label = "kinerja"
-        let checkpointer = Checkpointer(path: path)
-        let tableVersions = TableVersions()
-        self.tableVersions = tableVersions
+        config.label = label
         config.prepareDatabase { db in
             // WAL + NORMAL is durable against process crashes (SIGKILL); a power cut may lose the last
             // transactions but never corrupts the file. Kinerja takes FULL: a committed RPC stays committed.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Checkpoints happen on the checkpointer's connection after big commits, not in the committer.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
-            db.add(transactionObserver: tableVersions, extent: .databaseLifetime)
         }
-        self.checkpointer = checkpointer
-        pool = try DatabasePool(path: path, configuration: config)
-        try Migrations.migrator.migrate(pool)
+        return config
+    }
+
+    /// Takes `writer` (made with `Store.configuration()`) and applies every pending migration.
+    public init(_ writer: any DatabaseWriter) throws {
+        _ = Self.configured
+        self.writer = writer
+        path = writer.path == ":memory:" ? "" : writer.path
+        let tableVersions = TableVersions()
+        self.tableVersions = tableVersions
+        // Only the writer's connection commits: that is where the observers are.
+        writer.add(transactionObserver: tableVersions, extent: .databaseLifetime)
+        if writer is DatabasePool {
+            let checkpointer = Checkpointer(path: writer.path)
+            writer.add(transactionObserver: checkpointer, extent: .databaseLifetime)
+            self.checkpointer = checkpointer
+        } else {
+            checkpointer = nil
+        }
+        try Migrations.migrator.migrate(writer)
+        recovered = try SKPStore.recoverStaged(writer)
+    }
+
+    /// What opening found of a staged SKP import a crash interrupted (finished or cleared): the daemon logs it.
+    public let recovered: SKPStore.StagedRecovery
+
+    /// Held by a staged SKP import from its first staged row to its last step: the staging tables are one.
+    public let stagedImportLock = NSLock()
+
+    /// Opens (creating when missing) the database at `path`.
+    public convenience init(path: String) throws {
+        try self.init(DatabasePool(path: path, configuration: Self.configuration()))
+    }
+
+    /// A fresh database in memory (for tests).
+    public static func inMemory() throws -> Store {
+        try Store(DatabaseQueue(configuration: configuration(label: "kinerja.memory")))
+    }
+
+    /// Reads on a snapshot, off the caller's thread (GRDB's own queues), and returns what `body` returns.
+    /// A read that meets a half-applied SKP import is run again once the import is applied (see `SKPStore+Staged`).
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await settled { try await writer.read(body) }
+    }
+
+    /// Writes in one transaction (committed when `body` returns, rolled back when it throws), off the caller's thread;
+    /// retried as `read` is.
+    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await settled { try await writer.write(body) }
+    }
+
+    /// `read` on the calling thread (for work that is already off the cooperative pool: imports, fan-outs).
+    public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try settledNow { try writer.read(body) }
+    }
+
+    /// `write` on the calling thread.
+    public func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try settledNow { try writer.write(body) }
+    }
+
+    /// How long a read or write waits for a staged SKP import to be applied before it gives up (UNAVAILABLE).
+    static let settleTimeout: Duration = .seconds(300)
+
+    private func settled<T>(_ attempt: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + Self.settleTimeout
+        while true {
+            do {
+                return try await attempt()
+            } catch is SKPStore.StagedApplyInProgress where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    private func settledNow<T>(_ attempt: () throws -> T) throws -> T {
+        let deadline = ContinuousClock.now + Self.settleTimeout
+        while true {
+            do {
+                return try attempt()
+            } catch is SKPStore.StagedApplyInProgress where ContinuousClock.now < deadline {
+                usleep(20_000)
+            }
+        }
     }
 
     /// Which tables commits changed (see `TableVersions`).
@@ -42,7 +122,7 @@ public final class Store: Sendable {
 
     /// How many migrations the database has applied: the schema version shown by `kinerjactl status`.
     public func schemaVersion() throws -> Int {
-        try pool.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
+        try writer.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
     }
 
     /// The number of migrations this build knows; a database at this version is current.
@@ -56,7 +136,7 @@ public final class Store: Sendable {
 
     /// Schema version, size and SQLite version in one read.
     public func info() throws -> Info {
-        try pool.read { db in
+        try writer.read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             return Info(
@@ -67,12 +147,12 @@ public final class Store: Sendable {
     }
 
     public func sqliteVersion() throws -> String {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
     }
 
     /// Size of the database in bytes (page count × page size), the WAL not counted.
     public func sizeBytes() throws -> Int64 {
-        try pool.read { db in
+        try writer.read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             return pages * size
@@ -81,12 +161,12 @@ public final class Store: Sendable {
 
     /// `PRAGMA integrity_check`: "ok" for a sound database, else SQLite's findings.
     public func integrityCheck() throws -> String {
-        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     /// A cheap round trip through the writer and a reader, used by the watchdog.
     public func ping() throws {
-        _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     /// Copies the database into a new file at `destination` through SQLite's online backup API. The
@@ -99,7 +179,7 @@ public final class Store: Sendable {
         }
         do {
             let target = try DatabaseQueue(path: destination)
-            try pool.backup(to: target)
+            try writer.backup(to: target)
             try target.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
             }
@@ -116,16 +196,16 @@ public final class Store: Sendable {
     /// The final checkpoint's failure is thrown (after the pool is closed: the WAL keeps the data, the next start
     /// reads it), so that the daemon can log it.
     public func close() throws {
-        checkpointer.close()
+        checkpointer?.close()
         var checkpointError: (any Error)?
         do {
-            try pool.writeWithoutTransaction { db in
+            try writer.writeWithoutTransaction { db in
                 _ = try db.checkpoint(.truncate)
             }
         } catch {
             checkpointError = error
         }
-        try pool.close()
+        try writer.close()
         if let checkpointError { throw checkpointError }
     }
 }

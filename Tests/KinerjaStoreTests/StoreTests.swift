@@ -17,14 +17,14 @@ func temporaryDirectory() throws -> String {
         let store = try Store(path: dir + "/k.db")
         #expect(try store.schemaVersion() == Store.latestSchemaVersion)
         #expect(Store.latestSchemaVersion >= 2)
-        let tables = try store.pool.read { db in
+        let tables = try store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
         #expect(tables.contains("audit_log"))
         #expect(tables.contains("meta"))
-        let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let journal = try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
-        let fk = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        let fk = try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(fk == 1)
         #expect(try store.integrityCheck() == "ok")
         try store.close()
@@ -45,7 +45,7 @@ func temporaryDirectory() throws -> String {
         }
         let store = try Store(path: path)
         #expect(try store.schemaVersion() == Store.latestSchemaVersion)
-        let agency = try store.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'agency'") }
+        let agency = try store.writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'agency'") }
         #expect(agency == "Dinas X")
         // Opening a current database again applies nothing and changes nothing.
         try store.close()
@@ -82,7 +82,7 @@ func temporaryDirectory() throws -> String {
         }
         let store = try Store(path: path)
         defer { try? store.close() }
-        try store.pool.read { (db: Database) throws in
+        try store.writer.read { (db: Database) throws in
             #expect(try Double.fetchOne(db, sql: "SELECT value FROM realisasi WHERE nip = '198001012005011001'") == 3)
             #expect(try String.fetchOne(db, sql: "SELECT text FROM rhk WHERE rhk_id = 'R1'") == "Layanan")
             #expect(try Double.fetchOne(db, sql: "SELECT target_value FROM indicators WHERE indicator_id = 'I1'") == 12)
@@ -93,7 +93,7 @@ func temporaryDirectory() throws -> String {
         }
         // The keys and foreign keys still hold: a second RHK R1 is refused, an indicator of a missing RHK too, and
         // deleting the RHK takes its indicators with it (the realisasi goes first: it refers to the indicator).
-        try store.pool.write { (db: Database) throws in
+        try store.writer.write { (db: Database) throws in
             #expect(throws: DatabaseError.self) {
                 try db.execute(sql: "INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 1, 'utama', 'x')")
             }
@@ -117,7 +117,7 @@ func temporaryDirectory() throws -> String {
         func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0 }
         let before = size(path)
         // About 8 MB in one commit: it lands in the WAL; the committing call does not copy it into the file.
-        try store.pool.write { db in
+        try store.writer.write { db in
             try db.execute(sql: "CREATE TABLE bulk(x BLOB)")
             for _ in 0..<128 { try db.execute(sql: "INSERT INTO bulk VALUES (randomblob(65536))") }
         }
@@ -126,7 +126,7 @@ func temporaryDirectory() throws -> String {
         let deadline = Date().addingTimeInterval(20)
         while size(path) < before + (8 << 20) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(size(path) >= before + (8 << 20))
-        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM bulk") } == 128)
+        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM bulk") } == 128)
     }
 
     @Test func auditRowsAreAppendOnly() throws {
@@ -134,21 +134,21 @@ func temporaryDirectory() throws -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try Store(path: dir + "/k.db")
         let actor = AuditActor(uid: 1000, pid: 42, role: "admin")
-        try store.pool.write { db in
+        try store.writer.write { db in
             try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "first")
             try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "second")
         }
-        let rows = try store.pool.read { db in try Audit.list(db, since: nil, limit: 10) }
+        let rows = try store.writer.read { db in try Audit.list(db, since: nil, limit: 10) }
         #expect(rows.map(\.summary) == ["second", "first"])
         #expect(rows[0].uid == 1000 && rows[0].pid == 42 && rows[0].role == "admin")
         #expect(throws: DatabaseError.self) {
-            try store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET summary = 'forged'") }
+            try store.writer.write { db in try db.execute(sql: "UPDATE audit_log SET summary = 'forged'") }
         }
         #expect(throws: DatabaseError.self) {
-            try store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log") }
+            try store.writer.write { db in try db.execute(sql: "DELETE FROM audit_log") }
         }
-        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } == 2)
-        let future = try store.pool.read { db in try Audit.list(db, since: Date().addingTimeInterval(3600), limit: 10) }
+        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } == 2)
+        let future = try store.writer.read { db in try Audit.list(db, since: Date().addingTimeInterval(3600), limit: 10) }
         #expect(future.isEmpty)
         try store.close()
     }
@@ -157,14 +157,14 @@ func temporaryDirectory() throws -> String {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try Store(path: dir + "/k.db")
-        try await store.pool.write { db in
+        try await store.writer.write { db in
             try db.execute(sql: "CREATE TABLE ledger(id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL)")
         }
         // Writers keep inserting pairs whose sum is always 0: any torn copy would break the invariant.
         let writer = Task.detached {
             var n = 0
             while !Task.isCancelled && n < 20_000 {
-                try store.pool.write { db in
+                try store.writer.write { db in
                     for _ in 0..<50 {
                         n += 1
                         try db.execute(sql: "INSERT INTO ledger(a, b) VALUES (?, ?)", arguments: [n, -n])
@@ -204,25 +204,25 @@ func temporaryDirectory() throws -> String {
         let versions = store.tableVersions
         let before = versions.snapshot(["ratings", "units"])
         // A write to another table leaves the snapshot valid.
-        try store.pool.write { db in
+        try store.writer.write { db in
             try db.execute(sql: "INSERT INTO audit_log(time, uid, pid, role, rpc) VALUES ('2026-01-01T00:00:00Z', 0, 1, 'admin', 'X')")
         }
         #expect(versions.unchanged(since: before))
         // A write to a table the snapshot covers does not.
-        try store.pool.write { db in
+        try store.writer.write { db in
             try db.execute(sql: "INSERT INTO units(code, name) VALUES ('U1', 'Unit')")
         }
         #expect(!versions.unchanged(since: before))
         // A rolled back write changes nothing.
         let again = versions.snapshot(["units"])
-        try? store.pool.write { db in
+        try? store.writer.write { db in
             try db.execute(sql: "INSERT INTO units(code, name) VALUES ('U2', 'Unit')")
             throw CancellationError()
         }
         #expect(versions.unchanged(since: again))
         // A write through the C API (BulkInsert), announced, counts for every table.
         let third = versions.snapshot(["ratings"])
-        try store.pool.write { db in
+        try store.writer.write { db in
             versions.noteBulkWrite()
             let insert = BulkInsert(db, table: "units", columns: ["code", "name"])
             insert.add("U3")

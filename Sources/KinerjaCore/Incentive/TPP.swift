@@ -24,6 +24,12 @@ public struct Attendance: Sendable, Equatable, Codable {
 
     public static let none = Attendance()
 
+    /// The counts in column order (tl1…tl4, psw1…psw4, tk, sanction_percent); missing trailing ones are 0.
+    public init(_ values: [Int]) {
+        func v(_ i: Int) -> Int { i < values.count ? values[i] : 0 }
+        self.init(tl1: v(0), tl2: v(1), tl3: v(2), tl4: v(3), psw1: v(4), psw2: v(5), psw3: v(6), psw4: v(7), tk: v(8), sanctionPercent: v(9))
+    }
+
     /// `tl1,tl2,tl3,tl4,psw1,psw2,psw3,psw4,tk,sanction` — how a computed month keeps the counts it used.
     public var compact: String {
         "\(tl1),\(tl2),\(tl3),\(tl4),\(psw1),\(psw2),\(psw3),\(psw4),\(tk),\(sanctionPercent)"

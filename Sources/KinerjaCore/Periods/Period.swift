@@ -222,6 +222,13 @@ public enum TPPEligibility {
         state >= .assessment ? nil
             : "period \(period) is \(state.rawValue): TPP is paid from a predikat once its period is in assessment or closed"
     }
+
+    /// Why an employee is blocked before the TPP policy sees them, nil when the policy decides: no base amount for their
+    /// kelas jabatan (and no override), or the month's predikat is not payable yet (`predikatGate`).
+    public static func blockedBeforePolicy(hasBase: Bool, kelasJabatan: Int, predikatGate: String?) -> String? {
+        if !hasBase { return "no TPP base for kelas jabatan \(kelasJabatan) (tpp base import)" }
+        return predikatGate
+    }
 }
 
 /// The daily activity log's rules (laporan kegiatan harian).

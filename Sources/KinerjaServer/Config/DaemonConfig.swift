@@ -151,6 +151,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
             config.limits.prefaceTimeout = .seconds(try server.integer("preface_timeout_s", range: 1...3_600) ?? 10)
             config.limits.maxMessageBytes = Int(try server.integer("max_message_mib", range: 1...1_024) ?? 256) << 20
             config.limits.gatewayMaxMessageBytes = Int(try server.integer("gateway_max_message_mib", range: 1...256) ?? 4) << 20
+            config.limits.importStepSKPs = Int(try server.integer("import_step_skp", range: 1...1_000_000) ?? Int64(d.importStepSKPs))
             try server.finish()
         }
         if var plugins = try reader.table("plugins") {

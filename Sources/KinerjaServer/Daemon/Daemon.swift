@@ -63,6 +63,11 @@ public enum Daemon {
             printError("kinerjad: cannot open the database \(settings.databasePath): \(error)")
             return .failure
         }
+        switch store.recovered {
+        case .none: break
+        case .cleared: logger.notice("cleared the staged rows of an SKP import that had not begun when the daemon stopped")
+        case .finished(let period): logger.warning("finished applying an SKP import the daemon stopped in the middle of", metadata: ["period": "\(period)"])
+        }
 
         // 4. Listening socket: handed over by systemd, or bound here.
         do {
@@ -104,10 +109,7 @@ public enum Daemon {
         // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
         transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = ConnectionGate.install(
             prefaceTimeout: limits.prefaceTimeout, idleTimeout: limits.idleTimeout)
-        let rpcServices: [any RegistrableRPCService] = [
-            AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state),
-            AppraisalService(state: state), TPPService(state: state), ReminderService(state: state),
-        ]
+        let rpcServices = RPCServices.all(state: state)
         /// The server on one listening socket; `listener` says which (the gateway socket serves gateway calls only).
         func makeServer(_ listener: Listener, activation: SocketActivation?, path: String) -> GRPCServer<HTTP2ServerTransport.Posix> {
             var config = transportConfig
@@ -118,7 +120,7 @@ public enum Daemon {
                 activation.map {
                     HTTP2ServerTransport.Posix(listeningSocketDescriptor: Int($0.fileDescriptor), transportSecurity: .plaintext, config: config)
                 } ?? HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
-            return GRPCServer(transport: transport, services: rpcServices, interceptors: [AuthorizationInterceptor(state: state)])
+            return GRPCServer(transport: transport, services: rpcServices, interceptors: RPCServices.interceptors(state: state))
         }
         let server = makeServer(.main, activation: activation, path: settings.socketPath)
         var gatewayService: GRPCServerService?

@@ -43,13 +43,13 @@ public final class DaemonState: Sendable {
         self.socketActivated = socketActivated
         self.logLevel = logLevel
         self.logger = logger
-        let zone = (try? store.pool.read { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
+        let zone = (try? store.readNow { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
         self.plugins = PluginRegistry(settings: settings.plugins, timeZone: zone, logger: logger)
     }
 
     /// The agency's policy: its plugin's hooks first, the national rules for the rest.
     public func policy() throws -> Policy {
-        let id = try store.pool.read { db in try OrganisationStore.agency(db).pluginID }
+        let id = try store.readNow { db in try OrganisationStore.agency(db).pluginID }
         return Policy(registry: plugins, pluginID: id, tpp: settings.tpp)
     }
 

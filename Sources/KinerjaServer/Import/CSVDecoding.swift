@@ -261,11 +261,16 @@ enum CSVDecoding {
 /// The writes an import plans: recorded while its rows are checked, applied later in one write transaction.
 final class PendingWrites: @unchecked Sendable {
     private var steps: [(GRDB.Database) throws -> Void] = []
+    /// A big SKP import, applied in steps instead (see `SKPStore+Staged`).
+    private(set) var staged: StagedSKPImport?
 
     /// Records `step` (it receives the writing connection: use that one, not the one the plan read from).
     func add(_ step: @escaping (GRDB.Database) throws -> Void) { steps.append(step) }
 
-    var isEmpty: Bool { steps.isEmpty }
+    /// Records an SKP import to stage and apply in steps (the only write of its plan).
+    func stage(_ skps: StagedSKPImport) { staged = skps }
+
+    var isEmpty: Bool { steps.isEmpty && staged == nil }
 
     func apply(_ db: GRDB.Database) throws { for step in steps { try step(db) } }
 }
@@ -282,7 +287,7 @@ enum CSVImport {
     ) throws -> Kinerja_V1_ImportReport {
         let decoded: CSVDecoding.Decoded
         switch CSVDecoding.decode(content) {
-        case .failure(let failure): return OrgService.report(errors: failure.errors, dryRun: dryRun)
+        case .failure(let failure): return ImportReport.failed(failure.errors, dryRun: dryRun)
         case .success(let d): decoded = d
         }
         return try PlannedWrite.run(store, reads: reads, dryRun: dryRun) { db, pending in try work(db, decoded, pending) }
@@ -295,16 +300,23 @@ enum PlannedWrite {
     static func run<Report>(
         _ store: Store, reads: Set<String>, dryRun: Bool, _ plan: @escaping (GRDB.Database, PendingWrites) throws -> Report
     ) throws -> Report {
-        if dryRun { return try store.pool.read { try plan($0, PendingWrites()) } }
+        if dryRun { return try store.readNow { try plan($0, PendingWrites()) } }
         // Also read by every check: the periods and their states, the staff file.
         let reads = reads.union(["periods", "employees", "units", "agency"])
         for _ in 0..<2 {
             // Taken before the snapshot opens: a commit in between is seen as a change (a needless second plan at worst).
             let before = store.tableVersions.snapshot(reads)
-            let pending = PendingWrites()
-            let report = try store.pool.read { try plan($0, pending) }
+            // A fresh set of writes each time the plan runs (a read that met a half-applied SKP import runs again).
+            let (report, pending) = try store.readNow { db in
+                let pending = PendingWrites()
+                return (try plan(db, pending), pending)
+            }
             if pending.isEmpty { return report }
-            let applied = try store.pool.write { db -> Bool in
+            if let staged = pending.staged {
+                if try staged.apply(store, ifUnchangedSince: before) { return report }
+                continue
+            }
+            let applied = try store.writeNow { db -> Bool in
                 guard store.tableVersions.unchanged(since: before) else { return false }
                 store.tableVersions.noteBulkWrite()  // imports write through the C API too (BulkInsert)
                 try pending.apply(db)
@@ -312,12 +324,77 @@ enum PlannedWrite {
             }
             if applied { return report }
         }
-        return try store.pool.write { db in
+        return try store.writeNow { db in
             let pending = PendingWrites()
             let report = try plan(db, pending)
             if !pending.isEmpty { store.tableVersions.noteBulkWrite() }
             try pending.apply(db)
+            if let staged = pending.staged { try staged.applyAtOnce(db) }
             return report
         }
+    }
+}
+
+/// An SKP import big enough to be applied in steps (`[server] import_step_skp` SKPs a step), so that other writes
+/// go on between them while readers see all of it or none of it (see `SKPStore+Staged`).
+struct StagedSKPImport {
+    var period: PeriodID
+    var skps: [SKP]
+    var supervisors: [String: String]
+    var existing: Set<String>
+    var audit: SKPStore.StagedAudit
+    var step: Int
+    var now: Date
+
+    /// Stages the SKPs, then begins the apply if nothing the plan read changed since `before` (false when something
+    /// did: the staged rows are dropped and the import must be planned again), then applies every step.
+    func apply(_ store: Store, ifUnchangedSince before: [String: UInt64]) throws -> Bool {
+        store.stagedImportLock.lock()
+        defer { store.stagedImportLock.unlock() }
+        let sorted = skps.sorted { $0.nip < $1.nip }
+        try store.writeNow { try SKPStore.clearStaged($0) }
+        for start in stride(from: 0, to: sorted.count, by: step) {
+            try store.writeNow { db in
+                try SKPStore.stage(db, sorted[start..<min(sorted.count, start + step)], supervisors: supervisors, now: now)
+            }
+        }
+        let begun: Bool?
+        do {
+            begun = try store.writeNow { db -> Bool? in
+                guard store.tableVersions.unchanged(since: before) else { return nil }
+                store.tableVersions.noteBulkWrite()
+                return try SKPStore.beginStagedApply(db, period: period, audit: audit, step: step)
+            }
+        } catch {
+            try? store.writeNow { try SKPStore.clearStaged($0) }
+            throw error
+        }
+        guard var done = begun else {
+            try store.writeNow { try SKPStore.clearStaged($0) }
+            return false
+        }
+        // Begun: the import is committed. A step that fails (the disk) is tried again; the next start finishes it.
+        var failures = 0
+        while !done {
+            do {
+                done = try store.writeNow { db in
+                    store.tableVersions.noteBulkWrite()
+                    return try SKPStore.applyStagedStep(db, step: step)
+                }
+                failures = 0
+            } catch {
+                failures += 1
+                if failures >= 30 { throw error }
+                usleep(1_000_000)
+            }
+        }
+        try? store.writeNow { try SKPStore.clearStaged($0) }
+        return true
+    }
+
+    /// In one transaction (the fallback when the plan kept changing under a staged import).
+    func applyAtOnce(_ db: GRDB.Database) throws {
+        try SKPStore.save(db, skps, supervisors: supervisors, existing: existing, now: now)
+        try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
     }
 }

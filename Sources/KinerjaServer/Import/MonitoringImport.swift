@@ -19,6 +19,10 @@ enum MonitoringImport {
         var text: String
         var evidence: String
         var note: String
+
+        var entry: RealisasiStore.Entry {
+            .init(period: period, annual: annual, nip: nip, rhk: rhk, indicator: indicator, value: value, text: text, evidence: evidence, note: note)
+        }
     }
 
     struct Plan<Row> {
@@ -78,14 +82,12 @@ enum MonitoringImport {
         func annual(_ id: PeriodID) throws -> AnnualContext {
             if let known = annuals[id] { return known }
             var context = AnnualContext(index: try IndicatorIndex(db, period: id))
-            let old = try BulkRead(
-                db, sql: "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi WHERE skp_period_id = ?",
-                arguments: [id.description])
+            let old = try RealisasiStore.stored(db, annual: id)
             while try old.next() {
-                guard let p = try period(old.text(0)), let slot = context.index.slot(of: old.text(1)),
-                    let k = context.index.entry(slot: slot, rhk: old.text(2), indicator: old.text(3))
+                guard let p = try period(old.period), let slot = context.index.slot(of: old.nip),
+                    let k = context.index.entry(slot: slot, rhk: old.rhk, indicator: old.indicator)
                 else { continue }
-                context.stored[p.number << 32 | k] = (old.double(4), old.text(5), old.text(6), old.text(7))
+                context.stored[p.number << 32 | k] = (old.value, old.text, old.evidence, old.note)
             }
             annuals[id] = context
             return context
@@ -198,38 +200,7 @@ enum MonitoringImport {
         return plan
     }
 
-    static func writeRealisasi(_ db: Database, _ rows: [RealisasiWrite]) throws {
-        let now = UTCTime.format(Date())
-        let insert = BulkInsert(
-            db, table: "realisasi", columns: ["period_id", "skp_period_id", "nip", "rhk_id", "indicator_id", "value", "text", "evidence", "note", "updated_at"],
-            onConflict: """
-                ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
-                    evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
-                """)
-        for r in rows {  // in key order (planRealisasi sorts them), which keeps the B-tree inserts local
-            insert.add(r.period)
-            insert.add(r.annual)
-            insert.add(r.nip)
-            insert.add(r.rhk)
-            insert.add(r.indicator)
-            insert.add(r.value)
-            insert.add(r.text)
-            insert.add(r.evidence)
-            insert.add(r.note)
-            insert.add(now)
-            try insert.endRow()
-        }
-        try insert.flush()
-    }
-
-    struct ActivityRow: Equatable {
-        var nip: String
-        var date: CivilDate
-        var description: String
-        var rhk: String
-        var minutes: Int
-        var evidence: String
-    }
+    typealias ActivityRow = ActivityStore.Entry
 
     static let activityColumns = ["nip", "date", "description", "rhk_id", "minutes", "evidence"]
 
@@ -320,15 +291,4 @@ enum MonitoringImport {
         return plan
     }
 
-    static func writeActivities(_ db: Database, _ rows: [ActivityRow]) throws {
-        let now = UTCTime.format(Date())
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO activities(nip, date, description, rhk_id, minutes, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(nip, date, description) DO UPDATE SET rhk_id = excluded.rhk_id, minutes = excluded.minutes, evidence = excluded.evidence
-            """)
-        for r in rows {
-            try statement.execute(arguments: [r.nip, r.date.description, r.description, r.rhk, r.minutes, r.evidence, now])
-        }
-        try TPPInputs.touch(db, rows.map { .activities(month: String($0.date.description.prefix(7))) })
-    }
 }

@@ -41,7 +41,7 @@ struct DeliveryWorker: Service {
             }
             if !busy {
                 // Nothing due: wait for a fan-out, a retry request, or the next due time (at most a few seconds).
-                let next = (try? await Blocking.run { try state.store.pool.read { db in try ReminderStore.nextDue(db) } }) ?? nil
+                let next = (try? await state.store.read { db in try ReminderStore.nextDue(db) }) ?? nil
                 var seconds = 5.0
                 if let next { seconds = min(5, max(0.01, next.timeIntervalSince(state.clock.now()) / state.clock.rate)) }
                 await state.deliveryWake.wait(seconds: seconds)
@@ -52,7 +52,7 @@ struct DeliveryWorker: Service {
     /// Sends one batch of due rows; true when there was anything to send.
     func deliverBatch(_ http: HTTPClient) async throws -> Bool {
         let now = state.clock.now()
-        let rows = try await Blocking.run { try state.store.pool.read { db in try ReminderStore.due(db, now: now, limit: Self.batchSize) } }
+        let rows = try await state.store.read { db in try ReminderStore.due(db, now: now, limit: Self.batchSize) }
         guard !rows.isEmpty else { return false }
         let settings = state.settings.reminders
         // Each message is recorded as soon as it is sent (in small groups as they complete, before their delivery
@@ -86,26 +86,21 @@ struct DeliveryWorker: Service {
         guard !results.isEmpty else { return }
         let backoff = Backoff(baseSeconds: Double(settings.backoffBaseSeconds), maxSeconds: Double(settings.backoffMaxSeconds), maxAttempts: settings.maxAttempts)
         let now = state.clock.now()
-        let stamp = UTCTime.format(now)
-        let (dead, failed) = try await Blocking.run {
-            try state.store.pool.write { db -> (Int, Int) in
-                var dead = 0, failed = 0
-                let sent = try db.makeStatement(sql: "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status IN ('pending', 'failed')")
-                let fail = try db.makeStatement(sql: "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status IN ('pending', 'failed')")
-                for r in results {
-                    if let error = r.error {
-                        let n = (attempts[r.id] ?? 0) + 1
-                        let isDead = backoff.isDead(afterAttempts: n)
-                        if isDead { dead += 1 } else { failed += 1 }
-                        let next = now.addingTimeInterval(backoff.delay(afterAttempts: n, unit: Double.random(in: 0..<1)))
-                        try fail.execute(arguments: [isDead ? "dead" : "failed", n, UTCTime.format(next), String(error.prefix(500)), r.id])
-                    } else {
-                        try sent.execute(arguments: [stamp, r.id])
-                    }
-                }
-                return (dead, failed)
+        var dead = 0, failed = 0
+        var outcomes: [(id: Int64, outcome: ReminderStore.DeliveryOutcome)] = []
+        outcomes.reserveCapacity(results.count)
+        for r in results {
+            if let error = r.error {
+                let n = (attempts[r.id] ?? 0) + 1
+                let isDead = backoff.isDead(afterAttempts: n)
+                if isDead { dead += 1 } else { failed += 1 }
+                let next = now.addingTimeInterval(backoff.delay(afterAttempts: n, unit: Double.random(in: 0..<1)))
+                outcomes.append((r.id, .failed(attempts: n, dead: isDead, nextAttempt: next, error: error)))
+            } else {
+                outcomes.append((r.id, .sent(at: now)))
             }
         }
+        try await state.store.write { [outcomes] db in try ReminderStore.recordDeliveries(db, outcomes) }
         if dead + failed > 0 {
             state.logger.warning("outbox deliveries failed", metadata: ["failed": "\(failed)", "dead": "\(dead)", "sent": "\(results.count - failed - dead)"])
         }

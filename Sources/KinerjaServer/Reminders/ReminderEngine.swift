@@ -57,7 +57,7 @@ struct ReminderEngine: Sendable {
             for r in national { put(r, into: &builtIn) }
         }
         var removed: [ReminderRule] = []
-        let stored = (try? await Blocking.run { try store.pool.read { db in try ReminderStore.storedRules(db) } }) ?? []
+        let stored = (try? await store.read { db in try ReminderStore.storedRules(db) }) ?? []
         for s in stored {
             if s.removed {
                 if let r = builtIn.removeValue(forKey: s.name) { removed.append(r) }
@@ -74,7 +74,7 @@ struct ReminderEngine: Sendable {
     }
 
     var zone: TimeZone {
-        let id = (try? store.pool.read { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
+        let id = (try? store.readNow { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
         return TimeZone(identifier: id) ?? TimeZone(identifier: "Asia/Jakarta")!
     }
 
@@ -107,7 +107,7 @@ struct ReminderEngine: Sendable {
         let today = AgencyClock(zone: zone.identifier).date(of: now)
         let key = occurrence.map(UTCTime.format) ?? "manual:" + UTCTime.format(now)
         state.logger.info("reminder fan-out started", metadata: ["rule": "\(rule.name)", "occurrence": "\(key)"])
-        var outcome = try store.pool.write { db -> Outcome in
+        var outcome = try store.writeNow { db -> Outcome in
             if let occurrence {
                 let last = try ReminderStore.lastOccurrence(db, rule: rule.name)
                 if last != expectedLast || (last.map { $0 >= occurrence } ?? false) {
@@ -216,7 +216,7 @@ struct ReminderEngine: Sendable {
     func preview(_ rule: ReminderRule) throws -> (size: Int, active: Bool, reason: String, period: String) {
         let now = clock.now()
         let today = AgencyClock(zone: zone.identifier).date(of: now)
-        return try store.pool.read { db in
+        return try store.readNow { db in
             let context = try ReminderStore.context(db, scope: rule.audience.periodScope, today: today)
             if let reason = Self.inactiveReason(rule, context) { return (0, false, reason, context.period?.id.description ?? "") }
             guard let people = try ReminderStore.audience(db, rule.audience, context: context, today: today) else {

@@ -37,10 +37,10 @@ struct ReminderScheduler: Service {
         var soonest = 60.0
         for rule in set.rules {
             let now = state.clock.now()
-            let last = try await Blocking.run { try state.store.pool.read { db in try ReminderStore.lastOccurrence(db, rule: rule.name) } }
+            let last = try await state.store.read { db in try ReminderStore.lastOccurrence(db, rule: rule.name) }
             guard let last else {
                 // A rule seen for the first time starts from now: nothing before it is "missed".
-                try await Blocking.run { try state.store.pool.write { db in try ReminderStore.setLastOccurrence(db, rule: rule.name, now) } }
+                try await state.store.write { db in try ReminderStore.setLastOccurrence(db, rule: rule.name, now) }
                 if let n = rule.cron.next(after: now, in: zone) { soonest = min(soonest, n.timeIntervalSince(now)) }
                 continue
             }
@@ -80,15 +80,13 @@ struct ReminderScheduler: Service {
             state.logger.warning("reminder occurrences older than the catch-up window were skipped", metadata: [
                 "rule": "\(rule.name)", "skipped": "\(older.count)", "window_hours": "\(rule.catchUpHours)",
             ])
-            try await Blocking.run {
-                try state.store.pool.write { db in
-                    guard try ReminderStore.lastOccurrence(db, rule: rule.name) == last else { return }
-                    try ReminderStore.setLastOccurrence(db, rule: rule.name, latest)
-                    try ReminderStore.addHistory(
-                        db, rule: rule.name, occurrence: UTCTime.format(latest), outcome: "skipped",
-                        note: "\(older.count) occurrence\(older.count == 1 ? "" : "s") older than the \(rule.catchUpHours) h catch-up window (from \(UTCTime.format(older.first!)))",
-                        now: now)
-                }
+            try await state.store.write { db in
+                guard try ReminderStore.lastOccurrence(db, rule: rule.name) == last else { return }
+                try ReminderStore.setLastOccurrence(db, rule: rule.name, latest)
+                try ReminderStore.addHistory(
+                    db, rule: rule.name, occurrence: UTCTime.format(latest), outcome: "skipped",
+                    note: "\(older.count) occurrence\(older.count == 1 ? "" : "s") older than the \(rule.catchUpHours) h catch-up window (from \(UTCTime.format(older.first!)))",
+                    now: now)
             }
         }
     }

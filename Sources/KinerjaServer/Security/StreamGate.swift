@@ -17,6 +17,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var maxMessageBytes = 256 << 20
     /// The largest request message a gateway may send (one record at a time).
     public var gatewayMaxMessageBytes = 4 << 20
+    /// An SKP import of more SKPs than this is applied in steps of this many (so that no other write waits long
+    /// behind it; readers still see all of it or none: see `SKPStore+Staged`).
+    public var importStepSKPs = 2_000
 
     public init() {}
 

@@ -47,12 +47,10 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
     func reload(request: Kinerja_V1_ReloadRequest, context: ServerContext) async throws -> Kinerja_V1_ReloadResponse {
         let caller = try context.caller()
         let outcome = await Blocking.run { state.reload() }
-        try await Blocking.run {
-            try state.store.pool.write { db in
-                try Audit.record(
-                    db, actor: caller.auditActor, rpc: "Reload", target: state.settings.configPath ?? "",
-                    summary: outcome.error.map { "refused: \($0)" } ?? "configuration reloaded")
-            }
+        try await state.store.write { db in
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "Reload", target: state.settings.configPath ?? "",
+                summary: outcome.error.map { "refused: \($0)" } ?? "configuration reloaded")
         }
         return .with {
             $0.result.time = UTCTime.format(outcome.time)
@@ -71,7 +69,7 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "since: '\(Quote.short(request.since))' is not an RFC 3339 time such as 2026-03-01T00:00:00Z")
         }
         let limit = try RequestLimits.limit(request.limit, default: 100)
-        let entries = try await Blocking.run { try state.store.pool.read { db in try Audit.list(db, since: since, limit: limit) } }
+        let entries = try await state.store.read { db in try Audit.list(db, since: since, limit: limit) }
         return .with {
             $0.entries = entries.map { e in
                 .with {
@@ -97,14 +95,12 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         let size = try await Blocking.run { () throws -> Int64 in
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             // The copy is made in the state directory, then streamed: say so when it cannot fit there.
-            let needed = try store.pool.read { db in
-                (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096)
-            }
+            let needed = try store.sizeBytes()
             if let free = StorageFault.freeBytes(dir), free < needed + (1 << 20) {
                 throw RPCError(code: .resourceExhausted, message: "backup needs about \(needed) bytes in \(dir) to make its copy before streaming it; \(free) bytes are free there")
             }
             let size = try store.backup(to: temp)
-            try store.pool.write { db in
+            try store.writeNow { db in
                 try Audit.record(db, actor: caller.auditActor, rpc: "Backup", target: store.path, summary: "online backup, \(size) bytes")
             }
             return size

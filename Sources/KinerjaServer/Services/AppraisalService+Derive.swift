@@ -14,22 +14,19 @@ extension AppraisalService {
         if request.apply && caller.role < .admin {
             throw RPCError(code: .permissionDenied, message: "applying derived ratings needs the admin role (you are \(caller.role))")
         }
-        let id = try SKPService.period(request.periodID)
+        let id = try PeriodID.requested(request.periodID)
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
-        let (subjects, period) = try await Blocking.run {
-            try store.pool.read { db -> ([Kinerja_Plugin_V1_Subject], Kinerja_Plugin_V1_Period) in
-                guard try PeriodStore.find(db, id) != nil else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
-                if request.apply { try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) } }
-                if let unit, try OrganisationStore.units(db).first(where: { $0.code == unit }) == nil {
-                    throw RPCError(code: .notFound, message: "unit \(unit) does not exist")
-                }
-                return (try SubjectAssembler.subjects(db, periodID: id.description, unit: unit), try SubjectAssembler.period(db, id.description))
+        let (subjects, period) = try await store.read { db -> ([Kinerja_Plugin_V1_Subject], Kinerja_Plugin_V1_Period) in
+            guard let record = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            if request.apply { try PeriodStore.requireRatable(db, id) }
+            if let unit, try OrganisationStore.units(db).first(where: { $0.code == unit }) == nil {
+                throw RPCError(code: .notFound, message: "unit \(unit) does not exist")
             }
+            return (try AppraisalStore.subjects(db, period: id, unit: unit).map(Kinerja_Plugin_V1_Subject.init),
+                    Kinerja_Plugin_V1_Period(id: id.description, period: id, state: record.state))
         }
         let policy = try await Blocking.run { try state.policy() }
-        let answer = try await PluginErrors.mapping {
-            try await policy.deriveRatings(.with { $0.period = period; $0.subjects = subjects })
-        }
+        let answer = try await policy.deriveRatings(.with { $0.period = period; $0.subjects = subjects })
         let byNIP = Dictionary(answer.response.results.map { ($0.nip, $0) }, uniquingKeysWith: { a, _ in a })
         var response = Kinerja_V1_DeriveRatingsResponse()
         response.periodID = id.description
@@ -65,34 +62,32 @@ extension AppraisalService {
 
         let handledBy = answer.handledBy
         let results = response.results
-        let applied = try await Blocking.run {
-            try store.pool.write { db -> [Kinerja_V1_DerivedRating] in
-                try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) }
-                let existing = try AppraisalStore.ratings(db, period: id)
-                var writes: [RatingRecord] = []
-                var out: [Kinerja_V1_DerivedRating] = []
-                for var r in results {
-                    defer { out.append(r) }
-                    guard !r.notDerivable else { continue }
-                    let old = existing[r.nip]
-                    let hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
-                    let perilaku = Rating(rawValue: r.perilakuKerja) ?? old?.perilakuKerja
-                    guard let hasil, let perilaku else {
-                        r.applyNote = "not set: no \(Rating(rawValue: r.hasilKerja) == nil ? "hasil_kerja" : "perilaku_kerja") rating yet for \(id) (the supervisor rates it first)"
-                        continue
-                    }
-                    let record = RatingRecord(
-                        nip: r.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: old?.aspects ?? [:],
-                        notes: String(("derived: " + r.explanation).prefix(1000)), ratedBy: "plugin:\(handledBy)")
-                    writes.append(record)
-                    r.applied = true
-                    r.predikat = record.predikat.rawValue
+        let applied = try await store.write { db -> [Kinerja_V1_DerivedRating] in
+            try PeriodStore.requireRatable(db, id)
+            let existing = try AppraisalStore.ratings(db, period: id)
+            var writes: [RatingRecord] = []
+            var out: [Kinerja_V1_DerivedRating] = []
+            for var r in results {
+                defer { out.append(r) }
+                guard !r.notDerivable else { continue }
+                let old = existing[r.nip]
+                let hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
+                let perilaku = Rating(rawValue: r.perilakuKerja) ?? old?.perilakuKerja
+                guard let hasil, let perilaku else {
+                    r.applyNote = "not set: no \(Rating(rawValue: r.hasilKerja) == nil ? "hasil_kerja" : "perilaku_kerja") rating yet for \(id) (the supervisor rates it first)"
+                    continue
                 }
-                try AppraisalStore.save(db, period: id, writes, now: Date())
-                try Audit.record(db, actor: caller.auditActor, rpc: "DeriveRatings", target: id.description + (unit.map { " " + $0 } ?? ""),
-                                 summary: "\(writes.count) ratings set by plugin:\(handledBy)")
-                return out
+                let record = RatingRecord(
+                    nip: r.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: old?.aspects ?? [:],
+                    notes: String(("derived: " + r.explanation).prefix(1000)), ratedBy: "plugin:\(handledBy)")
+                writes.append(record)
+                r.applied = true
+                r.predikat = record.predikat.rawValue
             }
+            try AppraisalStore.save(db, period: id, writes, now: Date())
+            try Audit.record(db, actor: caller.auditActor, rpc: "DeriveRatings", target: id.description + (unit.map { " " + $0 } ?? ""),
+                             summary: "\(writes.count) ratings set by plugin:\(handledBy)")
+            return out
         }
         response.results = applied
         response.applied = Int32(applied.filter(\.applied).count)

@@ -43,14 +43,14 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
 
     /// A period that accepts ratings now (running or in assessment).
     func ratablePeriod(_ db: GRDB.Database, _ text: String) throws -> PeriodID {
-        let id = try SKPService.period(text)
-        try SKPService.storeErrors { try PeriodStore.requireRatable(db, id) }
+        let id = try PeriodID.requested(text)
+        try PeriodStore.requireRatable(db, id)
         return id
     }
 
     func openPeriod(_ db: GRDB.Database, _ text: String, action: String) throws -> PeriodID {
-        let id = try SKPService.period(text)
-        try SKPService.storeErrors { try PeriodStore.requireOpen(db, id, action: action) }
+        let id = try PeriodID.requested(text)
+        try PeriodStore.requireOpen(db, id, action: action)
         return id
     }
 
@@ -60,20 +60,18 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         let perilaku = try Self.rating(request.perilakuKerja, "perilaku_kerja")
         let aspects = try Self.aspects(request.aspects)
         try RequestLimits.text(request.notes, "notes")
-        return try await Blocking.run {
-            try store.pool.write { db in
-                let period = try ratablePeriod(db, request.periodID)
-                let e = try EmployeeLookup.employee(db, request.nip)
-                try SKPService.require(caller, .supervisor, employee: e, action: "rate \(e.nip)")
-                let record = RatingRecord(
-                    nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes,
-                    ratedBy: caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP)
-                try AppraisalStore.save(db, period: period, [record], now: Date())
-                try Audit.record(
-                    db, actor: caller.auditActor, rpc: "SetRating", target: "\(e.nip)/\(period)",
-                    summary: "\(hasil.rawValue)/\(perilaku.rawValue) → \(record.predikat.rawValue)")
-                return Self.row(e, record)
-            }
+        return try await store.write { db in
+            let period = try ratablePeriod(db, request.periodID)
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try caller.require(.supervisor, employee: e, action: "rate \(e.nip)")
+            let record = RatingRecord(
+                nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes,
+                ratedBy: caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP)
+            try AppraisalStore.save(db, period: period, [record], now: Date())
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "SetRating", target: "\(e.nip)/\(period)",
+                summary: "\(hasil.rawValue)/\(perilaku.rawValue) → \(record.predikat.rawValue)")
+            return Self.row(e, record)
         }
     }
 
@@ -86,7 +84,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
                 let columns = ColumnMap(table: decoded.table, known: ["nip", "hasil_kerja", "perilaku_kerja", "notes"] + aspectColumns,
                                         required: ["nip", "hasil_kerja", "perilaku_kerja"], errors: &errors)
-                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun) }
+                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 let employees = try OrganisationStore.allNIPs(db)
                 let existing = try AppraisalStore.ratings(db, period: period)
                 var seen: [String: Int] = [:]
@@ -127,7 +125,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                     }
                     writes.append(r)
                 }
-                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
                 if !request.dryRun && !writes.isEmpty {
                     pending.add { db in
                         try AppraisalStore.save(db, period: period, writes, now: Date())
@@ -135,7 +133,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                                          summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                     }
                 }
-                return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
+                return ImportReport.succeeded(counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }
         }
     }
@@ -149,7 +147,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
                 let columns = ColumnMap(table: decoded.table, known: ["nip", "source", "rating", "rater", "comment"] + aspectColumns,
                                         required: ["nip", "source", "rating", "rater"], errors: &errors)
-                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun) }
+                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 let employees = try OrganisationStore.employeesByNIP(db)
                 var taken = try AppraisalStore.feedbackRaters(db, period: period)
                 var entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)] = []
@@ -181,7 +179,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                     guard taken.insert(key).inserted else { fail("rater", "this rater already gave \(source) feedback on \(nip) for \(period)"); continue }
                     entries.append((nip, source, rating, aspects, columns.value("comment", record) ?? "", rater))
                 }
-                if !errors.isEmpty { return OrgService.report(errors: errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
                 var counts = ImportCounts()
                 counts.added = entries.count
                 if !request.dryRun && !entries.isEmpty {
@@ -190,74 +188,70 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                         try Audit.record(db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
                     }
                 }
-                return OrgService.report(counts: counts, rows: decoded.table.records.count, dryRun: request.dryRun)
+                return ImportReport.succeeded(counts, rows: decoded.table.records.count, dryRun: request.dryRun)
             }
         }
     }
 
     func listFeedback(request: Kinerja_V1_ListFeedbackRequest, context: ServerContext) async throws -> Kinerja_V1_ListFeedbackResponse {
-        let period = try SKPService.period(request.periodID)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
-                let names = Dictionary(uniqueKeysWithValues: try OrganisationStore.briefs(db, unit: nil).map { ($0.nip, $0.name) })
-                let entries = try AppraisalStore.allFeedback(db, period: period, nip: request.nip.isEmpty ? nil : request.nip)
-                var response = Kinerja_V1_ListFeedbackResponse()
-                var bySource: [String: [String: [Int]]] = [:]
-                for (nip, e) in entries {
-                    response.entries.append(.with {
-                        $0.nip = nip
-                        $0.name = names[nip] ?? ""
-                        $0.source = e.source
-                        $0.rating = e.rating.rawValue
-                        $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
-                        $0.comment = e.comment
-                    })
-                    bySource[nip, default: [:]][e.source, default: []].append(e.rating.score)
-                }
-                response.summaries = bySource.keys.sorted().map { nip in
-                    .with {
-                        $0.nip = nip
-                        $0.name = names[nip] ?? ""
-                        $0.entries = Int32(bySource[nip]!.values.reduce(0) { $0 + $1.count })
-                        $0.meanBySource = bySource[nip]!.mapValues { scores in
-                            AngkaKredit.text(Fraction(Int128(scores.reduce(0, +)), Int128(scores.count)))
-                        }
+        let period = try PeriodID.requested(request.periodID)
+        return try await store.read { db in
+            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            let names = Dictionary(uniqueKeysWithValues: try OrganisationStore.briefs(db, unit: nil).map { ($0.nip, $0.name) })
+            let entries = try AppraisalStore.allFeedback(db, period: period, nip: request.nip.isEmpty ? nil : request.nip)
+            var response = Kinerja_V1_ListFeedbackResponse()
+            var bySource: [String: [String: [Int]]] = [:]
+            for (nip, e) in entries {
+                response.entries.append(.with {
+                    $0.nip = nip
+                    $0.name = names[nip] ?? ""
+                    $0.source = e.source
+                    $0.rating = e.rating.rawValue
+                    $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
+                    $0.comment = e.comment
+                })
+                bySource[nip, default: [:]][e.source, default: []].append(e.rating.score)
+            }
+            response.summaries = bySource.keys.sorted().map { nip in
+                .with {
+                    $0.nip = nip
+                    $0.name = names[nip] ?? ""
+                    $0.entries = Int32(bySource[nip]!.values.reduce(0) { $0 + $1.count })
+                    $0.meanBySource = bySource[nip]!.mapValues { scores in
+                        AngkaKredit.text(Fraction(Int128(scores.reduce(0, +)), Int128(scores.count)))
                     }
                 }
-                return response
             }
+            return response
         }
     }
 
     func suggestRating(request: Kinerja_V1_SuggestRatingRequest, context: ServerContext) async throws -> Kinerja_V1_SuggestRatingResponse {
-        let annual = try SKPService.period(request.periodID, annual: true)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                let e = try EmployeeLookup.employee(db, request.nip)
-                let children = try PeriodStore.children(db, of: annual)
-                guard !children.isEmpty else { throw RPCError(code: .failedPrecondition, message: "\(annual) has no periodic periods to suggest from") }
-                var rows: [Kinerja_V1_AppraisalRow] = []
-                var periods: [String] = []
-                var hasil: [Rating] = [], perilaku: [Rating] = []
-                for child in children {
-                    if let r = try AppraisalStore.ratings(db, period: child.id)[e.nip] {
-                        rows.append(Self.row(e, r))
-                        periods.append(child.id.description)
-                        hasil.append(r.hasilKerja)
-                        perilaku.append(r.perilakuKerja)
-                    }
+        let annual = try PeriodID.requested(request.periodID, annual: true)
+        return try await store.read { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            let children = try PeriodStore.children(db, of: annual)
+            guard !children.isEmpty else { throw RPCError(code: .failedPrecondition, message: "\(annual) has no periodic periods to suggest from") }
+            var rows: [Kinerja_V1_AppraisalRow] = []
+            var periods: [String] = []
+            var hasil: [Rating] = [], perilaku: [Rating] = []
+            for child in children {
+                if let r = try AppraisalStore.ratings(db, period: child.id)[e.nip] {
+                    rows.append(Self.row(e, r))
+                    periods.append(child.id.description)
+                    hasil.append(r.hasilKerja)
+                    perilaku.append(r.perilakuKerja)
                 }
-                guard let h = RatingSuggestion.suggest(hasil), let p = RatingSuggestion.suggest(perilaku) else {
-                    throw RPCError(code: .failedPrecondition, message: "\(e.nip) has no periodic ratings in \(annual)")
-                }
-                return .with {
-                    $0.hasilKerja = h.rawValue
-                    $0.perilakuKerja = p.rawValue
-                    $0.predikat = Predikat.from(hasilKerja: h, perilakuKerja: p).rawValue
-                    $0.periodic = rows
-                    $0.periods = periods
-                }
+            }
+            guard let h = RatingSuggestion.suggest(hasil), let p = RatingSuggestion.suggest(perilaku) else {
+                throw RPCError(code: .failedPrecondition, message: "\(e.nip) has no periodic ratings in \(annual)")
+            }
+            return .with {
+                $0.hasilKerja = h.rawValue
+                $0.perilakuKerja = p.rawValue
+                $0.predikat = Predikat.from(hasilKerja: h, perilakuKerja: p).rawValue
+                $0.periodic = rows
+                $0.periods = periods
             }
         }
     }
@@ -267,28 +261,24 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         guard let predikat = UnitPredikat(matching: request.predikat) else {
             throw RPCError(code: .invalidArgument, message: "predikat '\(Quote.short(request.predikat))' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
         }
-        return try await Blocking.run {
-            try store.pool.write { db in
-                let period = try openPeriod(db, request.periodID, action: "rating a unit")
-                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist") }
-                try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
-                try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
-                return Kinerja_V1_RateUnitResponse()
-            }
+        return try await store.write { db in
+            let period = try openPeriod(db, request.periodID, action: "rating a unit")
+            guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist") }
+            try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
+            try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
+            return Kinerja_V1_RateUnitResponse()
         }
     }
 
     func curve(request: Kinerja_V1_CurveRequest, context: ServerContext) async throws -> Kinerja_V1_CurveResponse {
-        let period = try SKPService.period(request.periodID)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
-                if !request.unitCode.isEmpty, try OrganisationStore.unit(db, code: request.unitCode) == nil {
-                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-                }
-                let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
-                return .with { $0.units = curves.map(Self.curveMessage) }
+        let period = try PeriodID.requested(request.periodID)
+        return try await store.read { db in
+            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            if !request.unitCode.isEmpty, try OrganisationStore.unit(db, code: request.unitCode) == nil {
+                throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
             }
+            let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
+            return .with { $0.units = curves.map(Self.curveMessage) }
         }
     }
 
@@ -311,53 +301,49 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     }
 
     func listAppraisal(request: Kinerja_V1_ListAppraisalRequest, context: ServerContext) async throws -> Kinerja_V1_ListAppraisalResponse {
-        let period = try SKPService.period(request.periodID)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
-                let ratings = try AppraisalStore.ratings(db, period: period)
-                let people = try OrganisationStore.briefs(db, unit: request.unitCode.isEmpty ? nil : request.unitCode)
-                    .filter { $0.active || ratings[$0.nip] != nil }
-                return .with {
-                    $0.rows = people.map { p in
-                        var row = Kinerja_V1_AppraisalRow()
-                        row.nip = p.nip
-                        row.name = p.name
-                        row.unitCode = p.unit
-                        if let r = ratings[p.nip] {
-                            row.hasilKerja = r.hasilKerja.rawValue
-                            row.perilakuKerja = r.perilakuKerja.rawValue
-                            row.predikat = r.predikat.rawValue
-                            row.ratedBy = r.ratedBy
-                            if !r.aspects.isEmpty { row.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) }) }
-                        }
-                        return row
+        let period = try PeriodID.requested(request.periodID)
+        return try await store.read { db in
+            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            let ratings = try AppraisalStore.ratings(db, period: period)
+            let people = try OrganisationStore.briefs(db, unit: request.unitCode.isEmpty ? nil : request.unitCode)
+                .filter { $0.active || ratings[$0.nip] != nil }
+            return .with {
+                $0.rows = people.map { p in
+                    var row = Kinerja_V1_AppraisalRow()
+                    row.nip = p.nip
+                    row.name = p.name
+                    row.unitCode = p.unit
+                    if let r = ratings[p.nip] {
+                        row.hasilKerja = r.hasilKerja.rawValue
+                        row.perilakuKerja = r.perilakuKerja.rawValue
+                        row.predikat = r.predikat.rawValue
+                        row.ratedBy = r.ratedBy
+                        if !r.aspects.isEmpty { row.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) }) }
                     }
+                    return row
                 }
             }
         }
     }
 
     func credits(request: Kinerja_V1_CreditsRequest, context: ServerContext) async throws -> Kinerja_V1_CreditsResponse {
-        let period = try SKPService.period(request.periodID)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                let ratings = try AppraisalStore.ratings(db, period: period)
-                let rows = try OrganisationStore.employees(db, unit: nil, includeInactive: true).compactMap { e -> Kinerja_V1_CreditRow? in
-                    guard let j = e.jabatanFungsional, let r = ratings[e.nip] else { return nil }
-                    let p = r.predikat
-                    return .with {
-                        $0.nip = e.nip
-                        $0.name = e.name
-                        $0.jabatanFungsional = j.rawValue
-                        $0.coefficient = AngkaKredit.text(AngkaKredit.coefficient(j))
-                        $0.predikat = p.rawValue
-                        $0.factor = AngkaKredit.factor(p).percentText() + "%"
-                        $0.credit = AngkaKredit.text(AngkaKredit.credit(j, p))
-                    }
+        let period = try PeriodID.requested(request.periodID)
+        return try await store.read { db in
+            let ratings = try AppraisalStore.ratings(db, period: period)
+            let rows = try OrganisationStore.employees(db, unit: nil, includeInactive: true).compactMap { e -> Kinerja_V1_CreditRow? in
+                guard let j = e.jabatanFungsional, let r = ratings[e.nip] else { return nil }
+                let p = r.predikat
+                return .with {
+                    $0.nip = e.nip
+                    $0.name = e.name
+                    $0.jabatanFungsional = j.rawValue
+                    $0.coefficient = AngkaKredit.text(AngkaKredit.coefficient(j))
+                    $0.predikat = p.rawValue
+                    $0.factor = AngkaKredit.factor(p).percentText() + "%"
+                    $0.credit = AngkaKredit.text(AngkaKredit.credit(j, p))
                 }
-                return .with { $0.rows = rows }
             }
+            return .with { $0.rows = rows }
         }
     }
 }

@@ -9,13 +9,12 @@ import KinerjaStore
 /// `kinerja.v1.OrgService`: the agency, the unit tree and employees.
 struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     let state: DaemonState
-    static let maxReportedErrors = 1000
     static let pageSize = 1000
 
     var store: Store { state.store }
 
     func getAgency(request: Kinerja_V1_GetAgencyRequest, context: ServerContext) async throws -> Kinerja_V1_Agency {
-        try await Blocking.run { try store.pool.read { db in try Self.agencyMessage(db) } }
+        try await store.read { db in try Self.agencyMessage(db) }
     }
 
     func updateAgency(request: Kinerja_V1_UpdateAgencyRequest, context: ServerContext) async throws -> Kinerja_V1_Agency {
@@ -39,18 +38,16 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                     message: "plugin '\(Quote.short(request.pluginID))' is not loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", "))); list it under [plugins] load in the config and reload")
             }
         }
-        return try await Blocking.run {
-            try store.pool.write { db in
-                var agency = try OrganisationStore.agency(db)
-                var changes: [String] = []
-                if request.hasCode { agency.code = request.code; changes.append("code=\(request.code)") }
-                if request.hasName { agency.name = request.name; changes.append("name=\(request.name)") }
-                if request.hasTimeZone { agency.timeZone = request.timeZone; changes.append("time_zone=\(request.timeZone)") }
-                if request.hasPluginID { agency.pluginID = request.pluginID; changes.append("plugin_id=\(request.pluginID)") }
-                try OrganisationStore.saveAgency(db, agency)
-                try Audit.record(db, actor: caller.auditActor, rpc: "UpdateAgency", target: agency.code, summary: changes.joined(separator: ", "))
-                return try Self.agencyMessage(db)
-            }
+        return try await store.write { db in
+            var agency = try OrganisationStore.agency(db)
+            var changes: [String] = []
+            if request.hasCode { agency.code = request.code; changes.append("code=\(request.code)") }
+            if request.hasName { agency.name = request.name; changes.append("name=\(request.name)") }
+            if request.hasTimeZone { agency.timeZone = request.timeZone; changes.append("time_zone=\(request.timeZone)") }
+            if request.hasPluginID { agency.pluginID = request.pluginID; changes.append("plugin_id=\(request.pluginID)") }
+            try OrganisationStore.saveAgency(db, agency)
+            try Audit.record(db, actor: caller.auditActor, rpc: "UpdateAgency", target: agency.code, summary: changes.joined(separator: ", "))
+            return try Self.agencyMessage(db)
         }
     }
 
@@ -78,7 +75,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                     table: decoded.table, delimiter: decoded.delimiter, existing: existing,
                     activeEmployees: try OrganisationStore.activeNIPs(db),
                     unitOf: Dictionary(try OrganisationStore.activeUnits(db).map { ($0.nip, $0.unit) }, uniquingKeysWith: { a, _ in a }))
-                if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun && !plan.writes.isEmpty {
                     pending.add { db in
                         try OrganisationStore.upsertUnits(db, plan.writes)
@@ -87,21 +84,19 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                             summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
                     }
                 }
-                return Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                return ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
         }
     }
 
     func listUnits(request: Kinerja_V1_ListUnitsRequest, context: ServerContext) async throws -> Kinerja_V1_ListUnitsResponse {
-        try await Blocking.run {
-            try store.pool.read { db in
-                let counts = try OrganisationStore.activeCountsByUnit(db)
-                let names = try OrganisationStore.headNames(db)
-                let units = try OrganisationStore.units(db)
-                return .with {
-                    $0.units = units.map { u in
-                        Self.unitMessage(u, headName: u.headNIP.flatMap { names[$0] } ?? "", active: counts[u.code] ?? 0)
-                    }
+        try await store.read { db in
+            let counts = try OrganisationStore.activeCountsByUnit(db)
+            let names = try OrganisationStore.headNames(db)
+            let units = try OrganisationStore.units(db)
+            return .with {
+                $0.units = units.map { u in
+                    Self.unitMessage(u, headName: u.headNIP.flatMap { names[$0] } ?? "", active: counts[u.code] ?? 0)
                 }
             }
         }
@@ -120,25 +115,23 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
 
     func setUnitHead(request: Kinerja_V1_SetUnitHeadRequest, context: ServerContext) async throws -> Kinerja_V1_Unit {
         let caller = try context.caller()
-        return try await Blocking.run {
-            try store.pool.write { db in
-                guard var unit = try OrganisationStore.unit(db, code: request.unitCode) else {
-                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-                }
-                var headName = ""
-                if request.nip.isEmpty {
-                    unit.headNIP = nil
-                } else {
-                    let e = try EmployeeLookup.employee(db, request.nip)
-                    if let why = UnitHeadRules.refusal(head: e, unit: unit) { throw RPCError(code: .failedPrecondition, message: why) }
-                    unit.headNIP = e.nip
-                    headName = e.name
-                }
-                try OrganisationStore.upsertUnits(db, [unit])
-                try Audit.record(db, actor: caller.auditActor, rpc: "SetUnitHead", target: unit.code, summary: "head \(unit.headNIP ?? "none")")
-                let active = try OrganisationStore.activeCountsByUnit(db)[unit.code] ?? 0
-                return Self.unitMessage(unit, headName: headName, active: active)
+        return try await store.write { db in
+            guard var unit = try OrganisationStore.unit(db, code: request.unitCode) else {
+                throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
             }
+            var headName = ""
+            if request.nip.isEmpty {
+                unit.headNIP = nil
+            } else {
+                let e = try EmployeeLookup.employee(db, request.nip)
+                if let why = UnitHeadRules.refusal(head: e, unit: unit) { throw RPCError(code: .failedPrecondition, message: why) }
+                unit.headNIP = e.nip
+                headName = e.name
+            }
+            try OrganisationStore.upsertUnits(db, [unit])
+            try Audit.record(db, actor: caller.auditActor, rpc: "SetUnitHead", target: unit.code, summary: "head \(unit.headNIP ?? "none")")
+            let active = try OrganisationStore.activeCountsByUnit(db)[unit.code] ?? 0
+            return Self.unitMessage(unit, headName: headName, active: active)
         }
     }
 
@@ -153,7 +146,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
             let t0 = clock.now
             let decoded: CSVDecoding.Decoded
             switch CSVDecoding.decode(request.content) {
-            case .failure(let failure): return Self.report(errors: failure.errors, dryRun: request.dryRun)
+            case .failure(let failure): return ImportReport.failed(failure.errors, dryRun: request.dryRun)
             case .success(let d): decoded = d
             }
             let parsed = clock.now
@@ -172,7 +165,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                             "write": "\(clock.now - t2)",
                         ])
                 }
-                if !plan.errors.isEmpty { return Self.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 // A head who is deactivated stops heading their unit (reported).
                 let deactivated = Set(plan.writes.lazy.filter { !$0.active && (loaded.0[$0.nip]?.active ?? false) }.map(\.nip))
                 let units = deactivated.isEmpty ? [] : try OrganisationStore.units(db)
@@ -189,7 +182,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                             summary: "\(c.added) added, \(c.updated) updated, \(c.unchanged) unchanged, \(c.deactivated) deactivated")
                     }
                 }
-                var report = Self.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                var report = ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)
                 report.notes = notes
                 return report
             }
@@ -202,13 +195,11 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     ) async throws {
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
         defer { Memory.releaseFreedPages() }
-        let employees = try await Blocking.run {
-            try store.pool.read { db -> [Employee] in
-                if let unit, try OrganisationStore.unit(db, code: unit) == nil {
-                    throw RPCError(code: .notFound, message: "unit '\(unit)' does not exist")
-                }
-                return try OrganisationStore.employees(db, unit: unit, subtree: request.includeSubunits, includeInactive: request.includeInactive)
+        let employees = try await store.read { db -> [Employee] in
+            if let unit, try OrganisationStore.unit(db, code: unit) == nil {
+                throw RPCError(code: .notFound, message: "unit '\(unit)' does not exist")
             }
+            return try OrganisationStore.employees(db, unit: unit, subtree: request.includeSubunits, includeInactive: request.includeInactive)
         }
         var start = 0
         repeat {
@@ -221,17 +212,15 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func getEmployee(request: Kinerja_V1_GetEmployeeRequest, context: ServerContext) async throws -> Kinerja_V1_EmployeeDetail {
         let nip = request.nip.trimmingCharacters(in: .whitespaces)
         try EmployeeLookup.requireWellFormed(nip)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                let e = try EmployeeLookup.employee(db, nip)
-                let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
-                return try Kinerja_V1_EmployeeDetail.with {
-                    $0.employee = Self.employeeMessage(e)
-                    $0.unitName = try OrganisationStore.unit(db, code: e.unitCode)?.name ?? ""
-                    $0.supervisorChain = chain.map(Self.employeeMessage)
-                    $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
-                    $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
-                }
+        return try await store.read { db in
+            let e = try EmployeeLookup.employee(db, nip)
+            let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
+            return try Kinerja_V1_EmployeeDetail.with {
+                $0.employee = Self.employeeMessage(e)
+                $0.unitName = try OrganisationStore.unit(db, code: e.unitCode)?.name ?? ""
+                $0.supervisorChain = chain.map(Self.employeeMessage)
+                $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
+                $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
             }
         }
     }
@@ -240,7 +229,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         request: Kinerja_V1_ExportEmployeesRequest, response: RPCWriter<Kinerja_V1_FileChunk>, context: ServerContext
     ) async throws {
         let data = try await Blocking.run {
-            let employees = try store.pool.read { db in try OrganisationStore.employees(db, unit: nil, includeInactive: true) }
+            let employees = try store.readNow { db in try OrganisationStore.employees(db, unit: nil, includeInactive: true) }
             return CSVDecoding.encode(header: EmployeeImport.columns, rows: employees.map(Self.csvRow))
         }
         var start = 0
@@ -277,32 +266,4 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     }
 
     // MARK: reports
-
-    static func report(errors: [RowError], dryRun: Bool, rows: Int = 0) -> Kinerja_V1_ImportReport {
-        .with {
-            $0.applied = false
-            $0.dryRun = dryRun
-            $0.rows = Int32(rows)
-            $0.errorCount = Int32(errors.count)
-            $0.errors = errors.prefix(maxReportedErrors).map { e in
-                .with {
-                    $0.line = Int32(e.line)
-                    $0.column = e.column ?? ""
-                    $0.message = e.message
-                }
-            }
-        }
-    }
-
-    static func report(counts: ImportCounts, rows: Int, dryRun: Bool) -> Kinerja_V1_ImportReport {
-        .with {
-            $0.applied = !dryRun
-            $0.dryRun = dryRun
-            $0.rows = Int32(rows)
-            $0.added = Int32(counts.added)
-            $0.updated = Int32(counts.updated)
-            $0.unchanged = Int32(counts.unchanged)
-            $0.deactivated = Int32(counts.deactivated)
-        }
-    }
 }

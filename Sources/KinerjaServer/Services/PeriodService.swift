@@ -33,47 +33,37 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         }
         // The agency's plugin may refuse a layout (e.g. annual-only agencies).
         let policy = try await Blocking.run { try state.policy() }
-        let verdict = try await PluginErrors.mapping {
-            try await policy.validatePeriod(.with {
-                $0.id = id.description
-                $0.periodic = periodicity.rawValue
-            })
-        }
+        let verdict = try await policy.validatePeriod(.with {
+            $0.id = id.description
+            $0.periodic = periodicity.rawValue
+        })
         if !verdict.response.ok {
             throw RPCError(
                 code: .failedPrecondition,
                 message: "period layout refused by \(verdict.handledBy): \(verdict.response.reason.isEmpty ? "no reason given" : verdict.response.reason)")
         }
-        return try await Blocking.run {
-            try Self.mapStoreErrors {
-                try store.pool.write { db in
-                    let made = try PeriodStore.create(db, year: id.year, periodicity: periodicity, now: Date())
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "CreatePeriod", target: id.description,
-                        summary: "annual \(id) with \(made.count - 1) \(periodicity.rawValue) periods")
-                    let c = try clock(db)
-                    return try .with { $0.periods = try made.map { try message($0, db: db, clock: c) } }
-                }
-            }
+        return try await store.write { db in
+            let made = try PeriodStore.create(db, year: id.year, periodicity: periodicity, now: Date())
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "CreatePeriod", target: id.description,
+                summary: "annual \(id) with \(made.count - 1) \(periodicity.rawValue) periods")
+            let c = try clock(db)
+            return try .with { $0.periods = try made.map { try message($0, db: db, clock: c) } }
         }
     }
 
     func listPeriods(request: Kinerja_V1_ListPeriodsRequest, context: ServerContext) async throws -> Kinerja_V1_ListPeriodsResponse {
-        try await Blocking.run {
-            try store.pool.read { db in
-                let c = try clock(db)
-                return try .with { $0.periods = try PeriodStore.all(db).map { try message($0, db: db, clock: c, counts: false) } }
-            }
+        try await store.read { db in
+            let c = try clock(db)
+            return try .with { $0.periods = try PeriodStore.all(db).map { try message($0, db: db, clock: c, counts: false) } }
         }
     }
 
     func getPeriod(request: Kinerja_V1_GetPeriodRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
         let id = try Self.parseID(request.id)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
-                return try message(p, db: db, clock: try clock(db))
-            }
+        return try await store.read { db in
+            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            return try message(p, db: db, clock: try clock(db))
         }
     }
 
@@ -85,39 +75,37 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         if request.force && reason.isEmpty {
             throw RPCError(code: .invalidArgument, message: "force needs a reason (it is audited)")
         }
-        return try await Blocking.run {
-            try store.pool.write { db in
-                guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
-                let c = try clock(db)
-                var facts = TransitionFacts(id: id, state: p.state, today: c.today)
-                if let parent = p.parentID { facts.parentState = try PeriodStore.find(db, parent)?.state }
-                facts.childStates = try PeriodStore.children(db, of: id).map(\.state)
-                facts.activeEmployees = try OrganisationStore.activeNIPs(db).count
-                facts.approvedSKPs = try PeriodFacts.approvedSKPs(db, id.annual)
-                if p.state == .assessment {
-                    // Closing: everyone active rated, every unit inside its curve.
-                    let curves = try AppraisalStore.curves(db, period: id)
-                    facts.unrated = curves.reduce(0) { $0 + $1.unrated }
-                    let violating = curves.filter { $0.predikat == nil || !$0.evaluation.satisfied }
-                    facts.curveViolations = violating.count
-                    facts.violatingUnits = violating.prefix(20).map { $0.predikat == nil ? "\($0.unit.code) (no unit predikat)" : $0.unit.code }
-                    if facts.unrated! > 0 {
-                        let rated = try AppraisalStore.ratings(db, period: id)
-                        facts.unratedNIPs = try OrganisationStore.activeUnits(db).map(\.nip).filter { rated[$0] == nil }.sorted().prefix(20).map { $0 }
-                    }
+        return try await store.write { db in
+            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            let c = try clock(db)
+            var facts = TransitionFacts(id: id, state: p.state, today: c.today)
+            if let parent = p.parentID { facts.parentState = try PeriodStore.find(db, parent)?.state }
+            facts.childStates = try PeriodStore.children(db, of: id).map(\.state)
+            facts.activeEmployees = try OrganisationStore.activeNIPs(db).count
+            facts.approvedSKPs = try PeriodStore.approvedSKPs(db, annual: id.annual)
+            if p.state == .assessment {
+                // Closing: everyone active rated, every unit inside its curve.
+                let curves = try AppraisalStore.curves(db, period: id)
+                facts.unrated = curves.reduce(0) { $0 + $1.unrated }
+                let violating = curves.filter { $0.predikat == nil || !$0.evaluation.satisfied }
+                facts.curveViolations = violating.count
+                facts.violatingUnits = violating.prefix(20).map { $0.predikat == nil ? "\($0.unit.code) (no unit predikat)" : $0.unit.code }
+                if facts.unrated! > 0 {
+                    let rated = try AppraisalStore.ratings(db, period: id)
+                    facts.unratedNIPs = try OrganisationStore.activeUnits(db).map(\.nip).filter { rated[$0] == nil }.sorted().prefix(20).map { $0 }
                 }
-                let next: PeriodState
-                do throws(TransitionRefusal) {
-                    next = try PeriodRules.advance(facts, force: request.force)
-                } catch {
-                    throw RPCError(code: .failedPrecondition, message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may force it with a reason")
-                }
-                try PeriodStore.setState(db, id, next)
-                try Audit.record(
-                    db, actor: caller.auditActor, rpc: "AdvancePeriod", target: id.description,
-                    summary: "\(p.state.rawValue) → \(next.rawValue)" + (request.force ? " (forced: \(reason))" : ""))
-                return try message(try PeriodStore.find(db, id)!, db: db, clock: c)
             }
+            let next: PeriodState
+            do throws(TransitionRefusal) {
+                next = try PeriodRules.advance(facts, force: request.force)
+            } catch {
+                throw RPCError(code: .failedPrecondition, message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may force it with a reason")
+            }
+            try PeriodStore.setState(db, id, next)
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "AdvancePeriod", target: id.description,
+                summary: "\(p.state.rawValue) → \(next.rawValue)" + (request.force ? " (forced: \(reason))" : ""))
+            return try message(try PeriodStore.find(db, id)!, db: db, clock: c)
         }
     }
 
@@ -127,19 +115,17 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let reason = request.reason.trimmedBlanks
         try RequestLimits.text(reason, "reason")
         guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "reopening needs a reason (it is audited)") }
-        return try await Blocking.run {
-            try store.pool.write { db in
-                guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
-                guard p.state == .closed else {
-                    throw RPCError(code: .failedPrecondition, message: "period \(id) is \(p.state.rawValue), not closed: nothing to reopen")
-                }
-                if let parent = p.parentID, let ps = try PeriodStore.find(db, parent)?.state, ps == .closed {
-                    throw RPCError(code: .failedPrecondition, message: "reopen the annual period \(parent) first: \(id) cannot be ahead of it")
-                }
-                try PeriodStore.setState(db, id, .assessment)
-                try Audit.record(db, actor: caller.auditActor, rpc: "ReopenPeriod", target: id.description, summary: "closed → assessment: \(reason)")
-                return try message(try PeriodStore.find(db, id)!, db: db, clock: try clock(db))
+        return try await store.write { db in
+            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            guard p.state == .closed else {
+                throw RPCError(code: .failedPrecondition, message: "period \(id) is \(p.state.rawValue), not closed: nothing to reopen")
             }
+            if let parent = p.parentID, let ps = try PeriodStore.find(db, parent)?.state, ps == .closed {
+                throw RPCError(code: .failedPrecondition, message: "reopen the annual period \(parent) first: \(id) cannot be ahead of it")
+            }
+            try PeriodStore.setState(db, id, .assessment)
+            try Audit.record(db, actor: caller.auditActor, rpc: "ReopenPeriod", target: id.description, summary: "closed → assessment: \(reason)")
+            return try message(try PeriodStore.find(db, id)!, db: db, clock: try clock(db))
         }
     }
 
@@ -160,17 +146,13 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         if let deadline, deadline <= id.dates.start {
             throw RPCError(code: .invalidArgument, message: "deadline \(deadline) is not after the period's start \(id.dates.start)")
         }
-        return try await Blocking.run {
-            try Self.mapStoreErrors {
-                try store.pool.write { db in
-                    try PeriodStore.requireOpen(db, id, action: "changing its deadlines")
-                    try PeriodStore.setDeadline(db, id, deadline: deadline, skpDeadline: skpDeadline)
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "SetDeadline", target: id.description,
-                        summary: [deadline.map { "deadline \($0)" }, skpDeadline.map { "SKP deadline \($0)" }].compactMap { $0 }.joined(separator: ", "))
-                    return try message(try PeriodStore.find(db, id)!, db: db, clock: try clock(db))
-                }
-            }
+        return try await store.write { db in
+            try PeriodStore.requireOpen(db, id, action: "changing its deadlines")
+            try PeriodStore.setDeadline(db, id, deadline: deadline, skpDeadline: skpDeadline)
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "SetDeadline", target: id.description,
+                summary: [deadline.map { "deadline \($0)" }, skpDeadline.map { "SKP deadline \($0)" }].compactMap { $0 }.joined(separator: ", "))
+            return try message(try PeriodStore.find(db, id)!, db: db, clock: try clock(db))
         }
     }
 
@@ -195,65 +177,12 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         m.timeZone = clock.zone.identifier
         if counts {
             m.children = try PeriodStore.children(db, of: p.id).map(\.id.description)
-            let facts = try PeriodFacts.counts(db, p.id)
+            let facts = try PeriodStore.facts(db, p.id)
             m.skpCounts = facts.skp.mapValues { Int32($0) }
             m.activeEmployees = Int32(facts.active)
             m.realisasiFilled = Int32(facts.realisasiFilled)
             m.realisasiExpected = Int32(facts.realisasiExpected)
         }
         return m
-    }
-
-    static func mapStoreErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as StoreError {
-            switch e {
-            case .notFound(let m): throw RPCError(code: .notFound, message: m)
-            case .invalid(let m): throw RPCError(code: .invalidArgument, message: m)
-            case .failedPrecondition(let m): throw RPCError(code: .failedPrecondition, message: m)
-            }
-        }
-    }
-}
-
-/// Counts about a period that later features (SKP, realisasi) fill in.
-enum PeriodFacts {
-    struct Counts {
-        var active = 0
-        var skp: [String: Int] = [:]
-        var realisasiFilled = 0
-        var realisasiExpected = 0
-    }
-
-    static func approvedSKPs(_ db: GRDB.Database, _ annual: PeriodID) throws -> Int {
-        guard try db.tableExists("skp") else { return 0 }
-        return try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM skp s JOIN employees e ON e.nip = s.nip WHERE s.period_id = ? AND s.status = 'approved' AND e.active = 1",
-            arguments: [annual.description]) ?? 0
-    }
-
-    static func counts(_ db: GRDB.Database, _ id: PeriodID) throws -> Counts {
-        var c = Counts()
-        c.active = try OrganisationStore.activeNIPs(db).count
-        if try db.tableExists("skp") {
-            for status in ["draft", "submitted", "returned", "approved"] { c.skp[status] = 0 }
-            for row in try Row.fetchAll(
-                db, sql: "SELECT s.status, count(*) FROM skp s JOIN employees e ON e.nip = s.nip WHERE s.period_id = ? AND e.active = 1 GROUP BY s.status",
-                arguments: [id.annual.description])
-            {
-                c.skp[row[0]] = row[1]
-            }
-            c.skp["missing"] = max(0, c.active - c.skp.values.reduce(0, +))
-            c.realisasiExpected = try Int.fetchOne(
-                db, sql: """
-                    SELECT count(*) FROM indicators i JOIN skp s ON s.period_id = i.period_id AND s.nip = i.nip
-                    JOIN employees e ON e.nip = i.nip WHERE i.period_id = ? AND s.status = 'approved' AND e.active = 1
-                    """, arguments: [id.annual.description]) ?? 0
-            c.realisasiFilled = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM realisasi r JOIN employees e ON e.nip = r.nip WHERE r.period_id = ? AND e.active = 1",
-                arguments: [id.description]) ?? 0
-        }
-        return c
     }
 }

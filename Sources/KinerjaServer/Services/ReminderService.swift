@@ -51,14 +51,12 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             throw RPCError(code: .failedPrecondition, message: "rule \(rule.name) uses the webhook channel, but no webhook is configured ([reminders.webhook] url in the config file)")
         }
         let now = state.clock.now()
-        try await Blocking.run {
-            try store.pool.write { db in
-                try ReminderStore.saveRule(db, rule, now: now)
-                // The new schedule starts now: earlier occurrences of a replaced rule are not "missed".
-                try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
-                try Audit.record(db, actor: caller.auditActor, rpc: "AddReminderRule", target: rule.name,
-                                 summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
-            }
+        try await store.write { db in
+            try ReminderStore.saveRule(db, rule, now: now)
+            // The new schedule starts now: earlier occurrences of a replaced rule are not "missed".
+            try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
+            try Audit.record(db, actor: caller.auditActor, rpc: "AddReminderRule", target: rule.name,
+                             summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
         }
         state.schedulerWake.signal()
         return Self.message(rule)
@@ -74,13 +72,11 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             throw RPCError(code: .notFound, message: "no built-in reminder rule named '\(Quote.short(request.name))' (reminder list)")
         }
         let now = state.clock.now()
-        try await Blocking.run {
-            try store.pool.write { db in
-                try ReminderStore.enableBuiltIn(db, name: rule.name)
-                // It starts again from now: occurrences while it was off are not "missed".
-                try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
-                try Audit.record(db, actor: caller.auditActor, rpc: "EnableReminderRule", target: rule.name, summary: "built-in rule switched back on")
-            }
+        try await store.write { db in
+            try ReminderStore.enableBuiltIn(db, name: rule.name)
+            // It starts again from now: occurrences while it was off are not "missed".
+            try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
+            try Audit.record(db, actor: caller.auditActor, rpc: "EnableReminderRule", target: rule.name, summary: "built-in rule switched back on")
         }
         state.schedulerWake.signal()
         return Self.message(rule)
@@ -98,11 +94,9 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         // An admin rule that overrides a built-in one: removing it brings the built-in back.
         let builtIn = rule.source != "admin"
         let now = state.clock.now()
-        try await Blocking.run {
-            try store.pool.write { db in
-                try ReminderStore.removeRule(db, name: rule.name, builtIn: builtIn, now: now)
-                try Audit.record(db, actor: caller.auditActor, rpc: "RemoveReminderRule", target: rule.name, summary: builtIn ? "built-in rule switched off" : "removed")
-            }
+        try await store.write { db in
+            try ReminderStore.removeRule(db, name: rule.name, builtIn: builtIn, now: now)
+            try Audit.record(db, actor: caller.auditActor, rpc: "RemoveReminderRule", target: rule.name, summary: builtIn ? "built-in rule switched off" : "removed")
         }
         state.schedulerWake.signal()
         return .with { $0.name = rule.name; $0.builtIn = builtIn }
@@ -152,9 +146,7 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
 
     func history(request: Kinerja_V1_HistoryRequest, context: ServerContext) async throws -> Kinerja_V1_HistoryResponse {
         let limit = try RequestLimits.limit(request.limit, default: 50)
-        let entries = try await Blocking.run {
-            try store.pool.read { db in try ReminderStore.history(db, rule: request.rule.isEmpty ? nil : request.rule, limit: limit) }
-        }
+        let entries = try await store.read { db in try ReminderStore.history(db, rule: request.rule.isEmpty ? nil : request.rule, limit: limit) }
         return .with {
             $0.entries = entries.map { e in
                 .with {
@@ -176,10 +168,8 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         }
         let engine = self.engine
         let outcome = try await Blocking.run { try engine.fire(rule, occurrence: nil, expectedLast: nil) }
-        try await Blocking.run {
-            try store.pool.write { db in
-                try Audit.record(db, actor: caller.auditActor, rpc: "FireReminder", target: rule.name, summary: "\(outcome.messages) messages (\(outcome.outcome))")
-            }
+        try await store.write { db in
+            try Audit.record(db, actor: caller.auditActor, rpc: "FireReminder", target: rule.name, summary: "\(outcome.messages) messages (\(outcome.outcome))")
         }
         state.deliveryWake.signal()
         return .with {
@@ -201,10 +191,8 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "status must be one of pending, sent, failed, dead")
         }
         let limit = try RequestLimits.limit(request.limit, default: 100)
-        let (rows, counts) = try await Blocking.run {
-            try store.pool.read { db in
-                (try ReminderStore.list(db, status: status.isEmpty ? nil : status, limit: limit), try ReminderStore.counts(db))
-            }
+        let (rows, counts) = try await store.read { db in
+            (try ReminderStore.list(db, status: status.isEmpty ? nil : status, limit: limit), try ReminderStore.counts(db))
         }
         return .with {
             $0.counts = counts.mapValues(Int64.init)
@@ -224,24 +212,22 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         guard request.allDead != (request.id != 0) else {
             throw RPCError(code: .invalidArgument, message: "give one outbox ID or all_dead")
         }
-        let now = UTCTime.format(state.clock.now())
-        let queued = try await Blocking.run {
-            try store.pool.write { db -> Int in
-                if request.allDead {
-                    try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'", arguments: [now])
-                } else {
-                    guard let status = try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [request.id]) else {
-                        throw RPCError(code: .notFound, message: "no outbox message \(request.id)")
-                    }
-                    guard status == "dead" || status == "failed" else {
-                        throw RPCError(code: .failedPrecondition, message: "outbox message \(request.id) is \(status); only failed or dead messages are retried")
-                    }
-                    try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?", arguments: [now, request.id])
+        let now = state.clock.now()
+        let queued = try await store.write { db -> Int in
+            let n: Int
+            if request.allDead {
+                n = try ReminderStore.requeueDead(db, now: now)
+            } else {
+                guard let status = try ReminderStore.status(db, id: request.id) else {
+                    throw RPCError(code: .notFound, message: "no outbox message \(request.id)")
                 }
-                let n = db.changesCount
-                try Audit.record(db, actor: caller.auditActor, rpc: "RetryOutbox", target: request.allDead ? "all dead" : String(request.id), summary: "\(n) queued")
-                return n
+                guard status == "dead" || status == "failed" else {
+                    throw RPCError(code: .failedPrecondition, message: "outbox message \(request.id) is \(status); only failed or dead messages are retried")
+                }
+                n = try ReminderStore.requeue(db, id: request.id, now: now)
             }
+            try Audit.record(db, actor: caller.auditActor, rpc: "RetryOutbox", target: request.allDead ? "all dead" : String(request.id), summary: "\(n) queued")
+            return n
         }
         state.deliveryWake.signal()
         return .with { $0.queued = Int32(queued) }

@@ -10,69 +10,27 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     let state: DaemonState
     var store: Store { state.store }
 
-    // MARK: rights
-
-    enum Right {
-        /// The employee themselves (gateway acting for them), or an operator/admin.
-        case own
-        /// The employee's direct supervisor (gateway acting for them), or an operator/admin.
-        case supervisor
-        /// The employee or their direct supervisor.
-        case ownOrSupervisor
-    }
-
-    /// Gateway callers act for one employee and get that employee's rights; operators and admins may do all.
-    static func require(_ caller: Caller, _ right: Right, employee: Employee, action: String) throws {
-        guard caller.role == .gateway else { return }
-        guard !caller.actorNIP.isEmpty else {
-            throw RPCError(code: .permissionDenied, message: "a gateway must name the employee it acts for (metadata kinerja-actor-nip) to \(action)")
-        }
-        let isSelf = caller.actorNIP == employee.nip
-        let isSupervisor = employee.supervisorNIP == caller.actorNIP
-        let allowed = switch right {
-        case .own: isSelf
-        case .supervisor: isSupervisor
-        case .ownOrSupervisor: isSelf || isSupervisor
-        }
-        if !allowed {
-            let who = switch right {
-            case .own: "only \(employee.nip) themselves"
-            case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
-            case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
-            }
-            throw RPCError(code: .permissionDenied, message: "\(caller.actorNIP) may not \(action): \(who) may")
-        }
-    }
-
-    static func period(_ text: String, annual: Bool = false) throws -> PeriodID {
-        let id: PeriodID
-        do { id = try PeriodID(text) } catch { throw RPCError(code: .invalidArgument, message: error.message) }
-        if annual && id.kind != .annual { throw RPCError(code: .invalidArgument, message: "an SKP belongs to an annual period (e.g. \(id.year)), not \(id)") }
-        return id
-    }
-
-    static func storeErrors<T>(_ body: () throws -> T) throws -> T { try PeriodService.mapStoreErrors(body) }
-
     // MARK: SKP
 
     func importSKP(request: Kinerja_V1_ImportSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
-        let fallback = request.periodID.isEmpty ? nil : try Self.period(request.periodID, annual: true)
+        let fallback = request.periodID.isEmpty ? nil : try PeriodID.requested(request.periodID, annual: true)
         defer { Memory.releaseFreedPages() }
         let logger = state.logger
+        let step = state.settings.limits.importStepSKPs
         return try await Blocking.run {
             let clock = ContinuousClock()
             let t0 = clock.now
             let (decoded, decodeErrors) = SKPDecoding.decode(request.content, period: fallback)
             let t1 = clock.now
             // Every problem of the file in one pass: what decoding found, then what validation finds in the rest.
-            guard let decoded else { return Self.report(decodeErrors, dryRun: request.dryRun) }
+            guard let decoded else { return ImportReport.failed(decodeErrors, dryRun: request.dryRun) }
             let work = { (db: GRDB.Database, pending: PendingWrites) throws -> Kinerja_V1_ImportReport in
                 let period = decoded.items.first?.skp.period ?? fallback!
                 guard let p = try PeriodStore.find(db, period) else {
-                    return Self.report(decodeErrors + [ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
+                    return ImportReport.failed(decodeErrors + [ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
                 }
-                guard p.id.kind == .annual else { return Self.report(decodeErrors + [ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
+                guard p.id.kind == .annual else { return ImportReport.failed(decodeErrors + [ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
                 if p.state == .closed {
                     throw RPCError(code: .failedPrecondition, message: "period \(period) is closed: importing SKPs is not allowed")
                 }
@@ -93,7 +51,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     if let status = statuses[skp.nip], !status.editable {
                         errors.append(ItemError(path, "the SKP of \(skp.nip) is \(status.rawValue); only draft or returned SKPs can be edited"))
                     }
-                    do { try Self.require(caller, .own, employee: e, action: "import the SKP of \(skp.nip)") } catch let error as RPCError {
+                    do { try caller.require(.own, employee: e, action: "import the SKP of \(skp.nip)") } catch let error as RPCError {
                         errors.append(ItemError(path, error.message))
                     }
                 }
@@ -104,7 +62,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 defer {
                     logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decoder": "\(decoded.decoder)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
                 }
-                if !errors.isEmpty { return Self.report(errors, dryRun: request.dryRun) }
+                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 var counts = ImportCounts()
                 for (_, skp) in decoded.items {
                     if statuses[skp.nip] == nil { counts.added += 1 } else { counts.updated += 1 }
@@ -115,14 +73,21 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         s.status = request.submit ? .submitted : .draft
                         return s
                     }
-                    pending.add { db in
-                        try SKPStore.save(db, skps, supervisors: employees.compactMapValues(\.supervisorNIP), existing: Set(statuses.keys), now: Date())
-                        try Audit.record(
-                            db, actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
-                            summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
+                    let audit = SKPStore.StagedAudit(
+                        actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
+                        summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
+                    let supervisors = employees.compactMapValues(\.supervisorNIP)
+                    if skps.count > step {
+                        pending.stage(StagedSKPImport(
+                            period: period, skps: skps, supervisors: supervisors, existing: Set(statuses.keys), audit: audit, step: step, now: Date()))
+                    } else {
+                        pending.add { db in
+                            try SKPStore.save(db, skps, supervisors: supervisors, existing: Set(statuses.keys), now: Date())
+                            try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
+                        }
                     }
                 }
-                return OrgService.report(counts: counts, rows: decoded.items.count, dryRun: request.dryRun)
+                return ImportReport.succeeded(counts, rows: decoded.items.count, dryRun: request.dryRun)
             }
             let report = try PlannedWrite.run(store, reads: ["skp", "rhk", "indicators"], dryRun: request.dryRun, work)
             logger.info("SKP import timing, whole call", metadata: ["seconds": "\(clock.now - t0)"])
@@ -130,32 +95,16 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         }
     }
 
-    static func report(_ errors: [ItemError], dryRun: Bool) -> Kinerja_V1_ImportReport {
-        .with {
-            $0.applied = false
-            $0.dryRun = dryRun
-            $0.errorCount = Int32(errors.count)
-            $0.errors = errors.prefix(OrgService.maxReportedErrors).map { e in
-                .with {
-                    $0.path = e.path
-                    $0.message = e.message
-                }
-            }
-        }
-    }
-
     func getSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
         let caller = try context.caller()
-        let period = try Self.period(request.periodID, annual: true)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                let e = try EmployeeLookup.employee(db, request.nip)
-                try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the SKP of \(e.nip)")
-                guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
-                    throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
-                }
-                return Self.message(skp, employee: e)
+        let period = try PeriodID.requested(request.periodID, annual: true)
+        return try await store.read { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try caller.require(.ownOrSupervisor, employee: e, action: "read the SKP of \(e.nip)")
+            guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
+                throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
             }
+            return Self.message(skp, employee: e)
         }
     }
 
@@ -195,7 +144,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     }
 
     func listSKP(request: Kinerja_V1_ListSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ListSKPResponse {
-        let period = try Self.period(request.periodID, annual: true)
+        let period = try PeriodID.requested(request.periodID, annual: true)
         let status: SKPStatus?
         if request.status.isEmpty {
             status = nil
@@ -204,24 +153,22 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         } else {
             throw RPCError(code: .invalidArgument, message: "status must be draft, submitted, approved or returned")
         }
-        return try await Blocking.run {
-            try store.pool.read { db in
-                guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
-                let rows = try SKPStore.list(db, period: period, status: status, unit: request.unitCode.isEmpty ? nil : request.unitCode)
-                let counts = try PeriodFacts.counts(db, period)
-                return .with {
-                    $0.skp = rows.map { r in
-                        .with {
-                            $0.nip = r.nip
-                            $0.name = r.name
-                            $0.unitCode = r.unitCode
-                            $0.status = r.status.rawValue
-                            $0.rhk = Int32(r.rhkCount)
-                            $0.indicators = Int32(r.indicatorCount)
-                        }
+        return try await store.read { db in
+            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            let rows = try SKPStore.list(db, period: period, status: status, unit: request.unitCode.isEmpty ? nil : request.unitCode)
+            let counts = try PeriodStore.facts(db, period)
+            return .with {
+                $0.skp = rows.map { r in
+                    .with {
+                        $0.nip = r.nip
+                        $0.name = r.name
+                        $0.unitCode = r.unitCode
+                        $0.status = r.status.rawValue
+                        $0.rhk = Int32(r.rhkCount)
+                        $0.indicators = Int32(r.indicatorCount)
                     }
-                    $0.missing = Int32(counts.skp["missing"] ?? 0)
                 }
+                $0.missing = Int32(counts.skp["missing"] ?? 0)
             }
         }
     }
@@ -244,56 +191,44 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
 
     func approveAllSKP(request: Kinerja_V1_ApproveAllSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ApproveAllSKPResponse {
         let caller = try context.caller()
-        let period = try Self.period(request.periodID, annual: true)
-        return try await Blocking.run {
-            try Self.storeErrors {
-                try store.pool.write { db in
-                    try PeriodStore.requireOpen(db, period, action: "approving SKPs")
-                    var sql = "UPDATE skp SET status = 'approved', status_by = ?, updated_at = ? WHERE period_id = ? AND status = 'submitted'"
-                    var args: [any DatabaseValueConvertible] = ["uid \(caller.credentials.uid)", UTCTime.format(Date()), period.description]
-                    if !request.unitCode.isEmpty {
-                        guard try OrganisationStore.unit(db, code: request.unitCode) != nil else {
-                            throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-                        }
-                        sql += " AND nip IN (SELECT nip FROM employees WHERE unit_code = ?)"
-                        args.append(request.unitCode)
-                    }
-                    try db.execute(sql: sql, arguments: StatementArguments(args))
-                    let n = db.changesCount
-                    try Audit.record(
-                        db, actor: caller.auditActor, rpc: "ApproveAllSKP", target: period.description,
-                        summary: "\(n) submitted SKPs approved" + (request.unitCode.isEmpty ? "" : " in \(request.unitCode)"))
-                    return .with { $0.approved = Int32(n) }
+        let period = try PeriodID.requested(request.periodID, annual: true)
+        return try await store.write { db in
+            try PeriodStore.requireOpen(db, period, action: "approving SKPs")
+            if !request.unitCode.isEmpty {
+                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else {
+                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
                 }
             }
+            let n = try SKPStore.approveAllSubmitted(
+                db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode, by: "uid \(caller.credentials.uid)", now: Date())
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "ApproveAllSKP", target: period.description,
+                summary: "\(n) submitted SKPs approved" + (request.unitCode.isEmpty ? "" : " in \(request.unitCode)"))
+            return .with { $0.approved = Int32(n) }
         }
     }
 
     func transition(
-        _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Right, from: [SKPStatus], to: SKPStatus, rpc: String
+        _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Caller.Right, from: [SKPStatus], to: SKPStatus, rpc: String
     ) async throws -> Kinerja_V1_SKP {
         let caller = try context.caller()
-        let period = try Self.period(request.periodID, annual: true)
-        return try await Blocking.run {
-            try Self.storeErrors {
-                try store.pool.write { db in
-                    let e = try EmployeeLookup.employee(db, request.nip)
-                    try Self.require(caller, right, employee: e, action: "\(rpc) for \(e.nip)")
-                    try PeriodStore.requireOpen(db, period, action: "changing an SKP")
-                    guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
-                        throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
-                    }
-                    guard from.contains(skp.status) else {
-                        throw RPCError(
-                            code: .failedPrecondition,
-                            message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(from.map(\.rawValue).joined(separator: " or "))")
-                    }
-                    let note = to == .returned ? request.note.trimmedBlanks : ""
-                    try SKPStore.setStatus(db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP, now: Date())
-                    try Audit.record(db, actor: caller.auditActor, rpc: rpc, target: "\(e.nip)/\(period)", summary: "\(skp.status.rawValue) → \(to.rawValue)" + (note.isEmpty ? "" : ": \(note)"))
-                    return Self.message(try SKPStore.load(db, nip: e.nip, period: period)!, employee: e)
-                }
+        let period = try PeriodID.requested(request.periodID, annual: true)
+        return try await store.write { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try caller.require(right, employee: e, action: "\(rpc) for \(e.nip)")
+            try PeriodStore.requireOpen(db, period, action: "changing an SKP")
+            guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
+                throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
             }
+            guard from.contains(skp.status) else {
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(from.map(\.rawValue).joined(separator: " or "))")
+            }
+            let note = to == .returned ? request.note.trimmedBlanks : ""
+            try SKPStore.setStatus(db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP, now: Date())
+            try Audit.record(db, actor: caller.auditActor, rpc: rpc, target: "\(e.nip)/\(period)", summary: "\(skp.status.rawValue) → \(to.rawValue)" + (note.isEmpty ? "" : ": \(note)"))
+            return Self.message(try SKPStore.load(db, nip: e.nip, period: period)!, employee: e)
         }
     }
 
@@ -312,45 +247,36 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 let plan = try MonitoringImport.planRealisasi(db, decoded, caller: caller)
                 let t1 = clock.now
                 defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
-                if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
                     pending.add { db in
-                        try MonitoringImport.writeRealisasi(db, plan.writes)
+                        try RealisasiStore.save(db, plan.writes.lazy.map(\.entry), now: Date())
                         try Audit.record(
                             db, actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
                             summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
                     }
                 }
-                return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                return ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
         }
     }
 
     func giveFeedback(request: Kinerja_V1_FeedbackRequest, context: ServerContext) async throws -> Kinerja_V1_FeedbackResponse {
         let caller = try context.caller()
-        let period = try Self.period(request.periodID)
+        let period = try PeriodID.requested(request.periodID)
         let text = request.text.trimmedBlanks
         try RequestLimits.text(text, "text")
         guard !text.isEmpty else { throw RPCError(code: .invalidArgument, message: "feedback text is empty") }
-        return try await Blocking.run {
-            try Self.storeErrors {
-                try store.pool.write { db in
-                    let e = try EmployeeLookup.employee(db, request.nip)
-                    try Self.require(caller, .supervisor, employee: e, action: "give feedback to \(e.nip)")
-                    try PeriodStore.requireOpen(db, period, action: "giving feedback")
-                    guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
-                        throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(Quote.short(request.rhkID))' in the SKP for \(period.annual)")
-                    }
-                    try db.execute(
-                        sql: """
-                            INSERT INTO rhk_feedback(period_id, nip, rhk_id, text, by_nip, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                            ON CONFLICT(period_id, nip, rhk_id) DO UPDATE SET text = excluded.text, by_nip = excluded.by_nip, updated_at = excluded.updated_at
-                            """,
-                        arguments: [period.description, e.nip, request.rhkID, text, caller.actorNIP, UTCTime.format(Date())])
-                    try Audit.record(db, actor: caller.auditActor, rpc: "GiveFeedback", target: "\(e.nip)/\(period)/\(request.rhkID)", summary: String(text.prefix(80)))
-                    return Kinerja_V1_FeedbackResponse()
-                }
+        return try await store.write { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try caller.require(.supervisor, employee: e, action: "give feedback to \(e.nip)")
+            try PeriodStore.requireOpen(db, period, action: "giving feedback")
+            guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
+                throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(Quote.short(request.rhkID))' in the SKP for \(period.annual)")
             }
+            try SKPStore.saveRHKFeedback(db, period: period, nip: e.nip, rhk: request.rhkID, text: text, by: caller.actorNIP, now: Date())
+            try Audit.record(db, actor: caller.auditActor, rpc: "GiveFeedback", target: "\(e.nip)/\(period)/\(request.rhkID)", summary: String(text.prefix(80)))
+            return Kinerja_V1_FeedbackResponse()
         }
     }
 
@@ -359,16 +285,16 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await Blocking.run {
             return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["activities", "skp", "rhk"]) { db, decoded, pending in
                 let plan = try MonitoringImport.planActivities(db, decoded, caller: caller)
-                if !plan.errors.isEmpty { return OrgService.report(errors: plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun {
                     pending.add { db in
-                        try MonitoringImport.writeActivities(db, plan.writes)
+                        try ActivityStore.save(db, plan.writes, now: Date())
                         try Audit.record(
                             db, actor: caller.auditActor, rpc: "ImportActivities", target: request.fileName,
                             summary: "\(plan.counts.added) added, \(plan.counts.updated) updated")
                     }
                 }
-                return OrgService.report(counts: plan.counts, rows: plan.rows, dryRun: request.dryRun)
+                return ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)
             }
         }
     }
@@ -376,28 +302,23 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func listActivities(request: Kinerja_V1_ListActivitiesRequest, context: ServerContext) async throws -> Kinerja_V1_ListActivitiesResponse {
         let caller = try context.caller()
         _ = try RequestLimits.dateRange(from: request.from, to: request.to)
-        return try await Blocking.run {
-            try store.pool.read { db in
-                let e = try EmployeeLookup.employee(db, request.nip)
-                try Self.require(caller, .ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT * FROM activities WHERE nip = ? AND date >= ? AND date <= ? ORDER BY date, id",
-                    arguments: [e.nip, request.from.isEmpty ? "0000-00-00" : request.from, request.to.isEmpty ? "9999-99-99" : request.to])
-                return .with {
-                    $0.activities = rows.map { r in
-                        .with {
-                            $0.id = r["id"]
-                            $0.nip = r["nip"]
-                            $0.date = r["date"]
-                            $0.description_p = r["description"]
-                            $0.rhkID = r["rhk_id"]
-                            $0.minutes = r["minutes"]
-                            $0.evidence = r["evidence"]
-                        }
+        return try await store.read { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try caller.require(.ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
+            let rows = try ActivityStore.list(db, nip: e.nip, from: request.from.isEmpty ? nil : request.from, to: request.to.isEmpty ? nil : request.to)
+            return .with {
+                $0.activities = rows.map { r in
+                    .with {
+                        $0.id = r.id
+                        $0.nip = r.entry.nip
+                        $0.date = r.entry.date.description
+                        $0.description_p = r.entry.description
+                        $0.rhkID = r.entry.rhk
+                        $0.minutes = Int32(clamping: r.entry.minutes)
+                        $0.evidence = r.entry.evidence
                     }
-                    $0.totalMinutes = rows.reduce(0) { $0 + ($1["minutes"] as Int64) }
                 }
+                $0.totalMinutes = rows.reduce(0) { $0 + Int64($1.entry.minutes) }
             }
         }
     }

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import KinerjaFixtures
+import Synchronization
+import Testing
+
+/// A big SKP import is applied in steps (`[server] import_step_skp`): single writes go on between the steps, readers
+/// of SKPs see all of it or none of it, and a kill -9 after it began is finished when the daemon starts again.
+@Suite(.serialized) struct StagedSKPImportTests {
+    static let employees = 3_000
+
+    /// A daemon with an agency of `employees`, a 2026 period and the SKP document for everyone.
+    static func agency(step: Int, stateDir: String? = nil) throws -> (Daemon, dir: String, skp: String, config: String) {
+        let dir = try shortTemporaryDirectory("ks")
+        let config = dir + "/kinerjad.toml"
+        try "[server]\nimport_step_skp = \(step)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(stateDir: stateDir, extraArguments: ["--config", config])
+        try daemon.waitReady()
+        let sample = SampleAgency(unitCount: 10, employeeCount: employees)
+        try sample.unitsCSV.write(to: URL(fileURLWithPath: dir + "/units.csv"))
+        try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
+        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        #expect(try daemon.ctl(["period", "create", "2026"]).status == 0)
+        try sample.skpAndRealisasi(year: 2026, month: 1).0.write(to: URL(fileURLWithPath: dir + "/skp.json"))
+        return (daemon, dir, dir + "/skp.json", config)
+    }
+
+    static func readOnly(_ stateDir: String) throws -> DatabaseQueue {
+        var c = Configuration()
+        c.readonly = true
+        c.busyMode = .timeout(5)
+        return try DatabaseQueue(path: stateDir + "/kinerja.db", configuration: c)
+    }
+
+    /// `kinerjactl` against the daemon on `socket` (callable from any thread).
+    static func ctl(_ socket: String, _ arguments: [String]) throws -> ProcessResult {
+        try runProcess(Binaries.kinerjactl, arguments + ["--socket", socket], environment: Daemon.environment())
+    }
+
+    /// SKPs the daemon reports missing for 2026 (through its API, as any reader sees them).
+    static func missing(_ socket: String) throws -> Int? {
+        let r = try ctl(socket, ["skp", "list", "--period", "2026", "--status", "approved", "-o", "json"])
+        guard r.status == 0 else { return nil }
+        return ((try jsonObject(r.stdout))["missing"] as? NSNumber)?.intValue
+    }
+
+    @Test func readersSeeAllOrNothingAndSingleWritesGoOnBetweenTheSteps() throws {
+        let (daemon, _, skp, _) = try Self.agency(step: 25)
+        let socket = daemon.socket, stateDir = daemon.stateDir
+        let done = Atomic(false)
+        // A reader through the daemon: the SKPs missing are always all of them or none.
+        let seen = Mutex<Set<Int>>([])
+        let reader = Thread {
+            while !done.load(ordering: .relaxed) {
+                if let m = try? Self.missing(socket) { seen.withLock { _ = $0.insert(m) } }
+            }
+        }
+        // Single writes (an admin switching a built-in reminder off and on), and a watcher of the database file that
+        // notes single writes committed while the import was half applied.
+        let writer = Thread {
+            var on = true
+            while !done.load(ordering: .relaxed) {
+                _ = try? Self.ctl(socket, ["reminder", on ? "remove" : "enable", "skp-januari"])
+                on.toggle()
+            }
+        }
+        let interleaved = Atomic(0)
+        let watcher = Thread {
+            guard let db = try? Self.readOnly(stateDir) else { return }
+            var lastAuditDuringApply: Int64?
+            while !done.load(ordering: .relaxed) {
+                if let (epoch, audit) = try? db.read({ db in
+                    (try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply") ?? 0,
+                     try Int64.fetchOne(db, sql: "SELECT max(id) FROM audit_log WHERE rpc != 'ImportSKP'") ?? 0)
+                }) {
+                    if epoch & 1 == 1 {
+                        if let last = lastAuditDuringApply, audit > last { interleaved.add(1, ordering: .relaxed) }
+                        lastAuditDuringApply = audit
+                    } else {
+                        lastAuditDuringApply = nil
+                    }
+                }
+                usleep(2_000)
+            }
+        }
+        reader.start()
+        writer.start()
+        watcher.start()
+        usleep(300_000)
+        let imported = try daemon.ctl(["skp", "import", skp, "--submit"])
+        usleep(300_000)
+        done.store(true, ordering: .relaxed)
+        usleep(500_000)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let observed = seen.withLock { $0 }
+        #expect(observed.isSubset(of: [0, Self.employees]), "readers saw \(observed.sorted()) SKPs missing")
+        #expect(observed.contains(Self.employees))
+        #expect(try Self.missing(daemon.socket) == 0)
+        let list = try jsonObject(try daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
+        #expect((list["skp"] as? [[String: Any]])?.count == Self.employees)
+        #expect((list["skp"] as? [[String: Any]])?.allSatisfy { ($0["indicators"] as? NSNumber)?.intValue == 6 } == true)
+        #expect(interleaved.load(ordering: .relaxed) > 0, "no single write committed between the import's steps")
+        let audit = try jsonArray(try daemon.ctl(["audit", "list", "-o", "json", "--limit", "1000"]).stdout)
+        #expect(audit.filter { $0["rpc"] as? String == "ImportSKP" }.count == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aKillAfterTheImportBeganIsFinishedWhenTheDaemonStarts() throws {
+        var (daemon, dir, skp, config) = try Self.agency(step: 10)
+        let state = daemon.stateDir
+        let db = try Self.readOnly(daemon.stateDir)
+        let importing = try ChildProcess(
+            Binaries.kinerjactl, ["skp", "import", skp, "--submit", "--socket", daemon.socket], environment: Daemon.environment(),
+            stdout: dir + "/import.out", stderr: dir + "/import.err")
+        let began = eventually(120) {
+            (try? db.read { db in try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply") ?? 0 }).map { $0 & 1 == 1 } ?? false
+        }
+        #expect(began, "the import never began its steps")
+        kill(daemon.pid, SIGKILL)
+        _ = daemon.child.wait(timeout: 10)
+        _ = importing.wait(timeout: 10)
+        let half = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp WHERE period_id = '2026'") ?? 0 }
+        print("staged import killed with \(half) of \(Self.employees) SKPs applied")
+        try db.close()
+        daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
+        try daemon.waitReady()
+        #expect(daemon.log.contains("finished applying an SKP import"), "\(daemon.log.suffix(2_000))")
+        #expect(try Self.missing(daemon.socket) == 0)
+        let list = try jsonObject(try daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
+        #expect((list["skp"] as? [[String: Any]])?.count == Self.employees)
+        let audit = try jsonArray(try daemon.ctl(["audit", "list", "-o", "json", "--limit", "50"]).stdout)
+        #expect(audit.contains { $0["rpc"] as? String == "ImportSKP" })
+        #expect(daemon.stop() == 0)
+    }
+}

@@ -1,0 +1,40 @@
+import PropertyBased
+import Testing
+
+@testable import KinerjaCore
+
+@Suite struct YearMonthTests {
+    @Test(arguments: ["2026-03", "2000-01", "2100-12"])
+    func parsesWhatItPrints(text: String) {
+        #expect(YearMonth(text)?.description == text)
+    }
+
+    @Test(arguments: ["2026-3", "2026-13", "2026-00", "1999-12", "2101-01", "26-03", "2026/03", "2026-03-01", "+026-03", "2026-+3", "", "٢٠٢٦-03"])
+    func refusesEverythingElse(text: String) {
+        #expect(YearMonth(text) == nil)
+    }
+
+    @Test func ordersByYearThenMonth() {
+        #expect(YearMonth("2025-12")! < YearMonth("2026-01")!)
+        #expect(YearMonth("2026-02")!.firstDay == CivilDate(year: 2026, month: 2, day: 1))
+    }
+
+    @Test func anyValidMonthRoundTrips() async {
+        await propertyCheck(input: Gen.int(in: 2000...2100), Gen.int(in: 1...12)) { y, m in
+            let ym = YearMonth(year: y, month: m)!
+            #expect(YearMonth(ym.description) == ym)
+        }
+    }
+}
+
+@Suite struct TPPEligibilityTests {
+    @Test func noBaseBlocksFirstThenThePeriodGate() {
+        let gate = TPPEligibility.predikatGate(period: "2026-01", state: .running)
+        #expect(gate != nil)
+        #expect(TPPEligibility.blockedBeforePolicy(hasBase: false, kelasJabatan: 7, predikatGate: gate) == "no TPP base for kelas jabatan 7 (tpp base import)")
+        #expect(TPPEligibility.blockedBeforePolicy(hasBase: true, kelasJabatan: 7, predikatGate: gate) == gate)
+        #expect(TPPEligibility.blockedBeforePolicy(hasBase: true, kelasJabatan: 7, predikatGate: nil) == nil)
+        #expect(TPPEligibility.predikatGate(period: "2026-01", state: .assessment) == nil)
+        #expect(TPPEligibility.predikatGate(period: "2026-01", state: .closed) == nil)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import KinerjaAPI
+import KinerjaCore
+import KinerjaStore
+import Logging
+
+@testable import KinerjaServer
+
+/// The daemon's services over grpc-swift's in-process transport, on an in-memory database: the interceptor, the
+/// services, the store and the core are the real ones; no socket, no process. A call names who makes it (`as:`),
+/// stamped as the stream gate would stamp a socket peer's credentials.
+struct InProcessDaemon {
+    /// Who calls: uid 0 is an admin, 65531 an operator, 65532 a gateway (settings below), 65530 nobody.
+    enum Who {
+        case admin, `operator`, nobody
+        case gateway(actingFor: String?)
+
+        var uid: UInt32 {
+            switch self {
+            case .admin: 0
+            case .operator: 65_531
+            case .gateway: 65_532
+            case .nobody: 65_530
+            }
+        }
+    }
+
+    let state: DaemonState
+
+    init(configure: (inout DaemonSettings) -> Void = { _ in }) throws {
+        var settings = DaemonSettings.resolve(
+            flags: .init(stateDir: NSTemporaryDirectory() + "kinerja-inprocess"), file: nil, environment: [:], currentDirectory: "/")
+        settings.security.operatorUsers = ["65531"]
+        settings.security.gatewayUsers = ["65532"]
+        settings.security.operatorGroups = []
+        settings.security.adminGroups = []
+        configure(&settings)
+        state = DaemonState(
+            settings: settings, flags: .init(), store: try Store.inMemory(), socketActivated: false, logLevel: LogLevelBox(.warning),
+            logger: Logger(label: "kinerja.inprocess"))
+    }
+
+    /// Runs `body` with a client connected to the services.
+    func withClient<T: Sendable>(_ body: @Sendable (GRPCClient<InProcessTransport.Client>) async throws -> T) async throws -> T {
+        let transport = InProcessTransport()
+        let server = GRPCServer(transport: transport.server, services: RPCServices.all(state: state), interceptors: RPCServices.interceptors(state: state))
+        return try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
+            return try await withGRPCClient(transport: transport.client) { client in try await body(client) }
+        }
+    }
+
+    /// The metadata a call carries for `who`.
+    static func metadata(_ who: Who) -> Metadata {
+        var m: Metadata = ["kinerja-peer-cred": "\(who.uid):\(who.uid):1:"]
+        if case .gateway(let nip?) = who { m.addString(nip, forKey: "kinerja-actor-nip") }
+        return m
+    }
+}
+
+extension RPCError.Code {
+    /// The status an error thrown by a client call carries (nil when it is not an `RPCError`).
+    static func of(_ error: any Error) -> RPCError.Code? { (error as? RPCError)?.code }
+}
+
+/// The status a call ended with: `.ok` or its error code.
+func status<T>(_ call: () async throws -> T) async -> RPCError.Code? {
+    do {
+        _ = try await call()
+        return nil
+    } catch {
+        return RPCError.Code.of(error) ?? .unknown
+    }
+}
