@@ -123,6 +123,7 @@ proto-check: deps
 bench: deps
 	$(SWIFT) build -c release --product kinerjad
 	$(SWIFT) build -c release --product kinerjactl
+	$(SWIFT) build -c release --product kinerja-plugin-bukittinggi
 	$(SWIFT) build -c release --product kinerja-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/kinerja-bench" --bin-dir "$$($(SWIFT) build -c release --show-bin-path)"
 

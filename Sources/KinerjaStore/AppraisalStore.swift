@@ -38,20 +38,30 @@ public enum AppraisalStore {
 
     /// Upserts ratings; the predikat column is recomputed from the two ratings every time.
     public static func save(_ db: Database, period: PeriodID, _ ratings: [RatingRecord], now: Date) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO ratings(period_id, nip, hasil_kerja, perilaku_kerja, predikat, aspects, notes, rated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(period_id, nip) DO UPDATE SET hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja,
-                predikat = excluded.predikat, aspects = excluded.aspects, notes = excluded.notes, rated_by = excluded.rated_by,
-                updated_at = excluded.updated_at
-            """)
+        let insert = BulkInsert(
+            db, table: "ratings", columns: ["period_id", "nip", "hasil_kerja", "perilaku_kerja", "predikat", "aspects", "notes", "rated_by", "updated_at"],
+            onConflict: """
+                ON CONFLICT(period_id, nip) DO UPDATE SET hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja,
+                    predikat = excluded.predikat, aspects = excluded.aspects, notes = excluded.notes, rated_by = excluded.rated_by,
+                    updated_at = excluded.updated_at
+                """)
         let time = UTCTime.format(now)
-        if !ratings.isEmpty { try TPPInputs.touch(db, .ratings(period: period.description)) }
-        for r in ratings {
-            statement.setUncheckedArguments([
-                period.description, r.nip, r.hasilKerja.rawValue, r.perilakuKerja.rawValue, r.predikat.rawValue, aspectsJSON(r.aspects), r.notes, r.ratedBy, time,
-            ])
-            try statement.execute()
+        let periodText = period.description
+        if !ratings.isEmpty { try TPPInputs.touch(db, .ratings(period: periodText)) }
+        // In key order (NIP): the B-tree inserts stay local, many rows per statement.
+        for r in ratings.sorted(by: { $0.nip < $1.nip }) {
+            insert.add(periodText)
+            insert.add(r.nip)
+            insert.add(r.hasilKerja.rawValue)
+            insert.add(r.perilakuKerja.rawValue)
+            insert.add(r.predikat.rawValue)
+            insert.add(aspectsJSON(r.aspects))
+            insert.add(r.notes)
+            insert.add(r.ratedBy)
+            insert.add(time)
+            try insert.endRow()
         }
+        try insert.flush()
     }
 
     public static func ratings(_ db: Database, period: PeriodID) throws -> [String: RatingRecord] {

@@ -21,8 +21,9 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 /// work (opening cursors, halting) dominate a million single-row inserts. Values are added column by column and
 /// row by row; a full batch runs at once, the rest on `flush()`. Rows must be flushed before rows that refer to
 /// them (foreign keys) are: flush the parent table first. Text is bound transiently (copied by SQLite).
-/// Runs through the SQLite C API: GRDB does not see these statements, so a caller announces them to
-/// `Store.tableVersions` (`noteBulkWrite`); the imports, its only users, do.
+/// Runs through the SQLite C API, which GRDB does not see: the first flush therefore runs one statement on the table
+/// through GRDB (an update of no row), so that the transaction's observers (`TableVersions`) know the table was
+/// written. Imports also announce their bulk writes (`noteBulkWrite`).
 public final class BulkInsert {
     private enum Value {
         case text(String)
@@ -39,10 +40,15 @@ public final class BulkInsert {
     private let batch: Int
     private var pending: [Value] = []
     private var statements: [Int: Statement] = [:]
+    private let table: String
+    private let firstColumn: String
+    private var announced = false
 
     /// `INSERT INTO table(columns) VALUES … onConflict`, `batch` rows per statement.
     public init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
         self.db = db
+        self.table = table
+        firstColumn = columns.first ?? "rowid"
         head = "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
         tuple = "(" + databaseQuestionMarks(count: columns.count) + ")"
         tail = onConflict.isEmpty ? "" : " " + onConflict
@@ -68,6 +74,10 @@ public final class BulkInsert {
         precondition(pending.count % columns == 0, "BulkInsert: a row has the wrong number of values")
         let rows = pending.count / columns
         guard rows > 0 else { return }
+        if !announced {
+            try db.execute(sql: "UPDATE \(table) SET \(firstColumn) = \(firstColumn) WHERE 0")
+            announced = true
+        }
         let statement: OpaquePointer
         if let s = statements[rows] {
             statement = s.sqliteStatement

@@ -3,7 +3,7 @@ import GRDB
 /// Versioned schema migrations. Append new ones at the end; never edit one that has shipped.
 enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
-    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-skp-apply"]
+    static let identifiers = ["0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders", "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports"]
 
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -402,7 +402,7 @@ enum Migrations {
                 """)
         }
         m.registerMigration(identifiers[11]) { db in
-            // A big SKP import is staged, then applied in steps while `epoch` is odd (see `SKPStore+Staged`).
+            // A big SKP or realisasi import is staged, then applied in steps while `epoch` is odd (see `SKPStore+Staged`).
             try db.execute(sql: """
                 CREATE TABLE skp_stage (
                     period_id   TEXT NOT NULL,
@@ -439,9 +439,22 @@ enum Migrations {
                     direction    TEXT NOT NULL,
                     PRIMARY KEY (period_id, nip, rhk_id, indicator_id)
                 ) STRICT, WITHOUT ROWID;
+                CREATE TABLE realisasi_stage (
+                    period_id     TEXT NOT NULL,
+                    skp_period_id TEXT NOT NULL,
+                    nip           TEXT NOT NULL,
+                    rhk_id        TEXT NOT NULL,
+                    indicator_id  TEXT NOT NULL,
+                    value         REAL,
+                    text          TEXT NOT NULL,
+                    evidence      TEXT NOT NULL,
+                    note          TEXT NOT NULL,
+                    updated_at    TEXT NOT NULL
+                ) STRICT;
                 CREATE TABLE staged_apply (
                     id              INTEGER PRIMARY KEY CHECK (id = 1),
                     epoch           INTEGER NOT NULL DEFAULT 0,
+                    kind            TEXT NOT NULL DEFAULT 'skp' CHECK (kind IN ('skp', 'realisasi')),
                     period_id       TEXT NOT NULL DEFAULT '',
                     applied_through TEXT NOT NULL DEFAULT '',
                     uid             INTEGER NOT NULL DEFAULT 0,

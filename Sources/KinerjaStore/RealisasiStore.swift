@@ -21,13 +21,26 @@ public enum RealisasiStore {
 
     /// Adds or replaces each entry. Entries in key order (period, NIP, RHK, indicator) keep the B-tree inserts local.
     public static func save(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
+        try SKPStore.requireSettled(db)
+        try write(db, entries, now: now, staging: false)
+    }
+
+    /// Stages entries for a staged apply (see `SKPStore+Staged`): nothing anyone reads changes.
+    public static func stage(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
+        try write(db, entries, now: now, staging: true)
+    }
+
+    static func write(_ db: Database, _ entries: some Sequence<Entry>, now: Date, staging: Bool) throws {
         let time = UTCTime.format(now)
-        let insert = BulkInsert(
-            db, table: "realisasi", columns: ["period_id", "skp_period_id", "nip", "rhk_id", "indicator_id", "value", "text", "evidence", "note", "updated_at"],
-            onConflict: """
-                ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
-                    evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
-                """)
+        let columns = ["period_id", "skp_period_id", "nip", "rhk_id", "indicator_id", "value", "text", "evidence", "note", "updated_at"]
+        let insert = staging
+            ? BulkInsert(db, table: "realisasi_stage", columns: columns)
+            : BulkInsert(
+                db, table: "realisasi", columns: columns,
+                onConflict: """
+                    ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
+                        evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
+                    """)
         for r in entries {
             insert.add(r.period)
             insert.add(r.annual)
@@ -50,6 +63,7 @@ public enum RealisasiStore {
         private let read: BulkRead
 
         init(_ db: Database, annual: PeriodID) throws {
+            try SKPStore.requireSettled(db)
             read = try BulkRead(
                 db, sql: "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi WHERE skp_period_id = ?",
                 arguments: [annual.description])

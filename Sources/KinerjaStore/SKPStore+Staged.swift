@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import KinerjaCore
 
-/// A big SKP import is applied in steps, so that other writes interleave, and is still all or nothing to everyone
-/// who reads SKPs:
+/// A big SKP import (or realisasi import: the same steps, its rows in `realisasi_stage`) is applied in steps, so that
+/// other writes interleave, and is still all or nothing to everyone who reads SKPs or realisasi:
 ///
 /// 1. **Stage**: its rows go into `skp_stage`, `rhk_stage` and `indicators_stage` in short transactions. Nobody reads
 ///    those tables; a crash here leaves nothing (the next open clears them).
@@ -31,7 +31,15 @@ extension SKPStore {
 
     /// Empties the staging tables (before staging, and after an apply or an abandoned staging).
     public static func clearStaged(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM indicators_stage; DELETE FROM rhk_stage; DELETE FROM skp_stage")
+        try db.execute(sql: "DELETE FROM indicators_stage; DELETE FROM rhk_stage; DELETE FROM skp_stage; DELETE FROM realisasi_stage")
+    }
+
+    /// What a staged import moves into place.
+    public enum StagedKind: String, Sendable {
+        /// SKPs (with their RHK and indicators), staged by `stage`, stepped by NIP.
+        case skp
+        /// Realisasi, staged by `RealisasiStore.stage`, stepped in staging order.
+        case realisasi
     }
 
     /// Stages SKPs (a block of them; call again for the next). Nothing anyone reads changes.
@@ -50,18 +58,21 @@ extension SKPStore {
 
     /// Commits the staged import of `period` (the epoch goes odd) and applies its first step. Returns true when that
     /// was the last step. Call in the transaction that checked the import's plan still holds.
-    public static func beginStagedApply(_ db: Database, period: PeriodID, audit: StagedAudit, step: Int) throws -> Bool {
+    public static func beginStagedApply(_ db: Database, kind: StagedKind = .skp, period: PeriodID, audit: StagedAudit, step: Int) throws -> Bool {
         try requireSettled(db)
         // Each step must succeed once the import has begun: what could refuse one is refused now, before anything moves.
-        if let nip = try String.fetchOne(db, sql: """
+        if kind == .skp, let nip = try String.fetchOne(db, sql: """
             SELECT r.nip FROM realisasi r WHERE r.skp_period_id = ?1 AND r.nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1) LIMIT 1
             """, arguments: [period.description]) {
             throw StoreError.failedPrecondition("the SKP of \(nip) for \(period) has realisasi filed against it: it cannot be replaced by an import")
         }
         try db.execute(sql: """
-            UPDATE staged_apply SET epoch = epoch + 1, period_id = ?, applied_through = '', uid = ?, pid = ?, role = ?, actor_nip = ?,
+            UPDATE staged_apply SET epoch = epoch + 1, kind = ?, period_id = ?, applied_through = '', uid = ?, pid = ?, role = ?, actor_nip = ?,
                 rpc = ?, target = ?, summary = ? WHERE id = 1
-            """, arguments: [period.description, audit.actor.uid, audit.actor.pid, audit.actor.role, audit.actor.actorNIP, audit.rpc, audit.target, audit.summary])
+            """, arguments: [
+                kind.rawValue, period.description, audit.actor.uid, audit.actor.pid, audit.actor.role, audit.actor.actorNIP, audit.rpc, audit.target,
+                audit.summary,
+            ])
         return try applyStagedStep(db, step: step)
     }
 
@@ -71,6 +82,9 @@ extension SKPStore {
         guard let state = try Row.fetchOne(db, sql: "SELECT * FROM staged_apply WHERE id = 1"), (state["epoch"] as Int64) & 1 == 1 else { return true }
         let period: String = state["period_id"]
         let after: String = state["applied_through"]
+        if state["kind"] == StagedKind.realisasi.rawValue {
+            return try applyStagedRealisasiStep(db, state: state, after: Int64(after) ?? 0, step: step)
+        }
         let last = try String.fetchOne(db, sql: """
             SELECT max(nip) FROM (SELECT nip FROM skp_stage WHERE period_id = ? AND nip > ? ORDER BY nip LIMIT ?)
             """, arguments: [period, after, max(1, step)])
@@ -101,11 +115,37 @@ extension SKPStore {
         let more = try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage WHERE period_id = ? AND nip > ?)", arguments: [period, last ?? after]) ?? false
         if more { return false }
+        try finishStagedApply(db, state: state)
+        return true
+    }
+
+    /// Moves the next `step` staged realisasi (in staging order, after row `after`) into place.
+    static func applyStagedRealisasiStep(_ db: Database, state: Row, after: Int64, step: Int) throws -> Bool {
+        let last = try Int64.fetchOne(db, sql: """
+            SELECT max(rowid) FROM (SELECT rowid FROM realisasi_stage WHERE rowid > ? ORDER BY rowid LIMIT ?)
+            """, arguments: [after, max(1, step)])
+        if let last {
+            try db.execute(sql: """
+                INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
+                SELECT period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at FROM realisasi_stage
+                WHERE rowid > ? AND rowid <= ? ORDER BY rowid
+                ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
+                    evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
+                """, arguments: [after, last])
+            try db.execute(sql: "UPDATE staged_apply SET applied_through = ? WHERE id = 1", arguments: [String(last)])
+        }
+        let more = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM realisasi_stage WHERE rowid > ?)", arguments: [last ?? after]) ?? false
+        if more { return false }
+        try finishStagedApply(db, state: state)
+        return true
+    }
+
+    /// The last step's end: the audit line, and the epoch even again.
+    static func finishStagedApply(_ db: Database, state: Row) throws {
         try Audit.record(
             db, actor: AuditActor(uid: state["uid"], pid: state["pid"], role: state["role"], actorNIP: state["actor_nip"]),
             rpc: state["rpc"], target: state["target"], summary: state["summary"])
         try db.execute(sql: "UPDATE staged_apply SET epoch = epoch + 1, applied_through = '' WHERE id = 1")
-        return true
     }
 
     /// What opening the database found of a staged import.
@@ -124,7 +164,7 @@ extension SKPStore {
         let (epoch, period, staged) = try writer.read { db in
             (try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply WHERE id = 1") ?? 0,
              try String.fetchOne(db, sql: "SELECT period_id FROM staged_apply WHERE id = 1") ?? "",
-             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage)") ?? false)
+             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage) OR EXISTS (SELECT 1 FROM realisasi_stage)") ?? false)
         }
         var outcome: StagedRecovery = staged ? .cleared : .none
         if epoch & 1 == 1 {

@@ -10,19 +10,21 @@ import Testing
     static let employees = 3_000
 
     /// A daemon with an agency of `employees`, a 2026 period and the SKP document for everyone.
-    static func agency(step: Int, stateDir: String? = nil) throws -> (Daemon, dir: String, skp: String, config: String) {
+    static func agency(step: Int, rows: Int = 50_000, periodic: String = "none") throws -> (Daemon, dir: String, skp: String, config: String) {
         let dir = try shortTemporaryDirectory("ks")
         let config = dir + "/kinerjad.toml"
-        try "[server]\nimport_step_skp = \(step)\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try Daemon(stateDir: stateDir, extraArguments: ["--config", config])
+        try "[server]\nimport_step_skp = \(step)\nimport_step_rows = \(rows)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(extraArguments: ["--config", config])
         try daemon.waitReady()
         let sample = SampleAgency(unitCount: 10, employeeCount: employees)
         try sample.unitsCSV.write(to: URL(fileURLWithPath: dir + "/units.csv"))
         try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
         #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
         #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
-        #expect(try daemon.ctl(["period", "create", "2026"]).status == 0)
-        try sample.skpAndRealisasi(year: 2026, month: 1).0.write(to: URL(fileURLWithPath: dir + "/skp.json"))
+        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", periodic]).status == 0)
+        let (skp, realisasi) = sample.skpAndRealisasi(year: 2026, month: 1)
+        try skp.write(to: URL(fileURLWithPath: dir + "/skp.json"))
+        try realisasi.write(to: URL(fileURLWithPath: dir + "/realisasi.csv"))
         return (daemon, dir, dir + "/skp.json", config)
     }
 
@@ -131,6 +133,36 @@ import Testing
         #expect((list["skp"] as? [[String: Any]])?.count == Self.employees)
         let audit = try jsonArray(try daemon.ctl(["audit", "list", "-o", "json", "--limit", "50"]).stdout)
         #expect(audit.contains { $0["rpc"] as? String == "ImportSKP" })
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aBigRealisasiImportIsAllOrNothingToReaders() throws {
+        let (daemon, dir, skp, _) = try Self.agency(step: 1_000, rows: 500, periodic: "monthly")
+        #expect(try daemon.ctl(["skp", "import", skp, "--submit"]).status == 0)
+        #expect(try daemon.ctl(["skp", "approve", "--all", "--period", "2026"]).status == 0)
+        let socket = daemon.socket
+        let done = Atomic(false)
+        let seen = Mutex<Set<Int>>([])
+        let reader = Thread {
+            while !done.load(ordering: .relaxed) {
+                if let r = try? Self.ctl(socket, ["period", "show", "2026-01", "-o", "json"]), r.status == 0,
+                    let filled = ((try? jsonObject(r.stdout))?["realisasi_filled"] as? NSNumber)?.intValue {
+                    seen.withLock { _ = $0.insert(filled) }
+                }
+            }
+        }
+        reader.start()
+        usleep(300_000)
+        let imported = try daemon.ctl(["realisasi", "import", dir + "/realisasi.csv"])
+        usleep(300_000)
+        done.store(true, ordering: .relaxed)
+        usleep(500_000)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let rows = Self.employees * 6
+        let observed = seen.withLock { $0 }
+        #expect(observed.isSubset(of: [0, rows]), "readers saw \(observed.sorted()) realisasi filled")
+        let shown = try jsonObject(try daemon.ctl(["period", "show", "2026-01", "-o", "json"]).stdout)
+        #expect((shown["realisasi_filled"] as? NSNumber)?.intValue == rows)
         #expect(daemon.stop() == 0)
     }
 }

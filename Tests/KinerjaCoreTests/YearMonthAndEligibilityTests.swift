@@ -38,3 +38,26 @@ import Testing
         #expect(TPPEligibility.predikatGate(period: "2026-01", state: .closed) == nil)
     }
 }
+
+@Suite struct SKPStatusMachineTests {
+    @Test func everyStatusAndAction() {
+        let table: [(SKPStatus, SKPAction, SKPStatus?)] = [
+            (.draft, .submit, .submitted), (.returned, .submit, .submitted), (.submitted, .submit, nil), (.approved, .submit, nil),
+            (.submitted, .approve, .approved), (.draft, .approve, nil), (.returned, .approve, nil), (.approved, .approve, nil),
+            (.submitted, .return, .returned), (.draft, .return, nil), (.returned, .return, nil), (.approved, .return, nil),
+        ]
+        #expect(table.count == SKPStatus.allCases.count * SKPAction.allCases.count)
+        for (status, action, expected) in table {
+            let result: SKPStatus?
+            do { result = try status.after(action) } catch {
+                #expect(error == SKPTransitionRefusal(status: status, action: action))
+                result = nil
+            }
+            #expect(result == expected, "\(status) \(action)")
+        }
+    }
+
+    @Test func onlyWhatCanBeSubmittedCanBeReplacedByAnImport() {
+        for status in SKPStatus.allCases { #expect(status.editable == SKPAction.submit.from.contains(status)) }
+    }
+}

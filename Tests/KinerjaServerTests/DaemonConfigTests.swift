@@ -30,19 +30,19 @@ import Testing
 
     @Test func serverLimitsAreReadAndDefaultToTheDocumentedValues() throws {
         let config = try DaemonConfigFile.parse(
-            "[server]\nmax_concurrent_streams = 20\nidle_timeout_s = 30\npreface_timeout_s = 2\nmax_message_mib = 64\ngateway_max_message_mib = 1\nimport_step_skp = 50\n",
+            "[server]\nmax_concurrent_streams = 20\nidle_timeout_s = 30\npreface_timeout_s = 2\nmax_message_mib = 64\ngateway_max_message_mib = 1\nimport_step_skp = 50\nimport_step_rows = 70\n",
             path: "k.toml")
         #expect(config.limits.maxConcurrentStreams == 20)
         #expect(config.limits.idleTimeout == .seconds(30))
         #expect(config.limits.prefaceTimeout == .seconds(2))
         #expect(config.limits.maxMessageBytes == 64 << 20)
         #expect(config.limits.gatewayMaxMessageBytes == 1 << 20)
-        #expect(config.limits.importStepSKPs == 50)
+        #expect(config.limits.importStepSKPs == 50 && config.limits.importStepRows == 70)
         let defaults = try DaemonConfigFile.parse("", path: "k.toml").limits
         #expect(defaults == ConnectionLimits())
         #expect(defaults.maxConcurrentStreams == 100 && defaults.idleTimeout == .seconds(60) && defaults.prefaceTimeout == .seconds(10))
         #expect(defaults.maxMessageBytes == 256 << 20 && defaults.gatewayMaxMessageBytes == 4 << 20)
-        #expect(defaults.importStepSKPs == 2_000)
+        #expect(defaults.importStepSKPs == 2_000 && defaults.importStepRows == 50_000)
         #expect(defaults.maxMessage(for: .gateway) == 4 << 20 && defaults.maxMessage(for: .operator) == 256 << 20)
     }
 

@@ -133,6 +133,36 @@ import Testing
         try reopened.close()
     }
 
+    @Test func aStagedRealisasiImportIsAllOrNothingToReaders() throws {
+        let store = try Store.inMemory()
+        try Self.seed(store, count: 3)
+        try store.writeNow { db in try SKPStore.save(db, (0..<3).map { Self.skp($0) }, supervisors: [:], now: Date()) }
+        let entries = (0..<3).flatMap { i in
+            [RealisasiStore.Entry(period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R1", indicator: "I1", value: Double(i), text: "", evidence: "", note: ""),
+             RealisasiStore.Entry(period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R2", indicator: "I1", value: nil, text: "baik", evidence: "", note: "")]
+        }
+        try store.writeNow { db in
+            try SKPStore.clearStaged(db)
+            try RealisasiStore.stage(db, entries, now: Date())
+        }
+        let begun = try store.writeNow { db in
+            try SKPStore.beginStagedApply(
+                db, kind: .realisasi, period: Self.period, audit: .init(actor: Self.actor, rpc: "ImportRealisasi", target: "r.csv", summary: "6 added"), step: 4)
+        }
+        #expect(begun == false)
+        #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in _ = try RealisasiStore.stored(db, annual: Self.period) } }
+        #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in try PeriodStore.facts(db, Self.period) } }
+        #expect(try store.writeNow { db in try SKPStore.applyStagedStep(db, step: 4) } == true)
+        let count = try store.readNow { db -> Int in
+            let cursor = try RealisasiStore.stored(db, annual: Self.period)
+            var n = 0
+            while try cursor.next() { n += 1 }
+            return n
+        }
+        #expect(count == 6)
+        #expect(try store.readNow { db in try Audit.list(db, since: nil, limit: 1) }.first?.rpc == "ImportRealisasi")
+    }
+
     @Test func aCrashWhileStagingLeavesNothing() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

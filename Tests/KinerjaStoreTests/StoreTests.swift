@@ -231,5 +231,16 @@ func temporaryDirectory() throws -> String {
             try insert.flush()
         }
         #expect(!versions.unchanged(since: third))
+        // Unannounced, a bulk write still counts for the table it wrote (and only for it).
+        let fourth = versions.snapshot(["units"]), other = versions.snapshot(["ratings"])
+        try store.writer.write { db in
+            let insert = BulkInsert(db, table: "units", columns: ["code", "name"])
+            insert.add("U4")
+            insert.add("Unit 4")
+            try insert.endRow()
+            try insert.flush()
+        }
+        #expect(!versions.unchanged(since: fourth))
+        #expect(versions.unchanged(since: other))
     }
 }

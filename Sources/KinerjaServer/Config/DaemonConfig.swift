@@ -152,6 +152,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
             config.limits.maxMessageBytes = Int(try server.integer("max_message_mib", range: 1...1_024) ?? 256) << 20
             config.limits.gatewayMaxMessageBytes = Int(try server.integer("gateway_max_message_mib", range: 1...256) ?? 4) << 20
             config.limits.importStepSKPs = Int(try server.integer("import_step_skp", range: 1...1_000_000) ?? Int64(d.importStepSKPs))
+            config.limits.importStepRows = Int(try server.integer("import_step_rows", range: 1...10_000_000) ?? Int64(d.importStepRows))
             try server.finish()
         }
         if var plugins = try reader.table("plugins") {

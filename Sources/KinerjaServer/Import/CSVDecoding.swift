@@ -261,14 +261,14 @@ enum CSVDecoding {
 /// The writes an import plans: recorded while its rows are checked, applied later in one write transaction.
 final class PendingWrites: @unchecked Sendable {
     private var steps: [(GRDB.Database) throws -> Void] = []
-    /// A big SKP import, applied in steps instead (see `SKPStore+Staged`).
-    private(set) var staged: StagedSKPImport?
+    /// A big import, applied in steps instead (see `SKPStore+Staged`).
+    private(set) var staged: StagedImport?
 
     /// Records `step` (it receives the writing connection: use that one, not the one the plan read from).
     func add(_ step: @escaping (GRDB.Database) throws -> Void) { steps.append(step) }
 
-    /// Records an SKP import to stage and apply in steps (the only write of its plan).
-    func stage(_ skps: StagedSKPImport) { staged = skps }
+    /// Records an import to stage and apply in steps (the only write of its plan).
+    func stage(_ write: StagedImport) { staged = write }
 
     var isEmpty: Bool { steps.isEmpty && staged == nil }
 
@@ -335,35 +335,61 @@ enum PlannedWrite {
     }
 }
 
-/// An SKP import big enough to be applied in steps (`[server] import_step_skp` SKPs a step), so that other writes
-/// go on between them while readers see all of it or none of it (see `SKPStore+Staged`).
-struct StagedSKPImport {
-    var period: PeriodID
-    var skps: [SKP]
-    var supervisors: [String: String]
-    var existing: Set<String>
-    var audit: SKPStore.StagedAudit
+/// An import big enough to be applied in steps (`[server] import_step_skp` SKPs, `import_step_rows` realisasi a step), so
+/// that other writes go on between them while readers see all of it or none of it (see `SKPStore+Staged`).
+struct StagedImport {
+    /// The staging transactions (nobody reads what they write).
+    var stage: [(GRDB.Database) throws -> Void]
+    /// Commits the staged import (after the plan was checked) and applies its first step; true when that was the last.
+    var begin: (GRDB.Database) throws -> Bool
     var step: Int
-    var now: Date
+    /// The whole write in one transaction (the fallback when the plan kept changing under a staged import).
+    var applyAtOnce: (GRDB.Database) throws -> Void
 
-    /// Stages the SKPs, then begins the apply if nothing the plan read changed since `before` (false when something
-    /// did: the staged rows are dropped and the import must be planned again), then applies every step.
+    /// An SKP import of `skps` for `period`.
+    static func skp(
+        period: PeriodID, skps: [SKP], supervisors: [String: String], existing: Set<String>, audit: SKPStore.StagedAudit, step: Int, now: Date
+    ) -> StagedImport {
+        let sorted = skps.sorted { $0.nip < $1.nip }
+        return StagedImport(
+            stage: stride(from: 0, to: sorted.count, by: step).map { start in
+                { db in try SKPStore.stage(db, sorted[start..<min(sorted.count, start + step)], supervisors: supervisors, now: now) }
+            },
+            begin: { db in try SKPStore.beginStagedApply(db, kind: .skp, period: period, audit: audit, step: step) },
+            step: step,
+            applyAtOnce: { db in
+                try SKPStore.save(db, skps, supervisors: supervisors, existing: existing, now: now)
+                try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
+            })
+    }
+
+    /// A realisasi import of `entries` (in key order), filed against the SKPs of `annual`.
+    static func realisasi(_ entries: [RealisasiStore.Entry], annual: PeriodID, audit: SKPStore.StagedAudit, step: Int, now: Date) -> StagedImport {
+        StagedImport(
+            stage: stride(from: 0, to: entries.count, by: step).map { start in
+                { db in try RealisasiStore.stage(db, entries[start..<min(entries.count, start + step)], now: now) }
+            },
+            begin: { db in try SKPStore.beginStagedApply(db, kind: .realisasi, period: annual, audit: audit, step: step) },
+            step: step,
+            applyAtOnce: { db in
+                try RealisasiStore.save(db, entries, now: now)
+                try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
+            })
+    }
+
+    /// Stages, then begins the apply if nothing the plan read changed since `before` (false when something did: the
+    /// staged rows are dropped and the import must be planned again), then applies every step.
     func apply(_ store: Store, ifUnchangedSince before: [String: UInt64]) throws -> Bool {
         store.stagedImportLock.lock()
         defer { store.stagedImportLock.unlock() }
-        let sorted = skps.sorted { $0.nip < $1.nip }
         try store.writeNow { try SKPStore.clearStaged($0) }
-        for start in stride(from: 0, to: sorted.count, by: step) {
-            try store.writeNow { db in
-                try SKPStore.stage(db, sorted[start..<min(sorted.count, start + step)], supervisors: supervisors, now: now)
-            }
-        }
+        for transaction in stage { try store.writeNow { try transaction($0) } }
         let begun: Bool?
         do {
             begun = try store.writeNow { db -> Bool? in
                 guard store.tableVersions.unchanged(since: before) else { return nil }
                 store.tableVersions.noteBulkWrite()
-                return try SKPStore.beginStagedApply(db, period: period, audit: audit, step: step)
+                return try begin(db)
             }
         } catch {
             try? store.writeNow { try SKPStore.clearStaged($0) }
@@ -390,11 +416,5 @@ struct StagedSKPImport {
         }
         try? store.writeNow { try SKPStore.clearStaged($0) }
         return true
-    }
-
-    /// In one transaction (the fallback when the plan kept changing under a staged import).
-    func applyAtOnce(_ db: GRDB.Database) throws {
-        try SKPStore.save(db, skps, supervisors: supervisors, existing: existing, now: now)
-        try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
     }
 }

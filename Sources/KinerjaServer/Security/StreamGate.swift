@@ -20,6 +20,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// An SKP import of more SKPs than this is applied in steps of this many (so that no other write waits long
     /// behind it; readers still see all of it or none: see `SKPStore+Staged`).
     public var importStepSKPs = 2_000
+    /// A realisasi import of more rows than this is applied in steps of this many.
+    public var importStepRows = 50_000
 
     public init() {}
 

@@ -13,17 +13,13 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
 
     var store: Store { state.store }
 
-    static func parseID(_ text: String) throws -> PeriodID {
-        do { return try PeriodID(text) } catch { throw RPCError(code: .invalidArgument, message: error.message) }
-    }
-
     func clock(_ db: GRDB.Database) throws -> AgencyClock {
         AgencyClock(zone: try OrganisationStore.agency(db).timeZone)
     }
 
     func createPeriod(request: Kinerja_V1_CreatePeriodRequest, context: ServerContext) async throws -> Kinerja_V1_CreatePeriodResponse {
         let caller = try context.caller()
-        let id = try Self.parseID(request.id)
+        let id = try PeriodID.requested(request.id)
         guard id.kind == .annual else {
             throw RPCError(code: .invalidArgument, message: "create the annual period (e.g. \(id.year)); its periodic children come with periodic")
         }
@@ -60,7 +56,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
     }
 
     func getPeriod(request: Kinerja_V1_GetPeriodRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
-        let id = try Self.parseID(request.id)
+        let id = try PeriodID.requested(request.id)
         return try await store.read { db in
             guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
             return try message(p, db: db, clock: try clock(db))
@@ -69,7 +65,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
 
     func advancePeriod(request: Kinerja_V1_AdvancePeriodRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
         let caller = try context.caller()
-        let id = try Self.parseID(request.id)
+        let id = try PeriodID.requested(request.id)
         let reason = request.reason.trimmedBlanks
         try RequestLimits.text(reason, "reason")
         if request.force && reason.isEmpty {
@@ -111,7 +107,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
 
     func reopenPeriod(request: Kinerja_V1_ReopenPeriodRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
         let caller = try context.caller()
-        let id = try Self.parseID(request.id)
+        let id = try PeriodID.requested(request.id)
         let reason = request.reason.trimmedBlanks
         try RequestLimits.text(reason, "reason")
         guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "reopening needs a reason (it is audited)") }
@@ -131,7 +127,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
 
     func setDeadline(request: Kinerja_V1_SetDeadlineRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
         let caller = try context.caller()
-        let id = try Self.parseID(request.id)
+        let id = try PeriodID.requested(request.id)
         func date(_ text: String, _ name: String) throws -> CivilDate? {
             if text.isEmpty { return nil }
             guard let d = CivilDate(iso: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' is not a date YYYY-MM-DD") }

@@ -78,7 +78,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
                     let supervisors = employees.compactMapValues(\.supervisorNIP)
                     if skps.count > step {
-                        pending.stage(StagedSKPImport(
+                        pending.stage(.skp(
                             period: period, skps: skps, supervisors: supervisors, existing: Set(statuses.keys), audit: audit, step: step, now: Date()))
                     } else {
                         pending.add { db in
@@ -174,11 +174,11 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     }
 
     func submitSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
-        try await transition(request, context, right: .own, from: [.draft, .returned], to: .submitted, rpc: "SubmitSKP")
+        try await transition(request, context, right: .own, action: .submit, rpc: "SubmitSKP")
     }
 
     func approveSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
-        try await transition(request, context, right: .supervisor, from: [.submitted], to: .approved, rpc: "ApproveSKP")
+        try await transition(request, context, right: .supervisor, action: .approve, rpc: "ApproveSKP")
     }
 
     func returnSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
@@ -186,7 +186,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         guard !request.note.trimmedBlanks.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "returning an SKP needs a note saying what to change (note)")
         }
-        return try await transition(request, context, right: .supervisor, from: [.submitted], to: .returned, rpc: "ReturnSKP")
+        return try await transition(request, context, right: .supervisor, action: .return, rpc: "ReturnSKP")
     }
 
     func approveAllSKP(request: Kinerja_V1_ApproveAllSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ApproveAllSKPResponse {
@@ -209,7 +209,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     }
 
     func transition(
-        _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Caller.Right, from: [SKPStatus], to: SKPStatus, rpc: String
+        _ request: Kinerja_V1_SKPRef, _ context: ServerContext, right: Caller.Right, action: SKPAction, rpc: String
     ) async throws -> Kinerja_V1_SKP {
         let caller = try context.caller()
         let period = try PeriodID.requested(request.periodID, annual: true)
@@ -220,10 +220,13 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
                 throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
             }
-            guard from.contains(skp.status) else {
+            let to: SKPStatus
+            do throws(SKPTransitionRefusal) {
+                to = try skp.status.after(action)
+            } catch {
                 throw RPCError(
                     code: .failedPrecondition,
-                    message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(from.map(\.rawValue).joined(separator: " or "))")
+                    message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(action.from.map(\.rawValue).joined(separator: " or "))")
             }
             let note = to == .returned ? request.note.trimmedBlanks : ""
             try SKPStore.setStatus(db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP, now: Date())
@@ -237,6 +240,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func importRealisasi(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         defer { Memory.releaseFreedPages() }
+        let step = state.settings.limits.importStepRows
         return try await Blocking.run {
             let logger = state.logger
             let start = ContinuousClock.now
@@ -248,12 +252,17 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 let t1 = clock.now
                 defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
-                if !request.dryRun {
-                    pending.add { db in
-                        try RealisasiStore.save(db, plan.writes.lazy.map(\.entry), now: Date())
-                        try Audit.record(
-                            db, actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
-                            summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                if !request.dryRun && !plan.writes.isEmpty {
+                    let audit = SKPStore.StagedAudit(
+                        actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
+                        summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
+                    if plan.writes.count > step, let annual = try? PeriodID(plan.writes[0].annual) {
+                        pending.stage(.realisasi(plan.writes.map(\.entry), annual: annual, audit: audit, step: step, now: Date()))
+                    } else {
+                        pending.add { db in
+                            try RealisasiStore.save(db, plan.writes.lazy.map(\.entry), now: Date())
+                            try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
+                        }
                     }
                 }
                 return ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)

@@ -28,43 +28,20 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             case .failure(let f): return ImportReport.failed(f.errors, dryRun: request.dryRun)
             case .success(let d): decoded = d
             }
-            var errors: [RowError] = []
-            let columns = ColumnMap(table: decoded.table, known: ["kelas_jabatan", "base_rupiah"], required: ["kelas_jabatan", "base_rupiah"], errors: &errors)
-            if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
-            var bases: [(Int, Int64)] = []
-            var seen: [Int: Int] = [:]
-            for record in decoded.table.records {
-                if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
-                let k = columns.value("kelas_jabatan", record) ?? ""
-                let b = columns.value("base_rupiah", record) ?? ""
-                guard let kelas = Int(k), (1...17).contains(kelas) else { errors.append(RowError(line: record.line, column: "kelas_jabatan", message: "'\(Quote.short(k))' is not a kelas 1–17")); continue }
-                let base: Int64
-                switch Rupiah.parseMonthlyBase(b) {
-                case .failure(let e): errors.append(RowError(line: record.line, column: "base_rupiah", message: e.message)); continue
-                case .success(let v): base = v
-                }
-                if let first = seen[kelas] { errors.append(RowError(line: record.line, column: "kelas_jabatan", message: "kelas \(kelas) already appears on line \(first)")); continue }
-                seen[kelas] = record.line
-                bases.append((kelas, base))
-            }
-            if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
-            var counts = ImportCounts()
-            try store.writeNow { db in
-                let existing = Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db))
-                for (k, b) in bases {
-                    if let old = existing[k] { if old == b { counts.unchanged += 1 } else { counts.updated += 1 } } else { counts.added += 1 }
-                }
-                if !request.dryRun { try TPPStore.saveBases(db, bases.map { (kelas: $0.0, rupiah: $0.1) }) }
+            let plan = TPPBaseImport.plan(decoded.table, delimiter: decoded.delimiter)
+            if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
+            let counts = try store.writeNow { db -> ImportCounts in
+                let counts = TPPBaseImport.counts(plan.bases, stored: Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db)))
+                if !request.dryRun { try TPPStore.saveBases(db, plan.bases) }
                 if !request.dryRun && counts.added + counts.updated > 0 {
                     try TPPInputs.touch(db, .base)
                     try Audit.record(db, actor: caller.auditActor, rpc: "ImportBase", target: request.fileName, summary: "\(counts.added) added, \(counts.updated) updated")
                 }
+                return counts
             }
-            return ImportReport.succeeded(counts, rows: bases.count, dryRun: request.dryRun)
+            return ImportReport.succeeded(counts, rows: plan.bases.count, dryRun: request.dryRun)
         }
     }
-
-    static let attendanceColumns = ["nip", "tl1", "tl2", "tl3", "tl4", "psw1", "psw2", "psw3", "psw4", "tk", "sanction_percent"]
 
     func importAttendance(request: Kinerja_V1_ImportAttendanceRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
@@ -74,47 +51,11 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 if try TPPStore.isLocked(db, month: month) {
                     throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked: attendance cannot change (an admin may `tpp unlock`)")
                 }
-                var errors: [RowError] = []
-                let columns = ColumnMap(table: decoded.table, known: Self.attendanceColumns, required: ["nip"], errors: &errors)
-                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
-                let employees = try OrganisationStore.employeesByNIP(db)
-                var rows: [(nip: String, attendance: Attendance)] = []
-                var seen: [String: Int] = [:]
-                for record in decoded.table.records {
-                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
-                    let nip = columns.value("nip", record) ?? ""
-                    var rowErrors: [RowError] = []
-                    if employees[nip] == nil { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
-                    if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
-                    seen[nip] = seen[nip] ?? record.line
-                    var values: [Int] = []
-                    for c in Self.attendanceColumns.dropFirst() {
-                        let t = columns.has(c) ? (columns.value(c, record) ?? "") : ""
-                        guard let v = t.isEmpty ? 0 : Int(t), (0...1_000).contains(v) else {
-                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(t))' is not a whole number 0–1000"))
-                            continue
-                        }
-                        if c == "sanction_percent" && !(v == 0 || (20...100).contains(v)) {
-                            rowErrors.append(RowError(line: record.line, column: c, message: "sanction must be 0 or 20–100 (%), found \(v)"))
-                        }
-                        values.append(v)
-                    }
-                    if rowErrors.isEmpty { rows.append((nip, Attendance(values))) } else { errors += rowErrors }
-                }
-                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
-                // Added, updated or unchanged against what is stored for the month; only changes are written.
-                let stored = try TPPStore.attendance(db, month: month)
-                var counts = ImportCounts()
-                var changes: [(nip: String, attendance: Attendance)] = []
-                for (nip, v) in rows {
-                    if let old = stored[nip] {
-                        if old == v { counts.unchanged += 1; continue }
-                        counts.updated += 1
-                    } else {
-                        counts.added += 1
-                    }
-                    changes.append((nip, v))
-                }
+                let employees = try OrganisationStore.allNIPs(db)
+                let plan = AttendanceImport.plan(
+                    decoded.table, delimiter: decoded.delimiter, isEmployee: { employees.contains($0) }, stored: try TPPStore.attendance(db, month: month))
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
+                let counts = plan.counts, changes = plan.changes
                 if !request.dryRun && !changes.isEmpty {
                     pending.add { db in
                         try TPPStore.saveAttendance(db, month: month, changes)
@@ -123,7 +64,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                                          summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                     }
                 }
-                return ImportReport.succeeded(counts, rows: rows.count, dryRun: request.dryRun)
+                return ImportReport.succeeded(counts, rows: plan.rows, dryRun: request.dryRun)
             }
         }
     }

@@ -5,6 +5,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
 import Logging
+import Testing
 
 @testable import KinerjaServer
 
@@ -58,6 +59,35 @@ struct InProcessDaemon {
         var m: Metadata = ["kinerja-peer-cred": "\(who.uid):\(who.uid):1:"]
         if case .gateway(let nip?) = who { m.addString(nip, forKey: "kinerja-actor-nip") }
         return m
+    }
+}
+
+extension InProcessDaemon {
+    static let kepala = "198501012010011001"
+    static let staf = "199002022015022002"
+
+    /// An agency of two in unit U1 — a head (kelas 9) and one staff member (kelas 7) under them — with a 2026 period
+    /// and its monthly periods.
+    static func twoPersonAgency() async throws -> InProcessDaemon {
+        let daemon = try InProcessDaemon()
+        try await daemon.withClient { client in
+            let org = Kinerja_V1_OrgService.Client(wrapping: client)
+            let admin = metadata(.admin)
+            let units = try await org.importUnits(.with { $0.content = Data("code,name,parent_code\nU1,Bagian Umum,\n".utf8) }, metadata: admin)
+            #expect(units.applied)
+            let employees = """
+                nip,name,kind,golongan,jenis_jabatan,kelas_jabatan,unit_code,supervisor_nip
+                \(kepala),Kepala Bagian,PNS,IV/a,administrator,9,U1,
+                \(staf),Staf Umum,PNS,III/a,pelaksana,7,U1,\(kepala)
+                """
+            let imported = try await org.importEmployees(.with { $0.content = Data(employees.utf8) }, metadata: admin)
+            #expect(imported.applied, "\(imported.errors)")
+            _ = try await Kinerja_V1_PeriodService.Client(wrapping: client).createPeriod(.with {
+                $0.id = "2026"
+                $0.periodic = "monthly"
+            }, metadata: admin)
+        }
+        return daemon
     }
 }
 

@@ -7,29 +7,14 @@ import Testing
 
 /// `kinerja.v1.TPPService` in process: each RPC's answer, each error code, each right.
 @Suite struct TPPServiceTests {
-    static let kepala = "198501012010011001"
-    static let staf = "199002022015022002"
+    static let kepala = InProcessDaemon.kepala
+    static let staf = InProcessDaemon.staf
 
-    /// An agency of two (a head and one staff member under them), a 2026 period with monthly periods, bases for
-    /// kelas 9 only, and attendance for January.
+    /// The two-person agency, with bases for kelas 9 only and attendance for January.
     static func agency() async throws -> InProcessDaemon {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon.twoPersonAgency()
         try await daemon.withClient { client in
-            let org = Kinerja_V1_OrgService.Client(wrapping: client)
             let admin = InProcessDaemon.metadata(.admin)
-            let units = try await org.importUnits(.with { $0.content = Data("code,name,parent_code\nU1,Bagian Umum,\n".utf8) }, metadata: admin)
-            #expect(units.applied)
-            let employees = """
-                nip,name,kind,golongan,jenis_jabatan,kelas_jabatan,unit_code,supervisor_nip
-                \(kepala),Kepala Bagian,PNS,IV/a,administrator,9,U1,
-                \(staf),Staf Umum,PNS,III/a,pelaksana,7,U1,\(kepala)
-                """
-            let imported = try await org.importEmployees(.with { $0.content = Data(employees.utf8) }, metadata: admin)
-            #expect(imported.applied, "\(imported.errors)")
-            _ = try await Kinerja_V1_PeriodService.Client(wrapping: client).createPeriod(.with {
-                $0.id = "2026"
-                $0.periodic = "monthly"
-            }, metadata: admin)
             let tpp = Kinerja_V1_TPPService.Client(wrapping: client)
             #expect(try await tpp.importBase(.with { $0.content = Data("kelas_jabatan,base_rupiah\n9,5000000\n".utf8) }, metadata: admin).applied)
             let attendance = try await tpp.importAttendance(.with {
