@@ -65,11 +65,11 @@ public enum ActivityStore {
         return out
     }
 
-    /// Logged minutes per NIP in the month `month` (YYYY-MM).
-    public static func minutesByNIP(_ db: Database, month: String) throws -> [String: Int64] {
+    /// Logged minutes per NIP from `from` through `through` (both days included).
+    public static func minutesByNIP(_ db: Database, from: CivilDate, through: CivilDate) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date < ? GROUP BY nip",
-                                  arguments: [month + "-01", month + "-99"]) {
+        for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date <= ? GROUP BY nip",
+                                  arguments: [from.description, through.description]) {
             out[r[0]] = r[1]
         }
         return out

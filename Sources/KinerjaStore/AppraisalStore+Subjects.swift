@@ -59,10 +59,7 @@ extension AppraisalStore {
             while let r = try attendance.next() {
                 let nip: String = r[0]
                 guard subjects[nip] != nil else { continue }
-                // Stored counts are read wide: a value from before the bounds cannot trap (the plugin adapter clamps).
-                func c(_ i: Int) -> Int { Int(clamping: (r[i] as Int64?) ?? 0) }
-                let a = Attendance(tl1: c(2), tl2: c(3), tl3: c(4), tl4: c(5), psw1: c(6), psw2: c(7), psw3: c(8), psw4: c(9), tk: c(10), sanctionPercent: c(11))
-                subjects[nip]!.attendance.append(AppraisalSubject.MonthAttendance(month: r[1], attendance: a))
+                subjects[nip]!.attendance.append(AppraisalSubject.MonthAttendance(month: r[1], attendance: TPPStore.attendance(r, from: 2)))
             }
             let ratedPeriods = [periodText] + inside
             let ratingsSQL = """
@@ -75,10 +72,8 @@ extension AppraisalStore {
                 subjects[nip]!.ratings.append(AppraisalSubject.PeriodRating(
                     periodID: r[1], hasilKerja: r[2], perilakuKerja: r[3], predikat: (r[4] as String?) ?? "", aspects: aspects(r[5])))
             }
-            for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date <= ? GROUP BY nip",
-                                      arguments: [period.start.description, period.end.description]) {
-                let nip: String = r[0]
-                if subjects[nip] != nil { subjects[nip]!.activityMinutes = r[1] }
+            for (nip, minutes) in try ActivityStore.minutesByNIP(db, from: period.start, through: period.end) where subjects[nip] != nil {
+                subjects[nip]!.activityMinutes = minutes
             }
         }
         return employees.compactMap { subjects[$0.nip] }

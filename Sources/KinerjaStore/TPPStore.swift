@@ -44,12 +44,15 @@ public enum TPPStore {
         let rows = try Row.fetchCursor(db, sql: """
             SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?
             """, arguments: [month])
-        while let r = try rows.next() {
-            // Read wide: a count stored before the bounds cannot trap (callers clamp where they narrow).
-            func c(_ i: Int) -> Int { Int(clamping: (r[i] as Int64?) ?? 0) }
-            out[r[0]] = Attendance(tl1: c(1), tl2: c(2), tl3: c(3), tl4: c(4), psw1: c(5), psw2: c(6), psw3: c(7), psw4: c(8), tk: c(9), sanctionPercent: c(10))
-        }
+        while let r = try rows.next() { out[r[0]] = attendance(r, from: 1) }
         return out
+    }
+
+    /// The counts `tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent` at columns `from`… of `r`, read wide:
+    /// a count stored before the bounds cannot trap (callers clamp where they narrow).
+    static func attendance(_ r: Row, from first: Int) -> Attendance {
+        func c(_ i: Int) -> Int { Int(clamping: (r[first + i] as Int64?) ?? 0) }
+        return Attendance(tl1: c(0), tl2: c(1), tl3: c(2), tl4: c(3), psw1: c(4), psw2: c(5), psw3: c(6), psw4: c(7), tk: c(8), sanctionPercent: c(9))
     }
 
     /// Adds or replaces the month's attendance of each NIP.

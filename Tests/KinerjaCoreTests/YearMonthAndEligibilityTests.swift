@@ -17,6 +17,8 @@ import Testing
     @Test func ordersByYearThenMonth() {
         #expect(YearMonth("2025-12")! < YearMonth("2026-01")!)
         #expect(YearMonth("2026-02")!.firstDay == CivilDate(year: 2026, month: 2, day: 1))
+        #expect(YearMonth("2024-02")!.lastDay == CivilDate(year: 2024, month: 2, day: 29))
+        #expect(YearMonth("2026-12")!.lastDay == CivilDate(year: 2026, month: 12, day: 31))
     }
 
     @Test func anyValidMonthRoundTrips() async {
@@ -59,5 +61,15 @@ import Testing
 
     @Test func onlyWhatCanBeSubmittedCanBeReplacedByAnImport() {
         for status in SKPStatus.allCases { #expect(status.editable == SKPAction.submit.from.contains(status)) }
+    }
+}
+
+@Suite struct PayTotalsTests {
+    @Test func sumsAllThreeAndRefusesOverflow() {
+        var totals = Money.PayTotals()
+        #expect(throws: Never.self) { try totals.add(gross: 5_000_000, tax: 250_000, net: 4_750_000) }
+        #expect(throws: Never.self) { try totals.add(gross: 1, tax: 0, net: 1) }
+        #expect(totals.gross.value == 5_000_001 && totals.tax.value == 250_000 && totals.net.value == 4_750_001)
+        #expect(throws: FractionError.self) { try totals.add(gross: .max, tax: 0, net: 0) }
     }
 }

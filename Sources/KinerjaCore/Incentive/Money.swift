@@ -25,6 +25,17 @@ public enum Money {
         public init() {}
         public mutating func add(_ amount: Int64) throws(FractionError) { value = try Money.add(value, amount) }
     }
+
+    /// The gross, tax and net of a month's TPP, summed with overflow checks (compute and export add the same way).
+    public struct PayTotals: Sendable, Equatable {
+        public private(set) var gross = Total(), tax = Total(), net = Total()
+        public init() {}
+        public mutating func add(gross g: Int64, tax t: Int64, net n: Int64) throws(FractionError) {
+            try gross.add(g)
+            try tax.add(t)
+            try net.add(n)
+        }
+    }
 }
 
 /// Rupiah amounts written by people: plain digits (`4500000`) or Indonesian grouping with dots in groups of exactly

@@ -29,6 +29,9 @@ public struct YearMonth: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The first day of the month.
     public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
 
+    /// The last day of the month.
+    public var lastDay: CivilDate { CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))! }
+
     public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
 

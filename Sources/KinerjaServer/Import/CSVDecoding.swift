@@ -371,10 +371,17 @@ struct StagedImport {
             },
             begin: { db in try SKPStore.beginStagedApply(db, kind: .realisasi, period: annual, audit: audit, step: step) },
             step: step,
-            applyAtOnce: { db in
-                try RealisasiStore.save(db, entries, now: now)
-                try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
-            })
+            applyAtOnce: saveRealisasi(entries, audit: audit, now: now))
+    }
+
+    /// Realisasi and the audit line in the transaction it is given (an import too small to stage, or the fallback).
+    static func saveRealisasi(
+        _ entries: some Sequence<RealisasiStore.Entry>, audit: SKPStore.StagedAudit, now: Date
+    ) -> (GRDB.Database) throws -> Void {
+        { db in
+            try RealisasiStore.save(db, entries, now: now)
+            try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
+        }
     }
 
     /// Stages, then begins the apply if nothing the plan read changed since `before` (false when something did: the

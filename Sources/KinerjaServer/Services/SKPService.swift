@@ -77,15 +77,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
                         summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
                     let supervisors = employees.compactMapValues(\.supervisorNIP)
-                    if skps.count > step {
-                        pending.stage(.skp(
-                            period: period, skps: skps, supervisors: supervisors, existing: Set(statuses.keys), audit: audit, step: step, now: Date()))
-                    } else {
-                        pending.add { db in
-                            try SKPStore.save(db, skps, supervisors: supervisors, existing: Set(statuses.keys), now: Date())
-                            try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
-                        }
-                    }
+                    let write = StagedImport.skp(
+                        period: period, skps: skps, supervisors: supervisors, existing: Set(statuses.keys), audit: audit, step: step, now: Date())
+                    if skps.count > step { pending.stage(write) } else { pending.add(write.applyAtOnce) }
                 }
                 return ImportReport.succeeded(counts, rows: decoded.items.count, dryRun: request.dryRun)
             }
@@ -259,10 +253,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     if plan.writes.count > step, let annual = try? PeriodID(plan.writes[0].annual) {
                         pending.stage(.realisasi(plan.writes.map(\.entry), annual: annual, audit: audit, step: step, now: Date()))
                     } else {
-                        pending.add { db in
-                            try RealisasiStore.save(db, plan.writes.lazy.map(\.entry), now: Date())
-                            try Audit.record(db, actor: audit.actor, rpc: audit.rpc, target: audit.target, summary: audit.summary)
-                        }
+                        pending.add(StagedImport.saveRealisasi(plan.writes.lazy.map(\.entry), audit: audit, now: Date()))
                     }
                 }
                 return ImportReport.succeeded(plan.counts, rows: plan.rows, dryRun: request.dryRun)

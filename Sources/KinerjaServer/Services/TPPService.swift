@@ -91,7 +91,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let predikats = gate == nil ? try periodic.map { try AppraisalStore.predikats(db, period: $0.id) } ?? [:] : [:]
             let bases = Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db))
             let attendance = try TPPStore.attendance(db, month: month)
-            let minutes = try ActivityStore.minutesByNIP(db, month: month)
+            let minutes = try ActivityStore.minutesByNIP(db, from: yearMonth.firstDay, through: yearMonth.lastDay)
             var subjects: [Subject] = []
             var inputs: [Kinerja_Plugin_V1_IncentiveInput] = []
             let periodID = periodic?.id.description ?? ""
@@ -131,7 +131,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         response.month = month
         response.handledBy = handledBy
         var next = 0
-        var totals = (gross: Money.Total(), tax: Money.Total(), net: Money.Total())
+        var totals = Money.PayTotals()
         var results: [TPPStore.Result] = []
         results.reserveCapacity(subjects.count)
         for ((s, input), refusal) in zip(zip(subjects, inputs), refusals) {
@@ -173,9 +173,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             } else {
                 response.paid += 1
                 do {
-                    try totals.gross.add(r.gross)
-                    try totals.tax.add(r.tax)
-                    try totals.net.add(r.net)
+                    try totals.add(gross: r.gross, tax: r.tax, net: r.net)
                 } catch {
                     throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range at \(s.staff.nip) (gross \(r.gross)): check the bases and overrides")
                 }
@@ -279,7 +277,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let locked = try TPPStore.isLocked(db, month: month)
             if !locked { try Self.requireCurrent(db, month) }
             var response = Kinerja_V1_ExportResponse()
-            var totals = (gross: Money.Total(), tax: Money.Total(), net: Money.Total())
+            var totals = Money.PayTotals()
             var csv = CSVDecoding.encode(header: Self.exportHeader, rows: [])
             var count = 0
             try TPPStore.forEachResult(db, month: month) { r in
@@ -295,9 +293,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                                       r.deductionsPercent, String(r.sanctionPercent), String(r.gross), String(r.tax), String(r.net)]
                 CSVDecoding.appendRow(text, to: &csv)
                 do {
-                    try totals.gross.add(r.gross)
-                    try totals.tax.add(r.tax)
-                    try totals.net.add(r.net)
+                    try totals.add(gross: r.gross, tax: r.tax, net: r.net)
                 } catch {
                     throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range: run tpp compute again after checking the bases")
                 }
