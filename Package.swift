@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "KinerjaServerTests",
             dependencies: [
-                "KinerjaServer", "KinerjaStore", "KinerjaCore", "KinerjaAPI",
+                "KinerjaServer", "KinerjaStore", "KinerjaCore", "KinerjaAPI", "KinerjaFixtures",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),

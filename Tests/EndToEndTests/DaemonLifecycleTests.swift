@@ -114,6 +114,11 @@ import Testing
         #expect(!result.stderr.isEmpty)
         let unknown = try runProcess(Binaries.kinerjactl, ["frobnicate"])
         #expect(unknown.status == 2)
+        // Refused by kinerjactl itself, before it looks for a daemon: nothing to set, a negative limit.
+        let nothing = try runProcess(Binaries.kinerjactl, ["agency", "set", "--socket", "/nonexistent/k.sock"])
+        #expect(nothing.status == 2, "\(nothing.stderr)")
+        let negative = try runProcess(Binaries.kinerjactl, ["audit", "list", "--limit=-1", "--socket", "/nonexistent/k.sock"])
+        #expect(negative.status == 2, "\(negative.stderr)")
     }
 
     @Test func aBadConfigFileIsRefusedWithFileLineAndKey() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaFixtures
 import Testing
 
 /// A plugin folder with copies of the plugins the package builds (mode 0644, folder 0755).
@@ -207,14 +208,7 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
 /// The organisation CSV files of `organisedDaemon`, without a daemon.
 func organisedDaemonFiles() throws -> (Void, String) {
     let dir = try shortTemporaryDirectory("kf")
-    try "code,name,parent_code\nDINAS,Dinas Kominfo,\nSEKR,Sekretariat,DINAS\nBID1,Bidang Aplikasi,DINAS\n".write(toFile: dir + "/units.csv", atomically: true, encoding: .utf8)
-    let staff = """
-        \(employeeHeader)
-        \(kepala),"Siti Aminah, S.Kom",PNS,IV/b,Kepala Dinas,jpt,,15,DINAS,,siti@kominfo.go.id,,true
-        \(budi),Budi Santoso,PNS,III/b,Analis,pelaksana,,7,SEKR,\(kepala),,,true
-        \(rina),Rina Fanggidae,PPPK,IX,Pranata Komputer,fungsional,ahli_pertama,8,BID1,\(budi),,,true
-
-        """
-    try staff.write(toFile: dir + "/employees.csv", atomically: true, encoding: .utf8)
+    try ThreePersonAgency.unitsCSV.write(toFile: dir + "/units.csv", atomically: true, encoding: .utf8)
+    try ThreePersonAgency.employeesCSV.write(toFile: dir + "/employees.csv", atomically: true, encoding: .utf8)
     return ((), dir)
 }

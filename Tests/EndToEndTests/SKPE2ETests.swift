@@ -1,15 +1,10 @@
 import Foundation
+import KinerjaFixtures
 import Testing
 
 /// Siti (head, JPT) supervises Budi, who supervises Rina.
 func skpDocument(period: String = "2025", budiIntervensi: String = "K1", rinaIntervensi: String = "R1", only: [String]? = nil) -> String {
-    let all = [
-        kepala: #"{"nip": "\#(kepala)", "rhk": [{"id": "K1", "kind": "utama", "text": "Meningkatnya layanan digital", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Indeks layanan", "target": 80, "unit": "%"}]}]}"#,
-        budi: #"{"nip": "\#(budi)", "rhk": [{"id": "R1", "kind": "utama", "text": "Tersusunnya laporan", "intervensi": "\#(budiIntervensi)", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Jumlah laporan", "target": 12, "unit": "laporan"}, {"id": "I2", "aspect": "kualitas", "text": "Kualitas laporan", "target_text": "sesuai standar"}]}, {"id": "T1", "kind": "tambahan", "text": "Narasumber", "indicators": [{"id": "I1", "aspect": "waktu", "text": "Hari keterlambatan", "target": 0, "unit": "hari", "direction": "lower_is_better"}]}], "lampiran": {"dukungan_sumber_daya": ["Laptop"], "skema_pertanggungjawaban": ["Laporan bulanan"], "konsekuensi": ["Teguran"]}, "perilaku": {"akuntabel": "Laporan tepat waktu"}}"#,
-        rina: #"{"nip": "\#(rina)", "rhk": [{"id": "P1", "kind": "utama", "text": "Terkelolanya server", "intervensi": "\#(rinaIntervensi)", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Uptime", "target": 99, "unit": "%"}]}]}"#,
-    ]
-    let chosen = (only ?? [kepala, budi, rina]).map { all[$0]! }
-    return #"{"period": "\#(period)", "skp": [\#(chosen.joined(separator: ","))]}"#
+    ThreePersonAgency.skpDocument(period: period, budiIntervensi: budiIntervensi, rinaIntervensi: rinaIntervensi, only: only)
 }
 
 func write(_ text: String, _ dir: String, _ name: String) throws -> String {
