@@ -191,18 +191,6 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
         #expect(daemon.stop() == 0)
     }
 
-    @Test func nationalRulesAnswerWithoutAnyPlugin() throws {
-        let daemon = try Daemon()
-        try daemon.waitReady()
-        let r = try jsonObject(try daemon.ctl(["plugin", "call", "national", "ReminderCalendar", "-o", "json"]).stdout)
-        #expect(r["handled_by"] as? String == "national")
-        let rules = (r["response"] as? [String: Any])?["rules"] as? [[String: Any]]
-        #expect(rules?.contains { $0["cron"] as? String == "0 8 1 * *" } == true)
-        let v = try jsonObject(try daemon.ctl(["plugin", "call", "national", "ValidatePeriod", "--json", #"{"periodic":"monthly"}"#, "-o", "json"]).stdout)
-        #expect((v["response"] as? [String: Any])?["ok"] as? Bool == true)
-        #expect(try pluginList(daemon).isEmpty)
-        #expect(daemon.stop() == 0)
-    }
 }
 
 /// The organisation CSV files of `organisedDaemon`, without a daemon.

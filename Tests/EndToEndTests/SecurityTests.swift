@@ -110,9 +110,10 @@ struct PeerCredentialTests {
         let daemon = try Daemon()
         try daemon.waitReady()
         // Writers: every Reload appends an audit row in its own transaction. A separate process, so that its
-        // progress does not depend on this test runner's threads.
+        // progress does not depend on this test runner's threads; it writes until the backup is taken (at most 150).
+        let stopFile = try shortTemporaryDirectory("kw") + "/stop"
         let writer = try ChildProcess(
-            "/bin/sh", ["-c", "i=0; while [ $i -lt 150 ]; do \"$0\" reload --socket \"$1\" >/dev/null || exit 1; i=$((i+1)); done", Binaries.kinerjactl, daemon.socket],
+            "/bin/sh", ["-c", "i=0; while [ $i -lt 150 ] && [ ! -e \"$2\" ]; do \"$0\" reload --socket \"$1\" >/dev/null || exit 1; i=$((i+1)); done", Binaries.kinerjactl, daemon.socket, stopFile],
             environment: Daemon.environment())
         // Take the backup only once the writers are under way.
         let started = Date()
@@ -125,6 +126,7 @@ struct PeerCredentialTests {
         let file = dir + "/copy.db"
         let result = try daemon.ctl(["backup", file])
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.createFile(atPath: stopFile, contents: nil))
         #expect(writer.wait(timeout: 120) == 0)
         let copy = try DatabaseQueue(path: file)
         let (check, rows) = try await copy.read { db in
