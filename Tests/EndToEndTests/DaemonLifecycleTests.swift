@@ -9,9 +9,9 @@ import Testing
 @Suite(.serialized) struct DaemonLifecycleTests {
     @Test func statusThroughKinerjactlAndTheSwiftClientThenCleanStop() async throws {
         let daemon = try Daemon()
-        try daemon.waitReady()
+        try await daemon.waitReady()
 
-        let result = try daemon.ctl(["status", "-o", "json"])
+        let result = try await daemon.ctl(["status", "-o", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let status = try jsonObject(result.stdout)
         #expect(status["version"] as? String == "0.1.0")
@@ -38,62 +38,62 @@ import Testing
         #expect(viaClient.caller.role == "admin")
 
         // SIGTERM: exit 0, socket removed, database sound.
-        #expect(daemon.stop(signal: SIGTERM) == 0, "\(daemon.log)")
+        #expect(await daemon.stop(signal: SIGTERM) == 0, "\(daemon.log)")
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
         let db = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db")
-        #expect(try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        await #expect(try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
         try db.close()
     }
 
-    @Test func sigintAlsoStopsCleanly() throws {
+    @Test func sigintAlsoStopsCleanly() async throws {
         let daemon = try Daemon()
-        try daemon.waitReady()
-        #expect(daemon.stop(signal: SIGINT) == 0)
+        try await daemon.waitReady()
+        #expect(await daemon.stop(signal: SIGINT) == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
     }
 
-    @Test func secondDaemonOnTheSameStateDirIsRefused() throws {
+    @Test func secondDaemonOnTheSameStateDirIsRefused() async throws {
         let first = try Daemon()
-        try first.waitReady()
+        try await first.waitReady()
         let otherSocket = try shortTemporaryDirectory("ks") + "/other.sock"
-        let second = try runProcess(Binaries.kinerjad, ["--state-dir", first.stateDir, "--socket", otherSocket], timeout: 20)
+        let second = try await runProcess(Binaries.kinerjad, ["--state-dir", first.stateDir, "--socket", otherSocket], timeout: 20)
         #expect(second.status != 0)
         #expect(second.stderr.contains("pid \(first.pid)"), "\(second.stderr)")
         #expect(second.stderr.contains(first.stateDir))
         // The first one is untouched.
-        #expect(try first.ctl(["status"]).status == 0)
-        #expect(first.stop() == 0)
+        #expect(try await first.ctl(["status"]).status == 0)
+        #expect(await first.stop() == 0)
     }
 
-    @Test func aLiveSocketIsNotStolen() throws {
+    @Test func aLiveSocketIsNotStolen() async throws {
         let first = try Daemon()
-        try first.waitReady()
+        try await first.waitReady()
         let otherState = try shortTemporaryDirectory("ks") + "/state"
-        let second = try runProcess(Binaries.kinerjad, ["--state-dir", otherState, "--socket", first.socket], timeout: 20)
+        let second = try await runProcess(Binaries.kinerjad, ["--state-dir", otherState, "--socket", first.socket], timeout: 20)
         #expect(second.status != 0)
         #expect(second.stderr.contains("in use"), "\(second.stderr)")
-        #expect(try first.ctl(["status"]).status == 0)
-        #expect(first.stop() == 0)
+        #expect(try await first.ctl(["status"]).status == 0)
+        #expect(await first.stop() == 0)
     }
 
-    @Test func aStaleSocketFromACrashIsReplaced() throws {
+    @Test func aStaleSocketFromACrashIsReplaced() async throws {
         let first = try Daemon()
-        try first.waitReady()
+        try await first.waitReady()
         // SIGKILL leaves the socket file behind.
-        #expect(first.stop(signal: SIGKILL) != 0)
+        #expect(await first.stop(signal: SIGKILL) != 0)
         #expect(FileManager.default.fileExists(atPath: first.socket))
         let second = try Daemon(stateDir: first.stateDir, socket: first.socket)
-        try second.waitReady()
-        let result = try second.ctl(["status", "-o", "json"])
+        try await second.waitReady()
+        let result = try await second.ctl(["status", "-o", "json"])
         #expect(result.status == 0)
         #expect((try jsonObject(result.stdout)["pid"] as? NSNumber)?.int32Value == second.pid)
-        #expect(second.stop() == 0)
+        #expect(await second.stop() == 0)
     }
 
-    @Test func kinerjactlWithoutADaemonExits69WithOneLine() throws {
+    @Test func kinerjactlWithoutADaemonExits69WithOneLine() async throws {
         let dir = try shortTemporaryDirectory("kc")
         let socket = dir + "/missing.sock"
-        let result = try runProcess(Binaries.kinerjactl, ["status", "--socket", socket])
+        let result = try await runProcess(Binaries.kinerjactl, ["status", "--socket", socket])
         #expect(result.status == 69)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -103,35 +103,35 @@ import Testing
         // KINERJA_SOCKET is honoured the same way.
         var env = ProcessInfo.processInfo.environment
         env["KINERJA_SOCKET"] = socket
-        let viaEnv = try runProcess(Binaries.kinerjactl, ["status"], environment: env)
+        let viaEnv = try await runProcess(Binaries.kinerjactl, ["status"], environment: env)
         #expect(viaEnv.status == 69)
         #expect(viaEnv.stderr.contains(socket))
     }
 
-    @Test func usageErrorsExit2() throws {
-        let result = try runProcess(Binaries.kinerjactl, ["status", "--no-such-flag"])
+    @Test func usageErrorsExit2() async throws {
+        let result = try await runProcess(Binaries.kinerjactl, ["status", "--no-such-flag"])
         #expect(result.status == 2)
         #expect(!result.stderr.isEmpty)
-        let unknown = try runProcess(Binaries.kinerjactl, ["frobnicate"])
+        let unknown = try await runProcess(Binaries.kinerjactl, ["frobnicate"])
         #expect(unknown.status == 2)
         // Refused by kinerjactl itself, before it looks for a daemon: nothing to set, a negative limit.
-        let nothing = try runProcess(Binaries.kinerjactl, ["agency", "set", "--socket", "/nonexistent/k.sock"])
+        let nothing = try await runProcess(Binaries.kinerjactl, ["agency", "set", "--socket", "/nonexistent/k.sock"])
         #expect(nothing.status == 2, "\(nothing.stderr)")
-        let negative = try runProcess(Binaries.kinerjactl, ["audit", "list", "--limit=-1", "--socket", "/nonexistent/k.sock"])
+        let negative = try await runProcess(Binaries.kinerjactl, ["audit", "list", "--limit=-1", "--socket", "/nonexistent/k.sock"])
         #expect(negative.status == 2, "\(negative.stderr)")
     }
 
-    @Test func aBadConfigFileIsRefusedWithFileLineAndKey() throws {
+    @Test func aBadConfigFileIsRefusedWithFileLineAndKey() async throws {
         let dir = try shortTemporaryDirectory("kc")
         let config = dir + "/kinerjad.toml"
         try "# test\nlog_level = \"info\"\n[security]\nadmin_user = [\"root\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try runProcess(Binaries.kinerjad, ["--config", config, "--state-dir", dir + "/state"], timeout: 20)
+        let result = try await runProcess(Binaries.kinerjad, ["--config", config, "--state-dir", dir + "/state"], timeout: 20)
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(config):4: key 'security.admin_user': unknown key"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/state/kinerja.db"))
     }
 
-    @Test func configFileSettingsApplyAndFlagsWin() throws {
+    @Test func configFileSettingsApplyAndFlagsWin() async throws {
         let dir = try shortTemporaryDirectory("kc")
         let config = dir + "/kinerjad.toml"
         try "state_dir = \"\(dir)/from-config\"\nsocket = \"\(dir)/config.sock\"\nlog_level = \"warning\"\n".write(
@@ -140,11 +140,11 @@ import Testing
         let process = try ChildProcess(Binaries.kinerjad, ["--config", config, "--log-level", "notice"], environment: Daemon.environment())
         defer {
             process.signal(SIGTERM)
-            process.wait(timeout: 30)
+            _ = process.wait(timeout: 30)
         }
         let deadline = Date().addingTimeInterval(30)
-        while !socketAccepts(dir + "/config.sock") && Date() < deadline { usleep(20_000) }
-        let result = try runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", dir + "/config.sock"])
+        while !socketAccepts(dir + "/config.sock") && Date() < deadline { await pause(0.02) }
+        let result = try await runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", dir + "/config.sock"])
         #expect(result.status == 0, "\(result.stderr)")
         let status = try jsonObject(result.stdout)
         #expect(status["state_dir"] as? String == dir + "/from-config")

@@ -64,12 +64,12 @@ struct SplitMix: RandomNumberGenerator {
     }
 
     @Test func mutatedFilesAndMalformedRequestsChangeNothingAndCrashNothing() async throws {
-        let (daemon, dir) = try organisedDaemon()
-        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
-        try openPeriods(daemon, year: "2026", ["2026-03"], to: "running")
-        let imported = try daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "skp.json"), "--submit"])
+        let (daemon, dir) = try await organisedDaemon()
+        #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        try await openPeriods(daemon, year: "2026", ["2026-03"], to: "running")
+        let imported = try await daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "skp.json"), "--submit"])
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(try daemon.ctl(["skp", "approve", "--all", "--period", "2026"]).status == 0)
+        #expect(try await daemon.ctl(["skp", "approve", "--all", "--period", "2026"]).status == 0)
         let db = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db", configuration: { var c = Configuration(); c.readonly = true; return c }())
         let seed = UInt64.random(in: 0...UInt64.max)
         print("fuzz seed \(seed)")
@@ -187,10 +187,10 @@ struct SplitMix: RandomNumberGenerator {
         let seconds = Date().timeIntervalSince(start)
         print("fuzz: \(files) files (\(rejected) refused) and \(requests) malformed requests in \(String(format: "%.1f", seconds)) s")
         #expect(files >= 2_000 && requests >= 2_000)
-        #expect(try daemon.ctl(["status"]).status == 0)
-        let integrity = try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        let integrity = await try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
         #expect(integrity == "ok")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 }
 

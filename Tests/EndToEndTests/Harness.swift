@@ -30,12 +30,26 @@ struct ProcessResult {
     var stderr: String
 }
 
-/// Runs a program to completion with a time limit and returns its exit status and output.
+/// Runs a program to completion with a time limit and returns its exit status and output. The wait happens on a
+/// Dispatch thread, not on one of the test runner's few cooperative threads, so that tests waiting for processes
+/// do not keep the others from running.
 @discardableResult
 func runProcess(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
     stdin: String? = nil, timeout: TimeInterval = 60
-) throws -> ProcessResult {
+) async throws -> ProcessResult {
+    let (result, timedOut) = try await offThePool {
+        try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin, timeout: timeout)
+    }
+    if timedOut { Issue.record("\(executable) \(arguments) did not finish in \(timeout) s") }
+    return result
+}
+
+/// `runProcess` for a thread of its own (it blocks); tells whether the time limit ran out.
+func runProcessBlocking(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+    stdin: String? = nil, timeout: TimeInterval = 60
+) throws -> (ProcessResult, timedOut: Bool) {
     let dir = try shortTemporaryDirectory("kproc")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let out = dir + "/out", err = dir + "/err"
@@ -46,15 +60,35 @@ func runProcess(
     }
     let child = try ChildProcess(executable, arguments, environment: environment, stdin: input, stdout: out, stderr: err)
     var status = child.wait(timeout: timeout)
-    if status == nil {
+    let timedOut = status == nil
+    if timedOut {
         child.signal(SIGKILL)
         status = child.wait(timeout: 10)
-        Issue.record("\(executable) \(arguments) did not finish in \(timeout) s")
     }
-    return ProcessResult(
+    let result = ProcessResult(
         status: status ?? -1,
         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    return (result, timedOut)
+}
+
+/// Runs blocking work (waiting for a process, polling a file) on a Dispatch thread and awaits it.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+extension ChildProcess {
+    /// `wait(timeout:)` without holding a cooperative thread.
+    func waitAsync(timeout: TimeInterval) async -> Int32? {
+        (try? await offThePool { self.wait(timeout: timeout) }) ?? nil
+    }
+}
+
+/// Sleeps without holding a thread.
+func pause(_ seconds: Double) async {
+    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
 }
 
 /// A short temporary directory (Unix socket paths are limited to 107 bytes).
@@ -95,37 +129,47 @@ final class Daemon {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the socket accepts connections (or the process exits).
-    func waitReady(timeout: TimeInterval = 30) throws {
+    func waitReady(timeout: TimeInterval = 30) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !child.isRunning {
                 throw DaemonFailure(message: "kinerjad exited with \(child.exitStatus ?? -1) before listening:\n\(log)")
             }
             if log.contains("ready") && socketAccepts(socket) { return }
-            usleep(20_000)
+            await pause(0.02)
         }
         throw DaemonFailure(message: "kinerjad did not listen within \(timeout) s:\n\(log)")
     }
 
     /// Sends `signal` and waits for the exit status.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) async -> Int32 {
         child.signal(signal)
-        if let status = child.wait(timeout: timeout) { return status }
+        if let status = await child.waitAsync(timeout: timeout) { return status }
         Issue.record("kinerjad did not stop within \(timeout) s after signal \(signal)")
         child.signal(SIGKILL)
-        return child.wait(timeout: 10) ?? -1
+        return await child.waitAsync(timeout: 10) ?? -1
     }
 
     /// `kinerjactl --socket <this daemon> ARGS`.
-    func ctl(_ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+    func ctl(_ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil) async throws -> ProcessResult {
+        let (program, args, env) = ctlCommand(arguments, asUser: uid, environment: environment)
+        return try await runProcess(program, args, environment: env)
+    }
+
+    /// `ctl` for a thread of its own (it blocks).
+    func ctlBlocking(_ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+        let (program, args, env) = ctlCommand(arguments, asUser: uid, environment: environment)
+        return try runProcessBlocking(program, args, environment: env).0
+    }
+
+    private func ctlCommand(_ arguments: [String], asUser uid: UInt32?, environment: [String: String]?) -> (String, [String], [String: String]) {
         let args = arguments + ["--socket", socket]
         let env = environment ?? Daemon.environment()
         if let uid {
-            return try runProcess(
-                "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Binaries.kinerjactl] + args, environment: env)
+            return ("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Binaries.kinerjactl] + args, env)
         }
-        return try runProcess(Binaries.kinerjactl, args, environment: env)
+        return (Binaries.kinerjactl, args, env)
     }
 }
 
@@ -166,20 +210,20 @@ let isRoot = getuid() == 0
 
 /// Forces `year` to running and each periodic period to `periodicState` (ratings are accepted while a period runs
 /// or is in assessment; TPP is paid from a predikat once its period is in assessment).
-func openPeriods(_ daemon: Daemon, year: String, _ periodic: [String] = [], to periodicState: String = "assessment") throws {
-    func advance(_ id: String, times: Int) throws {
+func openPeriods(_ daemon: Daemon, year: String, _ periodic: [String] = [], to periodicState: String = "assessment") async throws {
+    func advance(_ id: String, times: Int) async throws {
         for _ in 0..<times {
-            let r = try daemon.ctl(["period", "advance", id, "--force", "--reason", "test"])
+            let r = try await daemon.ctl(["period", "advance", id, "--force", "--reason", "test"])
             #expect(r.status == 0, "advance \(id): \(r.stderr)")
         }
     }
-    let show = try jsonObject(try daemon.ctl(["period", "show", year, "-o", "json"]).stdout)
+    let show = try jsonObject(try await daemon.ctl(["period", "show", year, "-o", "json"]).stdout)
     let order = ["draft", "planning", "running", "assessment", "closed"]
     let yearState = order.firstIndex(of: show["state"] as? String ?? "draft") ?? 0
-    try advance(year, times: max(0, 2 - yearState))
+    try await advance(year, times: max(0, 2 - yearState))
     for p in periodic {
-        let s = try jsonObject(try daemon.ctl(["period", "show", p, "-o", "json"]).stdout)
+        let s = try jsonObject(try await daemon.ctl(["period", "show", p, "-o", "json"]).stdout)
         let now = order.firstIndex(of: s["state"] as? String ?? "draft") ?? 0
-        try advance(p, times: max(0, (order.firstIndex(of: periodicState) ?? 3) - now))
+        try await advance(p, times: max(0, (order.firstIndex(of: periodicState) ?? 3) - now))
     }
 }

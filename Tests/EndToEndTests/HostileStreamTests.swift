@@ -12,7 +12,7 @@ func residentBytes(_ pid: Int32) -> Int {
 }
 
 /// Runs scripts/h2-flood.py (a raw HTTP/2 client) as `uid`, sampling the daemon's RSS meanwhile; its JSON and the peak RSS.
-func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15) throws -> ([String: Any], peakRSS: Int) {
+func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15) async throws -> ([String: Any], peakRSS: Int) {
     let venv = repositoryRoot + "/.build-venv"
     let sitePackages = try #require(
         (try? FileManager.default.contentsOfDirectory(atPath: venv + "/lib"))?.first.map { venv + "/lib/\($0)/site-packages" },
@@ -24,7 +24,7 @@ func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15
         try FileManager.default.copyItem(atPath: sitePackages + "/" + item, toPath: dir + "/" + item)
     }
     try FileManager.default.copyItem(atPath: repositoryRoot + "/scripts/h2-flood.py", toPath: dir + "/h2-flood.py")
-    _ = try runProcess("/bin/chmod", ["-R", "a+rX", dir])
+    _ = try await runProcess("/bin/chmod", ["-R", "a+rX", dir])
     var environment = Daemon.environment()
     environment["PYTHONPATH"] = dir
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -36,10 +36,10 @@ func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15
     var status: Int32?
     let deadline = Date().addingTimeInterval(TimeInterval(seconds + 30))
     while status == nil && Date() < deadline {
-        status = child.wait(timeout: 0.1)
+        status = await child.waitAsync(timeout: 0.1)
         peak = max(peak, residentBytes(daemon.pid))
     }
-    if status == nil { child.signal(SIGKILL); _ = child.wait(timeout: 5) }
+    if status == nil { child.signal(SIGKILL); _ = await child.waitAsync(timeout: 5) }
     let out = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
     let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
     #expect(status == 0, "h2-flood: \(err)")
@@ -50,44 +50,44 @@ func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15
 /// connections are closed.
 @Suite(.serialized, .enabled(if: isRoot, "switching uid with setpriv needs root"))
 struct HostileStreamTests {
-    @Test func aCallerWithNoRoleIsRefusedOnItsHeadersBeforeAnyBodyIsRead() throws {
-        let daemon = try openDaemon(config: "[security]\ngateway_users = [\"65533\"]\n")
+    @Test func aCallerWithNoRoleIsRefusedOnItsHeadersBeforeAnyBodyIsRead() async throws {
+        let daemon = try await openDaemon(config: "[security]\ngateway_users = [\"65533\"]\n")
         // Let start-up allocations settle, then take the idle value.
-        #expect(try daemon.ctl(["status"]).status == 0)
-        usleep(300_000)
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        await pause(0.3)
         let idle = residentBytes(daemon.pid)
         // 48 streams, each declaring a 255 MB import and sending as fast as the windows allow.
-        let (result, peak) = try flood(daemon, uid: 65534, arguments: ["--streams", "48", "--bytes", "255000000", "--path", "/kinerja.v1.SKPService/ImportSKP"])
+        let (result, peak) = try await flood(daemon, uid: 65534, arguments: ["--streams", "48", "--bytes", "255000000", "--path", "/kinerja.v1.SKPService/ImportSKP"])
         #expect(result["statuses"] as? [String: Int] == ["7": 48], "\(result)")  // PERMISSION_DENIED, each
         #expect((result["max_concurrent_streams"] as? Int) == 100)
         let accepted = result["body_bytes_sent"] as? Int ?? .max
         #expect(accepted < 4 << 20, "the daemon granted window for \(accepted) body bytes of refused streams")
         #expect(peak - idle < 100 << 20, "RSS went from \(idle) to \(peak)")
         print("48-stream no-role attack: RSS idle \(idle / 1024) KiB, peak \(peak / 1024) KiB; body bytes let through \(accepted)")
-        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
         #expect(daemon.log.contains("kinerjad") && daemon.child.isRunning)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func aGatewayMessageOverItsLimitIsRefusedFromItsLengthPrefix() throws {
-        let daemon = try openDaemon(config: "[security]\ngateway_users = [\"65533\"]\n[server]\ngateway_max_message_mib = 1\n")
-        let (result, _) = try flood(
+    @Test func aGatewayMessageOverItsLimitIsRefusedFromItsLengthPrefix() async throws {
+        let daemon = try await openDaemon(config: "[security]\ngateway_users = [\"65533\"]\n[server]\ngateway_max_message_mib = 1\n")
+        let (result, _) = try await flood(
             daemon, uid: 65533,
             arguments: ["--streams", "1", "--bytes", "\(3 << 20)", "--path", "/kinerja.v1.SKPService/ImportRealisasi", "--header", "kinerja-actor-nip=198503152010011001"],
             seconds: 10)
         #expect(result["statuses"] as? [String: Int] == ["8": 1], "\(result)")  // RESOURCE_EXHAUSTED
         #expect((result["body_bytes_sent"] as? Int ?? .max) < 3 << 20)
         // Under the limit the call goes through to the service (which then judges the content).
-        let whoami = try runProcess(
+        let whoami = try await runProcess(
             "/usr/bin/setpriv", ["--reuid=65533", "--regid=65533", "--clear-groups", Binaries.kinerjactl, "whoami", "--socket", daemon.socket],
             environment: Daemon.environment())
         #expect(whoami.status == 0, "\(whoami.stderr)")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func silentAndIdleConnectionsAreClosed() throws {
-        let daemon = try openDaemon(config: "[server]\npreface_timeout_s = 1\nidle_timeout_s = 2\n")
-        func connect() throws -> Int32 {
+    @Test func silentAndIdleConnectionsAreClosed() async throws {
+        let daemon = try await openDaemon(config: "[server]\npreface_timeout_s = 1\nidle_timeout_s = 2\n")
+        func connect() async throws -> Int32 {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
@@ -110,25 +110,25 @@ struct HostileStreamTests {
             return nil
         }
         // Nothing sent at all: closed after the preface timeout.
-        let silent = try connect()
+        let silent = try await connect()
         let s = secondsUntilClosed(silent, limit: 8)
         close(silent)
         #expect(s != nil && s! >= 0.9 && s! < 4, "closed after \(String(describing: s)) s")
         // The preface and settings, then no stream: closed after the idle timeout.
-        let idle = try connect()
+        let idle = try await connect()
         let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
         #expect(write(idle, preface, preface.count) == preface.count)
         // gRPC's polite close (GOAWAY, PING) goes unanswered by this peer: the backstop closes it 5 s later.
         let i = secondsUntilClosed(idle, limit: 15)
         close(idle)
         #expect(i != nil && i! >= 1.5 && i! < 11, "closed after \(String(describing: i)) s")
-        #expect(try daemon.ctl(["status"]).status == 0)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func runningOutOfDescriptorsPausesAcceptingInsteadOfSpinning() throws {
-        let daemon = try openDaemon(config: "")
-        #expect(try runProcess("/usr/bin/prlimit", ["--pid", "\(daemon.pid)", "--nofile=80:80"]).status == 0)
+    @Test func runningOutOfDescriptorsPausesAcceptingInsteadOfSpinning() async throws {
+        let daemon = try await openDaemon(config: "")
+        #expect(try await runProcess("/usr/bin/prlimit", ["--pid", "\(daemon.pid)", "--nofile=80:80"]).status == 0)
         // Hold more connections than the daemon has descriptors left.
         var held: [Int32] = []
         defer { held.forEach { close($0) } }
@@ -143,7 +143,7 @@ struct HostileStreamTests {
             }
             held.append(fd)
         }
-        #expect(try eventually(10) { daemon.log.contains("accepting paused: out of file descriptors") })
+        #expect(try await eventually(10) { daemon.log.contains("accepting paused: out of file descriptors") })
         func cpuTicks() -> Int {
             let stat = (try? String(contentsOfFile: "/proc/\(daemon.pid)/stat", encoding: .utf8)) ?? ""
             let fields = stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].split(separator: " ")
@@ -155,11 +155,11 @@ struct HostileStreamTests {
         #expect(used < 40, "the daemon used \(used) ticks of CPU in 2 s while out of descriptors")
         held.forEach { close($0) }
         held = []
-        #expect(try eventually(10) { daemon.log.contains("accepting resumed") })
-        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(try await eventually(10) { daemon.log.contains("accepting resumed") })
+        #expect(try await daemon.ctl(["status"]).status == 0)
         // Once per episode, not once per retry: the held connections are closed after the preface timeout (10 s), which
         // may free descriptors and start a second episode on a slow machine, never one per second.
         #expect(daemon.log.components(separatedBy: "accepting paused").count - 1 <= 2, "logged once per episode")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 }

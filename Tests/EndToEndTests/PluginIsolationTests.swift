@@ -22,54 +22,54 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
     let report = ["Report", "--json", #"{"name":"hello"}"#]
 
     @Test(arguments: [("segv", "killed by signal 11 (SIGSEGV)"), ("abort", "killed by signal 6 (SIGABRT)"), ("exit", "exited with status 3")])
-    func aDyingPluginEndsOnlyItsCallAndIsRestarted(mode: String, how: String) throws {
-        let (daemon, _, _) = try pluginDaemon("load = [\"testc\", \"testswift\"]\n[plugins.config.testc]\nmode = \"\(mode)\"\n")
+    func aDyingPluginEndsOnlyItsCallAndIsRestarted(mode: String, how: String) async throws {
+        let (daemon, _, _) = try await pluginDaemon("load = [\"testc\", \"testswift\"]\n[plugins.config.testc]\nmode = \"\(mode)\"\n")
         let hosts = childPIDs(of: daemon.pid)
         #expect(hosts.count == 2, "one host process per plugin: \(hosts)")
-        let r = try daemon.ctl(["plugin", "call", "testc"] + validate)
+        let r = try await daemon.ctl(["plugin", "call", "testc"] + validate)
         #expect(r.status == 1)
         #expect(r.stderr.contains("INTERNAL: plugin testc crashed during ValidatePeriod: its host process"), "\(r.stderr)")
         #expect(r.stderr.contains(how), "\(r.stderr)")
         // The daemon, the other plugin and every other RPC are unaffected.
         #expect(daemon.child.isRunning)
-        #expect(try daemon.ctl(["status"]).status == 0)
-        let other = try daemon.ctl(["plugin", "call", "testswift"] + validate)
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        let other = try await daemon.ctl(["plugin", "call", "testswift"] + validate)
         #expect(other.status == 0, "\(other.stderr)")
         // The crashed plugin's host is back: its other hooks answer.
-        let again = try daemon.ctl(["plugin", "call", "testc"] + report + ["-o", "json"])
+        let again = try await daemon.ctl(["plugin", "call", "testc"] + report + ["-o", "json"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("Greetings"))
         #expect(daemon.log.contains("plugin host ended; restarting it"))
         if mode == "segv" { #expect(daemon.log.contains("testc is about to write through a null pointer")) }  // log lines cross over
-        #expect(daemon.stop() == 0)
-        #expect(try eventually { hosts.allSatisfy { !isAlive($0) } }, "no host outlives the daemon")
+        #expect(await daemon.stop() == 0)
+        #expect(try await eventually { hosts.allSatisfy { !isAlive($0) } }, "no host outlives the daemon")
     }
 
-    @Test func fiveCrashesInFiveMinutesMarkThePluginFailedUntilReload() throws {
-        let (daemon, _, _) = try pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"segv\"\n")
+    @Test func fiveCrashesInFiveMinutesMarkThePluginFailedUntilReload() async throws {
+        let (daemon, _, _) = try await pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"segv\"\n")
         for i in 1...5 {
-            let r = try daemon.ctl(["plugin", "call", "testc"] + validate)
+            let r = try await daemon.ctl(["plugin", "call", "testc"] + validate)
             #expect(r.stderr.contains("INTERNAL") && r.stderr.contains("SIGSEGV"), "crash \(i): \(r.stderr)")
         }
         var list: [[String: Any]] = []
-        #expect(try eventually {
-            list = try pluginList(daemon)
+        #expect(try await eventually {
+            list = try await pluginList(daemon)
             return list.first?["status"] as? String == "failed"
         }, "\(list)")
         #expect((list.first?["error"] as? String)?.contains("died 5 times within 5 minutes") == true, "\(list)")
-        let refused = try daemon.ctl(["plugin", "call", "testc"] + report)
+        let refused = try await daemon.ctl(["plugin", "call", "testc"] + report)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("FAILED_PRECONDITION") && refused.stderr.contains("out of service"), "\(refused.stderr)")
         #expect(childPIDs(of: daemon.pid).isEmpty, "a failed plugin is not restarted")
         // A reload gives it a fresh start.
-        #expect(try daemon.ctl(["reload"]).status == 0)
-        #expect(try pluginList(daemon).first?["status"] as? String == "loaded")
-        #expect(try daemon.ctl(["plugin", "call", "testc"] + report).status == 0)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["reload"]).status == 0)
+        #expect(try await pluginList(daemon).first?["status"] as? String == "loaded")
+        #expect(try await daemon.ctl(["plugin", "call", "testc"] + report).status == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func aSpinningPluginIsKilledAtItsDeadlineAndTheDaemonStaysResponsive() throws {
-        let (daemon, _, _) = try pluginDaemon("load = [\"testc\"]\ncall_timeout_ms = 500\n[plugins.config.testc]\nmode = \"spin\"\n")
+    @Test func aSpinningPluginIsKilledAtItsDeadlineAndTheDaemonStaysResponsive() async throws {
+        let (daemon, _, _) = try await pluginDaemon("load = [\"testc\"]\ncall_timeout_ms = 500\n[plugins.config.testc]\nmode = \"spin\"\n")
         let first = try #require(childPIDs(of: daemon.pid).first)
         // Several spinning calls at once.
         let dir = try shortTemporaryDirectory("kspin")
@@ -80,29 +80,30 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         }
         let started = Date()
         for (i, call) in calls.enumerated() {
-            #expect(call.wait(timeout: 30) == 1)
+            #expect(await call.waitAsync(timeout: 30) == 1)
             let err = (try? String(contentsOfFile: "\(dir)/err\(i)", encoding: .utf8)) ?? ""
             #expect(err.contains("DEADLINE_EXCEEDED") || err.contains("INTERNAL"), "\(err)")
         }
         #expect(Date().timeIntervalSince(started) < 15)
-        #expect(!isAlive(first) || (try eventually { !isAlive(first) }), "the spinning host was killed")
+        let killed = try await eventually { !isAlive(first) }
+        #expect(killed, "the spinning host was killed")
         // Status answers at once.
         let t0 = Date()
-        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
         #expect(Date().timeIntervalSince(t0) < 5)
-        #expect(try daemon.ctl(["plugin", "call", "testc"] + report).status == 0)
+        #expect(try await daemon.ctl(["plugin", "call", "testc"] + report).status == 0)
         #expect(daemon.log.contains("overran its deadline"))
         let hosts = childPIDs(of: daemon.pid)
         // SIGTERM stops it promptly, and no host survives.
         let t1 = Date()
-        #expect(daemon.stop(timeout: 15) == 0)
+        #expect(await daemon.stop(timeout: 15) == 0)
         #expect(Date().timeIntervalSince(t1) < 10)
-        #expect(try eventually { hosts.allSatisfy { !isAlive($0) } })
+        #expect(try await eventually { hosts.allSatisfy { !isAlive($0) } })
     }
 
-    @Test func theHostInheritsNoDescriptorsAndReadsOnlyThePluginFolder() throws {
+    @Test func theHostInheritsNoDescriptorsAndReadsOnlyThePluginFolder() async throws {
         let plugins = try pluginDirectory()
-        let (daemon, _, _) = try pluginDaemon(
+        let (daemon, _, _) = try await pluginDaemon(
             "load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/etc/passwd\"\n", dir: plugins)
         let host = try #require(childPIDs(of: daemon.pid).first)
         // What the host has open: its socket, /dev/null and its output pipe, and what it made itself; nothing of the daemon's.
@@ -115,45 +116,45 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         }
         #expect(!targets.contains { $0.1.contains(daemon.stateDir) || $0.1.contains("kinerja.sock") })
 
-        let show = try jsonObject(try daemon.ctl(["plugin", "show", "testc", "-o", "json"]).stdout)
+        let show = try jsonObject(try await daemon.ctl(["plugin", "show", "testc", "-o", "json"]).stdout)
         let sandbox = show["sandbox"] as? String ?? ""
         #expect(!sandbox.isEmpty)
-        let outside = try jsonObject(try daemon.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
+        let outside = try jsonObject(try await daemon.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
         let reason = (outside["response"] as? [String: Any])?["reason"] as? String ?? ""
         if sandbox.hasPrefix("landlock") {
             #expect(reason.hasPrefix("probe /etc/passwd: Permission denied"), "\(reason)")
         } else {
             print("Landlock unavailable here (\(sandbox)); only the descriptors are checked")
         }
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         // Inside the plugin folder reading works.
-        let (inside, _, _) = try pluginDaemon(
+        let (inside, _, _) = try await pluginDaemon(
             "load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"\(plugins)/libkinerja-plugin-testc.so\"\n", dir: plugins)
-        let r = try jsonObject(try inside.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
+        let r = try jsonObject(try await inside.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
         #expect(((r["response"] as? [String: Any])?["reason"] as? String)?.hasPrefix("probe \(plugins)/libkinerja-plugin-testc.so: ok") == true, "\(r)")
-        #expect(inside.stop() == 0)
+        #expect(await inside.stop() == 0)
 
         // libdispatch reads /proc/<tid>/stat of its worker threads while a call runs long, and aborts the process
         // (SIGILL) when it cannot: the sandbox leaves /proc readable.
-        let (proc, _, _) = try pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/proc/self/stat\"\n", dir: plugins)
-        let p = try jsonObject(try proc.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
+        let (proc, _, _) = try await pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/proc/self/stat\"\n", dir: plugins)
+        let p = try jsonObject(try await proc.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
         #expect(((p["response"] as? [String: Any])?["reason"] as? String)?.hasPrefix("probe /proc/self/stat: ok") == true, "\(p)")
-        #expect(proc.stop() == 0)
+        #expect(await proc.stop() == 0)
     }
 
-    @Test func aSymlinkIntoAFolderOthersCanWriteIsRefused() throws {
+    @Test func aSymlinkIntoAFolderOthersCanWriteIsRefused() async throws {
         let plugins = try pluginDirectory()
         let open = try shortTemporaryDirectory("kww")
         chmod(open, 0o777)
         try FileManager.default.copyItem(atPath: plugins + "/libkinerja-plugin-testc.so", toPath: open + "/libtestc.so")
         chmod(open + "/libtestc.so", 0o644)
         try FileManager.default.createSymbolicLink(atPath: plugins + "/libviasymlink.so", withDestinationPath: open + "/libtestc.so")
-        let (daemon, _, _) = try pluginDaemon("load = [\"viasymlink\"]\n", dir: plugins)
-        let list = try pluginList(daemon)
+        let (daemon, _, _) = try await pluginDaemon("load = [\"viasymlink\"]\n", dir: plugins)
+        let list = try await pluginList(daemon)
         #expect(list.first?["status"] as? String == "refused")
         #expect((list.first?["error"] as? String)?.contains("\(open) is writable by group or others (mode 777)") == true, "\(list)")
         #expect(childPIDs(of: daemon.pid).isEmpty)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 }

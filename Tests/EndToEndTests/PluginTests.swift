@@ -19,24 +19,24 @@ func pluginDirectory(_ files: [String: String] = [:]) throws -> String {
     return dir
 }
 
-func pluginDaemon(_ config: String, dir: String? = nil) throws -> (Daemon, String, String) {
+func pluginDaemon(_ config: String, dir: String? = nil) async throws -> (Daemon, String, String) {
     let plugins = try dir ?? pluginDirectory()
     let configPath = (plugins as NSString).deletingLastPathComponent + "/kinerjad.toml"
     try "[plugins]\ndir = \"\(plugins)\"\n\(config)".write(toFile: configPath, atomically: true, encoding: .utf8)
     let daemon = try Daemon(extraArguments: ["--config", configPath])
-    try daemon.waitReady()
+    try await daemon.waitReady()
     return (daemon, plugins, configPath)
 }
 
-func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
-    let r = try daemon.ctl(["plugin", "list", "-o", "json"])
+func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
+    let r = try await daemon.ctl(["plugin", "list", "-o", "json"])
     return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
 }
 
 @Suite(.serialized) struct PluginTests {
-    @Test func swiftAndCPluginsLoadAndAnswerEveryHookThroughTheDaemon() throws {
-        let (daemon, _, _) = try pluginDaemon("load = [\"testswift\", \"libkinerja-plugin-testc.so\"]\n[plugins.config.testswift]\ngreeting = \"selamat\"\n")
-        let list = try pluginList(daemon)
+    @Test func swiftAndCPluginsLoadAndAnswerEveryHookThroughTheDaemon() async throws {
+        let (daemon, _, _) = try await pluginDaemon("load = [\"testswift\", \"libkinerja-plugin-testc.so\"]\n[plugins.config.testswift]\ngreeting = \"selamat\"\n")
+        let list = try await pluginList(daemon)
         let swift = try #require(list.first { $0["id"] as? String == "testswift" })
         #expect(swift["status"] as? String == "loaded")
         #expect(swift["version"] as? String == "1.2.3")
@@ -48,13 +48,13 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
         #expect(daemon.log.contains("testswift initialised (greeting selamat"))  // host log table works
         #expect(daemon.log.contains("testc initialised in mode normal"))
 
-        func call(_ id: String, _ method: String, _ json: String) throws -> [String: Any] {
-            let r = try daemon.ctl(["plugin", "call", id, method, "--json", json, "-o", "json"])
+        func call(_ id: String, _ method: String, _ json: String) async throws -> [String: Any] {
+            let r = try await daemon.ctl(["plugin", "call", id, method, "--json", json, "-o", "json"])
             #expect(r.status == 0, "\(id) \(method): \(r.stderr)")
             return try jsonObject(r.stdout)
         }
         // DeriveRatings (Swift): mean of feedback 3,3,2 → 2.67 → di_atas; no feedback → not derivable.
-        let derived = try call("testswift", "DeriveRatings", """
+        let derived = try await call("testswift", "DeriveRatings", """
             {"subjects":[{"nip":"198503152010011001","feedback":[{"source":"atasan","rating":"di_atas"},{"source":"rekan","rating":"di_atas"},{"source":"masyarakat","rating":"sesuai"}]},{"nip":"199006062021212006"}]}
             """)
         #expect(derived["handled_by"] as? String == "testswift")
@@ -62,57 +62,57 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
         #expect(results[0]["perilaku_kerja"] as? String == "di_atas")
         #expect(results[1]["not_derivable"] as? Bool == true)
         // ComputeIncentive (Swift, 70/30 shares): base 5,000,000 baik III/b, no attendance events.
-        let tpp = try call("testswift", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","golongan":"III/b","kind":"PNS"}]}"#)
+        let tpp = try await call("testswift", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","golongan":"III/b","kind":"PNS"}]}"#)
         let t = try #require(((tpp["response"] as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(t["kinerja"] as? String == "3500000")
         #expect(t["disiplin"] as? String == "1500000")
         #expect(t["net"] as? String == "4750000")
         // ReminderCalendar (Swift).
-        let cal = try call("testswift", "ReminderCalendar", "{}")
+        let cal = try await call("testswift", "ReminderCalendar", "{}")
         #expect(((cal["response"] as? [String: Any])?["rules"] as? [[String: Any]])?.first?["cron"] as? String == "0 9 * * 1-5")
         // ValidatePeriod in Swift and in C.
-        let vs = try call("testswift", "ValidatePeriod", #"{"id":"2026","periodic":"monthly"}"#)
+        let vs = try await call("testswift", "ValidatePeriod", #"{"id":"2026","periodic":"monthly"}"#)
         #expect((vs["response"] as? [String: Any])?["reason"] as? String == "testswift runs quarterly appraisal only")
-        let vc = try call("testc", "ValidatePeriod", #"{"id":"2026","periodic":"quarterly"}"#)
+        let vc = try await call("testc", "ValidatePeriod", #"{"id":"2026","periodic":"quarterly"}"#)
         #expect(vc["handled_by"] as? String == "testc")
         #expect((vc["response"] as? [String: Any])?["reason"] as? String == "testc runs annual appraisal only (got quarterly)")
-        let ok = try call("testc", "ValidatePeriod", #"{"id":"2026","periodic":"none"}"#)
+        let ok = try await call("testc", "ValidatePeriod", #"{"id":"2026","periodic":"none"}"#)
         #expect((ok["response"] as? [String: Any])?["ok"] as? Bool == true)
         // National fallback: the C plugin has no ComputeIncentive; the worked example of the default policy.
-        let national = try call("testc", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","predikat_period":"2026-03","attendance":{"tl1":2,"psw2":1,"tk":1},"golongan":"III/b","kind":"PNS"}]}"#)
+        let national = try await call("testc", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","predikat_period":"2026-03","attendance":{"tl1":2,"psw2":1,"tk":1},"golongan":"III/b","kind":"PNS"}]}"#)
         #expect(national["handled_by"] as? String == "national")
         let n = try #require(((national["response"] as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(n["net"] as? String == "4465000")
         #expect((n["steps"] as? [String])?.contains("deduction TL1 × 2 at 0.5% = 1% of base") == true)
-        let fallbackDerive = try call("testc", "DeriveRatings", #"{"subjects":[{"nip":"1"}]}"#)
+        let fallbackDerive = try await call("testc", "DeriveRatings", #"{"subjects":[{"nip":"1"}]}"#)
         #expect(fallbackDerive["handled_by"] as? String == "national")
 
         // Reports through `plugin report`, from both plugins, in every format.
         let (_, dir) = try organisedDaemonFiles()
-        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
-        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
-        let swiftReport = try jsonObject(try daemon.ctl(["plugin", "report", "testswift", "staff_count", "-o", "json"]).stdout)
+        #expect(try await daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try await daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        let swiftReport = try jsonObject(try await daemon.ctl(["plugin", "report", "testswift", "staff_count", "-o", "json"]).stdout)
         #expect(swiftReport["title"] as? String == "Staff per unit (selamat)")
         #expect((swiftReport["rows"] as? [[String: String]])?.count == 3)
-        let cReport = try daemon.ctl(["plugin", "report", "testc", "hello", "-o", "csv"])
+        let cReport = try await daemon.ctl(["plugin", "report", "testc", "hello", "-o", "csv"])
         #expect(cReport.status == 0, "\(cReport.stderr)")
         #expect(cReport.stdout.hasPrefix("nip,greeting\n"))
         #expect(cReport.stdout.contains("\(budi),Halo Budi Santoso"))
-        let table = try daemon.ctl(["plugin", "report", "testc", "hello"])
+        let table = try await daemon.ctl(["plugin", "report", "testc", "hello"])
         #expect(table.stdout.contains("GREETING"))
-        let unknown = try daemon.ctl(["plugin", "report", "testc", "nope"])
+        let unknown = try await daemon.ctl(["plugin", "report", "testc", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("NOT_FOUND") && unknown.stderr.contains("hello"))
-        let show = try jsonObject(try daemon.ctl(["plugin", "show", "testc", "-o", "json"]).stdout)
+        let show = try jsonObject(try await daemon.ctl(["plugin", "show", "testc", "-o", "json"]).stdout)
         #expect((show["reports"] as? [[String: Any]])?.first?["name"] as? String == "hello")
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func refusalsNameTheFileAndTheReason() throws {
+    @Test func refusalsNameTheFileAndTheReason() async throws {
         let dir = try pluginDirectory(["libdup.so": "libkinerja-plugin-testc.so", "libloose.so": "libkinerja-plugin-testswift.so"])
         chmod(dir + "/libloose.so", 0o666)
-        let (daemon, plugins, _) = try pluginDaemon("load = [\"testc\", \"noentry\", \"badabi\", \"dup\", \"loose\", \"nothere\", \"../evil\"]\n", dir: dir)
-        let list = try pluginList(daemon)
+        let (daemon, plugins, _) = try await pluginDaemon("load = [\"testc\", \"noentry\", \"badabi\", \"dup\", \"loose\", \"nothere\", \"../evil\"]\n", dir: dir)
+        let list = try await pluginList(daemon)
         func error(_ fragment: String) -> String? {
             list.compactMap { $0["error"] as? String }.first { $0.contains(fragment) }
         }
@@ -124,18 +124,18 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
         #expect(error("not a path") != nil)
         #expect(list.filter { $0["status"] as? String == "loaded" }.count == 1)
         // The daemon serves regardless.
-        #expect(try daemon.ctl(["status"]).status == 0)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        #expect(await daemon.stop() == 0)
 
         // The development switch admits the loose file, with a warning in the log.
-        let (relaxed, _, _) = try pluginDaemon("load = [\"loose\"]\nallow_insecure_permissions = true\n", dir: dir)
-        #expect(try pluginList(relaxed).first?["status"] as? String == "loaded")
+        let (relaxed, _, _) = try await pluginDaemon("load = [\"loose\"]\nallow_insecure_permissions = true\n", dir: dir)
+        #expect(try await pluginList(relaxed).first?["status"] as? String == "loaded")
         #expect(relaxed.log.contains("plugin permissions not enforced"))
-        #expect(relaxed.stop() == 0)
+        #expect(await relaxed.stop() == 0)
     }
 
-    @Test func errorGarbageAndDeadlineNeverTakeTheDaemonDown() throws {
-        let (daemon, plugins, _) = try pluginDaemon("""
+    @Test func errorGarbageAndDeadlineNeverTakeTheDaemonDown() async throws {
+        let (daemon, plugins, _) = try await pluginDaemon("""
             load = ["testswift", "testc"]
             call_timeout_ms = 500
             [plugins.config.testswift]
@@ -144,51 +144,51 @@ func pluginList(_ daemon: Daemon) throws -> [[String: Any]] {
             mode = "slow"
 
             """)
-        let failed = try daemon.ctl(["plugin", "call", "testswift", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
+        let failed = try await daemon.ctl(["plugin", "call", "testswift", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("FAILED_PRECONDITION: plugin testswift: testswift refuses: mode=error"), "\(failed.stderr)")
-        let slow = try daemon.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
+        let slow = try await daemon.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
         #expect(slow.status == 1)
         #expect(slow.stderr.contains("DEADLINE_EXCEEDED"), "\(slow.stderr)")
         #expect(slow.stderr.contains("testc"))
-        let badJSON = try daemon.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"nonsense": 1}"#])
+        let badJSON = try await daemon.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"nonsense": 1}"#])
         #expect(badJSON.stderr.contains("INVALID_ARGUMENT"))
-        let badMethod = try daemon.ctl(["plugin", "call", "testc", "Frobnicate"])
+        let badMethod = try await daemon.ctl(["plugin", "call", "testc", "Frobnicate"])
         #expect(badMethod.stderr.contains("INVALID_ARGUMENT") && badMethod.stderr.contains("unknown hook"))
-        #expect(try daemon.ctl(["status"]).status == 0)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
+        #expect(await daemon.stop() == 0)
 
-        let (garbage, _, _) = try pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"garbage\"\n", dir: plugins)
-        let g = try garbage.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
+        let (garbage, _, _) = try await pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"garbage\"\n", dir: plugins)
+        let g = try await garbage.ctl(["plugin", "call", "testc", "ValidatePeriod", "--json", #"{"periodic":"none"}"#])
         #expect(g.status == 1)
         #expect(g.stderr.contains("INTERNAL"), "\(g.stderr)")
         #expect(g.stderr.contains("plugin testc returned an unreadable ValidatePeriod response"))
-        #expect(try garbage.ctl(["status"]).status == 0)
-        #expect(garbage.stop() == 0)
+        #expect(try await garbage.ctl(["status"]).status == 0)
+        #expect(await garbage.stop() == 0)
     }
 
-    @Test func reloadLoadsNewPluginsAndDisablesRemovedOnes() throws {
-        let (daemon, plugins, config) = try pluginDaemon("load = [\"testswift\"]\n")
-        #expect(try pluginList(daemon).map { $0["id"] as? String } == ["testswift"])
+    @Test func reloadLoadsNewPluginsAndDisablesRemovedOnes() async throws {
+        let (daemon, plugins, config) = try await pluginDaemon("load = [\"testswift\"]\n")
+        #expect(try await pluginList(daemon).map { $0["id"] as? String } == ["testswift"])
         try "[plugins]\ndir = \"\(plugins)\"\nload = [\"testc\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
         var list: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(20)
         repeat {
-            usleep(50_000)
-            list = try pluginList(daemon)
+            await pause(0.05)
+            list = try await pluginList(daemon)
         } while list.first(where: { $0["id"] as? String == "testc" }) == nil && Date() < deadline
         #expect(list.first { $0["id"] as? String == "testc" }?["status"] as? String == "loaded")
         #expect(list.first { $0["id"] as? String == "testswift" }?["status"] as? String == "disabled")
         // A disabled plugin no longer answers; the national rules do not stand in for a named plugin.
-        let disabled = try daemon.ctl(["plugin", "call", "testswift", "ValidatePeriod"])
+        let disabled = try await daemon.ctl(["plugin", "call", "testswift", "ValidatePeriod"])
         #expect(disabled.status == 1)
         #expect(disabled.stderr.contains("not loaded"))
         // Back in the configuration: enabled again without loading it twice.
         try "[plugins]\ndir = \"\(plugins)\"\nload = [\"testc\", \"testswift\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
-        #expect(try daemon.ctl(["reload"]).status == 0)
-        #expect(try pluginList(daemon).filter { $0["status"] as? String == "loaded" }.count == 2)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["reload"]).status == 0)
+        #expect(try await pluginList(daemon).filter { $0["status"] as? String == "loaded" }.count == 2)
+        #expect(await daemon.stop() == 0)
     }
 
 }

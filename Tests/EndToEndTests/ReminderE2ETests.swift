@@ -3,13 +3,13 @@ import KinerjaFixtures
 import Testing
 
 /// Polls `condition` every 100 ms until it holds or `timeout` passes.
-func eventually(_ timeout: TimeInterval = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(_ timeout: TimeInterval = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        if try condition() { return true }
-        usleep(100_000)
+        if try await condition() { return true }
+        await pause(0.1)
     }
-    return try condition()
+    return try await condition()
 }
 
 func clockEnvironment(_ start: String, rate: Double = 1) -> [String: String] {
@@ -24,112 +24,112 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
 }
 
 @Suite(.serialized) struct ReminderE2ETests {
-    func history(_ daemon: Daemon, _ rule: String) throws -> [[String: Any]] {
-        try jsonArray(try daemon.ctl(["reminder", "history", "--rule", rule, "-o", "json"]).stdout)
+    func history(_ daemon: Daemon, _ rule: String) async throws -> [[String: Any]] {
+        try jsonArray(try await daemon.ctl(["reminder", "history", "--rule", rule, "-o", "json"]).stdout)
     }
 
-    func outbox(_ daemon: Daemon, status: String = "", limit: Int = 1000) throws -> (messages: [[String: Any]], counts: [String: Int]) {
+    func outbox(_ daemon: Daemon, status: String = "", limit: Int = 1000) async throws -> (messages: [[String: Any]], counts: [String: Int]) {
         var args = ["outbox", "list", "-o", "json", "--limit", String(limit)]
         if !status.isEmpty { args += ["--status", status] }
-        let o = try jsonObject(try daemon.ctl(args).stdout)
+        let o = try jsonObject(try await daemon.ctl(args).stdout)
         let counts = (o["counts"] as? [String: Any] ?? [:]).mapValues { ($0 as? NSNumber)?.intValue ?? 0 }
         return (o["messages"] as? [[String: Any]] ?? [], counts)
     }
 
-    func importOrganisation(_ daemon: Daemon) throws {
+    func importOrganisation(_ daemon: Daemon) async throws {
         let (_, dir) = try organisedDaemonFiles()
-        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
-        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        #expect(try await daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try await daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
     }
 
-    @Test func firesOnScheduleThenCatchesUpOnceAfterDowntime() throws {
+    @Test func firesOnScheduleThenCatchesUpOnceAfterDowntime() async throws {
         let state = try shortTemporaryDirectory("kr") + "/state"
-        // 10 simulated seconds per real second, starting just before 08:00 WIB.
-        var daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-02T07:59:30+07:00", rate: 10))
-        try daemon.waitReady()
-        try importOrganisation(daemon)
-        let bad = try daemon.ctl(["reminder", "add", "x", "--cron", "0 8 * * MON-XYZ", "--audience", "all_active_staff", "--template", "Halo"])
+        // 10 simulated seconds per real second, starting a minute before 08:00 WIB (6 s to set the rules up).
+        var daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-02T07:59:00+07:00", rate: 10))
+        try await daemon.waitReady()
+        try await importOrganisation(daemon)
+        let bad = try await daemon.ctl(["reminder", "add", "x", "--cron", "0 8 * * MON-XYZ", "--audience", "all_active_staff", "--template", "Halo"])
         #expect(bad.status == 1 && bad.stderr.contains("INVALID_ARGUMENT") && bad.stderr.contains("cron day-of-week"))
-        #expect(try daemon.ctl(["reminder", "add", "pagi", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+        #expect(try await daemon.ctl(["reminder", "add", "pagi", "--cron", "0 8 * * *", "--audience", "all_active_staff",
                                 "--template", "Selamat pagi {nama} ({nip}), {tanggal}."]).status == 0)
-        #expect(try daemon.ctl(["reminder", "add", "singkat", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+        #expect(try await daemon.ctl(["reminder", "add", "singkat", "--cron", "0 8 * * *", "--audience", "all_active_staff",
                                 "--template", "Halo {nama}", "--catch-up-hours", "1"]).status == 0)
-        let next = try jsonObject(try daemon.ctl(["reminder", "next", "--limit", "3", "-o", "json"]).stdout)
+        let next = try jsonObject(try await daemon.ctl(["reminder", "next", "--limit", "3", "-o", "json"]).stdout)
         let upcoming = next["upcoming"] as? [[String: Any]] ?? []
         #expect(upcoming.first?["fire_at"] as? String == "2026-03-02T08:00:00+07:00")
         #expect((upcoming.first?["audience_size"] as? NSNumber)?.intValue == 3)
-        #expect(try eventually { try history(daemon, "pagi").count == 1 && history(daemon, "singkat").count == 1 })
-        let first = try #require(try history(daemon, "pagi").first)
+        #expect(try await eventually { try await history(daemon, "pagi").count == 1 ? try await history(daemon, "singkat").count == 1 : false })
+        let first = try #require(try await history(daemon, "pagi").first)
         #expect(first["outcome"] as? String == "fired")
         #expect(first["occurrence"] as? String == "2026-03-02T01:00:00.000Z")
         #expect((first["recipients"] as? NSNumber)?.intValue == 3)
-        #expect(try eventually { try outbox(daemon, status: "sent").messages.count == 6 })  // the log channel
-        let bodies = try outbox(daemon).messages.compactMap { $0["body"] as? String }
+        #expect(try await eventually { try await outbox(daemon, status: "sent").messages.count == 6 })  // the log channel
+        let bodies = try await outbox(daemon).messages.compactMap { $0["body"] as? String }
         #expect(bodies.contains("Selamat pagi Budi Santoso (\(budi)), 2 Maret 2026."))
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         // Down until 12:00 three days later: 08:00 on the 3rd, 4th and 5th were missed. The 5th (4 h ago) fires
         // once for `pagi`; `singkat` (1 h window) skips all three.
         daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-05T12:00:00+07:00", rate: 10))
-        try daemon.waitReady()
-        #expect(try eventually { try history(daemon, "pagi").count == 2 && history(daemon, "singkat").count == 2 })
-        let caught = try #require(try history(daemon, "pagi").first)
+        try await daemon.waitReady()
+        #expect(try await eventually { try await history(daemon, "pagi").count == 2 ? try await history(daemon, "singkat").count == 2 : false })
+        let caught = try #require(try await history(daemon, "pagi").first)
         #expect(caught["outcome"] as? String == "fired")
         #expect(caught["occurrence"] as? String == "2026-03-05T01:00:00.000Z")
         #expect((caught["note"] as? String)?.contains("2 older occurrences skipped") == true)
-        let skipped = try #require(try history(daemon, "singkat").first)
+        let skipped = try #require(try await history(daemon, "singkat").first)
         #expect(skipped["outcome"] as? String == "skipped")
         #expect((skipped["note"] as? String)?.contains("3 occurrences older than the 1 h catch-up window") == true)
         #expect(daemon.log.contains("reminder occurrences missed while down were skipped"))
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
 
         // Restarting at the same moment again fires nothing twice.
         daemon = try Daemon(stateDir: state, environment: clockEnvironment("2026-03-05T12:00:00+07:00", rate: 10))
-        try daemon.waitReady()
-        usleep(1_500_000)
-        #expect(try history(daemon, "pagi").count == 2)
-        #expect(try outbox(daemon).counts.values.reduce(0, +) == 9)  // 3 + 3 (+ 3 caught up), singkat 3
-        #expect(daemon.stop() == 0)
+        try await daemon.waitReady()
+        await pause(1.5)
+        #expect(try await history(daemon, "pagi").count == 2)
+        #expect(try await outbox(daemon).counts.values.reduce(0, +) == 9)  // 3 + 3 (+ 3 caught up), singkat 3
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func killedInTheMiddleOfAFanOutRestartsWithExactlyOneRowPerRecipient() throws {
+    @Test func killedInTheMiddleOfAFanOutRestartsWithExactlyOneRowPerRecipient() async throws {
         let base = try shortTemporaryDirectory("kk")
         let state = base + "/state"
         let sample = SampleAgency(unitCount: 50, employeeCount: 20_000)
         try sample.unitsCSV.write(to: URL(fileURLWithPath: base + "/units.csv"))
         try sample.employeesCSV.write(to: URL(fileURLWithPath: base + "/employees.csv"))
         var daemon = try Daemon(stateDir: state)
-        try daemon.waitReady()
-        #expect(try daemon.ctl(["unit", "import", base + "/units.csv"]).status == 0)
-        #expect(try daemon.ctl(["employee", "import", base + "/employees.csv"]).status == 0)
-        #expect(daemon.stop() == 0)
+        try await daemon.waitReady()
+        #expect(try await daemon.ctl(["unit", "import", base + "/units.csv"]).status == 0)
+        #expect(try await daemon.ctl(["employee", "import", base + "/employees.csv"]).status == 0)
+        #expect(await daemon.stop() == 0)
 
         // A webhook nobody listens on: rows stay in the outbox (failing) instead of flooding the log.
         let config = base + "/kinerjad.toml"
         try "[reminders.webhook]\nurl = \"http://127.0.0.1:9/hook\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config], environment: clockEnvironment("2026-03-02T07:59:50+07:00"))
-        try daemon.waitReady()
-        #expect(try daemon.ctl(["reminder", "add", "massal", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+        try await daemon.waitReady()
+        #expect(try await daemon.ctl(["reminder", "add", "massal", "--cron", "0 8 * * *", "--audience", "all_active_staff",
                                 "--template", "Yth. {nama}", "--channel", "webhook"]).status == 0)
-        #expect(eventually(40) { daemon.log.contains("reminder fan-out started") })
+        await #expect(eventually(40) { daemon.log.contains("reminder fan-out started") })
         kill(daemon.pid, SIGKILL)
-        _ = daemon.child.wait(timeout: 10)
+        _ = await daemon.child.waitAsync(timeout: 10)
         let committed = daemon.log.contains("reminder fired")
 
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config], environment: clockEnvironment("2026-03-02T08:00:30+07:00"))
-        try daemon.waitReady()
-        #expect(try eventually(60) { try history(daemon, "massal").contains { $0["outcome"] as? String == "fired" } })
-        usleep(500_000)
-        let h = try history(daemon, "massal")
+        try await daemon.waitReady()
+        #expect(try await eventually(60) { try await history(daemon, "massal").contains { $0["outcome"] as? String == "fired" } })
+        await pause(0.5)
+        let h = try await history(daemon, "massal")
         #expect(h.count == 1, "committed before the kill: \(committed); \(h)")
         #expect(h.first?["occurrence"] as? String == "2026-03-02T01:00:00.000Z")
         #expect((h.first?["messages"] as? NSNumber)?.intValue == 20_000)
-        let total = try outbox(daemon, limit: 1).counts.values.reduce(0, +)
+        let total = try await outbox(daemon, limit: 1).counts.values.reduce(0, +)
         #expect(total == 20_000)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func webhookRetriesTimesOutSignsAndDies() throws {
+    @Test func webhookRetriesTimesOutSignsAndDies() async throws {
         // Outbox 1: two 500s then 200. Outbox 2: too slow (timeouts) until retried by hand. Outbox 3: fine.
         let sink = try WebhookSink { key, attempt in
             switch key {
@@ -149,14 +149,14 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             secret = "rahasia-dinas"
             timeout_ms = 400
             """
-        let daemon = try openDaemon(config: config)
-        try importOrganisation(daemon)
-        #expect(try daemon.ctl(["reminder", "add", "kabar", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+        let daemon = try await openDaemon(config: config)
+        try await importOrganisation(daemon)
+        #expect(try await daemon.ctl(["reminder", "add", "kabar", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
                                 "--template", "Yth. {nama}, mohon periksa SKP Anda."]).status == 0)
-        let fired = try jsonObject(try daemon.ctl(["reminder", "fire", "kabar", "-o", "json"]).stdout)
+        let fired = try jsonObject(try await daemon.ctl(["reminder", "fire", "kabar", "-o", "json"]).stdout)
         #expect((fired["messages"] as? NSNumber)?.intValue == 3)
-        #expect(try eventually { let c = try outbox(daemon).counts; return c["sent"] == 2 && c["dead"] == 1 })
-        let messages = try outbox(daemon).messages
+        #expect(try await eventually { let c = try await outbox(daemon).counts; return c["sent"] == 2 && c["dead"] == 1 })
+        let messages = try await outbox(daemon).messages
         let byID = Dictionary(uniqueKeysWithValues: messages.map { (($0["id"] as? NSNumber)?.intValue ?? 0, $0) })
         #expect((byID[1]?["attempts"] as? NSNumber)?.intValue == 3 && byID[1]?["status"] as? String == "sent")
         #expect((byID[3]?["attempts"] as? NSNumber)?.intValue == 1)
@@ -172,14 +172,14 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         }
         #expect(sink.attempts(for: "1") == 3)
         // A dead message is retried by hand.
-        #expect(try daemon.ctl(["outbox", "retry", "--all-dead"]).stdout.contains("1 queued"))
-        #expect(try eventually { try outbox(daemon).counts["sent"] == 3 })
-        #expect(try daemon.ctl(["outbox", "retry", "3"]).stderr.contains("FAILED_PRECONDITION"))
-        #expect(try daemon.ctl(["outbox", "retry"]).status == 2)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["outbox", "retry", "--all-dead"]).stdout.contains("1 queued"))
+        #expect(try await eventually { try await outbox(daemon).counts["sent"] == 3 })
+        #expect(try await daemon.ctl(["outbox", "retry", "3"]).stderr.contains("FAILED_PRECONDITION"))
+        #expect(try await daemon.ctl(["outbox", "retry"]).status == 2)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func sendmailGetsAnRFC5322MessageAndFailuresRetry() throws {
+    @Test func sendmailGetsAnRFC5322MessageAndFailuresRetry() async throws {
         let dir = try shortTemporaryDirectory("km")
         chmod(dir, 0o777)
         // Fails the first time (exit 75, like a busy MTA), then stores what it receives.
@@ -190,7 +190,7 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             """
         _ = try write(script, dir, "sendmail.sh")
         chmod(dir + "/sendmail.sh", 0o755)
-        let daemon = try openDaemon(config: """
+        let daemon = try await openDaemon(config: """
             [reminders]
             backoff_base_seconds = 1
             backoff_max_seconds = 1
@@ -198,13 +198,13 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             command = "\(dir)/sendmail.sh -t -i"
             from = "kinerja@kominfo.go.id"
             """)
-        try importOrganisation(daemon)
-        #expect(try daemon.ctl(["reminder", "add", "surat", "--cron", "@yearly", "--audience", "all_active_staff", "--channel", "sendmail",
+        try await importOrganisation(daemon)
+        #expect(try await daemon.ctl(["reminder", "add", "surat", "--cron", "@yearly", "--audience", "all_active_staff", "--channel", "sendmail",
                                 "--channel", "log", "--template", "Yth. {nama}, laporan kegiatan {tanggal} belum diisi."]).status == 0)
-        let fired = try jsonObject(try daemon.ctl(["reminder", "fire", "surat", "-o", "json"]).stdout)
+        let fired = try jsonObject(try await daemon.ctl(["reminder", "fire", "surat", "-o", "json"]).stdout)
         #expect((fired["messages"] as? NSNumber)?.intValue == 4)  // mail only to the one with an address, log to all three
-        #expect(try eventually { try outbox(daemon).counts["sent"] == 4 })
-        let mail = try outbox(daemon).messages.first { $0["channel"] as? String == "sendmail" }
+        #expect(try await eventually { try await outbox(daemon).counts["sent"] == 4 })
+        let mail = try await outbox(daemon).messages.first { $0["channel"] as? String == "sendmail" }
         #expect((mail?["attempts"] as? NSNumber)?.intValue == 2)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".eml") }
         #expect(files.count == 1)
@@ -214,41 +214,41 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(text.contains("Subject: Informasi kinerja"))
         #expect(text.contains("Content-Type: text/plain; charset=utf-8\r\n"))
         #expect(text.contains("\r\n\r\nYth. Siti Aminah, S.Kom, laporan kegiatan"))
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func audiencesComeFromTheDatabaseAtFireTime() throws {
+    @Test func audiencesComeFromTheDatabaseAtFireTime() async throws {
         let daemon = try Daemon(environment: clockEnvironment("2026-03-09T10:00:00+07:00"))
-        try daemon.waitReady()
-        try importOrganisation(daemon)
+        try await daemon.waitReady()
+        try await importOrganisation(daemon)
         let (_, dir) = try organisedDaemonFiles()
-        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
-        #expect(try daemon.ctl(["period", "advance", "2026"]).status == 0)
-        #expect(try daemon.ctl(["period", "advance", "2026", "--force", "--reason", "uji"]).status == 0)
+        #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
+        #expect(try await daemon.ctl(["period", "advance", "2026"]).status == 0)
+        #expect(try await daemon.ctl(["period", "advance", "2026", "--force", "--reason", "uji"]).status == 0)
         for p in ["2026-02", "2026-03"] {
-            #expect(try daemon.ctl(["period", "advance", p, "--force", "--reason", "uji"]).status == 0)
-            #expect(try daemon.ctl(["period", "advance", p, "--force", "--reason", "uji"]).status == 0)
+            #expect(try await daemon.ctl(["period", "advance", p, "--force", "--reason", "uji"]).status == 0)
+            #expect(try await daemon.ctl(["period", "advance", p, "--force", "--reason", "uji"]).status == 0)
         }
-        #expect(try daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "skp.json")]).status == 0)
-        for nip in [kepala, budi, rina] { #expect(try daemon.ctl(["skp", "submit", nip, "--period", "2026"]).status == 0) }
-        for nip in [kepala, budi] { #expect(try daemon.ctl(["skp", "approve", nip, "--period", "2026"]).status == 0) }
+        #expect(try await daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "skp.json")]).status == 0)
+        for nip in [kepala, budi, rina] { #expect(try await daemon.ctl(["skp", "submit", nip, "--period", "2026"]).status == 0) }
+        for nip in [kepala, budi] { #expect(try await daemon.ctl(["skp", "approve", nip, "--period", "2026"]).status == 0) }
         let realisasi = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2026-02,R1,I1,1,,,\n\(budi),2026-02,R1,I2,,sesuai standar,,\n\(budi),2026-02,T1,I1,0,,,\n"
-        #expect(try daemon.ctl(["realisasi", "import", try write(realisasi, dir, "real.csv")]).status == 0)
-        #expect(try daemon.ctl(["activity", "import", try write("nip,date,description,minutes\n\(budi),2026-03-09,Rapat,60\n", dir, "act.csv")]).status == 0)
+        #expect(try await daemon.ctl(["realisasi", "import", try write(realisasi, dir, "real.csv")]).status == 0)
+        #expect(try await daemon.ctl(["activity", "import", try write("nip,date,description,minutes\n\(budi),2026-03-09,Rapat,60\n", dir, "act.csv")]).status == 0)
         let audiences = ["all_active_staff", "staff_without_approved_skp", "staff_missing_realisasi", "staff_missing_activity_today",
                          "supervisors_with_pending_skp", "supervisors_with_unrated_subordinates"]
         for a in audiences {
-            #expect(try daemon.ctl(["reminder", "add", "r-" + a, "--cron", "0 7 1 1 *", "--audience", a, "--template",
+            #expect(try await daemon.ctl(["reminder", "add", "r-" + a, "--cron", "0 7 1 1 *", "--audience", a, "--template",
                                     "Yth. {nama}: {jumlah} untuk periode {periode}, batas {batas}."]).status == 0)
         }
-        #expect(try daemon.ctl(["reminder", "add", "tutup", "--cron", "0 7 1 1 *", "--audience", "all_active_staff", "--template", "x", "--state", "closed"]).status == 0)
-        func sizes() throws -> [String: Int] {
-            let n = try jsonObject(try daemon.ctl(["reminder", "next", "--limit", "200", "-o", "json"]).stdout)
+        #expect(try await daemon.ctl(["reminder", "add", "tutup", "--cron", "0 7 1 1 *", "--audience", "all_active_staff", "--template", "x", "--state", "closed"]).status == 0)
+        func sizes() async throws -> [String: Int] {
+            let n = try jsonObject(try await daemon.ctl(["reminder", "next", "--limit", "200", "-o", "json"]).stdout)
             var out: [String: Int] = [:]
             for u in n["upcoming"] as? [[String: Any]] ?? [] { out[u["rule"] as! String] = (u["audience_size"] as? NSNumber)?.intValue }
             return out
         }
-        var s = try sizes()
+        var s = try await sizes()
         #expect(s["r-all_active_staff"] == 3)
         #expect(s["r-staff_without_approved_skp"] == 1)  // rina (submitted, not approved)
         #expect(s["r-staff_missing_realisasi"] == 2)  // kepala and rina for 2026-02 (deadline 10 March)
@@ -256,31 +256,31 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(s["r-supervisors_with_pending_skp"] == 1)  // budi, for rina
         #expect(s["r-supervisors_with_unrated_subordinates"] == 2)  // kepala (budi) and budi (rina) for 2026-02
         #expect(s["tutup"] == 0)
-        let fired = try jsonObject(try daemon.ctl(["reminder", "fire", "r-staff_missing_realisasi", "-o", "json"]).stdout)
+        let fired = try jsonObject(try await daemon.ctl(["reminder", "fire", "r-staff_missing_realisasi", "-o", "json"]).stdout)
         #expect(fired["period"] as? String == "2026-02")
-        let bodies = try outbox(daemon).messages.compactMap { $0["body"] as? String }
+        let bodies = try await outbox(daemon).messages.compactMap { $0["body"] as? String }
         #expect(bodies.contains("Yth. Rina Fanggidae: 1 untuk periode 2026-02, batas 10 Maret 2026."))
         // Escalation: four days past an earlier deadline, supervisors hear about those who still owe.
-        #expect(try daemon.ctl(["period", "set-deadline", "2026-02", "--deadline", "2026-03-05"]).status == 0)
-        #expect(try daemon.ctl(["reminder", "add", "eskalasi", "--cron", "0 7 1 1 *", "--audience", "staff_missing_realisasi",
+        #expect(try await daemon.ctl(["period", "set-deadline", "2026-02", "--deadline", "2026-03-05"]).status == 0)
+        #expect(try await daemon.ctl(["reminder", "add", "eskalasi", "--cron", "0 7 1 1 *", "--audience", "staff_missing_realisasi",
                                 "--template", "Yth. {nama}, batas {batas} terlewat.", "--escalate-after", "3"]).status == 0)
-        let escalated = try jsonObject(try daemon.ctl(["reminder", "fire", "eskalasi", "-o", "json"]).stdout)
+        let escalated = try jsonObject(try await daemon.ctl(["reminder", "fire", "eskalasi", "-o", "json"]).stdout)
         #expect((escalated["messages"] as? NSNumber)?.intValue == 3)  // kepala and rina, plus budi about rina
         #expect((escalated["note"] as? String)?.contains("1 escalations to supervisors (4 days past 2026-03-05)") == true)
-        let escalation = try outbox(daemon).messages.first { ($0["recipient"] as? String) == "eskalasi:\(budi):\(rina)" }
+        let escalation = try await outbox(daemon).messages.first { ($0["recipient"] as? String) == "eskalasi:\(budi):\(rina)" }
         #expect(escalation?["nip"] as? String == budi)
         #expect((escalation?["body"] as? String)?.contains("Rina Fanggidae (NIP \(rina)) belum menindaklanjuti") == true)
-        let inactive = try jsonObject(try daemon.ctl(["reminder", "fire", "tutup", "-o", "json"]).stdout)
+        let inactive = try jsonObject(try await daemon.ctl(["reminder", "fire", "tutup", "-o", "json"]).stdout)
         #expect((inactive["note"] as? String)?.contains("not fired: period 2026 is running, not closed") == true)
         // Fire time, not add time, decides: a rating removes budi's supervisor from the list.
-        #expect(try daemon.ctl(["rating", "set", budi, "--period", "2026-02", "--hasil-kerja", "sesuai", "--perilaku-kerja", "sesuai"]).status == 0)
-        s = try sizes()
+        #expect(try await daemon.ctl(["rating", "set", budi, "--period", "2026-02", "--hasil-kerja", "sesuai", "--perilaku-kerja", "sesuai"]).status == 0)
+        s = try await sizes()
         #expect(s["r-supervisors_with_unrated_subordinates"] == 1)
         // Built-in rules are listed, can be switched off, and an admin cannot remove what is not there.
-        #expect(try daemon.ctl(["reminder", "remove", "realisasi-bulanan"]).stdout.contains("switched off"))
-        let listed = try jsonObject(try daemon.ctl(["reminder", "list", "-o", "json"]).stdout)["rules"] as? [[String: Any]] ?? []
+        #expect(try await daemon.ctl(["reminder", "remove", "realisasi-bulanan"]).stdout.contains("switched off"))
+        let listed = try jsonObject(try await daemon.ctl(["reminder", "list", "-o", "json"]).stdout)["rules"] as? [[String: Any]] ?? []
         #expect(listed.contains { $0["name"] as? String == "realisasi-bulanan" && $0["removed"] as? Bool == true })
-        #expect(try daemon.ctl(["reminder", "remove", "nope"]).stderr.contains("NOT_FOUND"))
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.ctl(["reminder", "remove", "nope"]).stderr.contains("NOT_FOUND"))
+        #expect(await daemon.stop() == 0)
     }
 }

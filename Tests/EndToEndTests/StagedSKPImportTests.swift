@@ -10,18 +10,18 @@ import Testing
     static let employees = 3_000
 
     /// A daemon with an agency of `employees`, a 2026 period and the SKP document for everyone.
-    static func agency(step: Int, rows: Int = 50_000, periodic: String = "none") throws -> (Daemon, dir: String, skp: String, config: String) {
+    static func agency(step: Int, rows: Int = 50_000, periodic: String = "none") async throws -> (Daemon, dir: String, skp: String, config: String) {
         let dir = try shortTemporaryDirectory("ks")
         let config = dir + "/kinerjad.toml"
         try "[server]\nimport_step_skp = \(step)\nimport_step_rows = \(rows)\n".write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try Daemon(extraArguments: ["--config", config])
-        try daemon.waitReady()
+        try await daemon.waitReady()
         let sample = SampleAgency(unitCount: 10, employeeCount: employees)
         try sample.unitsCSV.write(to: URL(fileURLWithPath: dir + "/units.csv"))
         try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
-        #expect(try daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
-        #expect(try daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
-        #expect(try daemon.ctl(["period", "create", "2026", "--periodic", periodic]).status == 0)
+        #expect(try await daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
+        #expect(try await daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
+        #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", periodic]).status == 0)
         let (skp, realisasi) = sample.skpAndRealisasi(year: 2026, month: 1)
         try skp.write(to: URL(fileURLWithPath: dir + "/skp.json"))
         try realisasi.write(to: URL(fileURLWithPath: dir + "/realisasi.csv"))
@@ -37,7 +37,7 @@ import Testing
 
     /// `kinerjactl` against the daemon on `socket` (callable from any thread).
     static func ctl(_ socket: String, _ arguments: [String]) throws -> ProcessResult {
-        try runProcess(Binaries.kinerjactl, arguments + ["--socket", socket], environment: Daemon.environment())
+        try runProcessBlocking(Binaries.kinerjactl, arguments + ["--socket", socket], environment: Daemon.environment()).0
     }
 
     /// SKPs the daemon reports missing for 2026 (through its API, as any reader sees them).
@@ -47,8 +47,8 @@ import Testing
         return ((try jsonObject(r.stdout))["missing"] as? NSNumber)?.intValue
     }
 
-    @Test func readersSeeAllOrNothingAndSingleWritesGoOnBetweenTheSteps() throws {
-        let (daemon, _, skp, _) = try Self.agency(step: 25)
+    @Test func readersSeeAllOrNothingAndSingleWritesGoOnBetweenTheSteps() async throws {
+        let (daemon, _, skp, _) = try await Self.agency(step: 25)
         let socket = daemon.socket, stateDir = daemon.stateDir
         let done = Atomic(false)
         // A reader through the daemon: the SKPs missing are always all of them or none.
@@ -89,57 +89,57 @@ import Testing
         reader.start()
         writer.start()
         watcher.start()
-        usleep(300_000)
-        let imported = try daemon.ctl(["skp", "import", skp, "--submit"])
-        usleep(300_000)
+        await pause(0.3)
+        let imported = try await daemon.ctl(["skp", "import", skp, "--submit"])
+        await pause(0.3)
         done.store(true, ordering: .relaxed)
-        usleep(500_000)
+        await pause(0.5)
         #expect(imported.status == 0, "\(imported.stderr)")
         let observed = seen.withLock { $0 }
         #expect(observed.isSubset(of: [0, Self.employees]), "readers saw \(observed.sorted()) SKPs missing")
         #expect(observed.contains(Self.employees))
         #expect(try Self.missing(daemon.socket) == 0)
-        let list = try jsonObject(try daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
+        let list = try jsonObject(try await daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
         #expect((list["skp"] as? [[String: Any]])?.count == Self.employees)
         #expect((list["skp"] as? [[String: Any]])?.allSatisfy { ($0["indicators"] as? NSNumber)?.intValue == 6 } == true)
         #expect(interleaved.load(ordering: .relaxed) > 0, "no single write committed between the import's steps")
-        let audit = try jsonArray(try daemon.ctl(["audit", "list", "-o", "json", "--limit", "1000"]).stdout)
+        let audit = try jsonArray(try await daemon.ctl(["audit", "list", "-o", "json", "--limit", "1000"]).stdout)
         #expect(audit.filter { $0["rpc"] as? String == "ImportSKP" }.count == 1)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func aKillAfterTheImportBeganIsFinishedWhenTheDaemonStarts() throws {
-        var (daemon, dir, skp, config) = try Self.agency(step: 10)
+    @Test func aKillAfterTheImportBeganIsFinishedWhenTheDaemonStarts() async throws {
+        var (daemon, dir, skp, config) = try await Self.agency(step: 10)
         let state = daemon.stateDir
         let db = try Self.readOnly(daemon.stateDir)
         let importing = try ChildProcess(
             Binaries.kinerjactl, ["skp", "import", skp, "--submit", "--socket", daemon.socket], environment: Daemon.environment(),
             stdout: dir + "/import.out", stderr: dir + "/import.err")
-        let began = eventually(120) {
+        let began = await eventually(120) {
             (try? db.read { db in try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply") ?? 0 }).map { $0 & 1 == 1 } ?? false
         }
         #expect(began, "the import never began its steps")
         kill(daemon.pid, SIGKILL)
-        _ = daemon.child.wait(timeout: 10)
-        _ = importing.wait(timeout: 10)
-        let half = try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp WHERE period_id = '2026'") ?? 0 }
+        _ = await daemon.child.waitAsync(timeout: 10)
+        _ = await importing.waitAsync(timeout: 10)
+        let half = await try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp WHERE period_id = '2026'") ?? 0 }
         print("staged import killed with \(half) of \(Self.employees) SKPs applied")
         try db.close()
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
-        try daemon.waitReady()
+        try await daemon.waitReady()
         #expect(daemon.log.contains("finished applying an SKP import"), "\(daemon.log.suffix(2_000))")
         #expect(try Self.missing(daemon.socket) == 0)
-        let list = try jsonObject(try daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
+        let list = try jsonObject(try await daemon.ctl(["skp", "list", "--period", "2026", "-o", "json"]).stdout)
         #expect((list["skp"] as? [[String: Any]])?.count == Self.employees)
-        let audit = try jsonArray(try daemon.ctl(["audit", "list", "-o", "json", "--limit", "50"]).stdout)
+        let audit = try jsonArray(try await daemon.ctl(["audit", "list", "-o", "json", "--limit", "50"]).stdout)
         #expect(audit.contains { $0["rpc"] as? String == "ImportSKP" })
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func aBigRealisasiImportIsAllOrNothingToReaders() throws {
-        let (daemon, dir, skp, _) = try Self.agency(step: 1_000, rows: 500, periodic: "monthly")
-        #expect(try daemon.ctl(["skp", "import", skp, "--submit"]).status == 0)
-        #expect(try daemon.ctl(["skp", "approve", "--all", "--period", "2026"]).status == 0)
+    @Test func aBigRealisasiImportIsAllOrNothingToReaders() async throws {
+        let (daemon, dir, skp, _) = try await Self.agency(step: 1_000, rows: 500, periodic: "monthly")
+        #expect(try await daemon.ctl(["skp", "import", skp, "--submit"]).status == 0)
+        #expect(try await daemon.ctl(["skp", "approve", "--all", "--period", "2026"]).status == 0)
         let socket = daemon.socket
         let done = Atomic(false)
         let seen = Mutex<Set<Int>>([])
@@ -152,17 +152,17 @@ import Testing
             }
         }
         reader.start()
-        usleep(300_000)
-        let imported = try daemon.ctl(["realisasi", "import", dir + "/realisasi.csv"])
-        usleep(300_000)
+        await pause(0.3)
+        let imported = try await daemon.ctl(["realisasi", "import", dir + "/realisasi.csv"])
+        await pause(0.3)
         done.store(true, ordering: .relaxed)
-        usleep(500_000)
+        await pause(0.5)
         #expect(imported.status == 0, "\(imported.stderr)")
         let rows = Self.employees * 6
         let observed = seen.withLock { $0 }
         #expect(observed.isSubset(of: [0, rows]), "readers saw \(observed.sorted()) realisasi filled")
-        let shown = try jsonObject(try daemon.ctl(["period", "show", "2026-01", "-o", "json"]).stdout)
+        let shown = try jsonObject(try await daemon.ctl(["period", "show", "2026-01", "-o", "json"]).stdout)
         #expect((shown["realisasi_filled"] as? NSNumber)?.intValue == rows)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 }

@@ -74,10 +74,10 @@ final class NotifyListener: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct SystemdTests {
-    @Test func notifyReadyReloadingStoppingInOrder() throws {
+    @Test func notifyReadyReloadingStoppingInOrder() async throws {
         let listener = try NotifyListener()
         let daemon = try Daemon(environment: ["NOTIFY_SOCKET": listener.path])
-        try daemon.waitReady()
+        try await daemon.waitReady()
         let ready = try #require(listener.wait(for: "READY=1"), "no READY=1: \(listener.messages)")
         // READY comes only once the socket accepts connections.
         #expect(socketAccepts(daemon.socket))
@@ -90,24 +90,24 @@ final class NotifyListener: @unchecked Sendable {
         let readyAgain = try #require(listener.wait(for: "READY=1", after: reloading + 1), "no READY=1 after reload: \(listener.messages)")
         #expect(readyAgain > reloading)
         // Still serving after the reload.
-        #expect(try daemon.ctl(["status"]).status == 0)
+        #expect(try await daemon.ctl(["status"]).status == 0)
 
-        #expect(daemon.stop(signal: SIGTERM) == 0)
+        #expect(await daemon.stop(signal: SIGTERM) == 0)
         let stopping = try #require(listener.wait(for: "STOPPING=1", after: readyAgain + 1), "no STOPPING=1: \(listener.messages)")
         #expect(stopping > readyAgain)
     }
 
-    @Test func watchdogPingsAtHalfTheInterval() throws {
+    @Test func watchdogPingsAtHalfTheInterval() async throws {
         let listener = try NotifyListener()
         // WATCHDOG_PID is only honoured for our own pid: omit it, as systemd may.
         let daemon = try Daemon(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
-        try daemon.waitReady()
+        try await daemon.waitReady()
         let first = try #require(listener.wait(for: "WATCHDOG=1"), "no WATCHDOG=1: \(listener.messages)")
         #expect(listener.wait(for: "WATCHDOG=1", after: first + 1, timeout: 5) != nil)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func socketActivationServesOnTheInheritedSocket() throws {
+    @Test func socketActivationServesOnTheInheritedSocket() async throws {
         let dir = try shortTemporaryDirectory("ka")
         let socket = dir + "/activated.sock"
         let log = dir + "/log"
@@ -117,33 +117,33 @@ final class NotifyListener: @unchecked Sendable {
             ["-l", socket, Binaries.kinerjad, "--state-dir", dir + "/state", "--socket", dir + "/unused.sock"],
             environment: Daemon.environment(), stdout: log, stderr: log)
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(20_000) }
-        let result = try runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", socket], timeout: 60)
+        while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { await pause(0.02) }
+        let result = try await runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", socket], timeout: 60)
         #expect(result.status == 0, "\(result.stderr)\n\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let status = try jsonObject(result.stdout)
         #expect(status["socket_activated"] as? Bool == true)
         #expect(status["socket"] as? String == socket)
         #expect(!FileManager.default.fileExists(atPath: dir + "/unused.sock"))
         process.signal(SIGTERM)
-        #expect(process.wait(timeout: 30) == 0)
+        #expect(await process.waitAsync(timeout: 30) == 0)
         // The socket belongs to systemd (here: systemd-socket-activate): the daemon leaves it alone.
         #expect(FileManager.default.fileExists(atPath: socket))
     }
 
-    @Test func reloadWithABrokenConfigKeepsServingWithTheOldSettings() throws {
+    @Test func reloadWithABrokenConfigKeepsServingWithTheOldSettings() async throws {
         let dir = try shortTemporaryDirectory("kr")
         let config = dir + "/kinerjad.toml"
         try "log_level = \"info\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try Daemon(extraArguments: ["--config", config])
-        try daemon.waitReady()
+        try await daemon.waitReady()
         // --log-level debug from the harness wins over the file; drop it by checking a file-only key instead.
         try "log_level = \"info\"\n[security]\noperator_users = [\"65534\"]\nbogus = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
         var status: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(20)
         repeat {
-            usleep(50_000)
-            status = try jsonObject(try daemon.ctl(["status", "-o", "json"]).stdout)
+            await pause(0.05)
+            status = try jsonObject(try await daemon.ctl(["status", "-o", "json"]).stdout)
         } while (status["last_reload"] as? [String: Any]) == nil && Date() < deadline
         let reload = try #require(status["last_reload"] as? [String: Any])
         #expect(reload["ok"] as? Bool == false)
@@ -152,19 +152,19 @@ final class NotifyListener: @unchecked Sendable {
         #expect(daemon.log.contains("reload refused"))
 
         // The same through the RPC: exit 1 with the reason; the daemon keeps serving.
-        let viaRPC = try daemon.ctl(["reload"])
+        let viaRPC = try await daemon.ctl(["reload"])
         #expect(viaRPC.status == 1)
         #expect(viaRPC.stderr.contains("security.bogus"))
         // The old settings are in force: uid 65534 was not admitted.
         if isRoot {
-            let denied = try daemon.ctl(["whoami"], asUser: 65534)
+            let denied = try await daemon.ctl(["whoami"], asUser: 65534)
             #expect(denied.status != 0)
         }
         // A good file is taken.
         try "[security]\noperator_users = [\"65534\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let good = try daemon.ctl(["reload", "-o", "json"])
+        let good = try await daemon.ctl(["reload", "-o", "json"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(try jsonObject(good.stdout)["ok"] as? Bool == true)
-        #expect(daemon.stop() == 0)
+        #expect(await daemon.stop() == 0)
     }
 }
