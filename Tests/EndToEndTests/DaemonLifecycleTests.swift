@@ -119,6 +119,10 @@ import Testing
         #expect(nothing.status == 2, "\(nothing.stderr)")
         let negative = try await runProcess(Binaries.kinerjactl, ["audit", "list", "--limit=-1", "--socket", "/nonexistent/k.sock"])
         #expect(negative.status == 2, "\(negative.stderr)")
+        let noNote = try await runProcess(Binaries.kinerjactl, ["skp", "return", "198503152010011001", "--period", "2025", "--socket", "/nonexistent/k.sock"])
+        #expect(noNote.status == 2, "--note is required: \(noNote.stderr)")
+        let noReason = try await runProcess(Binaries.kinerjactl, ["tpp", "unlock", "--month", "2026-03", "--socket", "/nonexistent/k.sock"])
+        #expect(noReason.status == 2, "--reason is required: \(noReason.stderr)")
     }
 
     @Test func aBadConfigFileIsRefusedWithFileLineAndKey() async throws {
