@@ -100,7 +100,7 @@ struct DiskFullTests {
         #expect(try await daemon.ctl(["reminder", "add", "massal", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
                                 "--template", "Yth. {nama}"]).status == 0)
         #expect(try await daemon.ctl(["reminder", "fire", "massal"]).status == 0)
-        await #expect(eventually(60) { sink.count >= 600 })
+        #expect(await eventually(60) { sink.count >= 600 })
         kill(daemon.pid, SIGKILL)
         _ = await daemon.child.waitAsync(timeout: 10)
         let beforeRestart = sink.count

@@ -41,7 +41,7 @@ import Testing
         #expect(await daemon.stop(signal: SIGTERM) == 0, "\(daemon.log)")
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
         let db = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db")
-        await #expect(try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
         try db.close()
     }
 

@@ -188,7 +188,7 @@ struct SplitMix: RandomNumberGenerator {
         print("fuzz: \(files) files (\(rejected) refused) and \(requests) malformed requests in \(String(format: "%.1f", seconds)) s")
         #expect(files >= 2_000 && requests >= 2_000)
         #expect(try await daemon.ctl(["status"]).status == 0)
-        let integrity = await try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+        let integrity = try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
         #expect(integrity == "ok")
         #expect(await daemon.stop() == 0)
     }

@@ -22,7 +22,7 @@ import Testing
         try "gateway_socket = \"\(gateway)\"\n".write(toFile: dir + "/kinerjad.toml", atomically: true, encoding: .utf8)
         let daemon = try Daemon(extraArguments: ["--config", dir + "/kinerjad.toml"])
         try await daemon.waitReady()
-        #expect(try await eventually(10) { socketAccepts(gateway) })
+        #expect(await eventually(10) { socketAccepts(gateway) })
         try await expectGatewayOnly(gateway) { daemon.log }
         // The daemon's own socket is unchanged: root is admin there.
         let who = try jsonObject(try await daemon.ctl(["whoami", "-o", "json"]).stdout)
@@ -42,7 +42,7 @@ import Testing
         while !(FileManager.default.fileExists(atPath: main) && FileManager.default.fileExists(atPath: gateway)) && Date() < deadline { await pause(0.02) }
         let status = try await runProcess(Binaries.kinerjactl, ["status", "-o", "json", "--socket", main], timeout: 60)
         #expect(status.status == 0, "\(status.stderr)")
-        await try expectGatewayOnly(gateway) { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        try await expectGatewayOnly(gateway) { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         process.signal(SIGTERM)
         #expect(await process.waitAsync(timeout: 30) == 0)
     }

@@ -27,7 +27,7 @@ import Testing
         // A value written before the bounds existed (straight into the database) must not crash derive.
         #expect(try await daemon.ctl(["realisasi", "import", try write(header + "\(budi),2026-03,R1,I1,12,,,\n", dir, "ok.csv")]).status == 0)
         let queue = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db")
-        await try queue.write { db in try db.execute(sql: "UPDATE realisasi SET value = 1e33 WHERE nip = ?", arguments: [budi]) }
+        try await queue.write { db in try db.execute(sql: "UPDATE realisasi SET value = 1e33 WHERE nip = ?", arguments: [budi]) }
         for _ in 0..<2 {
             let d = try await derive(daemon, "2026-03")
             #expect(d[budi]?["not_derivable"] as? Bool == true)

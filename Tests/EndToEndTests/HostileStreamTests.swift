@@ -143,7 +143,7 @@ struct HostileStreamTests {
             }
             held.append(fd)
         }
-        #expect(try await eventually(10) { daemon.log.contains("accepting paused: out of file descriptors") })
+        #expect(await eventually(10) { daemon.log.contains("accepting paused: out of file descriptors") })
         func cpuTicks() -> Int {
             let stat = (try? String(contentsOfFile: "/proc/\(daemon.pid)/stat", encoding: .utf8)) ?? ""
             let fields = stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].split(separator: " ")
@@ -155,7 +155,7 @@ struct HostileStreamTests {
         #expect(used < 40, "the daemon used \(used) ticks of CPU in 2 s while out of descriptors")
         held.forEach { close($0) }
         held = []
-        #expect(try await eventually(10) { daemon.log.contains("accepting resumed") })
+        #expect(await eventually(10) { daemon.log.contains("accepting resumed") })
         #expect(try await daemon.ctl(["status"]).status == 0)
         // Once per episode, not once per retry: the held connections are closed after the preface timeout (10 s), which
         // may free descriptors and start a second episode on a slow machine, never one per second.

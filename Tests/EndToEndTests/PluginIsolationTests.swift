@@ -42,7 +42,7 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         #expect(daemon.log.contains("plugin host ended; restarting it"))
         if mode == "segv" { #expect(daemon.log.contains("testc is about to write through a null pointer")) }  // log lines cross over
         #expect(await daemon.stop() == 0)
-        #expect(try await eventually { hosts.allSatisfy { !isAlive($0) } }, "no host outlives the daemon")
+        #expect(await eventually { hosts.allSatisfy { !isAlive($0) } }, "no host outlives the daemon")
     }
 
     @Test func fiveCrashesInFiveMinutesMarkThePluginFailedUntilReload() async throws {
@@ -85,7 +85,7 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
             #expect(err.contains("DEADLINE_EXCEEDED") || err.contains("INTERNAL"), "\(err)")
         }
         #expect(Date().timeIntervalSince(started) < 15)
-        let killed = try await eventually { !isAlive(first) }
+        let killed = await eventually { !isAlive(first) }
         #expect(killed, "the spinning host was killed")
         // Status answers at once.
         let t0 = Date()
@@ -98,7 +98,7 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         let t1 = Date()
         #expect(await daemon.stop(timeout: 15) == 0)
         #expect(Date().timeIntervalSince(t1) < 10)
-        #expect(try await eventually { hosts.allSatisfy { !isAlive($0) } })
+        #expect(await eventually { hosts.allSatisfy { !isAlive($0) } })
     }
 
     @Test func theHostInheritsNoDescriptorsAndReadsOnlyThePluginFolder() async throws {

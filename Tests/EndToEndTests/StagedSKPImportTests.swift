@@ -122,7 +122,7 @@ import Testing
         kill(daemon.pid, SIGKILL)
         _ = await daemon.child.waitAsync(timeout: 10)
         _ = await importing.waitAsync(timeout: 10)
-        let half = await try db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp WHERE period_id = '2026'") ?? 0 }
+        let half = try await db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp WHERE period_id = '2026'") ?? 0 }
         print("staged import killed with \(half) of \(Self.employees) SKPs applied")
         try db.close()
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
