@@ -82,4 +82,24 @@ public enum RealisasiStore {
     }
 
     public static func stored(_ db: Database, annual: PeriodID) throws -> StoredCursor { try StoredCursor(db, annual: annual) }
+
+    /// What a realisasi import reads besides its file, from one snapshot.
+    public struct ImportSource: RealisasiImportSource {
+        let db: Database
+
+        public init(_ db: Database) { self.db = db }
+
+        public func state(of period: PeriodID) throws -> PeriodState? { try PeriodStore.find(db, period)?.state }
+
+        public func indicators(of annual: PeriodID) throws -> IndicatorIndex { try IndicatorIndex(db, period: annual) }
+
+        public func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
+            let old = try RealisasiStore.stored(db, annual: annual)
+            while try old.next() {
+                try visit(StoredRealisasi(
+                    period: old.period, nip: old.nip, rhk: old.rhk, indicator: old.indicator, value: old.value, text: old.text,
+                    evidence: old.evidence, note: old.note))
+            }
+        }
+    }
 }

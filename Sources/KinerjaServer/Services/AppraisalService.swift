@@ -80,52 +80,17 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         return try await Blocking.run {
             return try CSVImport.run(store, request.content, dryRun: request.dryRun, reads: ["ratings"]) { db, decoded, pending in
                 let period = try ratablePeriod(db, request.periodID)
-                var errors: [RowError] = []
-                let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
-                let columns = ColumnMap(table: decoded.table, known: ["nip", "hasil_kerja", "perilaku_kerja", "notes"] + aspectColumns,
-                                        required: ["nip", "hasil_kerja", "perilaku_kerja"], errors: &errors)
-                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 let employees = try OrganisationStore.allNIPs(db)
                 let existing = try AppraisalStore.ratings(db, period: period)
-                var seen: [String: Int] = [:]
-                var writes: [RatingRecord] = []
-                var counts = ImportCounts()
-                for record in decoded.table.records {
-                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
-                    var rowErrors: [RowError] = []
-                    let nip = columns.value("nip", record) ?? ""
-                    if !employees.contains(nip) { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
-                    if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
-                    seen[nip] = seen[nip] ?? record.line
-                    var parsed: [String: Rating] = [:]
-                    for c in ["hasil_kerja", "perilaku_kerja"] + aspectColumns where columns.has(c) {
-                        let text = columns.value(c, record) ?? ""
-                        if text.isEmpty && aspectColumns.contains(c) { continue }
-                        if let r = Rating(text: text) { parsed[c] = r } else {
-                            rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(text))' is not di_atas, sesuai or di_bawah"))
-                        }
-                    }
-                    if let why = FieldLimit.text.check(columns.value("notes", record) ?? "") {
-                        rowErrors.append(RowError(line: record.line, column: "notes", message: "notes \(why)"))
-                    }
-                    if !rowErrors.isEmpty { errors += rowErrors; continue }
-                    var aspects: [BerAKHLAK: Rating] = [:]
-                    for a in BerAKHLAK.allCases { if let r = parsed[a.rawValue] { aspects[a] = r } }
-                    let r = RatingRecord(
-                        nip: nip, hasilKerja: parsed["hasil_kerja"]!, perilakuKerja: parsed["perilaku_kerja"]!, aspects: aspects,
-                        notes: columns.value("notes", record) ?? "", ratedBy: "import uid \(caller.credentials.uid)")
-                    if let old = existing[nip] {
-                        if (old.hasilKerja, old.perilakuKerja, old.aspects, old.notes) == (r.hasilKerja, r.perilakuKerja, r.aspects, r.notes) {
-                            counts.unchanged += 1
-                            continue
-                        }
-                        counts.updated += 1
-                    } else {
-                        counts.added += 1
-                    }
-                    writes.append(r)
+                let plan = RatingImport.plan(decoded.table, delimiter: decoded.delimiter, isEmployee: employees.contains) { nip in
+                    existing[nip].map { RatingEntry(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes) }
                 }
-                if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
+                if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
+                let counts = plan.counts
+                let ratedBy = "import uid \(caller.credentials.uid)"
+                let writes = plan.changes.map {
+                    RatingRecord(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes, ratedBy: ratedBy)
+                }
                 if !request.dryRun && !writes.isEmpty {
                     pending.add { db in
                         try AppraisalStore.save(db, period: period, writes, now: Date())
