@@ -60,7 +60,10 @@ let package = Package(
         // The Swift plugin kit: a plugin is a type conforming to KinerjaPlugin plus one exported entry line.
         .target(
             name: "KinerjaPluginKit",
-            dependencies: ["CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: ["CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", "KinerjaScoring", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Rating values, weighted means and the default TPP shape: shared by the plugin kit and the host's national
+        // rules, so that the host does not need the kit.
+        .target(name: "KinerjaScoring", dependencies: ["KinerjaCore", "KinerjaPluginAPI"]),
         // System calls of the plugin host process (Landlock, closing descriptors) that Swift cannot make directly.
         .target(name: "CKinerjaHostSystem"),
         // The host: runs each plugin in a child process that loads it with dlopen, supervises and restarts those
@@ -68,7 +71,7 @@ let package = Package(
         .target(
             name: "KinerjaPluginHost",
             dependencies: [
-                "CKinerjaPlugin", "CKinerjaHostSystem", "KinerjaProcess", "KinerjaPluginAPI", "KinerjaPluginKit", "KinerjaCore",
+                "CKinerjaPlugin", "CKinerjaHostSystem", "KinerjaProcess", "KinerjaPluginAPI", "KinerjaScoring", "KinerjaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
@@ -126,7 +129,7 @@ let package = Package(
                 "KinerjaProcess",
                 "KinerjaPluginHost",
                 "KinerjaPluginAPI",
-                "KinerjaPluginKit",
+                "KinerjaScoring",
                 "KinerjaStore",
                 "KinerjaAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -15,9 +15,9 @@ enum HostFrame {
         /// Calls the plugin's shutdown and exits.
         case shutdown = 3
         // host → daemon
-        /// id, version (strings), ABI version (u32), Describe response (bytes), sandbox (string).
+        /// id, version (strings), ABI version (u32), Describe response (bytes), sandbox, language (strings).
         case loaded = 10
-        /// u8 1 when the module was loaded but its init failed (id follows), else 0; message (string).
+        /// u8 1 when the module was loaded but its init failed (id follows), else 0; message, language (strings).
         case refused = 11
         /// u8 code (0 ok, 1 error, 2 unimplemented), bytes (the response or the message).
         case result = 12

@@ -1,7 +1,7 @@
 import Foundation
 import KinerjaCore
 import KinerjaPluginAPI
-import KinerjaPluginKit
+import KinerjaScoring
 import SwiftProtobuf
 
 /// The national rules (PermenPANRB 6/2022 and the default TPP shape), as the same hooks a plugin

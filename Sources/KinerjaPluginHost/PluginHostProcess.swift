@@ -41,7 +41,7 @@ public enum PluginHostProcess {
         switch module.initialise(config: config) {
         case .success(let d): description = d
         case .failure(let error):
-            channel.refuse(error)
+            channel.refuse(error, language: module.language)
             exit(0)
         }
         channel.send(
@@ -51,6 +51,7 @@ public enum PluginHostProcess {
                 w.u32(module.descriptor.pointee.abi_version)
                 w.blob((try? description.serializedBytes()) ?? [])
                 w.string(sandbox)
+                w.string(module.language)
             })
 
         let calls = DispatchQueue(label: "kinerja.plugin-host.calls", attributes: .concurrent)
@@ -121,7 +122,7 @@ public enum PluginHostProcess {
             })
         }
 
-        func refuse(_ error: PluginModule.LoadError) {
+        func refuse(_ error: PluginModule.LoadError, language: String = "") {
             send(HostFrame.encode(.refused) { w in
                 switch error {
                 case .refused(let message):
@@ -133,6 +134,7 @@ public enum PluginHostProcess {
                     w.string(id)
                     w.string(message)
                 }
+                w.string(language)
             })
         }
     }

@@ -11,6 +11,8 @@ final class PluginModule: @unchecked Sendable {
     let path: String
     let id: String
     let version: String
+    /// What the descriptor says the plugin is written in ("" when it does not say).
+    let language: String
     private let host: UnsafeMutablePointer<kinerja_host>
 
     /// Where the plugin's `host->log` lines go: (KINERJA_LOG_* level, message).
@@ -23,12 +25,29 @@ final class PluginModule: @unchecked Sendable {
         case initFailed(id: String, String)
     }
 
-    private init(descriptor: UnsafePointer<kinerja_plugin>, path: String, id: String, version: String, host: UnsafeMutablePointer<kinerja_host>) {
+    private init(
+        descriptor: UnsafePointer<kinerja_plugin>, path: String, id: String, version: String, language: String, host: UnsafeMutablePointer<kinerja_host>
+    ) {
         self.descriptor = descriptor
         self.path = path
         self.id = id
         self.version = version
+        self.language = language
         self.host = host
+    }
+
+    /// The first v1 descriptor's size (up to `shutdown`): the least `struct_size` accepted.
+    static let v1BaseSize = MemoryLayout<kinerja_plugin>.offset(of: \kinerja_plugin.language)!
+
+    /// The descriptor's `language` when its `struct_size` covers the field and it is a short lowercase word;
+    /// else "" (a plugin built against the first v1 header does not say).
+    static func language(of descriptor: UnsafePointer<kinerja_plugin>) -> String {
+        let end = v1BaseSize + MemoryLayout<UnsafePointer<CChar>?>.size
+        guard Int(descriptor.pointee.struct_size) >= end, let pointer = descriptor.pointee.language else { return "" }
+        let text = String(cString: pointer)
+        guard (1...16).contains(text.utf8.count), text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2B })
+        else { return "" }
+        return text
     }
 
     /// Maps the module and checks its descriptor; does not call init.
@@ -47,9 +66,9 @@ final class PluginModule: @unchecked Sendable {
         guard found == KINERJA_PLUGIN_ABI_VERSION else {
             return .failure(.refused("plugin \(path) refused: ABI version mismatch: expected \(KINERJA_PLUGIN_ABI_VERSION), found \(found)"))
         }
-        guard descriptor.pointee.struct_size >= UInt32(MemoryLayout<kinerja_plugin>.size) else {
+        guard descriptor.pointee.struct_size >= UInt32(Self.v1BaseSize) else {
             return .failure(
-                .refused("plugin \(path) refused: descriptor struct_size \(descriptor.pointee.struct_size) is smaller than v1's \(MemoryLayout<kinerja_plugin>.size)"))
+                .refused("plugin \(path) refused: descriptor struct_size \(descriptor.pointee.struct_size) is smaller than v1's \(Self.v1BaseSize)"))
         }
         guard let idPointer = descriptor.pointee.id, descriptor.pointee.invoke != nil, descriptor.pointee.free_buffer != nil else {
             return .failure(.refused("plugin \(path) refused: the descriptor lacks id, invoke or free_buffer"))
@@ -59,6 +78,7 @@ final class PluginModule: @unchecked Sendable {
             return .failure(.refused("plugin \(path) refused: id '\(id)' must be lowercase letters, digits, '-' or '_'"))
         }
         let version = descriptor.pointee.version.map { String(cString: $0) } ?? ""
+        let language = Self.language(of: descriptor)
         // The host table: the plugin's log lines go to `log`.
         let host = UnsafeMutablePointer<kinerja_host>.allocate(capacity: 1)
         let context = Unmanaged.passRetained(LogContext(log)).toOpaque()
@@ -69,7 +89,7 @@ final class PluginModule: @unchecked Sendable {
                     guard let context, let message else { return }
                     Unmanaged<LogContext>.fromOpaque(context).takeUnretainedValue().sink(level, String(cString: message))
                 }))
-        return .success(PluginModule(descriptor: descriptor, path: path, id: id, version: version, host: host))
+        return .success(PluginModule(descriptor: descriptor, path: path, id: id, version: version, language: language, host: host))
     }
 
     /// The plugin's init with its config section, then Describe.

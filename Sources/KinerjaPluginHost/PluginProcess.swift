@@ -13,6 +13,8 @@ struct LoadedPlugin: Sendable {
     var description: Kinerja_Plugin_V1_DescribeResponse
     /// What the host's sandbox restricts (or why it could not).
     var sandbox: String
+    /// What the descriptor says the plugin is written in ("" when it does not say).
+    var language: String
 }
 
 /// How starting a host ended when it did not load the plugin.
@@ -20,7 +22,7 @@ enum HostStartError: Error, Sendable {
     /// The module was refused (its message names the file and the reason).
     case refused(String)
     /// The module loaded, its init failed.
-    case initFailed(id: String, message: String)
+    case initFailed(id: String, message: String, language: String)
 }
 
 /// How one call through a host ended.
@@ -129,19 +131,21 @@ final class HostConnection: Sendable {
                 let initFailed = (try? p.u8()) == 1
                 let id = (try? p.string()) ?? ""
                 let message = (try? p.string()) ?? "(no message)"
+                let language = (try? p.string()) ?? ""
                 _ = connection.reap()
-                if initFailed { throw .initFailed(id: id, message: message) }
+                if initFailed { throw .initFailed(id: id, message: message, language: language) }
                 throw .refused(message)
             case .loaded:
                 guard let id = try? p.string(), let version = try? p.string(), let abi = try? p.u32(), let describe = try? p.blob(),
-                    let sandbox = try? p.string(), let d = try? Kinerja_Plugin_V1_DescribeResponse(serializedBytes: describe)
+                    let sandbox = try? p.string(), let language = try? p.string(),
+                    let d = try? Kinerja_Plugin_V1_DescribeResponse(serializedBytes: describe)
                 else {
                     connection.kill(because: "its answer was unreadable")
                     _ = connection.reap()
                     throw .refused("plugin \(path) refused: unreadable answer from the plugin host")
                 }
                 connection.startReading()
-                return (connection, LoadedPlugin(id: id, version: version, abiVersion: abi, description: d, sandbox: sandbox))
+                return (connection, LoadedPlugin(id: id, version: version, abiVersion: abi, description: d, sandbox: sandbox, language: language))
             default:
                 connection.kill(because: "it broke the protocol")
                 _ = connection.reap()

@@ -2,6 +2,7 @@
 import Foundation
 @_exported import KinerjaCore
 @_exported import KinerjaPluginAPI
+@_exported import KinerjaScoring
 import SwiftProtobuf
 
 /// The hooks a plugin can implement (`Describe` is always there).
@@ -100,7 +101,8 @@ public enum PluginExport {
             init: { host, config, length, error in PluginExport.initialize(host, config, length, error) },
             invoke: { method, request, length, out in PluginExport.invoke(method, request, length, out) },
             free_buffer: { buffer in PluginExport.free(buffer) },
-            shutdown: { PluginExport.instance = nil }))
+            shutdown: { PluginExport.instance = nil },
+            language: UnsafePointer(strdup("swift"))))
         descriptorPointer = d
         return UnsafePointer(d)
     }

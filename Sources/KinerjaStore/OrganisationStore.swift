@@ -64,6 +64,12 @@ public enum OrganisationStore {
         }
     }
 
+    /// The unit, or NOT_FOUND naming it.
+    public static func requireUnit(_ db: Database, code: String) throws -> OrgUnit {
+        guard let unit = try unit(db, code: code) else { throw StoreError.noSuchUnit(code) }
+        return unit
+    }
+
     public static func upsertUnits(_ db: Database, _ units: [OrgUnit]) throws {
         let statement = try db.makeStatement(sql: """
             INSERT INTO units(code, name, parent_code, head_nip) VALUES (?, ?, ?, ?)
@@ -131,6 +137,12 @@ public enum OrganisationStore {
 
     public static func employee(_ db: Database, nip: String) throws -> Employee? {
         try employees(db, "SELECT \(employeeColumns) FROM employees WHERE nip = ?", [nip]).first
+    }
+
+    /// The employee, or NOT_FOUND naming the NIP.
+    public static func requireEmployee(_ db: Database, nip: String) throws -> Employee {
+        guard let e = try employee(db, nip: nip) else { throw StoreError.noSuchEmployee(nip) }
+        return e
     }
 
     /// Employees ordered by unit then NIP, optionally one unit (and its sub-units when `subtree`).

@@ -32,6 +32,12 @@ public enum PeriodStore {
         try Row.fetchOne(db, sql: "SELECT * FROM periods WHERE id = ?", arguments: [id.description]).flatMap(record)
     }
 
+    /// The period, or NOT_FOUND naming it.
+    public static func require(_ db: Database, _ id: PeriodID) throws -> PeriodRecord {
+        guard let p = try find(db, id) else { throw StoreError.noSuchPeriod(id) }
+        return p
+    }
+
     public static func children(_ db: Database, of id: PeriodID) throws -> [PeriodRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM periods WHERE parent_id = ?", arguments: [id.description]).compactMap(record).sorted { $0.id < $1.id }
     }
@@ -74,14 +80,15 @@ public enum PeriodStore {
     /// Refuses any write that touches a closed period (the period itself or its annual parent's SKP).
     /// The period exists and accepts ratings (running or in assessment).
     public static func requireRatable(_ db: Database, _ id: PeriodID) throws {
-        guard let p = try find(db, id) else { throw StoreError.notFound("period \(id) does not exist") }
-        if let why = AppraisalWindow.ratingRefusal(period: id.description, state: p.state) { throw StoreError.failedPrecondition(why) }
+        let p = try require(db, id)
+        if let why = AppraisalWindow.ratingRefusal(period: id.description, state: p.state) { throw StoreError.failedPrecondition(why, item: .period(id)) }
     }
 
     public static func requireOpen(_ db: Database, _ id: PeriodID, action: String) throws {
-        guard let p = try find(db, id) else { throw StoreError.notFound("period \(id) does not exist") }
+        let p = try require(db, id)
         if p.state == .closed {
-            throw StoreError.failedPrecondition("period \(id) is closed: \(action) is not allowed (an admin can `period reopen \(id)`)")
+            throw StoreError.failedPrecondition(
+                "period \(id) is closed: \(action) is not allowed (an admin can `period reopen \(id)`)", item: .period(id))
         }
     }
 }

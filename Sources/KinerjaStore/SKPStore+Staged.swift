@@ -64,7 +64,7 @@ extension SKPStore {
         if kind == .skp, let nip = try String.fetchOne(db, sql: """
             SELECT r.nip FROM realisasi r WHERE r.skp_period_id = ?1 AND r.nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1) LIMIT 1
             """, arguments: [period.description]) {
-            throw StoreError.failedPrecondition("the SKP of \(nip) for \(period) has realisasi filed against it: it cannot be replaced by an import")
+            throw StoreError.failedPrecondition("the SKP of \(nip) for \(period) has realisasi filed against it: it cannot be replaced by an import", item: .employee(nip: nip))
         }
         try db.execute(sql: """
             UPDATE staged_apply SET epoch = epoch + 1, kind = ?, period_id = ?, applied_through = '', uid = ?, pid = ?, role = ?, actor_nip = ?,

@@ -175,7 +175,7 @@ public final class Store: Sendable {
     @discardableResult
     public func backup(to destination: String) throws -> Int64 {
         if FileManager.default.fileExists(atPath: destination) {
-            throw StoreError.invalid("backup destination \(destination) already exists")
+            throw StoreError.invalid("backup destination \(destination) already exists", item: .file(path: destination))
         }
         do {
             let target = try DatabaseQueue(path: destination)
@@ -210,17 +210,3 @@ public final class Store: Sendable {
     }
 }
 
-public enum StoreError: Error, CustomStringConvertible, Equatable {
-    /// The request names something that does not exist.
-    case notFound(String)
-    /// The request is malformed or violates a rule.
-    case invalid(String)
-    /// The request is well formed but the current state forbids it.
-    case failedPrecondition(String)
-
-    public var description: String {
-        switch self {
-        case .notFound(let m), .invalid(let m), .failedPrecondition(let m): m
-        }
-    }
-}

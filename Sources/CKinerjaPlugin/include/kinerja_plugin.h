@@ -101,7 +101,14 @@ typedef struct kinerja_plugin {
 
     /* Called once when the daemon stops. May be NULL. */
     void (*shutdown)(void);
+
+    /* Appended within v1 (read only when struct_size covers it; a descriptor compiled against an older header is
+       still accepted): the language the plugin is written in, lowercase ("c", "swift", "rust", ...), or NULL. */
+    const char *language;
 } kinerja_plugin;
+
+/* The size of the first v1 descriptor (up to `shutdown`): the least struct_size the host accepts. */
+#define KINERJA_PLUGIN_V1_BASE_SIZE (offsetof(kinerja_plugin, language))
 
 typedef const kinerja_plugin *(*kinerja_plugin_entry)(void);
 

@@ -65,7 +65,7 @@ const char *kinerja_kit_config(const Kinerja__Plugin__V1__PluginConfig *config, 
     }                                                                                                     \
     static const kinerja_plugin kinerja_kit_descriptor_ = {                                               \
         sizeof(kinerja_plugin), KINERJA_PLUGIN_ABI_VERSION, ID, VERSION,                                  \
-        kinerja_kit_init_, INVOKE_FN, kinerja_kit_free, NULL};                                            \
+        kinerja_kit_init_, INVOKE_FN, kinerja_kit_free, NULL, "c"};                                            \
     __attribute__((visibility("default"))) const kinerja_plugin *kinerja_plugin_v1(void) {               \
         return &kinerja_kit_descriptor_;                                                                  \
     }

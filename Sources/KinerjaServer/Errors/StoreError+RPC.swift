@@ -5,7 +5,7 @@ import KinerjaStore
 /// breaks a rule (INVALID_ARGUMENT), or the state forbids it now (FAILED_PRECONDITION).
 extension StoreError: RPCErrorConvertible {
     public var rpcErrorCode: RPCError.Code {
-        switch self {
+        switch code {
         case .notFound: .notFound
         case .invalid: .invalidArgument
         case .failedPrecondition: .failedPrecondition

@@ -17,11 +17,9 @@ extension AppraisalService {
         let id = try PeriodID.requested(request.periodID)
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
         let (subjects, period) = try await store.read { db -> ([Kinerja_Plugin_V1_Subject], Kinerja_Plugin_V1_Period) in
-            guard let record = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            let record = try PeriodStore.require(db, id)
             if request.apply { try PeriodStore.requireRatable(db, id) }
-            if let unit, try OrganisationStore.units(db).first(where: { $0.code == unit }) == nil {
-                throw RPCError(code: .notFound, message: "unit \(unit) does not exist")
-            }
+            if let unit { _ = try OrganisationStore.requireUnit(db, code: unit) }
             return (try AppraisalStore.subjects(db, period: id, unit: unit).map(Kinerja_Plugin_V1_Subject.init),
                     Kinerja_Plugin_V1_Period(id: id.description, period: id, state: record.state))
         }

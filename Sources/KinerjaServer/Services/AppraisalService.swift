@@ -161,7 +161,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func listFeedback(request: Kinerja_V1_ListFeedbackRequest, context: ServerContext) async throws -> Kinerja_V1_ListFeedbackResponse {
         let period = try PeriodID.requested(request.periodID)
         return try await store.read { db in
-            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            _ = try PeriodStore.require(db, period)
             let names = Dictionary(uniqueKeysWithValues: try OrganisationStore.briefs(db, unit: nil).map { ($0.nip, $0.name) })
             let entries = try AppraisalStore.allFeedback(db, period: period, nip: request.nip.isEmpty ? nil : request.nip)
             var response = Kinerja_V1_ListFeedbackResponse()
@@ -228,7 +228,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         }
         return try await store.write { db in
             let period = try openPeriod(db, request.periodID, action: "rating a unit")
-            guard try OrganisationStore.unit(db, code: request.unitCode) != nil else { throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist") }
+            _ = try OrganisationStore.requireUnit(db, code: request.unitCode)
             try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
             try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
             return Kinerja_V1_RateUnitResponse()
@@ -238,10 +238,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func curve(request: Kinerja_V1_CurveRequest, context: ServerContext) async throws -> Kinerja_V1_CurveResponse {
         let period = try PeriodID.requested(request.periodID)
         return try await store.read { db in
-            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
-            if !request.unitCode.isEmpty, try OrganisationStore.unit(db, code: request.unitCode) == nil {
-                throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-            }
+            _ = try PeriodStore.require(db, period)
+            if !request.unitCode.isEmpty { _ = try OrganisationStore.requireUnit(db, code: request.unitCode) }
             let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
             return .with { $0.units = curves.map(Self.curveMessage) }
         }
@@ -268,7 +266,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func listAppraisal(request: Kinerja_V1_ListAppraisalRequest, context: ServerContext) async throws -> Kinerja_V1_ListAppraisalResponse {
         let period = try PeriodID.requested(request.periodID)
         return try await store.read { db in
-            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            _ = try PeriodStore.require(db, period)
             let ratings = try AppraisalStore.ratings(db, period: period)
             let people = try OrganisationStore.briefs(db, unit: request.unitCode.isEmpty ? nil : request.unitCode)
                 .filter { $0.active || ratings[$0.nip] != nil }

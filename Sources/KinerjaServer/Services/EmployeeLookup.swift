@@ -16,7 +16,6 @@ enum EmployeeLookup {
 
     static func employee(_ db: Database, _ nip: String) throws -> Employee {
         try requireWellFormed(nip)
-        guard let e = try OrganisationStore.employee(db, nip: nip) else { throw RPCError(code: .notFound, message: "employee \(nip) does not exist") }
-        return e
+        return try OrganisationStore.requireEmployee(db, nip: nip)
     }
 }

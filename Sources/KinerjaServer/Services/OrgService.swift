@@ -116,9 +116,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func setUnitHead(request: Kinerja_V1_SetUnitHeadRequest, context: ServerContext) async throws -> Kinerja_V1_Unit {
         let caller = try context.caller()
         return try await store.write { db in
-            guard var unit = try OrganisationStore.unit(db, code: request.unitCode) else {
-                throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-            }
+            var unit = try OrganisationStore.requireUnit(db, code: request.unitCode)
             var headName = ""
             if request.nip.isEmpty {
                 unit.headNIP = nil
@@ -196,9 +194,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
         defer { Memory.releaseFreedPages() }
         let employees = try await store.read { db -> [Employee] in
-            if let unit, try OrganisationStore.unit(db, code: unit) == nil {
-                throw RPCError(code: .notFound, message: "unit '\(unit)' does not exist")
-            }
+            if let unit { _ = try OrganisationStore.requireUnit(db, code: unit) }
             return try OrganisationStore.employees(db, unit: unit, subtree: request.includeSubunits, includeInactive: request.includeInactive)
         }
         var start = 0

@@ -58,7 +58,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
     func getPeriod(request: Kinerja_V1_GetPeriodRequest, context: ServerContext) async throws -> Kinerja_V1_Period {
         let id = try PeriodID.requested(request.id)
         return try await store.read { db in
-            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            let p = try PeriodStore.require(db, id)
             return try message(p, db: db, clock: try clock(db))
         }
     }
@@ -72,7 +72,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "force needs a reason (it is audited)")
         }
         return try await store.write { db in
-            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            let p = try PeriodStore.require(db, id)
             let c = try clock(db)
             var facts = TransitionFacts(id: id, state: p.state, today: c.today)
             if let parent = p.parentID { facts.parentState = try PeriodStore.find(db, parent)?.state }
@@ -112,7 +112,7 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         try RequestLimits.text(reason, "reason")
         guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "reopening needs a reason (it is audited)") }
         return try await store.write { db in
-            guard let p = try PeriodStore.find(db, id) else { throw RPCError(code: .notFound, message: "period \(id) does not exist") }
+            let p = try PeriodStore.require(db, id)
             guard p.state == .closed else {
                 throw RPCError(code: .failedPrecondition, message: "period \(id) is \(p.state.rawValue), not closed: nothing to reopen")
             }

@@ -148,7 +148,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "status must be draft, submitted, approved or returned")
         }
         return try await store.read { db in
-            guard try PeriodStore.find(db, period) != nil else { throw RPCError(code: .notFound, message: "period \(period) does not exist") }
+            _ = try PeriodStore.require(db, period)
             let rows = try SKPStore.list(db, period: period, status: status, unit: request.unitCode.isEmpty ? nil : request.unitCode)
             let counts = try PeriodStore.facts(db, period)
             return .with {
@@ -189,9 +189,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await store.write { db in
             try PeriodStore.requireOpen(db, period, action: "approving SKPs")
             if !request.unitCode.isEmpty {
-                guard try OrganisationStore.unit(db, code: request.unitCode) != nil else {
-                    throw RPCError(code: .notFound, message: "unit '\(Quote.short(request.unitCode))' does not exist")
-                }
+                _ = try OrganisationStore.requireUnit(db, code: request.unitCode)
             }
             let n = try SKPStore.approveAllSubmitted(
                 db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode, by: "uid \(caller.credentials.uid)", now: Date())

@@ -5,7 +5,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaPluginAPI
 import KinerjaPluginHost
-import KinerjaPluginKit
+import KinerjaScoring
 import KinerjaStore
 
 /// `kinerja.v1.TPPService`: base amounts, attendance, monthly computation, explanation, lock, payroll export.

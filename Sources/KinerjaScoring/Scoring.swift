@@ -1,7 +1,8 @@
 import Foundation
 import KinerjaCore
+import KinerjaPluginAPI
 
-/// Helpers the agency plugins share: numeric rating values (di_atas 3, sesuai 2, di_bawah 1), exact weighted means,
+/// Helpers the agency plugins and the host's national rules share: numeric rating values (di_atas 3, sesuai 2, di_bawah 1), exact weighted means,
 /// thresholds, and the default TPP computation with a plugin's own factor or shares.
 public enum Scoring {
     public static func value(_ rating: String) -> Int? {
@@ -96,14 +97,5 @@ public enum Scoring {
         result.deductionsPercent = r.deductionTotal.percentText()
         if explain { result.steps = (label.map { [$0] } ?? []) + r.explanation(factorLine: line, golongan: input.golongan) }
         return result
-    }
-}
-
-extension Kinerja_Plugin_V1_PluginConfig {
-    /// A decimal setting as an exact fraction (`thresholds.di_atas = 2.5`).
-    public func fraction(_ key: String, default fallback: Double) throws -> Fraction {
-        let v = try double(key, default: fallback)
-        guard let f = try? Fraction.decimal(v), Measure.check(v) == nil else { throw PluginError("config \(key): \(v) is not \(Measure.rule)") }
-        return f
     }
 }
