@@ -20,7 +20,7 @@ APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-co
 VENV         := .build-venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build run test proto proto-check systemd-check install-check bench install uninstall clean
+.PHONY: all deps venv build run test proto proto-check format format-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -51,12 +51,24 @@ run: build
 	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerjad" --state-dir .kinerja
 
 ## Build everything and run every test.
-test: deps venv proto-check
+test: deps venv proto-check format-check
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(MAKE) --no-print-directory systemd-check install-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --skip FuzzTests
 	@# The fuzz test runs on its own, so that its time (bounded: under 60 s) is its own and not the whole suite's.
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --filter FuzzTests
+
+# The hand-written Swift files (the generated protobuf/gRPC code keeps the generator's layout).
+SWIFT_SOURCES = $(shell git ls-files -co --exclude-standard '*.swift' ':!:*.pb.swift' ':!:*.grpc.swift' 2>/dev/null || \
+	find Package.swift Sources Tests Plugins -name '*.swift' ! -name '*.pb.swift' ! -name '*.grpc.swift')
+
+## Every hand-written Swift file is as `swift format` (configured by .swift-format) leaves it.
+format-check:
+	$(SWIFT) format lint --strict --parallel $(SWIFT_SOURCES)
+
+## Rewrite the Swift files in place as .swift-format says.
+format:
+	$(SWIFT) format format -i --parallel $(SWIFT_SOURCES)
 
 ## systemd-analyze verify prints nothing for the units, and the sandbox's exposure is 2.0 or lower.
 systemd-check:

@@ -201,3 +201,12 @@ let package = Package(
         ),
     ]
 )
+
+// Every Swift target: `any` spelled out for existentials, and a file sees only the members of modules it imports
+// itself (as grpc-swift-2 builds).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaPluginKit
+import SwiftProtobuf
 
 /// Aceh: discipline and adaptability, awards, training needs.
 /// - DeriveRatings: an employee with a disciplinary sanction, or absent without permission (TK) on at least
@@ -48,8 +49,16 @@ struct AcehPlugin: KinerjaPlugin {
     var summary: String { "discipline caps Perilaku Kerja; awards and training needs (Aceh)" }
     var reports: [Kinerja_Plugin_V1_ReportInfo] {
         [
-            .with { $0.name = "penghargaan"; $0.title = "Penghargaan tahunan"; $0.needsPeriod = true },
-            .with { $0.name = "kebutuhan_pelatihan"; $0.title = "Kebutuhan pelatihan"; $0.needsPeriod = true },
+            .with {
+                $0.name = "penghargaan"
+                $0.title = "Penghargaan tahunan"
+                $0.needsPeriod = true
+            },
+            .with {
+                $0.name = "kebutuhan_pelatihan"
+                $0.title = "Kebutuhan pelatihan"
+                $0.needsPeriod = true
+            },
         ]
     }
 
@@ -75,7 +84,8 @@ struct AcehPlugin: KinerjaPlugin {
                     }
                     if let why = discipline(s) {
                         $0.perilakuKerja = current.perilakuKerja == "di_atas" ? "sesuai" : current.perilakuKerja
-                        $0.explanation = current.perilakuKerja == "di_atas"
+                        $0.explanation =
+                            current.perilakuKerja == "di_atas"
                             ? "di_atas lowered to sesuai: \(why)" : "\(current.perilakuKerja) kept (cap is sesuai): \(why)"
                     } else {
                         $0.perilakuKerja = current.perilakuKerja
@@ -120,10 +130,13 @@ struct AcehPlugin: KinerjaPlugin {
             var weak = Self.aspectOrder.filter { a in r.aspects.contains { $0.aspect == a && $0.rating == "di_bawah" } }
             if weak.isEmpty && r.perilakuKerja == "di_bawah" { weak = ["perilaku_kerja"] }
             guard !weak.isEmpty else { continue }
-            rows.append(.with {
-                $0.cells = [s.nip, s.name, s.unitCode, weak.map { Self.aspectNames[$0] ?? "Perilaku Kerja" }.joined(separator: "; "),
-                            weak.map { training[$0]! }.joined(separator: "; ")]
-            })
+            rows.append(
+                .with {
+                    $0.cells = [
+                        s.nip, s.name, s.unitCode, weak.map { Self.aspectNames[$0] ?? "Perilaku Kerja" }.joined(separator: "; "),
+                        weak.map { training[$0]! }.joined(separator: "; "),
+                    ]
+                })
         }
         return .with {
             $0.title = "Kebutuhan pelatihan \(request.period.id)"

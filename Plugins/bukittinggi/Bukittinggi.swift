@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaPluginKit
+import SwiftProtobuf
 
 /// Bukittinggi: achievement-based appraisal (*berbasis capaian*).
 /// - DeriveRatings → Hasil Kerja: per numeric indicator of each RHK utama, capaian = realisasi ÷ target × 100
@@ -28,7 +29,7 @@ struct BukittinggiPlugin: KinerjaPlugin {
         p.kinerjaSharePercent = Int64(try config.int("kinerja_share_percent", default: 70))
         p.disiplinSharePercent = Int64(try config.int("disiplin_share_percent", default: 30))
         guard (0...100).contains(p.kinerjaSharePercent), (0...100).contains(p.disiplinSharePercent),
-              p.kinerjaSharePercent + p.disiplinSharePercent <= 100
+            p.kinerjaSharePercent + p.disiplinSharePercent <= 100
         else { throw PluginError("config kinerja_share_percent + disiplin_share_percent must be within 0–100") }
         policy = p
     }
@@ -38,7 +39,8 @@ struct BukittinggiPlugin: KinerjaPlugin {
     /// capaian of one indicator, in percent.
     /// Throws `FractionError` for a value out of range (the employee is then not derivable).
     func capaian(_ i: Kinerja_Plugin_V1_Indicator) throws -> Fraction {
-        let target = try Fraction.decimal(i.target), real = try Fraction.decimal(i.realisasi)
+        let target = try Fraction.decimal(i.target)
+        let real = try Fraction.decimal(i.realisasi)
         let raw: Fraction
         if i.direction == "lower_is_better" {
             raw = real.numerator == 0 ? cap : try (try target / real) * Fraction(100)

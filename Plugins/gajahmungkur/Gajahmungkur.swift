@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaPluginKit
+import SwiftProtobuf
 
 /// Gajahmungkur: 360° appraisal including the public. Perilaku Kerja comes from the 360° feedback:
 /// each source's entries are averaged (di_atas 3, sesuai 2, di_bawah 1), weighted atasan 50, rekan 20,
@@ -32,7 +33,13 @@ struct GajahmungkurPlugin: KinerjaPlugin {
 
     var summary: String { "360° appraisal including the public (Gajahmungkur)" }
     var reports: [Kinerja_Plugin_V1_ReportInfo] {
-        [.with { $0.name = "penghargaan"; $0.title = "Penghargaan: predikat Sangat Baik, by 360° score"; $0.needsPeriod = true }]
+        [
+            .with {
+                $0.name = "penghargaan"
+                $0.title = "Penghargaan: predikat Sangat Baik, by 360° score"
+                $0.needsPeriod = true
+            }
+        ]
     }
 
     /// The 360° score and how it was reached; nil when nobody gave feedback.

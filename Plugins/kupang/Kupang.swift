@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaPluginKit
+import SwiftProtobuf
 
 /// Kupang: annual appraisal by the supervisor, daily activity reports, stakeholders.
 /// - ValidatePeriod: annual periods without periodic children only.
@@ -73,7 +74,8 @@ struct KupangPlugin: KinerjaPlugin {
                         return
                     }
                     $0.perilakuKerja = Scoring.rating(score, diAtas: diAtas, sesuai: sesuai)
-                    $0.explanation = "atasan \(atasan?.decimalText() ?? "none") (weight \(weights["atasan"]!)), masyarakat \(masyarakat?.decimalText() ?? "none") (weight \(weights["masyarakat"]!)) → \(score.decimalText())"
+                    $0.explanation =
+                        "atasan \(atasan?.decimalText() ?? "none") (weight \(weights["atasan"]!)), masyarakat \(masyarakat?.decimalText() ?? "none") (weight \(weights["masyarakat"]!)) → \(score.decimalText())"
                 }
             }
         }
@@ -81,13 +83,15 @@ struct KupangPlugin: KinerjaPlugin {
 
     func reminderCalendar(_ request: Kinerja_Plugin_V1_ReminderCalendarRequest) throws -> Kinerja_Plugin_V1_ReminderCalendarResponse {
         .with {
-            $0.rules = [.with {
-                $0.name = "kupang-kegiatan-harian"
-                $0.cron = reminderCron
-                $0.audience = "staff_missing_activity_today"
-                $0.template = "Yth. {nama}, laporan kegiatan harian tanggal {tanggal} belum diisi. Mohon diisi sebelum pulang."
-                $0.channels = reminderChannels
-            }]
+            $0.rules = [
+                .with {
+                    $0.name = "kupang-kegiatan-harian"
+                    $0.cron = reminderCron
+                    $0.audience = "staff_missing_activity_today"
+                    $0.template = "Yth. {nama}, laporan kegiatan harian tanggal {tanggal} belum diisi. Mohon diisi sebelum pulang."
+                    $0.channels = reminderChannels
+                }
+            ]
         }
     }
 }

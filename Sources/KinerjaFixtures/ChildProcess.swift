@@ -2,19 +2,21 @@ import Foundation
 import KinerjaProcess
 
 /// For the benchmark and the end-to-end tests: a child process started with `Spawn` and reaped with `waitpid` on its own pid.
-public final class ChildProcess: @unchecked Sendable {
-    public let pid: pid_t
+package final class ChildProcess: @unchecked Sendable {
+    package let pid: pid_t
     private let lock = NSLock()
     private var status: Int32?
 
     /// `stdin`, `stdout`, `stderr`: file paths (nil: /dev/null; "-": inherit this process's). `environment` nil: inherit.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil, stderr: String? = nil) throws {
+    package init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil, stderr: String? = nil
+    ) throws {
         func stream(_ path: String?) -> Spawn.Stream { path == "-" ? .inherit : path.map { .file($0) } ?? .null }
         pid = try Spawn.start(executable, arguments, environment: environment, stdin: stream(stdin), stdout: stream(stdout), stderr: stream(stderr))
     }
 
     /// Non-blocking: reaps the child if it has exited.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         if status != nil { return false }
@@ -28,7 +30,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Exit code, or 128 + signal for a child killed by a signal. Nil while running.
-    public var exitStatus: Int32? {
+    package var exitStatus: Int32? {
         _ = isRunning
         lock.lock()
         defer { lock.unlock() }
@@ -38,13 +40,13 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits up to `timeout`; returns the exit status, or nil when still running.
     @discardableResult
-    public func wait(timeout: TimeInterval) -> Int32? {
+    package func wait(timeout: TimeInterval) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning && Date() < deadline { usleep(5_000) }
         return exitStatus
     }
 
-    public func signal(_ sig: Int32) {
+    package func signal(_ sig: Int32) {
         if isRunning { kill(pid, sig) }
     }
 

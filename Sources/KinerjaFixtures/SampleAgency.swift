@@ -5,9 +5,9 @@ import KinerjaCore
 /// NIPs that pass validation, and a supervisor hierarchy (unit heads report to the parent unit's head;
 /// in each unit two coordinators report to the head and the other staff to a coordinator).
 /// Used by the benchmark and the end-to-end tests; deterministic for given sizes.
-public struct SampleAgency {
-    public var units: [OrgUnit] = []
-    public var employees: [Employee] = []
+package struct SampleAgency {
+    package var units: [OrgUnit] = []
+    package var employees: [Employee] = []
 
     static let firstNames = [
         "Budi", "Siti", "Agus", "Dewi", "Rina", "Andi", "Sri", "Joko", "Ayu", "Bambang", "Putri", "Rudi", "Wahyu", "Nurul",
@@ -22,7 +22,7 @@ public struct SampleAgency {
 
     /// `unitCount` units in a tree of `levels` levels (1 root, then up to `fanout` children each), and
     /// `employeeCount` employees spread over the units.
-    public init(unitCount: Int, employeeCount: Int, fanout: Int = 10) {
+    package init(unitCount: Int, employeeCount: Int, fanout: Int = 10) {
         precondition(unitCount >= 1 && employeeCount >= unitCount)
         // Breadth-first tree: unit i's parent is (i - 1) / fanout.
         for i in 0..<unitCount {
@@ -81,10 +81,11 @@ public struct SampleAgency {
                 }
             }
             let name = Self.firstNames[e % Self.firstNames.count] + " " + Self.lastNames[(e / Self.firstNames.count) % Self.lastNames.count]
-            employees.append(Employee(
-                nip: nips[e], name: name, kind: pppk ? .pppk : .pns, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis,
-                jabatanFungsional: fungsional, kelasJabatan: kelas, unitCode: units[u].code, supervisorNIP: supervisor,
-                email: "pegawai\(e)@example.go.id", phone: "0812\(String(format: "%08d", e))"))
+            employees.append(
+                Employee(
+                    nip: nips[e], name: name, kind: pppk ? .pppk : .pns, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis,
+                    jabatanFungsional: fungsional, kelasJabatan: kelas, unitCode: units[u].code, supervisorNIP: supervisor,
+                    email: "pegawai\(e)@example.go.id", phone: "0812\(String(format: "%08d", e))"))
         }
     }
 
@@ -104,7 +105,7 @@ public struct SampleAgency {
 
     /// An SKP import document (3 RHK utama × 2 indicators each, cascading to the supervisor's R1) and one
     /// month of realisasi for every indicator.
-    public func skpAndRealisasi(year: Int, month: Int) -> (Data, Data) {
+    package func skpAndRealisasi(year: Int, month: Int) -> (Data, Data) {
         var json = "{\"period\":\"\(year)\",\"skp\":["
         json.reserveCapacity(employees.count * 700)
         var csv = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n"
@@ -128,17 +129,18 @@ public struct SampleAgency {
         return (Data(json.utf8), Data(csv.utf8))
     }
 
-    public var unitsCSV: Data {
+    package var unitsCSV: Data {
         var s = "code,name,parent_code\n"
         for u in units { s += "\(u.code),\(u.name),\(u.parentCode ?? "")\n" }
         return Data(s.utf8)
     }
 
-    public var employeesCSV: Data {
+    package var employeesCSV: Data {
         var s = "nip,name,kind,golongan,jabatan,jenis_jabatan,jabatan_fungsional,kelas_jabatan,unit_code,supervisor_nip,email,phone,active\n"
         s.reserveCapacity(employees.count * 170)
         for e in employees {
-            s += "\(e.nip),\(e.name),\(e.kind.rawValue),\(e.golongan),\(e.jabatan),\(e.jenisJabatan.rawValue),\(e.jabatanFungsional?.rawValue ?? ""),\(e.kelasJabatan),\(e.unitCode),\(e.supervisorNIP ?? ""),\(e.email),\(e.phone),true\n"
+            s +=
+                "\(e.nip),\(e.name),\(e.kind.rawValue),\(e.golongan),\(e.jabatan),\(e.jenisJabatan.rawValue),\(e.jabatanFungsional?.rawValue ?? ""),\(e.kelasJabatan),\(e.unitCode),\(e.supervisorNIP ?? ""),\(e.email),\(e.phone),true\n"
         }
         return Data(s.utf8)
     }

@@ -5,28 +5,28 @@ import NIOHTTP1
 import NIOPosix
 
 /// A real local HTTP server for the webhook tests and benchmark: records every request and answers as told.
-public final class WebhookSink: @unchecked Sendable {
-    public struct Request: Sendable {
-        public var headers: [String: String]
-        public var body: Data
-        public var key: String { headers["idempotency-key"] ?? "" }
+package final class WebhookSink: @unchecked Sendable {
+    package struct Request: Sendable {
+        package var headers: [String: String]
+        package var body: Data
+        package var key: String { headers["idempotency-key"] ?? "" }
     }
 
     /// What to answer the `attempt`-th request (1-based) carrying one idempotency key: status and delay.
-    public typealias Behaviour = @Sendable (_ key: String, _ attempt: Int) -> (status: Int, delaySeconds: Double)
+    package typealias Behaviour = @Sendable (_ key: String, _ attempt: Int) -> (status: Int, delaySeconds: Double)
 
     private let lock = NSLock()
     private var _requests: [Request] = []
     private var attempts: [String: Int] = [:]
     private var _count = 0
-    private let channel: Channel
+    private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
-    public let port: Int
-    public var url: String { "http://127.0.0.1:\(port)/hook" }
+    package let port: Int
+    package var url: String { "http://127.0.0.1:\(port)/hook" }
     let behaviour: Behaviour
     let keepBodies: Bool
 
-    public init(threads: Int = 1, keepBodies: Bool = true, behaviour: @escaping Behaviour = { _, _ in (200, 0) }) throws {
+    package init(threads: Int = 1, keepBodies: Bool = true, behaviour: @escaping Behaviour = { _, _ in (200, 0) }) throws {
         self.behaviour = behaviour
         self.keepBodies = keepBodies
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -54,16 +54,28 @@ public final class WebhookSink: @unchecked Sendable {
         return behaviour(request.key, n)
     }
 
-    public var requests: [Request] { lock.lock(); defer { lock.unlock() }; return _requests }
-    public var count: Int { lock.lock(); defer { lock.unlock() }; return _count }
-    public func attempts(for key: String) -> Int { lock.lock(); defer { lock.unlock() }; return attempts[key] ?? 0 }
+    package var requests: [Request] {
+        lock.lock()
+        defer { lock.unlock() }
+        return _requests
+    }
+    package var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return _count
+    }
+    package func attempts(for key: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return attempts[key] ?? 0
+    }
 
-    public static func signature(_ body: Data, secret: String) -> String {
+    package static func signature(_ body: Data, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    public func stop() {
+    package func stop() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }
@@ -99,7 +111,8 @@ final class SinkHandler: ChannelInboundHandler, @unchecked Sendable {
                 var h = HTTPHeaders()
                 h.add(name: "Content-Length", value: "2")
                 h.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-                context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: h))), promise: nil)
+                context.write(
+                    self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: h))), promise: nil)
                 context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
@@ -115,7 +128,7 @@ final class SinkHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 }

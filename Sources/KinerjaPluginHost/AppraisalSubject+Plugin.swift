@@ -1,9 +1,10 @@
 import KinerjaCore
 import KinerjaPluginAPI
+import SwiftProtobuf
 
 extension Kinerja_Plugin_V1_Subject {
     /// The plugin message for what the host knows of one employee.
-    public init(_ s: AppraisalSubject) {
+    package init(_ s: AppraisalSubject) {
         self.init()
         let e = s.employee
         nip = e.nip
@@ -17,9 +18,18 @@ extension Kinerja_Plugin_V1_Subject {
         kelasJabatan = Int32(clamping: e.kelasJabatan)
         indicators = s.indicators.map { i in
             var ind = Kinerja_Plugin_V1_Indicator()
-            ind.rhkID = i.rhkID; ind.rhkKind = i.rhkKind; ind.rhkText = i.rhkText; ind.indicatorID = i.indicatorID
-            ind.aspect = i.aspect; ind.text = i.text; ind.targetUnit = i.targetUnit; ind.direction = i.direction
-            if let t = i.target { ind.hasTarget_p = true; ind.target = t }
+            ind.rhkID = i.rhkID
+            ind.rhkKind = i.rhkKind
+            ind.rhkText = i.rhkText
+            ind.indicatorID = i.indicatorID
+            ind.aspect = i.aspect
+            ind.text = i.text
+            ind.targetUnit = i.targetUnit
+            ind.direction = i.direction
+            if let t = i.target {
+                ind.hasTarget_p = true
+                ind.target = t
+            }
             if let v = i.realisasi { ind.realisasi = v }
             ind.realisasiText = i.realisasiText
             ind.hasRealisasi_p = i.hasRealisasi
@@ -54,14 +64,17 @@ extension Kinerja_Plugin_V1_Subject {
     /// Aspect ratings in a stable order (by aspect name).
     static func aspects(_ a: [BerAKHLAK: Rating]) -> [Kinerja_Plugin_V1_AspectRating] {
         a.sorted { $0.key.rawValue < $1.key.rawValue }.map { a in
-            .with { $0.aspect = a.key.rawValue; $0.rating = a.value.rawValue }
+            .with {
+                $0.aspect = a.key.rawValue
+                $0.rating = a.value.rawValue
+            }
         }
     }
 }
 
 extension Kinerja_Plugin_V1_Period {
     /// The plugin message for a period (`state` nil: one the database does not hold, known by its id only).
-    public init(id: String, period: PeriodID?, state: PeriodState?) {
+    package init(id: String, period: PeriodID?, state: PeriodState?) {
         self.init()
         self.id = id
         guard let period, let state else { return }

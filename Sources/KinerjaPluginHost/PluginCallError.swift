@@ -1,5 +1,5 @@
 /// Errors a plugin call can end in, mapped to RPC codes by the server.
-public enum PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No plugin with this id is loaded.
     case notLoaded(String)
     /// The plugin returned an error message.
@@ -13,7 +13,7 @@ public enum PluginCallError: Error, Sendable, Equatable, CustomStringConvertible
     /// The plugin is out of service after repeated crashes, until a reload.
     case failed(id: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notLoaded(let id): "plugin '\(id)' is not loaded"
         case .pluginError(let id, let message): "plugin \(id): \(message)"

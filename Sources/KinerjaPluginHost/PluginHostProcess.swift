@@ -1,6 +1,8 @@
 import CKinerjaHostSystem
+import CKinerjaPlugin
 import Foundation
 import KinerjaPluginAPI
+import SwiftProtobuf
 import Synchronization
 
 /// The plugin host: a child process of `kinerjad` (the daemon's own executable started as `kinerjad plugin-host`)
@@ -11,13 +13,13 @@ import Synchronization
 /// (`dlopen`, which reads the module and its libraries), then the process restricts itself with Landlock where the
 /// kernel has it (read-only access below the folders the daemon names, no TCP, no signals to other processes)
 /// before the plugin's own code (init) runs.
-public enum PluginHostProcess {
+package enum PluginHostProcess {
     /// The first argument that makes `kinerjad` a plugin host.
-    public static let argument = "plugin-host"
+    package static let argument = "plugin-host"
     /// The host's end of the socketpair.
     static let socketFD: Int32 = 3
 
-    public static func run() -> Never {
+    package static func run() -> Never {
         signal(SIGPIPE, SIG_IGN)
         kinerja_close_from(socketFD + 1)
         if getppid() == 1 || kinerja_die_with_parent(getppid()) != 0 { exit(0) }
@@ -116,26 +118,28 @@ public enum PluginHostProcess {
         }
 
         func log(level: Int32, _ message: String) {
-            send(HostFrame.encode(.log) { w in
-                w.u8(UInt8(truncatingIfNeeded: level))
-                w.string(message)
-            })
+            send(
+                HostFrame.encode(.log) { w in
+                    w.u8(UInt8(truncatingIfNeeded: level))
+                    w.string(message)
+                })
         }
 
         func refuse(_ error: PluginModule.LoadError, language: String = "") {
-            send(HostFrame.encode(.refused) { w in
-                switch error {
-                case .refused(let message):
-                    w.u8(0)
-                    w.string("")
-                    w.string(message)
-                case .initFailed(let id, let message):
-                    w.u8(1)
-                    w.string(id)
-                    w.string(message)
-                }
-                w.string(language)
-            })
+            send(
+                HostFrame.encode(.refused) { w in
+                    switch error {
+                    case .refused(let message):
+                        w.u8(0)
+                        w.string("")
+                        w.string(message)
+                    case .initFailed(let id, let message):
+                        w.u8(1)
+                        w.string(id)
+                        w.string(message)
+                    }
+                    w.string(language)
+                })
         }
     }
 }

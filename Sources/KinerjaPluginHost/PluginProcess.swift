@@ -3,6 +3,7 @@ import Foundation
 import KinerjaPluginAPI
 import KinerjaProcess
 import Logging
+import SwiftProtobuf
 import Synchronization
 
 /// What the host said when it loaded its module.
@@ -77,7 +78,8 @@ final class HostConnection: Sendable {
         }
         var output: [Int32] = [-1, -1]
         guard kinerja_pipe_cloexec(&output) == 0 else {
-            close(pair[0]); close(pair[1])
+            close(pair[0])
+            close(pair[1])
             throw .refused("plugin \(path) refused: pipe: \(String(cString: strerror(errno)))")
         }
         // The child's end well above 3, so that dup2 onto 3 always clears close-on-exec.
@@ -87,7 +89,10 @@ final class HostConnection: Sendable {
         do {
             pid = try spawnHost(executable: executable, socket: childEnd, output: output[1])
         } catch {
-            close(pair[0]); close(childEnd); close(output[0]); close(output[1])
+            close(pair[0])
+            close(childEnd)
+            close(output[0])
+            close(output[1])
             throw .refused("plugin \(path) refused: cannot start the plugin host \(executable): \(error)")
         }
         close(childEnd)
@@ -231,12 +236,13 @@ final class HostConnection: Sendable {
     fileprivate func log(_ payload: inout HostFrame.Reader) {
         let level = (try? payload.u8()).map(Int32.init) ?? 1
         let message = (try? payload.string()) ?? ""
-        let l: Logger.Level = switch level {
-        case 0: .debug
-        case 2: .warning
-        case 3: .error
-        default: .info
-        }
+        let l: Logger.Level =
+            switch level {
+            case 0: .debug
+            case 2: .warning
+            case 3: .error
+            default: .info
+            }
         logger.log(level: l, "\(message)", metadata: ["plugin": "\(pluginName)"])
     }
 

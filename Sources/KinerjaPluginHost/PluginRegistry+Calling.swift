@@ -7,7 +7,7 @@ import Synchronization
 extension PluginRegistry {
     /// Calls `method` of plugin `id` in its host process with the configured deadline.
     /// Returns nil when the plugin does not implement the method (the caller falls back to the national rules).
-    public func call<Response: SwiftProtobuf.Message>(
+    package func call<Response: SwiftProtobuf.Message>(
         _ id: String, method: String, request: some SwiftProtobuf.Message, as: Response.Type
     ) async throws(PluginCallError) -> Response? {
         let (entry, timeout) = state.withLock { ($0.entries[id], $0.settings.callTimeout) }

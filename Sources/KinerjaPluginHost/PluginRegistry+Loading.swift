@@ -9,9 +9,12 @@ extension PluginRegistry {
     /// Loads what `settings` lists and is not loaded yet; stops loaded plugins no longer listed; gives plugins out
     /// of service a fresh start. Called at start and on every reload. Returns the messages of refusals (also logged).
     @discardableResult
-    public func apply(_ settings: PluginSettings) -> [String] {
+    package func apply(_ settings: PluginSettings) -> [String] {
         var problems: [String] = []
-        state.withLock { $0.settings = settings; $0.refused = [] }
+        state.withLock {
+            $0.settings = settings
+            $0.refused = []
+        }
         var wantedIDs = Set<String>()
         for entry in settings.load {
             switch resolve(entry, in: settings.directory) {

@@ -7,7 +7,7 @@ import Synchronization
 /// The plugins of this daemon: each runs in its own host process (`kinerjad plugin-host`), supervised here:
 /// loading (with the refusals), reloading, and calls with a deadline. A plugin that crashes, exits or spins takes
 /// only its host process down; the call ends with an error naming the plugin, and the host is restarted.
-public final class PluginRegistry: Sendable {
+package final class PluginRegistry: Sendable {
     struct Entry {
         var info: PluginInfo
         var supervisor: PluginSupervisor
@@ -24,23 +24,23 @@ public final class PluginRegistry: Sendable {
     let logger: Logger
     let timeZone: String
 
-    public init(settings: PluginSettings, timeZone: String = "Asia/Jakarta", logger: Logger) {
+    package init(settings: PluginSettings, timeZone: String = "Asia/Jakarta", logger: Logger) {
         self.state = Mutex(State(settings: settings))
         self.logger = logger
         self.timeZone = timeZone
     }
 
     /// Every plugin the daemon tried to load: loaded, refused (with the reason), failed, disabled.
-    public var plugins: [PluginInfo] {
+    package var plugins: [PluginInfo] {
         state.withLock { s in (s.entries.values.map(\.info) + s.refused).sorted { ($0.id, $0.path) < ($1.id, $1.path) } }
     }
 
-    public func info(_ id: String) -> PluginInfo? { state.withLock { $0.entries[id]?.info } }
+    package func info(_ id: String) -> PluginInfo? { state.withLock { $0.entries[id]?.info } }
 
-    public var settings: PluginSettings { state.withLock { $0.settings } }
+    package var settings: PluginSettings { state.withLock { $0.settings } }
 
     /// The host process of a plugin, while it runs.
-    public func hostPID(_ id: String) -> pid_t? { state.withLock { $0.entries[id]?.supervisor }?.pid }
+    package func hostPID(_ id: String) -> pid_t? { state.withLock { $0.entries[id]?.supervisor }?.pid }
 
     func outOfService(_ id: String, reason: String?) {
         state.withLock { s in
@@ -51,7 +51,7 @@ public final class PluginRegistry: Sendable {
     }
 
     /// Stops every plugin host (each calls its plugin's shutdown first), once, when the daemon stops.
-    public func shutdown() {
+    package func shutdown() {
         let supervisors = state.withLock { $0.entries.values.map(\.supervisor) }
         DispatchQueue.concurrentPerform(iterations: supervisors.count) { supervisors[$0].stop() }
     }

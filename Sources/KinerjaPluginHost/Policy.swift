@@ -4,24 +4,24 @@ import KinerjaPluginAPI
 import SwiftProtobuf
 
 /// Answers a hook from a plugin, falling back to the national rules for what it does not implement.
-public struct Policy: Sendable {
-    public let registry: PluginRegistry
+package struct Policy: Sendable {
+    package let registry: PluginRegistry
     /// The plugin whose hooks come first; nil or "national": the national rules only.
-    public let pluginID: String?
+    package let pluginID: String?
 
     /// The agency's TPP numbers for the national computation.
-    public let tpp: TPPPolicy
+    package let tpp: TPPPolicy
 
-    public init(registry: PluginRegistry, pluginID: String?, tpp: TPPPolicy = TPPPolicy()) {
+    package init(registry: PluginRegistry, pluginID: String?, tpp: TPPPolicy = TPPPolicy()) {
         self.registry = registry
         self.tpp = tpp
         self.pluginID = (pluginID?.isEmpty ?? true) || pluginID == NationalPolicy.id ? nil : pluginID
     }
 
-    public struct Answer<Response: Sendable>: Sendable {
-        public var response: Response
+    package struct Answer<Response: Sendable>: Sendable {
+        package var response: Response
         /// The plugin id, or "national".
-        public var handledBy: String
+        package var handledBy: String
     }
 
     func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
@@ -33,33 +33,33 @@ public struct Policy: Sendable {
         return Answer(response: try national(), handledBy: NationalPolicy.id)
     }
 
-    public func deriveRatings(_ r: Kinerja_Plugin_V1_DeriveRatingsRequest) async throws -> Answer<Kinerja_Plugin_V1_DeriveRatingsResponse> {
+    package func deriveRatings(_ r: Kinerja_Plugin_V1_DeriveRatingsRequest) async throws -> Answer<Kinerja_Plugin_V1_DeriveRatingsResponse> {
         try await call("DeriveRatings", r) { NationalPolicy.deriveRatings(r) }
     }
 
     /// `explain: false`: the national rules leave out the steps (a plugin's steps are always kept).
-    public func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest, explain: Bool = true) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
+    package func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest, explain: Bool = true) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
         try await call("ComputeIncentive", r) { NationalPolicy.computeIncentive(r, policy: tpp, explain: explain) }
     }
 
-    public func reminderCalendar() async throws -> Answer<Kinerja_Plugin_V1_ReminderCalendarResponse> {
+    package func reminderCalendar() async throws -> Answer<Kinerja_Plugin_V1_ReminderCalendarResponse> {
         try await call("ReminderCalendar", Kinerja_Plugin_V1_ReminderCalendarRequest()) { NationalPolicy.reminderCalendar }
     }
 
-    public func validatePeriod(_ r: Kinerja_Plugin_V1_ValidatePeriodRequest) async throws -> Answer<Kinerja_Plugin_V1_ValidatePeriodResponse> {
+    package func validatePeriod(_ r: Kinerja_Plugin_V1_ValidatePeriodRequest) async throws -> Answer<Kinerja_Plugin_V1_ValidatePeriodResponse> {
         try await call("ValidatePeriod", r) { NationalPolicy.validatePeriod(r) }
     }
 
-    public func report(_ r: Kinerja_Plugin_V1_ReportRequest) async throws -> Answer<Kinerja_Plugin_V1_ReportResponse> {
+    package func report(_ r: Kinerja_Plugin_V1_ReportRequest) async throws -> Answer<Kinerja_Plugin_V1_ReportResponse> {
         try await call("Report", r) { throw NationalPolicy.NoSuchReport(name: r.name) }
     }
 
-    public func describe() async throws -> Answer<Kinerja_Plugin_V1_DescribeResponse> {
+    package func describe() async throws -> Answer<Kinerja_Plugin_V1_DescribeResponse> {
         try await call("Describe", Kinerja_Plugin_V1_DescribeRequest()) { NationalPolicy.describe }
     }
 
     /// For `kinerjactl plugin call`: one hook with a proto3-JSON request, the answer as JSON.
-    public func callJSON(method: String, json: String) async throws -> Answer<String> {
+    package func callJSON(method: String, json: String) async throws -> Answer<String> {
         func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
             _: Request.Type, _ body: (Request) async throws -> Answer<Response>
         ) async throws -> Answer<String> {
@@ -82,14 +82,14 @@ public struct Policy: Sendable {
     }
 
     /// `callJSON`'s request is not the hook's request message in proto3 JSON.
-    public struct BadRequestJSON: Error, CustomStringConvertible {
-        public var detail: String
-        public var description: String { "request_json does not match the hook's request message: \(detail)" }
+    package struct BadRequestJSON: Error, CustomStringConvertible {
+        package var detail: String
+        package var description: String { "request_json does not match the hook's request message: \(detail)" }
     }
 
-    public struct UnknownMethod: Error, CustomStringConvertible {
-        public var method: String
-        public var description: String {
+    package struct UnknownMethod: Error, CustomStringConvertible {
+        package var method: String
+        package var description: String {
             "unknown hook '\(method)'; use Describe, DeriveRatings, ComputeIncentive, ReminderCalendar, ValidatePeriod or Report"
         }
     }

@@ -19,7 +19,10 @@ public struct PluginLog: @unchecked Sendable {
     let host: UnsafePointer<kinerja_host>?
 
     public enum Level: Int32, Sendable {
-        case debug = 0, info = 1, warning = 2, error = 3
+        case debug = 0
+        case info = 1
+        case warning = 2
+        case error = 3
     }
 
     public func callAsFunction(_ level: Level = .info, _ message: String) {
@@ -72,7 +75,9 @@ extension KinerjaPlugin {
     public var reports: [Kinerja_Plugin_V1_ReportInfo] { [] }
     public func deriveRatings(_ request: Kinerja_Plugin_V1_DeriveRatingsRequest) throws -> Kinerja_Plugin_V1_DeriveRatingsResponse { throw Unimplemented() }
     public func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse { throw Unimplemented() }
-    public func reminderCalendar(_ request: Kinerja_Plugin_V1_ReminderCalendarRequest) throws -> Kinerja_Plugin_V1_ReminderCalendarResponse { throw Unimplemented() }
+    public func reminderCalendar(_ request: Kinerja_Plugin_V1_ReminderCalendarRequest) throws -> Kinerja_Plugin_V1_ReminderCalendarResponse {
+        throw Unimplemented()
+    }
     public func validatePeriod(_ request: Kinerja_Plugin_V1_ValidatePeriodRequest) throws -> Kinerja_Plugin_V1_ValidatePeriodResponse { throw Unimplemented() }
     public func report(_ request: Kinerja_Plugin_V1_ReportRequest) throws -> Kinerja_Plugin_V1_ReportResponse { throw Unimplemented() }
 }
@@ -93,16 +98,17 @@ public enum PluginExport {
         factory = { config, log in try P(config: config, log: log) }
         pluginType = P.self
         let d = UnsafeMutablePointer<kinerja_plugin>.allocate(capacity: 1)
-        d.initialize(to: kinerja_plugin(
-            struct_size: UInt32(MemoryLayout<kinerja_plugin>.size),
-            abi_version: KINERJA_PLUGIN_ABI_VERSION,
-            id: UnsafePointer(strdup(P.id)),
-            version: UnsafePointer(strdup(P.version)),
-            init: { host, config, length, error in PluginExport.initialize(host, config, length, error) },
-            invoke: { method, request, length, out in PluginExport.invoke(method, request, length, out) },
-            free_buffer: { buffer in PluginExport.free(buffer) },
-            shutdown: { PluginExport.instance = nil },
-            language: UnsafePointer(strdup("swift"))))
+        d.initialize(
+            to: kinerja_plugin(
+                struct_size: UInt32(MemoryLayout<kinerja_plugin>.size),
+                abi_version: KINERJA_PLUGIN_ABI_VERSION,
+                id: UnsafePointer(strdup(P.id)),
+                version: UnsafePointer(strdup(P.version)),
+                init: { host, config, length, error in PluginExport.initialize(host, config, length, error) },
+                invoke: { method, request, length, out in PluginExport.invoke(method, request, length, out) },
+                free_buffer: { buffer in PluginExport.free(buffer) },
+                shutdown: { PluginExport.instance = nil },
+                language: UnsafePointer(strdup("swift"))))
         descriptorPointer = d
         return UnsafePointer(d)
     }

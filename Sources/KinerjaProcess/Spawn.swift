@@ -4,9 +4,9 @@ import Foundation
 /// Starting a child process with `posix_spawn`, shared by the daemon (the sendmail channel) and the test and
 /// benchmark fixtures. Children start with default signal dispositions and an empty signal mask, whatever the
 /// parent blocks. (Foundation's `Process` sometimes never notices a child's exit while other children run.)
-public enum Spawn {
+package enum Spawn {
     /// Where a standard stream of the child goes.
-    public enum Stream: Sendable {
+    package enum Stream: Sendable {
         /// The parent's own.
         case inherit
         /// /dev/null.
@@ -22,7 +22,7 @@ public enum Spawn {
     /// Starts `executable` (looked up on PATH when `searchPath`) with `arguments` (not counting argv[0]) and returns its pid.
     /// `environment` nil: this process's. `descriptors` maps descriptors of the child (above 2) to descriptors of this
     /// process; with `closeOthers` the child starts with no other descriptor open (whatever lacks close-on-exec here).
-    public static func start(
+    package static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, searchPath: Bool = false,
         stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null, descriptors: [Int32: Int32] = [:], closeOthers: Bool = false
     ) throws -> pid_t {
@@ -59,7 +59,8 @@ public enum Spawn {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = searchPath
+        let rc =
+            searchPath
             ? posix_spawnp(&pid, executable, &actions, &attributes, argv, env)
             : posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
@@ -67,7 +68,7 @@ public enum Spawn {
     }
 
     /// A `waitpid` status as an exit code: the code, or 128 + the signal that killed the child.
-    public static func exitCode(_ raw: Int32) -> Int32 {
+    package static func exitCode(_ raw: Int32) -> Int32 {
         let signal = raw & 0x7f
         return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
     }

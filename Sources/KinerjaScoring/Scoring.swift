@@ -50,8 +50,9 @@ public enum Scoring {
     /// Counts below zero (a plugin or a caller may send them) count as zero.
     public static func attendance(_ a: Kinerja_Plugin_V1_Attendance) -> Attendance {
         func c(_ v: Int32) -> Int { Int(max(0, v)) }
-        return Attendance(tl1: c(a.tl1), tl2: c(a.tl2), tl3: c(a.tl3), tl4: c(a.tl4), psw1: c(a.psw1), psw2: c(a.psw2),
-                          psw3: c(a.psw3), psw4: c(a.psw4), tk: c(a.tk), sanctionPercent: c(a.sanctionPercent))
+        return Attendance(
+            tl1: c(a.tl1), tl2: c(a.tl2), tl3: c(a.tl3), tl4: c(a.tl4), psw1: c(a.psw1), psw2: c(a.psw2),
+            psw3: c(a.psw3), psw4: c(a.psw4), tk: c(a.tk), sanctionPercent: c(a.sanctionPercent))
     }
 
     /// The default TPP shape for one input with `policy` and a kinerja `factor` (nil: from the predikat; an employee
@@ -73,7 +74,8 @@ public enum Scoring {
         if f == nil {
             guard let predikat = Predikat(text: input.predikat) else {
                 result.blocked = true
-                result.blockedReason = input.predikatPeriod.isEmpty ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
+                result.blockedReason =
+                    input.predikatPeriod.isEmpty ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
                 return result
             }
             let percent = policy.predikatFactorPercent[predikat] ?? 0

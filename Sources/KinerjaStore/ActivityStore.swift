@@ -3,27 +3,33 @@ import GRDB
 import KinerjaCore
 
 /// The daily activity log.
-public enum ActivityStore {
+package enum ActivityStore {
     /// One logged activity (an employee's day may hold several, one per description).
-    public struct Entry: Sendable, Equatable {
-        public var nip: String
-        public var date: CivilDate
-        public var description: String
-        public var rhk: String
-        public var minutes: Int
-        public var evidence: String
-        public init(nip: String, date: CivilDate, description: String, rhk: String, minutes: Int, evidence: String) {
-            self.nip = nip; self.date = date; self.description = description; self.rhk = rhk; self.minutes = minutes; self.evidence = evidence
+    package struct Entry: Sendable, Equatable {
+        package var nip: String
+        package var date: CivilDate
+        package var description: String
+        package var rhk: String
+        package var minutes: Int
+        package var evidence: String
+        package init(nip: String, date: CivilDate, description: String, rhk: String, minutes: Int, evidence: String) {
+            self.nip = nip
+            self.date = date
+            self.description = description
+            self.rhk = rhk
+            self.minutes = minutes
+            self.evidence = evidence
         }
     }
 
     /// Adds or replaces (same employee, day and description) each entry, and marks the months' TPP inputs changed.
-    public static func save(_ db: Database, _ entries: [Entry], now: Date) throws {
+    package static func save(_ db: Database, _ entries: [Entry], now: Date) throws {
         let time = UTCTime.format(now)
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO activities(nip, date, description, rhk_id, minutes, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(nip, date, description) DO UPDATE SET rhk_id = excluded.rhk_id, minutes = excluded.minutes, evidence = excluded.evidence
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO activities(nip, date, description, rhk_id, minutes, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(nip, date, description) DO UPDATE SET rhk_id = excluded.rhk_id, minutes = excluded.minutes, evidence = excluded.evidence
+                """)
         for r in entries {
             try statement.execute(arguments: [r.nip, r.date.description, r.description, r.rhk, r.minutes, r.evidence, time])
         }
@@ -31,13 +37,13 @@ public enum ActivityStore {
     }
 
     /// One stored activity with its row id.
-    public struct Stored: Sendable, Equatable {
-        public var id: Int64
-        public var entry: Entry
+    package struct Stored: Sendable, Equatable {
+        package var id: Int64
+        package var entry: Entry
     }
 
     /// The employee's activities from `from` to `to` (inclusive; nil: unbounded), by day then as logged.
-    public static func list(_ db: Database, nip: String, from: String?, to: String?) throws -> [Stored] {
+    package static func list(_ db: Database, nip: String, from: String?, to: String?) throws -> [Stored] {
         try Row.fetchAll(
             db, sql: "SELECT id, nip, date, description, rhk_id, minutes, evidence FROM activities WHERE nip = ? AND date >= ? AND date <= ? ORDER BY date, id",
             arguments: [nip, from ?? "0000-00-00", to ?? "9999-99-99"]
@@ -49,7 +55,7 @@ public enum ActivityStore {
     }
 
     /// Stored minutes per `nip|date`, by description, for the days in `dates`.
-    public static func minutes(_ db: Database, dates: Set<String>) throws -> [String: [String: Int]] {
+    package static func minutes(_ db: Database, dates: Set<String>) throws -> [String: [String: Int]] {
         var out: [String: [String: Int]] = [:]
         let list = Array(dates)
         for start in stride(from: 0, to: list.count, by: 500) {
@@ -66,10 +72,12 @@ public enum ActivityStore {
     }
 
     /// Logged minutes per NIP from `from` through `through` (both days included).
-    public static func minutesByNIP(_ db: Database, from: CivilDate, through: CivilDate) throws -> [String: Int64] {
+    package static func minutesByNIP(_ db: Database, from: CivilDate, through: CivilDate) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date <= ? GROUP BY nip",
-                                  arguments: [from.description, through.description]) {
+        for r in try Row.fetchAll(
+            db, sql: "SELECT nip, sum(minutes) FROM activities WHERE date >= ? AND date <= ? GROUP BY nip",
+            arguments: [from.description, through.description])
+        {
             out[r[0]] = r[1]
         }
         return out

@@ -6,7 +6,7 @@ extension AppraisalStore {
     /// SKP indicators with realisasi, 360° feedback, attendance months, ratings of the period and the periods inside it,
     /// and logged activity minutes. A nil `period` (or one that does not exist) gives organisation data only.
     /// In the order of `OrganisationStore.employees`.
-    public static func subjects(_ db: Database, period periodID: PeriodID?, unit: String? = nil) throws -> [AppraisalSubject] {
+    package static func subjects(_ db: Database, period periodID: PeriodID?, unit: String? = nil) throws -> [AppraisalSubject] {
         try SKPStore.requireSettled(db)
         let units = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0.name) })
         let employees = try OrganisationStore.employees(db, unit: unit, subtree: unit != nil, includeInactive: false)
@@ -46,16 +46,20 @@ extension AppraisalStore {
                 }
                 subjects[nip]!.indicators.append(ind)
             }
-            for r in try Row.fetchAll(db, sql: "SELECT nip, source, rating, aspects FROM feedback360 WHERE period_id = ? ORDER BY id", arguments: [periodText]) {
+            for r in try Row.fetchAll(db, sql: "SELECT nip, source, rating, aspects FROM feedback360 WHERE period_id = ? ORDER BY id", arguments: [periodText])
+            {
                 let nip: String = r[0]
                 guard subjects[nip] != nil else { continue }
                 subjects[nip]!.feedback.append(AppraisalSubject.FeedbackEntry(source: r[1], rating: r[2], aspects: aspects(r[3])))
             }
-            let first = String(period.start.description.prefix(7)), last = String(period.end.description.prefix(7))
-            let attendance = try Row.fetchCursor(db, sql: """
-                SELECT nip, month, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance
-                WHERE month >= ? AND month <= ? ORDER BY month
-                """, arguments: [first, last])
+            let first = String(period.start.description.prefix(7))
+            let last = String(period.end.description.prefix(7))
+            let attendance = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT nip, month, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance
+                    WHERE month >= ? AND month <= ? ORDER BY month
+                    """, arguments: [first, last])
             while let r = try attendance.next() {
                 let nip: String = r[0]
                 guard subjects[nip] != nil else { continue }
@@ -69,8 +73,9 @@ extension AppraisalStore {
             for r in try Row.fetchAll(db, sql: ratingsSQL, arguments: StatementArguments(ratedPeriods)) {
                 let nip: String = r[0]
                 guard subjects[nip] != nil else { continue }
-                subjects[nip]!.ratings.append(AppraisalSubject.PeriodRating(
-                    periodID: r[1], hasilKerja: r[2], perilakuKerja: r[3], predikat: (r[4] as String?) ?? "", aspects: aspects(r[5])))
+                subjects[nip]!.ratings.append(
+                    AppraisalSubject.PeriodRating(
+                        periodID: r[1], hasilKerja: r[2], perilakuKerja: r[3], predikat: (r[4] as String?) ?? "", aspects: aspects(r[5])))
             }
             for (nip, minutes) in try ActivityStore.minutesByNIP(db, from: period.start, through: period.end) where subjects[nip] != nil {
                 subjects[nip]!.activityMinutes = minutes

@@ -2,15 +2,15 @@ import Foundation
 import GRDB
 import KinerjaCore
 
-public struct RatingRecord: Sendable, Equatable {
-    public var nip: String
-    public var hasilKerja: Rating
-    public var perilakuKerja: Rating
-    public var aspects: [BerAKHLAK: Rating]
-    public var notes: String
-    public var ratedBy: String
+package struct RatingRecord: Sendable, Equatable {
+    package var nip: String
+    package var hasilKerja: Rating
+    package var perilakuKerja: Rating
+    package var aspects: [BerAKHLAK: Rating]
+    package var notes: String
+    package var ratedBy: String
 
-    public init(nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", ratedBy: String = "") {
+    package init(nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", ratedBy: String = "") {
         self.nip = nip
         self.hasilKerja = hasilKerja
         self.perilakuKerja = perilakuKerja
@@ -20,16 +20,16 @@ public struct RatingRecord: Sendable, Equatable {
     }
 
     /// Always derived from the two ratings by the matrix.
-    public var predikat: Predikat { Predikat.from(hasilKerja: hasilKerja, perilakuKerja: perilakuKerja) }
+    package var predikat: Predikat { Predikat.from(hasilKerja: hasilKerja, perilakuKerja: perilakuKerja) }
 }
 
-public enum AppraisalStore {
+package enum AppraisalStore {
     static func aspectsJSON(_ a: [BerAKHLAK: Rating]) -> String {
         let pairs = a.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\"\($0.value.rawValue)\"" }
         return "{" + pairs.joined(separator: ",") + "}"
     }
 
-    public static func aspects(_ json: String) -> [BerAKHLAK: Rating] {
+    package static func aspects(_ json: String) -> [BerAKHLAK: Rating] {
         guard let raw = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
         var out: [BerAKHLAK: Rating] = [:]
         for (k, v) in raw { if let key = BerAKHLAK(rawValue: k), let r = Rating(rawValue: v) { out[key] = r } }
@@ -37,7 +37,7 @@ public enum AppraisalStore {
     }
 
     /// Upserts ratings; the predikat column is recomputed from the two ratings every time.
-    public static func save(_ db: Database, period: PeriodID, _ ratings: [RatingRecord], now: Date) throws {
+    package static func save(_ db: Database, period: PeriodID, _ ratings: [RatingRecord], now: Date) throws {
         let insert = BulkInsert(
             db, table: "ratings", columns: ["period_id", "nip", "hasil_kerja", "perilaku_kerja", "predikat", "aspects", "notes", "rated_by", "updated_at"],
             onConflict: """
@@ -64,18 +64,19 @@ public enum AppraisalStore {
         try insert.flush()
     }
 
-    public static func ratings(_ db: Database, period: PeriodID) throws -> [String: RatingRecord] {
+    package static func ratings(_ db: Database, period: PeriodID) throws -> [String: RatingRecord] {
         var out: [String: RatingRecord] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM ratings WHERE period_id = ?", arguments: [period.description])
         while let r = try cursor.next() {
             guard let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"]) else { continue }
-            out[r["nip"]] = RatingRecord(nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
+            out[r["nip"]] = RatingRecord(
+                nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
         }
         return out
     }
 
     /// The predikat stored for each employee rated in the period (ratings without one are left out).
-    public static func predikats(_ db: Database, period: PeriodID) throws -> [String: String] {
+    package static func predikats(_ db: Database, period: PeriodID) throws -> [String: String] {
         var out: [String: String] = [:]
         let rows = try Row.fetchCursor(
             db, sql: "SELECT nip, predikat FROM ratings WHERE period_id = ? AND predikat IS NOT NULL AND predikat != ''", arguments: [period.description])
@@ -83,7 +84,7 @@ public enum AppraisalStore {
         return out
     }
 
-    public static func unitPredicates(_ db: Database, period: PeriodID) throws -> [String: UnitPredikat] {
+    package static func unitPredicates(_ db: Database, period: PeriodID) throws -> [String: UnitPredikat] {
         var out: [String: UnitPredikat] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ?", arguments: [period.description]) {
             out[r[0]] = UnitPredikat(rawValue: r[1])
@@ -91,7 +92,7 @@ public enum AppraisalStore {
         return out
     }
 
-    public static func rateUnit(_ db: Database, period: PeriodID, unit: String, predikat: UnitPredikat, by: String, now: Date) throws {
+    package static func rateUnit(_ db: Database, period: PeriodID, unit: String, predikat: UnitPredikat, by: String, now: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO unit_ratings(period_id, unit_code, predikat, rated_by, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -99,15 +100,15 @@ public enum AppraisalStore {
                 """, arguments: [period.description, unit, predikat.rawValue, by, UTCTime.format(now)])
     }
 
-    public struct UnitCurve: Sendable {
-        public var unit: OrgUnit
-        public var predikat: UnitPredikat?
-        public var evaluation: DistributionCurve.Evaluation
-        public var unrated: Int
+    package struct UnitCurve: Sendable {
+        package var unit: OrgUnit
+        package var predikat: UnitPredikat?
+        package var evaluation: DistributionCurve.Evaluation
+        package var unrated: Int
     }
 
     /// The curve of every unit that has active employees (their own members, rated ones counted).
-    public static func curves(_ db: Database, period: PeriodID, unit: String? = nil) throws -> [UnitCurve] {
+    package static func curves(_ db: Database, period: PeriodID, unit: String? = nil) throws -> [UnitCurve] {
         let ratings = try ratings(db, period: period)
         let unitPredicates = try unitPredicates(db, period: period)
         var members: [String: [Predikat]] = [:]
@@ -119,7 +120,8 @@ public enum AppraisalStore {
             let predicates = members[u.code] ?? []
             guard !predicates.isEmpty || unrated[u.code] != nil else { return nil }
             let p = unitPredicates[u.code]
-            let evaluation = p.map { DistributionCurve.evaluate(unit: $0, predicates: predicates) }
+            let evaluation =
+                p.map { DistributionCurve.evaluate(unit: $0, predicates: predicates) }
                 ?? DistributionCurve.Evaluation(employees: predicates.count, counts: Self.counts(predicates), violations: [], minimumChanges: nil)
             return UnitCurve(unit: u, predikat: p, evaluation: evaluation, unrated: unrated[u.code] ?? 0)
         }
@@ -132,10 +134,14 @@ public enum AppraisalStore {
         return c
     }
 
-    public static func saveFeedback(_ db: Database, period: PeriodID, _ entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)], now: Date) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO feedback360(period_id, nip, source, rating, aspects, comment, rater_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+    package static func saveFeedback(
+        _ db: Database, period: PeriodID,
+        _ entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)], now: Date
+    ) throws {
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO feedback360(period_id, nip, source, rating, aspects, comment, rater_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         let time = UTCTime.format(now)
         for e in entries {
             statement.setUncheckedArguments([period.description, e.nip, e.source, e.rating.rawValue, aspectsJSON(e.aspects), e.comment, e.rater, time])
@@ -143,21 +149,22 @@ public enum AppraisalStore {
         }
     }
 
-    public static func feedbackRaters(_ db: Database, period: PeriodID) throws -> Set<String> {
-        Set(try Row.fetchAll(db, sql: "SELECT nip, source, rater_ref FROM feedback360 WHERE period_id = ?", arguments: [period.description]).map {
-            "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)"
-        })
+    package static func feedbackRaters(_ db: Database, period: PeriodID) throws -> Set<String> {
+        Set(
+            try Row.fetchAll(db, sql: "SELECT nip, source, rater_ref FROM feedback360 WHERE period_id = ?", arguments: [period.description]).map {
+                "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)"
+            })
     }
 
-    public struct FeedbackEntry: Sendable {
-        public var source: String
-        public var rating: Rating
-        public var aspects: [BerAKHLAK: Rating]
-        public var comment: String
+    package struct FeedbackEntry: Sendable {
+        package var source: String
+        package var rating: Rating
+        package var aspects: [BerAKHLAK: Rating]
+        package var comment: String
     }
 
     /// Every feedback entry of a period (optionally one employee), rater references not read.
-    public static func allFeedback(_ db: Database, period: PeriodID, nip: String?) throws -> [(nip: String, entry: FeedbackEntry)] {
+    package static func allFeedback(_ db: Database, period: PeriodID, nip: String?) throws -> [(nip: String, entry: FeedbackEntry)] {
         var sql = "SELECT nip, source, rating, aspects, comment FROM feedback360 WHERE period_id = ?"
         var args: [any DatabaseValueConvertible] = [period.description]
         if let nip {
@@ -172,8 +179,11 @@ public enum AppraisalStore {
     }
 
     /// Feedback entries for one employee; rater references are not read.
-    public static func feedback(_ db: Database, period: PeriodID, nip: String) throws -> [FeedbackEntry] {
-        try Row.fetchAll(db, sql: "SELECT source, rating, aspects, comment FROM feedback360 WHERE period_id = ? AND nip = ? ORDER BY id", arguments: [period.description, nip]).compactMap {
+    package static func feedback(_ db: Database, period: PeriodID, nip: String) throws -> [FeedbackEntry] {
+        try Row.fetchAll(
+            db, sql: "SELECT source, rating, aspects, comment FROM feedback360 WHERE period_id = ? AND nip = ? ORDER BY id",
+            arguments: [period.description, nip]
+        ).compactMap {
             guard let r = Rating(rawValue: $0[1]) else { return nil }
             return FeedbackEntry(source: $0[0], rating: r, aspects: aspects($0[2]), comment: $0[3])
         }

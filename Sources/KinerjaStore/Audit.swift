@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 
 /// Who performed a mutation, as the daemon established it from the socket's peer credentials.
-public struct AuditActor: Sendable, Equatable {
-    public var uid: Int64
-    public var pid: Int64
-    public var role: String
-    public var actorNIP: String
+package struct AuditActor: Sendable, Equatable {
+    package var uid: Int64
+    package var pid: Int64
+    package var role: String
+    package var actorNIP: String
 
-    public init(uid: Int64, pid: Int64, role: String, actorNIP: String = "") {
+    package init(uid: Int64, pid: Int64, role: String, actorNIP: String = "") {
         self.uid = uid
         self.pid = pid
         self.role = role
@@ -16,35 +16,37 @@ public struct AuditActor: Sendable, Equatable {
     }
 
     /// The daemon acting on its own (scheduler, start-up).
-    public static let daemon = AuditActor(uid: Int64(getuid()), pid: Int64(getpid()), role: "daemon")
+    package static let daemon = AuditActor(uid: Int64(getuid()), pid: Int64(getpid()), role: "daemon")
 }
 
-public struct AuditEntry: Sendable, Equatable, FetchableRecord, Decodable {
-    public var id: Int64
-    public var time: String
-    public var uid: Int64
-    public var pid: Int64
-    public var role: String
-    public var actorNip: String
-    public var rpc: String
-    public var target: String
-    public var summary: String
+package struct AuditEntry: Sendable, Equatable, FetchableRecord, Decodable {
+    package var id: Int64
+    package var time: String
+    package var uid: Int64
+    package var pid: Int64
+    package var role: String
+    package var actorNip: String
+    package var rpc: String
+    package var target: String
+    package var summary: String
 
     enum CodingKeys: String, CodingKey {
-        case id, time, uid, pid, role, actorNip = "actor_nip", rpc, target, summary
+        case id, time, uid, pid, role
+        case actorNip = "actor_nip"
+        case rpc, target, summary
     }
 }
 
-public enum Audit {
+package enum Audit {
     /// Appends an audit row. Call it inside the transaction that makes the change it describes.
-    public static func record(_ db: Database, actor: AuditActor, rpc: String, target: String, summary: String, at time: Date = Date()) throws {
+    package static func record(_ db: Database, actor: AuditActor, rpc: String, target: String, summary: String, at time: Date = Date()) throws {
         try db.execute(
             sql: "INSERT INTO audit_log(time, uid, pid, role, actor_nip, rpc, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [UTCTime.format(time), actor.uid, actor.pid, actor.role, actor.actorNIP, rpc, target, summary])
     }
 
     /// Newest first, at most `limit` rows, only those at or after `since` when given.
-    public static func list(_ db: Database, since: Date?, limit: Int) throws -> [AuditEntry] {
+    package static func list(_ db: Database, since: Date?, limit: Int) throws -> [AuditEntry] {
         if let since {
             // Stored times share one fixed-width format, so text order is time order.
             return try AuditEntry.fetchAll(
@@ -56,12 +58,12 @@ public enum Audit {
 }
 
 /// RFC 3339 UTC timestamps with millisecond precision, the one textual time format in the database.
-public enum UTCTime {
-    public static func format(_ date: Date) -> String {
+package enum UTCTime {
+    package static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) { return d }
         return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)
     }

@@ -24,7 +24,7 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 /// Runs through the SQLite C API, which GRDB does not see: the first flush therefore runs one statement on the table
 /// through GRDB (an update of no row), so that the transaction's observers (`TableVersions`) know the table was
 /// written. Imports also announce their bulk writes (`noteBulkWrite`).
-public final class BulkInsert {
+package final class BulkInsert {
     private enum Value {
         case text(String)
         case int(Int)
@@ -45,7 +45,7 @@ public final class BulkInsert {
     private var announced = false
 
     /// `INSERT INTO table(columns) VALUES … onConflict`, `batch` rows per statement.
-    public init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
+    package init(_ db: Database, table: String, columns: [String], onConflict: String = "", batch: Int = 64) {
         self.db = db
         self.table = table
         firstColumn = columns.first ?? "rowid"
@@ -59,18 +59,18 @@ public final class BulkInsert {
         pending.reserveCapacity(self.batch * columns.count)
     }
 
-    @inline(__always) public func add(_ value: String) { pending.append(.text(value)) }
-    @inline(__always) public func add(_ value: String?) { pending.append(value.map(Value.text) ?? .null) }
-    @inline(__always) public func add(_ value: Int) { pending.append(.int(value)) }
-    @inline(__always) public func add(_ value: Double?) { pending.append(value.map(Value.double) ?? .null) }
+    @inline(__always) package func add(_ value: String) { pending.append(.text(value)) }
+    @inline(__always) package func add(_ value: String?) { pending.append(value.map(Value.text) ?? .null) }
+    @inline(__always) package func add(_ value: Int) { pending.append(.int(value)) }
+    @inline(__always) package func add(_ value: Double?) { pending.append(value.map(Value.double) ?? .null) }
 
     /// Ends a row; runs the batch when it is full.
-    @inline(__always) public func endRow() throws {
+    @inline(__always) package func endRow() throws {
         if pending.count >= batch * columns { try flush() }
     }
 
     /// Runs the rows added so far.
-    public func flush() throws {
+    package func flush() throws {
         precondition(pending.count % columns == 0, "BulkInsert: a row has the wrong number of values")
         let rows = pending.count / columns
         guard rows > 0 else { return }
@@ -108,12 +108,12 @@ public final class BulkInsert {
 
 /// Steps a query through the SQLite C API, for reads of a million rows where building a GRDB `Row` per row
 /// dominates. Valid while the statement's database is open; text columns are read as UTF-8.
-public struct BulkRead {
+package struct BulkRead {
     let statement: OpaquePointer
     let connection: OpaquePointer?
     private let holder: Statement
 
-    public init(_ db: Database, sql: String, arguments: [String] = []) throws {
+    package init(_ db: Database, sql: String, arguments: [String] = []) throws {
         let s = try db.makeStatement(sql: sql)
         statement = s.sqliteStatement
         connection = db.sqliteConnection
@@ -123,7 +123,7 @@ public struct BulkRead {
     }
 
     /// Moves to the next row; false at the end.
-    public func next() throws -> Bool {
+    package func next() throws -> Bool {
         let rc = sqlite3_step(statement)
         if rc == SQLITE_ROW { return true }
         sqlite3_reset(statement)
@@ -140,21 +140,21 @@ public struct BulkRead {
         return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, column)))
     }
 
-    public func text(_ column: Int32) -> String {
+    package func text(_ column: Int32) -> String {
         let b = bytes(column)
         return b.isEmpty ? "" : String(decoding: b, as: UTF8.self)
     }
 
     /// Whether the text of `column` is exactly `value` (without making a String).
-    public func text(_ column: Int32, equals value: String) -> Bool {
+    package func text(_ column: Int32, equals value: String) -> Bool {
         let b = bytes(column)
         var v = value
         return v.withUTF8 { u in u.count == b.count && (u.isEmpty || memcmp(u.baseAddress!, b.baseAddress!, u.count) == 0) }
     }
 
-    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
 
-    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
+    package func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
 
-    public func double(_ column: Int32) -> Double? { isNull(column) ? nil : sqlite3_column_double(statement, column) }
+    package func double(_ column: Int32) -> Double? { isNull(column) ? nil : sqlite3_column_double(statement, column) }
 }

@@ -42,10 +42,12 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
     /// A passive checkpoint: copies what no reader still needs, waits for nobody. Failures are left for the next
     /// big commit (and for the checkpoint SQLite makes when the last connection closes).
     private func checkpoint() {
-        guard !flags.withLock({ f -> Bool in
-            f.scheduled = false
-            return f.closed
-        }) else { return }
+        guard
+            !flags.withLock({ f -> Bool in
+                f.scheduled = false
+                return f.closed
+            })
+        else { return }
         do {
             if connection == nil {
                 var config = Configuration()

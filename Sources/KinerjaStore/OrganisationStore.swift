@@ -4,30 +4,30 @@ import KinerjaCore
 
 /// Agency settings, units and employees in SQLite. Writes happen inside the caller's transaction, so that
 /// an import and its audit row commit or roll back together.
-public enum OrganisationStore {
+package enum OrganisationStore {
     // MARK: agency
 
-    public static func agency(_ db: Database) throws -> Agency {
+    package static func agency(_ db: Database) throws -> Agency {
         guard let row = try Row.fetchOne(db, sql: "SELECT code, name, time_zone, plugin_id FROM agency WHERE id = 1") else {
             return Agency()
         }
         return Agency(code: row[0], name: row[1], timeZone: row[2], pluginID: row[3])
     }
 
-    public static func saveAgency(_ db: Database, _ agency: Agency) throws {
+    package static func saveAgency(_ db: Database, _ agency: Agency) throws {
         try db.execute(
             sql: "UPDATE agency SET code = ?, name = ?, time_zone = ?, plugin_id = ? WHERE id = 1",
             arguments: [agency.code, agency.name, agency.timeZone, agency.pluginID])
     }
 
     /// Base TPP per kelas jabatan.
-    public static func tppBase(_ db: Database) throws -> [(Int, Int64)] {
+    package static func tppBase(_ db: Database) throws -> [(Int, Int64)] {
         try Row.fetchAll(db, sql: "SELECT kelas_jabatan, base_rupiah FROM tpp_base ORDER BY kelas_jabatan").map { ($0[0], $0[1]) }
     }
 
     // MARK: units
 
-    public static func activeCountsByUnit(_ db: Database) throws -> [String: Int] {
+    package static func activeCountsByUnit(_ db: Database) throws -> [String: Int] {
         var out: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT unit_code, count(*) FROM employees WHERE active = 1 GROUP BY unit_code") {
             out[row[0]] = row[1]
@@ -36,7 +36,7 @@ public enum OrganisationStore {
     }
 
     /// Names of the employees who head a unit, by NIP.
-    public static func headNames(_ db: Database) throws -> [String: String] {
+    package static func headNames(_ db: Database) throws -> [String: String] {
         var out: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT e.nip, e.name FROM units u JOIN employees e ON e.nip = u.head_nip") {
             out[row[0]] = row[1]
@@ -44,37 +44,38 @@ public enum OrganisationStore {
         return out
     }
 
-    public static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
+    package static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip])
     }
 
-    public static func units(_ db: Database) throws -> [OrgUnit] {
+    package static func units(_ db: Database) throws -> [OrgUnit] {
         try Row.fetchAll(db, sql: "SELECT code, name, parent_code, head_nip FROM units ORDER BY code").map {
             OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
         }
     }
 
-    public static func unitCodes(_ db: Database) throws -> Set<String> {
+    package static func unitCodes(_ db: Database) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT code FROM units"))
     }
 
-    public static func unit(_ db: Database, code: String) throws -> OrgUnit? {
+    package static func unit(_ db: Database, code: String) throws -> OrgUnit? {
         try Row.fetchOne(db, sql: "SELECT code, name, parent_code, head_nip FROM units WHERE code = ?", arguments: [code]).map {
             OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
         }
     }
 
     /// The unit, or NOT_FOUND naming it.
-    public static func requireUnit(_ db: Database, code: String) throws -> OrgUnit {
+    package static func requireUnit(_ db: Database, code: String) throws -> OrgUnit {
         guard let unit = try unit(db, code: code) else { throw StoreError.noSuchUnit(code) }
         return unit
     }
 
-    public static func upsertUnits(_ db: Database, _ units: [OrgUnit]) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO units(code, name, parent_code, head_nip) VALUES (?, ?, ?, ?)
-            ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, head_nip = excluded.head_nip
-            """)
+    package static func upsertUnits(_ db: Database, _ units: [OrgUnit]) throws {
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO units(code, name, parent_code, head_nip) VALUES (?, ?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, head_nip = excluded.head_nip
+                """)
         for u in units {
             try statement.execute(arguments: [u.code, u.name, u.parentCode, u.headNIP])
         }
@@ -90,37 +91,40 @@ public enum OrganisationStore {
         var out: [Employee] = []
         let r = try BulkRead(db, sql: sql, arguments: arguments)
         while try r.next() {
-            out.append(Employee(
-                nip: r.text(0), name: r.text(1), kind: EmployeeKind(rawValue: r.text(2)) ?? .pns, golongan: r.text(3), jabatan: r.text(4),
-                jenisJabatan: JenisJabatan(rawValue: r.text(5)) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: r.text(6)),
-                kelasJabatan: r.int(7), unitCode: r.text(8), supervisorNIP: r.isNull(9) ? nil : r.text(9), email: r.text(10), phone: r.text(11),
-                active: r.int(12) != 0))
+            out.append(
+                Employee(
+                    nip: r.text(0), name: r.text(1), kind: EmployeeKind(rawValue: r.text(2)) ?? .pns, golongan: r.text(3), jabatan: r.text(4),
+                    jenisJabatan: JenisJabatan(rawValue: r.text(5)) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: r.text(6)),
+                    kelasJabatan: r.int(7), unitCode: r.text(8), supervisorNIP: r.isNull(9) ? nil : r.text(9), email: r.text(10), phone: r.text(11),
+                    active: r.int(12) != 0))
         }
         return out
     }
 
     /// Every employee keyed by NIP (active and not).
-    public static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
+    package static func employeesByNIP(_ db: Database) throws -> [String: Employee] {
         var out: [String: Employee] = [:]
         for e in try employees(db, "SELECT \(employeeColumns) FROM employees") { out[e.nip] = e }
         return out
     }
 
     /// Every NIP (active or not).
-    public static func allNIPs(_ db: Database) throws -> Set<String> {
+    package static func allNIPs(_ db: Database) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT nip FROM employees"))
     }
 
     /// Active employees' unit, by NIP (what the curve needs, without decoding whole employees).
-    public static func activeUnits(_ db: Database, unit: String? = nil) throws -> [(nip: String, unit: String)] {
+    package static func activeUnits(_ db: Database, unit: String? = nil) throws -> [(nip: String, unit: String)] {
         if let unit {
-            return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1 AND unit_code = ?", arguments: [unit]).map { ($0[0], $0[1]) }
+            return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1 AND unit_code = ?", arguments: [unit]).map {
+                ($0[0], $0[1])
+            }
         }
         return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1").map { ($0[0], $0[1]) }
     }
 
     /// NIP, name, unit and active flag of employees, ordered by unit then NIP (for reports over everyone).
-    public static func briefs(_ db: Database, unit: String?) throws -> [(nip: String, name: String, unit: String, active: Bool)] {
+    package static func briefs(_ db: Database, unit: String?) throws -> [(nip: String, name: String, unit: String, active: Bool)] {
         var sql = "SELECT nip, name, unit_code, active FROM employees"
         var arguments: StatementArguments = []
         if let unit {
@@ -131,28 +135,29 @@ public enum OrganisationStore {
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
-    public static func activeNIPs(_ db: Database) throws -> Set<String> {
+    package static func activeNIPs(_ db: Database) throws -> Set<String> {
         Set(try String.fetchAll(db, sql: "SELECT nip FROM employees WHERE active = 1"))
     }
 
-    public static func employee(_ db: Database, nip: String) throws -> Employee? {
+    package static func employee(_ db: Database, nip: String) throws -> Employee? {
         try employees(db, "SELECT \(employeeColumns) FROM employees WHERE nip = ?", [nip]).first
     }
 
     /// The employee, or NOT_FOUND naming the NIP.
-    public static func requireEmployee(_ db: Database, nip: String) throws -> Employee {
+    package static func requireEmployee(_ db: Database, nip: String) throws -> Employee {
         guard let e = try employee(db, nip: nip) else { throw StoreError.noSuchEmployee(nip) }
         return e
     }
 
     /// Employees ordered by unit then NIP, optionally one unit (and its sub-units when `subtree`).
-    public static func employees(_ db: Database, unit: String?, subtree: Bool = false, includeInactive: Bool) throws -> [Employee] {
+    package static func employees(_ db: Database, unit: String?, subtree: Bool = false, includeInactive: Bool) throws -> [Employee] {
         var sql = "SELECT \(employeeColumns) FROM employees"
         var clauses: [String] = []
         var arguments: [String] = []
         if let unit {
             if subtree {
-                clauses.append("""
+                clauses.append(
+                    """
                     unit_code IN (WITH RECURSIVE t(code) AS (SELECT ? UNION SELECT u.code FROM units u JOIN t ON u.parent_code = t.code) SELECT code FROM t)
                     """)
             } else {
@@ -166,18 +171,19 @@ public enum OrganisationStore {
         return try employees(db, sql, arguments)
     }
 
-    public static func subordinates(_ db: Database, of nip: String) throws -> [Employee] {
+    package static func subordinates(_ db: Database, of nip: String) throws -> [Employee] {
         try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", [nip])
     }
 
-    public static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(nip) DO UPDATE SET name = excluded.name, kind = excluded.kind, golongan = excluded.golongan,
-                jabatan = excluded.jabatan, jenis_jabatan = excluded.jenis_jabatan, jabatan_fungsional = excluded.jabatan_fungsional,
-                kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
-                email = excluded.email, phone = excluded.phone, active = excluded.active
-            """)
+    package static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(nip) DO UPDATE SET name = excluded.name, kind = excluded.kind, golongan = excluded.golongan,
+                    jabatan = excluded.jabatan, jenis_jabatan = excluded.jenis_jabatan, jabatan_fungsional = excluded.jabatan_fungsional,
+                    kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
+                    email = excluded.email, phone = excluded.phone, active = excluded.active
+                """)
         if !employees.isEmpty { try TPPInputs.touch(db, .staff) }
         for e in employees {
             try statement.execute(arguments: [

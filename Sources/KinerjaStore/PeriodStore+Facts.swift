@@ -2,20 +2,20 @@ import GRDB
 import KinerjaCore
 
 /// Counts about a period: how far its SKPs and realisasi are (what `period show` and `skp list` summarise).
-public struct PeriodFacts: Sendable, Equatable {
+package struct PeriodFacts: Sendable, Equatable {
     /// Active employees.
-    public var active = 0
+    package var active = 0
     /// Active employees' SKPs by status (draft, submitted, returned, approved) and `missing`.
-    public var skp: [String: Int] = [:]
+    package var skp: [String: Int] = [:]
     /// Realisasi entries filled for the period by active employees.
-    public var realisasiFilled = 0
+    package var realisasiFilled = 0
     /// Indicators of approved SKPs of active employees: what the period's realisasi should cover.
-    public var realisasiExpected = 0
+    package var realisasiExpected = 0
 }
 
 extension PeriodStore {
     /// Active employees whose SKP for `annual` is approved.
-    public static func approvedSKPs(_ db: Database, annual: PeriodID) throws -> Int {
+    package static func approvedSKPs(_ db: Database, annual: PeriodID) throws -> Int {
         try SKPStore.requireSettled(db)
         return try Int.fetchOne(
             db, sql: "SELECT count(*) FROM skp s JOIN employees e ON e.nip = s.nip WHERE s.period_id = ? AND s.status = 'approved' AND e.active = 1",
@@ -23,7 +23,7 @@ extension PeriodStore {
     }
 
     /// The facts of period `id` (its SKPs are those of its annual period).
-    public static func facts(_ db: Database, _ id: PeriodID) throws -> PeriodFacts {
+    package static func facts(_ db: Database, _ id: PeriodID) throws -> PeriodFacts {
         try SKPStore.requireSettled(db)
         var c = PeriodFacts()
         c.active = try OrganisationStore.activeNIPs(db).count
@@ -35,14 +35,17 @@ extension PeriodStore {
             c.skp[row[0]] = row[1]
         }
         c.skp["missing"] = max(0, c.active - c.skp.values.reduce(0, +))
-        c.realisasiExpected = try Int.fetchOne(
-            db, sql: """
-                SELECT count(*) FROM indicators i JOIN skp s ON s.period_id = i.period_id AND s.nip = i.nip
-                JOIN employees e ON e.nip = i.nip WHERE i.period_id = ? AND s.status = 'approved' AND e.active = 1
-                """, arguments: [id.annual.description]) ?? 0
-        c.realisasiFilled = try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM realisasi r JOIN employees e ON e.nip = r.nip WHERE r.period_id = ? AND e.active = 1",
-            arguments: [id.description]) ?? 0
+        c.realisasiExpected =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM indicators i JOIN skp s ON s.period_id = i.period_id AND s.nip = i.nip
+                    JOIN employees e ON e.nip = i.nip WHERE i.period_id = ? AND s.status = 'approved' AND e.active = 1
+                    """, arguments: [id.annual.description]) ?? 0
+        c.realisasiFilled =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM realisasi r JOIN employees e ON e.nip = r.nip WHERE r.period_id = ? AND e.active = 1",
+                arguments: [id.description]) ?? 0
         return c
     }
 }

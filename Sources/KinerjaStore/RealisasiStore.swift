@@ -3,37 +3,46 @@ import GRDB
 import KinerjaCore
 
 /// Realisasi: what each employee reports against an indicator of their SKP, per period.
-public enum RealisasiStore {
+package enum RealisasiStore {
     /// One realisasi to write.
-    public struct Entry: Sendable, Equatable {
-        public var period: String
+    package struct Entry: Sendable, Equatable {
+        package var period: String
         /// The annual period whose SKP holds the indicator.
-        public var annual: String
-        public var nip: String, rhk: String, indicator: String
-        public var value: Double?
-        public var text: String, evidence: String, note: String
+        package var annual: String
+        package var nip: String, rhk: String, indicator: String
+        package var value: Double?
+        package var text: String, evidence: String, note: String
 
-        public init(period: String, annual: String, nip: String, rhk: String, indicator: String, value: Double?, text: String, evidence: String, note: String) {
-            self.period = period; self.annual = annual; self.nip = nip; self.rhk = rhk; self.indicator = indicator
-            self.value = value; self.text = text; self.evidence = evidence; self.note = note
+        package init(period: String, annual: String, nip: String, rhk: String, indicator: String, value: Double?, text: String, evidence: String, note: String)
+        {
+            self.period = period
+            self.annual = annual
+            self.nip = nip
+            self.rhk = rhk
+            self.indicator = indicator
+            self.value = value
+            self.text = text
+            self.evidence = evidence
+            self.note = note
         }
     }
 
     /// Adds or replaces each entry. Entries in key order (period, NIP, RHK, indicator) keep the B-tree inserts local.
-    public static func save(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
+    package static func save(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
         try SKPStore.requireSettled(db)
         try write(db, entries, now: now, staging: false)
     }
 
     /// Stages entries for a staged apply (see `SKPStore+Staged`): nothing anyone reads changes.
-    public static func stage(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
+    package static func stage(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
         try write(db, entries, now: now, staging: true)
     }
 
     static func write(_ db: Database, _ entries: some Sequence<Entry>, now: Date, staging: Bool) throws {
         let time = UTCTime.format(now)
         let columns = ["period_id", "skp_period_id", "nip", "rhk_id", "indicator_id", "value", "text", "evidence", "note", "updated_at"]
-        let insert = staging
+        let insert =
+            staging
             ? BulkInsert(db, table: "realisasi_stage", columns: columns)
             : BulkInsert(
                 db, table: "realisasi", columns: columns,
@@ -59,7 +68,7 @@ public enum RealisasiStore {
 
     /// Steps through the realisasi stored against the SKPs of `annual` (every period inside it), without building a
     /// row object per entry: a bulk import reads a million of them.
-    public struct StoredCursor {
+    package struct StoredCursor {
         private let read: BulkRead
 
         init(_ db: Database, annual: PeriodID) throws {
@@ -70,35 +79,36 @@ public enum RealisasiStore {
         }
 
         /// Moves to the next entry; false at the end.
-        public func next() throws -> Bool { try read.next() }
-        public var period: String { read.text(0) }
-        public var nip: String { read.text(1) }
-        public var rhk: String { read.text(2) }
-        public var indicator: String { read.text(3) }
-        public var value: Double? { read.double(4) }
-        public var text: String { read.text(5) }
-        public var evidence: String { read.text(6) }
-        public var note: String { read.text(7) }
+        package func next() throws -> Bool { try read.next() }
+        package var period: String { read.text(0) }
+        package var nip: String { read.text(1) }
+        package var rhk: String { read.text(2) }
+        package var indicator: String { read.text(3) }
+        package var value: Double? { read.double(4) }
+        package var text: String { read.text(5) }
+        package var evidence: String { read.text(6) }
+        package var note: String { read.text(7) }
     }
 
-    public static func stored(_ db: Database, annual: PeriodID) throws -> StoredCursor { try StoredCursor(db, annual: annual) }
+    package static func stored(_ db: Database, annual: PeriodID) throws -> StoredCursor { try StoredCursor(db, annual: annual) }
 
     /// What a realisasi import reads besides its file, from one snapshot.
-    public struct ImportSource: RealisasiImportSource {
+    package struct ImportSource: RealisasiImportSource {
         let db: Database
 
-        public init(_ db: Database) { self.db = db }
+        package init(_ db: Database) { self.db = db }
 
-        public func state(of period: PeriodID) throws -> PeriodState? { try PeriodStore.find(db, period)?.state }
+        package func state(of period: PeriodID) throws -> PeriodState? { try PeriodStore.find(db, period)?.state }
 
-        public func indicators(of annual: PeriodID) throws -> IndicatorIndex { try IndicatorIndex(db, period: annual) }
+        package func indicators(of annual: PeriodID) throws -> IndicatorIndex { try IndicatorIndex(db, period: annual) }
 
-        public func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
+        package func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
             let old = try RealisasiStore.stored(db, annual: annual)
             while try old.next() {
-                try visit(StoredRealisasi(
-                    period: old.period, nip: old.nip, rhk: old.rhk, indicator: old.indicator, value: old.value, text: old.text,
-                    evidence: old.evidence, note: old.note))
+                try visit(
+                    StoredRealisasi(
+                        period: old.period, nip: old.nip, rhk: old.rhk, indicator: old.indicator, value: old.value, text: old.text,
+                        evidence: old.evidence, note: old.note))
             }
         }
     }

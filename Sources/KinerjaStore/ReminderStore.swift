@@ -3,62 +3,74 @@ import GRDB
 import KinerjaCore
 
 /// One person a reminder goes to.
-public struct Recipient: Sendable, Equatable {
-    public var nip: String
-    public var name: String
-    public var email: String
-    public var unitCode: String
-    public var supervisorNIP: String?
+package struct Recipient: Sendable, Equatable {
+    package var nip: String
+    package var name: String
+    package var email: String
+    package var unitCode: String
+    package var supervisorNIP: String?
     /// For supervisors: how many subordinates the reminder is about.
-    public var count: Int
+    package var count: Int
 }
 
 /// The period an audience is about, when it is about one.
-public struct ReminderContext: Sendable, Equatable {
-    public var period: PeriodRecord?
+package struct ReminderContext: Sendable, Equatable {
+    package var period: PeriodRecord?
     /// The annual period that holds the SKPs (the period itself when it is annual).
-    public var annual: PeriodRecord?
+    package var annual: PeriodRecord?
     /// The deadline shown as `{batas}`: the SKP deadline for SKP audiences, else the period's filling deadline.
-    public var deadline: CivilDate?
+    package var deadline: CivilDate?
 }
 
 /// A stored outbox row.
-public struct OutboxRow: Sendable, Equatable {
-    public var id: Int64
-    public var rule: String
-    public var occurrence: String
-    public var recipient: String
-    public var channel: String
-    public var nip: String
-    public var name: String
-    public var email: String
-    public var subject: String
-    public var body: String
-    public var status: String
-    public var attempts: Int
-    public var nextAttemptAt: String
-    public var lastError: String
-    public var createdAt: String
-    public var sentAt: String?
+package struct OutboxRow: Sendable, Equatable {
+    package var id: Int64
+    package var rule: String
+    package var occurrence: String
+    package var recipient: String
+    package var channel: String
+    package var nip: String
+    package var name: String
+    package var email: String
+    package var subject: String
+    package var body: String
+    package var status: String
+    package var attempts: Int
+    package var nextAttemptAt: String
+    package var lastError: String
+    package var createdAt: String
+    package var sentAt: String?
 
     init(_ r: Row) {
-        id = r["id"]; rule = r["rule"]; occurrence = r["occurrence"]; recipient = r["recipient"]; channel = r["channel"]
-        nip = r["nip"]; name = r["name"]; email = r["email"]; subject = r["subject"]; body = r["body"]; status = r["status"]
-        attempts = r["attempts"]; nextAttemptAt = r["next_attempt_at"]; lastError = r["last_error"]; createdAt = r["created_at"]
+        id = r["id"]
+        rule = r["rule"]
+        occurrence = r["occurrence"]
+        recipient = r["recipient"]
+        channel = r["channel"]
+        nip = r["nip"]
+        name = r["name"]
+        email = r["email"]
+        subject = r["subject"]
+        body = r["body"]
+        status = r["status"]
+        attempts = r["attempts"]
+        nextAttemptAt = r["next_attempt_at"]
+        lastError = r["last_error"]
+        createdAt = r["created_at"]
         sentAt = r["sent_at"]
     }
 }
 
 /// A message to put in the outbox.
-public struct OutboxMessage: Sendable {
-    public var recipient: String
-    public var channel: Channel
-    public var nip: String
-    public var name: String
-    public var email: String
-    public var subject: String
-    public var body: String
-    public init(recipient: String, channel: Channel, nip: String, name: String, email: String, subject: String, body: String) {
+package struct OutboxMessage: Sendable {
+    package var recipient: String
+    package var channel: Channel
+    package var nip: String
+    package var name: String
+    package var email: String
+    package var subject: String
+    package var body: String
+    package init(recipient: String, channel: Channel, nip: String, name: String, email: String, subject: String, body: String) {
         self.recipient = recipient
         self.channel = channel
         self.nip = nip
@@ -69,34 +81,34 @@ public struct OutboxMessage: Sendable {
     }
 }
 
-public struct HistoryEntry: Sendable, Equatable {
-    public var id: Int64
-    public var rule: String
-    public var occurrence: String
-    public var handledAt: String
-    public var outcome: String
-    public var periodID: String
-    public var recipients: Int
-    public var messages: Int
-    public var note: String
+package struct HistoryEntry: Sendable, Equatable {
+    package var id: Int64
+    package var rule: String
+    package var occurrence: String
+    package var handledAt: String
+    package var outcome: String
+    package var periodID: String
+    package var recipients: Int
+    package var messages: Int
+    package var note: String
 }
 
-public enum ReminderStore {
+package enum ReminderStore {
     // MARK: Rules kept in the database (admin additions and removals).
 
-    public struct StoredRule: Sendable, Equatable {
-        public var name: String
-        public var removed: Bool
-        public var cron: String
-        public var audience: String
-        public var template: String
-        public var channels: [String]
-        public var periodStates: [String]
-        public var escalateAfterDays: Int
-        public var catchUpHours: Int
+    package struct StoredRule: Sendable, Equatable {
+        package var name: String
+        package var removed: Bool
+        package var cron: String
+        package var audience: String
+        package var template: String
+        package var channels: [String]
+        package var periodStates: [String]
+        package var escalateAfterDays: Int
+        package var catchUpHours: Int
     }
 
-    public static func storedRules(_ db: Database) throws -> [StoredRule] {
+    package static func storedRules(_ db: Database) throws -> [StoredRule] {
         try Row.fetchAll(db, sql: "SELECT * FROM reminder_rules ORDER BY name").map { r in
             StoredRule(
                 name: r["name"], removed: r["removed"], cron: r["cron"], audience: r["audience"], template: r["template"],
@@ -106,18 +118,20 @@ public enum ReminderStore {
         }
     }
 
-    public static func saveRule(_ db: Database, _ rule: ReminderRule, now: Date) throws {
-        try db.execute(sql: """
-            INSERT OR REPLACE INTO reminder_rules(name, removed, cron, audience, template, channels, period_states, escalate_after_days, catch_up_hours, updated_at)
-            VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+    package static func saveRule(_ db: Database, _ rule: ReminderRule, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO reminder_rules(name, removed, cron, audience, template, channels, period_states, escalate_after_days, catch_up_hours, updated_at)
+                VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
                 rule.name, rule.cron.source, rule.audience.rawValue, rule.template, rule.channels.map(\.rawValue).joined(separator: ","),
                 rule.periodStates.map(\.rawValue).joined(separator: ","), rule.escalateAfterDays, rule.catchUpHours, UTCTime.format(now),
             ])
     }
 
     /// Removes an admin rule; a built-in name is kept as a tombstone so the built-in stays off.
-    public static func removeRule(_ db: Database, name: String, builtIn: Bool, now: Date) throws {
+    package static func removeRule(_ db: Database, name: String, builtIn: Bool, now: Date) throws {
         if builtIn {
             try db.execute(sql: "INSERT OR REPLACE INTO reminder_rules(name, removed, updated_at) VALUES (?, 1, ?)", arguments: [name, UTCTime.format(now)])
         } else {
@@ -126,45 +140,51 @@ public enum ReminderStore {
     }
 
     /// Switches a built-in rule that was switched off back on.
-    public static func enableBuiltIn(_ db: Database, name: String) throws {
+    package static func enableBuiltIn(_ db: Database, name: String) throws {
         try db.execute(sql: "DELETE FROM reminder_rules WHERE name = ? AND removed = 1", arguments: [name])
     }
 
     // MARK: Occurrence bookkeeping.
 
-    public static func lastOccurrence(_ db: Database, rule: String) throws -> Date? {
+    package static func lastOccurrence(_ db: Database, rule: String) throws -> Date? {
         try String.fetchOne(db, sql: "SELECT last_occurrence FROM reminder_state WHERE rule = ?", arguments: [rule]).flatMap(UTCTime.parse)
     }
 
-    public static func setLastOccurrence(_ db: Database, rule: String, _ date: Date) throws {
-        try db.execute(sql: "INSERT INTO reminder_state(rule, last_occurrence) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET last_occurrence = excluded.last_occurrence",
-                       arguments: [rule, UTCTime.format(date)])
+    package static func setLastOccurrence(_ db: Database, rule: String, _ date: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO reminder_state(rule, last_occurrence) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET last_occurrence = excluded.last_occurrence",
+            arguments: [rule, UTCTime.format(date)])
     }
 
-    public static func addHistory(
+    package static func addHistory(
         _ db: Database, rule: String, occurrence: String, outcome: String, periodID: String = "", recipients: Int = 0, messages: Int = 0, note: String = "",
         now: Date
     ) throws {
-        try db.execute(sql: """
-            INSERT INTO reminder_history(rule, occurrence, handled_at, outcome, period_id, recipients, messages, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [rule, occurrence, UTCTime.format(now), outcome, periodID, recipients, messages, note])
+        try db.execute(
+            sql: """
+                INSERT INTO reminder_history(rule, occurrence, handled_at, outcome, period_id, recipients, messages, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [rule, occurrence, UTCTime.format(now), outcome, periodID, recipients, messages, note])
     }
 
-    public static func history(_ db: Database, rule: String?, limit: Int) throws -> [HistoryEntry] {
+    package static func history(_ db: Database, rule: String?, limit: Int) throws -> [HistoryEntry] {
         var sql = "SELECT * FROM reminder_history"
         var args: [any DatabaseValueConvertible] = []
-        if let rule { sql += " WHERE rule = ?"; args.append(rule) }
+        if let rule {
+            sql += " WHERE rule = ?"
+            args.append(rule)
+        }
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
-            HistoryEntry(id: r["id"], rule: r["rule"], occurrence: r["occurrence"], handledAt: r["handled_at"], outcome: r["outcome"],
-                         periodID: r["period_id"], recipients: r["recipients"], messages: r["messages"], note: r["note"])
+            HistoryEntry(
+                id: r["id"], rule: r["rule"], occurrence: r["occurrence"], handledAt: r["handled_at"], outcome: r["outcome"],
+                periodID: r["period_id"], recipients: r["recipients"], messages: r["messages"], note: r["note"])
         }
     }
 
     // MARK: Which period an audience is about.
 
-    public static func context(_ db: Database, scope: Audience.PeriodScope, today: CivilDate) throws -> ReminderContext {
+    package static func context(_ db: Database, scope: Audience.PeriodScope, today: CivilDate) throws -> ReminderContext {
         let periods = try PeriodStore.all(db)
         func annual(of p: PeriodRecord?) -> PeriodRecord? {
             guard let p else { return nil }
@@ -208,25 +228,31 @@ public enum ReminderStore {
     }
 
     /// Who the audience is right now; nil when it needs a period and there is none.
-    public static func audience(_ db: Database, _ audience: Audience, context: ReminderContext, today: CivilDate) throws -> [Recipient]? {
+    package static func audience(_ db: Database, _ audience: Audience, context: ReminderContext, today: CivilDate) throws -> [Recipient]? {
         try SKPStore.requireSettled(db)  // some audiences are read from the SKPs
         switch audience {
         case .allActiveStaff:
             return try recipients(db, "SELECT \(person) FROM employees e WHERE e.active = 1 ORDER BY e.nip")
         case .staffMissingActivityToday:
-            return try recipients(db, """
+            return try recipients(
+                db,
+                """
                 SELECT \(person) FROM employees e WHERE e.active = 1
                 AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.nip = e.nip AND a.date = ?) ORDER BY e.nip
                 """, [today.description])
         case .staffWithoutApprovedSKP:
             guard let annual = context.annual else { return nil }
-            return try recipients(db, """
+            return try recipients(
+                db,
+                """
                 SELECT \(person) FROM employees e LEFT JOIN skp s ON s.period_id = ? AND s.nip = e.nip
                 WHERE e.active = 1 AND (s.status IS NULL OR s.status != 'approved') ORDER BY e.nip
                 """, [annual.id.description])
         case .staffMissingRealisasi:
             guard let period = context.period, let annual = context.annual else { return nil }
-            return try recipients(db, """
+            return try recipients(
+                db,
+                """
                 SELECT \(person), count(*) FROM employees e
                 JOIN indicators i ON i.period_id = ? AND i.nip = e.nip
                 WHERE e.active = 1 AND NOT EXISTS (
@@ -235,14 +261,18 @@ public enum ReminderStore {
                 """, [annual.id.description, period.id.description])
         case .supervisorsWithPendingSKP:
             guard let annual = context.annual else { return nil }
-            return try recipients(db, """
+            return try recipients(
+                db,
+                """
                 SELECT \(person), count(*) FROM skp k JOIN employees b ON b.nip = k.nip JOIN employees e ON e.nip = b.supervisor_nip
                 WHERE k.period_id = ? AND k.status = 'submitted' AND e.active = 1 AND b.active = 1
                 GROUP BY e.nip ORDER BY e.nip
                 """, [annual.id.description])
         case .supervisorsWithUnratedSubordinates:
             guard let period = context.period else { return nil }
-            return try recipients(db, """
+            return try recipients(
+                db,
+                """
                 SELECT \(person), count(*) FROM employees b JOIN employees e ON e.nip = b.supervisor_nip
                 WHERE b.active = 1 AND e.active = 1 AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.period_id = ? AND r.nip = b.nip)
                 GROUP BY e.nip ORDER BY e.nip
@@ -250,7 +280,7 @@ public enum ReminderStore {
         }
     }
 
-    public static func people(_ db: Database, nips: Set<String>) throws -> [String: Recipient] {
+    package static func people(_ db: Database, nips: Set<String>) throws -> [String: Recipient] {
         guard !nips.isEmpty else { return [:] }
         var out: [String: Recipient] = [:]
         if nips.count > 10_000 {
@@ -274,12 +304,13 @@ public enum ReminderStore {
 
     /// Inserts the messages (ignoring any already there for the same key); returns how many were new.
     @discardableResult
-    public static func enqueue(_ db: Database, rule: String, occurrence: String, _ messages: [OutboxMessage], now: Date) throws -> Int {
+    package static func enqueue(_ db: Database, rule: String, occurrence: String, _ messages: [OutboxMessage], now: Date) throws -> Int {
         let stamp = UTCTime.format(now)
-        let statement = try db.makeStatement(sql: """
-            INSERT OR IGNORE INTO outbox(rule, occurrence, recipient, channel, nip, name, email, subject, body, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT OR IGNORE INTO outbox(rule, occurrence, recipient, channel, nip, name, email, subject, body, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         var added = 0
         for m in messages {
             statement.setUncheckedArguments([rule, occurrence, m.recipient, m.channel.rawValue, m.nip, m.name, m.email, m.subject, m.body, stamp, stamp])
@@ -289,33 +320,39 @@ public enum ReminderStore {
         return added
     }
 
-    public static func due(_ db: Database, now: Date, limit: Int) throws -> [OutboxRow] {
-        try Row.fetchAll(db, sql: """
-            SELECT * FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-            """, arguments: [UTCTime.format(now), limit]).map(OutboxRow.init)
+    package static func due(_ db: Database, now: Date, limit: Int) throws -> [OutboxRow] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM outbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [UTCTime.format(now), limit]
+        ).map(OutboxRow.init)
     }
 
-    public static func nextDue(_ db: Database) throws -> Date? {
+    package static func nextDue(_ db: Database) throws -> Date? {
         try String.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE status IN ('pending', 'failed')").flatMap(UTCTime.parse)
     }
 
-    public static func list(_ db: Database, status: String?, limit: Int) throws -> [OutboxRow] {
+    package static func list(_ db: Database, status: String?, limit: Int) throws -> [OutboxRow] {
         var sql = "SELECT * FROM outbox"
         var args: [any DatabaseValueConvertible] = []
-        if let status { sql += " WHERE status = ?"; args.append(status) }
+        if let status {
+            sql += " WHERE status = ?"
+            args.append(status)
+        }
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(OutboxRow.init)
     }
 
-    public static func counts(_ db: Database) throws -> [String: Int] {
+    package static func counts(_ db: Database) throws -> [String: Int] {
         var out: [String: Int] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM outbox GROUP BY status") { out[r[0]] = r[1] }
         return out
     }
 
     /// How one delivery attempt ended.
-    public enum DeliveryOutcome: Sendable, Equatable {
+    package enum DeliveryOutcome: Sendable, Equatable {
         case sent(at: Date)
         /// Failed for the `attempts`-th time: retried at `nextAttempt`, or never again when `dead`.
         case failed(attempts: Int, dead: Bool, nextAttempt: Date, error: String)
@@ -323,13 +360,15 @@ public enum ReminderStore {
 
     /// Records delivery attempts. Only a message still waiting (pending or failed) changes: one an operator retried or
     /// that was recorded meanwhile is left as it is.
-    public static func recordDeliveries(_ db: Database, _ outcomes: [(id: Int64, outcome: DeliveryOutcome)]) throws {
-        let sent = try db.makeStatement(sql: """
-            UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status IN ('pending', 'failed')
-            """)
-        let fail = try db.makeStatement(sql: """
-            UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status IN ('pending', 'failed')
-            """)
+    package static func recordDeliveries(_ db: Database, _ outcomes: [(id: Int64, outcome: DeliveryOutcome)]) throws {
+        let sent = try db.makeStatement(
+            sql: """
+                UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ? AND status IN ('pending', 'failed')
+                """)
+        let fail = try db.makeStatement(
+            sql: """
+                UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status IN ('pending', 'failed')
+                """)
         for (id, outcome) in outcomes {
             switch outcome {
             case .sent(let at):
@@ -341,19 +380,19 @@ public enum ReminderStore {
     }
 
     /// The status of one outbox message, nil when there is none with that id.
-    public static func status(_ db: Database, id: Int64) throws -> String? {
+    package static func status(_ db: Database, id: Int64) throws -> String? {
         try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id])
     }
 
     /// Queues a message again from its first attempt; returns 1, or 0 when there is no such message.
     @discardableResult
-    public static func requeue(_ db: Database, id: Int64, now: Date) throws -> Int {
+    package static func requeue(_ db: Database, id: Int64, now: Date) throws -> Int {
         try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?", arguments: [UTCTime.format(now), id])
         return db.changesCount
     }
 
     /// Queues every dead message again from its first attempt; returns how many.
-    public static func requeueDead(_ db: Database, now: Date) throws -> Int {
+    package static func requeueDead(_ db: Database, now: Date) throws -> Int {
         try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'", arguments: [UTCTime.format(now)])
         return db.changesCount
     }

@@ -4,7 +4,7 @@ import KinerjaCore
 
 extension IndicatorIndex {
     /// Reads the SKPs and indicators of `period` (annual), in two ordered scans of the primary keys.
-    public init(_ db: Database, period: PeriodID) throws {
+    package init(_ db: Database, period: PeriodID) throws {
         try SKPStore.requireSettled(db)
         self.init()
         let p = period.description

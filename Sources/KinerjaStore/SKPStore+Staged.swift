@@ -19,23 +19,23 @@ import KinerjaCore
 /// new ones. Writes that do not touch SKPs go on between the steps.
 extension SKPStore {
     /// Thrown (and retried by `Store`) when SKPs are read or written while a staged import is half applied.
-    public struct StagedApplyInProgress: Error, CustomStringConvertible {
-        public var description: String { "an SKP import is being applied; try again in a moment" }
+    package struct StagedApplyInProgress: Error, CustomStringConvertible {
+        package var description: String { "an SKP import is being applied; try again in a moment" }
     }
 
     /// Throws `StagedApplyInProgress` while a staged import is half applied (in the caller's snapshot).
-    public static func requireSettled(_ db: Database) throws {
+    package static func requireSettled(_ db: Database) throws {
         let epoch = try Int64.fetchOne(db.cachedStatement(sql: "SELECT epoch FROM staged_apply WHERE id = 1")) ?? 0
         if epoch & 1 == 1 { throw StagedApplyInProgress() }
     }
 
     /// Empties the staging tables (before staging, and after an apply or an abandoned staging).
-    public static func clearStaged(_ db: Database) throws {
+    package static func clearStaged(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM indicators_stage; DELETE FROM rhk_stage; DELETE FROM skp_stage; DELETE FROM realisasi_stage")
     }
 
     /// What a staged import moves into place.
-    public enum StagedKind: String, Sendable {
+    package enum StagedKind: String, Sendable {
         /// SKPs (with their RHK and indicators), staged by `stage`, stepped by NIP.
         case skp
         /// Realisasi, staged by `RealisasiStore.stage`, stepped in staging order.
@@ -43,33 +43,43 @@ extension SKPStore {
     }
 
     /// Stages SKPs (a block of them; call again for the next). Nothing anyone reads changes.
-    public static func stage(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], now: Date) throws {
+    package static func stage(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], now: Date) throws {
         try write(db, skps, supervisors: supervisors, existing: nil, now: now, staging: true)
     }
 
     /// The audit line a staged import records when its last step is applied.
-    public struct StagedAudit: Sendable {
-        public var actor: AuditActor
-        public var rpc: String, target: String, summary: String
-        public init(actor: AuditActor, rpc: String, target: String, summary: String) {
-            self.actor = actor; self.rpc = rpc; self.target = target; self.summary = summary
+    package struct StagedAudit: Sendable {
+        package var actor: AuditActor
+        package var rpc: String, target: String, summary: String
+        package init(actor: AuditActor, rpc: String, target: String, summary: String) {
+            self.actor = actor
+            self.rpc = rpc
+            self.target = target
+            self.summary = summary
         }
     }
 
     /// Commits the staged import of `period` (the epoch goes odd) and applies its first step. Returns true when that
     /// was the last step. Call in the transaction that checked the import's plan still holds.
-    public static func beginStagedApply(_ db: Database, kind: StagedKind = .skp, period: PeriodID, audit: StagedAudit, step: Int) throws -> Bool {
+    package static func beginStagedApply(_ db: Database, kind: StagedKind = .skp, period: PeriodID, audit: StagedAudit, step: Int) throws -> Bool {
         try requireSettled(db)
         // Each step must succeed once the import has begun: what could refuse one is refused now, before anything moves.
-        if kind == .skp, let nip = try String.fetchOne(db, sql: """
-            SELECT r.nip FROM realisasi r WHERE r.skp_period_id = ?1 AND r.nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1) LIMIT 1
-            """, arguments: [period.description]) {
-            throw StoreError.failedPrecondition("the SKP of \(nip) for \(period) has realisasi filed against it: it cannot be replaced by an import", item: .employee(nip: nip))
+        if kind == .skp,
+            let nip = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT r.nip FROM realisasi r WHERE r.skp_period_id = ?1 AND r.nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1) LIMIT 1
+                    """, arguments: [period.description])
+        {
+            throw StoreError.failedPrecondition(
+                "the SKP of \(nip) for \(period) has realisasi filed against it: it cannot be replaced by an import", item: .employee(nip: nip))
         }
-        try db.execute(sql: """
-            UPDATE staged_apply SET epoch = epoch + 1, kind = ?, period_id = ?, applied_through = '', uid = ?, pid = ?, role = ?, actor_nip = ?,
-                rpc = ?, target = ?, summary = ? WHERE id = 1
-            """, arguments: [
+        try db.execute(
+            sql: """
+                UPDATE staged_apply SET epoch = epoch + 1, kind = ?, period_id = ?, applied_through = '', uid = ?, pid = ?, role = ?, actor_nip = ?,
+                    rpc = ?, target = ?, summary = ? WHERE id = 1
+                """,
+            arguments: [
                 kind.rawValue, period.description, audit.actor.uid, audit.actor.pid, audit.actor.role, audit.actor.actorNIP, audit.rpc, audit.target,
                 audit.summary,
             ])
@@ -78,42 +88,49 @@ extension SKPStore {
 
     /// Applies the next `step` employees' staged SKPs. When none are left, records the audit line and ends the apply
     /// (the epoch goes even); returns true then. Only for the apply under way (and recovery).
-    public static func applyStagedStep(_ db: Database, step: Int) throws -> Bool {
+    package static func applyStagedStep(_ db: Database, step: Int) throws -> Bool {
         guard let state = try Row.fetchOne(db, sql: "SELECT * FROM staged_apply WHERE id = 1"), (state["epoch"] as Int64) & 1 == 1 else { return true }
         let period: String = state["period_id"]
         let after: String = state["applied_through"]
         if state["kind"] == StagedKind.realisasi.rawValue {
             return try applyStagedRealisasiStep(db, state: state, after: Int64(after) ?? 0, step: step)
         }
-        let last = try String.fetchOne(db, sql: """
-            SELECT max(nip) FROM (SELECT nip FROM skp_stage WHERE period_id = ? AND nip > ? ORDER BY nip LIMIT ?)
-            """, arguments: [period, after, max(1, step)])
+        let last = try String.fetchOne(
+            db,
+            sql: """
+                SELECT max(nip) FROM (SELECT nip FROM skp_stage WHERE period_id = ? AND nip > ? ORDER BY nip LIMIT ?)
+                """, arguments: [period, after, max(1, step)])
         if let last {
             let range: StatementArguments = [period, after, last]
             // Replaced SKPs lose their RHK (and, by the foreign key, their indicators) first.
-            try db.execute(sql: """
-                DELETE FROM rhk WHERE period_id = ?1 AND nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3)
-                """, arguments: range)
-            try db.execute(sql: """
-                INSERT INTO skp(period_id, nip, status, return_note, lampiran, perilaku, updated_at)
-                SELECT period_id, nip, status, '', lampiran, perilaku, updated_at FROM skp_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
-                ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
-                    perilaku = excluded.perilaku, updated_at = excluded.updated_at
-                """, arguments: range)
-            try db.execute(sql: """
-                INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk)
-                SELECT period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk FROM rhk_stage
-                WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
-                """, arguments: range)
-            try db.execute(sql: """
-                INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
-                SELECT period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction
-                FROM indicators_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
-                """, arguments: range)
+            try db.execute(
+                sql: """
+                    DELETE FROM rhk WHERE period_id = ?1 AND nip IN (SELECT nip FROM skp_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3)
+                    """, arguments: range)
+            try db.execute(
+                sql: """
+                    INSERT INTO skp(period_id, nip, status, return_note, lampiran, perilaku, updated_at)
+                    SELECT period_id, nip, status, '', lampiran, perilaku, updated_at FROM skp_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
+                    ON CONFLICT(period_id, nip) DO UPDATE SET status = excluded.status, lampiran = excluded.lampiran,
+                        perilaku = excluded.perilaku, updated_at = excluded.updated_at
+                    """, arguments: range)
+            try db.execute(
+                sql: """
+                    INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk)
+                    SELECT period_id, nip, rhk_id, position, kind, text, intervensi_nip, intervensi_rhk FROM rhk_stage
+                    WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
+                    """, arguments: range)
+            try db.execute(
+                sql: """
+                    INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction)
+                    SELECT period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, target_unit, target_text, direction
+                    FROM indicators_stage WHERE period_id = ?1 AND nip > ?2 AND nip <= ?3
+                    """, arguments: range)
             try db.execute(sql: "UPDATE staged_apply SET applied_through = ? WHERE id = 1", arguments: [last])
         }
-        let more = try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage WHERE period_id = ? AND nip > ?)", arguments: [period, last ?? after]) ?? false
+        let more =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage WHERE period_id = ? AND nip > ?)", arguments: [period, last ?? after]) ?? false
         if more { return false }
         try finishStagedApply(db, state: state)
         return true
@@ -121,17 +138,20 @@ extension SKPStore {
 
     /// Moves the next `step` staged realisasi (in staging order, after row `after`) into place.
     static func applyStagedRealisasiStep(_ db: Database, state: Row, after: Int64, step: Int) throws -> Bool {
-        let last = try Int64.fetchOne(db, sql: """
-            SELECT max(rowid) FROM (SELECT rowid FROM realisasi_stage WHERE rowid > ? ORDER BY rowid LIMIT ?)
-            """, arguments: [after, max(1, step)])
+        let last = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT max(rowid) FROM (SELECT rowid FROM realisasi_stage WHERE rowid > ? ORDER BY rowid LIMIT ?)
+                """, arguments: [after, max(1, step)])
         if let last {
-            try db.execute(sql: """
-                INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
-                SELECT period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at FROM realisasi_stage
-                WHERE rowid > ? AND rowid <= ? ORDER BY rowid
-                ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
-                    evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
-                """, arguments: [after, last])
+            try db.execute(
+                sql: """
+                    INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at)
+                    SELECT period_id, skp_period_id, nip, rhk_id, indicator_id, value, text, evidence, note, updated_at FROM realisasi_stage
+                    WHERE rowid > ? AND rowid <= ? ORDER BY rowid
+                    ON CONFLICT(period_id, nip, rhk_id, indicator_id) DO UPDATE SET value = excluded.value, text = excluded.text,
+                        evidence = excluded.evidence, note = excluded.note, updated_at = excluded.updated_at
+                    """, arguments: [after, last])
             try db.execute(sql: "UPDATE staged_apply SET applied_through = ? WHERE id = 1", arguments: [String(last)])
         }
         let more = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM realisasi_stage WHERE rowid > ?)", arguments: [last ?? after]) ?? false
@@ -149,7 +169,7 @@ extension SKPStore {
     }
 
     /// What opening the database found of a staged import.
-    public enum StagedRecovery: Sendable, Equatable {
+    package enum StagedRecovery: Sendable, Equatable {
         /// Nothing was staged.
         case none
         /// Staged rows of an import that never began (or had finished) were cleared.
@@ -160,11 +180,13 @@ extension SKPStore {
 
     /// Finishes an import whose apply had begun (its steps, then the audit line) and clears staged rows: what a
     /// crash left. Run before the database serves anyone.
-    public static func recoverStaged(_ writer: any DatabaseWriter) throws -> StagedRecovery {
+    package static func recoverStaged(_ writer: any DatabaseWriter) throws -> StagedRecovery {
         let (epoch, period, staged) = try writer.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply WHERE id = 1") ?? 0,
-             try String.fetchOne(db, sql: "SELECT period_id FROM staged_apply WHERE id = 1") ?? "",
-             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage) OR EXISTS (SELECT 1 FROM realisasi_stage)") ?? false)
+            (
+                try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply WHERE id = 1") ?? 0,
+                try String.fetchOne(db, sql: "SELECT period_id FROM staged_apply WHERE id = 1") ?? "",
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage) OR EXISTS (SELECT 1 FROM realisasi_stage)") ?? false
+            )
         }
         var outcome: StagedRecovery = staged ? .cleared : .none
         if epoch & 1 == 1 {

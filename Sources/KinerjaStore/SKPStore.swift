@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import KinerjaCore
 
-public enum SKPStore {
+package enum SKPStore {
     /// Status of every SKP of an annual period, by NIP.
-    public static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
+    package static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
         try requireSettled(db)
         var out: [String: SKPStatus] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT nip, status FROM skp WHERE period_id = ?", arguments: [period.description]) {
@@ -14,7 +14,7 @@ public enum SKPStore {
     }
 
     /// RHK ids of every SKP of an annual period, by NIP.
-    public static func rhkIDs(_ db: Database, period: PeriodID) throws -> [String: Set<String>] {
+    package static func rhkIDs(_ db: Database, period: PeriodID) throws -> [String: Set<String>] {
         try requireSettled(db)
         var out: [String: Set<String>] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id FROM rhk WHERE period_id = ?", arguments: [period.description])
@@ -24,7 +24,7 @@ public enum SKPStore {
 
     /// The stored RHK that intervene an RHK of one of `supervisors` in `period`: (subordinate NIP, their RHK id,
     /// supervisor NIP, the supervisor's RHK id), in key order.
-    public static func interventions(_ db: Database, period: PeriodID, supervisors: Set<String>) throws -> [IntervensiLink] {
+    package static func interventions(_ db: Database, period: PeriodID, supervisors: Set<String>) throws -> [IntervensiLink] {
         try requireSettled(db)
         guard !supervisors.isEmpty else { return [] }
         var out: [IntervensiLink] = []
@@ -32,7 +32,9 @@ public enum SKPStore {
         for start in stride(from: 0, to: list.count, by: 500) {
             let chunk = Array(list[start..<min(start + 500, list.count)])
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT nip, rhk_id, intervensi_nip, intervensi_rhk FROM rhk WHERE period_id = ? AND intervensi_nip IN (\(databaseQuestionMarks(count: chunk.count)))",
+                db,
+                sql:
+                    "SELECT nip, rhk_id, intervensi_nip, intervensi_rhk FROM rhk WHERE period_id = ? AND intervensi_nip IN (\(databaseQuestionMarks(count: chunk.count)))",
                 arguments: StatementArguments([period.description] + chunk))
             while let r = try cursor.next() {
                 out.append(IntervensiLink(nip: r[0], rhk: r[1], supervisorNIP: r[2], supervisorRHK: r[3] ?? ""))
@@ -61,8 +63,10 @@ public enum SKPStore {
     /// Lampiran as JSON with sorted keys (what `load` decodes).
     static func json(_ l: Lampiran) -> String {
         var out = "{"
-        for (i, (key, values)) in [("dukungan_sumber_daya", l.dukunganSumberDaya), ("konsekuensi", l.konsekuensi),
-                                   ("skema_pertanggungjawaban", l.skemaPertanggungjawaban)].enumerated() {
+        for (i, (key, values)) in [
+            ("dukungan_sumber_daya", l.dukunganSumberDaya), ("konsekuensi", l.konsekuensi),
+            ("skema_pertanggungjawaban", l.skemaPertanggungjawaban),
+        ].enumerated() {
             if i > 0 { out.append(",") }
             jsonString(key, into: &out)
             out.append(":[")
@@ -92,7 +96,7 @@ public enum SKPStore {
     /// already have an SKP in the period (only theirs are deleted first). Rows go in in key order (NIP), which keeps
     /// the B-tree inserts local, many rows per statement: a block of SKPs, then their RHK, then their indicators
     /// (each table after the one its foreign key names).
-    public static func save(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
+    package static func save(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
         try requireSettled(db)
         try write(db, skps, supervisors: supervisors, existing: existing, now: now, staging: false)
     }
@@ -103,7 +107,8 @@ public enum SKPStore {
     ) throws {
         let time = UTCTime.format(now)
         let suffix = staging ? "_stage" : ""
-        let upsert = staging
+        let upsert =
+            staging
             ? BulkInsert(db, table: "skp_stage", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"])
             : BulkInsert(
                 db, table: "skp", columns: ["period_id", "nip", "status", "return_note", "lampiran", "perilaku", "updated_at"],
@@ -118,7 +123,8 @@ public enum SKPStore {
             db, table: "indicators" + suffix,
             columns: ["period_id", "nip", "rhk_id", "indicator_id", "position", "aspect", "text", "target_value", "target_unit", "target_text", "direction"],
             batch: 128)
-        let emptyLampiran = json(Lampiran()), emptyPerilaku = json([:])
+        let emptyLampiran = json(Lampiran())
+        let emptyPerilaku = json([:])
         var periodText: [PeriodID: String] = [:]
         let sorted = skps.sorted { $0.nip < $1.nip }
         for block in stride(from: 0, to: sorted.count, by: 32) {
@@ -179,30 +185,35 @@ public enum SKPStore {
         }
     }
 
-    public static func load(_ db: Database, nip: String, period: PeriodID) throws -> SKP? {
+    package static func load(_ db: Database, nip: String, period: PeriodID) throws -> SKP? {
         try requireSettled(db)
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT status, return_note, lampiran, perilaku FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT status, return_note, lampiran, perilaku FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
         else { return nil }
         var indicators: [String: [Indicator]] = [:]
         for r in try Row.fetchAll(
             db, sql: "SELECT * FROM indicators WHERE period_id = ? AND nip = ? ORDER BY rhk_id, position", arguments: [period.description, nip])
         {
-            indicators[r["rhk_id"], default: []].append(Indicator(
-                id: r["indicator_id"], aspect: IndicatorAspect(rawValue: r["aspect"]) ?? .kuantitas, text: r["text"], target: r["target_value"],
-                unit: r["target_unit"], targetText: r["target_text"], direction: Direction(rawValue: r["direction"]) ?? .higherIsBetter))
+            indicators[r["rhk_id"], default: []].append(
+                Indicator(
+                    id: r["indicator_id"], aspect: IndicatorAspect(rawValue: r["aspect"]) ?? .kuantitas, text: r["text"], target: r["target_value"],
+                    unit: r["target_unit"], targetText: r["target_text"], direction: Direction(rawValue: r["direction"]) ?? .higherIsBetter))
         }
         let rhk = try Row.fetchAll(db, sql: "SELECT * FROM rhk WHERE period_id = ? AND nip = ? ORDER BY position", arguments: [period.description, nip]).map {
-            RHK(id: $0["rhk_id"], kind: RHKKind(rawValue: $0["kind"]) ?? .utama, text: $0["text"], intervensi: $0["intervensi_rhk"], indicators: indicators[$0["rhk_id"]] ?? [])
+            RHK(
+                id: $0["rhk_id"], kind: RHKKind(rawValue: $0["kind"]) ?? .utama, text: $0["text"], intervensi: $0["intervensi_rhk"],
+                indicators: indicators[$0["rhk_id"]] ?? [])
         }
         let lampiran = (try? JSONDecoder().decode(Lampiran.self, from: Data((row[2] as String).utf8))) ?? Lampiran()
         let perilakuRaw = (try? JSONDecoder().decode([String: String].self, from: Data((row[3] as String).utf8))) ?? [:]
         var perilaku: [BerAKHLAK: String] = [:]
         for (k, v) in perilakuRaw { if let key = BerAKHLAK(rawValue: k) { perilaku[key] = v } }
-        return SKP(nip: nip, period: period, status: SKPStatus(rawValue: row[0]) ?? .draft, returnNote: row[1], rhk: rhk, lampiran: lampiran, perilaku: perilaku)
+        return SKP(
+            nip: nip, period: period, status: SKPStatus(rawValue: row[0]) ?? .draft, returnNote: row[1], rhk: rhk, lampiran: lampiran, perilaku: perilaku)
     }
 
-    public static func setStatus(_ db: Database, nip: String, period: PeriodID, status: SKPStatus, note: String, by: String, now: Date) throws {
+    package static func setStatus(_ db: Database, nip: String, period: PeriodID, status: SKPStatus, note: String, by: String, now: Date) throws {
         try requireSettled(db)
         try db.execute(
             sql: "UPDATE skp SET status = ?, return_note = ?, status_by = ?, updated_at = ? WHERE period_id = ? AND nip = ?",
@@ -210,7 +221,7 @@ public enum SKPStore {
     }
 
     /// Approves every submitted SKP of the period (of `unit`'s employees when given); returns how many.
-    public static func approveAllSubmitted(_ db: Database, period: PeriodID, unit: String?, by: String, now: Date) throws -> Int {
+    package static func approveAllSubmitted(_ db: Database, period: PeriodID, unit: String?, by: String, now: Date) throws -> Int {
         try requireSettled(db)
         var sql = "UPDATE skp SET status = 'approved', status_by = ?, updated_at = ? WHERE period_id = ? AND status = 'submitted'"
         var args: [any DatabaseValueConvertible] = [by, UTCTime.format(now), period.description]
@@ -223,7 +234,7 @@ public enum SKPStore {
     }
 
     /// Sets the supervisor's feedback on one RHK for a period (replacing the earlier one).
-    public static func saveRHKFeedback(_ db: Database, period: PeriodID, nip: String, rhk: String, text: String, by: String, now: Date) throws {
+    package static func saveRHKFeedback(_ db: Database, period: PeriodID, nip: String, rhk: String, text: String, by: String, now: Date) throws {
         try requireSettled(db)
         try db.execute(
             sql: """
@@ -233,16 +244,16 @@ public enum SKPStore {
             arguments: [period.description, nip, rhk, text, by, UTCTime.format(now)])
     }
 
-    public struct Summary: Sendable {
-        public var nip: String
-        public var name: String
-        public var unitCode: String
-        public var status: SKPStatus
-        public var rhkCount: Int
-        public var indicatorCount: Int
+    package struct Summary: Sendable {
+        package var nip: String
+        package var name: String
+        package var unitCode: String
+        package var status: SKPStatus
+        package var rhkCount: Int
+        package var indicatorCount: Int
     }
 
-    public static func list(_ db: Database, period: PeriodID, status: SKPStatus?, unit: String?) throws -> [Summary] {
+    package static func list(_ db: Database, period: PeriodID, status: SKPStatus?, unit: String?) throws -> [Summary] {
         try requireSettled(db)
         var sql = """
             SELECT s.nip, e.name, e.unit_code, s.status,

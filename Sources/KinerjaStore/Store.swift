@@ -6,16 +6,16 @@ import GRDB
 /// connection of a `read` or `write`. On disk it is one `DatabasePool` in WAL mode with foreign keys on; tests may
 /// hand it an in-memory `DatabaseQueue` (`Store.inMemory()`). Either way it is brought to the newest schema by
 /// versioned migrations when it opens.
-public final class Store: Sendable {
+package final class Store: Sendable {
     /// The database file ("" in memory).
-    public let path: String
+    package let path: String
     /// The connections: every read and write goes through it.
-    public let writer: any DatabaseWriter
+    package let writer: any DatabaseWriter
     /// Copies a big WAL into the file off the committing thread (on disk only).
     private let checkpointer: Checkpointer?
 
     /// How every connection is set up: foreign keys on, a busy timeout, durable commits, no automatic checkpoint.
-    public static func configuration(label: String = "kinerja") -> Configuration {
+    package static func configuration(label: String = "kinerja") -> Configuration {
         _ = Self.configured
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -32,7 +32,7 @@ public final class Store: Sendable {
     }
 
     /// Takes `writer` (made with `Store.configuration()`) and applies every pending migration.
-    public init(_ writer: any DatabaseWriter) throws {
+    package init(_ writer: any DatabaseWriter) throws {
         _ = Self.configured
         self.writer = writer
         path = writer.path == ":memory:" ? "" : writer.path
@@ -52,40 +52,40 @@ public final class Store: Sendable {
     }
 
     /// What opening found of a staged SKP import a crash interrupted (finished or cleared): the daemon logs it.
-    public let recovered: SKPStore.StagedRecovery
+    package let recovered: SKPStore.StagedRecovery
 
     /// Held by a staged SKP import from its first staged row to its last step: the staging tables are one.
-    public let stagedImportLock = NSLock()
+    package let stagedImportLock = NSLock()
 
     /// Opens (creating when missing) the database at `path`.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(DatabasePool(path: path, configuration: Self.configuration()))
     }
 
     /// A fresh database in memory (for tests).
-    public static func inMemory() throws -> Store {
+    package static func inMemory() throws -> Store {
         try Store(DatabaseQueue(configuration: configuration(label: "kinerja.memory")))
     }
 
     /// Reads on a snapshot, off the caller's thread (GRDB's own queues), and returns what `body` returns.
     /// A read that meets a half-applied SKP import is run again once the import is applied (see `SKPStore+Staged`).
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await settled { try await writer.read(body) }
     }
 
     /// Writes in one transaction (committed when `body` returns, rolled back when it throws), off the caller's thread;
     /// retried as `read` is.
-    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await settled { try await writer.write(body) }
     }
 
     /// `read` on the calling thread (for work that is already off the cooperative pool: imports, fan-outs).
-    public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+    package func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try settledNow { try writer.read(body) }
     }
 
     /// `write` on the calling thread.
-    public func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+    package func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
         try settledNow { try writer.write(body) }
     }
 
@@ -115,27 +115,27 @@ public final class Store: Sendable {
     }
 
     /// Which tables commits changed (see `TableVersions`).
-    public let tableVersions: TableVersions
+    package let tableVersions: TableVersions
 
     /// Process-wide SQLite settings, made once before the first connection opens.
     private static let configured: Int32 = kinerja_sqlite_configure()
 
     /// How many migrations the database has applied: the schema version shown by `kinerjactl status`.
-    public func schemaVersion() throws -> Int {
+    package func schemaVersion() throws -> Int {
         try writer.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
     }
 
     /// The number of migrations this build knows; a database at this version is current.
-    public static var latestSchemaVersion: Int { Migrations.identifiers.count }
+    package static var latestSchemaVersion: Int { Migrations.identifiers.count }
 
-    public struct Info: Sendable, Equatable {
-        public var schemaVersion: Int
-        public var sizeBytes: Int64
-        public var sqliteVersion: String
+    package struct Info: Sendable, Equatable {
+        package var schemaVersion: Int
+        package var sizeBytes: Int64
+        package var sqliteVersion: String
     }
 
     /// Schema version, size and SQLite version in one read.
-    public func info() throws -> Info {
+    package func info() throws -> Info {
         try writer.read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
@@ -146,12 +146,12 @@ public final class Store: Sendable {
         }
     }
 
-    public func sqliteVersion() throws -> String {
+    package func sqliteVersion() throws -> String {
         try writer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
     }
 
     /// Size of the database in bytes (page count × page size), the WAL not counted.
-    public func sizeBytes() throws -> Int64 {
+    package func sizeBytes() throws -> Int64 {
         try writer.read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
@@ -160,12 +160,12 @@ public final class Store: Sendable {
     }
 
     /// `PRAGMA integrity_check`: "ok" for a sound database, else SQLite's findings.
-    public func integrityCheck() throws -> String {
+    package func integrityCheck() throws -> String {
         try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     /// A cheap round trip through the writer and a reader, used by the watchdog.
-    public func ping() throws {
+    package func ping() throws {
         _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
@@ -173,7 +173,7 @@ public final class Store: Sendable {
     /// copy is one consistent snapshot even while other connections keep writing.
     /// Returns the size in bytes of the copy.
     @discardableResult
-    public func backup(to destination: String) throws -> Int64 {
+    package func backup(to destination: String) throws -> Int64 {
         if FileManager.default.fileExists(atPath: destination) {
             throw StoreError.invalid("backup destination \(destination) already exists", item: .file(path: destination))
         }
@@ -195,7 +195,7 @@ public final class Store: Sendable {
     /// Flushes the WAL into the main file and closes every connection.
     /// The final checkpoint's failure is thrown (after the pool is closed: the WAL keeps the data, the next start
     /// reads it), so that the daemon can log it.
-    public func close() throws {
+    package func close() throws {
         checkpointer?.close()
         var checkpointError: (any Error)?
         do {
@@ -209,4 +209,3 @@ public final class Store: Sendable {
         if let checkpointError { throw checkpointError }
     }
 }
-

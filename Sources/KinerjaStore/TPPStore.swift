@@ -3,47 +3,51 @@ import GRDB
 import KinerjaCore
 
 /// TPP months, results, bases, attendance and per-employee overrides (`tpp_*`, `attendance`, `employees.tpp_override_rupiah`).
-public enum TPPStore {
+package enum TPPStore {
     // MARK: months
 
     /// True when the month's TPP is locked (a month never computed is not).
-    public static func isLocked(_ db: Database, month: String) throws -> Bool {
+    package static func isLocked(_ db: Database, month: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT locked FROM tpp_months WHERE month = ?", arguments: [month]) ?? false
     }
 
     /// When the month was computed (UTC text), nil when it never was.
-    public static func computedAt(_ db: Database, month: String) throws -> String? {
+    package static func computedAt(_ db: Database, month: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT computed_at FROM tpp_months WHERE month = ?", arguments: [month])
     }
 
     /// The TPP numbers in force when the month was computed ('' when not kept).
-    public static func policySnapshot(_ db: Database, month: String) throws -> String {
+    package static func policySnapshot(_ db: Database, month: String) throws -> String {
         try String.fetchOne(db, sql: "SELECT policy FROM tpp_months WHERE month = ?", arguments: [month]) ?? ""
     }
 
-    public static func setLocked(_ db: Database, month: String, _ locked: Bool, by: String, now: Date) throws {
-        try db.execute(sql: "UPDATE tpp_months SET locked = ?, locked_at = ?, locked_by = ? WHERE month = ?",
-                       arguments: [locked, UTCTime.format(now), by, month])
+    package static func setLocked(_ db: Database, month: String, _ locked: Bool, by: String, now: Date) throws {
+        try db.execute(
+            sql: "UPDATE tpp_months SET locked = ?, locked_at = ?, locked_by = ? WHERE month = ?",
+            arguments: [locked, UTCTime.format(now), by, month])
     }
 
     // MARK: bases
 
     /// Adds or replaces the base amount of each kelas jabatan.
-    public static func saveBases(_ db: Database, _ bases: [(kelas: Int, rupiah: Int64)]) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO tpp_base(kelas_jabatan, base_rupiah) VALUES (?, ?) ON CONFLICT(kelas_jabatan) DO UPDATE SET base_rupiah = excluded.base_rupiah
-            """)
+    package static func saveBases(_ db: Database, _ bases: [(kelas: Int, rupiah: Int64)]) throws {
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO tpp_base(kelas_jabatan, base_rupiah) VALUES (?, ?) ON CONFLICT(kelas_jabatan) DO UPDATE SET base_rupiah = excluded.base_rupiah
+                """)
         for b in bases { try statement.execute(arguments: [b.kelas, b.rupiah]) }
     }
 
     // MARK: attendance
 
     /// The month's attendance by NIP.
-    public static func attendance(_ db: Database, month: String) throws -> [String: Attendance] {
+    package static func attendance(_ db: Database, month: String) throws -> [String: Attendance] {
         var out: [String: Attendance] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?
-            """, arguments: [month])
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent FROM attendance WHERE month = ?
+                """, arguments: [month])
         while let r = try rows.next() { out[r[0]] = attendance(r, from: 1) }
         return out
     }
@@ -56,11 +60,12 @@ public enum TPPStore {
     }
 
     /// Adds or replaces the month's attendance of each NIP.
-    public static func saveAttendance(_ db: Database, month: String, _ rows: [(nip: String, attendance: Attendance)]) throws {
-        let statement = try db.makeStatement(sql: """
-            INSERT OR REPLACE INTO attendance(month, nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+    package static func saveAttendance(_ db: Database, month: String, _ rows: [(nip: String, attendance: Attendance)]) throws {
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT OR REPLACE INTO attendance(month, nip, tl1, tl2, tl3, tl4, psw1, psw2, psw3, psw4, tk, sanction_percent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for (nip, a) in rows {
             statement.setUncheckedArguments([month, nip, a.tl1, a.tl2, a.tl3, a.tl4, a.psw1, a.psw2, a.psw3, a.psw4, a.tk, a.sanctionPercent])
             try statement.execute()
@@ -70,18 +75,20 @@ public enum TPPStore {
     // MARK: staff
 
     /// One active employee as a TPP computation sees them.
-    public struct Staff: Sendable, Equatable {
-        public var nip: String, name: String, unitCode: String, golongan: String, kelasJabatan: Int, kind: String
+    package struct Staff: Sendable, Equatable {
+        package var nip: String, name: String, unitCode: String, golongan: String, kelasJabatan: Int, kind: String
         /// The employee's own base (`tpp override`), when set.
-        public var override: Int64?
+        package var override: Int64?
     }
 
     /// Every active employee, by unit then NIP.
-    public static func activeStaff(_ db: Database) throws -> [Staff] {
+    package static func activeStaff(_ db: Database) throws -> [Staff] {
         var out: [Staff] = []
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT nip, name, unit_code, golongan, kelas_jabatan, kind, tpp_override_rupiah FROM employees WHERE active = 1 ORDER BY unit_code, nip
-            """)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT nip, name, unit_code, golongan, kelas_jabatan, kind, tpp_override_rupiah FROM employees WHERE active = 1 ORDER BY unit_code, nip
+                """)
         while let r = try rows.next() {
             out.append(Staff(nip: r[0], name: r[1], unitCode: r[2], golongan: r[3], kelasJabatan: r[4], kind: r[5], override: r[6]))
         }
@@ -89,65 +96,86 @@ public enum TPPStore {
     }
 
     /// The employee's own base, nil when none is set.
-    public static func override(_ db: Database, nip: String) throws -> Int64? {
+    package static func override(_ db: Database, nip: String) throws -> Int64? {
         try Int64?.fetchOne(db, sql: "SELECT tpp_override_rupiah FROM employees WHERE nip = ?", arguments: [nip]) ?? nil
     }
 
     /// Sets (or with nil clears) the employee's own base.
-    public static func setOverride(_ db: Database, nip: String, _ rupiah: Int64?) throws {
+    package static func setOverride(_ db: Database, nip: String, _ rupiah: Int64?) throws {
         try db.execute(sql: "UPDATE employees SET tpp_override_rupiah = ? WHERE nip = ?", arguments: [rupiah, nip])
     }
 
     /// Employees with their own base, by unit then NIP.
-    public static func overrides(_ db: Database) throws -> [(nip: String, name: String, unitCode: String, rupiah: Int64)] {
-        try Row.fetchAll(db, sql: """
-            SELECT nip, name, unit_code, tpp_override_rupiah FROM employees WHERE tpp_override_rupiah IS NOT NULL ORDER BY unit_code, nip
-            """).map { ($0[0], $0[1], $0[2], $0[3]) }
+    package static func overrides(_ db: Database) throws -> [(nip: String, name: String, unitCode: String, rupiah: Int64)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT nip, name, unit_code, tpp_override_rupiah FROM employees WHERE tpp_override_rupiah IS NOT NULL ORDER BY unit_code, nip
+                """
+        ).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
     // MARK: results
 
     /// One employee's computed TPP for a month, with the inputs it used.
-    public struct Result: Sendable, Equatable {
-        public var nip = "", name = "", unitCode = "", golongan = ""
-        public var kelasJabatan = 0
-        public var base: Int64 = 0
-        public var baseSource = "", predikat = "", predikatPeriod = ""
-        public var kinerja: Int64 = 0, disiplin: Int64 = 0
-        public var deductionsPercent = ""
-        public var sanctionPercent = 0
-        public var gross: Int64 = 0, tax: Int64 = 0
-        public var taxPercent = 0
-        public var net: Int64 = 0
-        public var blocked = false
-        public var blockedReason = ""
+    package struct Result: Sendable, Equatable {
+        package var nip = "", name = "", unitCode = "", golongan = ""
+        package var kelasJabatan = 0
+        package var base: Int64 = 0
+        package var baseSource = "", predikat = "", predikatPeriod = ""
+        package var kinerja: Int64 = 0, disiplin: Int64 = 0
+        package var deductionsPercent = ""
+        package var sanctionPercent = 0
+        package var gross: Int64 = 0, tax: Int64 = 0
+        package var taxPercent = 0
+        package var net: Int64 = 0
+        package var blocked = false
+        package var blockedReason = ""
         /// One step per line.
-        public var steps = ""
-        public var handledBy = "", kind = ""
+        package var steps = ""
+        package var handledBy = "", kind = ""
         /// `Attendance.compact` of the counts used.
-        public var attendance = ""
+        package var attendance = ""
 
-        public init() {}
+        package init() {}
 
         init(row r: Row) {
-            nip = r["nip"]; name = r["name"]; unitCode = r["unit_code"]; golongan = r["golongan"]
-            kelasJabatan = r["kelas_jabatan"]; base = r["base"]; baseSource = r["base_source"]; predikat = r["predikat"]
-            predikatPeriod = r["predikat_period"]; kinerja = r["kinerja"]; disiplin = r["disiplin"]
-            deductionsPercent = r["deductions_percent"]; sanctionPercent = r["sanction_percent"]; gross = r["gross"]
-            tax = r["tax"]; taxPercent = r["tax_percent"]; net = r["net"]; blocked = r["blocked"]
-            blockedReason = r["blocked_reason"]; steps = r["steps"]; handledBy = r["handled_by"]; kind = r["kind"]; attendance = r["attendance"]
+            nip = r["nip"]
+            name = r["name"]
+            unitCode = r["unit_code"]
+            golongan = r["golongan"]
+            kelasJabatan = r["kelas_jabatan"]
+            base = r["base"]
+            baseSource = r["base_source"]
+            predikat = r["predikat"]
+            predikatPeriod = r["predikat_period"]
+            kinerja = r["kinerja"]
+            disiplin = r["disiplin"]
+            deductionsPercent = r["deductions_percent"]
+            sanctionPercent = r["sanction_percent"]
+            gross = r["gross"]
+            tax = r["tax"]
+            taxPercent = r["tax_percent"]
+            net = r["net"]
+            blocked = r["blocked"]
+            blockedReason = r["blocked_reason"]
+            steps = r["steps"]
+            handledBy = r["handled_by"]
+            kind = r["kind"]
+            attendance = r["attendance"]
         }
     }
 
     /// Replaces the month's results and records the computation (when, the numbers in force, the input versions).
-    public static func saveComputation(_ db: Database, month: String, _ results: [Result], policy: String, inputs: String, now: Date) throws {
+    package static func saveComputation(_ db: Database, month: String, _ results: [Result], policy: String, inputs: String, now: Date) throws {
         try db.execute(sql: "DELETE FROM tpp_results WHERE month = ?", arguments: [month])
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO tpp_results(month, nip, name, unit_code, golongan, kelas_jabatan, base, base_source, predikat, predikat_period,
-                kinerja, disiplin, deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by,
-                kind, attendance)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO tpp_results(month, nip, name, unit_code, golongan, kelas_jabatan, base, base_source, predikat, predikat_period,
+                    kinerja, disiplin, deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by,
+                    kind, attendance)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for r in results {
             statement.setUncheckedArguments([
                 month, r.nip, r.name, r.unitCode, r.golongan, r.kelasJabatan, r.base, r.baseSource, r.predikat, r.predikatPeriod,
@@ -156,19 +184,20 @@ public enum TPPStore {
             ])
             try statement.execute()
         }
-        try db.execute(sql: """
-            INSERT INTO tpp_months(month, computed_at, policy, inputs) VALUES (?, ?, ?, ?)
-            ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at, policy = excluded.policy, inputs = excluded.inputs
-            """, arguments: [month, UTCTime.format(now), policy, inputs])
+        try db.execute(
+            sql: """
+                INSERT INTO tpp_months(month, computed_at, policy, inputs) VALUES (?, ?, ?, ?)
+                ON CONFLICT(month) DO UPDATE SET computed_at = excluded.computed_at, policy = excluded.policy, inputs = excluded.inputs
+                """, arguments: [month, UTCTime.format(now), policy, inputs])
     }
 
     /// One employee's result for the month, nil when none is computed.
-    public static func result(_ db: Database, month: String, nip: String) throws -> Result? {
+    package static func result(_ db: Database, month: String, nip: String) throws -> Result? {
         try Row.fetchOne(db, sql: "SELECT * FROM tpp_results WHERE month = ? AND nip = ?", arguments: [month, nip]).map(Result.init(row:))
     }
 
     /// Calls `body` with each of the month's results, by unit then NIP (a cursor: the month is never held whole as rows).
-    public static func forEachResult(_ db: Database, month: String, _ body: (Result) throws -> Void) throws {
+    package static func forEachResult(_ db: Database, month: String, _ body: (Result) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM tpp_results WHERE month = ? ORDER BY unit_code, nip", arguments: [month])
         while let r = try rows.next() { try body(Result(row: r)) }
     }

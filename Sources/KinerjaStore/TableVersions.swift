@@ -8,7 +8,7 @@ import Synchronization
 /// once per statement, so no per-row cost); writes made through the SQLite C API (`BulkInsert`, used by imports
 /// only) are announced by the import with `noteBulkWrite`, which raises every table's counter: an import that
 /// commits makes the others check again.
-public final class TableVersions: TransactionObserver, @unchecked Sendable {
+package final class TableVersions: TransactionObserver, @unchecked Sendable {
     private struct Counters {
         var byTable: [String: UInt64] = [:]
         /// Raised by every bulk (C API) write: it stands for every table.
@@ -22,7 +22,7 @@ public final class TableVersions: TransactionObserver, @unchecked Sendable {
     init() {}
 
     /// The counters of `tables` (and of bulk writes) as of now.
-    public func snapshot(_ tables: Set<String>) -> [String: UInt64] {
+    package func snapshot(_ tables: Set<String>) -> [String: UInt64] {
         counters.withLock { c in
             var s = ["*bulk": c.bulk]
             for t in tables { s[t] = c.byTable[t] ?? 0 }
@@ -31,26 +31,26 @@ public final class TableVersions: TransactionObserver, @unchecked Sendable {
     }
 
     /// True when no commit since `snapshot` wrote one of its tables (or wrote in bulk).
-    public func unchanged(since snapshot: [String: UInt64]) -> Bool {
+    package func unchanged(since snapshot: [String: UInt64]) -> Bool {
         counters.withLock { c in
             snapshot.allSatisfy { table, version in (table == "*bulk" ? c.bulk : c.byTable[table] ?? 0) == version }
         }
     }
 
     /// A write through the SQLite C API on the writer connection, in the transaction in progress.
-    public func noteBulkWrite() { pending.withLock { $0.bulk = true } }
+    package func noteBulkWrite() { pending.withLock { $0.bulk = true } }
 
     // MARK: TransactionObserver
 
-    public func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+    package func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         let table = eventKind.tableName.lowercased()
         pending.withLock { _ = $0.tables.insert(table) }
         return false
     }
 
-    public func databaseDidChange(with event: DatabaseEvent) {}
+    package func databaseDidChange(with event: DatabaseEvent) {}
 
-    public func databaseDidCommit(_ db: Database) {
+    package func databaseDidCommit(_ db: Database) {
         let (tables, bulk) = pending.withLock { p in
             defer { p = ([], false) }
             return p
@@ -62,5 +62,5 @@ public final class TableVersions: TransactionObserver, @unchecked Sendable {
         }
     }
 
-    public func databaseDidRollback(_ db: Database) { pending.withLock { $0 = ([], false) } }
+    package func databaseDidRollback(_ db: Database) { pending.withLock { $0 = ([], false) } }
 }

@@ -3,7 +3,9 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaCore
 import KinerjaFixtures
+import SwiftProtobuf
 
 /// Benchmarks against a real kinerjad over its Unix socket. Prints one JSON object.
 @main
@@ -75,11 +77,13 @@ struct KinerjaBench: AsyncParsableCommand {
         if wanted.contains("reminders") {
             let sink = try WebhookSink(threads: 2, keepBodies: false)
             defer { sink.stop() }
-            let daemon = try BenchDaemon(binDir: bin, config: """
-                [reminders.webhook]
-                url = "\(sink.url)"
-                secret = "bench"
-                """)
+            let daemon = try BenchDaemon(
+                binDir: bin,
+                config: """
+                    [reminders.webhook]
+                    url = "\(sink.url)"
+                    secret = "bench"
+                    """)
             defer { daemon.stop() }
             let sample = SampleAgency(unitCount: units, employeeCount: employees)
             _ = try measureImport(binDir: bin, daemon: daemon, sample: sample)
@@ -130,7 +134,7 @@ struct KinerjaBench: AsyncParsableCommand {
         var times: [Double] = []
         for _ in 0..<runs {
             let (ms, status) = try timed(binDir + "/kinerjactl", ["status", "--socket", socket, "-o", "json"])
-            guard status == 0 else { throw ValidationError("kinerjactl status exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl status exited \(status)") }
             times.append(ms)
         }
         let sorted = times.sorted()
@@ -144,22 +148,23 @@ struct KinerjaBench: AsyncParsableCommand {
 
     func measureImport(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
         let t0 = ContinuousClock.now
-        let unitsFile = daemon.dir + "/units.csv", employeesFile = daemon.dir + "/employees.csv"
+        let unitsFile = daemon.dir + "/units.csv"
+        let employeesFile = daemon.dir + "/employees.csv"
         try sample.unitsCSV.write(to: URL(fileURLWithPath: unitsFile))
         let csv = sample.employeesCSV
         try csv.write(to: URL(fileURLWithPath: employeesFile))
         let generated = (ContinuousClock.now - t0).seconds
         let ctl = binDir + "/kinerjactl"
         let (unitMS, s1) = try timed(ctl, ["unit", "import", unitsFile, "--socket", daemon.socket])
-        guard s1 == 0 else { throw ValidationError("unit import exited \(s1)") }
+        guard s1 == 0 else { throw ArgumentParser.ValidationError("unit import exited \(s1)") }
         let (employeeMS, s2) = try timed(ctl, ["employee", "import", employeesFile, "--socket", daemon.socket])
-        guard s2 == 0 else { throw ValidationError("employee import exited \(s2)") }
+        guard s2 == 0 else { throw ArgumentParser.ValidationError("employee import exited \(s2)") }
         let rssAfterImport = daemon.rssMiB()
         let (reimportMS, s3) = try timed(ctl, ["employee", "import", employeesFile, "--socket", daemon.socket])
-        guard s3 == 0 else { throw ValidationError("employee re-import exited \(s3)") }
+        guard s3 == 0 else { throw ArgumentParser.ValidationError("employee re-import exited \(s3)") }
         let listOut = daemon.dir + "/list.json"
         let (listMS, s4) = try timed(ctl, ["employee", "list", "-o", "json", "--socket", daemon.socket], stdout: listOut)
-        guard s4 == 0 else { throw ValidationError("employee list exited \(s4)") }
+        guard s4 == 0 else { throw ArgumentParser.ValidationError("employee list exited \(s4)") }
         let listBytes = (try? FileManager.default.attributesOfItem(atPath: listOut)[.size] as? NSNumber)?.intValue ?? 0
         return [
             "employees": employees, "units": units, "csv_bytes": csv.count,
@@ -180,11 +185,12 @@ struct KinerjaBench: AsyncParsableCommand {
         let ctl = binDir + "/kinerjactl"
         func run(_ args: [String]) throws -> Double {
             let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket])
-            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
             return ms / 1000
         }
         _ = try run(["period", "create", "2026", "--periodic", "monthly"])
-        let skpFile = daemon.dir + "/skp.json", realisasiFile = daemon.dir + "/realisasi.csv"
+        let skpFile = daemon.dir + "/skp.json"
+        let realisasiFile = daemon.dir + "/realisasi.csv"
         let (skpJSON, realisasiCSV) = sample.skpAndRealisasi(year: 2026, month: 1)
         try skpJSON.write(to: URL(fileURLWithPath: skpFile))
         try realisasiCSV.write(to: URL(fileURLWithPath: realisasiFile))
@@ -211,7 +217,7 @@ struct KinerjaBench: AsyncParsableCommand {
         let ctl = binDir + "/kinerjactl"
         func run(_ args: [String], stdout: String? = nil) throws -> Double {
             let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
             return ms / 1000
         }
         if createPeriod { _ = try run(["period", "create", "2026", "--periodic", "monthly"]) }
@@ -243,7 +249,7 @@ struct KinerjaBench: AsyncParsableCommand {
         let ctl = binDir + "/kinerjactl"
         func run(_ args: [String], stdout: String? = nil) throws -> Double {
             let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
             return ms / 1000
         }
         var base = "kelas_jabatan,base_rupiah\n"
@@ -274,7 +280,7 @@ struct KinerjaBench: AsyncParsableCommand {
         let ctl = binDir + "/kinerjactl"
         func run(_ args: [String], stdout: String? = nil) throws -> Double {
             let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
             return ms / 1000
         }
         _ = try run(["agency", "set", "--plugin", "bukittinggi"])
@@ -314,11 +320,13 @@ struct KinerjaBench: AsyncParsableCommand {
         let ctl = binDir + "/kinerjactl"
         func run(_ args: [String], stdout: String? = nil) throws -> Double {
             let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
             return ms / 1000
         }
-        _ = try run(["reminder", "add", "bench", "--cron", "0 8 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
-                     "--template", "Yth. {nama} ({nip}), mohon lengkapi laporan kegiatan harian {tanggal}."])
+        _ = try run([
+            "reminder", "add", "bench", "--cron", "0 8 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+            "--template", "Yth. {nama} ({nip}), mohon lengkapi laporan kegiatan harian {tanggal}.",
+        ])
         let out = daemon.dir + "/fire.json"
         let t0 = ContinuousClock.now
         let fireSeconds = try run(["reminder", "fire", "bench", "-o", "json"], stdout: out)
@@ -377,7 +385,7 @@ final class BenchDaemon {
 
     init(binDir: String, config: String? = nil) throws {
         var template = Array("/tmp/kbench-XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw ValidationError("mkdtemp failed") }
+        guard let p = mkdtemp(&template) else { throw ArgumentParser.ValidationError("mkdtemp failed") }
         dir = String(cString: p)
         socket = dir + "/kinerja.sock"
         var arguments = ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "info"]
@@ -388,11 +396,14 @@ final class BenchDaemon {
         child = try ChildProcess(binDir + "/kinerjad", arguments, stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if FileManager.default.fileExists(atPath: socket) { usleep(100_000); return }
-            guard child.isRunning else { throw ValidationError("kinerjad exited \(child.exitStatus ?? -1)") }
+            if FileManager.default.fileExists(atPath: socket) {
+                usleep(100_000)
+                return
+            }
+            guard child.isRunning else { throw ArgumentParser.ValidationError("kinerjad exited \(child.exitStatus ?? -1)") }
             usleep(20_000)
         }
-        throw ValidationError("kinerjad did not start")
+        throw ArgumentParser.ValidationError("kinerjad did not start")
     }
 
     /// Resident set size of the daemon (VmRSS), MiB.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what the daemon is and how its database looks.")
@@ -110,12 +111,13 @@ struct AuditListCommand: AsyncParsableCommand {
                 }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON(r.entries.map { e in
-                [
-                    "id": e.id, "time": e.time, "uid": e.uid, "pid": e.pid, "role": e.role, "actor_nip": e.actorNip,
-                    "rpc": e.rpc, "target": e.target, "summary": e.summary,
-                ] as [String: Any]
-            })
+            printJSON(
+                r.entries.map { e in
+                    [
+                        "id": e.id, "time": e.time, "uid": e.uid, "pid": e.pid, "role": e.role, "actor_nip": e.actorNip,
+                        "rpc": e.rpc, "target": e.target, "summary": e.summary,
+                    ] as [String: Any]
+                })
             return
         }
         printTable(
@@ -141,7 +143,8 @@ struct BackupCommand: AsyncParsableCommand {
         else {
             throw CLIError.failed("cannot create \(partial)")
         }
-        let total: Int64, expected: Int64
+        let total: Int64
+        let expected: Int64
         do {
             (total, expected) = try await withDaemon(global, .long) { client, options, metadata in
                 try await Kinerja_V1_AdminService.Client(wrapping: client).backup(.init(), metadata: metadata, options: options) { response in

@@ -2,13 +2,17 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
-let predikatNames = ["sangat_baik": "Sangat Baik", "baik": "Baik", "butuh_perbaikan": "Butuh Perbaikan", "kurang": "Kurang/Misconduct", "sangat_kurang": "Sangat Kurang"]
+let predikatNames = [
+    "sangat_baik": "Sangat Baik", "baik": "Baik", "butuh_perbaikan": "Butuh Perbaikan", "kurang": "Kurang/Misconduct", "sangat_kurang": "Sangat Kurang",
+]
 let ratingNames = ["di_atas": "Di Atas Ekspektasi", "sesuai": "Sesuai Ekspektasi", "di_bawah": "Di Bawah Ekspektasi"]
 
 struct RatingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rating", abstract: "Ratings: set, import, suggest, derive.", subcommands: [RatingSet.self, RatingImport.self, RatingSuggest.self, RatingDerive.self])
+        commandName: "rating", abstract: "Ratings: set, import, suggest, derive.",
+        subcommands: [RatingSet.self, RatingImport.self, RatingSuggest.self, RatingDerive.self])
 }
 
 struct RatingDerive: AsyncParsableCommand {
@@ -22,25 +26,37 @@ struct RatingDerive: AsyncParsableCommand {
     func run() async throws {
         let r = try await withDaemon(global, .long) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).deriveRatings(
-                .with { $0.periodID = period; $0.unitCode = unit; $0.apply = apply }, metadata: metadata, options: options)
+                .with {
+                    $0.periodID = period
+                    $0.unitCode = unit
+                    $0.apply = apply
+                }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "period": r.periodID, "handled_by": r.handledBy, "derived": r.derived, "not_derivable": r.notDerivable, "applied": r.applied,
-                "results": r.results.map {
-                    ["nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "hasil_kerja": $0.hasilKerja, "perilaku_kerja": $0.perilakuKerja,
-                     "explanation": $0.explanation, "not_derivable": $0.notDerivable, "reason": $0.reason, "applied": $0.applied,
-                     "predikat": $0.predikat, "apply_note": $0.applyNote] as [String: Any]
-                },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "period": r.periodID, "handled_by": r.handledBy, "derived": r.derived, "not_derivable": r.notDerivable, "applied": r.applied,
+                    "results": r.results.map {
+                        [
+                            "nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "hasil_kerja": $0.hasilKerja, "perilaku_kerja": $0.perilakuKerja,
+                            "explanation": $0.explanation, "not_derivable": $0.notDerivable, "reason": $0.reason, "applied": $0.applied,
+                            "predikat": $0.predikat, "apply_note": $0.applyNote,
+                        ] as [String: Any]
+                    },
+                ] as [String: Any])
             return
         }
-        printTable(["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", apply ? "SET" : "WHY"], r.results.map {
-            $0.notDerivable
-                ? [$0.nip, $0.name, $0.unitCode, "-", "-", "not derivable: \($0.reason)"]
-                : [$0.nip, $0.name, $0.unitCode, $0.hasilKerja.isEmpty ? "(supervisor)" : $0.hasilKerja, $0.perilakuKerja.isEmpty ? "(supervisor)" : $0.perilakuKerja,
-                   apply ? ($0.applied ? "set → \($0.predikat)" : $0.applyNote) : $0.explanation]
-        })
+        printTable(
+            ["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", apply ? "SET" : "WHY"],
+            r.results.map {
+                $0.notDerivable
+                    ? [$0.nip, $0.name, $0.unitCode, "-", "-", "not derivable: \($0.reason)"]
+                    : [
+                        $0.nip, $0.name, $0.unitCode, $0.hasilKerja.isEmpty ? "(supervisor)" : $0.hasilKerja,
+                        $0.perilakuKerja.isEmpty ? "(supervisor)" : $0.perilakuKerja,
+                        apply ? ($0.applied ? "set → \($0.predikat)" : $0.applyNote) : $0.explanation,
+                    ]
+            })
         print("\(r.derived) derived, \(r.notDerivable) not derivable\(apply ? ", \(r.applied) set" : "") (rules: \(r.handledBy))")
     }
 }
@@ -76,7 +92,9 @@ struct RatingSet: AsyncParsableCommand {
         if global.output == .json {
             printJSON(["nip": r.nip, "hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "aspects": r.aspects])
         } else {
-            print("\(r.nip) \(r.name): \(ratingNames[r.hasilKerja] ?? r.hasilKerja) / \(ratingNames[r.perilakuKerja] ?? r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat)")
+            print(
+                "\(r.nip) \(r.name): \(ratingNames[r.hasilKerja] ?? r.hasilKerja) / \(ratingNames[r.perilakuKerja] ?? r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat)"
+            )
         }
     }
 }
@@ -110,12 +128,18 @@ struct RatingSuggest: AsyncParsableCommand {
 
     func run() async throws {
         let r = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_AppraisalService.Client(wrapping: client).suggestRating(.with { $0.nip = nip; $0.periodID = period }, metadata: metadata, options: options)
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).suggestRating(
+                .with {
+                    $0.nip = nip
+                    $0.periodID = period
+                }, metadata: metadata, options: options)
         }
         if global.output == .json {
             printJSON(["hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "from_periods": r.periods])
         } else {
-            print("suggested: \(r.hasilKerja) / \(r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat) (from \(r.periods.joined(separator: ", ")); not applied)")
+            print(
+                "suggested: \(r.hasilKerja) / \(r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat) (from \(r.periods.joined(separator: ", ")); not applied)"
+            )
         }
     }
 }
@@ -132,18 +156,29 @@ struct FeedbackList: AsyncParsableCommand {
 
     func run() async throws {
         let r = try await withDaemon(global, .long) { client, options, metadata in
-            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listFeedback(.with { $0.periodID = period; $0.nip = nip ?? "" }, metadata: metadata, options: options)
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listFeedback(
+                .with {
+                    $0.periodID = period
+                    $0.nip = nip ?? ""
+                }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "entries": r.entries.map { ["nip": $0.nip, "source": $0.source, "rating": $0.rating, "aspects": $0.aspects, "comment": $0.comment] as [String: Any] },
-                "summaries": r.summaries.map { ["nip": $0.nip, "name": $0.name, "entries": $0.entries, "mean_by_source": $0.meanBySource] as [String: Any] },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "entries": r.entries.map {
+                        ["nip": $0.nip, "source": $0.source, "rating": $0.rating, "aspects": $0.aspects, "comment": $0.comment] as [String: Any]
+                    },
+                    "summaries": r.summaries.map {
+                        ["nip": $0.nip, "name": $0.name, "entries": $0.entries, "mean_by_source": $0.meanBySource] as [String: Any]
+                    },
+                ] as [String: Any])
             return
         }
-        printTable(["NIP", "NAME", "ENTRIES", "ATASAN", "REKAN", "BAWAHAN", "MASYARAKAT"], r.summaries.map { s in
-            [s.nip, s.name, "\(s.entries)"] + ["atasan", "rekan", "bawahan", "masyarakat"].map { s.meanBySource[$0] ?? "-" }
-        })
+        printTable(
+            ["NIP", "NAME", "ENTRIES", "ATASAN", "REKAN", "BAWAHAN", "MASYARAKAT"],
+            r.summaries.map { s in
+                [s.nip, s.name, "\(s.entries)"] + ["atasan", "rekan", "bawahan", "masyarakat"].map { s.meanBySource[$0] ?? "-" }
+            })
     }
 }
 
@@ -190,7 +225,8 @@ struct UnitRate: AsyncParsableCommand {
 
 struct AppraisalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "appraisal", abstract: "Appraisal reports: curve, list, credits.", subcommands: [AppraisalCurve.self, AppraisalList.self, AppraisalCredits.self])
+        commandName: "appraisal", abstract: "Appraisal reports: curve, list, credits.",
+        subcommands: [AppraisalCurve.self, AppraisalList.self, AppraisalCredits.self])
 }
 
 struct AppraisalCurve: AsyncParsableCommand {
@@ -201,16 +237,21 @@ struct AppraisalCurve: AsyncParsableCommand {
 
     func run() async throws {
         let r = try await withDaemon(global, .long) { client, options, metadata in
-            try await Kinerja_V1_AppraisalService.Client(wrapping: client).curve(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).curve(
+                .with {
+                    $0.periodID = period
+                    $0.unitCode = unit ?? ""
+                }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON(r.units.map { u in
-                [
-                    "unit_code": u.unitCode, "unit_name": u.unitName, "unit_predikat": u.unitPredikat, "employees": u.employees,
-                    "counts": u.counts.mapValues { Int($0) }, "percentages": u.percentages, "violations": u.violations,
-                    "satisfied": u.satisfied, "minimum_changes": u.minimumChanges >= 0 ? Int(u.minimumChanges) as Any : NSNull(), "unrated": u.unrated,
-                ] as [String: Any]
-            })
+            printJSON(
+                r.units.map { u in
+                    [
+                        "unit_code": u.unitCode, "unit_name": u.unitName, "unit_predikat": u.unitPredikat, "employees": u.employees,
+                        "counts": u.counts.mapValues { Int($0) }, "percentages": u.percentages, "violations": u.violations,
+                        "satisfied": u.satisfied, "minimum_changes": u.minimumChanges >= 0 ? Int(u.minimumChanges) as Any : NSNull(), "unrated": u.unrated,
+                    ] as [String: Any]
+                })
             return
         }
         let order = ["sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
@@ -218,7 +259,10 @@ struct AppraisalCurve: AsyncParsableCommand {
             ["UNIT", "PREDIKAT", "N", "SB", "B", "BP", "K", "SK", "UNRATED", "OK", "CHANGES", "VIOLATIONS"],
             r.units.map { u in
                 [u.unitCode, u.unitPredikat.isEmpty ? "-" : u.unitPredikat, "\(u.employees)"] + order.map { "\(u.counts[$0] ?? 0)" }
-                    + ["\(u.unrated)", u.satisfied ? "yes" : "NO", u.minimumChanges < 0 ? "impossible" : "\(u.minimumChanges)", u.violations.joined(separator: "; ")]
+                    + [
+                        "\(u.unrated)", u.satisfied ? "yes" : "NO", u.minimumChanges < 0 ? "impossible" : "\(u.minimumChanges)",
+                        u.violations.joined(separator: "; "),
+                    ]
             })
     }
 }
@@ -233,24 +277,36 @@ struct AppraisalList: AsyncParsableCommand {
     func run() async throws {
         let global = connection.global(output: output == .json ? .json : .table)
         let r = try await withDaemon(global, .long) { client, options, metadata in
-            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listAppraisal(.with { $0.periodID = period; $0.unitCode = unit ?? "" }, metadata: metadata, options: options)
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).listAppraisal(
+                .with {
+                    $0.periodID = period
+                    $0.unitCode = unit ?? ""
+                }, metadata: metadata, options: options)
         }
         switch output {
         case .json:
             var out = JSONArrayWriter()
             for x in r.rows {
-                out.append(["nip": .string(x.nip), "name": .string(x.name), "unit": .string(x.unitCode), "hasil_kerja": .string(x.hasilKerja),
-                            "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat), "rated_by": .string(x.ratedBy)])
+                out.append([
+                    "nip": .string(x.nip), "name": .string(x.name), "unit": .string(x.unitCode), "hasil_kerja": .string(x.hasilKerja),
+                    "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat), "rated_by": .string(x.ratedBy),
+                ])
             }
             out.finish()
         case .csv:
-            FileHandle.standardOutput.write(csvText(
-                header: ["nip", "name", "unit", "hasil_kerja", "perilaku_kerja", "predikat"],
-                rows: r.rows.map { [$0.nip, $0.name, $0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat] }))
+            FileHandle.standardOutput.write(
+                csvText(
+                    header: ["nip", "name", "unit", "hasil_kerja", "perilaku_kerja", "predikat"],
+                    rows: r.rows.map { [$0.nip, $0.name, $0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat] }))
         case .table:
-            printTable(["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", "PREDIKAT"], r.rows.map {
-                [$0.nip, $0.name, $0.unitCode, ratingNames[$0.hasilKerja] ?? "-", ratingNames[$0.perilakuKerja] ?? "-", predikatNames[$0.predikat] ?? "(not rated)"]
-            })
+            printTable(
+                ["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", "PREDIKAT"],
+                r.rows.map {
+                    [
+                        $0.nip, $0.name, $0.unitCode, ratingNames[$0.hasilKerja] ?? "-", ratingNames[$0.perilakuKerja] ?? "-",
+                        predikatNames[$0.predikat] ?? "(not rated)",
+                    ]
+                })
         }
     }
 }
@@ -265,11 +321,19 @@ struct AppraisalCredits: AsyncParsableCommand {
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).credits(.with { $0.periodID = period }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON(r.rows.map { ["nip": $0.nip, "jabatan_fungsional": $0.jabatanFungsional, "coefficient": $0.coefficient, "predikat": $0.predikat, "factor": $0.factor, "credit": $0.credit] })
+            printJSON(
+                r.rows.map {
+                    [
+                        "nip": $0.nip, "jabatan_fungsional": $0.jabatanFungsional, "coefficient": $0.coefficient, "predikat": $0.predikat, "factor": $0.factor,
+                        "credit": $0.credit,
+                    ]
+                })
             return
         }
-        printTable(["NIP", "NAME", "JABATAN FUNGSIONAL", "COEFFICIENT", "PREDIKAT", "FACTOR", "CREDIT"], r.rows.map {
-            [$0.nip, $0.name, $0.jabatanFungsional, $0.coefficient, predikatNames[$0.predikat] ?? $0.predikat, $0.factor, $0.credit]
-        })
+        printTable(
+            ["NIP", "NAME", "JABATAN FUNGSIONAL", "COEFFICIENT", "PREDIKAT", "FACTOR", "CREDIT"],
+            r.rows.map {
+                [$0.nip, $0.name, $0.jabatanFungsional, $0.coefficient, predikatNames[$0.predikat] ?? $0.predikat, $0.factor, $0.credit]
+            })
     }
 }

@@ -21,7 +21,9 @@ func withDaemon<R: Sendable>(
     if let problem = unreachableReason(path) {
         throw CLIError(
             exitCode: 69,
-            message: "cannot reach kinerjad at \(path): \(problem). Start it with `make run` (from the repository) or check `systemctl status kinerjad`; or pass --socket PATH.")
+            message:
+                "cannot reach kinerjad at \(path): \(problem). Start it with `make run` (from the repository) or check `systemctl status kinerjad`; or pass --socket PATH."
+        )
     }
     var callOptions = CallOptions.defaults
     callOptions.waitForReady = false
@@ -53,7 +55,9 @@ func withDaemon<R: Sendable>(
         if error.code == .deadlineExceeded {
             throw CLIError(
                 exitCode: 1,
-                message: "DEADLINE_EXCEEDED: \(error.message) (kinerjactl waits for answers within \(String(format: "%g", seconds)) s\(options.timeout == nil ? ", its default" : ""): pass --timeout SECONDS to wait longer)")
+                message:
+                    "DEADLINE_EXCEEDED: \(error.message) (kinerjactl waits for answers within \(String(format: "%g", seconds)) s\(options.timeout == nil ? ", its default" : ""): pass --timeout SECONDS to wait longer)"
+            )
         }
         if error.code == .unavailable {
             throw CLIError(

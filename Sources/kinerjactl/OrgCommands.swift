@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import SwiftProtobuf
 
 // MARK: agency
 
@@ -52,17 +53,21 @@ struct AgencySet: AsyncParsableCommand {
 
 func printAgency(_ a: Kinerja_V1_Agency, _ global: GlobalOptions) {
     if global.output == .json {
-        printJSON([
-            "code": a.code, "name": a.name, "time_zone": a.timeZone, "plugin_id": a.pluginID,
-            "tpp_base": Dictionary(uniqueKeysWithValues: a.tppBase.map { (String($0.key), $0.value) }),
-        ] as [String: Any])
+        printJSON(
+            [
+                "code": a.code, "name": a.name, "time_zone": a.timeZone, "plugin_id": a.pluginID,
+                "tpp_base": Dictionary(uniqueKeysWithValues: a.tppBase.map { (String($0.key), $0.value) }),
+            ] as [String: Any])
         return
     }
     let zoneLabel = ["Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"][a.timeZone].map { " (\($0))" } ?? ""
     printFields([
         ("code", a.code.isEmpty ? "-" : a.code), ("name", a.name.isEmpty ? "-" : a.name), ("time zone", a.timeZone + zoneLabel),
         ("plugin", a.pluginID.isEmpty ? "(national rules only)" : a.pluginID),
-        ("TPP base", a.tppBase.isEmpty ? "(not set)" : a.tppBase.sorted { $0.key < $1.key }.map { "\($0.key): \(formatRupiah($0.value))" }.joined(separator: ", ")),
+        (
+            "TPP base",
+            a.tppBase.isEmpty ? "(not set)" : a.tppBase.sorted { $0.key < $1.key }.map { "\($0.key): \(formatRupiah($0.value))" }.joined(separator: ", ")
+        ),
     ])
 }
 
@@ -92,11 +97,12 @@ func runImport(
 /// Prints an import report; errors go to stderr and make the command fail (exit 1).
 func finishImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOptions) throws {
     if global.output == .json {
-        printJSON([
-            "file": file, "applied": r.applied, "dry_run": r.dryRun, "rows": r.rows, "added": r.added, "updated": r.updated,
-            "unchanged": r.unchanged, "deactivated": r.deactivated, "error_count": r.errorCount, "notes": r.notes,
-            "errors": r.errors.map { ["line": $0.line, "column": $0.column, "message": $0.message] as [String: Any] },
-        ] as [String: Any])
+        printJSON(
+            [
+                "file": file, "applied": r.applied, "dry_run": r.dryRun, "rows": r.rows, "added": r.added, "updated": r.updated,
+                "unchanged": r.unchanged, "deactivated": r.deactivated, "error_count": r.errorCount, "notes": r.notes,
+                "errors": r.errors.map { ["line": $0.line, "column": $0.column, "message": $0.message] as [String: Any] },
+            ] as [String: Any])
     } else if r.errors.isEmpty {
         let what = r.dryRun ? "dry run, nothing written" : "applied"
         // Only the counters that apply: deactivation happens in staff imports only.
@@ -122,7 +128,8 @@ func finishImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOpti
 
 struct UnitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "unit", abstract: "Units (unit kerja): import, list, head.", subcommands: [UnitImportCommand.self, UnitList.self, UnitSetHead.self, UnitRate.self])
+        commandName: "unit", abstract: "Units (unit kerja): import, list, head.",
+        subcommands: [UnitImportCommand.self, UnitList.self, UnitSetHead.self, UnitRate.self])
 }
 
 struct UnitImportCommand: AsyncParsableCommand {
@@ -153,10 +160,13 @@ struct UnitList: AsyncParsableCommand {
             try await Kinerja_V1_OrgService.Client(wrapping: client).listUnits(.init(), metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON(r.units.map {
-                ["code": $0.code, "name": $0.name, "parent_code": $0.parentCode, "head_nip": $0.headNip, "head_name": $0.headName,
-                 "active_employees": $0.activeEmployees] as [String: Any]
-            })
+            printJSON(
+                r.units.map {
+                    [
+                        "code": $0.code, "name": $0.name, "parent_code": $0.parentCode, "head_nip": $0.headNip, "head_name": $0.headName,
+                        "active_employees": $0.activeEmployees,
+                    ] as [String: Any]
+                })
             return
         }
         let codes = Set(r.units.map(\.code))

@@ -47,7 +47,10 @@ func formatBytes(_ n: Int64) -> String {
 }
 
 func formatDuration(_ seconds: Int64) -> String {
-    let d = seconds / 86400, h = (seconds % 86400) / 3600, m = (seconds % 3600) / 60, s = seconds % 60
+    let d = seconds / 86400
+    let h = (seconds % 86400) / 3600
+    let m = (seconds % 3600) / 60
+    let s = seconds % 60
     if d > 0 { return "\(d)d \(h)h \(m)m" }
     if h > 0 { return "\(h)h \(m)m \(s)s" }
     if m > 0 { return "\(m)m \(s)s" }

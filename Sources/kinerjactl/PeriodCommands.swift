@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
 struct PeriodCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

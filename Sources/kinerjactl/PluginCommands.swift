@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
 struct PluginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,9 +34,11 @@ struct PluginList: AsyncParsableCommand {
         printTable(
             ["ID", "VERSION", "ABI", "MODULE", "STATUS", "HOOKS", "PATH / ERROR"],
             r.plugins.map { p in
-                [p.id.isEmpty ? "-" : p.id, p.version, p.abiVersion == 0 ? "-" : "\(p.abiVersion)", p.language.isEmpty ? "-" : p.language, p.status,
-                 p.hooks.joined(separator: ","),
-                 p.error.isEmpty ? p.path : p.error]
+                [
+                    p.id.isEmpty ? "-" : p.id, p.version, p.abiVersion == 0 ? "-" : "\(p.abiVersion)", p.language.isEmpty ? "-" : p.language, p.status,
+                    p.hooks.joined(separator: ","),
+                    p.error.isEmpty ? p.path : p.error,
+                ]
             })
     }
 }
@@ -53,12 +56,16 @@ struct PluginShow: AsyncParsableCommand {
             printJSON(pluginJSON(p))
             return
         }
-        printFields([
-            ("id", p.id), ("version", p.version), ("ABI", "\(p.abiVersion)"), ("module", p.language.isEmpty ? "-" : p.language),
-            ("status", p.status), ("path", p.path), ("sandbox", p.sandbox.isEmpty ? "-" : p.sandbox),
-            ("description", p.description_p), ("hooks", p.hooks.joined(separator: ", ")),
-            ("reports", p.reports.isEmpty ? "-" : p.reports.map { "\($0.name) (\($0.title))\($0.needsPeriod ? " needs --period" : "")" }.joined(separator: "; ")),
-        ] + (p.error.isEmpty ? [] : [("error", p.error)]))
+        printFields(
+            [
+                ("id", p.id), ("version", p.version), ("ABI", "\(p.abiVersion)"), ("module", p.language.isEmpty ? "-" : p.language),
+                ("status", p.status), ("path", p.path), ("sandbox", p.sandbox.isEmpty ? "-" : p.sandbox),
+                ("description", p.description_p), ("hooks", p.hooks.joined(separator: ", ")),
+                (
+                    "reports",
+                    p.reports.isEmpty ? "-" : p.reports.map { "\($0.name) (\($0.title))\($0.needsPeriod ? " needs --period" : "")" }.joined(separator: "; ")
+                ),
+            ] + (p.error.isEmpty ? [] : [("error", p.error)]))
     }
 }
 
@@ -86,10 +93,11 @@ struct PluginReport: AsyncParsableCommand {
         }
         switch output {
         case .json:
-            printJSON([
-                "title": t.title, "columns": t.columns,
-                "rows": t.rows.map { row in Dictionary(uniqueKeysWithValues: zip(t.columns, row.cells).map { ($0, $1) }) },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "title": t.title, "columns": t.columns,
+                    "rows": t.rows.map { row in Dictionary(uniqueKeysWithValues: zip(t.columns, row.cells).map { ($0, $1) }) },
+                ] as [String: Any])
         case .csv:
             FileHandle.standardOutput.write(csvText(header: t.columns, rows: t.rows.map(\.cells)))
         case .table:

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
 struct SKPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,8 @@ struct SKPCommand: AsyncParsableCommand {
 func finishNestedImport(_ r: Kinerja_V1_ImportReport, file: String, global: GlobalOptions) throws {
     if global.output != .json && !r.errors.isEmpty {
         let lines = r.errors.map { e in
-            e.path.isEmpty ? (e.line > 0 ? "line \(e.line)" : "file") + (e.column.isEmpty ? "" : ", column \(e.column)") + ": \(e.message)" : "\(e.path): \(e.message)"
+            e.path.isEmpty
+                ? (e.line > 0 ? "line \(e.line)" : "file") + (e.column.isEmpty ? "" : ", column \(e.column)") + ": \(e.message)" : "\(e.path): \(e.message)"
         }
         FileHandle.standardError.write(Data((lines.map { "\(file): \($0)" }.joined(separator: "\n") + "\n").utf8))
         var quiet = r
@@ -23,10 +25,11 @@ func finishNestedImport(_ r: Kinerja_V1_ImportReport, file: String, global: Glob
         throw CLIError.failed("\(file): \(r.errorCount) error(s); nothing was applied")
     }
     if global.output == .json && !r.errors.isEmpty {
-        printJSON([
-            "file": file, "applied": false, "dry_run": r.dryRun, "error_count": r.errorCount,
-            "errors": r.errors.map { ["line": $0.line, "column": $0.column, "path": $0.path, "message": $0.message] as [String: Any] },
-        ] as [String: Any])
+        printJSON(
+            [
+                "file": file, "applied": false, "dry_run": r.dryRun, "error_count": r.errorCount,
+                "errors": r.errors.map { ["line": $0.line, "column": $0.column, "path": $0.path, "message": $0.message] as [String: Any] },
+            ] as [String: Any])
         throw CLIError.failed("\(file): \(r.errorCount) error(s); nothing was applied")
     }
     try finishImport(r, file: file, global: global)
@@ -69,24 +72,31 @@ struct SKPRefOptions: ParsableArguments {
 
 func printSKP(_ s: Kinerja_V1_SKP, _ global: GlobalOptions) {
     if global.output == .json {
-        printJSON([
-            "nip": s.nip, "name": s.name, "period": s.periodID, "status": s.status, "return_note": s.returnNote, "supervisor_nip": s.supervisorNip,
-            "rhk": s.rhk.map { r in
-                [
-                    "id": r.id, "kind": r.kind, "text": r.text, "intervensi": r.intervensi,
-                    "indicators": r.indicators.map { i in
-                        ["id": i.id, "aspect": i.aspect, "text": i.text, "target": i.hasTarget_p ? i.target as Any : NSNull(), "unit": i.unit,
-                         "target_text": i.targetText, "direction": i.direction] as [String: Any]
-                    },
-                ] as [String: Any]
-            },
-            "lampiran": ["dukungan_sumber_daya": s.dukunganSumberDaya, "skema_pertanggungjawaban": s.skemaPertanggungjawaban, "konsekuensi": s.konsekuensi],
-            "perilaku": s.perilaku,
-        ] as [String: Any])
+        printJSON(
+            [
+                "nip": s.nip, "name": s.name, "period": s.periodID, "status": s.status, "return_note": s.returnNote, "supervisor_nip": s.supervisorNip,
+                "rhk": s.rhk.map { r in
+                    [
+                        "id": r.id, "kind": r.kind, "text": r.text, "intervensi": r.intervensi,
+                        "indicators": r.indicators.map { i in
+                            [
+                                "id": i.id, "aspect": i.aspect, "text": i.text, "target": i.hasTarget_p ? i.target as Any : NSNull(), "unit": i.unit,
+                                "target_text": i.targetText, "direction": i.direction,
+                            ] as [String: Any]
+                        },
+                    ] as [String: Any]
+                },
+                "lampiran": [
+                    "dukungan_sumber_daya": s.dukunganSumberDaya, "skema_pertanggungjawaban": s.skemaPertanggungjawaban, "konsekuensi": s.konsekuensi,
+                ],
+                "perilaku": s.perilaku,
+            ] as [String: Any])
         return
     }
-    printFields([("SKP", "\(s.nip) \(s.name), \(s.periodID)"), ("status", s.status + (s.returnNote.isEmpty ? "" : " — \(s.returnNote)")),
-                 ("supervisor", s.supervisorNip.isEmpty ? "-" : s.supervisorNip)])
+    printFields([
+        ("SKP", "\(s.nip) \(s.name), \(s.periodID)"), ("status", s.status + (s.returnNote.isEmpty ? "" : " — \(s.returnNote)")),
+        ("supervisor", s.supervisorNip.isEmpty ? "-" : s.supervisorNip),
+    ])
     for r in s.rhk {
         print("\n[\(r.kind)] \(r.id): \(r.text)" + (r.intervensi.isEmpty ? "" : "  (intervensi \(r.intervensi))"))
         for i in r.indicators {
@@ -104,7 +114,11 @@ struct SKPShow: AsyncParsableCommand {
 
     func run() async throws {
         let s = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_SKPService.Client(wrapping: client).getSKP(.with { $0.nip = ref.nip; $0.periodID = ref.period }, metadata: metadata, options: options)
+            try await Kinerja_V1_SKPService.Client(wrapping: client).getSKP(
+                .with {
+                    $0.nip = ref.nip
+                    $0.periodID = ref.period
+                }, metadata: metadata, options: options)
         }
         printSKP(s, global)
     }
@@ -127,13 +141,18 @@ struct SKPList: AsyncParsableCommand {
                 }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "missing": r.missing,
-                "skp": r.skp.map { ["nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "status": $0.status, "rhk": $0.rhk, "indicators": $0.indicators] as [String: Any] },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "missing": r.missing,
+                    "skp": r.skp.map {
+                        ["nip": $0.nip, "name": $0.name, "unit_code": $0.unitCode, "status": $0.status, "rhk": $0.rhk, "indicators": $0.indicators]
+                            as [String: Any]
+                    },
+                ] as [String: Any])
             return
         }
-        printTable(["NIP", "NAME", "UNIT", "STATUS", "RHK", "INDICATORS"], r.skp.map { [$0.nip, $0.name, $0.unitCode, $0.status, "\($0.rhk)", "\($0.indicators)"] })
+        printTable(
+            ["NIP", "NAME", "UNIT", "STATUS", "RHK", "INDICATORS"], r.skp.map { [$0.nip, $0.name, $0.unitCode, $0.status, "\($0.rhk)", "\($0.indicators)"] })
         print("\(r.skp.count) SKPs; \(r.missing) active employees have none")
     }
 }
@@ -145,7 +164,11 @@ struct SKPSubmit: AsyncParsableCommand {
 
     func run() async throws {
         let s = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_SKPService.Client(wrapping: client).submitSKP(.with { $0.nip = ref.nip; $0.periodID = ref.period }, metadata: metadata, options: options)
+            try await Kinerja_V1_SKPService.Client(wrapping: client).submitSKP(
+                .with {
+                    $0.nip = ref.nip
+                    $0.periodID = ref.period
+                }, metadata: metadata, options: options)
         }
         if global.output == .json { printSKP(s, global) } else { print("SKP of \(s.nip) for \(s.periodID) is \(s.status)") }
     }
@@ -178,7 +201,11 @@ struct SKPApprove: AsyncParsableCommand {
         }
         let ref = SKPRefOptions.make(nip: nip!, period: period)
         let s = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_SKPService.Client(wrapping: client).approveSKP(.with { $0.nip = ref.nip; $0.periodID = ref.period }, metadata: metadata, options: options)
+            try await Kinerja_V1_SKPService.Client(wrapping: client).approveSKP(
+                .with {
+                    $0.nip = ref.nip
+                    $0.periodID = ref.period
+                }, metadata: metadata, options: options)
         }
         if global.output == .json { printSKP(s, global) } else { print("SKP of \(s.nip) for \(s.periodID) is \(s.status)") }
     }
@@ -204,7 +231,8 @@ struct SKPReturn: AsyncParsableCommand {
 }
 
 struct SKPFeedback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "Record the supervisor's feedback (umpan balik) on one RHK for a period.")
+    static let configuration = CommandConfiguration(
+        commandName: "feedback", abstract: "Record the supervisor's feedback (umpan balik) on one RHK for a period.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "NIP.") var nip: String
     @Option(help: "The period (periodic or annual).") var period: String
@@ -226,7 +254,8 @@ struct SKPFeedback: AsyncParsableCommand {
 }
 
 struct RealisasiCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "realisasi", abstract: "Realisasi (achieved values with evidence).", subcommands: [RealisasiImport.self])
+    static let configuration = CommandConfiguration(
+        commandName: "realisasi", abstract: "Realisasi (achieved values with evidence).", subcommands: [RealisasiImport.self])
 }
 
 struct RealisasiImport: AsyncParsableCommand {
@@ -289,10 +318,13 @@ struct ActivityList: AsyncParsableCommand {
                 }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "total_minutes": r.totalMinutes,
-                "activities": r.activities.map { ["date": $0.date, "description": $0.description_p, "rhk_id": $0.rhkID, "minutes": $0.minutes, "evidence": $0.evidence] as [String: Any] },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "total_minutes": r.totalMinutes,
+                    "activities": r.activities.map {
+                        ["date": $0.date, "description": $0.description_p, "rhk_id": $0.rhkID, "minutes": $0.minutes, "evidence": $0.evidence] as [String: Any]
+                    },
+                ] as [String: Any])
             return
         }
         printTable(["DATE", "MINUTES", "RHK", "DESCRIPTION"], r.activities.map { [$0.date, "\($0.minutes)", $0.rhkID, $0.description_p] })

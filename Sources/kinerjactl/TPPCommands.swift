@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 
 struct TPPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,8 @@ struct TPPCommand: AsyncParsableCommand {
 }
 
 struct TPPBase: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "base", abstract: "Base amounts per kelas jabatan.", subcommands: [TPPBaseImport.self, TPPBaseShow.self])
+    static let configuration = CommandConfiguration(
+        commandName: "base", abstract: "Base amounts per kelas jabatan.", subcommands: [TPPBaseImport.self, TPPBaseShow.self])
 }
 
 struct TPPBaseImport: AsyncParsableCommand {
@@ -22,7 +24,11 @@ struct TPPBaseImport: AsyncParsableCommand {
     func run() async throws {
         try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_TPPService.Client(wrapping: client).importBase(
-                .with { $0.content = content; $0.dryRun = dryRun; $0.fileName = name }, metadata: metadata, options: options)
+                .with {
+                    $0.content = content
+                    $0.dryRun = dryRun
+                    $0.fileName = name
+                }, metadata: metadata, options: options)
         }
     }
 }
@@ -54,7 +60,10 @@ func printOverride(_ o: Kinerja_V1_TPPOverride, _ global: GlobalOptions) {
     if global.output == .json {
         printJSON(["nip": o.nip, "name": o.name, "unit_code": o.unitCode, "base_rupiah": o.active ? o.baseRupiah as Any : NSNull()] as [String: Any])
     } else {
-        print(o.active ? "\(o.nip) \(o.name): TPP base \(formatRupiah(o.baseRupiah)) (override)" : "\(o.nip) \(o.name): override removed; the kelas jabatan base applies")
+        print(
+            o.active
+                ? "\(o.nip) \(o.name): TPP base \(formatRupiah(o.baseRupiah)) (override)"
+                : "\(o.nip) \(o.name): override removed; the kelas jabatan base applies")
     }
 }
 
@@ -69,7 +78,11 @@ struct TPPOverrideSet: AsyncParsableCommand {
         // The daemon parses the amount (one Rupiah rule for every way in).
         let o = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_TPPService.Client(wrapping: client).setOverride(
-                .with { $0.nip = nip; $0.baseText = rupiah; $0.reason = reason }, metadata: metadata, options: options)
+                .with {
+                    $0.nip = nip
+                    $0.baseText = rupiah
+                    $0.reason = reason
+                }, metadata: metadata, options: options)
         }
         printOverride(o, global)
     }
@@ -84,7 +97,11 @@ struct TPPOverrideClear: AsyncParsableCommand {
     func run() async throws {
         let o = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_TPPService.Client(wrapping: client).setOverride(
-                .with { $0.nip = nip; $0.clear = true; $0.reason = reason }, metadata: metadata, options: options)
+                .with {
+                    $0.nip = nip
+                    $0.clear = true
+                    $0.reason = reason
+                }, metadata: metadata, options: options)
         }
         printOverride(o, global)
     }
@@ -121,7 +138,12 @@ struct TPPAttendanceImport: AsyncParsableCommand {
     func run() async throws {
         try await runImport(file, global) { client, options, metadata, content, name in
             try await Kinerja_V1_TPPService.Client(wrapping: client).importAttendance(
-                .with { $0.content = content; $0.month = month; $0.dryRun = dryRun; $0.fileName = name },
+                .with {
+                    $0.content = content
+                    $0.month = month
+                    $0.dryRun = dryRun
+                    $0.fileName = name
+                },
                 metadata: metadata, options: options)
         }
     }
@@ -137,14 +159,17 @@ struct TPPCompute: AsyncParsableCommand {
             try await Kinerja_V1_TPPService.Client(wrapping: client).compute(.with { $0.month = month }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "month": r.month, "paid": r.paid, "blocked": r.blocked, "total_gross": r.totalGross, "total_tax": r.totalTax,
-                "total_net": r.totalNet, "handled_by": r.handledBy,
-                "blocked_employees": r.blockedEmployees.map { ["nip": $0.nip, "name": $0.name, "reason": $0.blockedReason] },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "month": r.month, "paid": r.paid, "blocked": r.blocked, "total_gross": r.totalGross, "total_tax": r.totalTax,
+                    "total_net": r.totalNet, "handled_by": r.handledBy,
+                    "blocked_employees": r.blockedEmployees.map { ["nip": $0.nip, "name": $0.name, "reason": $0.blockedReason] },
+                ] as [String: Any])
             return
         }
-        print("\(r.month): \(r.paid) paid, \(r.blocked) blocked; gross \(formatRupiah(r.totalGross)), tax \(formatRupiah(r.totalTax)), net \(formatRupiah(r.totalNet)) (rules: \(r.handledBy))")
+        print(
+            "\(r.month): \(r.paid) paid, \(r.blocked) blocked; gross \(formatRupiah(r.totalGross)), tax \(formatRupiah(r.totalTax)), net \(formatRupiah(r.totalNet)) (rules: \(r.handledBy))"
+        )
         for b in r.blockedEmployees { print("  blocked \(b.nip) \(b.name): \(b.blockedReason)") }
     }
 }
@@ -157,15 +182,20 @@ struct TPPShow: AsyncParsableCommand {
 
     func run() async throws {
         let r = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_TPPService.Client(wrapping: client).show(.with { $0.nip = nip; $0.month = month }, metadata: metadata, options: options)
+            try await Kinerja_V1_TPPService.Client(wrapping: client).show(
+                .with {
+                    $0.nip = nip
+                    $0.month = month
+                }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON([
-                "nip": r.nip, "name": r.name, "month": month, "base": r.base, "base_source": r.baseSource, "predikat": r.predikat,
-                "predikat_period": r.predikatPeriod, "kinerja": r.kinerja, "disiplin": r.disiplin, "deductions_percent": r.deductionsPercent,
-                "sanction_percent": r.sanctionPercent, "gross": r.gross, "tax": r.tax, "tax_percent": r.taxPercent, "net": r.net,
-                "blocked": r.blocked, "blocked_reason": r.blockedReason, "steps": r.steps, "handled_by": r.handledBy, "locked": r.locked,
-            ] as [String: Any])
+            printJSON(
+                [
+                    "nip": r.nip, "name": r.name, "month": month, "base": r.base, "base_source": r.baseSource, "predikat": r.predikat,
+                    "predikat_period": r.predikatPeriod, "kinerja": r.kinerja, "disiplin": r.disiplin, "deductions_percent": r.deductionsPercent,
+                    "sanction_percent": r.sanctionPercent, "gross": r.gross, "tax": r.tax, "tax_percent": r.taxPercent, "net": r.net,
+                    "blocked": r.blocked, "blocked_reason": r.blockedReason, "steps": r.steps, "handled_by": r.handledBy, "locked": r.locked,
+                ] as [String: Any])
             return
         }
         print("TPP \(month) — \(r.nip) \(r.name), golongan \(r.golongan), kelas \(r.kelasJabatan)\(r.locked ? " (locked)" : "")")
@@ -200,7 +230,11 @@ struct TPPUnlock: AsyncParsableCommand {
 
     func run() async throws {
         let s = try await withDaemon(global) { client, options, metadata in
-            try await Kinerja_V1_TPPService.Client(wrapping: client).unlock(.with { $0.month = month; $0.reason = reason }, metadata: metadata, options: options)
+            try await Kinerja_V1_TPPService.Client(wrapping: client).unlock(
+                .with {
+                    $0.month = month
+                    $0.reason = reason
+                }, metadata: metadata, options: options)
         }
         if global.output == .json { printJSON(["month": s.month, "locked": s.locked]) } else { print("\(s.month) unlocked") }
     }
@@ -218,13 +252,16 @@ struct TPPExport: AsyncParsableCommand {
             try await Kinerja_V1_TPPService.Client(wrapping: client).export(.with { $0.month = month }, metadata: metadata, options: options)
         }
         if let file {
-            do { try r.csv.write(to: URL(fileURLWithPath: file), options: .atomic) } catch { throw CLIError.failed("cannot write \(file): \(error.localizedDescription)") }
+            do { try r.csv.write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                throw CLIError.failed("cannot write \(file): \(error.localizedDescription)")
+            }
         }
         if global.output == .json {
-            printJSON([
-                "file": file ?? "", "total_gross": r.totalGross, "total_tax": r.totalTax, "total_net": r.totalNet,
-                "blocked": r.blocked.map { ["nip": $0.nip, "name": $0.name, "reason": $0.blockedReason] },
-            ] as [String: Any])
+            printJSON(
+                [
+                    "file": file ?? "", "total_gross": r.totalGross, "total_tax": r.totalTax, "total_net": r.totalNet,
+                    "blocked": r.blocked.map { ["nip": $0.nip, "name": $0.name, "reason": $0.blockedReason] },
+                ] as [String: Any])
         } else if file == nil {
             FileHandle.standardOutput.write(r.csv)
         }

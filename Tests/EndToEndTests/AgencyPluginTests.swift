@@ -70,14 +70,17 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect(try await daemon.ctl(["feedback", "import", try write(feedback, dir, "fb.csv"), "--period", "2026-03"]).status == 0)
         var d = try await derive(daemon, "2026-03")
         #expect(d[budi]?["perilaku_kerja"] as? String == "sesuai")
-        #expect(d[budi]?["explanation"] as? String == "atasan 3.00 from 1 (weight 50); rekan 2.50 from 2 (weight 20); bawahan: none (weight dropped); masyarakat 1.00 from 1 (weight 20) → 2.44")
+        #expect(
+            d[budi]?["explanation"] as? String
+                == "atasan 3.00 from 1 (weight 50); rekan 2.50 from 2 (weight 20); bawahan: none (weight dropped); masyarakat 1.00 from 1 (weight 20) → 2.44")
         #expect(d[rina]?["perilaku_kerja"] as? String == "di_atas")
         #expect(d[kepala]?["not_derivable"] as? Bool == true && (d[kepala]?["reason"] as? String)?.contains("no 360° feedback") == true)
         // Applying needs the supervisor's hasil kerja first; then only perilaku kerja comes from the plugin.
         d = try await derive(daemon, "2026-03", apply: true)
         #expect((d[rina]?["apply_note"] as? String)?.contains("no hasil_kerja rating yet") == true)
         for nip in [budi, rina] {
-            #expect(try await daemon.ctl(["rating", "set", nip, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_bawah"]).status == 0)
+            #expect(
+                try await daemon.ctl(["rating", "set", nip, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_bawah"]).status == 0)
         }
         d = try await derive(daemon, "2026-03", apply: true)
         #expect(d[rina]?["applied"] as? Bool == true && d[rina]?["predikat"] as? String == "sangat_baik")
@@ -96,8 +99,11 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
         try await openPeriods(daemon, year: "2026", ["2026-03", "2026-04", "2026-05"])
         #expect(try await daemon.ctl(["rating", "set", budi, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_atas"]).status == 0)
-        #expect(try await daemon.ctl(["rating", "set", rina, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_atas",
-                                "--aspect", "adaptif=di_bawah", "--aspect", "kompeten=di_bawah"]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "rating", "set", rina, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "di_atas",
+                "--aspect", "adaptif=di_bawah", "--aspect", "kompeten=di_bawah",
+            ]).status == 0)
         // budi: 3 days TK in March → capped; rina: 2 days TK, no sanction → kept.
         let attendance = "nip,tk,sanction_percent\n\(budi),3,0\n\(rina),2,0\n"
         #expect(try await daemon.ctl(["tpp", "attendance", "import", try write(attendance, dir, "att.csv"), "--month", "2026-03"]).status == 0)
@@ -109,7 +115,9 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         d = try await derive(daemon, "2026-03", apply: true)
         #expect(d[budi]?["predikat"] as? String == "baik")
         // A sanction caps too, whatever the TK count.
-        #expect(try await daemon.ctl(["tpp", "attendance", "import", try write("nip,sanction_percent\n\(rina),20\n", dir, "s.csv"), "--month", "2026-04"]).status == 0)
+        #expect(
+            try await daemon.ctl(["tpp", "attendance", "import", try write("nip,sanction_percent\n\(rina),20\n", dir, "s.csv"), "--month", "2026-04"]).status
+                == 0)
         #expect(try await daemon.ctl(["rating", "set", rina, "--period", "2026-04", "--hasil-kerja", "sesuai", "--perilaku-kerja", "di_atas"]).status == 0)
         #expect(try await derive(daemon, "2026-04")[rina]?["explanation"] as? String == "di_atas lowered to sesuai: sanction 20% in 2026-04")
 
@@ -135,7 +143,8 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         let (daemon, dir) = try await agencyDaemon("bukittinggi")
         #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
         try await openPeriods(daemon, year: "2026", ["2026-03"])
-        let budiSKP = #"{"nip": "\#(budi)", "rhk": [{"id": "R1", "kind": "utama", "text": "Laporan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Jumlah laporan", "target": 12, "unit": "laporan"}, {"id": "I3", "aspect": "waktu", "text": "Hari penyelesaian", "target": 5, "unit": "hari", "direction": "lower_is_better"}, {"id": "I2", "aspect": "kualitas", "text": "Mutu", "target_text": "baik"}]}, {"id": "R2", "kind": "utama", "text": "Pembinaan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kegiatan", "target": 10, "unit": "kegiatan"}]}, {"id": "T1", "kind": "tambahan", "text": "Narasumber", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kali", "target": 4, "unit": "kali"}]}]}"#
+        let budiSKP =
+            #"{"nip": "\#(budi)", "rhk": [{"id": "R1", "kind": "utama", "text": "Laporan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Jumlah laporan", "target": 12, "unit": "laporan"}, {"id": "I3", "aspect": "waktu", "text": "Hari penyelesaian", "target": 5, "unit": "hari", "direction": "lower_is_better"}, {"id": "I2", "aspect": "kualitas", "text": "Mutu", "target_text": "baik"}]}, {"id": "R2", "kind": "utama", "text": "Pembinaan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kegiatan", "target": 10, "unit": "kegiatan"}]}, {"id": "T1", "kind": "tambahan", "text": "Narasumber", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Kali", "target": 4, "unit": "kali"}]}]}"#
         var document = skpDocument(period: "2026", only: [kepala, rina])
         document.replaceSubrange(document.range(of: "]}", options: .backwards)!, with: "," + budiSKP + "]}")
         let imported = try await daemon.ctl(["skp", "import", try write(document, dir, "skp.json"), "--submit"])
@@ -161,7 +170,8 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect(d[kepala]?["not_derivable"] as? Bool == true)
         #expect(d[kepala]?["reason"] as? String == "RHK utama K1 has no realisasi for 2026-03 (indicator I1)")
         // realisasi 0 on a lower-is-better indicator counts as the cap; 13/12 = 108.33 → R1 (108.33 + 120) / 2 = 114.17.
-        let better = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2026-04,R1,I1,13,,,\n\(budi),2026-04,R1,I3,0,,,\n\(budi),2026-04,R2,I1,12,,,\n"
+        let better =
+            "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2026-04,R1,I1,13,,,\n\(budi),2026-04,R1,I3,0,,,\n\(budi),2026-04,R2,I1,12,,,\n"
         #expect(try await daemon.ctl(["realisasi", "import", try write(better, dir, "april.csv")]).status == 0)
         d = try await derive(daemon, "2026-04")
         #expect(d[budi]?["hasil_kerja"] as? String == "di_atas")  // (114.17 + 120) / 2 = 117.08
@@ -170,9 +180,13 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect((try await derive(daemon, "2026")[budi]?["explanation"] as? String)?.hasPrefix("capaian 117.08%") == true)
 
         // TPP: kinerja 70 %, disiplin 30 %: 5,000,000 × 70 % = 3,500,000; × (30 % − 6 %) = 1,200,000; tax 5 %.
-        #expect(try await daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n15,9000000\n", dir, "base.csv")]).status == 0)
+        #expect(
+            try await daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n15,9000000\n", dir, "base.csv")]).status
+                == 0)
         #expect(try await daemon.ctl(["rating", "set", budi, "--period", "2026-03", "--hasil-kerja", "sesuai", "--perilaku-kerja", "sesuai"]).status == 0)
-        #expect(try await daemon.ctl(["tpp", "attendance", "import", try write("nip,tl1,psw2,tk\n\(budi),2,1,1\n", dir, "att.csv"), "--month", "2026-03"]).status == 0)
+        #expect(
+            try await daemon.ctl(["tpp", "attendance", "import", try write("nip,tl1,psw2,tk\n\(budi),2,1,1\n", dir, "att.csv"), "--month", "2026-03"]).status
+                == 0)
         let computed = try jsonObject(try await daemon.ctl(["tpp", "compute", "--month", "2026-03", "-o", "json"]).stdout)
         #expect(computed["handled_by"] as? String == "bukittinggi")
         let b = try jsonObject(try await daemon.ctl(["tpp", "show", budi, "--month", "2026-03", "-o", "json"]).stdout)
@@ -220,11 +234,15 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect(refused.status == 1 && refused.stderr.contains("--periodic none"), "\(refused.stderr)")
         #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "none"]).status == 0)
         try await openPeriods(daemon, year: "2026")
-        #expect(try await daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,4000000\n8,3000000\n15,9000000\n", dir, "base.csv")]).status == 0)
+        #expect(
+            try await daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,4000000\n8,3000000\n15,9000000\n", dir, "base.csv")]).status
+                == 0)
         // budi: 5,400 minutes in March (factor 80 %), TL2 × 1: kinerja 4,000,000 × 60 % × 80 % = 1,920,000;
         // disiplin 4,000,000 × (40 % − 1 %) = 1,560,000; gross 3,480,000; tax 5 % = 174,000; net 3,306,000.
         var activities = "nip,date,description,minutes\n"
-        for (day, minutes) in [(2, 1200), (3, 1200), (4, 1200), (5, 1200), (6, 600)] { activities += "\(budi),2026-03-0\(day),Pelayanan perizinan,\(minutes)\n" }
+        for (day, minutes) in [(2, 1200), (3, 1200), (4, 1200), (5, 1200), (6, 600)] {
+            activities += "\(budi),2026-03-0\(day),Pelayanan perizinan,\(minutes)\n"
+        }
         activities += "\(kepala),2026-03-02,Rapat pimpinan,9000\n".replacingOccurrences(of: "9000", with: "1440")
         #expect(try await daemon.ctl(["activity", "import", try write(activities, dir, "act.csv")]).status == 0)
         #expect(try await daemon.ctl(["tpp", "attendance", "import", try write("nip,tl2\n\(budi),1\n", dir, "att.csv"), "--month", "2026-03"]).status == 0)
@@ -242,7 +260,8 @@ func report(_ daemon: Daemon, _ id: String, _ name: String, period: String) asyn
         #expect((r["kinerja"] as? NSNumber)?.int64Value == 0 && (r["net"] as? NSNumber)?.int64Value == 1_140_000)
 
         // Perilaku: atasan 80, masyarakat 20: budi (80·3 + 20·2) / 100 = 2.8 → di_atas; rina 1 → di_bawah.
-        let feedback = "nip,source,rating,rater\n\(budi),atasan,di_atas,\(kepala)\n\(budi),masyarakat,sesuai,survei-1\n\(budi),rekan,di_bawah,r1\n\(rina),masyarakat,di_bawah,survei-2\n"
+        let feedback =
+            "nip,source,rating,rater\n\(budi),atasan,di_atas,\(kepala)\n\(budi),masyarakat,sesuai,survei-1\n\(budi),rekan,di_bawah,r1\n\(rina),masyarakat,di_bawah,survei-2\n"
         #expect(try await daemon.ctl(["feedback", "import", try write(feedback, dir, "fb.csv"), "--period", "2026"]).status == 0)
         let d = try await derive(daemon, "2026")
         #expect(d[budi]?["perilaku_kerja"] as? String == "di_atas")

@@ -8,7 +8,11 @@ import Testing
         let (daemon, dir) = try await organisedDaemon()
         #expect(try await daemon.ctl(["period", "create", "2025", "--periodic", "quarterly"]).status == 0)
         try await openPeriods(daemon, year: "2025", ["2025-Q1"], to: "running")
-        let set = try jsonObject(try await daemon.ctl(["rating", "set", budi, "--period", "2025-Q1", "--hasil-kerja", "di_atas", "--perilaku-kerja", "sesuai", "--aspect", "akuntabel=di_atas", "-o", "json"]).stdout)
+        let set = try jsonObject(
+            try await daemon.ctl([
+                "rating", "set", budi, "--period", "2025-Q1", "--hasil-kerja", "di_atas", "--perilaku-kerja", "sesuai", "--aspect", "akuntabel=di_atas", "-o",
+                "json",
+            ]).stdout)
         #expect(set["predikat"] as? String == "baik")
         #expect((set["aspects"] as? [String: String])?["akuntabel"] == "di_atas")
         let bad = try await daemon.ctl(["rating", "set", budi, "--period", "2025-Q1", "--hasil-kerja", "luar biasa", "--perilaku-kerja", "sesuai"])

@@ -66,7 +66,8 @@ struct DiskFullTests {
         for _ in 0..<2 {
             let r = try await daemon.ctl(["employee", "import", files + "/employees.csv"])
             #expect(r.status == 1)
-            #expect(r.stderr.contains("RESOURCE_EXHAUSTED") && r.stderr.contains("disk full at \(mount)/state") && r.stderr.contains("bytes free"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("RESOURCE_EXHAUSTED") && r.stderr.contains("disk full at \(mount)/state") && r.stderr.contains("bytes free"), "\(r.stderr)")
         }
         // Nothing was half-applied, the daemon answers, and the fault was logged once.
         #expect(try await employeeCount(daemon) == 0)
@@ -97,8 +98,11 @@ struct DiskFullTests {
         try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
         #expect(try await daemon.ctl(["unit", "import", dir + "/units.csv"]).status == 0)
         #expect(try await daemon.ctl(["employee", "import", dir + "/employees.csv"]).status == 0)
-        #expect(try await daemon.ctl(["reminder", "add", "massal", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
-                                "--template", "Yth. {nama}"]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "massal", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+                "--template", "Yth. {nama}",
+            ]).status == 0)
         #expect(try await daemon.ctl(["reminder", "fire", "massal"]).status == 0)
         #expect(await eventually(60) { sink.count >= 600 })
         kill(daemon.pid, SIGKILL)
@@ -106,10 +110,11 @@ struct DiskFullTests {
         let beforeRestart = sink.count
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config])
         try await daemon.waitReady()
-        #expect(try await eventually(120) {
-            let o = try jsonObject(try await daemon.ctl(["outbox", "list", "-o", "json", "--limit", "1"]).stdout)
-            return ((o["counts"] as? [String: Any])?["sent"] as? NSNumber)?.intValue == 2_000
-        })
+        #expect(
+            try await eventually(120) {
+                let o = try jsonObject(try await daemon.ctl(["outbox", "list", "-o", "json", "--limit", "1"]).stdout)
+                return ((o["counts"] as? [String: Any])?["sent"] as? NSNumber)?.intValue == 2_000
+            })
         let resent = sink.count - 2_000
         print("delivery crash: \(beforeRestart) delivered before the kill, \(resent) sent twice (concurrency 8)")
         #expect(resent >= 0 && resent <= 8, "\(resent) messages were sent twice")

@@ -1,9 +1,10 @@
+import CoreFoundation
 import Foundation
-import KinerjaFixtures
 import GRDB
-import KinerjaStore
 import GRPCCore
 import KinerjaAPI
+import KinerjaFixtures
+import KinerjaStore
 import Testing
 
 @Suite(.serialized) struct DaemonLifecycleTests {

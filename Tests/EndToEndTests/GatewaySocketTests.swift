@@ -33,10 +33,15 @@ import Testing
 
     @Test func systemdPassesBothSocketsByName() async throws {
         let dir = try shortTemporaryDirectory("kga")
-        let main = dir + "/kinerja.sock", gateway = dir + "/gateway.sock", log = dir + "/log"
+        let main = dir + "/kinerja.sock"
+        let gateway = dir + "/gateway.sock"
+        let log = dir + "/log"
         let process = try ChildProcess(
             "/usr/bin/systemd-socket-activate",
-            ["-l", main, "-l", gateway, "--fdname=kinerjad.socket:gateway", Binaries.kinerjad, "--state-dir", dir + "/state", "--socket", dir + "/unused.sock"],
+            [
+                "-l", main, "-l", gateway, "--fdname=kinerjad.socket:gateway", Binaries.kinerjad, "--state-dir", dir + "/state", "--socket",
+                dir + "/unused.sock",
+            ],
             environment: Daemon.environment(), stdout: log, stderr: log)
         let deadline = Date().addingTimeInterval(20)
         while !(FileManager.default.fileExists(atPath: main) && FileManager.default.fileExists(atPath: gateway)) && Date() < deadline { await pause(0.02) }

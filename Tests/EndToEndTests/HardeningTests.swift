@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRPCCore
+import KinerjaFixtures
 import Testing
 
 /// Inputs that used to crash the daemon, pay the wrong amount or leave inconsistent data (issue: hardening), each

@@ -1,8 +1,8 @@
 import Foundation
-import KinerjaFixtures
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaFixtures
 import Testing
 
 /// Where the built executables are: `KINERJA_BIN_DIR`, else next to the test bundle (`swift build` puts
@@ -52,7 +52,8 @@ func runProcessBlocking(
 ) throws -> (ProcessResult, timedOut: Bool) {
     let dir = try shortTemporaryDirectory("kproc")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let out = dir + "/out", err = dir + "/err"
+    let out = dir + "/out"
+    let err = dir + "/err"
     var input: String?
     if let stdin {
         input = dir + "/in"
@@ -118,7 +119,10 @@ final class Daemon {
     /// The test runner's environment without anything systemd would set, plus `extra`.
     static func environment(merging extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        for key in ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "CONFIGURATION_DIRECTORY", "JOURNAL_STREAM", "KINERJA_SOCKET"] {
+        for key in [
+            "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY",
+            "CONFIGURATION_DIRECTORY", "JOURNAL_STREAM", "KINERJA_SOCKET",
+        ] {
             env[key] = nil
         }
         env.merge(extra) { $1 }

@@ -2,7 +2,6 @@ import Foundation
 import KinerjaFixtures
 import Testing
 
-
 /// The daemon's resident memory in bytes.
 func residentBytes(_ pid: Int32) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -39,7 +38,10 @@ func flood(_ daemon: Daemon, uid: UInt32, arguments: [String], seconds: Int = 15
         status = await child.waitAsync(timeout: 0.1)
         peak = max(peak, residentBytes(daemon.pid))
     }
-    if status == nil { child.signal(SIGKILL); _ = await child.waitAsync(timeout: 5) }
+    if status == nil {
+        child.signal(SIGKILL)
+        _ = await child.waitAsync(timeout: 5)
+    }
     let out = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
     let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
     #expect(status == 0, "h2-flood: \(err)")
@@ -57,7 +59,8 @@ struct HostileStreamTests {
         await pause(0.3)
         let idle = residentBytes(daemon.pid)
         // 48 streams, each declaring a 255 MB import and sending as fast as the windows allow.
-        let (result, peak) = try await flood(daemon, uid: 65534, arguments: ["--streams", "48", "--bytes", "255000000", "--path", "/kinerja.v1.SKPService/ImportSKP"])
+        let (result, peak) = try await flood(
+            daemon, uid: 65534, arguments: ["--streams", "48", "--bytes", "255000000", "--path", "/kinerja.v1.SKPService/ImportSKP"])
         #expect(result["statuses"] as? [String: Int] == ["7": 48], "\(result)")  // PERMISSION_DENIED, each
         #expect((result["max_concurrent_streams"] as? Int) == 100)
         let accepted = result["body_bytes_sent"] as? Int ?? .max
@@ -73,7 +76,10 @@ struct HostileStreamTests {
         let daemon = try await openDaemon(config: "[security]\ngateway_users = [\"65533\"]\n[server]\ngateway_max_message_mib = 1\n")
         let (result, _) = try await flood(
             daemon, uid: 65533,
-            arguments: ["--streams", "1", "--bytes", "\(3 << 20)", "--path", "/kinerja.v1.SKPService/ImportRealisasi", "--header", "kinerja-actor-nip=198503152010011001"],
+            arguments: [
+                "--streams", "1", "--bytes", "\(3 << 20)", "--path", "/kinerja.v1.SKPService/ImportRealisasi", "--header",
+                "kinerja-actor-nip=198503152010011001",
+            ],
             seconds: 10)
         #expect(result["statuses"] as? [String: Int] == ["8": 1], "\(result)")  // RESOURCE_EXHAUSTED
         #expect((result["body_bytes_sent"] as? Int ?? .max) < 3 << 20)

@@ -76,7 +76,7 @@ func employeeCount(_ daemon: Daemon) async throws -> Int {
         var bytes = [UInt8](repeating: 0, count: 50 << 20)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         for i in 0..<bytes.count {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             bytes[i] = UInt8(truncatingIfNeeded: seed >> 56)
         }
         try Data(bytes).write(to: URL(fileURLWithPath: binary))

@@ -52,10 +52,11 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
             #expect(r.stderr.contains("INTERNAL") && r.stderr.contains("SIGSEGV"), "crash \(i): \(r.stderr)")
         }
         var list: [[String: Any]] = []
-        #expect(try await eventually {
-            list = try await pluginList(daemon)
-            return list.first?["status"] as? String == "failed"
-        }, "\(list)")
+        #expect(
+            try await eventually {
+                list = try await pluginList(daemon)
+                return list.first?["status"] as? String == "failed"
+            }, "\(list)")
         #expect((list.first?["error"] as? String)?.contains("died 5 times within 5 minutes") == true, "\(list)")
         let refused = try await daemon.ctl(["plugin", "call", "testc"] + report)
         #expect(refused.status == 1)
@@ -137,7 +138,8 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
         // libdispatch reads /proc/<tid>/stat of its worker threads while a call runs long, and aborts the process
         // (SIGILL) when it cannot: the sandbox leaves /proc readable.
-        let (proc, _, _) = try await pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/proc/self/stat\"\n", dir: plugins)
+        let (proc, _, _) = try await pluginDaemon(
+            "load = [\"testc\"]\n[plugins.config.testc]\nmode = \"probe\"\nprobe_path = \"/proc/self/stat\"\n", dir: plugins)
         let p = try jsonObject(try await proc.ctl(["plugin", "call", "testc"] + validate + ["-o", "json"]).stdout)
         #expect(((p["response"] as? [String: Any])?["reason"] as? String)?.hasPrefix("probe /proc/self/stat: ok") == true, "\(p)")
         #expect(await proc.stop() == 0)

@@ -35,7 +35,8 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
 
 @Suite(.serialized) struct PluginTests {
     @Test func swiftAndCPluginsLoadAndAnswerEveryHookThroughTheDaemon() async throws {
-        let (daemon, _, _) = try await pluginDaemon("load = [\"testswift\", \"libkinerja-plugin-testc.so\"]\n[plugins.config.testswift]\ngreeting = \"selamat\"\n")
+        let (daemon, _, _) = try await pluginDaemon(
+            "load = [\"testswift\", \"libkinerja-plugin-testc.so\"]\n[plugins.config.testswift]\ngreeting = \"selamat\"\n")
         let list = try await pluginList(daemon)
         let swift = try #require(list.first { $0["id"] as? String == "testswift" })
         #expect(swift["status"] as? String == "loaded")
@@ -45,6 +46,10 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
         let c = try #require(list.first { $0["id"] as? String == "testc" })
         #expect(c["status"] as? String == "loaded")
         #expect((c["hooks"] as? [String]) == ["ValidatePeriod", "Report"])
+        // The descriptor's appended `language`: the Swift kit says "swift"; testc's descriptor is the first v1 size
+        // (no such field) and still loads, saying nothing.
+        #expect(swift["language"] as? String == "swift")
+        #expect((c["language"] as? String ?? "") == "")
         #expect(daemon.log.contains("testswift initialised (greeting selamat"))  // host log table works
         #expect(daemon.log.contains("testc initialised in mode normal"))
 
@@ -54,7 +59,9 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
             return try jsonObject(r.stdout)
         }
         // DeriveRatings (Swift): mean of feedback 3,3,2 → 2.67 → di_atas; no feedback → not derivable.
-        let derived = try await call("testswift", "DeriveRatings", """
+        let derived = try await call(
+            "testswift", "DeriveRatings",
+            """
             {"subjects":[{"nip":"198503152010011001","feedback":[{"source":"atasan","rating":"di_atas"},{"source":"rekan","rating":"di_atas"},{"source":"masyarakat","rating":"sesuai"}]},{"nip":"199006062021212006"}]}
             """)
         #expect(derived["handled_by"] as? String == "testswift")
@@ -62,7 +69,8 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
         #expect(results[0]["perilaku_kerja"] as? String == "di_atas")
         #expect(results[1]["not_derivable"] as? Bool == true)
         // ComputeIncentive (Swift, 70/30 shares): base 5,000,000 baik III/b, no attendance events.
-        let tpp = try await call("testswift", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","golongan":"III/b","kind":"PNS"}]}"#)
+        let tpp = try await call(
+            "testswift", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","golongan":"III/b","kind":"PNS"}]}"#)
         let t = try #require(((tpp["response"] as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(t["kinerja"] as? String == "3500000")
         #expect(t["disiplin"] as? String == "1500000")
@@ -79,7 +87,10 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
         let ok = try await call("testc", "ValidatePeriod", #"{"id":"2026","periodic":"none"}"#)
         #expect((ok["response"] as? [String: Any])?["ok"] as? Bool == true)
         // National fallback: the C plugin has no ComputeIncentive; the worked example of the default policy.
-        let national = try await call("testc", "ComputeIncentive", #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","predikat_period":"2026-03","attendance":{"tl1":2,"psw2":1,"tk":1},"golongan":"III/b","kind":"PNS"}]}"#)
+        let national = try await call(
+            "testc", "ComputeIncentive",
+            #"{"inputs":[{"nip":"1","base_rupiah":"5000000","predikat":"baik","predikat_period":"2026-03","attendance":{"tl1":2,"psw2":1,"tk":1},"golongan":"III/b","kind":"PNS"}]}"#
+        )
         #expect(national["handled_by"] as? String == "national")
         let n = try #require(((national["response"] as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(n["net"] as? String == "4465000")
@@ -111,7 +122,8 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
     @Test func refusalsNameTheFileAndTheReason() async throws {
         let dir = try pluginDirectory(["libdup.so": "libkinerja-plugin-testc.so", "libloose.so": "libkinerja-plugin-testswift.so"])
         chmod(dir + "/libloose.so", 0o666)
-        let (daemon, plugins, _) = try await pluginDaemon("load = [\"testc\", \"noentry\", \"badabi\", \"dup\", \"loose\", \"nothere\", \"../evil\"]\n", dir: dir)
+        let (daemon, plugins, _) = try await pluginDaemon(
+            "load = [\"testc\", \"noentry\", \"badabi\", \"dup\", \"loose\", \"nothere\", \"../evil\"]\n", dir: dir)
         let list = try await pluginList(daemon)
         func error(_ fragment: String) -> String? {
             list.compactMap { $0["error"] as? String }.first { $0.contains(fragment) }
@@ -135,7 +147,8 @@ func pluginList(_ daemon: Daemon) async throws -> [[String: Any]] {
     }
 
     @Test func errorGarbageAndDeadlineNeverTakeTheDaemonDown() async throws {
-        let (daemon, plugins, _) = try await pluginDaemon("""
+        let (daemon, plugins, _) = try await pluginDaemon(
+            """
             load = ["testswift", "testc"]
             call_timeout_ms = 500
             [plugins.config.testswift]

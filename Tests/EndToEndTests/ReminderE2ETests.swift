@@ -52,10 +52,16 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         try await importOrganisation(daemon)
         let bad = try await daemon.ctl(["reminder", "add", "x", "--cron", "0 8 * * MON-XYZ", "--audience", "all_active_staff", "--template", "Halo"])
         #expect(bad.status == 1 && bad.stderr.contains("INVALID_ARGUMENT") && bad.stderr.contains("cron day-of-week"))
-        #expect(try await daemon.ctl(["reminder", "add", "pagi", "--cron", "0 8 * * *", "--audience", "all_active_staff",
-                                "--template", "Selamat pagi {nama} ({nip}), {tanggal}."]).status == 0)
-        #expect(try await daemon.ctl(["reminder", "add", "singkat", "--cron", "0 8 * * *", "--audience", "all_active_staff",
-                                "--template", "Halo {nama}", "--catch-up-hours", "1"]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "pagi", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+                "--template", "Selamat pagi {nama} ({nip}), {tanggal}.",
+            ]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "singkat", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+                "--template", "Halo {nama}", "--catch-up-hours", "1",
+            ]).status == 0)
         let next = try jsonObject(try await daemon.ctl(["reminder", "next", "--limit", "3", "-o", "json"]).stdout)
         let upcoming = next["upcoming"] as? [[String: Any]] ?? []
         #expect(upcoming.first?["fire_at"] as? String == "2026-03-02T08:00:00+07:00")
@@ -111,8 +117,11 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         try await daemon.waitReady()
         #expect(try await daemon.ctl(["unit", "import", base + "/units.csv"]).status == 0)
         #expect(try await daemon.ctl(["employee", "import", base + "/employees.csv"]).status == 0)
-        #expect(try await daemon.ctl(["reminder", "add", "massal", "--cron", "0 8 * * *", "--audience", "all_active_staff",
-                                "--template", "Yth. {nama}", "--channel", "webhook"]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "massal", "--cron", "0 8 * * *", "--audience", "all_active_staff",
+                "--template", "Yth. {nama}", "--channel", "webhook",
+            ]).status == 0)
         #expect(await daemon.stop() == 0)
         daemon = try Daemon(stateDir: state, extraArguments: ["--config", config], environment: clockEnvironment("2026-03-02T07:59:59+07:00"))
         try await daemon.waitReady()
@@ -156,18 +165,27 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             """
         let daemon = try await openDaemon(config: config)
         try await importOrganisation(daemon)
-        #expect(try await daemon.ctl(["reminder", "add", "kabar", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
-                                "--template", "Yth. {nama}, mohon periksa SKP Anda."]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "kabar", "--cron", "0 0 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
+                "--template", "Yth. {nama}, mohon periksa SKP Anda.",
+            ]).status == 0)
         let fired = try jsonObject(try await daemon.ctl(["reminder", "fire", "kabar", "-o", "json"]).stdout)
         #expect((fired["messages"] as? NSNumber)?.intValue == 3)
-        #expect(try await eventually { let c = try await outbox(daemon).counts; return c["sent"] == 2 && c["dead"] == 1 })
+        #expect(
+            try await eventually {
+                let c = try await outbox(daemon).counts
+                return c["sent"] == 2 && c["dead"] == 1
+            })
         let messages = try await outbox(daemon).messages
         let byID = Dictionary(uniqueKeysWithValues: messages.map { (($0["id"] as? NSNumber)?.intValue ?? 0, $0) })
         #expect((byID[1]?["attempts"] as? NSNumber)?.intValue == 3 && byID[1]?["status"] as? String == "sent")
         #expect((byID[3]?["attempts"] as? NSNumber)?.intValue == 1)
         #expect(byID[2]?["status"] as? String == "dead")
-        #expect((byID[2]?["last_error"] as? String)?.lowercased().contains("deadline") == true || (byID[2]?["last_error"] as? String)?.lowercased().contains("timeout") == true,
-                "\(byID[2]?["last_error"] ?? "")")
+        #expect(
+            (byID[2]?["last_error"] as? String)?.lowercased().contains("deadline") == true
+                || (byID[2]?["last_error"] as? String)?.lowercased().contains("timeout") == true,
+            "\(byID[2]?["last_error"] ?? "")")
         // Every request is signed over its body and keyed by the outbox id.
         for r in sink.requests {
             #expect(r.headers["x-kinerja-signature"] == WebhookSink.signature(r.body, secret: "rahasia-dinas"))
@@ -195,17 +213,21 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
             """
         _ = try write(script, dir, "sendmail.sh")
         chmod(dir + "/sendmail.sh", 0o755)
-        let daemon = try await openDaemon(config: """
-            [reminders]
-            backoff_base_seconds = 1
-            backoff_max_seconds = 1
-            [reminders.sendmail]
-            command = "\(dir)/sendmail.sh -t -i"
-            from = "kinerja@kominfo.go.id"
-            """)
+        let daemon = try await openDaemon(
+            config: """
+                [reminders]
+                backoff_base_seconds = 1
+                backoff_max_seconds = 1
+                [reminders.sendmail]
+                command = "\(dir)/sendmail.sh -t -i"
+                from = "kinerja@kominfo.go.id"
+                """)
         try await importOrganisation(daemon)
-        #expect(try await daemon.ctl(["reminder", "add", "surat", "--cron", "@yearly", "--audience", "all_active_staff", "--channel", "sendmail",
-                                "--channel", "log", "--template", "Yth. {nama}, laporan kegiatan {tanggal} belum diisi."]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "surat", "--cron", "@yearly", "--audience", "all_active_staff", "--channel", "sendmail",
+                "--channel", "log", "--template", "Yth. {nama}, laporan kegiatan {tanggal} belum diisi.",
+            ]).status == 0)
         let fired = try jsonObject(try await daemon.ctl(["reminder", "fire", "surat", "-o", "json"]).stdout)
         #expect((fired["messages"] as? NSNumber)?.intValue == 4)  // mail only to the one with an address, log to all three
         #expect(try await eventually { try await outbox(daemon).counts["sent"] == 4 })
@@ -237,16 +259,25 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(try await daemon.ctl(["skp", "import", try write(skpDocument(period: "2026"), dir, "skp.json")]).status == 0)
         for nip in [kepala, budi, rina] { #expect(try await daemon.ctl(["skp", "submit", nip, "--period", "2026"]).status == 0) }
         for nip in [kepala, budi] { #expect(try await daemon.ctl(["skp", "approve", nip, "--period", "2026"]).status == 0) }
-        let realisasi = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2026-02,R1,I1,1,,,\n\(budi),2026-02,R1,I2,,sesuai standar,,\n\(budi),2026-02,T1,I1,0,,,\n"
+        let realisasi =
+            "nip,period,rhk_id,indicator_id,value,text,evidence,note\n\(budi),2026-02,R1,I1,1,,,\n\(budi),2026-02,R1,I2,,sesuai standar,,\n\(budi),2026-02,T1,I1,0,,,\n"
         #expect(try await daemon.ctl(["realisasi", "import", try write(realisasi, dir, "real.csv")]).status == 0)
-        #expect(try await daemon.ctl(["activity", "import", try write("nip,date,description,minutes\n\(budi),2026-03-09,Rapat,60\n", dir, "act.csv")]).status == 0)
-        let audiences = ["all_active_staff", "staff_without_approved_skp", "staff_missing_realisasi", "staff_missing_activity_today",
-                         "supervisors_with_pending_skp", "supervisors_with_unrated_subordinates"]
+        #expect(
+            try await daemon.ctl(["activity", "import", try write("nip,date,description,minutes\n\(budi),2026-03-09,Rapat,60\n", dir, "act.csv")]).status == 0)
+        let audiences = [
+            "all_active_staff", "staff_without_approved_skp", "staff_missing_realisasi", "staff_missing_activity_today",
+            "supervisors_with_pending_skp", "supervisors_with_unrated_subordinates",
+        ]
         for a in audiences {
-            #expect(try await daemon.ctl(["reminder", "add", "r-" + a, "--cron", "0 7 1 1 *", "--audience", a, "--template",
-                                    "Yth. {nama}: {jumlah} untuk periode {periode}, batas {batas}."]).status == 0)
+            #expect(
+                try await daemon.ctl([
+                    "reminder", "add", "r-" + a, "--cron", "0 7 1 1 *", "--audience", a, "--template",
+                    "Yth. {nama}: {jumlah} untuk periode {periode}, batas {batas}.",
+                ]).status == 0)
         }
-        #expect(try await daemon.ctl(["reminder", "add", "tutup", "--cron", "0 7 1 1 *", "--audience", "all_active_staff", "--template", "x", "--state", "closed"]).status == 0)
+        #expect(
+            try await daemon.ctl(["reminder", "add", "tutup", "--cron", "0 7 1 1 *", "--audience", "all_active_staff", "--template", "x", "--state", "closed"])
+                .status == 0)
         func sizes() async throws -> [String: Int] {
             let n = try jsonObject(try await daemon.ctl(["reminder", "next", "--limit", "200", "-o", "json"]).stdout)
             var out: [String: Int] = [:]
@@ -267,8 +298,11 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(bodies.contains("Yth. Rina Fanggidae: 1 untuk periode 2026-02, batas 10 Maret 2026."))
         // Escalation: four days past an earlier deadline, supervisors hear about those who still owe.
         #expect(try await daemon.ctl(["period", "set-deadline", "2026-02", "--deadline", "2026-03-05"]).status == 0)
-        #expect(try await daemon.ctl(["reminder", "add", "eskalasi", "--cron", "0 7 1 1 *", "--audience", "staff_missing_realisasi",
-                                "--template", "Yth. {nama}, batas {batas} terlewat.", "--escalate-after", "3"]).status == 0)
+        #expect(
+            try await daemon.ctl([
+                "reminder", "add", "eskalasi", "--cron", "0 7 1 1 *", "--audience", "staff_missing_realisasi",
+                "--template", "Yth. {nama}, batas {batas} terlewat.", "--escalate-after", "3",
+            ]).status == 0)
         let escalated = try jsonObject(try await daemon.ctl(["reminder", "fire", "eskalasi", "-o", "json"]).stdout)
         #expect((escalated["messages"] as? NSNumber)?.intValue == 3)  // kepala and rina, plus budi about rina
         #expect((escalated["note"] as? String)?.contains("1 escalations to supervisors (4 days past 2026-03-05)") == true)

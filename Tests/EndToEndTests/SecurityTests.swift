@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-import KinerjaFixtures
-import KinerjaStore
 import GRPCCore
 import KinerjaAPI
+import KinerjaFixtures
+import KinerjaStore
 import Testing
 
 /// A daemon whose socket another uid can reach (the test opens the directory and socket on purpose, so that
@@ -113,7 +113,11 @@ struct PeerCredentialTests {
         // progress does not depend on this test runner's threads; it writes until the backup is taken (at most 150).
         let stopFile = try shortTemporaryDirectory("kw") + "/stop"
         let writer = try ChildProcess(
-            "/bin/sh", ["-c", "i=0; while [ $i -lt 150 ] && [ ! -e \"$2\" ]; do \"$0\" reload --socket \"$1\" >/dev/null || exit 1; i=$((i+1)); done", Binaries.kinerjactl, daemon.socket, stopFile],
+            "/bin/sh",
+            [
+                "-c", "i=0; while [ $i -lt 150 ] && [ ! -e \"$2\" ]; do \"$0\" reload --socket \"$1\" >/dev/null || exit 1; i=$((i+1)); done",
+                Binaries.kinerjactl, daemon.socket, stopFile,
+            ],
             environment: Daemon.environment())
         // Take the backup only once the writers are under way.
         let started = Date()
@@ -160,8 +164,9 @@ struct PeerCredentialTests {
 struct PeerGroupTests {
     func ctl(_ daemon: Daemon, gid: UInt32, groups: [UInt32]?, _ args: [String]) async throws -> ProcessResult {
         let groupArgs = groups.map { $0.isEmpty ? ["--clear-groups"] : ["--groups=" + $0.map(String.init).joined(separator: ",")] } ?? ["--clear-groups"]
-        return try await runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=\(gid)"] + groupArgs + [Binaries.kinerjactl] + args + ["--socket", daemon.socket],
-                              environment: Daemon.environment())
+        return try await runProcess(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=\(gid)"] + groupArgs + [Binaries.kinerjactl] + args + ["--socket", daemon.socket],
+            environment: Daemon.environment())
     }
 
     func role(_ r: ProcessResult) async throws -> String? {

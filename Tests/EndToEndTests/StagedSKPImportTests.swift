@@ -49,7 +49,8 @@ import Testing
 
     @Test func readersSeeAllOrNothingAndSingleWritesGoOnBetweenTheSteps() async throws {
         let (daemon, _, skp, _) = try await Self.agency(step: 25)
-        let socket = daemon.socket, stateDir = daemon.stateDir
+        let socket = daemon.socket
+        let stateDir = daemon.stateDir
         let done = Atomic(false)
         // A reader through the daemon: the SKPs missing are always all of them or none.
         let seen = Mutex<Set<Int>>([])
@@ -73,8 +74,10 @@ import Testing
             var lastAuditDuringApply: Int64?
             while !done.load(ordering: .relaxed) {
                 if let (epoch, audit) = try? db.read({ db in
-                    (try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply") ?? 0,
-                     try Int64.fetchOne(db, sql: "SELECT max(id) FROM audit_log WHERE rpc != 'ImportSKP'") ?? 0)
+                    (
+                        try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply") ?? 0,
+                        try Int64.fetchOne(db, sql: "SELECT max(id) FROM audit_log WHERE rpc != 'ImportSKP'") ?? 0
+                    )
                 }) {
                     if epoch & 1 == 1 {
                         if let last = lastAuditDuringApply, audit > last { interleaved.add(1, ordering: .relaxed) }
@@ -146,7 +149,8 @@ import Testing
         let reader = Thread {
             while !done.load(ordering: .relaxed) {
                 if let r = try? Self.ctl(socket, ["period", "show", "2026-01", "-o", "json"]), r.status == 0,
-                    let filled = ((try? jsonObject(r.stdout))?["realisasi_filled"] as? NSNumber)?.intValue {
+                    let filled = ((try? jsonObject(r.stdout))?["realisasi_filled"] as? NSNumber)?.intValue
+                {
                     seen.withLock { _ = $0.insert(filled) }
                 }
             }

@@ -1,6 +1,6 @@
 import Foundation
-import KinerjaFixtures
 import GRDB
+import KinerjaFixtures
 import Testing
 
 /// Receives sd_notify datagrams on a test socket, as systemd would.

@@ -6,8 +6,9 @@ import Testing
         #expect(try await daemon.ctl(["period", "create", "2026", "--periodic", "monthly"]).status == 0)
         try await openPeriods(daemon, year: "2026", ["2026-03"])
         #expect(try await daemon.ctl(["tpp", "base", "import", try write("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n", dir, "base.csv")]).status == 0)
-        #expect(try await daemon.ctl(["rating", "set", budi, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "sesuai"]).status == 0)  // baik
-        #expect(try await daemon.ctl(["rating", "set", rina, "--period", "2026-03", "--hasil-kerja", "di_bawah", "--perilaku-kerja", "di_atas"]).status == 0)  // butuh perbaikan
+        // Budi: baik; Rina: butuh perbaikan.
+        #expect(try await daemon.ctl(["rating", "set", budi, "--period", "2026-03", "--hasil-kerja", "di_atas", "--perilaku-kerja", "sesuai"]).status == 0)
+        #expect(try await daemon.ctl(["rating", "set", rina, "--period", "2026-03", "--hasil-kerja", "di_bawah", "--perilaku-kerja", "di_atas"]).status == 0)
         let attendance = "nip,tl1,tl2,tl3,tl4,psw1,psw2,psw3,psw4,tk,sanction_percent\n\(budi),2,0,0,0,0,1,0,0,1,0\n\(rina),0,0,0,0,0,0,0,0,12,20\n"
         #expect(try await daemon.ctl(["tpp", "attendance", "import", try write(attendance, dir, "att.csv"), "--month", "2026-03"]).status == 0)
     }

@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test func comparisonIsExactEvenWhereProductsOverflow() {
-        let a = Fraction(Int128.max - 1, Int128.max), b = Fraction(Int128.max - 2, Int128.max - 1)
+        let a = Fraction(Int128.max - 1, Int128.max)
+        let b = Fraction(Int128.max - 2, Int128.max - 1)
         #expect(b < a)
         #expect(!(a < b))
         #expect(Fraction(-1, 3) < Fraction(1, 3))
@@ -35,9 +36,12 @@ import Testing
     @Test func arithmeticAgreesWithIntegersWhereItFits() throws {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {
-            let a = Int128(Int64.random(in: -1_000_000...1_000_000, using: &rng)), b = Int128(Int64.random(in: 1...1_000, using: &rng))
-            let c = Int128(Int64.random(in: -1_000_000...1_000_000, using: &rng)), d = Int128(Int64.random(in: 1...1_000, using: &rng))
-            let x = Fraction(a, b), y = Fraction(c, d)
+            let a = Int128(Int64.random(in: -1_000_000...1_000_000, using: &rng))
+            let b = Int128(Int64.random(in: 1...1_000, using: &rng))
+            let c = Int128(Int64.random(in: -1_000_000...1_000_000, using: &rng))
+            let d = Int128(Int64.random(in: 1...1_000, using: &rng))
+            let x = Fraction(a, b)
+            let y = Fraction(c, d)
             #expect(try x + y == Fraction(a * d + c * b, b * d))
             #expect(try x * y == Fraction(a * c, b * d))
             #expect(try x - y == Fraction(a * d - c * b, b * d))
@@ -93,7 +97,9 @@ import Testing
         #expect(try Rupiah.parse(text).get() == value)
     }
 
-    @Test(arguments: ["4500000.00", "1.5", "1.2.3", "4,500,000", "4.500,00", "-5", "", "Rp", "12.34.567", "1.0000", ".500", "500.", "9223372036854775808", "1e6", "٤٥"])
+    @Test(arguments: [
+        "4500000.00", "1.5", "1.2.3", "4,500,000", "4.500,00", "-5", "", "Rp", "12.34.567", "1.0000", ".500", "500.", "9223372036854775808", "1e6", "٤٥",
+    ])
     func rupiahRefusedForms(text: String) {
         guard case .failure(let e) = Rupiah.parse(text) else {
             Issue.record("'\(text)' was accepted")
@@ -131,7 +137,9 @@ import Testing
         #expect(v == Double(text))
     }
 
-    @Test(arguments: ["1e33", "1000000000000.5", "0.0000001", "NaN", "inf", "-Infinity", "1e400", "", "12 ", "1.000.000", "0x10", "1e", "--1", "1e-7", "1e99999999999"])
+    @Test(arguments: [
+        "1e33", "1000000000000.5", "0.0000001", "NaN", "inf", "-Infinity", "1e400", "", "12 ", "1.000.000", "0x10", "1e", "--1", "1e-7", "1e99999999999",
+    ])
     func refused(text: String) {
         if case .success(let v) = Measure.parse(text) { Issue.record("'\(text)' was accepted as \(v)") }
     }
@@ -178,13 +186,16 @@ import Testing
 
 @Suite struct DanglingIntervensiTests {
     func skp(_ nip: String, _ rhk: [String]) -> SKP {
-        SKP(nip: nip, period: try! PeriodID("2026"), rhk: rhk.map { RHK(id: $0, kind: .utama, text: "t", intervensi: nil, indicators: []) },
+        SKP(
+            nip: nip, period: try! PeriodID("2026"), rhk: rhk.map { RHK(id: $0, kind: .utama, text: "t", intervensi: nil, indicators: []) },
             lampiran: Lampiran(), perilaku: [:])
     }
 
     @Test func removingAnIntervenedRHKIsRefusedWithTheSubordinates() {
-        let links = [IntervensiLink(nip: "S1", rhk: "R1", supervisorNIP: "BOSS", supervisorRHK: "K1"),
-                     IntervensiLink(nip: "S2", rhk: "R3", supervisorNIP: "BOSS", supervisorRHK: "K2")]
+        let links = [
+            IntervensiLink(nip: "S1", rhk: "R1", supervisorNIP: "BOSS", supervisorRHK: "K1"),
+            IntervensiLink(nip: "S2", rhk: "R3", supervisorNIP: "BOSS", supervisorRHK: "K2"),
+        ]
         let errors = SKPRules.validateDanglingIntervensi([("skp[0] (BOSS)", skp("BOSS", ["K2"]))], stored: links)
         #expect(errors.count == 1)
         #expect(errors.first?.message.contains("S1 R1 → K1") == true)

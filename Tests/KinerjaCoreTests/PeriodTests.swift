@@ -28,7 +28,9 @@ import Testing
         #expect(try PeriodID("2026").defaultSKPDeadline.description == "2026-01-31")
     }
 
-    func facts(_ id: String, _ state: PeriodState, parent: PeriodState? = nil, children: [PeriodState] = [], today: String = "2027-02-01") throws -> TransitionFacts {
+    func facts(
+        _ id: String, _ state: PeriodState, parent: PeriodState? = nil, children: [PeriodState] = [], today: String = "2027-02-01"
+    ) throws -> TransitionFacts {
         TransitionFacts(id: try PeriodID(id), state: state, parentState: parent, childStates: children, today: CivilDate(iso: today)!)
     }
 

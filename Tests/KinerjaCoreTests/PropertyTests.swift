@@ -1,3 +1,4 @@
+import Foundation
 import PropertyBased
 import Testing
 
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func fractionArithmeticNeverTraps() async {
-        let operand = Gen.int128(in: Int128.min + 1 ... Int128.max)
+        let operand = Gen.int128(in: Int128.min + 1...Int128.max)
         await propertyCheck(count: 3_000, input: operand, operand, operand, operand) { a, b, c, d in
             guard let x = try? Fraction.exactly(a, b == 0 ? 1 : b), let y = try? Fraction.exactly(c, d == 0 ? 1 : d) else { return }
             for r in [try? x + y, try? x - y, try? x * y, try? x / y] {
@@ -74,9 +75,11 @@ import Testing
     }
 
     @Test func fractionsAgreeWithIntegerArithmeticWhereTheyFit() async {
-        let small = Gen.int64(in: -1_000_000_000...1_000_000_000), positive = Gen.int64(in: 1...1_000_000)
+        let small = Gen.int64(in: -1_000_000_000...1_000_000_000)
+        let positive = Gen.int64(in: 1...1_000_000)
         await propertyCheck(count: 3_000, input: small, positive, small, positive) { a, b, c, d in
-            let x = Fraction(Int128(a), Int128(b)), y = Fraction(Int128(c), Int128(d))
+            let x = Fraction(Int128(a), Int128(b))
+            let y = Fraction(Int128(c), Int128(d))
             #expect((try? x + y) == Fraction(Int128(a) * Int128(d) + Int128(c) * Int128(b), Int128(b) * Int128(d)))
             #expect((try? x * y) == Fraction(Int128(a) * Int128(c), Int128(b) * Int128(d)))
             #expect((x < y) == (Int128(a) * Int128(d) < Int128(c) * Int128(b)))

@@ -28,7 +28,8 @@ import Testing
         index.appendIndicator(slot: 0, .init(rhk: "R1", indicator: "I1", numeric: true))
         index.appendIndicator(slot: 0, .init(rhk: "R1", indicator: "I2", numeric: false))
         index.appendIndicator(slot: 1, .init(rhk: "R1", indicator: "I1", numeric: true))
-        return Source(states: [try PeriodID("2026"): .running, try PeriodID("2026-03"): .running, try PeriodID("2026-01"): .closed], index: index, stored: stored)
+        return Source(
+            states: [try PeriodID("2026"): .running, try PeriodID("2026-03"): .running, try PeriodID("2026-01"): .closed], index: index, stored: stored)
     }
 
     static func plan(_ rows: [[String]], actingFor: String? = nil, source: Source? = nil) throws -> RealisasiImport.Plan {
@@ -40,11 +41,12 @@ import Testing
             StoredRealisasi(period: "2026-03", nip: "A", rhk: "R1", indicator: "I1", value: 3, text: "3", evidence: "", note: ""),
             StoredRealisasi(period: "2026-03", nip: "A", rhk: "R1", indicator: "I2", value: nil, text: "baik", evidence: "", note: ""),
         ]
-        let plan = try Self.plan([
-            ["A", "2026-03", "R1", "I2", "", "sangat baik", "", ""],
-            ["A", "2026-03", "R1", "I1", "3", "", "", ""],
-            ["A", "2026", "R1", "I1", "3,5", "", "https://bukti/1", ""],
-        ], source: try Self.source(stored: stored))
+        let plan = try Self.plan(
+            [
+                ["A", "2026-03", "R1", "I2", "", "sangat baik", "", ""],
+                ["A", "2026-03", "R1", "I1", "3", "", "", ""],
+                ["A", "2026", "R1", "I1", "3,5", "", "https://bukti/1", ""],
+            ], source: try Self.source(stored: stored))
         #expect(plan.errors.isEmpty && plan.rows == 3)
         #expect(plan.counts.added == 1 && plan.counts.updated == 1 && plan.counts.unchanged == 1)
         // "2026" sorts before "2026-03"; within a period, by indicator.

@@ -136,7 +136,8 @@ func utc(_ d: Date?) -> String {
             ["nama": "Budi Santoso", "periode": "2026-03", "batas": ReminderTemplate.indonesianDate(CivilDate(year: 2026, month: 4, day: 10)!)])
         #expect(text == "Yth. Budi Santoso, realisasi kinerja periode 2026-03 belum diisi. Batas pengisian: 10 April 2026. {lain}")
         #expect(throws: ValidationError.self) {
-            try ReminderRule(name: "x", cron: "0 8 * * *", audience: "all_active_staff", template: "Halo {name}", channels: ["log"], periodStates: [], source: "admin")
+            try ReminderRule(
+                name: "x", cron: "0 8 * * *", audience: "all_active_staff", template: "Halo {name}", channels: ["log"], periodStates: [], source: "admin")
         }
         #expect(throws: ValidationError.self) {
             try ReminderRule(name: "x", cron: "0 8 * * *", audience: "everyone", template: "Halo", channels: ["log"], periodStates: [], source: "admin")
@@ -145,10 +146,12 @@ func utc(_ d: Date?) -> String {
             try ReminderRule(name: "x", cron: "0 8 * * *", audience: "all_active_staff", template: "Halo", channels: ["sms"], periodStates: [], source: "admin")
         }
         #expect(throws: ValidationError.self) {
-            try ReminderRule(name: "a b", cron: "0 8 * * *", audience: "all_active_staff", template: "Halo", channels: ["log"], periodStates: [], source: "admin")
+            try ReminderRule(
+                name: "a b", cron: "0 8 * * *", audience: "all_active_staff", template: "Halo", channels: ["log"], periodStates: [], source: "admin")
         }
-        let ok = try ReminderRule(name: "harian", cron: "30 15 * * 1-5", audience: "staff_missing_activity_today", template: "Yth. {nama}",
-                                  channels: ["log", "webhook", "log"], periodStates: ["running"], source: "admin")
+        let ok = try ReminderRule(
+            name: "harian", cron: "30 15 * * 1-5", audience: "staff_missing_activity_today", template: "Yth. {nama}",
+            channels: ["log", "webhook", "log"], periodStates: ["running"], source: "admin")
         #expect(ok.channels == [.log, .webhook])
         #expect(ok.periodStates == [.running])
     }

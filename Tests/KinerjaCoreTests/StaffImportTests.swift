@@ -1,11 +1,17 @@
+import KinerjaFixtures
 import Testing
 
 @testable import KinerjaCore
 
-let header = ["nip", "name", "kind", "golongan", "jabatan", "jenis_jabatan", "jabatan_fungsional", "kelas_jabatan", "unit_code", "supervisor_nip", "email", "phone", "active"]
+let header = [
+    "nip", "name", "kind", "golongan", "jabatan", "jenis_jabatan", "jabatan_fungsional", "kelas_jabatan", "unit_code", "supervisor_nip", "email", "phone",
+    "active",
+]
 
-func row(_ line: Int, nip: String, name: String = "Budi", kind: String = "PNS", golongan: String = "III/a", jenis: String = "pelaksana",
-         fungsional: String = "", kelas: String = "7", unit: String = "U1", supervisor: String = "", email: String = "", active: String = "true") -> CSVTable.Record {
+func row(
+    _ line: Int, nip: String, name: String = "Budi", kind: String = "PNS", golongan: String = "III/a", jenis: String = "pelaksana",
+    fungsional: String = "", kelas: String = "7", unit: String = "U1", supervisor: String = "", email: String = "", active: String = "true"
+) -> CSVTable.Record {
     CSVTable.Record(line: line, fields: [nip, name, kind, golongan, "Staf", jenis, fungsional, kelas, unit, supervisor, email, "", active])
 }
 
@@ -31,11 +37,12 @@ let c = "199006062021212006"
         // Importing the same again: all unchanged, nothing to write.
         var existing: [String: Employee] = [:]
         for e in p.writes { existing[e.nip] = e }
-        let again = plan([
-            row(2, nip: a, supervisor: head),
-            row(3, nip: c, kind: "PPPK", golongan: "IX", supervisor: a),
-            row(4, nip: head, golongan: "IV/b", jenis: "administrator", kelas: "12"),
-        ], existing: existing)
+        let again = plan(
+            [
+                row(2, nip: a, supervisor: head),
+                row(3, nip: c, kind: "PPPK", golongan: "IX", supervisor: a),
+                row(4, nip: head, golongan: "IV/b", jenis: "administrator", kelas: "12"),
+            ], existing: existing)
         #expect(again.errors.isEmpty)
         #expect(again.counts.unchanged == 3)
         #expect(again.writes.isEmpty)
@@ -133,10 +140,12 @@ let c = "199006062021212006"
 
     @Test func absentOptionalColumnsKeepStoredValues() {
         var existing: [String: Employee] = [:]
-        existing[a] = Employee(nip: a, name: "Budi", kind: .pns, golongan: "III/a", jabatan: "Analis", jenisJabatan: .pelaksana,
-                               kelasJabatan: 7, unitCode: "U1", email: "budi@example.go.id", phone: "0812")
-        let table = CSVTable(header: ["nip", "name", "kind", "golongan", "jenis_jabatan", "kelas_jabatan", "unit_code"],
-                             records: [CSVTable.Record(line: 2, fields: [a, "Budi Santoso", "PNS", "III/b", "pelaksana", "8", "U2"])])
+        existing[a] = Employee(
+            nip: a, name: "Budi", kind: .pns, golongan: "III/a", jabatan: "Analis", jenisJabatan: .pelaksana,
+            kelasJabatan: 7, unitCode: "U1", email: "budi@example.go.id", phone: "0812")
+        let table = CSVTable(
+            header: ["nip", "name", "kind", "golongan", "jenis_jabatan", "kelas_jabatan", "unit_code"],
+            records: [CSVTable.Record(line: 2, fields: [a, "Budi Santoso", "PNS", "III/b", "pelaksana", "8", "U2"])])
         let p = EmployeeImport.plan(table: table, existing: existing, units: ["U1", "U2"], deactivateMissing: false)
         #expect(p.errors.isEmpty)
         #expect(p.counts.updated == 1)
@@ -151,23 +160,27 @@ let c = "199006062021212006"
 
     @Test func treeWithForwardParents() {
         let p = UnitImport.plan(
-            table: CSVTable(header: header, records: [
-                .init(line: 2, fields: ["SEKR", "Sekretariat", "DINAS"]),
-                .init(line: 3, fields: ["DINAS", "Dinas Kominfo", ""]),
-            ]), existing: [:], activeEmployees: [])
+            table: CSVTable(
+                header: header,
+                records: [
+                    .init(line: 2, fields: ["SEKR", "Sekretariat", "DINAS"]),
+                    .init(line: 3, fields: ["DINAS", "Dinas Kominfo", ""]),
+                ]), existing: [:], activeEmployees: [])
         #expect(p.errors.isEmpty)
         #expect(p.counts.added == 2)
     }
 
     @Test func cyclesUnknownParentsAndBadCodes() {
         let p = UnitImport.plan(
-            table: CSVTable(header: header, records: [
-                .init(line: 2, fields: ["A", "Unit A", "B"]),
-                .init(line: 3, fields: ["B", "Unit B", "A"]),
-                .init(line: 4, fields: ["C", "Unit C", "ZZZ"]),
-                .init(line: 5, fields: ["D D", "Unit D", ""]),
-                .init(line: 6, fields: ["E", "", "E"]),
-            ]), existing: [:], activeEmployees: [])
+            table: CSVTable(
+                header: header,
+                records: [
+                    .init(line: 2, fields: ["A", "Unit A", "B"]),
+                    .init(line: 3, fields: ["B", "Unit B", "A"]),
+                    .init(line: 4, fields: ["C", "Unit C", "ZZZ"]),
+                    .init(line: 5, fields: ["D D", "Unit D", ""]),
+                    .init(line: 6, fields: ["E", "", "E"]),
+                ]), existing: [:], activeEmployees: [])
         #expect(p.errors.contains { $0.line == 2 && $0.message.contains("unit cycle A → B → A") })
         #expect(p.errors.contains { $0.line == 3 && $0.message.contains("unit cycle") })
         #expect(p.errors.contains { $0.line == 4 && $0.message.contains("unknown parent unit 'ZZZ'") })
@@ -177,8 +190,6 @@ let c = "199006062021212006"
     }
 }
 
-import KinerjaFixtures
-
 @Suite struct SampleAgencyTests {
     @Test func generatedAgencyPassesItsOwnImportRules() {
         let sample = SampleAgency(unitCount: 200, employeeCount: 3000)
@@ -187,8 +198,12 @@ import KinerjaFixtures
         #expect(units.count == 200)
         var existing: [String: Employee] = [:]
         let records = sample.employees.enumerated().map { i, e in
-            CSVTable.Record(line: i + 2, fields: [e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue,
-                                                  e.jabatanFungsional?.rawValue ?? "", String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, "true"])
+            CSVTable.Record(
+                line: i + 2,
+                fields: [
+                    e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue,
+                    e.jabatanFungsional?.rawValue ?? "", String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, "true",
+                ])
         }
         let plan = EmployeeImport.plan(table: CSVTable(header: header, records: records), existing: existing, units: Set(units.keys), deactivateMissing: false)
         #expect(plan.errors.isEmpty, "\(plan.errors.prefix(3))")

@@ -13,7 +13,8 @@ import Testing
         #expect(good.bases.map(\.kelas) == [9, 7] && good.bases.map(\.rupiah) == [5_000_000, 3_500_000])
         let counts = TPPBaseImport.counts(good.bases, stored: [9: 5_000_000, 7: 3_000_000])
         #expect(counts.unchanged == 1 && counts.updated == 1 && counts.added == 0)
-        let bad = TPPBaseImport.plan(Self.table(["kelas_jabatan", "base_rupiah"], [["18", "1"], ["9", "-5"], ["9", "1000"], ["9", "2000"]]), delimiter: ",")
+        let bad = TPPBaseImport.plan(
+            Self.table(["kelas_jabatan", "base_rupiah"], [["18", "1"], ["9", "-5"], ["9", "1000"], ["9", "2000"]]), delimiter: ",")
         #expect(bad.errors.map(\.line) == [2, 3, 5])
         #expect(bad.errors[0].message.contains("not a kelas 1–17"))
         #expect(bad.errors[2].message == "kelas 9 already appears on line 4")

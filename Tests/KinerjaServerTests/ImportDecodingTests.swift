@@ -80,7 +80,8 @@ import Testing
         for i in 0..<6_000 {
             if i > 0 { json += i % 7 == 0 ? " ,\n " : "," }
             json += #"{"nip":"19800101200501\#(String(format: "%04d", i))","rhk":[{"id":"R1","kind":"utama","text":"Kegiatan \u00e9 \#(i)","#
-            json += #""indicators":[{"id":"I1","aspect":"kuantitas","text":"Jumlah dokumen yang cukup panjang untuk ukuran berkas \#(i)","target":\#(i % 13),"unit":"dokumen"}]}],"#
+            json +=
+                #""indicators":[{"id":"I1","aspect":"kuantitas","text":"Jumlah dokumen yang cukup panjang untuk ukuran berkas \#(i)","target":\#(i % 13),"unit":"dokumen"}]}],"#
             json += #""lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama"}}"#
         }
         json += "]}"
@@ -98,8 +99,12 @@ import Testing
         #expect(errors.count == 6_000 / 13 + 1 && errors.allSatisfy { $0.path.hasSuffix(".indicators[0].target") })
         #expect(errors.map(\.path) == looseErrors.map(\.path))
         #expect(errors.map(\.message) == looseErrors.map(\.message))
-        let notJSON = json.replacingOccurrences(of: #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama"}},{"nip":"198001012005010008""#,
-                                                with: #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama" "adaptif":"x"}},{"nip":"198001012005010008""#)
+        let notJSON = json.replacingOccurrences(
+            of:
+                #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama"}},{"nip":"198001012005010008""#,
+            with:
+                #""target":7,"unit":"dokumen"}]}],"lampiran":{"dukungan_sumber_daya":["Anggaran \"unit\""]},"perilaku":{"kolaboratif":"Bekerja sama" "adaptif":"x"}},{"nip":"198001012005010008""#
+        )
         #expect(notJSON != json)
         let (_, syntaxErrors) = SKPDecoding.decode(Data(notJSON.utf8), period: nil)
         #expect(syntaxErrors.map(\.path) == ["skp[7]"], "\(syntaxErrors)")

@@ -36,7 +36,9 @@ import Testing
         await propertyCheck(count: 2_000, input: Self.jsonBytes) { bytes in
             _ = SKPDecoding.decode(Data(bytes.compactMap { $0 }), period: try? PeriodID("2026"))
         }
-        let valid = Array(#"{"period":"2026","skp":[{"nip":"198001012005011001","rhk":[{"id":"R1","kind":"utama","text":"t","indicators":[{"id":"I1","aspect":"kuantitas","text":"x","target":12,"unit":"u"}]}],"lampiran":{"konsekuensi":["a"],"x":[[1,{"y":null}]]},"perilaku":{"akuntabel":"b"}}]}"#.utf8)
+        let valid = Array(
+            #"{"period":"2026","skp":[{"nip":"198001012005011001","rhk":[{"id":"R1","kind":"utama","text":"t","indicators":[{"id":"I1","aspect":"kuantitas","text":"x","target":12,"unit":"u"}]}],"lampiran":{"konsekuensi":["a"],"x":[[1,{"y":null}]]},"perilaku":{"akuntabel":"b"}}]}"#
+                .utf8)
         let mutation = zip(Gen.int(in: 0..<valid.count), Gen.element(of: Array("{}[]\",:0e-\\x".utf8)), Gen.int(in: 0...2))
         await propertyCheck(count: 2_000, input: mutation.array(of: 1...4)) { edits in
             var bytes = valid
@@ -54,7 +56,9 @@ import Testing
 
     @Test func nestingIsBoundedWithoutRecursion() {
         for depth in [1, 59, 60, 61, 64, 65, 1_000, 100_000] {
-            let doc = #"{"period":"2026","skp":[{"nip":"198001012005011001","lampiran":{"x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}}]}"
+            let doc =
+                #"{"period":"2026","skp":[{"nip":"198001012005011001","lampiran":{"x":"# + String(repeating: "[", count: depth)
+                + String(repeating: "]", count: depth) + "}}]}"
             let (decoded, errors) = SKPDecoding.decode(Data(doc.utf8), period: nil)
             // The lampiran's own object, the skp array, its element and the root come on top of the depth.
             if depth + 4 > JSONDepth.limit {

@@ -14,19 +14,27 @@ import Testing
     static func nip(_ i: Int) -> String { "19850101" + String(format: "%06d", 201_001 + i) + "1001" }
 
     static func skp(_ i: Int, text: String = "Terlaksananya kegiatan") -> SKP {
-        SKP(nip: nip(i), period: period, status: .submitted, rhk: [
-            RHK(id: "R1", kind: .utama, text: "\(text) 1", indicators: [Indicator(id: "I1", aspect: .kuantitas, text: "Jumlah laporan", target: 12, unit: "laporan")]),
-            RHK(id: "R2", kind: .utama, text: "\(text) 2", indicators: [Indicator(id: "I1", aspect: .kualitas, text: "Mutu", target: nil, targetText: "baik")]),
-        ])
+        SKP(
+            nip: nip(i), period: period, status: .submitted,
+            rhk: [
+                RHK(
+                    id: "R1", kind: .utama, text: "\(text) 1",
+                    indicators: [Indicator(id: "I1", aspect: .kuantitas, text: "Jumlah laporan", target: 12, unit: "laporan")]),
+                RHK(
+                    id: "R2", kind: .utama, text: "\(text) 2",
+                    indicators: [Indicator(id: "I1", aspect: .kualitas, text: "Mutu", target: nil, targetText: "baik")]),
+            ])
     }
 
     /// An agency of `count` employees with an annual period.
     static func seed(_ store: Store, count: Int) throws {
         try store.writeNow { db in
             try OrganisationStore.upsertUnits(db, [OrgUnit(code: "U1", name: "Unit Satu")])
-            try OrganisationStore.upsertEmployees(db, (0..<count).map {
-                Employee(nip: nip($0), name: "Pegawai \($0)", kind: .pns, golongan: "III/a", jenisJabatan: .pelaksana, kelasJabatan: 7, unitCode: "U1")
-            })
+            try OrganisationStore.upsertEmployees(
+                db,
+                (0..<count).map {
+                    Employee(nip: nip($0), name: "Pegawai \($0)", kind: .pns, golongan: "III/a", jenisJabatan: .pelaksana, kelasJabatan: 7, unitCode: "U1")
+                })
             _ = try PeriodStore.create(db, year: 2026, periodicity: .none, now: Date())
         }
     }
@@ -61,7 +69,8 @@ import Testing
         // Half applied: a read of the SKP tables in this state is refused (and `Store.read` waits it out) …
         #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in try SKPStore.statuses(db, period: Self.period) } }
         #expect(throws: SKPStore.StagedApplyInProgress.self) {
-            try store.writer.write { db in try SKPStore.setStatus(db, nip: Self.nip(0), period: Self.period, status: .approved, note: "", by: "x", now: Date()) }
+            try store.writer.write { db in try SKPStore.setStatus(db, nip: Self.nip(0), period: Self.period, status: .approved, note: "", by: "x", now: Date())
+            }
         }
         // … while a write elsewhere goes through between the steps.
         try await store.write { db in try OrganisationStore.upsertUnits(db, [OrgUnit(code: "U2", name: "Unit Dua")]) }
@@ -105,8 +114,12 @@ import Testing
         try Self.seed(store, count: 2)
         try store.writeNow { db in
             try SKPStore.save(db, [Self.skp(0)], supervisors: [:], now: Date())
-            try RealisasiStore.save(db, [RealisasiStore.Entry(
-                period: "2026", annual: "2026", nip: Self.nip(0), rhk: "R1", indicator: "I1", value: 3, text: "", evidence: "", note: "")], now: Date())
+            try RealisasiStore.save(
+                db,
+                [
+                    RealisasiStore.Entry(
+                        period: "2026", annual: "2026", nip: Self.nip(0), rhk: "R1", indicator: "I1", value: 3, text: "", evidence: "", note: "")
+                ], now: Date())
         }
         try Self.stage(store, [Self.skp(0, text: "Baru"), Self.skp(1)])
         #expect(throws: StoreError.self) { try Self.begin(store, step: 1) }
@@ -138,8 +151,12 @@ import Testing
         try Self.seed(store, count: 3)
         try store.writeNow { db in try SKPStore.save(db, (0..<3).map { Self.skp($0) }, supervisors: [:], now: Date()) }
         let entries = (0..<3).flatMap { i in
-            [RealisasiStore.Entry(period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R1", indicator: "I1", value: Double(i), text: "", evidence: "", note: ""),
-             RealisasiStore.Entry(period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R2", indicator: "I1", value: nil, text: "baik", evidence: "", note: "")]
+            [
+                RealisasiStore.Entry(
+                    period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R1", indicator: "I1", value: Double(i), text: "", evidence: "", note: ""),
+                RealisasiStore.Entry(
+                    period: "2026", annual: "2026", nip: Self.nip(i), rhk: "R2", indicator: "I1", value: nil, text: "baik", evidence: "", note: ""),
+            ]
         }
         try store.writeNow { db in
             try SKPStore.clearStaged(db)
@@ -147,7 +164,8 @@ import Testing
         }
         let begun = try store.writeNow { db in
             try SKPStore.beginStagedApply(
-                db, kind: .realisasi, period: Self.period, audit: .init(actor: Self.actor, rpc: "ImportRealisasi", target: "r.csv", summary: "6 added"), step: 4)
+                db, kind: .realisasi, period: Self.period, audit: .init(actor: Self.actor, rpc: "ImportRealisasi", target: "r.csv", summary: "6 added"), step: 4
+            )
         }
         #expect(begun == false)
         #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in _ = try RealisasiStore.stored(db, annual: Self.period) } }

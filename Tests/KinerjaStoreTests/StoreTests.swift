@@ -63,20 +63,21 @@ func temporaryDirectory() throws -> String {
             let queue = try DatabaseQueue(path: path)
             try Migrations.migrator.migrate(queue, upTo: "0009-reminders")
             try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO units(code, name) VALUES ('U1', 'Unit');
-                    INSERT INTO employees(nip, name, kind, golongan, jenis_jabatan, kelas_jabatan, unit_code)
-                        VALUES ('198001012005011001', 'A', 'PNS', 'III/a', 'pelaksana', 7, 'U1');
-                    INSERT INTO periods(id, kind, year, start_date, end_date, deadline, created_at)
-                        VALUES ('2026', 'annual', 2026, '2026-01-01', '2026-12-31', '2027-01-10', 'x'),
-                               ('2026-01', 'monthly', 2026, '2026-01-01', '2026-01-31', '2026-02-10', 'x');
-                    INSERT INTO skp(period_id, nip, status, updated_at) VALUES ('2026', '198001012005011001', 'approved', 'x');
-                    INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 0, 'utama', 'Layanan');
-                    INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, direction)
-                        VALUES ('2026', '198001012005011001', 'R1', 'I1', 0, 'kuantitas', 'Jumlah', 12, 'higher_is_better');
-                    INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, updated_at)
-                        VALUES ('2026-01', '2026', '198001012005011001', 'R1', 'I1', 3, 'x');
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO units(code, name) VALUES ('U1', 'Unit');
+                        INSERT INTO employees(nip, name, kind, golongan, jenis_jabatan, kelas_jabatan, unit_code)
+                            VALUES ('198001012005011001', 'A', 'PNS', 'III/a', 'pelaksana', 7, 'U1');
+                        INSERT INTO periods(id, kind, year, start_date, end_date, deadline, created_at)
+                            VALUES ('2026', 'annual', 2026, '2026-01-01', '2026-12-31', '2027-01-10', 'x'),
+                                   ('2026-01', 'monthly', 2026, '2026-01-01', '2026-01-31', '2026-02-10', 'x');
+                        INSERT INTO skp(period_id, nip, status, updated_at) VALUES ('2026', '198001012005011001', 'approved', 'x');
+                        INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 0, 'utama', 'Layanan');
+                        INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, target_value, direction)
+                            VALUES ('2026', '198001012005011001', 'R1', 'I1', 0, 'kuantitas', 'Jumlah', 12, 'higher_is_better');
+                        INSERT INTO realisasi(period_id, skp_period_id, nip, rhk_id, indicator_id, value, updated_at)
+                            VALUES ('2026-01', '2026', '198001012005011001', 'R1', 'I1', 3, 'x');
+                        """)
             }
             try queue.close()
         }
@@ -95,13 +96,15 @@ func temporaryDirectory() throws -> String {
         // deleting the RHK takes its indicators with it (the realisasi goes first: it refers to the indicator).
         try store.writer.write { (db: Database) throws in
             #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 1, 'utama', 'x')")
+                try db.execute(
+                    sql: "INSERT INTO rhk(period_id, nip, rhk_id, position, kind, text) VALUES ('2026', '198001012005011001', 'R1', 1, 'utama', 'x')")
             }
             #expect(throws: DatabaseError.self) {
-                try db.execute(sql: """
-                    INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, direction)
-                    VALUES ('2026', '198001012005011001', 'R9', 'I1', 0, 'kuantitas', 'x', 'higher_is_better')
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO indicators(period_id, nip, rhk_id, indicator_id, position, aspect, text, direction)
+                        VALUES ('2026', '198001012005011001', 'R9', 'I1', 0, 'kuantitas', 'x', 'higher_is_better')
+                        """)
             }
             try db.execute(sql: "DELETE FROM realisasi; DELETE FROM rhk")
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators") == 0)
@@ -232,7 +235,8 @@ func temporaryDirectory() throws -> String {
         }
         #expect(!versions.unchanged(since: third))
         // Unannounced, a bulk write still counts for the table it wrote (and only for it).
-        let fourth = versions.snapshot(["units"]), other = versions.snapshot(["ratings"])
+        let fourth = versions.snapshot(["units"])
+        let other = versions.snapshot(["ratings"])
         try store.writer.write { db in
             let insert = BulkInsert(db, table: "units", columns: ["code", "name"])
             insert.add("U4")

@@ -139,4 +139,5 @@ static int testc_invoke(const char *method, const uint8_t *req, size_t len, kine
     return KINERJA_UNIMPLEMENTED;
 }
 
-KINERJA_PLUGIN_DEFINE("testc", "0.9.0", testc_init, testc_invoke)
+/* Built as if against the first v1 header (no `language` field): the host must still load it. */
+KINERJA_PLUGIN_DEFINE_SIZED("testc", "0.9.0", testc_init, testc_invoke, KINERJA_PLUGIN_V1_BASE_SIZE, NULL)

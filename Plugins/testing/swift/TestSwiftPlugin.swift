@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaPluginKit
+import SwiftProtobuf
 
 /// A plugin for the tests: implements every hook with simple, checkable behaviour.
 /// Config: `mode = "error"` makes every hook fail with a message.
@@ -21,7 +22,14 @@ struct TestSwiftPlugin: KinerjaPlugin {
     }
 
     var summary: String { "test plugin written in Swift" }
-    var reports: [Kinerja_Plugin_V1_ReportInfo] { [.with { $0.name = "staff_count"; $0.title = "Staff per unit" }] }
+    var reports: [Kinerja_Plugin_V1_ReportInfo] {
+        [
+            .with {
+                $0.name = "staff_count"
+                $0.title = "Staff per unit"
+            }
+        ]
+    }
 
     func check() throws { if failing { throw PluginError("testswift refuses: mode=error") } }
 
@@ -61,8 +69,9 @@ struct TestSwiftPlugin: KinerjaPlugin {
                 let a = input.attendance
                 let r = try TPPCalculator.compute(
                     base: input.baseRupiah, predikat: predikat,
-                    attendance: Attendance(tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2),
-                                           psw3: Int(a.psw3), psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent)),
+                    attendance: Attendance(
+                        tl1: Int(a.tl1), tl2: Int(a.tl2), tl3: Int(a.tl3), tl4: Int(a.tl4), psw1: Int(a.psw1), psw2: Int(a.psw2),
+                        psw3: Int(a.psw3), psw4: Int(a.psw4), tk: Int(a.tk), sanctionPercent: Int(a.sanctionPercent)),
                     golongan: input.golongan, kind: EmployeeKind(text: input.kind) ?? .pns, policy: policy)
                 return .with {
                     $0.nip = input.nip
@@ -82,20 +91,25 @@ struct TestSwiftPlugin: KinerjaPlugin {
     func reminderCalendar(_ request: Kinerja_Plugin_V1_ReminderCalendarRequest) throws -> Kinerja_Plugin_V1_ReminderCalendarResponse {
         try check()
         return .with {
-            $0.rules = [.with {
-                $0.name = "testswift-daily"
-                $0.cron = "0 9 * * 1-5"
-                $0.audience = "all_active_staff"
-                $0.template = "Selamat pagi {nama}"
-                $0.channels = ["log"]
-            }]
+            $0.rules = [
+                .with {
+                    $0.name = "testswift-daily"
+                    $0.cron = "0 9 * * 1-5"
+                    $0.audience = "all_active_staff"
+                    $0.template = "Selamat pagi {nama}"
+                    $0.channels = ["log"]
+                }
+            ]
         }
     }
 
     func validatePeriod(_ request: Kinerja_Plugin_V1_ValidatePeriodRequest) throws -> Kinerja_Plugin_V1_ValidatePeriodResponse {
         try check()
         return request.periodic == "monthly"
-            ? .with { $0.ok = false; $0.reason = "testswift runs quarterly appraisal only" }
+            ? .with {
+                $0.ok = false
+                $0.reason = "testswift runs quarterly appraisal only"
+            }
             : .with { $0.ok = true }
     }
 

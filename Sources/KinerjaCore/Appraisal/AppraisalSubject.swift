@@ -30,9 +30,17 @@ public struct AppraisalSubject: Sendable, Equatable {
             rhkID: String, rhkKind: String, rhkText: String, indicatorID: String, aspect: String, text: String, targetUnit: String,
             direction: String, target: Double?, realisasi: Double? = nil, realisasiText: String = ""
         ) {
-            self.rhkID = rhkID; self.rhkKind = rhkKind; self.rhkText = rhkText; self.indicatorID = indicatorID; self.aspect = aspect
-            self.text = text; self.targetUnit = targetUnit; self.direction = direction; self.target = target
-            self.realisasi = realisasi; self.realisasiText = realisasiText
+            self.rhkID = rhkID
+            self.rhkKind = rhkKind
+            self.rhkText = rhkText
+            self.indicatorID = indicatorID
+            self.aspect = aspect
+            self.text = text
+            self.targetUnit = targetUnit
+            self.direction = direction
+            self.target = target
+            self.realisasi = realisasi
+            self.realisasiText = realisasiText
         }
 
         /// True when a realisasi was reported (a value or a text).
@@ -44,21 +52,30 @@ public struct AppraisalSubject: Sendable, Equatable {
         public var rating: String
         public var aspects: [BerAKHLAK: Rating]
         public init(source: String, rating: String, aspects: [BerAKHLAK: Rating]) {
-            self.source = source; self.rating = rating; self.aspects = aspects
+            self.source = source
+            self.rating = rating
+            self.aspects = aspects
         }
     }
 
     public struct MonthAttendance: Sendable, Equatable {
         public var month: String
         public var attendance: Attendance
-        public init(month: String, attendance: Attendance) { self.month = month; self.attendance = attendance }
+        public init(month: String, attendance: Attendance) {
+            self.month = month
+            self.attendance = attendance
+        }
     }
 
     public struct PeriodRating: Sendable, Equatable {
         public var periodID: String, hasilKerja: String, perilakuKerja: String, predikat: String
         public var aspects: [BerAKHLAK: Rating]
         public init(periodID: String, hasilKerja: String, perilakuKerja: String, predikat: String, aspects: [BerAKHLAK: Rating]) {
-            self.periodID = periodID; self.hasilKerja = hasilKerja; self.perilakuKerja = perilakuKerja; self.predikat = predikat; self.aspects = aspects
+            self.periodID = periodID
+            self.hasilKerja = hasilKerja
+            self.perilakuKerja = perilakuKerja
+            self.predikat = predikat
+            self.aspects = aspects
         }
     }
 }

@@ -49,7 +49,11 @@ public enum DistributionCurve {
         for p in Predikat.allCases { c[p] = 0 }
         for p in predicates { c[p, default: 0] += 1 }
         let n = predicates.count
-        let sb = c[.sangatBaik]!, b = c[.baik]!, bp = c[.butuhPerbaikan]!, k = c[.kurang]!, sk = c[.sangatKurang]!
+        let sb = c[.sangatBaik]!
+        let b = c[.baik]!
+        let bp = c[.butuhPerbaikan]!
+        let k = c[.kurang]!
+        let sk = c[.sangatKurang]!
         var violations: [String] = []
         var changes: Int? = 0
         func pct(_ x: Int) -> String { n == 0 ? "0%" : Fraction(Int128(x), Int128(n)).percentText(places: 1) + "%" }
@@ -67,18 +71,22 @@ public enum DistributionCurve {
             if tail > 0 { violations.append("at least one Butuh Perbaikan or Kurang/Misconduct: none of \(n)") }
             changes = n == 0 ? 0 : max(excess, tail)
         case .butuhPerbaikan:
-            let need = minRequired(60, of: n), cap = maxAllowed(10, of: n)
+            let need = minRequired(60, of: n)
+            let cap = maxAllowed(10, of: n)
             if bp < need { violations.append("Butuh Perbaikan at least 60%: \(bp) of \(n) (\(pct(bp)))") }
             if sb > cap { violations.append("Sangat Baik at most 10%: \(sb) of \(n) (\(pct(sb)))") }
             changes = max(max(0, sb - cap), max(0, need - bp))
         case .kurang:
-            let needK = minRequired(60, of: n), needBP = minRequired(10, of: n), cap = maxAllowed(10, of: n)
+            let needK = minRequired(60, of: n)
+            let needBP = minRequired(10, of: n)
+            let cap = maxAllowed(10, of: n)
             if k < needK { violations.append("Kurang/Misconduct at least 60%: \(k) of \(n) (\(pct(k)))") }
             if bp < needBP { violations.append("Butuh Perbaikan at least 10%: \(bp) of \(n) (\(pct(bp)))") }
             if sb > cap { violations.append("Sangat Baik at most 10%: \(sb) of \(n) (\(pct(sb)))") }
             changes = needK + needBP > n ? nil : max(max(0, sb - cap), max(0, needK - k) + max(0, needBP - bp))
         case .sangatKurang:
-            let needSK = minRequired(60, of: n), needTail = minRequired(10, of: n)
+            let needSK = minRequired(60, of: n)
+            let needTail = minRequired(10, of: n)
             if sk < needSK { violations.append("Sangat Kurang at least 60%: \(sk) of \(n) (\(pct(sk)))") }
             if k + bp < needTail { violations.append("Kurang/Misconduct + Butuh Perbaikan at least 10%: \(k + bp) of \(n) (\(pct(k + bp)))") }
             if sb > 0 { violations.append("no Sangat Baik: \(sb) of \(n)") }

@@ -41,23 +41,33 @@ public enum RatingImport {
         var seen: [String: Int] = [:]
         var entries: [RatingEntry] = []
         for record in table.records {
-            if let e = map.checkWidth(record, delimiter: delimiter) { plan.errors.append(e); continue }
+            if let e = map.checkWidth(record, delimiter: delimiter) {
+                plan.errors.append(e)
+                continue
+            }
             var rowErrors: [RowError] = []
             let nip = map.value("nip", record) ?? ""
-            if !isEmployee(nip) { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
+            if !isEmployee(nip) {
+                rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)"))
+            }
             if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
             seen[nip] = seen[nip] ?? record.line
             var parsed: [String: Rating] = [:]
             for c in ["hasil_kerja", "perilaku_kerja"] + aspectColumns where map.has(c) {
                 let text = map.value(c, record) ?? ""
                 if text.isEmpty && aspectColumns.contains(c) { continue }
-                if let r = Rating(text: text) { parsed[c] = r } else {
+                if let r = Rating(text: text) {
+                    parsed[c] = r
+                } else {
                     rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(text))' is not di_atas, sesuai or di_bawah"))
                 }
             }
             let notes = map.value("notes", record) ?? ""
             if let why = FieldLimit.text.check(notes) { rowErrors.append(RowError(line: record.line, column: "notes", message: "notes \(why)")) }
-            if !rowErrors.isEmpty { plan.errors += rowErrors; continue }
+            if !rowErrors.isEmpty {
+                plan.errors += rowErrors
+                continue
+            }
             var aspects: [BerAKHLAK: Rating] = [:]
             for a in BerAKHLAK.allCases { if let r = parsed[a.rawValue] { aspects[a] = r } }
             entries.append(RatingEntry(nip: nip, hasilKerja: parsed["hasil_kerja"]!, perilakuKerja: parsed["perilaku_kerja"]!, aspects: aspects, notes: notes))
@@ -65,7 +75,10 @@ public enum RatingImport {
         if !plan.errors.isEmpty { return plan }
         for entry in entries {
             if let old = stored(entry.nip) {
-                if old == entry { plan.counts.unchanged += 1; continue }
+                if old == entry {
+                    plan.counts.unchanged += 1
+                    continue
+                }
                 plan.counts.updated += 1
             } else {
                 plan.counts.added += 1

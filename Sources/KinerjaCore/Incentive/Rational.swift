@@ -38,7 +38,8 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
         guard denominator != 0 else { throw .divisionByZero }
         // Int128.min has no positive counterpart: refuse it rather than trap on negation.
         guard numerator != .min, denominator != .min else { throw .outOfRange }
-        var n = numerator, d = denominator
+        var n = numerator
+        var d = denominator
         if d < 0 { (n, d) = (-n, -d) }
         let g = gcd(n.magnitude, d.magnitude)
         if g > 1 {
@@ -83,7 +84,8 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     public static func * (a: Fraction, b: Fraction) throws(FractionError) -> Fraction {
         // Cross-reduce first so that products stay as small as they can.
-        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude)), g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
+        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude))
+        let g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
         let (an, bd) = g1 > 1 ? (a.numerator / g1, b.denominator / g1) : (a.numerator, b.denominator)
         let (bn, ad) = g2 > 1 ? (b.numerator / g2, a.denominator / g2) : (b.numerator, a.denominator)
         return try exactly(try mul(an, bn), try mul(ad, bd))
@@ -111,7 +113,8 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     /// `a < b`, exactly, for every pair (the cross products are compared at full width, so nothing can overflow).
     public static func < (a: Fraction, b: Fraction) -> Bool {
-        let l = a.numerator.multipliedFullWidth(by: b.denominator), r = b.numerator.multipliedFullWidth(by: a.denominator)
+        let l = a.numerator.multipliedFullWidth(by: b.denominator)
+        let r = b.numerator.multipliedFullWidth(by: a.denominator)
         return l.high != r.high ? l.high < r.high : l.low < r.low
     }
 
@@ -120,7 +123,8 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     /// Rounded half up (away from zero for .5) to a whole number; `outOfRange` when that does not fit in Int64.
     public func rounded() throws(FractionError) -> Int64 {
-        let n = numerator.magnitude, d = denominator.magnitude
+        let n = numerator.magnitude
+        let d = denominator.magnitude
         var q = n / d
         let r = n % d
         // r ≥ d − r  ⇔  r ≥ d/2 (half up), without computing 2r.
@@ -131,7 +135,8 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
 
     /// The digits of |self| with `places` decimals, rounded half up, as (whole, fraction) texts. Never traps.
     func digits(scale places: Int) -> (whole: String, fraction: String, negative: Bool) {
-        let n = numerator.magnitude, d = denominator.magnitude
+        let n = numerator.magnitude
+        let d = denominator.magnitude
         var whole = n / d
         var remainder = n % d
         var fraction: [UInt8] = []
@@ -147,7 +152,13 @@ public struct Fraction: Sendable, Equatable, CustomStringConvertible {
             var i = fraction.count - 1
             var carry = true
             while carry && i >= 0 {
-                if fraction[i] == 9 { fraction[i] = 0; i -= 1 } else { fraction[i] += 1; carry = false }
+                if fraction[i] == 9 {
+                    fraction[i] = 0
+                    i -= 1
+                } else {
+                    fraction[i] += 1
+                    carry = false
+                }
             }
             if carry { whole = whole &+ 1 }
         }

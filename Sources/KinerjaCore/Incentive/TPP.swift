@@ -9,7 +9,10 @@ public struct Attendance: Sendable, Equatable, Codable {
     /// 0, or 20–100 (% of the total cut by a disciplinary sanction).
     public var sanctionPercent = 0
 
-    public init(tl1: Int = 0, tl2: Int = 0, tl3: Int = 0, tl4: Int = 0, psw1: Int = 0, psw2: Int = 0, psw3: Int = 0, psw4: Int = 0, tk: Int = 0, sanctionPercent: Int = 0) {
+    public init(
+        tl1: Int = 0, tl2: Int = 0, tl3: Int = 0, tl4: Int = 0, psw1: Int = 0, psw2: Int = 0, psw3: Int = 0, psw4: Int = 0, tk: Int = 0,
+        sanctionPercent: Int = 0
+    ) {
         self.tl1 = tl1
         self.tl2 = tl2
         self.tl3 = tl3
@@ -43,7 +46,8 @@ public struct Attendance: Sendable, Equatable, Codable {
 
     /// Sanction must be 0 or 20–100; counts must not be negative.
     public func validate() throws(ValidationError) {
-        for (name, v) in [("tl1", tl1), ("tl2", tl2), ("tl3", tl3), ("tl4", tl4), ("psw1", psw1), ("psw2", psw2), ("psw3", psw3), ("psw4", psw4), ("tk", tk)] where v < 0 {
+        for (name, v) in [("tl1", tl1), ("tl2", tl2), ("tl3", tl3), ("tl4", tl4), ("psw1", psw1), ("psw2", psw2), ("psw3", psw3), ("psw4", psw4), ("tk", tk)]
+        where v < 0 {
             throw ValidationError("\(name) must not be negative, found \(v)")
         }
         if !(sanctionPercent == 0 || (20...100).contains(sanctionPercent)) {
@@ -96,7 +100,7 @@ public struct TPPPolicy: Sendable, Equatable {
             return v.count == n ? v : nil
         }
         guard parts.count == 6, let k = Int64(parts[0]), let d = Int64(parts[1]),
-              let f = list(2, Predikat.allCases.count), let x = list(3, Self.deductionCodes.count), let p = list(4, 4), let q = list(5, 17)
+            let f = list(2, Predikat.allCases.count), let x = list(3, Self.deductionCodes.count), let p = list(4, 4), let q = list(5, 17)
         else { return nil }
         kinerjaSharePercent = k
         disiplinSharePercent = d
@@ -197,7 +201,9 @@ extension TPPBreakdown {
             "kinerja = round(\(base) × \(kinerjaShare.percentText())% × \(kinerjaFactor.percentText())%) = \(kinerja)",
         ]
         for d in deductions {
-            steps.append("deduction \(d.code.uppercased()) × \(d.count) at \(Fraction(Int128(d.perMille), 1000).percentText())% = \(Fraction(Int128(d.totalPerMille), 1000).percentText())% of base")
+            steps.append(
+                "deduction \(d.code.uppercased()) × \(d.count) at \(Fraction(Int128(d.perMille), 1000).percentText())% = \(Fraction(Int128(d.totalPerMille), 1000).percentText())% of base"
+            )
         }
         steps.append("disiplin = max(0, round(\(base) × (\(disiplinShare.percentText())% − \(deductionTotal.percentText())%))) = \(disiplin)")
         steps.append("gross = round((\(kinerja) + \(disiplin)) × (100% − sanction \(sanctionPercent)%)) = \(gross)")

@@ -18,7 +18,10 @@ public enum TPPBaseImport {
         plan.recordsChecked = table.records.count
         var seen: [Int: Int] = [:]
         for record in table.records {
-            if let e = map.checkWidth(record, delimiter: delimiter) { plan.errors.append(e); continue }
+            if let e = map.checkWidth(record, delimiter: delimiter) {
+                plan.errors.append(e)
+                continue
+            }
             let k = map.value("kelas_jabatan", record) ?? ""
             let b = map.value("base_rupiah", record) ?? ""
             guard let kelas = Int(k), (1...17).contains(kelas) else {
@@ -78,10 +81,15 @@ public enum AttendanceImport {
         var rows: [(nip: String, attendance: Attendance)] = []
         var seen: [String: Int] = [:]
         for record in table.records {
-            if let e = map.checkWidth(record, delimiter: delimiter) { plan.errors.append(e); continue }
+            if let e = map.checkWidth(record, delimiter: delimiter) {
+                plan.errors.append(e)
+                continue
+            }
             let nip = map.value("nip", record) ?? ""
             var rowErrors: [RowError] = []
-            if !isEmployee(nip) { rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")) }
+            if !isEmployee(nip) {
+                rowErrors.append(RowError(line: record.line, column: "nip", message: nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)"))
+            }
             if let first = seen[nip] { rowErrors.append(RowError(line: record.line, column: "nip", message: "\(nip) already appears on line \(first)")) }
             seen[nip] = seen[nip] ?? record.line
             var values: [Int] = []
@@ -102,7 +110,10 @@ public enum AttendanceImport {
         plan.rows = rows.count
         for (nip, a) in rows {
             if let old = stored[nip] {
-                if old == a { plan.counts.unchanged += 1; continue }
+                if old == a {
+                    plan.counts.unchanged += 1
+                    continue
+                }
                 plan.counts.updated += 1
             } else {
                 plan.counts.added += 1

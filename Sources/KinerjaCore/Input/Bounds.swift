@@ -75,8 +75,10 @@ public enum Measure {
 
     /// `123`, `123.45`, `0,5` (with `decimalComma`): at most 13 integer digits and 6 decimals; nil for anything else.
     @inline(__always) static func plain(_ b: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Double? {
-        var whole: Int64 = 0, fraction: Int64 = 0
-        var intDigits = 0, fracDigits = 0
+        var whole: Int64 = 0
+        var fraction: Int64 = 0
+        var intDigits = 0
+        var fracDigits = 0
         var i = 0
         let n = b.count
         while i < n, b[i] &- 0x30 < 10 {

@@ -48,7 +48,9 @@ public struct NIP: Sendable, Hashable, CustomStringConvertible {
         let d = Array(s.utf8).map { Int($0 - UInt8(ascii: "0")) }
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + d[$1] } }
 
-        let by = number(0..<4), bm = number(4..<6), bd = number(6..<8)
+        let by = number(0..<4)
+        let bm = number(4..<6)
+        let bd = number(6..<8)
         guard let birth = CivilDate(year: by, month: bm, day: bd) else {
             throw Invalid(message: "NIP '\(Quote.short(s))': birth date \(s.prefix(8)) (digits 1–8, YYYYMMDD) is not a real date")
         }
@@ -62,15 +64,21 @@ public struct NIP: Sendable, Hashable, CustomStringConvertible {
             let am = number(12..<14)
             guard (1...12).contains(am) else {
                 let hint = d[12] == 2 && (1...9).contains(d[13]) ? "; it looks like an NI PPPK: set kind PPPK" : ""
-                throw Invalid(message: "NIP '\(Quote.short(s))': appointment month \(s.dropFirst(8).prefix(6)) (digits 9–14, YYYYMM) has month \(String(format2(am))), not 01–12\(hint)")
+                throw Invalid(
+                    message:
+                        "NIP '\(Quote.short(s))': appointment month \(s.dropFirst(8).prefix(6)) (digits 9–14, YYYYMM) has month \(String(format2(am))), not 01–12\(hint)"
+                )
             }
             guard ay * 12 + am > by * 12 + bm else {
-                throw Invalid(message: "NIP '\(Quote.short(s))': appointment \(s.dropFirst(8).prefix(6)) (digits 9–14) is not after the birth date \(s.prefix(8))")
+                throw Invalid(
+                    message: "NIP '\(Quote.short(s))': appointment \(s.dropFirst(8).prefix(6)) (digits 9–14) is not after the birth date \(s.prefix(8))")
             }
             month = am
         case .pppk:
             guard d[12] == 2 else {
-                throw Invalid(message: "NI PPPK '\(Quote.short(s))': digit 13 must be 2 (PPPK), found \(d[12])\(d[12] <= 1 ? "; it looks like a PNS NIP: set kind PNS" : "")")
+                throw Invalid(
+                    message:
+                        "NI PPPK '\(Quote.short(s))': digit 13 must be 2 (PPPK), found \(d[12])\(d[12] <= 1 ? "; it looks like a PNS NIP: set kind PNS" : "")")
             }
             guard (1...9).contains(d[13]) else {
                 throw Invalid(message: "NI PPPK '\(Quote.short(s))': frequency digit 14 must be 1–9, found \(d[13])")
@@ -133,7 +141,9 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 
     public var description: String {
-        let y = String(year), m = month < 10 ? "0\(month)" : "\(month)", d = day < 10 ? "0\(day)" : "\(day)"
+        let y = String(year)
+        let m = month < 10 ? "0\(month)" : "\(month)"
+        let d = day < 10 ? "0\(day)" : "\(day)"
         return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + m + "-" + d
     }
 

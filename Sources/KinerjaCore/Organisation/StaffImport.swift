@@ -63,9 +63,10 @@ public struct ColumnMap: Sendable {
             if name.isEmpty {
                 errors.append(RowError(line: table.headerLine, message: "header column \(i + 1) has no name"))
             } else if !known.contains(name) {
-                errors.append(RowError(
-                    line: table.headerLine, column: name,
-                    message: "unknown column '\(raw.prefix(40))'; the columns are \(known.joined(separator: ", ")) (a header row is required)"))
+                errors.append(
+                    RowError(
+                        line: table.headerLine, column: name,
+                        message: "unknown column '\(raw.prefix(40))'; the columns are \(known.joined(separator: ", ")) (a header row is required)"))
             } else if index[name] != nil {
                 errors.append(RowError(line: table.headerLine, column: name, message: "column appears twice in the header"))
             } else {
@@ -181,7 +182,10 @@ public enum EmployeeImport {
                 } else if let f = JabatanFungsional(matching: text) {
                     fungsional = f
                 } else {
-                    fail("jabatan_fungsional", "'\(Quote.short(text))' is not a jabatan fungsional level; use \(JabatanFungsional.allCases.map(\.rawValue).joined(separator: ", ")) or leave it empty")
+                    fail(
+                        "jabatan_fungsional",
+                        "'\(Quote.short(text))' is not a jabatan fungsional level; use \(JabatanFungsional.allCases.map(\.rawValue).joined(separator: ", ")) or leave it empty"
+                    )
                 }
             }
             if jenis == .fungsional && fungsional == nil && columns.has("jabatan_fungsional") {
@@ -219,8 +223,10 @@ public enum EmployeeImport {
             }
 
             let email = columns.has("email") ? (columns.value("email", record) ?? "") : (previous?.email ?? "")
-            if !email.isEmpty && !(email.utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count == 1 && !email.utf8.contains(0x20)
-                && email.utf8.first != UInt8(ascii: "@") && email.utf8.last != UInt8(ascii: "@")) {
+            if !email.isEmpty
+                && !(email.utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count == 1 && !email.utf8.contains(0x20)
+                    && email.utf8.first != UInt8(ascii: "@") && email.utf8.last != UInt8(ascii: "@"))
+            {
                 fail("email", "'\(Quote.short(email))' is not an e-mail address")
             }
             let phone = columns.has("phone") ? (columns.value("phone", record) ?? "") : (previous?.phone ?? "")
@@ -234,13 +240,14 @@ public enum EmployeeImport {
                 plan.errors += rowErrors
                 continue
             }
-            parsed.append((
-                record.line,
-                Employee(
-                    nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
-                    jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
-                    email: email, phone: phone, active: active)
-            ))
+            parsed.append(
+                (
+                    record.line,
+                    Employee(
+                        nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
+                        jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
+                        email: email, phone: phone, active: active)
+                ))
         }
 
         // The final state: what is stored, with the file applied.
@@ -264,7 +271,9 @@ public enum EmployeeImport {
                 plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "\(e.nip) cannot supervise themselves"))
             } else if let sup = final[s] {
                 if e.active && !sup.active {
-                    let how = lineOfNIP[s].map { " (deactivated on line \($0))" } ?? (deactivatedMissing.contains(s) ? " (deactivated because deactivate_missing is set)" : "")
+                    let how =
+                        lineOfNIP[s].map { " (deactivated on line \($0))" }
+                        ?? (deactivatedMissing.contains(s) ? " (deactivated because deactivate_missing is set)" : "")
                     plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "supervisor \(s) is not active\(how)"))
                 }
             } else {
@@ -446,9 +455,11 @@ public enum UnitImport {
                 guard let h = u.headNIP, let home = unitOf[h] else { continue }
                 let parent = final[u.code]?.parentCode
                 if home != u.code && home != parent {
-                    plan.errors.append(RowError(
-                        line: line, column: "head_nip",
-                        message: "head \(h) belongs to unit \(home); the head of \(u.code) must belong to \(u.code)" + (parent.map { " or its parent \($0)" } ?? "")))
+                    plan.errors.append(
+                        RowError(
+                            line: line, column: "head_nip",
+                            message: "head \(h) belongs to unit \(home); the head of \(u.code) must belong to \(u.code)"
+                                + (parent.map { " or its parent \($0)" } ?? "")))
                 }
             }
         }
@@ -466,7 +477,9 @@ public enum UnitImport {
         }
         for (_, u) in parsed {
             if let old = existing[u.code] {
-                if old == u { plan.counts.unchanged += 1 } else {
+                if old == u {
+                    plan.counts.unchanged += 1
+                } else {
                     plan.counts.updated += 1
                     plan.writes.append(u)
                 }

@@ -70,15 +70,18 @@ public struct PeriodID: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// First and last day, inclusive.
     public var dates: (start: CivilDate, end: CivilDate) {
-        let (firstMonth, months): (Int, Int) = switch kind {
-        case .annual: (1, 12)
-        case .monthly: (index, 1)
-        case .quarterly: ((index - 1) * 3 + 1, 3)
-        case .semester: ((index - 1) * 6 + 1, 6)
-        }
+        let (firstMonth, months): (Int, Int) =
+            switch kind {
+            case .annual: (1, 12)
+            case .monthly: (index, 1)
+            case .quarterly: ((index - 1) * 3 + 1, 3)
+            case .semester: ((index - 1) * 6 + 1, 6)
+            }
         let lastMonth = firstMonth + months - 1
-        return (CivilDate(year: year, month: firstMonth, day: 1)!,
-                CivilDate(year: year, month: lastMonth, day: CivilDate.daysIn(year: year, month: lastMonth))!)
+        return (
+            CivilDate(year: year, month: firstMonth, day: 1)!,
+            CivilDate(year: year, month: lastMonth, day: CivilDate.daysIn(year: year, month: lastMonth))!
+        )
     }
 
     public func contains(_ date: CivilDate) -> Bool { dates.start <= date && date <= dates.end }
@@ -193,7 +196,8 @@ public enum PeriodRules {
                 counts["active_employees"] = f.activeEmployees
             }
             if let v = f.curveViolations, v > 0 {
-                problems.append("\(v) units violate the distribution curve for \(f.id)" + list(f.violatingUnits, of: v) + " (see the appraisal curve of \(f.id))")
+                problems.append(
+                    "\(v) units violate the distribution curve for \(f.id)" + list(f.violatingUnits, of: v) + " (see the appraisal curve of \(f.id))")
                 counts["units_violating_curve"] = v
             }
             if !problems.isEmpty { throw TransitionRefusal(problems.joined(separator: "; "), counts: counts) }
@@ -209,7 +213,8 @@ public enum AppraisalWindow {
 
     /// nil when ratings for a period in `state` are accepted; otherwise why not.
     public static func ratingRefusal(period: String, state: PeriodState) -> String? {
-        ratingStates.contains(state) ? nil
+        ratingStates.contains(state)
+            ? nil
             : "period \(period) is \(state.rawValue): ratings are accepted only while it is running or in assessment"
     }
 }
@@ -219,7 +224,8 @@ public enum TPPEligibility {
     /// nil when the predikat of `period` (in `state`) may be paid from: the period is in assessment or closed.
     /// Otherwise the reason every employee of the month is blocked.
     public static func predikatGate(period: String, state: PeriodState) -> String? {
-        state >= .assessment ? nil
+        state >= .assessment
+            ? nil
             : "period \(period) is \(state.rawValue): TPP is paid from a predikat once its period is in assessment or closed"
     }
 

@@ -82,9 +82,11 @@ public enum RealisasiImport {
         plan.rows = table.records.count
         plan.writes.reserveCapacity(plan.rows)
         let (nipColumn, periodColumn, rhkColumn, indicatorColumn) = (
-            columns.position("nip"), columns.position("period"), columns.position("rhk_id"), columns.position("indicator_id"))
+            columns.position("nip"), columns.position("period"), columns.position("rhk_id"), columns.position("indicator_id")
+        )
         let (valueColumn, textColumn, evidenceColumn, noteColumn) = (
-            columns.position("value"), columns.position("text"), columns.position("evidence"), columns.position("note"))
+            columns.position("value"), columns.position("text"), columns.position("evidence"), columns.position("note")
+        )
 
         var periods: [String: PeriodEntry] = [:]
         var periodByNumber: [PeriodEntry] = []
@@ -186,10 +188,20 @@ public enum RealisasiImport {
                 // A qualitative realisasi written as a number keeps the number only when it is in range.
                 value = try? Measure.parse(valueText, decimalComma: true).get()
             }
-            let evidenceText = columns.value(at: evidenceColumn, record) ?? "", noteText = columns.value(at: noteColumn, record) ?? ""
-            if let why = FieldLimit.text.check(text) { fail("text", "text \(why)"); continue }
-            if let why = FieldLimit.text.check(noteText) { fail("note", "note \(why)"); continue }
-            if let why = FieldLimit.checkEvidence(evidenceText) { fail("evidence", "evidence \(why)"); continue }
+            let evidenceText = columns.value(at: evidenceColumn, record) ?? ""
+            let noteText = columns.value(at: noteColumn, record) ?? ""
+            if let why = FieldLimit.text.check(text) {
+                fail("text", "text \(why)")
+                continue
+            }
+            if let why = FieldLimit.text.check(noteText) {
+                fail("note", "note \(why)")
+                continue
+            }
+            if let why = FieldLimit.checkEvidence(evidenceText) {
+                fail("evidence", "evidence \(why)")
+                continue
+            }
             let key = p.number << 32 | k
             if let first = seen.updateValue(record.line, forKey: key) {
                 seen[key] = first

@@ -29,7 +29,9 @@ public struct Indicator: Sendable, Equatable {
     public var targetText: String
     public var direction: Direction
 
-    public init(id: String, aspect: IndicatorAspect, text: String, target: Double?, unit: String = "", targetText: String = "", direction: Direction = .higherIsBetter) {
+    public init(
+        id: String, aspect: IndicatorAspect, text: String, target: Double?, unit: String = "", targetText: String = "", direction: Direction = .higherIsBetter
+    ) {
         self.id = id
         self.aspect = aspect
         self.text = text
@@ -82,7 +84,10 @@ public struct SKP: Sendable, Equatable {
     /// Expected behaviour (ekspektasi khusus pimpinan) per BerAKHLAK value.
     public var perilaku: [BerAKHLAK: String]
 
-    public init(nip: String, period: PeriodID, status: SKPStatus = .draft, returnNote: String = "", rhk: [RHK], lampiran: Lampiran = Lampiran(), perilaku: [BerAKHLAK: String] = [:]) {
+    public init(
+        nip: String, period: PeriodID, status: SKPStatus = .draft, returnNote: String = "", rhk: [RHK], lampiran: Lampiran = Lampiran(),
+        perilaku: [BerAKHLAK: String] = [:]
+    ) {
         self.nip = nip
         self.period = period
         self.status = status
@@ -113,8 +118,10 @@ public enum SKPRules {
         if !skp.rhk.isEmpty && !skp.rhk.contains(where: { $0.kind == .utama }) {
             errors.append(ItemError(path + ".rhk", "an SKP needs at least one RHK utama"))
         }
-        for (name, list) in [("dukungan_sumber_daya", skp.lampiran.dukunganSumberDaya), ("skema_pertanggungjawaban", skp.lampiran.skemaPertanggungjawaban),
-                             ("konsekuensi", skp.lampiran.konsekuensi)] {
+        for (name, list) in [
+            ("dukungan_sumber_daya", skp.lampiran.dukunganSumberDaya), ("skema_pertanggungjawaban", skp.lampiran.skemaPertanggungjawaban),
+            ("konsekuensi", skp.lampiran.konsekuensi),
+        ] {
             if list.count > 50 { errors.append(ItemError("\(path).lampiran.\(name)", "has \(list.count) entries; at most 50 are allowed")) }
             for (k, text) in list.enumerated() {
                 if let why = FieldLimit.text.check(text) { errors.append(ItemError("\(path).lampiran.\(name)[\(k)]", "\(why)")) }
@@ -144,8 +151,11 @@ public enum SKPRules {
                     errors.append(ItemError(q + ".target", "give a numeric target (with unit) or a target_text"))
                 }
                 if let t = ind.target {
-                    if let problem = Measure.check(t) { errors.append(ItemError(q + ".target", "target \(problem.message)")) }
-                    else if t < 0 { errors.append(ItemError(q + ".target", "target must not be negative")) }
+                    if let problem = Measure.check(t) {
+                        errors.append(ItemError(q + ".target", "target \(problem.message)"))
+                    } else if t < 0 {
+                        errors.append(ItemError(q + ".target", "target must not be negative"))
+                    }
                 }
                 if let why = FieldLimit.text.check(ind.text) { errors.append(ItemError(q + ".text", "indicator text \(why)")) }
                 if let why = FieldLimit.name.check(ind.unit) { errors.append(ItemError(q + ".unit", "unit \(why)")) }

@@ -84,7 +84,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 step = s
             }
             let base = pieces[0]
-            var lo: Int, hi: Int
+            var lo: Int
+            var hi: Int
             if base == "*" {
                 lo = range.lowerBound
                 hi = range.upperBound

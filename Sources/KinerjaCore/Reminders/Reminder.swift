@@ -95,7 +95,14 @@ public struct ReminderRule: Sendable, Equatable {
         var out: [String] = []
         var current: String?
         for c in template {
-            if c == "{" { current = "" } else if c == "}" { if let p = current { out.append(p) }; current = nil } else if current != nil { current!.append(c) }
+            if c == "{" {
+                current = ""
+            } else if c == "}" {
+                if let p = current { out.append(p) }
+                current = nil
+            } else if current != nil {
+                current!.append(c)
+            }
         }
         return out
     }

@@ -5,7 +5,8 @@ extension String {
         let u = utf8
         guard let first = u.first, let last = u.last else { return self }
         if !Self.isBlank(first) && !Self.isBlank(last) { return self }
-        var start = u.startIndex, end = u.endIndex
+        var start = u.startIndex
+        var end = u.endIndex
         while start < end && Self.isBlank(u[start]) { start = u.index(after: start) }
         while end > start && Self.isBlank(u[u.index(before: end)]) { end = u.index(before: end) }
         return String(self[start..<end])

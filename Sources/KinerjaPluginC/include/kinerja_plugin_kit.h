@@ -50,7 +50,13 @@ const char *kinerja_kit_config(const Kinerja__Plugin__V1__PluginConfig *config, 
  *   int init_fn(const Kinerja__Plugin__V1__PluginConfig *config, kinerja_buffer *error)
  * and may be NULL; `invoke_fn` is the descriptor's invoke.
  */
-#define KINERJA_PLUGIN_DEFINE(ID, VERSION, INIT_FN, INVOKE_FN)                                             \
+#define KINERJA_PLUGIN_DEFINE(ID, VERSION, INIT_FN, INVOKE_FN) \
+    KINERJA_PLUGIN_DEFINE_SIZED(ID, VERSION, INIT_FN, INVOKE_FN, sizeof(kinerja_plugin), "c")
+
+/* The same with the descriptor's struct_size and language given: KINERJA_PLUGIN_V1_BASE_SIZE and NULL make a
+   descriptor as a plugin built against the first v1 header has (the test plugin `testc` does, so that the host's
+   struct_size check is exercised). */
+#define KINERJA_PLUGIN_DEFINE_SIZED(ID, VERSION, INIT_FN, INVOKE_FN, STRUCT_SIZE, LANGUAGE)                \
     static int kinerja_kit_init_(const kinerja_host *host, const uint8_t *config, size_t len,            \
                                  kinerja_buffer *error) {                                                 \
         kinerja_kit_host = host;                                                                          \
@@ -64,8 +70,8 @@ const char *kinerja_kit_config(const Kinerja__Plugin__V1__PluginConfig *config, 
         return rc;                                                                                        \
     }                                                                                                     \
     static const kinerja_plugin kinerja_kit_descriptor_ = {                                               \
-        sizeof(kinerja_plugin), KINERJA_PLUGIN_ABI_VERSION, ID, VERSION,                                  \
-        kinerja_kit_init_, INVOKE_FN, kinerja_kit_free, NULL, "c"};                                            \
+        (uint32_t)(STRUCT_SIZE), KINERJA_PLUGIN_ABI_VERSION, ID, VERSION,                                 \
+        kinerja_kit_init_, INVOKE_FN, kinerja_kit_free, NULL, LANGUAGE};                                  \
     __attribute__((visibility("default"))) const kinerja_plugin *kinerja_plugin_v1(void) {               \
         return &kinerja_kit_descriptor_;                                                                  \
     }

@@ -3,20 +3,20 @@ import KinerjaCore
 import Logging
 
 /// A setting that was refused, with where it was written: `kinerjad.toml:7: key 'log_level': …`.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var key: String?
-    public var message: String
+package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var line: Int?
+    package var key: String?
+    package var message: String
 
-    public init(file: String, line: Int? = nil, key: String? = nil, message: String) {
+    package init(file: String, line: Int? = nil, key: String? = nil, message: String) {
         self.file = file
         self.line = line
         self.key = key
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var s = file
         if let line { s += ":\(line)" }
         s += ": "
@@ -26,82 +26,82 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Who may call which RPCs, mapped from the caller's uid and groups (see `Roles`).
-public struct SecurityConfig: Sendable, Equatable {
+package struct SecurityConfig: Sendable, Equatable {
     /// User names or numeric uids granted the admin role (uid 0 always is).
-    public var adminUsers: [String] = []
-    public var adminGroups: [String] = ["kinerja-admin"]
-    public var operatorUsers: [String] = []
-    public var operatorGroups: [String] = ["kinerja"]
+    package var adminUsers: [String] = []
+    package var adminGroups: [String] = ["kinerja-admin"]
+    package var operatorUsers: [String] = []
+    package var operatorGroups: [String] = ["kinerja"]
     /// Accounts of portals that act for employees with the `kinerja-actor-nip` header.
-    public var gatewayUsers: [String] = []
+    package var gatewayUsers: [String] = []
     /// Members of these groups are gateways and nothing more, whatever else they belong to.
-    public var gatewayGroups: [String] = []
+    package var gatewayGroups: [String] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// The contents of `kinerjad.toml`, validated. Every key is optional; what is absent falls through to the
 /// next source (systemd's environment, then the local defaults).
 /// The `[plugins]` section; absent keys keep the defaults of `PluginSettings`.
-public struct PluginConfigSection: Sendable, Equatable {
-    public var directory: String?
-    public var load: [String] = []
-    public var allowInsecurePermissions = false
-    public var callTimeoutMilliseconds: Int64 = 10_000
+package struct PluginConfigSection: Sendable, Equatable {
+    package var directory: String?
+    package var load: [String] = []
+    package var allowInsecurePermissions = false
+    package var callTimeoutMilliseconds: Int64 = 10_000
     /// `[plugins.config.<id>]`, flattened to dotted keys with values as text.
-    public var configs: [String: [String: String]] = [:]
-    public init() {}
+    package var configs: [String: [String: String]] = [:]
+    package init() {}
 }
 
 /// The `[reminders]` section: delivery channels and retry policy.
-public struct ReminderSettings: Sendable, Equatable {
+package struct ReminderSettings: Sendable, Equatable {
     /// False: the scheduler does not fire rules (delivery of what is queued goes on).
-    public var schedulerEnabled = true
-    public var webhookURL: String?
+    package var schedulerEnabled = true
+    package var webhookURL: String?
     /// HMAC-SHA256 key for the `X-Kinerja-Signature` header.
-    public var webhookSecret = ""
-    public var webhookTimeoutMilliseconds: Int64 = 10_000
+    package var webhookSecret = ""
+    package var webhookTimeoutMilliseconds: Int64 = 10_000
     /// Requests in flight at once.
-    public var webhookConcurrency = 64
+    package var webhookConcurrency = 64
     /// Split on blanks; the RFC 5322 message goes to its standard input.
-    public var sendmailCommand = "/usr/sbin/sendmail -t -i"
-    public var sendmailFrom = "kinerja@localhost"
-    public var maxAttempts = 8
-    public var backoffBaseSeconds: Int64 = 5
-    public var backoffMaxSeconds: Int64 = 3600
-    public init() {}
+    package var sendmailCommand = "/usr/sbin/sendmail -t -i"
+    package var sendmailFrom = "kinerja@localhost"
+    package var maxAttempts = 8
+    package var backoffBaseSeconds: Int64 = 5
+    package var backoffMaxSeconds: Int64 = 3600
+    package init() {}
 }
 
-public struct DaemonConfigFile: Sendable, Equatable {
-    public var path: String
-    public var stateDir: String?
-    public var socket: String?
+package struct DaemonConfigFile: Sendable, Equatable {
+    package var path: String
+    package var stateDir: String?
+    package var socket: String?
     /// `gateway_socket`: a second socket that serves gateway calls only.
-    public var gatewaySocket: String?
-    public var logLevel: Logger.Level?
-    public var security = SecurityConfig()
-    public var plugins = PluginConfigSection()
+    package var gatewaySocket: String?
+    package var logLevel: Logger.Level?
+    package var security = SecurityConfig()
+    package var plugins = PluginConfigSection()
     /// `[tpp]`: the agency's TPP numbers (shares, predikat factors, deductions, tax bands).
-    public var tpp = TPPPolicy()
-    public var reminders = ReminderSettings()
+    package var tpp = TPPPolicy()
+    package var reminders = ReminderSettings()
     /// `[server]`: what one connection may make the daemon hold.
-    public var limits = ConnectionLimits()
+    package var limits = ConnectionLimits()
 
-    public init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
-    public static let logLevels: [String: Logger.Level] = [
+    package static let logLevels: [String: Logger.Level] = [
         "trace": .trace, "debug": .debug, "info": .info, "notice": .notice,
         "warning": .warning, "error": .error, "critical": .critical,
     ]
 
     /// Reads and validates the file at `path`; nil when there is no path.
-    public static func load(optionalPath path: String?) throws(ConfigError) -> DaemonConfigFile? {
+    package static func load(optionalPath path: String?) throws(ConfigError) -> DaemonConfigFile? {
         guard let path else { return nil }
         return try load(path: path)
     }
 
     /// Reads and validates the file at `path`.
-    public static func load(path: String) throws(ConfigError) -> DaemonConfigFile {
+    package static func load(path: String) throws(ConfigError) -> DaemonConfigFile {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -114,7 +114,7 @@ public struct DaemonConfigFile: Sendable, Equatable {
         return try parse(text, path: path)
     }
 
-    public static func parse(_ text: String, path: String) throws(ConfigError) -> DaemonConfigFile {
+    package static func parse(_ text: String, path: String) throws(ConfigError) -> DaemonConfigFile {
         let root: TOMLTable
         do {
             root = try TOMLParser.parse(text)
@@ -222,7 +222,9 @@ public struct DaemonConfigFile: Sendable, Equatable {
         policy.kinerjaSharePercent = try reader.integer("kinerja_share_percent", range: 0...100) ?? policy.kinerjaSharePercent
         policy.disiplinSharePercent = try reader.integer("disiplin_share_percent", range: 0...100) ?? policy.disiplinSharePercent
         if policy.kinerjaSharePercent + policy.disiplinSharePercent > 100 {
-            throw ConfigError(file: reader.file, key: "tpp", message: "kinerja_share_percent + disiplin_share_percent is \(policy.kinerjaSharePercent + policy.disiplinSharePercent)%, more than 100%")
+            throw ConfigError(
+                file: reader.file, key: "tpp",
+                message: "kinerja_share_percent + disiplin_share_percent is \(policy.kinerjaSharePercent + policy.disiplinSharePercent)%, more than 100%")
         }
         if var factors = try reader.table("predikat_factor_percent") {
             for predikat in Predikat.allCases {
@@ -361,7 +363,8 @@ struct TableReader {
         var out: [Int64] = []
         for item in items {
             guard case .integer(let i) = item.kind, range.contains(i) else {
-                throw ConfigError(file: file, line: item.line, key: qualified(key), message: "every value must be an integer in \(range.lowerBound)…\(range.upperBound)")
+                throw ConfigError(
+                    file: file, line: item.line, key: qualified(key), message: "every value must be an integer in \(range.lowerBound)…\(range.upperBound)")
             }
             out.append(i)
         }

@@ -6,34 +6,34 @@ import Logging
 /// What `kinerjad` runs with, resolved from (highest first) command-line flags, the TOML config file,
 /// systemd's `STATE_DIRECTORY` / `RUNTIME_DIRECTORY` / `CONFIGURATION_DIRECTORY`, and the local defaults
 /// (`./.kinerja/` holding the database and the socket).
-public struct DaemonSettings: Sendable, Equatable {
-    public var stateDir: String
-    public var socketPath: String
+package struct DaemonSettings: Sendable, Equatable {
+    package var stateDir: String
+    package var socketPath: String
     /// The gateway socket (`gateway_socket`): gateway calls only, whoever connects is a gateway; nil: none.
-    public var gatewaySocketPath: String?
-    public var logLevel: Logger.Level
+    package var gatewaySocketPath: String?
+    package var logLevel: Logger.Level
     /// The config file that was read, if any.
-    public var configPath: String?
-    public var security: SecurityConfig
-    public var plugins: PluginSettings
+    package var configPath: String?
+    package var security: SecurityConfig
+    package var plugins: PluginSettings
     /// The agency's TPP numbers from `[tpp]` (defaults when absent).
-    public var tpp = TPPPolicy()
+    package var tpp = TPPPolicy()
     /// `[reminders]`: delivery channels and retries.
-    public var reminders = ReminderSettings()
+    package var reminders = ReminderSettings()
     /// `[server]`: limits per connection (read at start; a reload does not change the listening transport's).
-    public var limits = ConnectionLimits()
+    package var limits = ConnectionLimits()
 
-    public var databasePath: String { stateDir + "/kinerja.db" }
-    public var lockPath: String { stateDir + "/kinerjad.lock" }
+    package var databasePath: String { stateDir + "/kinerja.db" }
+    package var lockPath: String { stateDir + "/kinerjad.lock" }
 
     /// Values given on the command line; nil when the flag was not given.
-    public struct Flags: Sendable, Equatable {
-        public var config: String?
-        public var stateDir: String?
-        public var socket: String?
-        public var logLevel: Logger.Level?
+    package struct Flags: Sendable, Equatable {
+        package var config: String?
+        package var stateDir: String?
+        package var socket: String?
+        package var logLevel: Logger.Level?
 
-        public init(config: String? = nil, stateDir: String? = nil, socket: String? = nil, logLevel: Logger.Level? = nil) {
+        package init(config: String? = nil, stateDir: String? = nil, socket: String? = nil, logLevel: Logger.Level? = nil) {
             self.config = config
             self.stateDir = stateDir
             self.socket = socket
@@ -41,13 +41,13 @@ public struct DaemonSettings: Sendable, Equatable {
         }
     }
 
-    public static let systemConfigPath = "/etc/kinerja/kinerjad.toml"
-    public static let localStateDir = ".kinerja"
-    public static let socketName = "kinerja.sock"
+    package static let systemConfigPath = "/etc/kinerja/kinerjad.toml"
+    package static let localStateDir = ".kinerja"
+    package static let socketName = "kinerja.sock"
 
     /// The config file to read: `--config` when given (it must exist), else `$CONFIGURATION_DIRECTORY/kinerjad.toml`
     /// or `/etc/kinerja/kinerjad.toml`, whichever exists first; else none.
-    public static func configPath(flags: Flags, environment: [String: String], fileExists: (String) -> Bool) -> String? {
+    package static func configPath(flags: Flags, environment: [String: String], fileExists: (String) -> Bool) -> String? {
         if let explicit = flags.config { return explicit }
         if let dir = firstPath(environment["CONFIGURATION_DIRECTORY"]) {
             let candidate = dir + "/kinerjad.toml"
@@ -57,7 +57,7 @@ public struct DaemonSettings: Sendable, Equatable {
     }
 
     /// Resolves the settings. `file` is the parsed config file (nil when none was read).
-    public static func resolve(
+    package static func resolve(
         flags: Flags, file: DaemonConfigFile?, environment: [String: String], currentDirectory: String
     ) -> DaemonSettings {
         func absolute(_ path: String) -> String {

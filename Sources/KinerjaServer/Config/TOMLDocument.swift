@@ -7,8 +7,8 @@ import KinerjaCore
 /// headers, bare, quoted and dotted keys, basic and literal strings (single- and multi-line), integers
 /// (decimal, hex, octal, binary, with `_`), floats, booleans, arrays and inline tables. Dates and
 /// times are refused with a clear message: no setting takes one.
-public struct TOMLValue: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct TOMLValue: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case string(String)
         case integer(Int64)
         case float(Double)
@@ -17,11 +17,11 @@ public struct TOMLValue: Sendable, Equatable {
         case table(TOMLTable)
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// 1-based line where the value (or, for a table, its header or first key) starts.
-    public var line: Int
+    package var line: Int
 
-    public var typeName: String {
+    package var typeName: String {
         switch kind {
         case .string: "string"
         case .integer: "integer"
@@ -34,17 +34,17 @@ public struct TOMLValue: Sendable, Equatable {
 }
 
 /// An ordered TOML table; keys keep the order in which the file wrote them.
-public struct TOMLTable: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    public private(set) var values: [String: TOMLValue] = [:]
+package struct TOMLTable: Sendable, Equatable {
+    package private(set) var keys: [String] = []
+    package private(set) var values: [String: TOMLValue] = [:]
     /// Line of the header (or first key) that created this table.
-    public var line: Int
+    package var line: Int
     /// True once the table was defined by a header or by key-value pairs (not just implied by a dotted name).
     var explicitlyDefined = false
 
-    public init(line: Int) { self.line = line }
+    package init(line: Int) { self.line = line }
 
-    public subscript(key: String) -> TOMLValue? { values[key] }
+    package subscript(key: String) -> TOMLValue? { values[key] }
 
     mutating func set(_ key: String, _ value: TOMLValue) {
         if values[key] == nil { keys.append(key) }
@@ -52,14 +52,14 @@ public struct TOMLTable: Sendable, Equatable {
     }
 }
 
-public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var message: String
-    public var description: String { "line \(line): \(message)" }
+package struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int
+    package var message: String
+    package var description: String { "line \(line): \(message)" }
 }
 
-public enum TOMLParser {
-    public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
+package enum TOMLParser {
+    package static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = Parser(Array(text.utf8))
         return try parser.parseDocument()
     }
@@ -257,7 +257,8 @@ private struct Parser {
             let element = TOMLValue(kind: .table(newTable), line: line)
             if let existing = t[name] {
                 guard case .array(var items) = existing.kind else {
-                    throw TOMLError(line: line, message: "key '\(Quote.short(name))' already holds a \(existing.typeName) (line \(existing.line)), not an array of tables")
+                    throw TOMLError(
+                        line: line, message: "key '\(Quote.short(name))' already holds a \(existing.typeName) (line \(existing.line)), not an array of tables")
                 }
                 items.append(element)
                 t.set(name, TOMLValue(kind: .array(items), line: existing.line))
@@ -302,9 +303,11 @@ private struct Parser {
             return TOMLValue(kind: .table(try parseInlineTable()), line: valueLine)
         default:
             let start = pos
-            while let c = peek, !(c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
-                || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
-                || c == UInt8(ascii: "\n") || c == UInt8(ascii: "#")) {
+            while let c = peek,
+                !(c == UInt8(ascii: ",") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
+                    || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
+                    || c == UInt8(ascii: "\n") || c == UInt8(ascii: "#"))
+            {
                 pos += 1
             }
             let token = String(decoding: bytes[start..<pos], as: UTF8.self)
@@ -461,7 +464,12 @@ private struct Parser {
 
     mutating func parseMultilineBasicString() throws(TOMLError) -> String {
         pos += 3
-        if peek == UInt8(ascii: "\n") { advance() } else if bytes[pos...].starts(with: [13, 10]) { pos += 1; advance() }
+        if peek == UInt8(ascii: "\n") {
+            advance()
+        } else if bytes[pos...].starts(with: [13, 10]) {
+            pos += 1
+            advance()
+        }
         var out: [UInt8] = []
         while true {
             guard let c = peek else { throw fail("unterminated multi-line string") }

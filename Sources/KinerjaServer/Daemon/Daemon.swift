@@ -2,23 +2,25 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaCore
+import KinerjaPluginHost
 import KinerjaStore
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
 /// `kinerjad`: resolves settings, takes the state directory's lock, opens the database, serves gRPC on the
 /// Unix socket until SIGTERM/SIGINT, then closes everything in order and removes the socket file.
-public enum Daemon {
+package enum Daemon {
     /// Exit codes (sysexits.h where one fits).
-    public enum ExitCode: Int32 {
+    package enum ExitCode: Int32 {
         case ok = 0
         case failure = 1
         case config = 78  // EX_CONFIG
     }
 
-    public static func run(flags: DaemonSettings.Flags) async -> ExitCode {
+    package static func run(flags: DaemonSettings.Flags) async -> ExitCode {
         let environment = ProcessInfo.processInfo.environment
         let fm = FileManager.default
         // Files the daemon creates are private; the socket is opened up to 0660 explicitly.
@@ -87,8 +89,9 @@ public enum Daemon {
             return .failure
         }
         if !clock.isSystem {
-            logger.warning("schedules run on a shifted clock (KINERJA_CLOCK_START/KINERJA_CLOCK_RATE; for tests only)",
-                           metadata: ["now": "\(UTCTime.format(clock.now()))", "rate": "\(clock.rate)"])
+            logger.warning(
+                "schedules run on a shifted clock (KINERJA_CLOCK_START/KINERJA_CLOCK_RATE; for tests only)",
+                metadata: ["now": "\(UTCTime.format(clock.now()))", "rate": "\(clock.rate)"])
         }
         let state = DaemonState(
             settings: settings, flags: flags, store: store, socketActivated: activation != nil, logLevel: levelBox, logger: logger, clock: clock)
@@ -190,19 +193,19 @@ public enum Daemon {
 
 /// A listening socket passed by systemd (`LISTEN_PID` = our pid, `LISTEN_FDS` ≥ 1, from fd 3 on, named by
 /// `LISTEN_FDNAMES`): the main socket is the first not named `gateway`.
-public struct SocketActivation: Sendable, Equatable {
-    public var fileDescriptor: Int32
-    public var name: String?
+package struct SocketActivation: Sendable, Equatable {
+    package var fileDescriptor: Int32
+    package var name: String?
 
     /// The name systemd gives the gateway socket (`FileDescriptorName=gateway` in kinerjad-gateway.socket).
-    public static let gatewayName = "gateway"
+    package static let gatewayName = "gateway"
 
-    public static func fromEnvironment(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
+    package static func fromEnvironment(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
         all(environment, pid: pid).first { $0.name != gatewayName }
     }
 
     /// The gateway socket systemd passed, if any.
-    public static func gateway(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
+    package static func gateway(_ environment: [String: String], pid: Int32 = getpid()) -> SocketActivation? {
         all(environment, pid: pid).first { $0.name == gatewayName }
     }
 
@@ -215,7 +218,7 @@ public struct SocketActivation: Sendable, Equatable {
     }
 
     /// The path the inherited socket is bound to (`getsockname`), for status and logs.
-    public var boundPath: String? {
+    package var boundPath: String? {
         var address = sockaddr_un()
         var length = socklen_t(MemoryLayout<sockaddr_un>.size)
         let rc = withUnsafeMutablePointer(to: &address) { p in

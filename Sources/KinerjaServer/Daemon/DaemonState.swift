@@ -6,21 +6,21 @@ import Logging
 import Synchronization
 
 /// The outcome of the last configuration reload, shown by `kinerjactl status`.
-public struct ReloadOutcome: Sendable, Equatable {
-    public var time: Date
-    public var error: String?
+package struct ReloadOutcome: Sendable, Equatable {
+    package var time: Date
+    package var error: String?
 }
 
 /// Everything the RPC services share: the store, the settings in force, and the daemon's facts.
-public final class DaemonState: Sendable {
-    public let store: Store
-    public let startedAt: Date
-    public let socketActivated: Bool
-    public let logLevel: LogLevelBox
-    public let logger: Logger
-    public let plugins: PluginRegistry
+package final class DaemonState: Sendable {
+    package let store: Store
+    package let startedAt: Date
+    package let socketActivated: Bool
+    package let logLevel: LogLevelBox
+    package let logger: Logger
+    package let plugins: PluginRegistry
     /// "Now" for schedules (the system clock unless a test shifts it).
-    public let clock: DaemonClock
+    package let clock: DaemonClock
     /// Wakes the outbox delivery worker after a fan-out or a retry request.
     let deliveryWake = WakeSignal()
     /// Wakes the reminder scheduler after a rule change or a reload.
@@ -31,7 +31,7 @@ public final class DaemonState: Sendable {
     private let lastReloadBox = Mutex<ReloadOutcome?>(nil)
     private let reloadLock = Mutex<Void>(())
 
-    public init(
+    package init(
         settings: DaemonSettings, flags: DaemonSettings.Flags, store: Store, socketActivated: Bool, logLevel: LogLevelBox, logger: Logger,
         clock: DaemonClock = .system
     ) {
@@ -48,13 +48,13 @@ public final class DaemonState: Sendable {
     }
 
     /// The agency's policy: its plugin's hooks first, the national rules for the rest.
-    public func policy() throws -> Policy {
+    package func policy() throws -> Policy {
         let id = try store.readNow { db in try OrganisationStore.agency(db).pluginID }
         return Policy(registry: plugins, pluginID: id, tpp: settings.tpp)
     }
 
-    public var settings: DaemonSettings { current.withLock { $0 } }
-    public var lastReload: ReloadOutcome? { lastReloadBox.withLock { $0 } }
+    package var settings: DaemonSettings { current.withLock { $0 } }
+    package var lastReload: ReloadOutcome? { lastReloadBox.withLock { $0 } }
     var rolePolicy: RolePolicy { RolePolicy(security: settings.security) }
 
     /// How to name the config file in a message that tells someone to edit it.
@@ -63,7 +63,7 @@ public final class DaemonState: Sendable {
     /// Re-reads the configuration file. A file that fails validation leaves the settings in force as they
     /// were; the error is logged and kept for `status`. State dir and socket changes need a restart.
     @discardableResult
-    public func reload() -> ReloadOutcome {
+    package func reload() -> ReloadOutcome {
         reloadLock.withLock { _ in
             let old = settings
             let environment = ProcessInfo.processInfo.environment

@@ -2,20 +2,20 @@ import Foundation
 
 /// One daemon per state directory: an exclusive `flock` on `kinerjad.lock`, held for the life of the
 /// process (the kernel releases it when the process dies, however it dies). The file holds the pid.
-public final class LockFile {
-    public let path: String
+package final class LockFile {
+    package let path: String
     private let fd: Int32
 
-    public struct HeldError: Error, CustomStringConvertible {
-        public var path: String
-        public var holderPID: Int32?
-        public var description: String {
+    package struct HeldError: Error, CustomStringConvertible {
+        package var path: String
+        package var holderPID: Int32?
+        package var description: String {
             let holder = holderPID.map { "kinerjad pid \($0)" } ?? "another process"
             return "state directory is in use: \(holder) holds \(path); stop it first or use another --state-dir"
         }
     }
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -41,9 +41,9 @@ public final class LockFile {
     deinit { close(fd) }
 }
 
-public enum DaemonError: Error, CustomStringConvertible {
+package enum DaemonError: Error, CustomStringConvertible {
     case startup(String)
-    public var description: String {
+    package var description: String {
         switch self {
         case .startup(let m): m
         }

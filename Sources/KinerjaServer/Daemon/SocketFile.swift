@@ -1,16 +1,17 @@
+import CoreFoundation
 import Foundation
 
 /// The listening socket's file: a stale one left by a crash is removed; a live one (a process accepts
 /// connections on it) is never taken over.
-public enum SocketFile {
-    public enum Probe: Equatable {
+package enum SocketFile {
+    package enum Probe: Equatable {
         case absent
         case stale
         case live
         case notASocket
     }
 
-    public static func probe(_ path: String) -> Probe {
+    package static func probe(_ path: String) -> Probe {
         var st = stat()
         guard lstat(path, &st) == 0 else { return .absent }
         guard (st.st_mode & S_IFMT) == S_IFSOCK else { return .notASocket }
@@ -29,7 +30,7 @@ public enum SocketFile {
     }
 
     /// Makes `path` ready to bind: creates its directory, removes a stale socket, refuses a live one.
-    public static func prepare(_ path: String) throws {
+    package static func prepare(_ path: String) throws {
         guard path.utf8.count < 108 else {
             throw DaemonError.startup("socket path \(path) is longer than the 107 bytes a Unix socket allows; choose a shorter --socket")
         }

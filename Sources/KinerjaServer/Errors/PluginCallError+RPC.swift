@@ -4,7 +4,7 @@ import KinerjaPluginHost
 /// A plugin call that failed reaches the caller with its own status: the plugin is not there or refused
 /// (FAILED_PRECONDITION), broke its contract or crashed (INTERNAL), or overran its deadline (DEADLINE_EXCEEDED).
 extension PluginCallError: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code {
+    package var rpcErrorCode: RPCError.Code {
         switch self {
         case .notLoaded, .pluginError, .failed: .failedPrecondition
         case .garbage, .crashed: .internalError
@@ -12,20 +12,20 @@ extension PluginCallError: RPCErrorConvertible {
         }
     }
 
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorMessage: String { description }
 }
 
 extension Policy.UnknownMethod: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code { .invalidArgument }
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorCode: RPCError.Code { .invalidArgument }
+    package var rpcErrorMessage: String { description }
 }
 
 extension Policy.BadRequestJSON: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code { .invalidArgument }
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorCode: RPCError.Code { .invalidArgument }
+    package var rpcErrorMessage: String { description }
 }
 
 extension NationalPolicy.NoSuchReport: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code { .notFound }
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorCode: RPCError.Code { .notFound }
+    package var rpcErrorMessage: String { description }
 }

@@ -4,7 +4,7 @@ import KinerjaStore
 /// A store refusal reaches the caller with its own status: what is named does not exist (NOT_FOUND), the request
 /// breaks a rule (INVALID_ARGUMENT), or the state forbids it now (FAILED_PRECONDITION).
 extension StoreError: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code {
+    package var rpcErrorCode: RPCError.Code {
         switch code {
         case .notFound: .notFound
         case .invalid: .invalidArgument
@@ -12,11 +12,11 @@ extension StoreError: RPCErrorConvertible {
         }
     }
 
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorMessage: String { description }
 }
 
 /// A read or write that waited its limit for a staged SKP import to be applied: try again.
 extension SKPStore.StagedApplyInProgress: RPCErrorConvertible {
-    public var rpcErrorCode: RPCError.Code { .unavailable }
-    public var rpcErrorMessage: String { description }
+    package var rpcErrorCode: RPCError.Code { .unavailable }
+    package var rpcErrorMessage: String { description }
 }

@@ -26,7 +26,8 @@ enum CSVDecoding {
         }
         if let nul = bytes.firstIndex(of: 0) {
             let line = 1 + bytes[..<nul].lazy.filter { $0 == 0x0A }.count
-            return .failure(Failure(errors: [RowError(line: line, message: "the file holds binary data (a NUL byte), not CSV text; save the sheet as CSV UTF-8")]))
+            return .failure(
+                Failure(errors: [RowError(line: line, message: "the file holds binary data (a NUL byte), not CSV text; save the sheet as CSV UTF-8")]))
         }
         guard (try? UTF8Span(validating: bytes.span)) != nil else {
             // Name the place: the first byte that does not decode.
@@ -59,7 +60,8 @@ enum CSVDecoding {
             return .failure(Failure(errors: [RowError(line: line, message: "a quoted field opened on this line is never closed (a stray '\"')")]))
         }
         // Anything irregular: CSV.swift reads it.
-        let table = bytes.withUnsafeBufferPointer { fastTable($0, delimiter: UInt8(delimiter.value)) }
+        let table =
+            bytes.withUnsafeBufferPointer { fastTable($0, delimiter: UInt8(delimiter.value)) }
             ?? generalTable(String(decoding: bytes, as: UTF8.self), delimiter: delimiter)
         return table.map { Decoded(table: $0, delimiter: String(delimiter)) }
     }
@@ -105,7 +107,9 @@ enum CSVDecoding {
     /// fields with `""` escapes and line breaks, LF or CRLF line ends. nil when the file has anything irregular — a
     /// quote inside an unquoted field, text after a closing quote, a lone CR — which the general reader then takes.
     static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Result<CSVTable, Failure>? {
-        let quote = UInt8(ascii: "\""), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        let quote = UInt8(ascii: "\"")
+        let lf: UInt8 = 0x0A
+        let cr: UInt8 = 0x0D
         let n = bytes.count
         var header: [String]?
         var headerLine = 1
@@ -160,7 +164,10 @@ enum CSVDecoding {
                 switch bytes[i] {
                 case delimiter:
                     i += 1
-                    if i == n { fields.append("") ; endOfRecord = true }
+                    if i == n {
+                        fields.append("")
+                        endOfRecord = true
+                    }
                 case cr:
                     guard i + 1 < n, bytes[i + 1] == lf else { return nil }
                     i += 2

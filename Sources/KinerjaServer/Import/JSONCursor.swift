@@ -244,7 +244,7 @@ struct JSONCursor {
     }
 
     /// An object key in `skipValue` (escapes allowed: it is not compared).
-    private mutating func rawKeyOrString() throws -> Void { _ = try string() }
+    private mutating func rawKeyOrString() throws { _ = try string() }
 
     private mutating func literal(_ word: StaticString) throws {
         let n = word.utf8CodeUnitCount

@@ -16,15 +16,21 @@ enum JSONDepth {
     static func check(_ bytes: UnsafeRawBufferPointer, limit: Int = JSONDepth.limit) -> TooDeep? {
         // One entry per open container: its kind, the current key (objects) or index (arrays).
         var stack: [(array: Bool, key: String, index: Int)] = []
-        var inString = false, escaped = false
+        var inString = false
+        var escaped = false
         var stringStart = 0
         var lastString = ""
-        var line = 1, lineStart = 0
+        var line = 1
+        var lineStart = 0
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
             if inString {
-                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 {
+                if escaped {
+                    escaped = false
+                } else if c == 0x5C {
+                    escaped = true
+                } else if c == 0x22 {
                     inString = false
                     let raw = UnsafeRawBufferPointer(rebasing: bytes[stringStart..<i])
                     lastString = String(decoding: raw.prefix(60), as: UTF8.self)
@@ -63,9 +69,12 @@ enum JSONDepth {
     /// UTF-8, or the end of a document that stops with containers or a string still open.
     static func place(of data: Data) -> String? {
         data.withUnsafeBytes { bytes -> String? in
-            var line = 1, lineStart = 0
+            var line = 1
+            var lineStart = 0
             var i = 0
-            var depth = 0, inString = false, escaped = false
+            var depth = 0
+            var inString = false
+            var escaped = false
             while i < bytes.count {
                 let c = bytes[i]
                 // UTF-8: lead byte and continuation bytes.

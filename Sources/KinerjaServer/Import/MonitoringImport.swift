@@ -64,8 +64,14 @@ enum MonitoringImport {
             }
             let description = columns.value("description", record) ?? ""
             if description.isEmpty { fail("description", "description is empty") }
-            if let why = FieldLimit.text.check(description) { fail("description", "description \(why)"); continue }
-            if let why = FieldLimit.checkEvidence(columns.value("evidence", record) ?? "") { fail("evidence", "evidence \(why)"); continue }
+            if let why = FieldLimit.text.check(description) {
+                fail("description", "description \(why)")
+                continue
+            }
+            if let why = FieldLimit.checkEvidence(columns.value("evidence", record) ?? "") {
+                fail("evidence", "evidence \(why)")
+                continue
+            }
             let minutesText = columns.value("minutes", record) ?? ""
             guard let minutes = Int(minutesText), (1...1440).contains(minutes) else {
                 fail("minutes", "'\(minutesText)' is not a duration of 1–1440 minutes")
@@ -87,7 +93,8 @@ enum MonitoringImport {
             }
             seen[key] = record.line
             lines.append(record.line)
-            plan.writes.append(ActivityRow(nip: nip, date: date, description: description, rhk: rhk, minutes: minutes, evidence: columns.value("evidence", record) ?? ""))
+            plan.writes.append(
+                ActivityRow(nip: nip, date: date, description: description, rhk: rhk, minutes: minutes, evidence: columns.value("evidence", record) ?? ""))
         }
         // Per employee and day, the stored entries (those the file replaces count with their new minutes) and the
         // file's together are at most a day.
@@ -101,7 +108,10 @@ enum MonitoringImport {
             firstLine[key] = firstLine[key] ?? line
             let total = day[key]!.values.reduce(0, +)
             if total > ActivityRules.minutesPerDay {
-                plan.errors.append(RowError(line: line, column: "minutes", message: "\(w.nip) would have \(total) minutes on \(w.date); a day holds at most \(ActivityRules.minutesPerDay)"))
+                plan.errors.append(
+                    RowError(
+                        line: line, column: "minutes",
+                        message: "\(w.nip) would have \(total) minutes on \(w.date); a day holds at most \(ActivityRules.minutesPerDay)"))
             }
         }
         if plan.errors.isEmpty {

@@ -48,7 +48,11 @@ enum SKPDecoding {
         while i < n {
             let c = bytes[i]
             if inString {
-                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 {
+                if escaped {
+                    escaped = false
+                } else if c == 0x5C {
+                    escaped = true
+                } else if c == 0x22 {
                     inString = false
                     if depth == 1 && arrayStart < 0 && keyStart >= 0 { lastKey = ArraySlice(bytes[keyStart..<i]) }
                 }
@@ -344,7 +348,8 @@ enum SKPDecoding {
             let i = offset + n
             if let bytes = o.unreadable {
                 if let deep = JSONDepth.check(bytes) {
-                    errors.append(ItemError("skp[\(i)]", "nested deeper than \(JSONDepth.limit) levels at \(deep.path.replacingOccurrences(of: "$", with: "skp[\(i)]"))"))
+                    errors.append(
+                        ItemError("skp[\(i)]", "nested deeper than \(JSONDepth.limit) levels at \(deep.path.replacingOccurrences(of: "$", with: "skp[\(i)]"))"))
                     continue
                 }
                 do {
@@ -363,9 +368,10 @@ enum SKPDecoding {
                 for (k, d) in (r.indicators ?? []).enumerated() {
                     var q: String { "\(p).indicators[\(k)]" }
                     guard let aspect = aspect(d.aspect, q, &errors), let direction = direction(d.direction, q, &errors) else { continue }
-                    indicators.append(Indicator(
-                        id: d.id ?? "", aspect: aspect, text: d.text ?? "", target: d.target, unit: d.unit ?? "", targetText: d.target_text ?? "",
-                        direction: direction))
+                    indicators.append(
+                        Indicator(
+                            id: d.id ?? "", aspect: aspect, text: d.text ?? "", target: d.target, unit: d.unit ?? "", targetText: d.target_text ?? "",
+                            direction: direction))
                 }
                 let intervensi = (r.intervensi?.isEmpty ?? true) ? nil : r.intervensi
                 rhks.append(RHK(id: r.id ?? "", kind: kind, text: r.text ?? "", intervensi: intervensi, indicators: indicators))
@@ -455,16 +461,19 @@ enum SKPDecoding {
                 }
                 var target: Double?
                 if let t = d["target"] {
-                    if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" { target = n.doubleValue }
-                    else if t is NSNull { target = nil }
-                    else {
+                    if let n = t as? NSNumber, String(describing: type(of: t)) != "__NSCFBoolean" {
+                        target = n.doubleValue
+                    } else if t is NSNull {
+                        target = nil
+                    } else {
                         errors.append(ItemError(q + ".target", "target must be a number (use target_text for a qualitative target)"))
                         continue
                     }
                 }
-                indicators.append(Indicator(
-                    id: (d["id"] as? String) ?? "", aspect: aspect, text: (d["text"] as? String) ?? "", target: target,
-                    unit: (d["unit"] as? String) ?? "", targetText: (d["target_text"] as? String) ?? "", direction: direction))
+                indicators.append(
+                    Indicator(
+                        id: (d["id"] as? String) ?? "", aspect: aspect, text: (d["text"] as? String) ?? "", target: target,
+                        unit: (d["unit"] as? String) ?? "", targetText: (d["target_text"] as? String) ?? "", direction: direction))
             }
             let intervensi = (r["intervensi"] as? String).flatMap { $0.isEmpty ? nil : $0 }
             rhks.append(RHK(id: (r["id"] as? String) ?? "", kind: kind, text: (r["text"] as? String) ?? "", intervensi: intervensi, indicators: indicators))

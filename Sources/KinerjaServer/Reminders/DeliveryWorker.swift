@@ -6,6 +6,7 @@ import KinerjaCore
 import KinerjaStore
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Sends outbox rows: `webhook` (JSON POST with an `Idempotency-Key` and an HMAC-SHA256 signature), `sendmail`
@@ -84,9 +85,11 @@ struct DeliveryWorker: Service {
 
     func record(_ results: [Attempt], attempts: [Int64: Int], settings: ReminderSettings) async throws {
         guard !results.isEmpty else { return }
-        let backoff = Backoff(baseSeconds: Double(settings.backoffBaseSeconds), maxSeconds: Double(settings.backoffMaxSeconds), maxAttempts: settings.maxAttempts)
+        let backoff = Backoff(
+            baseSeconds: Double(settings.backoffBaseSeconds), maxSeconds: Double(settings.backoffMaxSeconds), maxAttempts: settings.maxAttempts)
         let now = state.clock.now()
-        var dead = 0, failed = 0
+        var dead = 0
+        var failed = 0
         var outcomes: [(id: Int64, outcome: ReminderStore.DeliveryOutcome)] = []
         outcomes.reserveCapacity(results.count)
         for r in results {
@@ -166,27 +169,31 @@ struct DeliveryWorker: Service {
         let timeout = TimeAmount.milliseconds(settings.webhookTimeoutMilliseconds)
         let secret = settings.webhookSecret
         let logger = state.logger
-        await Self.bounded(rows, width: settings.webhookConcurrency, { r in
-            let body = (try? encoder.encode(WebhookBody(
-                id: r.id, rule: r.rule, occurrence: r.occurrence, nip: r.nip, name: r.name, email: r.email, subject: r.subject,
-                message: r.body, created_at: r.createdAt))) ?? Data()
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-            request.headers.add(name: "Idempotency-Key", value: String(r.id))
-            request.headers.add(name: "X-Kinerja-Signature", value: Self.signature(body, secret: secret))
-            request.headers.add(name: "User-Agent", value: "kinerjad/\(Kinerja.version)")
-            request.body = .bytes(ByteBuffer(bytes: body))
-            do {
-                let response = try await http.execute(request, timeout: timeout)
-                _ = try? await response.body.collect(upTo: 1 << 16)
-                if (200..<300).contains(response.status.code) { return Attempt(id: r.id, error: nil) }
-                return Attempt(id: r.id, error: "HTTP \(response.status.code) from \(url)")
-            } catch {
-                logger.debug("webhook failed", metadata: ["outbox_id": "\(r.id)", "error": "\(error)"])
-                return Attempt(id: r.id, error: "\(error)")
-            }
-        }, flush: flush)
+        await Self.bounded(
+            rows, width: settings.webhookConcurrency,
+            { r in
+                let body =
+                    (try? encoder.encode(
+                        WebhookBody(
+                            id: r.id, rule: r.rule, occurrence: r.occurrence, nip: r.nip, name: r.name, email: r.email, subject: r.subject,
+                            message: r.body, created_at: r.createdAt))) ?? Data()
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+                request.headers.add(name: "Idempotency-Key", value: String(r.id))
+                request.headers.add(name: "X-Kinerja-Signature", value: Self.signature(body, secret: secret))
+                request.headers.add(name: "User-Agent", value: "kinerjad/\(Kinerja.version)")
+                request.body = .bytes(ByteBuffer(bytes: body))
+                do {
+                    let response = try await http.execute(request, timeout: timeout)
+                    _ = try? await response.body.collect(upTo: 1 << 16)
+                    if (200..<300).contains(response.status.code) { return Attempt(id: r.id, error: nil) }
+                    return Attempt(id: r.id, error: "HTTP \(response.status.code) from \(url)")
+                } catch {
+                    logger.debug("webhook failed", metadata: ["outbox_id": "\(r.id)", "error": "\(error)"])
+                    return Attempt(id: r.id, error: "\(error)")
+                }
+            }, flush: flush)
     }
 
     // MARK: sendmail
@@ -236,17 +243,19 @@ struct DeliveryWorker: Service {
         let argv = settings.sendmailCommand.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let scratch = state.settings.stateDir
         let now = state.clock.now()
-        await Self.bounded(rows, width: 4, { r in
-            guard !r.email.isEmpty else { return Attempt(id: r.id, error: "no e-mail address for \(r.nip)") }
-            do {
-                let result = try await Blocking.run {
-                    try Subprocess.run(argv, input: Self.message(r, from: settings.sendmailFrom, now: now), timeout: 60, scratch: scratch)
+        await Self.bounded(
+            rows, width: 4,
+            { r in
+                guard !r.email.isEmpty else { return Attempt(id: r.id, error: "no e-mail address for \(r.nip)") }
+                do {
+                    let result = try await Blocking.run {
+                        try Subprocess.run(argv, input: Self.message(r, from: settings.sendmailFrom, now: now), timeout: 60, scratch: scratch)
+                    }
+                    if result.status == 0 { return Attempt(id: r.id, error: nil) }
+                    return Attempt(id: r.id, error: "\(argv.first ?? "sendmail") exited with \(result.status): \(result.output.prefix(300))")
+                } catch {
+                    return Attempt(id: r.id, error: "\(error)")
                 }
-                if result.status == 0 { return Attempt(id: r.id, error: nil) }
-                return Attempt(id: r.id, error: "\(argv.first ?? "sendmail") exited with \(result.status): \(result.output.prefix(300))")
-            } catch {
-                return Attempt(id: r.id, error: "\(error)")
-            }
-        }, flush: flush)
+            }, flush: flush)
     }
 }

@@ -82,7 +82,8 @@ struct ReminderEngine: Sendable {
     static func inactiveReason(_ rule: ReminderRule, _ context: ReminderContext) -> String? {
         guard !rule.periodStates.isEmpty else { return nil }
         guard let p = context.period else { return "no period for \(rule.audience.rawValue)" }
-        return rule.periodStates.contains(p.state) ? nil : "period \(p.id) is \(p.state.rawValue), not \(rule.periodStates.map(\.rawValue).joined(separator: "/"))"
+        return rule.periodStates.contains(p.state)
+            ? nil : "period \(p.id) is \(p.state.rawValue), not \(rule.periodStates.map(\.rawValue).joined(separator: "/"))"
     }
 
     struct Outcome: Sendable {
@@ -111,7 +112,8 @@ struct ReminderEngine: Sendable {
             if let occurrence {
                 let last = try ReminderStore.lastOccurrence(db, rule: rule.name)
                 if last != expectedLast || (last.map { $0 >= occurrence } ?? false) {
-                    return Outcome(occurrence: key, outcome: "fired", periodID: "", recipients: 0, messages: 0, note: "already handled", seconds: 0, applied: false)
+                    return Outcome(
+                        occurrence: key, outcome: "fired", periodID: "", recipients: 0, messages: 0, note: "already handled", seconds: 0, applied: false)
                 }
             }
             let context = try ReminderStore.context(db, scope: rule.audience.periodScope, today: today)
@@ -119,9 +121,12 @@ struct ReminderEngine: Sendable {
             func finish(_ outcomeName: String, recipients: Int = 0, messages: Int = 0, note: String) throws -> Outcome {
                 if let occurrence { try ReminderStore.setLastOccurrence(db, rule: rule.name, occurrence) }
                 let fullNote = [note, skippedNote].filter { !$0.isEmpty }.joined(separator: "; ")
-                try ReminderStore.addHistory(db, rule: rule.name, occurrence: key, outcome: outcomeName, periodID: periodID,
-                                             recipients: recipients, messages: messages, note: fullNote, now: now)
-                return Outcome(occurrence: key, outcome: outcomeName, periodID: periodID, recipients: recipients, messages: messages, note: fullNote, seconds: 0, applied: true)
+                try ReminderStore.addHistory(
+                    db, rule: rule.name, occurrence: key, outcome: outcomeName, periodID: periodID,
+                    recipients: recipients, messages: messages, note: fullNote, now: now)
+                return Outcome(
+                    occurrence: key, outcome: outcomeName, periodID: periodID, recipients: recipients, messages: messages, note: fullNote, seconds: 0,
+                    applied: true)
             }
             if let reason = Self.inactiveReason(rule, context) {
                 return try finish("inactive", note: reason)
@@ -146,10 +151,12 @@ struct ReminderEngine: Sendable {
         }
         outcome.seconds = Date().timeIntervalSince(started)
         if outcome.applied {
-            state.logger.notice("reminder \(outcome.outcome)", metadata: [
-                "rule": "\(rule.name)", "occurrence": "\(key)", "recipients": "\(outcome.recipients)", "messages": "\(outcome.messages)",
-                "period": "\(outcome.periodID)", "seconds": "\(String(format: "%.3f", outcome.seconds))", "note": "\(outcome.note)",
-            ])
+            state.logger.notice(
+                "reminder \(outcome.outcome)",
+                metadata: [
+                    "rule": "\(rule.name)", "occurrence": "\(key)", "recipients": "\(outcome.recipients)", "messages": "\(outcome.messages)",
+                    "period": "\(outcome.periodID)", "seconds": "\(String(format: "%.3f", outcome.seconds))", "note": "\(outcome.note)",
+                ])
         }
         return outcome
     }
@@ -196,17 +203,22 @@ struct ReminderEngine: Sendable {
         return out
     }
 
-    static func escalations(_ rule: ReminderRule, _ people: [Recipient], supervisors: [String: Recipient], context: ReminderContext, lateDays: Int) -> [OutboxMessage] {
+    static func escalations(
+        _ rule: ReminderRule, _ people: [Recipient], supervisors: [String: Recipient], context: ReminderContext, lateDays: Int
+    ) -> [OutboxMessage] {
         var out: [OutboxMessage] = []
         let periode = context.period?.id.description ?? ""
         let batas = context.deadline.map(ReminderTemplate.indonesianDate) ?? "-"
         for p in people {
             guard let s = p.supervisorNIP.flatMap({ supervisors[$0] }) else { continue }
-            let body = "Yth. \(s.name), pegawai bawahan Anda \(p.name) (NIP \(p.nip)) belum menindaklanjuti pengingat \"\(rule.name)\" periode \(periode); batas \(batas) telah lewat \(lateDays) hari."
+            let body =
+                "Yth. \(s.name), pegawai bawahan Anda \(p.name) (NIP \(p.nip)) belum menindaklanjuti pengingat \"\(rule.name)\" periode \(periode); batas \(batas) telah lewat \(lateDays) hari."
             for channel in rule.channels {
                 if channel == .sendmail && s.email.isEmpty { continue }
-                out.append(OutboxMessage(recipient: "eskalasi:\(s.nip):\(p.nip)", channel: channel, nip: s.nip, name: s.name, email: s.email,
-                                         subject: "Eskalasi: " + subject(rule, context), body: body))
+                out.append(
+                    OutboxMessage(
+                        recipient: "eskalasi:\(s.nip):\(p.nip)", channel: channel, nip: s.nip, name: s.name, email: s.email,
+                        subject: "Eskalasi: " + subject(rule, context), body: body))
             }
         }
         return out

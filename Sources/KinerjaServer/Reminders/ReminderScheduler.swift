@@ -66,9 +66,11 @@ struct ReminderScheduler: Service {
             if skipped > 0 {
                 let oldest = (older.first ?? recent.first)!
                 note = "\(skipped) older occurrence\(skipped == 1 ? "" : "s") skipped (from \(UTCTime.format(oldest)))"
-                state.logger.warning("reminder occurrences missed while down were skipped", metadata: [
-                    "rule": "\(rule.name)", "skipped": "\(skipped)", "firing": "\(UTCTime.format(fire))",
-                ])
+                state.logger.warning(
+                    "reminder occurrences missed while down were skipped",
+                    metadata: [
+                        "rule": "\(rule.name)", "skipped": "\(skipped)", "firing": "\(UTCTime.format(fire))",
+                    ])
             }
             let engine = self.engine
             let skippedNote = note
@@ -77,15 +79,18 @@ struct ReminderScheduler: Service {
         } else if !older.isEmpty {
             // Everything missed is older than the catch-up window.
             let latest = older.last!
-            state.logger.warning("reminder occurrences older than the catch-up window were skipped", metadata: [
-                "rule": "\(rule.name)", "skipped": "\(older.count)", "window_hours": "\(rule.catchUpHours)",
-            ])
+            state.logger.warning(
+                "reminder occurrences older than the catch-up window were skipped",
+                metadata: [
+                    "rule": "\(rule.name)", "skipped": "\(older.count)", "window_hours": "\(rule.catchUpHours)",
+                ])
             try await state.store.write { db in
                 guard try ReminderStore.lastOccurrence(db, rule: rule.name) == last else { return }
                 try ReminderStore.setLastOccurrence(db, rule: rule.name, latest)
                 try ReminderStore.addHistory(
                     db, rule: rule.name, occurrence: UTCTime.format(latest), outcome: "skipped",
-                    note: "\(older.count) occurrence\(older.count == 1 ? "" : "s") older than the \(rule.catchUpHours) h catch-up window (from \(UTCTime.format(older.first!)))",
+                    note:
+                        "\(older.count) occurrence\(older.count == 1 ? "" : "s") older than the \(rule.catchUpHours) h catch-up window (from \(UTCTime.format(older.first!)))",
                     now: now)
             }
         }

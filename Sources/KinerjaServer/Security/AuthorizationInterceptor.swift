@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
-import Synchronization
-import Logging
 import GRPCCore
 import KinerjaAPI
+import Logging
+import Synchronization
 
 /// The least role each RPC needs. An RPC missing here needs admin: new methods are closed by default.
-public enum MethodPolicy {
+package enum MethodPolicy {
     static let leastRole: [String: Role] = [
         Kinerja_V1_AdminService.Method.WhoAmI.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AdminService.Method.Status.descriptor.fullyQualifiedMethod: .operator,
@@ -80,7 +80,7 @@ public enum MethodPolicy {
         Kinerja_V1_ReminderService.Method.RetryOutbox.descriptor.fullyQualifiedMethod: .admin,
     ]
 
-    public static func leastRole(for method: MethodDescriptor) -> Role {
+    package static func leastRole(for method: MethodDescriptor) -> Role {
         leastRole[method.fullyQualifiedMethod] ?? .admin
     }
 }
@@ -112,7 +112,9 @@ enum Authorization {
             return .failure(
                 RPCError(
                     code: .permissionDenied,
-                    message: "\(who) may not use kinerjad: add it to security.operator_users (or one of its groups to security.operator_groups) in \(state.configDescription)"))
+                    message:
+                        "\(who) may not use kinerjad: add it to security.operator_users (or one of its groups to security.operator_groups) in \(state.configDescription)"
+                ))
         }
         let needed = MethodPolicy.leastRole(for: method)
         guard role >= needed else {
@@ -136,7 +138,9 @@ enum Authorization {
         case .success((_, _, let role)):
             return .allow(maxMessage: state.settings.limits.maxMessage(for: role))
         case .failure(let error):
-            if !known, listener == .main, let credentials, state.rolePolicy.role(of: state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)) != nil {
+            if !known, listener == .main, let credentials,
+                state.rolePolicy.role(of: state.accounts.account(uid: credentials.uid, gid: credentials.gid, peerGroups: credentials.groups)) != nil
+            {
                 return .allow(maxMessage: state.settings.limits.gatewayMaxMessageBytes)
             }
             return .deny(error)
@@ -224,7 +228,8 @@ struct StorageFault {
     var message: String
 
     init?(_ error: any Error, path: String) {
-        var full = false, io = false
+        var full = false
+        var io = false
         if let e = error as? DatabaseError {
             full = e.resultCode == .SQLITE_FULL
             io = e.resultCode == .SQLITE_IOERR || e.resultCode == .SQLITE_CANTOPEN

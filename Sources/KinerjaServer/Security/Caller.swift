@@ -2,14 +2,14 @@ import GRPCCore
 import KinerjaStore
 
 /// Who is calling, as established by the daemon (never by what the client claims).
-public struct Caller: Sendable, Equatable, ServerContext.TransportSpecific {
-    public var credentials: PeerCredentials
-    public var account: Account
-    public var role: Role
+package struct Caller: Sendable, Equatable, ServerContext.TransportSpecific {
+    package var credentials: PeerCredentials
+    package var account: Account
+    package var role: Role
     /// The employee a gateway acts for (`kinerja-actor-nip`); empty for everyone else.
-    public var actorNIP: String
+    package var actorNIP: String
 
-    public var auditActor: AuditActor {
+    package var auditActor: AuditActor {
         AuditActor(uid: Int64(credentials.uid), pid: Int64(credentials.pid), role: role.description, actorNIP: actorNIP)
     }
 }
@@ -17,7 +17,7 @@ public struct Caller: Sendable, Equatable, ServerContext.TransportSpecific {
 extension ServerContext {
     /// The caller stamped by `AuthorizationInterceptor`. Every RPC passes through it, so a handler
     /// without one is a wiring bug, reported as INTERNAL rather than trusted.
-    public func caller() throws -> Caller {
+    package func caller() throws -> Caller {
         guard let caller = transportSpecific as? Caller else {
             throw RPCError(code: .internalError, message: "no authenticated caller on this RPC")
         }

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// What a caller may do. Ordered: each role may call everything a lower one may.
-public enum Role: Int, Sendable, Comparable, CustomStringConvertible {
+package enum Role: Int, Sendable, Comparable, CustomStringConvertible {
     /// A portal's account acting for employees (`kinerja-actor-nip`).
     case gateway = 1
     /// Staff of the HR office: reads and day-to-day data entry.
@@ -10,9 +10,9 @@ public enum Role: Int, Sendable, Comparable, CustomStringConvertible {
     /// Period control, reload, backup and everything else.
     case admin = 3
 
-    public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .gateway: "gateway"
         case .operator: "operator"
@@ -22,19 +22,19 @@ public enum Role: Int, Sendable, Comparable, CustomStringConvertible {
 }
 
 /// The account behind a uid: its name and every group it belongs to.
-public struct Account: Sendable, Equatable {
-    public var uid: UInt32
-    public var name: String?
-    public var groups: [UInt32]
-    public var groupNames: [String]
+package struct Account: Sendable, Equatable {
+    package var uid: UInt32
+    package var name: String?
+    package var groups: [UInt32]
+    package var groupNames: [String]
 }
 
-public enum AccountLookup {
+package enum AccountLookup {
     /// The account of a caller: its name from the user database, and its groups as the calling process holds them
     /// (`peerGroups`, from `SO_PEERGROUPS`) with its gid. A process that dropped its groups has only what it kept; a
     /// group held as a supplementary group counts even when the group database does not list the user. Without
     /// `peerGroups` (a kernel that cannot say) the user database's groups are used.
-    public static func account(uid: UInt32, gid: UInt32, peerGroups: [UInt32]?) -> Account {
+    package static func account(uid: UInt32, gid: UInt32, peerGroups: [UInt32]?) -> Account {
         guard let peerGroups else { return account(uid: uid, gid: gid) }
         var name: String?
         var pwd = passwd()
@@ -50,7 +50,7 @@ public enum AccountLookup {
 
     /// Looks the uid up in the user database (passwd/group through NSS). The peer's gid is included even
     /// when the user database does not list it.
-    public static func account(uid: UInt32, gid: UInt32) -> Account {
+    package static func account(uid: UInt32, gid: UInt32) -> Account {
         var name: String?
         var groups: [UInt32] = [gid]
         var pwd = passwd()
@@ -82,17 +82,17 @@ public enum AccountLookup {
 }
 
 /// Maps an account to its role under a `SecurityConfig`.
-public struct RolePolicy: Sendable, Equatable {
-    public var security: SecurityConfig
+package struct RolePolicy: Sendable, Equatable {
+    package var security: SecurityConfig
     /// The uid the daemon runs as; the daemon's own user is an admin of itself.
-    public var daemonUID: UInt32
+    package var daemonUID: UInt32
 
-    public init(security: SecurityConfig, daemonUID: UInt32 = getuid()) {
+    package init(security: SecurityConfig, daemonUID: UInt32 = getuid()) {
         self.security = security
         self.daemonUID = daemonUID
     }
 
-    public func role(of account: Account) -> Role? {
+    package func role(of account: Account) -> Role? {
         func userListed(_ list: [String]) -> Bool {
             list.contains { entry in entry == String(account.uid) || (account.name != nil && entry == account.name) }
         }

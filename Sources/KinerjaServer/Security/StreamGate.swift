@@ -6,30 +6,30 @@ import NIOHPACK
 import NIOHTTP2
 
 /// Limits on what one connection may make the daemon hold (`[server]` in kinerjad.toml; read at start).
-public struct ConnectionLimits: Sendable, Equatable {
+package struct ConnectionLimits: Sendable, Equatable {
     /// Streams one connection may have open at once (`SETTINGS_MAX_CONCURRENT_STREAMS`).
-    public var maxConcurrentStreams = 100
+    package var maxConcurrentStreams = 100
     /// A connection with no open stream for this long is closed.
-    public var idleTimeout: Duration = .seconds(60)
+    package var idleTimeout: Duration = .seconds(60)
     /// A connection that has not sent the HTTP/2 preface within this time is closed.
-    public var prefaceTimeout: Duration = .seconds(10)
+    package var prefaceTimeout: Duration = .seconds(10)
     /// The largest request message an admin or operator may send (bulk imports arrive as one message).
-    public var maxMessageBytes = 256 << 20
+    package var maxMessageBytes = 256 << 20
     /// The largest request message a gateway may send (one record at a time).
-    public var gatewayMaxMessageBytes = 4 << 20
+    package var gatewayMaxMessageBytes = 4 << 20
     /// An SKP import of more SKPs than this is applied in steps of this many (so that no other write waits long
     /// behind it; readers still see all of it or none: see `SKPStore+Staged`).
-    public var importStepSKPs = 2_000
+    package var importStepSKPs = 2_000
     /// A realisasi import of more rows than this is applied in steps of this many.
-    public var importStepRows = 50_000
+    package var importStepRows = 50_000
 
-    public init() {}
+    package init() {}
 
     func maxMessage(for role: Role) -> Int { role == .gateway ? gatewayMaxMessageBytes : maxMessageBytes }
 }
 
 /// Which socket a connection came in on.
-public enum Listener: String, Sendable {
+package enum Listener: String, Sendable {
     /// The daemon's socket: roles from the caller's uid and groups.
     case main
     /// The gateway socket: whoever can open it (its file mode and group decide) is a gateway, and nothing more.
@@ -113,7 +113,8 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
             let c = d.components
             return .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
         }
-        let preface = amount(prefaceTimeout), idle = amount(idleTimeout)
+        let preface = amount(prefaceTimeout)
+        let idle = amount(idleTimeout)
         return { channel in
             PeerCredentialsLookup.of(channel).flatMapThrowing { credentials in
                 try channel.pipeline.syncOperations.addHandler(

@@ -3,6 +3,7 @@ import GRPCCore
 import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
+import SwiftProtobuf
 
 /// `kinerja.v1.AdminService`: status, reload, audit trail, backup.
 struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
@@ -97,7 +98,9 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
             // The copy is made in the state directory, then streamed: say so when it cannot fit there.
             let needed = try store.sizeBytes()
             if let free = StorageFault.freeBytes(dir), free < needed + (1 << 20) {
-                throw RPCError(code: .resourceExhausted, message: "backup needs about \(needed) bytes in \(dir) to make its copy before streaming it; \(free) bytes are free there")
+                throw RPCError(
+                    code: .resourceExhausted,
+                    message: "backup needs about \(needed) bytes in \(dir) to make its copy before streaming it; \(free) bytes are free there")
             }
             let size = try store.backup(to: temp)
             try store.writeNow { db in
@@ -115,10 +118,11 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
             if data.isEmpty { break }
             try await response.write(.with { $0.data = data })
         }
-        try await response.write(.with {
-            $0.done = true
-            $0.sizeBytes = size
-        })
+        try await response.write(
+            .with {
+                $0.done = true
+                $0.sizeBytes = size
+            })
     }
 }
 

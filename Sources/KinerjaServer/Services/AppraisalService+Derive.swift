@@ -6,6 +6,7 @@ import KinerjaCore
 import KinerjaPluginAPI
 import KinerjaPluginHost
 import KinerjaStore
+import SwiftProtobuf
 
 extension AppraisalService {
     /// `rating derive`: the agency plugin's DeriveRatings over everyone in scope; `apply` sets the suggestions.
@@ -20,11 +21,17 @@ extension AppraisalService {
             let record = try PeriodStore.require(db, id)
             if request.apply { try PeriodStore.requireRatable(db, id) }
             if let unit { _ = try OrganisationStore.requireUnit(db, code: unit) }
-            return (try AppraisalStore.subjects(db, period: id, unit: unit).map(Kinerja_Plugin_V1_Subject.init),
-                    Kinerja_Plugin_V1_Period(id: id.description, period: id, state: record.state))
+            return (
+                try AppraisalStore.subjects(db, period: id, unit: unit).map(Kinerja_Plugin_V1_Subject.init),
+                Kinerja_Plugin_V1_Period(id: id.description, period: id, state: record.state)
+            )
         }
         let policy = try await Blocking.run { try state.policy() }
-        let answer = try await policy.deriveRatings(.with { $0.period = period; $0.subjects = subjects })
+        let answer = try await policy.deriveRatings(
+            .with {
+                $0.period = period
+                $0.subjects = subjects
+            })
         let byNIP = Dictionary(answer.response.results.map { ($0.nip, $0) }, uniquingKeysWith: { a, _ in a })
         var response = Kinerja_V1_DeriveRatingsResponse()
         response.periodID = id.description
@@ -72,7 +79,8 @@ extension AppraisalService {
                 let hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
                 let perilaku = Rating(rawValue: r.perilakuKerja) ?? old?.perilakuKerja
                 guard let hasil, let perilaku else {
-                    r.applyNote = "not set: no \(Rating(rawValue: r.hasilKerja) == nil ? "hasil_kerja" : "perilaku_kerja") rating yet for \(id) (the supervisor rates it first)"
+                    r.applyNote =
+                        "not set: no \(Rating(rawValue: r.hasilKerja) == nil ? "hasil_kerja" : "perilaku_kerja") rating yet for \(id) (the supervisor rates it first)"
                     continue
                 }
                 let record = RatingRecord(
@@ -83,8 +91,9 @@ extension AppraisalService {
                 r.predikat = record.predikat.rawValue
             }
             try AppraisalStore.save(db, period: id, writes, now: Date())
-            try Audit.record(db, actor: caller.auditActor, rpc: "DeriveRatings", target: id.description + (unit.map { " " + $0 } ?? ""),
-                             summary: "\(writes.count) ratings set by plugin:\(handledBy)")
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "DeriveRatings", target: id.description + (unit.map { " " + $0 } ?? ""),
+                summary: "\(writes.count) ratings set by plugin:\(handledBy)")
             return out
         }
         response.results = applied

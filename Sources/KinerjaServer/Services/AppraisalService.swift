@@ -4,6 +4,7 @@ import GRPCCore
 import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
+import SwiftProtobuf
 
 /// `kinerja.v1.AppraisalService`: ratings → predikat, 360° feedback, unit predicates, the curve, credits.
 struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
@@ -11,7 +12,9 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     var store: Store { state.store }
 
     static func rating(_ text: String, _ name: String) throws -> Rating {
-        guard let r = Rating(text: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' must be di_atas, sesuai or di_bawah") }
+        guard let r = Rating(text: text) else {
+            throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' must be di_atas, sesuai or di_bawah")
+        }
         return r
     }
 
@@ -19,7 +22,9 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
         var out: [BerAKHLAK: Rating] = [:]
         for (k, v) in map {
             guard let a = BerAKHLAK(matching: k) else {
-                throw RPCError(code: .invalidArgument, message: "'\(Quote.short(k))' is not a BerAKHLAK aspect (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "'\(Quote.short(k))' is not a BerAKHLAK aspect (\(BerAKHLAK.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             out[a] = try rating(v, k)
         }
@@ -83,19 +88,23 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let employees = try OrganisationStore.allNIPs(db)
                 let existing = try AppraisalStore.ratings(db, period: period)
                 let plan = RatingImport.plan(decoded.table, delimiter: decoded.delimiter, isEmployee: employees.contains) { nip in
-                    existing[nip].map { RatingEntry(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes) }
+                    existing[nip].map {
+                        RatingEntry(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes)
+                    }
                 }
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
                 let counts = plan.counts
                 let ratedBy = "import uid \(caller.credentials.uid)"
                 let writes = plan.changes.map {
-                    RatingRecord(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes, ratedBy: ratedBy)
+                    RatingRecord(
+                        nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes, ratedBy: ratedBy)
                 }
                 if !request.dryRun && !writes.isEmpty {
                     pending.add { db in
                         try AppraisalStore.save(db, period: period, writes, now: Date())
-                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportRatings", target: "\(period) \(request.fileName)",
-                                         summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportRatings", target: "\(period) \(request.fileName)",
+                            summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                     }
                 }
                 return ImportReport.succeeded(counts, rows: decoded.table.records.count, dryRun: request.dryRun)
@@ -110,38 +119,69 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let period = try openPeriod(db, request.periodID, action: "importing feedback")
                 var errors: [RowError] = []
                 let aspectColumns = BerAKHLAK.allCases.map(\.rawValue)
-                let columns = ColumnMap(table: decoded.table, known: ["nip", "source", "rating", "rater", "comment"] + aspectColumns,
-                                        required: ["nip", "source", "rating", "rater"], errors: &errors)
+                let columns = ColumnMap(
+                    table: decoded.table, known: ["nip", "source", "rating", "rater", "comment"] + aspectColumns,
+                    required: ["nip", "source", "rating", "rater"], errors: &errors)
                 if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 let employees = try OrganisationStore.employeesByNIP(db)
                 var taken = try AppraisalStore.feedbackRaters(db, period: period)
                 var entries: [(nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String)] = []
                 for record in decoded.table.records {
-                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) { errors.append(e); continue }
+                    if let e = columns.checkWidth(record, delimiter: decoded.delimiter) {
+                        errors.append(e)
+                        continue
+                    }
                     func fail(_ c: String, _ m: String) { errors.append(RowError(line: record.line, column: c, message: m)) }
                     let nip = columns.value("nip", record) ?? ""
-                    guard employees[nip] != nil else { fail("nip", nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)"); continue }
+                    guard employees[nip] != nil else {
+                        fail("nip", nip.isEmpty ? "NIP is empty" : "unknown employee \(nip)")
+                        continue
+                    }
                     let source = (columns.value("source", record) ?? "").asciiLowercased
                     guard ["atasan", "rekan", "bawahan", "masyarakat"].contains(source) else {
-                        fail("source", "'\(source)' is not atasan, rekan, bawahan or masyarakat"); continue
+                        fail("source", "'\(source)' is not atasan, rekan, bawahan or masyarakat")
+                        continue
                     }
                     let ratingText = columns.value("rating", record) ?? ""
-                    guard let rating = Rating(text: ratingText) else { fail("rating", "'\(ratingText)' is not di_atas, sesuai or di_bawah"); continue }
+                    guard let rating = Rating(text: ratingText) else {
+                        fail("rating", "'\(ratingText)' is not di_atas, sesuai or di_bawah")
+                        continue
+                    }
                     let rater = columns.value("rater", record) ?? ""
-                    guard !rater.isEmpty else { fail("rater", "rater reference is empty (kept only to refuse duplicates)"); continue }
-                    if rater == nip && source != "atasan" { fail("rater", "an employee does not give feedback on themselves"); continue }
+                    guard !rater.isEmpty else {
+                        fail("rater", "rater reference is empty (kept only to refuse duplicates)")
+                        continue
+                    }
+                    if rater == nip && source != "atasan" {
+                        fail("rater", "an employee does not give feedback on themselves")
+                        continue
+                    }
                     var aspects: [BerAKHLAK: Rating] = [:]
                     var bad = false
                     for a in BerAKHLAK.allCases where columns.has(a.rawValue) {
                         let t = columns.value(a.rawValue, record) ?? ""
                         if t.isEmpty { continue }
-                        if let r = Rating(text: t) { aspects[a] = r } else { fail(a.rawValue, "'\(Quote.short(t))' is not di_atas, sesuai or di_bawah"); bad = true }
+                        if let r = Rating(text: t) {
+                            aspects[a] = r
+                        } else {
+                            fail(a.rawValue, "'\(Quote.short(t))' is not di_atas, sesuai or di_bawah")
+                            bad = true
+                        }
                     }
                     if bad { continue }
-                    if let why = FieldLimit.text.check(columns.value("comment", record) ?? "") { fail("comment", "comment \(why)"); continue }
-                    if let why = FieldLimit.name.check(rater) { fail("rater", "rater \(why)"); continue }
+                    if let why = FieldLimit.text.check(columns.value("comment", record) ?? "") {
+                        fail("comment", "comment \(why)")
+                        continue
+                    }
+                    if let why = FieldLimit.name.check(rater) {
+                        fail("rater", "rater \(why)")
+                        continue
+                    }
                     let key = "\(nip)|\(source)|\(rater)"
-                    guard taken.insert(key).inserted else { fail("rater", "this rater already gave \(source) feedback on \(nip) for \(period)"); continue }
+                    guard taken.insert(key).inserted else {
+                        fail("rater", "this rater already gave \(source) feedback on \(nip) for \(period)")
+                        continue
+                    }
                     entries.append((nip, source, rating, aspects, columns.value("comment", record) ?? "", rater))
                 }
                 if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun, rows: decoded.table.records.count) }
@@ -150,7 +190,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 if !request.dryRun && !entries.isEmpty {
                     pending.add { db in
                         try AppraisalStore.saveFeedback(db, period: period, entries, now: Date())
-                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportFeedback", target: "\(period) \(request.fileName)", summary: "\(entries.count) entries")
                     }
                 }
                 return ImportReport.succeeded(counts, rows: decoded.table.records.count, dryRun: request.dryRun)
@@ -167,14 +208,15 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             var response = Kinerja_V1_ListFeedbackResponse()
             var bySource: [String: [String: [Int]]] = [:]
             for (nip, e) in entries {
-                response.entries.append(.with {
-                    $0.nip = nip
-                    $0.name = names[nip] ?? ""
-                    $0.source = e.source
-                    $0.rating = e.rating.rawValue
-                    $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
-                    $0.comment = e.comment
-                })
+                response.entries.append(
+                    .with {
+                        $0.nip = nip
+                        $0.name = names[nip] ?? ""
+                        $0.source = e.source
+                        $0.rating = e.rating.rawValue
+                        $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
+                        $0.comment = e.comment
+                    })
                 bySource[nip, default: [:]][e.source, default: []].append(e.rating.score)
             }
             response.summaries = bySource.keys.sorted().map { nip in
@@ -199,7 +241,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             guard !children.isEmpty else { throw RPCError(code: .failedPrecondition, message: "\(annual) has no periodic periods to suggest from") }
             var rows: [Kinerja_V1_AppraisalRow] = []
             var periods: [String] = []
-            var hasil: [Rating] = [], perilaku: [Rating] = []
+            var hasil: [Rating] = []
+            var perilaku: [Rating] = []
             for child in children {
                 if let r = try AppraisalStore.ratings(db, period: child.id)[e.nip] {
                     rows.append(Self.row(e, r))
@@ -224,7 +267,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     func rateUnit(request: Kinerja_V1_RateUnitRequest, context: ServerContext) async throws -> Kinerja_V1_RateUnitResponse {
         let caller = try context.caller()
         guard let predikat = UnitPredikat(matching: request.predikat) else {
-            throw RPCError(code: .invalidArgument, message: "predikat '\(Quote.short(request.predikat))' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
+            throw RPCError(
+                code: .invalidArgument, message: "predikat '\(Quote.short(request.predikat))' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
         }
         return try await store.write { db in
             let period = try openPeriod(db, request.periodID, action: "rating a unit")

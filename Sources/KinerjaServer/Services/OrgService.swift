@@ -5,6 +5,8 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaPluginHost
 import KinerjaStore
+import Logging
+import SwiftProtobuf
 
 /// `kinerja.v1.OrgService`: the agency, the unit tree and employees.
 struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
@@ -26,7 +28,9 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "name must not be empty")
         }
         if request.hasCode, (try? UnitCode.validate(request.code)) == nil {
-            throw RPCError(code: .invalidArgument, message: "code '\(Quote.short(request.code))' may contain only letters, digits, '.', '-', '_' and '/' (1–64 characters)")
+            throw RPCError(
+                code: .invalidArgument, message: "code '\(Quote.short(request.code))' may contain only letters, digits, '.', '-', '_' and '/' (1–64 characters)"
+            )
         }
         if request.hasName, let why = FieldLimit.name.check(request.name) { throw RPCError(code: .invalidArgument, message: "name \(why)") }
         // The agency's plugin must be one that is loaded ("" or "national": the built-in rules).
@@ -35,16 +39,30 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 let loaded = state.plugins.plugins.filter { $0.status == .loaded }.map(\.id)
                 throw RPCError(
                     code: .failedPrecondition,
-                    message: "plugin '\(Quote.short(request.pluginID))' is not loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", "))); list it under [plugins] load in the config and reload")
+                    message:
+                        "plugin '\(Quote.short(request.pluginID))' is not loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", "))); list it under [plugins] load in the config and reload"
+                )
             }
         }
         return try await store.write { db in
             var agency = try OrganisationStore.agency(db)
             var changes: [String] = []
-            if request.hasCode { agency.code = request.code; changes.append("code=\(request.code)") }
-            if request.hasName { agency.name = request.name; changes.append("name=\(request.name)") }
-            if request.hasTimeZone { agency.timeZone = request.timeZone; changes.append("time_zone=\(request.timeZone)") }
-            if request.hasPluginID { agency.pluginID = request.pluginID; changes.append("plugin_id=\(request.pluginID)") }
+            if request.hasCode {
+                agency.code = request.code
+                changes.append("code=\(request.code)")
+            }
+            if request.hasName {
+                agency.name = request.name
+                changes.append("name=\(request.name)")
+            }
+            if request.hasTimeZone {
+                agency.timeZone = request.timeZone
+                changes.append("time_zone=\(request.timeZone)")
+            }
+            if request.hasPluginID {
+                agency.pluginID = request.pluginID
+                changes.append("plugin_id=\(request.pluginID)")
+            }
             try OrganisationStore.saveAgency(db, agency)
             try Audit.record(db, actor: caller.auditActor, rpc: "UpdateAgency", target: agency.code, summary: changes.joined(separator: ", "))
             return try Self.agencyMessage(db)

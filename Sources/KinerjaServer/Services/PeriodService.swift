@@ -6,6 +6,7 @@ import KinerjaCore
 import KinerjaPluginAPI
 import KinerjaPluginHost
 import KinerjaStore
+import SwiftProtobuf
 
 /// `kinerja.v1.PeriodService`: the yearly cycle.
 struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
@@ -29,10 +30,11 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         }
         // The agency's plugin may refuse a layout (e.g. annual-only agencies).
         let policy = try await Blocking.run { try state.policy() }
-        let verdict = try await policy.validatePeriod(.with {
-            $0.id = id.description
-            $0.periodic = periodicity.rawValue
-        })
+        let verdict = try await policy.validatePeriod(
+            .with {
+                $0.id = id.description
+                $0.periodic = periodicity.rawValue
+            })
         if !verdict.response.ok {
             throw RPCError(
                 code: .failedPrecondition,
@@ -95,7 +97,9 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
             do throws(TransitionRefusal) {
                 next = try PeriodRules.advance(facts, force: request.force)
             } catch {
-                throw RPCError(code: .failedPrecondition, message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may force it with a reason")
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "cannot advance \(id) from \(p.state.rawValue): \(error.description); an admin may force it with a reason")
             }
             try PeriodStore.setState(db, id, next)
             try Audit.record(
@@ -130,7 +134,9 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         let id = try PeriodID.requested(request.id)
         func date(_ text: String, _ name: String) throws -> CivilDate? {
             if text.isEmpty { return nil }
-            guard let d = CivilDate(iso: text) else { throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' is not a date YYYY-MM-DD") }
+            guard let d = CivilDate(iso: text) else {
+                throw RPCError(code: .invalidArgument, message: "\(name) '\(Quote.short(text))' is not a date YYYY-MM-DD")
+            }
             return d
         }
         let deadline = try date(request.deadline, "deadline")

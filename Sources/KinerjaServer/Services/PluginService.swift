@@ -1,11 +1,11 @@
 import Foundation
+import GRDB
 import GRPCCore
 import KinerjaAPI
 import KinerjaCore
 import KinerjaPluginAPI
 import KinerjaPluginHost
 import KinerjaStore
-import GRDB
 import SwiftProtobuf
 
 /// `kinerja.v1.PluginService`: what is loaded, reports, and direct hook calls.
@@ -42,8 +42,10 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
         let (subjects, period) = try await state.store.read { db in
             let id = try? PeriodID(request.periodID)
             let record = try id.flatMap { try PeriodStore.find(db, $0) }
-            return (try AppraisalStore.subjects(db, period: id).map(Kinerja_Plugin_V1_Subject.init),
-                    Kinerja_Plugin_V1_Period(id: request.periodID, period: record?.id, state: record?.state))
+            return (
+                try AppraisalStore.subjects(db, period: id).map(Kinerja_Plugin_V1_Subject.init),
+                Kinerja_Plugin_V1_Period(id: request.periodID, period: record?.id, state: record?.state)
+            )
         }
         var r = Kinerja_Plugin_V1_ReportRequest()
         r.name = request.name
@@ -102,4 +104,3 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
 }
 
 /// Plugin failures as RPC errors: the plugin's own message, INTERNAL for garbage, DEADLINE_EXCEEDED.
-

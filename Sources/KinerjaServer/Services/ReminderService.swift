@@ -5,6 +5,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaPluginHost
 import KinerjaStore
+import SwiftProtobuf
 
 /// `kinerja.v1.ReminderService`: rules, upcoming fire times, history, manual firing and the outbox.
 struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
@@ -48,15 +49,18 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: error.description)
         }
         if rule.channels.contains(where: { $0.rawValue == "webhook" }) && state.settings.reminders.webhookURL == nil {
-            throw RPCError(code: .failedPrecondition, message: "rule \(rule.name) uses the webhook channel, but no webhook is configured ([reminders.webhook] url in the config file)")
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "rule \(rule.name) uses the webhook channel, but no webhook is configured ([reminders.webhook] url in the config file)")
         }
         let now = state.clock.now()
         try await store.write { db in
             try ReminderStore.saveRule(db, rule, now: now)
             // The new schedule starts now: earlier occurrences of a replaced rule are not "missed".
             try ReminderStore.setLastOccurrence(db, rule: rule.name, now)
-            try Audit.record(db, actor: caller.auditActor, rpc: "AddReminderRule", target: rule.name,
-                             summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "AddReminderRule", target: rule.name,
+                summary: "\(rule.cron.source) → \(rule.audience.rawValue) via \(rule.channels.map(\.rawValue).joined(separator: ","))")
         }
         state.schedulerWake.signal()
         return Self.message(rule)
@@ -96,10 +100,14 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         let now = state.clock.now()
         try await store.write { db in
             try ReminderStore.removeRule(db, name: rule.name, builtIn: builtIn, now: now)
-            try Audit.record(db, actor: caller.auditActor, rpc: "RemoveReminderRule", target: rule.name, summary: builtIn ? "built-in rule switched off" : "removed")
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "RemoveReminderRule", target: rule.name, summary: builtIn ? "built-in rule switched off" : "removed")
         }
         state.schedulerWake.signal()
-        return .with { $0.name = rule.name; $0.builtIn = builtIn }
+        return .with {
+            $0.name = rule.name
+            $0.builtIn = builtIn
+        }
     }
 
     func next(request: Kinerja_V1_NextRequest, context: ServerContext) async throws -> Kinerja_V1_NextResponse {
@@ -150,8 +158,14 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         return .with {
             $0.entries = entries.map { e in
                 .with {
-                    $0.rule = e.rule; $0.occurrence = e.occurrence; $0.handledAt = e.handledAt; $0.outcome = e.outcome
-                    $0.periodID = e.periodID; $0.recipients = Int32(e.recipients); $0.messages = Int32(e.messages); $0.note = e.note
+                    $0.rule = e.rule
+                    $0.occurrence = e.occurrence
+                    $0.handledAt = e.handledAt
+                    $0.outcome = e.outcome
+                    $0.periodID = e.periodID
+                    $0.recipients = Int32(e.recipients)
+                    $0.messages = Int32(e.messages)
+                    $0.note = e.note
                 }
             }
         }
@@ -162,7 +176,9 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
         let set = await engine.rules()
         guard let rule = set.rules.first(where: { $0.name == request.name }) else {
             if set.removed.contains(where: { $0.name == request.name }) {
-                throw RPCError(code: .failedPrecondition, message: "the built-in rule \(request.name) is switched off (reminder enable \(request.name) switches it back on)")
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "the built-in rule \(request.name) is switched off (reminder enable \(request.name) switches it back on)")
             }
             throw RPCError(code: .notFound, message: "no reminder rule named '\(Quote.short(request.name))' (reminder list)")
         }
@@ -198,10 +214,22 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
             $0.counts = counts.mapValues(Int64.init)
             $0.messages = rows.map { r in
                 .with {
-                    $0.id = r.id; $0.rule = r.rule; $0.occurrence = r.occurrence; $0.recipient = r.recipient; $0.channel = r.channel
-                    $0.nip = r.nip; $0.name = r.name; $0.email = r.email; $0.subject = r.subject; $0.body = r.body; $0.status = r.status
-                    $0.attempts = Int32(r.attempts); $0.nextAttemptAt = r.nextAttemptAt; $0.lastError = r.lastError
-                    $0.createdAt = r.createdAt; $0.sentAt = r.sentAt ?? ""
+                    $0.id = r.id
+                    $0.rule = r.rule
+                    $0.occurrence = r.occurrence
+                    $0.recipient = r.recipient
+                    $0.channel = r.channel
+                    $0.nip = r.nip
+                    $0.name = r.name
+                    $0.email = r.email
+                    $0.subject = r.subject
+                    $0.body = r.body
+                    $0.status = r.status
+                    $0.attempts = Int32(r.attempts)
+                    $0.nextAttemptAt = r.nextAttemptAt
+                    $0.lastError = r.lastError
+                    $0.createdAt = r.createdAt
+                    $0.sentAt = r.sentAt ?? ""
                 }
             }
         }
@@ -226,7 +254,8 @@ struct ReminderService: Kinerja_V1_ReminderService.SimpleServiceProtocol {
                 }
                 n = try ReminderStore.requeue(db, id: request.id, now: now)
             }
-            try Audit.record(db, actor: caller.auditActor, rpc: "RetryOutbox", target: request.allDead ? "all dead" : String(request.id), summary: "\(n) queued")
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "RetryOutbox", target: request.allDead ? "all dead" : String(request.id), summary: "\(n) queued")
             return n
         }
         state.deliveryWake.signal()

@@ -18,7 +18,8 @@ enum RequestLimits {
             }
             return d
         }
-        let f = try parse("from", from), t = try parse("to", to)
+        let f = try parse("from", from)
+        let t = try parse("to", to)
         if let f, let t, f > t { throw RPCError(code: .invalidArgument, message: "from \(f) is after to \(t)") }
         return (f, t)
     }

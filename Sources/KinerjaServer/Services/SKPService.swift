@@ -4,6 +4,8 @@ import GRPCCore
 import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
+import Logging
+import SwiftProtobuf
 
 /// `kinerja.v1.SKPService`: performance plans, realisasi, feedback, daily activities.
 struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
@@ -30,7 +32,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 guard let p = try PeriodStore.find(db, period) else {
                     return ImportReport.failed(decodeErrors + [ItemError("period", "period \(period) does not exist")], dryRun: request.dryRun)
                 }
-                guard p.id.kind == .annual else { return ImportReport.failed(decodeErrors + [ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun) }
+                guard p.id.kind == .annual else {
+                    return ImportReport.failed(decodeErrors + [ItemError("period", "\(period) is not an annual period")], dryRun: request.dryRun)
+                }
                 if p.state == .closed {
                     throw RPCError(code: .failedPrecondition, message: "period \(period) is closed: importing SKPs is not allowed")
                 }
@@ -60,7 +64,12 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 errors += SKPRules.validateDanglingIntervensi(decoded.items, stored: try SKPStore.interventions(db, period: period, supervisors: replaced))
                 let t2 = clock.now
                 defer {
-                    logger.info("SKP import timing", metadata: ["skp": "\(decoded.items.count)", "decoder": "\(decoded.decoder)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)", "write": "\(clock.now - t2)"])
+                    logger.info(
+                        "SKP import timing",
+                        metadata: [
+                            "skp": "\(decoded.items.count)", "decoder": "\(decoded.decoder)", "decode": "\(t1 - t0)", "validate": "\(t2 - t1)",
+                            "write": "\(clock.now - t2)",
+                        ])
                 }
                 if !errors.isEmpty { return ImportReport.failed(errors, dryRun: request.dryRun) }
                 var counts = ImportCounts()
@@ -221,8 +230,12 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                     message: "the SKP of \(e.nip) is \(skp.status.rawValue); \(rpc) needs \(action.from.map(\.rawValue).joined(separator: " or "))")
             }
             let note = to == .returned ? request.note.trimmedBlanks : ""
-            try SKPStore.setStatus(db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP, now: Date())
-            try Audit.record(db, actor: caller.auditActor, rpc: rpc, target: "\(e.nip)/\(period)", summary: "\(skp.status.rawValue) → \(to.rawValue)" + (note.isEmpty ? "" : ": \(note)"))
+            try SKPStore.setStatus(
+                db, nip: e.nip, period: period, status: to, note: note, by: caller.actorNIP.isEmpty ? "uid \(caller.credentials.uid)" : caller.actorNIP,
+                now: Date())
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: rpc, target: "\(e.nip)/\(period)",
+                summary: "\(skp.status.rawValue) → \(to.rawValue)" + (note.isEmpty ? "" : ": \(note)"))
             return Self.message(try SKPStore.load(db, nip: e.nip, period: period)!, employee: e)
         }
     }

@@ -7,6 +7,7 @@ import KinerjaPluginAPI
 import KinerjaPluginHost
 import KinerjaScoring
 import KinerjaStore
+import SwiftProtobuf
 
 /// `kinerja.v1.TPPService`: base amounts, attendance, monthly computation, explanation, lock, payroll export.
 struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
@@ -35,7 +36,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 if !request.dryRun { try TPPStore.saveBases(db, plan.bases) }
                 if !request.dryRun && counts.added + counts.updated > 0 {
                     try TPPInputs.touch(db, .base)
-                    try Audit.record(db, actor: caller.auditActor, rpc: "ImportBase", target: request.fileName, summary: "\(counts.added) added, \(counts.updated) updated")
+                    try Audit.record(
+                        db, actor: caller.auditActor, rpc: "ImportBase", target: request.fileName, summary: "\(counts.added) added, \(counts.updated) updated")
                 }
                 return counts
             }
@@ -55,13 +57,15 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 let plan = AttendanceImport.plan(
                     decoded.table, delimiter: decoded.delimiter, isEmployee: { employees.contains($0) }, stored: try TPPStore.attendance(db, month: month))
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
-                let counts = plan.counts, changes = plan.changes
+                let counts = plan.counts
+                let changes = plan.changes
                 if !request.dryRun && !changes.isEmpty {
                     pending.add { db in
                         try TPPStore.saveAttendance(db, month: month, changes)
                         try TPPInputs.touch(db, .attendance(month: month))
-                        try Audit.record(db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)",
-                                         summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
+                        try Audit.record(
+                            db, actor: caller.auditActor, rpc: "ImportAttendance", target: "\(month) \(request.fileName)",
+                            summary: "\(counts.added) added, \(counts.updated) updated, \(counts.unchanged) unchanged")
                     }
                 }
                 return ImportReport.succeeded(counts, rows: plan.rows, dryRun: request.dryRun)
@@ -84,8 +88,12 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let policy = try await Blocking.run { try state.policy() }
         // Gather the inputs in one read.
         let (subjects, inputs, gate, fingerprint) = try await store.read { db -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput], String?, String) in
-            if try TPPStore.isLocked(db, month: month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may unlock it, with a reason)") }
-            let periodic = try PeriodStore.children(db, of: PeriodID(year: yearMonth.year, kind: .annual, index: 0)).first { $0.id.contains(yearMonth.firstDay) }
+            if try TPPStore.isLocked(db, month: month) {
+                throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked (an admin may unlock it, with a reason)")
+            }
+            let periodic = try PeriodStore.children(db, of: PeriodID(year: yearMonth.year, kind: .annual, index: 0)).first {
+                $0.id.contains(yearMonth.firstDay)
+            }
             // TPP is paid from a predikat only once its period is being assessed or is closed.
             let gate = periodic.flatMap { TPPEligibility.predikatGate(period: $0.id.description, state: $0.state) }
             let predikats = gate == nil ? try periodic.map { try AppraisalStore.predikats(db, period: $0.id) } ?? [:] : [:]
@@ -97,8 +105,13 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let periodID = periodic?.id.description ?? ""
             for staff in try TPPStore.activeStaff(db) {
                 var subject = Subject(staff: staff, base: nil, baseSource: "")
-                if let o = staff.override { subject.base = o; subject.baseSource = "employee override" }
-                else if let b = bases[staff.kelasJabatan] { subject.base = b; subject.baseSource = "kelas jabatan \(staff.kelasJabatan)" }
+                if let o = staff.override {
+                    subject.base = o
+                    subject.baseSource = "employee override"
+                } else if let b = bases[staff.kelasJabatan] {
+                    subject.base = b
+                    subject.baseSource = "kelas jabatan \(staff.kelasJabatan)"
+                }
                 var input = Kinerja_Plugin_V1_IncentiveInput()
                 input.nip = staff.nip
                 input.month = month
@@ -138,7 +151,11 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             var r: Kinerja_Plugin_V1_IncentiveResult
             var by = handledBy
             if let refusal {
-                r = .with { $0.nip = s.staff.nip; $0.blocked = true; $0.blockedReason = refusal }
+                r = .with {
+                    $0.nip = s.staff.nip
+                    $0.blocked = true
+                    $0.blockedReason = refusal
+                }
                 by = "host"
             } else if inOrder {
                 r = returned[next]
@@ -146,36 +163,56 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             } else if let found = byNIP[s.staff.nip] {
                 r = found
             } else {
-                r = .with { $0.nip = s.staff.nip; $0.blocked = true; $0.blockedReason = "the \(handledBy) plugin returned no result for this employee" }
+                r = .with {
+                    $0.nip = s.staff.nip
+                    $0.blocked = true
+                    $0.blockedReason = "the \(handledBy) plugin returned no result for this employee"
+                }
             }
             var result = TPPStore.Result()
-            result.nip = s.staff.nip; result.name = s.staff.name; result.unitCode = s.staff.unitCode; result.golongan = s.staff.golongan
-            result.kelasJabatan = s.staff.kelasJabatan; result.base = s.base ?? 0; result.baseSource = s.baseSource
-            result.predikat = input.predikat; result.predikatPeriod = input.predikatPeriod
-            result.kinerja = r.kinerja; result.disiplin = r.disiplin; result.deductionsPercent = r.deductionsPercent
+            result.nip = s.staff.nip
+            result.name = s.staff.name
+            result.unitCode = s.staff.unitCode
+            result.golongan = s.staff.golongan
+            result.kelasJabatan = s.staff.kelasJabatan
+            result.base = s.base ?? 0
+            result.baseSource = s.baseSource
+            result.predikat = input.predikat
+            result.predikatPeriod = input.predikatPeriod
+            result.kinerja = r.kinerja
+            result.disiplin = r.disiplin
+            result.deductionsPercent = r.deductionsPercent
             result.sanctionPercent = Int(input.attendance.sanctionPercent)
-            result.gross = r.gross; result.tax = r.tax; result.taxPercent = Int(r.taxPercent); result.net = r.net
-            result.blocked = r.blocked; result.blockedReason = r.blockedReason
+            result.gross = r.gross
+            result.tax = r.tax
+            result.taxPercent = Int(r.taxPercent)
+            result.net = r.net
+            result.blocked = r.blocked
+            result.blockedReason = r.blockedReason
             // One step per line (steps are single lines of text).
             result.steps = r.steps.isEmpty ? "" : r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
-            result.handledBy = by; result.kind = s.staff.kind
+            result.handledBy = by
+            result.kind = s.staff.kind
             result.attendance = Scoring.attendance(input.attendance).compact
             results.append(result)
             if r.blocked {
                 response.blocked += 1
-                response.blockedEmployees.append(.with {
-                    $0.nip = s.staff.nip
-                    $0.name = s.staff.name
-                    $0.unitCode = s.staff.unitCode
-                    $0.blocked = true
-                    $0.blockedReason = r.blockedReason
-                })
+                response.blockedEmployees.append(
+                    .with {
+                        $0.nip = s.staff.nip
+                        $0.name = s.staff.name
+                        $0.unitCode = s.staff.unitCode
+                        $0.blocked = true
+                        $0.blockedReason = r.blockedReason
+                    })
             } else {
                 response.paid += 1
                 do {
                     try totals.add(gross: r.gross, tax: r.tax, net: r.net)
                 } catch {
-                    throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range at \(s.staff.nip) (gross \(r.gross)): check the bases and overrides")
+                    throw RPCError(
+                        code: .failedPrecondition,
+                        message: "TPP totals for \(month) are out of range at \(s.staff.nip) (gross \(r.gross)): check the bases and overrides")
                 }
             }
         }
@@ -186,8 +223,9 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         return try await store.write { [response, results] db in
             if try TPPStore.isLocked(db, month: month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked") }
             try TPPStore.saveComputation(db, month: month, results, policy: snapshot, inputs: fingerprint, now: Date())
-            try Audit.record(db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
-                             summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(handledBy))")
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
+                summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(handledBy))")
             return response
         }
     }
@@ -202,12 +240,27 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
 
     static func result(_ r: TPPStore.Result, locked: Bool) -> Kinerja_V1_TPPResult {
         .with {
-            $0.nip = r.nip; $0.name = r.name; $0.unitCode = r.unitCode; $0.golongan = r.golongan
-            $0.kelasJabatan = Int32(clamping: r.kelasJabatan); $0.base = r.base; $0.baseSource = r.baseSource; $0.predikat = r.predikat
-            $0.predikatPeriod = r.predikatPeriod; $0.kinerja = r.kinerja; $0.disiplin = r.disiplin
-            $0.deductionsPercent = r.deductionsPercent; $0.sanctionPercent = Int32(clamping: r.sanctionPercent); $0.gross = r.gross
-            $0.tax = r.tax; $0.taxPercent = Int32(clamping: r.taxPercent); $0.net = r.net; $0.blocked = r.blocked
-            $0.blockedReason = r.blockedReason; $0.handledBy = r.handledBy; $0.locked = locked
+            $0.nip = r.nip
+            $0.name = r.name
+            $0.unitCode = r.unitCode
+            $0.golongan = r.golongan
+            $0.kelasJabatan = Int32(clamping: r.kelasJabatan)
+            $0.base = r.base
+            $0.baseSource = r.baseSource
+            $0.predikat = r.predikat
+            $0.predikatPeriod = r.predikatPeriod
+            $0.kinerja = r.kinerja
+            $0.disiplin = r.disiplin
+            $0.deductionsPercent = r.deductionsPercent
+            $0.sanctionPercent = Int32(clamping: r.sanctionPercent)
+            $0.gross = r.gross
+            $0.tax = r.tax
+            $0.taxPercent = Int32(clamping: r.taxPercent)
+            $0.net = r.net
+            $0.blocked = r.blocked
+            $0.blockedReason = r.blockedReason
+            $0.handledBy = r.handledBy
+            $0.locked = locked
             $0.steps = r.steps.isEmpty ? [] : r.steps.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
     }
@@ -216,8 +269,13 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
     static func explainNational(_ r: TPPStore.Result, month: String, policy snapshot: String) -> [String] {
         guard let policy = TPPPolicy(snapshot: snapshot), let a = Attendance(compact: r.attendance) else { return [] }
         let input = Kinerja_Plugin_V1_IncentiveInput.with {
-            $0.nip = r.nip; $0.month = month; $0.baseRupiah = r.base; $0.predikat = r.predikat; $0.predikatPeriod = r.predikatPeriod
-            $0.golongan = r.golongan; $0.kind = r.kind
+            $0.nip = r.nip
+            $0.month = month
+            $0.baseRupiah = r.base
+            $0.predikat = r.predikat
+            $0.predikatPeriod = r.predikatPeriod
+            $0.golongan = r.golongan
+            $0.kind = r.kind
             $0.attendance = Kinerja_Plugin_V1_Attendance(a)
         }
         return NationalPolicy.defaultIncentive(input, policy: policy).steps
@@ -264,12 +322,19 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is already \(locked ? "locked" : "unlocked")")
             }
             try TPPStore.setLocked(db, month: month, locked, by: "uid \(caller.credentials.uid)", now: Date())
-            try Audit.record(db, actor: caller.auditActor, rpc: locked ? "LockTPP" : "UnlockTPP", target: month, summary: locked ? "locked" : "unlocked: \(reason)")
-            return .with { $0.month = month; $0.locked = locked; $0.computedAt = computed }
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: locked ? "LockTPP" : "UnlockTPP", target: month, summary: locked ? "locked" : "unlocked: \(reason)")
+            return .with {
+                $0.month = month
+                $0.locked = locked
+                $0.computedAt = computed
+            }
         }
     }
 
-    static let exportHeader = ["nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "net"]
+    static let exportHeader = [
+        "nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "net",
+    ]
 
     func export(request: Kinerja_V1_MonthRequest, context: ServerContext) async throws -> Kinerja_V1_ExportResponse {
         let month = try Self.month(request.month).description
@@ -283,19 +348,30 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             try TPPStore.forEachResult(db, month: month) { r in
                 count += 1
                 if r.blocked {
-                    response.blocked.append(.with {
-                        $0.nip = r.nip; $0.name = r.name; $0.unitCode = r.unitCode; $0.golongan = r.golongan; $0.kelasJabatan = Int32(clamping: r.kelasJabatan)
-                        $0.blocked = true; $0.blockedReason = r.blockedReason; $0.handledBy = r.handledBy; $0.locked = locked
-                    })
+                    response.blocked.append(
+                        .with {
+                            $0.nip = r.nip
+                            $0.name = r.name
+                            $0.unitCode = r.unitCode
+                            $0.golongan = r.golongan
+                            $0.kelasJabatan = Int32(clamping: r.kelasJabatan)
+                            $0.blocked = true
+                            $0.blockedReason = r.blockedReason
+                            $0.handledBy = r.handledBy
+                            $0.locked = locked
+                        })
                     return
                 }
-                let text: [String] = [r.nip, r.name, r.unitCode, r.golongan, String(r.kelasJabatan), String(r.base), String(r.kinerja), String(r.disiplin),
-                                      r.deductionsPercent, String(r.sanctionPercent), String(r.gross), String(r.tax), String(r.net)]
+                let text: [String] = [
+                    r.nip, r.name, r.unitCode, r.golongan, String(r.kelasJabatan), String(r.base), String(r.kinerja), String(r.disiplin),
+                    r.deductionsPercent, String(r.sanctionPercent), String(r.gross), String(r.tax), String(r.net),
+                ]
                 CSVDecoding.appendRow(text, to: &csv)
                 do {
                     try totals.add(gross: r.gross, tax: r.tax, net: r.net)
                 } catch {
-                    throw RPCError(code: .failedPrecondition, message: "TPP totals for \(month) are out of range: run tpp compute again after checking the bases")
+                    throw RPCError(
+                        code: .failedPrecondition, message: "TPP totals for \(month) are out of range: run tpp compute again after checking the bases")
                 }
             }
             response.totalGross = totals.gross.value
@@ -333,7 +409,11 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let reason = request.reason.trimmedBlanks
             try Audit.record(db, actor: caller.auditActor, rpc: "SetTPPOverride", target: e.nip, summary: reason.isEmpty ? change : "\(change): \(reason)")
             return .with {
-                $0.nip = e.nip; $0.name = e.name; $0.unitCode = e.unitCode; $0.baseRupiah = value ?? 0; $0.active = value != nil
+                $0.nip = e.nip
+                $0.name = e.name
+                $0.unitCode = e.unitCode
+                $0.baseRupiah = value ?? 0
+                $0.active = value != nil
             }
         }
     }
@@ -343,7 +423,13 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let rows = try TPPStore.overrides(db)
             return .with {
                 $0.overrides = rows.map { r in
-                    .with { $0.nip = r.nip; $0.name = r.name; $0.unitCode = r.unitCode; $0.baseRupiah = r.rupiah; $0.active = true }
+                    .with {
+                        $0.nip = r.nip
+                        $0.name = r.name
+                        $0.unitCode = r.unitCode
+                        $0.baseRupiah = r.rupiah
+                        $0.active = true
+                    }
                 }
             }
         }

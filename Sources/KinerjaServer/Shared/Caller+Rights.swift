@@ -19,17 +19,19 @@ extension Caller {
         }
         let isSelf = actorNIP == employee.nip
         let isSupervisor = employee.supervisorNIP == actorNIP
-        let allowed = switch right {
-        case .own: isSelf
-        case .supervisor: isSupervisor
-        case .ownOrSupervisor: isSelf || isSupervisor
-        }
-        if !allowed {
-            let who = switch right {
-            case .own: "only \(employee.nip) themselves"
-            case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
-            case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
+        let allowed =
+            switch right {
+            case .own: isSelf
+            case .supervisor: isSupervisor
+            case .ownOrSupervisor: isSelf || isSupervisor
             }
+        if !allowed {
+            let who =
+                switch right {
+                case .own: "only \(employee.nip) themselves"
+                case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
+                case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
+                }
             throw RPCError(code: .permissionDenied, message: "\(actorNIP) may not \(action): \(who) may")
         }
     }

@@ -1,5 +1,6 @@
 import KinerjaAPI
 import KinerjaCore
+import SwiftProtobuf
 
 /// What an import answers: the problems found (none written), or the counts of what it wrote (or would write).
 enum ImportReport {

@@ -1,37 +1,37 @@
-import KinerjaCore
 import Foundation
+import KinerjaCore
 
 /// The daemon's notion of "now" for schedules. Normally the system clock; tests of whole processes may start
 /// it elsewhere and run it faster with `KINERJA_CLOCK_START` (RFC 3339) and `KINERJA_CLOCK_RATE` (simulated
 /// seconds per real second), which `kinerjad` logs loudly when set.
-public struct DaemonClock: Sendable {
+package struct DaemonClock: Sendable {
     let origin: Date
     let realOrigin: Date
-    public let rate: Double
+    package let rate: Double
 
-    public static let system = DaemonClock(origin: nil, rate: 1)
+    package static let system = DaemonClock(origin: nil, rate: 1)
 
-    public init(origin: Date?, rate: Double) {
+    package init(origin: Date?, rate: Double) {
         let real = Date()
         self.realOrigin = real
         self.origin = origin ?? real
         self.rate = rate > 0 ? rate : 1
     }
 
-    public var isSystem: Bool { rate == 1 && origin == realOrigin }
+    package var isSystem: Bool { rate == 1 && origin == realOrigin }
 
-    public func now() -> Date {
+    package func now() -> Date {
         origin.addingTimeInterval(Date().timeIntervalSince(realOrigin) * rate)
     }
 
     /// Sleeps for `seconds` of this clock's time.
-    public func sleep(seconds: Double) async throws {
+    package func sleep(seconds: Double) async throws {
         let real = max(0, seconds / rate)
         try await Task.sleep(for: .milliseconds(Int64((real * 1000).rounded(.up))))
     }
 
     /// From the environment; nil values mean the system clock. Throws a message for bad values.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> DaemonClock {
+    package static func fromEnvironment(_ environment: [String: String]) throws -> DaemonClock {
         var origin: Date?
         if let start = environment["KINERJA_CLOCK_START"], !start.isEmpty {
             guard let d = try? Date(start, strategy: .iso8601) else {
@@ -41,14 +41,16 @@ public struct DaemonClock: Sendable {
         }
         var rate = 1.0
         if let text = environment["KINERJA_CLOCK_RATE"], !text.isEmpty {
-            guard let r = Double(text), r > 0, r <= 100_000 else { throw ClockError(message: "KINERJA_CLOCK_RATE '\(Quote.short(text))' must be a positive number") }
+            guard let r = Double(text), r > 0, r <= 100_000 else {
+                throw ClockError(message: "KINERJA_CLOCK_RATE '\(Quote.short(text))' must be a positive number")
+            }
             rate = r
         }
         return DaemonClock(origin: origin, rate: rate)
     }
 
-    public struct ClockError: Error, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
+    package struct ClockError: Error, CustomStringConvertible {
+        package var message: String
+        package var description: String { message }
     }
 }

@@ -3,10 +3,10 @@ import Logging
 import Synchronization
 
 /// The daemon's log level, shared by every logger so that a reload (SIGHUP) changes it at once.
-public final class LogLevelBox: Sendable {
+package final class LogLevelBox: Sendable {
     private let level: Mutex<Logger.Level>
-    public init(_ level: Logger.Level) { self.level = Mutex(level) }
-    public var value: Logger.Level {
+    package init(_ level: Logger.Level) { self.level = Mutex(level) }
+    package var value: Logger.Level {
         get { level.withLock { $0 } }
         set { level.withLock { $0 = newValue } }
     }
@@ -14,29 +14,29 @@ public final class LogLevelBox: Sendable {
 
 /// Structured one-line logs on stderr: `time level label: message key=value …`. Under journald
 /// (`JOURNAL_STREAM` set) the time is left to the journal and a `<N>` syslog priority prefix is written instead.
-public struct StderrLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
+package struct StderrLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
     private let label: String
     private let levelBox: LogLevelBox
     private let journald: Bool
 
-    public init(label: String, level: LogLevelBox, journald: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+    package init(label: String, level: LogLevelBox, journald: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
         self.label = label
         self.levelBox = level
         self.journald = journald
     }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { levelBox.value }
         set { levelBox.value = newValue }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = ""
         if journald {
             line += "<\(Self.syslogPriority(event.level))>"
@@ -55,7 +55,8 @@ public struct StderrLogHandler: LogHandler {
 
     static func quote(_ s: String) -> String {
         if s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) {
-            return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\""
+                + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n") + "\""
         }
         return s

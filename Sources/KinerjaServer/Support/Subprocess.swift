@@ -16,7 +16,8 @@ enum Subprocess {
     static func run(_ argv: [String], input: Data, timeout: TimeInterval, scratch: String) throws -> Result {
         guard let executable = argv.first else { throw Failure(description: "empty command") }
         let base = scratch + "/.subprocess-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let inPath = base + ".in", outPath = base + ".out"
+        let inPath = base + ".in"
+        let outPath = base + ".out"
         guard FileManager.default.createFile(atPath: inPath, contents: input, attributes: [.posixPermissions: 0o600]) else {
             throw Failure(description: "cannot write \(inPath)")
         }

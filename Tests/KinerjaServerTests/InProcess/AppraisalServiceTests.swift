@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -11,30 +12,35 @@ import Testing
 @Suite struct AppraisalServiceTests {
     static let kepala = ThreePersonAgency.kepala, budi = ThreePersonAgency.budi, rina = ThreePersonAgency.rina
 
-    func rate(_ c: Clients, _ nip: String, _ period: String, _ hasil: String, _ perilaku: String, aspects: [String: String] = [:],
-              as who: Metadata = Clients.asAdmin) async throws -> Kinerja_V1_AppraisalRow {
-        try await c.appraisal.setRating(.with {
-            $0.nip = nip
-            $0.periodID = period
-            $0.hasilKerja = hasil
-            $0.perilakuKerja = perilaku
-            $0.aspects = aspects
-        }, metadata: who)
+    func rate(
+        _ c: Clients, _ nip: String, _ period: String, _ hasil: String, _ perilaku: String, aspects: [String: String] = [:],
+        as who: Metadata = Clients.asAdmin
+    ) async throws -> Kinerja_V1_AppraisalRow {
+        try await c.appraisal.setRating(
+            .with {
+                $0.nip = nip
+                $0.periodID = period
+                $0.hasilKerja = hasil
+                $0.perilakuKerja = perilaku
+                $0.aspects = aspects
+            }, metadata: who)
     }
 
     func importRatings(_ c: Clients, _ csv: String, period: String) async throws -> Kinerja_V1_ImportReport {
-        try await c.appraisal.importRatings(.with {
-            $0.content = Data(csv.utf8)
-            $0.periodID = period
-        }, metadata: Clients.asOperator)
+        try await c.appraisal.importRatings(
+            .with {
+                $0.content = Data(csv.utf8)
+                $0.periodID = period
+            }, metadata: Clients.asOperator)
     }
 
     func rateUnit(_ c: Clients, _ unit: String, _ period: String, _ predikat: String) async throws {
-        _ = try await c.appraisal.rateUnit(.with {
-            $0.unitCode = unit
-            $0.periodID = period
-            $0.predikat = predikat
-        }, metadata: Clients.asAdmin)
+        _ = try await c.appraisal.rateUnit(
+            .with {
+                $0.unitCode = unit
+                $0.periodID = period
+                $0.predikat = predikat
+            }, metadata: Clients.asAdmin)
     }
 
     func list(_ c: Clients, _ period: String) async throws -> [String: Kinerja_V1_AppraisalRow] {
@@ -62,7 +68,8 @@ import Testing
             #expect(try await rate(c, budi, "2025-Q1", "di_atas", "di_atas").predikat == "sangat_baik")
             #expect(await status { try await rate(c, budi, "2025-Q1", "luar biasa", "sesuai") } == .invalidArgument)
             // Import with the other spellings; all or nothing.
-            let bad = try await importRatings(c, "nip,hasil_kerja,perilaku_kerja\n\(kepala),Di Atas Ekspektasi,sesuai\n\(rina),bagus,sesuai\n", period: "2025-Q1")
+            let bad = try await importRatings(
+                c, "nip,hasil_kerja,perilaku_kerja\n\(kepala),Di Atas Ekspektasi,sesuai\n\(rina),bagus,sesuai\n", period: "2025-Q1")
             #expect(!bad.applied && bad.errorText.contains("line 3, column hasil_kerja: 'bagus'"), "\(bad.errorText)")
             let unrated = try await list(c, "2025-Q1")[kepala]
             #expect(unrated?.unitCode == "DINAS" && unrated?.hasilKerja == "" && unrated?.predikat == "")
@@ -70,7 +77,8 @@ import Testing
             #expect(try await importRatings(c, good, period: "2025-Q1").applied)
             let rows = try await list(c, "2025-Q1")
             #expect(rows[rina].map { [$0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat] } == ["BID1", "di_bawah", "sesuai", "butuh_perbaikan"])
-            #expect(rows[kepala].map { [$0.name, $0.hasilKerja, $0.perilakuKerja, $0.predikat] } == ["Siti Aminah, S.Kom", "di_atas", "di_atas", "sangat_baik"])
+            #expect(
+                rows[kepala].map { [$0.name, $0.hasilKerja, $0.perilakuKerja, $0.predikat] } == ["Siti Aminah, S.Kom", "di_atas", "di_atas", "sangat_baik"])
 
             // The curve: units without a predikat are reported as such; Baik needs a tail.
             let before = try await curve(c, "2025-Q1")
@@ -105,7 +113,11 @@ import Testing
             // Suggestion from periodic ratings (ties go to the later period), never applied.
             try await c.advance("2025-Q2", times: 2)
             _ = try await rate(c, budi, "2025-Q2", "sesuai", "di_atas")
-            let suggestion = try await c.appraisal.suggestRating(.with { $0.nip = budi; $0.periodID = "2025" }, metadata: Clients.asOperator)
+            let suggestion = try await c.appraisal.suggestRating(
+                .with {
+                    $0.nip = budi
+                    $0.periodID = "2025"
+                }, metadata: Clients.asOperator)
             #expect([suggestion.hasilKerja, suggestion.perilakuKerja, suggestion.predikat] == ["sesuai", "di_atas", "baik"])
             let annual = try await list(c, "2025")[budi]
             #expect(annual?.unitCode == "SEKR" && annual?.hasilKerja == "" && annual?.predikat == "")
@@ -123,9 +135,14 @@ import Testing
             let budi = Self.budi
             try await c.createPeriod("2025")
             func importFeedback(_ csv: String) async throws -> Kinerja_V1_ImportReport {
-                try await c.appraisal.importFeedback(.with { $0.content = Data(csv.utf8); $0.periodID = "2025" }, metadata: Clients.asOperator)
+                try await c.appraisal.importFeedback(
+                    .with {
+                        $0.content = Data(csv.utf8)
+                        $0.periodID = "2025"
+                    }, metadata: Clients.asOperator)
             }
-            let file = "nip,source,rating,rater,comment,akuntabel\n\(budi),atasan,di_atas,\(Self.kepala),Bagus,di_atas\n\(budi),rekan,sesuai,199001012015031001,,\n\(budi),masyarakat,di_atas,survei-17,Ramah,\n"
+            let file =
+                "nip,source,rating,rater,comment,akuntabel\n\(budi),atasan,di_atas,\(Self.kepala),Bagus,di_atas\n\(budi),rekan,sesuai,199001012015031001,,\n\(budi),masyarakat,di_atas,survei-17,Ramah,\n"
             #expect(try await importFeedback(file).applied)
             let dup = try await importFeedback("nip,source,rating,rater\n\(budi),rekan,di_bawah,199001012015031001\n\(budi),tetangga,sesuai,x\n")
             #expect(!dup.applied)
@@ -154,7 +171,14 @@ import Testing
             #expect(await status { try await rate(c, "12", "2026-03", "sesuai", "sesuai") } == .invalidArgument)
             #expect(await status { try await rate(c, Self.budi, "2031-03", "sesuai", "sesuai") } == .notFound)
             #expect(await status { try await rate(c, Self.budi, "2026-13", "sesuai", "sesuai") } == .invalidArgument)
-            #expect(await status { try await c.appraisal.curve(.with { $0.periodID = "2026-03"; $0.unitCode = "NOPE" }, metadata: Clients.asAdmin) } == .notFound)
+            #expect(
+                await status {
+                    try await c.appraisal.curve(
+                        .with {
+                            $0.periodID = "2026-03"
+                            $0.unitCode = "NOPE"
+                        }, metadata: Clients.asAdmin)
+                } == .notFound)
             #expect(await status { try await c.appraisal.credits(.with { $0.periodID = "" }, metadata: Clients.asAdmin) } == .invalidArgument)
             #expect(await status { try await rateUnit(c, "NOPE", "2026-03", "baik") } == .notFound)
         }
@@ -174,9 +198,15 @@ import Testing
             #expect(await status { try await rate(c, Self.rina, "2026-03", "sesuai", "sesuai", as: Clients.asGateway(for: nil)) } == .permissionDenied)
             // Operators read and import; unit predikat is an admin's.
             #expect(await status { try await c.appraisal.curve(.with { $0.periodID = "2026-03" }, metadata: Clients.asOperator) } == nil)
-            #expect(await status {
-                try await c.appraisal.rateUnit(.with { $0.unitCode = "SEKR"; $0.periodID = "2026-03"; $0.predikat = "baik" }, metadata: Clients.asOperator)
-            } == .permissionDenied)
+            #expect(
+                await status {
+                    try await c.appraisal.rateUnit(
+                        .with {
+                            $0.unitCode = "SEKR"
+                            $0.periodID = "2026-03"
+                            $0.predikat = "baik"
+                        }, metadata: Clients.asOperator)
+                } == .permissionDenied)
             for who in [asBudi, Clients.asNobody] {
                 #expect(await status { try await c.appraisal.listAppraisal(.with { $0.periodID = "2026-03" }, metadata: who) } == .permissionDenied)
             }

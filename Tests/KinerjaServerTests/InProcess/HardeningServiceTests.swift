@@ -44,13 +44,19 @@ import Testing
         let daemon = try await InProcessDaemon.threePersonAgency()
         try await daemon.withClients { c in
             func override(_ text: String) async throws -> Kinerja_V1_TPPOverride {
-                try await c.tpp.setOverride(.with { $0.nip = Self.budi; $0.baseText = text; $0.reason = "uji" }, metadata: Clients.asAdmin)
+                try await c.tpp.setOverride(
+                    .with {
+                        $0.nip = Self.budi
+                        $0.baseText = text
+                        $0.reason = "uji"
+                    }, metadata: Clients.asAdmin)
             }
             for bad in ["4500000.00", "1.5", "1.2.3", "9223372036854775807", "0", "1.000.000.001", "4,5"] {
                 #expect(await status { try await override(bad) } == .invalidArgument, "\(bad) was accepted")
             }
             #expect(try await override("Rp 4.500.000").baseRupiah == 4_500_000)
-            let base = try await c.tpp.importBase(.with { $0.content = Data("kelas_jabatan,base_rupiah\n7,4500000.00\n8,9223372036854775807\n".utf8) }, metadata: Clients.asAdmin)
+            let base = try await c.tpp.importBase(
+                .with { $0.content = Data("kelas_jabatan,base_rupiah\n7,4500000.00\n8,9223372036854775807\n".utf8) }, metadata: Clients.asAdmin)
             #expect(!base.applied)
             #expect(base.errorText.contains("line 2, column base_rupiah") && base.errorText.contains("line 3, column base_rupiah"), "\(base.errorText)")
         }
@@ -62,28 +68,45 @@ import Testing
             let budi = Self.budi
             try await c.createPeriod("2026", periodic: "monthly")
             func rate() async throws -> Kinerja_V1_AppraisalRow {
-                try await c.appraisal.setRating(.with {
-                    $0.nip = budi; $0.periodID = "2026-03"; $0.hasilKerja = "sesuai"; $0.perilakuKerja = "sesuai"
-                }, metadata: Clients.asAdmin)
+                try await c.appraisal.setRating(
+                    .with {
+                        $0.nip = budi
+                        $0.periodID = "2026-03"
+                        $0.hasilKerja = "sesuai"
+                        $0.perilakuKerja = "sesuai"
+                    }, metadata: Clients.asAdmin)
             }
             func attendance(_ csv: String, month: String) async throws -> Kinerja_V1_ImportReport {
-                try await c.tpp.importAttendance(.with { $0.content = Data(csv.utf8); $0.month = month }, metadata: Clients.asAdmin)
+                try await c.tpp.importAttendance(
+                    .with {
+                        $0.content = Data(csv.utf8)
+                        $0.month = month
+                    }, metadata: Clients.asAdmin)
             }
             let march = Kinerja_V1_MonthRequest.with { $0.month = "2026-03" }
             let draft = await failure { try await rate() }
             #expect(draft?.code == .failedPrecondition && draft?.message.contains("is draft") == true, "\(String(describing: draft))")
             let imported = await failure {
-                try await c.appraisal.importRatings(.with {
-                    $0.content = Data("nip,hasil_kerja,perilaku_kerja\n\(budi),sesuai,sesuai\n".utf8); $0.periodID = "2026-03"
-                }, metadata: Clients.asAdmin)
+                try await c.appraisal.importRatings(
+                    .with {
+                        $0.content = Data("nip,hasil_kerja,perilaku_kerja\n\(budi),sesuai,sesuai\n".utf8)
+                        $0.periodID = "2026-03"
+                    }, metadata: Clients.asAdmin)
             }
             #expect(imported?.code == .failedPrecondition)
             for p in ["2026", "2026-03"] { try await c.advance(p, times: 2, force: true, reason: "test") }
             #expect(try await rate().predikat == "baik")
-            #expect(try await c.tpp.importBase(.with { $0.content = Data("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n15,9000000\n".utf8) }, metadata: Clients.asAdmin).applied)
+            #expect(
+                try await c.tpp.importBase(
+                    .with { $0.content = Data("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n15,9000000\n".utf8) }, metadata: Clients.asAdmin
+                ).applied)
             // 2026-03 is running: nobody is paid from its predikat yet.
             #expect(try await c.tpp.compute(march, metadata: Clients.asAdmin).paid == 0)
-            let shown = try await c.tpp.show(.with { $0.nip = budi; $0.month = "2026-03" }, metadata: Clients.asAdmin)
+            let shown = try await c.tpp.show(
+                .with {
+                    $0.nip = budi
+                    $0.month = "2026-03"
+                }, metadata: Clients.asAdmin)
             #expect(try shown.jsonString().contains("TPP is paid from a predikat once its period is in assessment"), "\(shown)")
             try await c.advance("2026-03", force: true, reason: "test")
             #expect(try await c.tpp.compute(march, metadata: Clients.asAdmin).paid == 1)
@@ -93,7 +116,14 @@ import Testing
             #expect(try await attendance("nip,tk\n\(budi),2\n", month: "2026-03").applied)
             let stale = await failure { try await c.tpp.export(march, metadata: Clients.asAdmin) }
             #expect(stale?.code == .failedPrecondition && stale?.message.contains("inputs changed since compute at") == true, "\(String(describing: stale))")
-            #expect(await status { try await c.tpp.show(.with { $0.nip = budi; $0.month = "2026-03" }, metadata: Clients.asAdmin) } == .failedPrecondition)
+            #expect(
+                await status {
+                    try await c.tpp.show(
+                        .with {
+                            $0.nip = budi
+                            $0.month = "2026-03"
+                        }, metadata: Clients.asAdmin)
+                } == .failedPrecondition)
             // The same file again is unchanged, and changes nothing.
             let again = try await attendance("nip,tk\n\(budi),2\n", month: "2026-03")
             #expect(again.added == 0 && again.updated == 0 && again.unchanged == 1, "\(again)")
@@ -112,7 +142,8 @@ import Testing
             let budi = Self.budi
             try await c.createPeriod("2026", periodic: "monthly")
             func activities(_ rows: String) async throws -> Kinerja_V1_ImportReport {
-                try await c.skp.importActivities(.with { $0.content = Data(("nip,date,description,rhk_id,minutes,evidence\n" + rows).utf8) }, metadata: Clients.asAdmin)
+                try await c.skp.importActivities(
+                    .with { $0.content = Data(("nip,date,description,rhk_id,minutes,evidence\n" + rows).utf8) }, metadata: Clients.asAdmin)
             }
             // No running period yet.
             let notRunning = await failure { try await activities("\(budi),2026-03-02,Rapat,,60,\n") }
@@ -137,11 +168,15 @@ import Testing
         let daemon = try await InProcessDaemon.threePersonAgency()
         try await daemon.withClients { c in
             func add(catchUp: Int32? = nil, channel: String? = nil) async throws -> Kinerja_V1_Rule {
-                try await c.reminder.addRule(.with {
-                    $0.name = "x"; $0.cron = "@daily"; $0.audience = "all_active_staff"; $0.template = "t"
-                    if let catchUp { $0.catchUpHours = catchUp }
-                    if let channel { $0.channels = [channel] }
-                }, metadata: Clients.asAdmin)
+                try await c.reminder.addRule(
+                    .with {
+                        $0.name = "x"
+                        $0.cron = "@daily"
+                        $0.audience = "all_active_staff"
+                        $0.template = "t"
+                        if let catchUp { $0.catchUpHours = catchUp }
+                        if let channel { $0.channels = [channel] }
+                    }, metadata: Clients.asAdmin)
             }
             func named(_ name: String) -> Kinerja_V1_FireRequest { .with { $0.name = name } }
             _ = try await add(catchUp: 0)
@@ -170,7 +205,8 @@ import Testing
             #expect(!refused.applied)
             #expect(refused.errorText.contains("\(rina) P1 → R1") && refused.errorText.contains("subordinates intervene"), "\(refused.errorText)")
             // With Rina's SKP in the same file, pointing at the new RHK, it goes through.
-            let both = ThreePersonAgency.skpDocument(period: "2026", rinaIntervensi: "R9", only: [budi, rina]).replacingOccurrences(of: "\"id\": \"R1\"", with: "\"id\": \"R9\"")
+            let both = ThreePersonAgency.skpDocument(period: "2026", rinaIntervensi: "R9", only: [budi, rina]).replacingOccurrences(
+                of: "\"id\": \"R1\"", with: "\"id\": \"R9\"")
             let ok = try await c.importSKP(both)
             #expect(ok.applied, "\(ok.errorText)")
         }

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCInProcessTransport
 import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -39,47 +40,53 @@ struct Clients: Sendable {
 
     @discardableResult
     func importUnits(_ csv: String, dryRun: Bool = false) async throws -> Kinerja_V1_ImportReport {
-        try await org.importUnits(.with {
-            $0.content = Data(csv.utf8)
-            $0.dryRun = dryRun
-        }, metadata: Self.asAdmin)
+        try await org.importUnits(
+            .with {
+                $0.content = Data(csv.utf8)
+                $0.dryRun = dryRun
+            }, metadata: Self.asAdmin)
     }
 
     @discardableResult
     func importEmployees(_ csv: String, dryRun: Bool = false, deactivateMissing: Bool = false) async throws -> Kinerja_V1_ImportReport {
-        try await org.importEmployees(.with {
-            $0.content = Data(csv.utf8)
-            $0.dryRun = dryRun
-            $0.deactivateMissing = deactivateMissing
-        }, metadata: Self.asAdmin)
+        try await org.importEmployees(
+            .with {
+                $0.content = Data(csv.utf8)
+                $0.dryRun = dryRun
+                $0.deactivateMissing = deactivateMissing
+            }, metadata: Self.asAdmin)
     }
 
     @discardableResult
     func importSKP(_ json: String, dryRun: Bool = false, submit: Bool = false) async throws -> Kinerja_V1_ImportReport {
-        try await skp.importSKP(.with {
-            $0.content = Data(json.utf8)
-            $0.dryRun = dryRun
-            $0.submit = submit
-        }, metadata: Self.asAdmin)
+        try await skp.importSKP(
+            .with {
+                $0.content = Data(json.utf8)
+                $0.dryRun = dryRun
+                $0.submit = submit
+            }, metadata: Self.asAdmin)
     }
 
     @discardableResult
     func createPeriod(_ id: String, periodic: String = "") async throws -> [Kinerja_V1_Period] {
-        try await period.createPeriod(.with {
-            $0.id = id
-            $0.periodic = periodic
-        }, metadata: Self.asAdmin).periods
+        try await period.createPeriod(
+            .with {
+                $0.id = id
+                $0.periodic = periodic
+            }, metadata: Self.asAdmin
+        ).periods
     }
 
     @discardableResult
     func advance(_ id: String, times: Int = 1, force: Bool = false, reason: String = "") async throws -> Kinerja_V1_Period {
         var last = Kinerja_V1_Period()
         for _ in 0..<times {
-            last = try await period.advancePeriod(.with {
-                $0.id = id
-                $0.force = force
-                $0.reason = reason
-            }, metadata: Self.asAdmin)
+            last = try await period.advancePeriod(
+                .with {
+                    $0.id = id
+                    $0.force = force
+                    $0.reason = reason
+                }, metadata: Self.asAdmin)
         }
         return last
     }

@@ -5,6 +5,7 @@ import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
 import Logging
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -82,10 +83,11 @@ extension InProcessDaemon {
                 """
             let imported = try await org.importEmployees(.with { $0.content = Data(employees.utf8) }, metadata: admin)
             #expect(imported.applied, "\(imported.errors)")
-            _ = try await Kinerja_V1_PeriodService.Client(wrapping: client).createPeriod(.with {
-                $0.id = "2026"
-                $0.periodic = "monthly"
-            }, metadata: admin)
+            _ = try await Kinerja_V1_PeriodService.Client(wrapping: client).createPeriod(
+                .with {
+                    $0.id = "2026"
+                    $0.periodic = "monthly"
+                }, metadata: admin)
         }
         return daemon
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -27,13 +28,25 @@ import Testing
             let newcomer = "198807072012032003"
             let good = "\(newcomer),Dewi Lestari,PNS,III/a,Staf,pelaksana,,6,SEKR,\(budi),,,true"
             let cases: [(String, String, String)] = [
-                ("wrong length", "\(header)\n\(good)\n1985031520100110,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n", "line 3, column nip: NIP '1985031520100110' has 16 digits"),
-                ("non-digits", "\(header)\n198503152010O11001,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n", "line 2, column nip: NIP '198503152010O11001' must contain digits only"),
+                (
+                    "wrong length", "\(header)\n\(good)\n1985031520100110,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n",
+                    "line 3, column nip: NIP '1985031520100110' has 16 digits"
+                ),
+                (
+                    "non-digits", "\(header)\n198503152010O11001,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n",
+                    "line 2, column nip: NIP '198503152010O11001' must contain digits only"
+                ),
                 ("impossible birth date", "\(header)\n198502302010011001,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n", "birth date 19850230"),
-                ("gender digit 3", "\(header)\n198503152010013009,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n", "gender digit 15 must be 1 (male) or 2 (female), found 3"),
+                (
+                    "gender digit 3", "\(header)\n198503152010013009,X,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n",
+                    "gender digit 15 must be 1 (male) or 2 (female), found 3"
+                ),
                 ("duplicate NIP", "\(header)\n\(good)\n\(good)\n", "line 3, column nip: NIP \(newcomer) already appears on line 2"),
                 ("unknown unit", "\(header)\n\(newcomer),Dewi,PNS,III/a,,pelaksana,,6,NOWHERE,,,,true\n", "line 2, column unit_code: unknown unit 'NOWHERE'"),
-                ("unknown supervisor", "\(header)\n\(newcomer),Dewi,PNS,III/a,,pelaksana,,6,SEKR,198001012005011009,,,true\n", "unknown supervisor 198001012005011009"),
+                (
+                    "unknown supervisor", "\(header)\n\(newcomer),Dewi,PNS,III/a,,pelaksana,,6,SEKR,198001012005011009,,,true\n",
+                    "unknown supervisor 198001012005011009"
+                ),
                 ("supervisor cycle", "\(header)\n\(budi),Budi Santoso,PNS,III/b,Analis,pelaksana,,7,SEKR,\(rina),,,true\n", "supervisor cycle"),
                 ("self-supervision", "\(header)\n\(newcomer),Dewi,PNS,III/a,,pelaksana,,6,SEKR,\(newcomer),,,true\n", "cannot supervise themselves"),
                 ("kelas 0", "\(header)\n\(newcomer),Dewi,PNS,III/a,,pelaksana,,0,SEKR,,,,true\n", "column kelas_jabatan: '0' is not a kelas jabatan"),
@@ -44,7 +57,10 @@ import Testing
                 ("missing header", "\(good)\n", "a header row is required"),
                 ("wrong delimiter mix", "\(header)\n\(good.replacingOccurrences(of: ",", with: ";"))\n", "expected 13 fields"),
                 ("header mixing delimiters", "nip,name;kind\n", "mixes ',' and ';'"),
-                ("unterminated quote", "\(header)\n\(newcomer),\"Dewi,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n", "line 2: a quoted field opened on this line is never closed"),
+                (
+                    "unterminated quote", "\(header)\n\(newcomer),\"Dewi,PNS,III/a,,pelaksana,,6,SEKR,,,,true\n",
+                    "line 2: a quoted field opened on this line is never closed"
+                ),
                 ("empty file", "", "the file is empty"),
             ]
             for (name, content, expected) in cases {
@@ -70,7 +86,8 @@ import Testing
             let (kepala, budi, rina) = (Self.kepala, Self.budi, Self.rina)
             // Semicolons, BOM, quoted fields, a new employee and a changed one.
             let newcomer = "198807072012032003"
-            let content = "\u{FEFF}nip;name;kind;golongan;jenis_jabatan;kelas_jabatan;unit_code;supervisor_nip\n"
+            let content =
+                "\u{FEFF}nip;name;kind;golongan;jenis_jabatan;kelas_jabatan;unit_code;supervisor_nip\n"
                 + "\(budi);\"Budi Santoso, S.E.\";PNS;III/c;pelaksana;8;SEKR;\(kepala)\n"
                 + "\(newcomer);Dewi Lestari;pns;iii/a;pelaksana;6;BID1;\(kepala)\n"
             let dry = try await c.importEmployees(content, dryRun: true)
@@ -83,7 +100,8 @@ import Testing
             #expect(b.jabatan == "Analis")  // column absent: kept
 
             // Deactivating the missing: rina is not listed and has no subordinates → deactivated, not deleted.
-            let keep = "\(Self.header)\n\(kepala),\"Siti Aminah, S.Kom\",PNS,IV/b,Kepala Dinas,jpt,,15,DINAS,,siti@kominfo.go.id,,true\n"
+            let keep =
+                "\(Self.header)\n\(kepala),\"Siti Aminah, S.Kom\",PNS,IV/b,Kepala Dinas,jpt,,15,DINAS,,siti@kominfo.go.id,,true\n"
                 + "\(budi),\"Budi Santoso, S.E.\",PNS,III/c,Analis,pelaksana,,8,SEKR,\(kepala),,,true\n"
                 + "\(newcomer),Dewi Lestari,PNS,III/a,,pelaksana,,6,BID1,\(kepala),,,true\n"
             #expect(try await c.importEmployees(keep, deactivateMissing: true).deactivated == 1)
@@ -97,11 +115,12 @@ import Testing
     @Test func agencySettingsAndErrors() async throws {
         let daemon = try InProcessDaemon()
         try await daemon.withClients { c in
-            let set = try await c.org.updateAgency(.with {
-                $0.code = "KOMINFO-KPG"
-                $0.name = "Dinas Kominfo Kota Kupang"
-                $0.timeZone = "Asia/Makassar"
-            }, metadata: Clients.asAdmin)
+            let set = try await c.org.updateAgency(
+                .with {
+                    $0.code = "KOMINFO-KPG"
+                    $0.name = "Dinas Kominfo Kota Kupang"
+                    $0.timeZone = "Asia/Makassar"
+                }, metadata: Clients.asAdmin)
             #expect(set.timeZone == "Asia/Makassar")
             let a = try await c.org.getAgency(.init(), metadata: Clients.asOperator)
             #expect(a.timeZone == "Asia/Makassar" && a.name == "Dinas Kominfo Kota Kupang" && a.code == "KOMINFO-KPG")
@@ -117,10 +136,37 @@ import Testing
             let long = String(repeating: "9", count: 100_000)
             let calls: [(String, () async throws -> Void)] = [
                 ("employee show long", { _ = try await c.org.getEmployee(.with { $0.nip = long }, metadata: Clients.asAdmin) }),
-                ("tpp show long", { _ = try await c.tpp.show(.with { $0.nip = long; $0.month = "2026-03" }, metadata: Clients.asAdmin) }),
-                ("skp show long", { _ = try await c.skp.getSKP(.with { $0.nip = long; $0.periodID = "2026" }, metadata: Clients.asAdmin) }),
+                (
+                    "tpp show long",
+                    {
+                        _ = try await c.tpp.show(
+                            .with {
+                                $0.nip = long
+                                $0.month = "2026-03"
+                            }, metadata: Clients.asAdmin)
+                    }
+                ),
+                (
+                    "skp show long",
+                    {
+                        _ = try await c.skp.getSKP(
+                            .with {
+                                $0.nip = long
+                                $0.periodID = "2026"
+                            }, metadata: Clients.asAdmin)
+                    }
+                ),
                 ("employee show short", { _ = try await c.org.getEmployee(.with { $0.nip = "12345" }, metadata: Clients.asAdmin) }),
-                ("set-head x", { _ = try await c.org.setUnitHead(.with { $0.unitCode = "SEKR"; $0.nip = "x" }, metadata: Clients.asAdmin) }),
+                (
+                    "set-head x",
+                    {
+                        _ = try await c.org.setUnitHead(
+                            .with {
+                                $0.unitCode = "SEKR"
+                                $0.nip = "x"
+                            }, metadata: Clients.asAdmin)
+                    }
+                ),
             ]
             for (name, call) in calls {
                 let error = await failure(call)
@@ -130,21 +176,53 @@ import Testing
             #expect(await status { try await c.org.getEmployee(.with { $0.nip = long }, metadata: Clients.asAdmin) } == .invalidArgument)
             // Unknown things are NOT_FOUND, impossible ones INVALID_ARGUMENT, enums in any case.
             try await c.createPeriod("2026", periodic: "monthly")
-            #expect(await status { try await c.appraisal.curve(.with { $0.periodID = "2026-03"; $0.unitCode = "NOPE" }, metadata: Clients.asAdmin) } == .notFound)
+            #expect(
+                await status {
+                    try await c.appraisal.curve(
+                        .with {
+                            $0.periodID = "2026-03"
+                            $0.unitCode = "NOPE"
+                        }, metadata: Clients.asAdmin)
+                } == .notFound)
             let plugin = await failure { try await c.org.updateAgency(.with { $0.pluginID = "nope" }, metadata: Clients.asAdmin) }
             #expect(plugin?.message.contains("is not loaded") == true, "\(String(describing: plugin))")
-            #expect(await status { try await c.skp.listSKP(.with { $0.periodID = "2026"; $0.status = "APPROVED" }, metadata: Clients.asAdmin) } == nil)
+            #expect(
+                await status {
+                    try await c.skp.listSKP(
+                        .with {
+                            $0.periodID = "2026"
+                            $0.status = "APPROVED"
+                        }, metadata: Clients.asAdmin)
+                } == nil)
             #expect(await status { try await c.admin.listAudit(.with { $0.limit = -1 }, metadata: Clients.asAdmin) } == .invalidArgument)
-            #expect(await status {
-                try await c.skp.listActivities(.with { $0.nip = Self.budi; $0.from = "2026-03-31"; $0.to = "2026-03-01" }, metadata: Clients.asAdmin)
-            } == .invalidArgument)
+            #expect(
+                await status {
+                    try await c.skp.listActivities(
+                        .with {
+                            $0.nip = Self.budi
+                            $0.from = "2026-03-31"
+                            $0.to = "2026-03-01"
+                        }, metadata: Clients.asAdmin)
+                } == .invalidArgument)
             // A huge unit name is refused, not stored.
             let huge = try await c.importUnits("code,name,parent_code\nBIG,\(String(repeating: "N", count: 1_000_000)),DINAS\n")
             #expect(!huge.applied && huge.errorText.contains("at most 200") && huge.errorText.count < 2_000, "\(huge.errorText.prefix(300))")
             // A head must belong to the unit (or its parent): rina is in BID1.
-            let head = await failure { try await c.org.setUnitHead(.with { $0.unitCode = "SEKR"; $0.nip = Self.rina }, metadata: Clients.asAdmin) }
+            let head = await failure {
+                try await c.org.setUnitHead(
+                    .with {
+                        $0.unitCode = "SEKR"
+                        $0.nip = Self.rina
+                    }, metadata: Clients.asAdmin)
+            }
             #expect(head?.message.contains("must belong to SEKR") == true, "\(String(describing: head))")
-            #expect(try await c.org.setUnitHead(.with { $0.unitCode = "SEKR"; $0.nip = Self.budi }, metadata: Clients.asAdmin).headNip == Self.budi)
+            #expect(
+                try await c.org.setUnitHead(
+                    .with {
+                        $0.unitCode = "SEKR"
+                        $0.nip = Self.budi
+                    }, metadata: Clients.asAdmin
+                ).headNip == Self.budi)
         }
     }
 
@@ -152,10 +230,16 @@ import Testing
         let daemon = try await InProcessDaemon.threePersonAgency()
         try await daemon.withClients { c in
             let (kepala, budi, rina) = (Self.kepala, Self.budi, Self.rina)
-            _ = try await c.org.setUnitHead(.with { $0.unitCode = "BID1"; $0.nip = rina }, metadata: Clients.asOperator)
+            _ = try await c.org.setUnitHead(
+                .with {
+                    $0.unitCode = "BID1"
+                    $0.nip = rina
+                }, metadata: Clients.asOperator)
             // A unit import naming a head from elsewhere is refused too; the parent's member is fine.
             let bad = try await c.importUnits("code,name,parent_code,head_nip\nSEKR,Sekretariat,DINAS,\(rina)\n")
-            #expect(!bad.applied && bad.errorText.contains("column head_nip") && bad.errorText.contains("must belong to SEKR or its parent DINAS"), "\(bad.errorText)")
+            #expect(
+                !bad.applied && bad.errorText.contains("column head_nip") && bad.errorText.contains("must belong to SEKR or its parent DINAS"),
+                "\(bad.errorText)")
             #expect(try await c.importUnits("code,name,parent_code,head_nip\nSEKR,Sekretariat,DINAS,\(kepala)\n").applied)
             let staff = "\(Self.header)\n\(rina),Rina Fanggidae,PPPK,IX,Pranata Komputer,fungsional,ahli_pertama,8,BID1,\(budi),,,false\n"
             let r = try await c.importEmployees(staff)
@@ -174,7 +258,12 @@ import Testing
             #expect(detail.unitName == "Bidang Aplikasi")
             #expect(detail.supervisorChain.map(\.nip) == [Self.budi, Self.kepala])
             #expect(try await c.org.getEmployee(.with { $0.nip = Self.budi }, metadata: Clients.asOperator).subordinates.map(\.nip) == [Self.rina])
-            let inSEKR = try await c.org.listEmployees(.with { $0.unitCode = "DINAS"; $0.includeSubunits = true }, metadata: Clients.asOperator) { response in
+            let inSEKR = try await c.org.listEmployees(
+                .with {
+                    $0.unitCode = "DINAS"
+                    $0.includeSubunits = true
+                }, metadata: Clients.asOperator
+            ) { response in
                 var nips: [String] = []
                 for try await page in response.messages { nips += page.employees.map(\.nip) }
                 return nips
@@ -198,7 +287,8 @@ import Testing
             let gateway = Clients.asGateway(for: Self.budi)
             // Operators read and import; only an admin changes the agency.
             #expect(await status { try await c.org.listUnits(.init(), metadata: Clients.asOperator) } == nil)
-            #expect(await status { try await c.org.importUnits(.with { $0.content = Data(ThreePersonAgency.unitsCSV.utf8) }, metadata: Clients.asOperator) } == nil)
+            #expect(
+                await status { try await c.org.importUnits(.with { $0.content = Data(ThreePersonAgency.unitsCSV.utf8) }, metadata: Clients.asOperator) } == nil)
             #expect(await status { try await c.org.updateAgency(.with { $0.name = "X" }, metadata: Clients.asOperator) } == .permissionDenied)
             // A gateway and a stranger get none of it.
             for who in [gateway, Clients.asNobody] {

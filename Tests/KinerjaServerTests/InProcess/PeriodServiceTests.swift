@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -28,12 +29,33 @@ import Testing
             let periods = Kinerja_V1_PeriodService.Client(wrapping: client)
             let admin = InProcessDaemon.metadata(.admin)
             #expect(await status { try await periods.createPeriod(.with { $0.id = "2026" }, metadata: admin) } == .failedPrecondition)
-            #expect(await status { try await periods.createPeriod(.with { $0.id = "2027"; $0.periodic = "weekly" }, metadata: admin) } == .invalidArgument)
+            #expect(
+                await status {
+                    try await periods.createPeriod(
+                        .with {
+                            $0.id = "2027"
+                            $0.periodic = "weekly"
+                        }, metadata: admin)
+                } == .invalidArgument)
             #expect(await status { try await periods.getPeriod(.with { $0.id = "2030" }, metadata: admin) } == .notFound)
             #expect(await status { try await periods.getPeriod(.with { $0.id = "20x6" }, metadata: admin) } == .invalidArgument)
-            #expect(await status { try await periods.reopenPeriod(.with { $0.id = "2026"; $0.reason = "salah" }, metadata: admin) } == .failedPrecondition)
+            #expect(
+                await status {
+                    try await periods.reopenPeriod(
+                        .with {
+                            $0.id = "2026"
+                            $0.reason = "salah"
+                        }, metadata: admin)
+                } == .failedPrecondition)
             #expect(await status { try await periods.reopenPeriod(.with { $0.id = "2026" }, metadata: admin) } == .invalidArgument)
-            #expect(await status { try await periods.advancePeriod(.with { $0.id = "2026"; $0.force = true }, metadata: admin) } == .invalidArgument)
+            #expect(
+                await status {
+                    try await periods.advancePeriod(
+                        .with {
+                            $0.id = "2026"
+                            $0.force = true
+                        }, metadata: admin)
+                } == .invalidArgument)
             // A month cannot run ahead of its year.
             #expect(await status { try await periods.advancePeriod(.with { $0.id = "2026-01" }, metadata: admin) } == .failedPrecondition)
         }
@@ -43,9 +65,13 @@ import Testing
         let daemon = try await InProcessDaemon.twoPersonAgency()
         try await daemon.withClient { client in
             let periods = Kinerja_V1_PeriodService.Client(wrapping: client)
-            #expect(await status { try await periods.advancePeriod(.with { $0.id = "2026" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied)
-            #expect(await status { try await periods.createPeriod(.with { $0.id = "2027" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied)
-            #expect(await status { try await periods.listPeriods(.init(), metadata: InProcessDaemon.metadata(.gateway(actingFor: InProcessDaemon.staf))) } == .permissionDenied)
+            #expect(
+                await status { try await periods.advancePeriod(.with { $0.id = "2026" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied)
+            #expect(
+                await status { try await periods.createPeriod(.with { $0.id = "2027" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied)
+            #expect(
+                await status { try await periods.listPeriods(.init(), metadata: InProcessDaemon.metadata(.gateway(actingFor: InProcessDaemon.staf))) }
+                    == .permissionDenied)
             #expect(await status { try await periods.listPeriods(.init(), metadata: InProcessDaemon.metadata(.nobody)) } == .permissionDenied)
         }
     }
@@ -56,7 +82,14 @@ import Testing
             let admin = Clients.asAdmin
             func zone(_ id: String) async throws { _ = try await c.org.updateAgency(.with { $0.timeZone = id }, metadata: admin) }
             func setDeadline(_ id: String, deadline: String = "", skp: String = "") async -> RPCError? {
-                await failure { try await c.period.setDeadline(.with { $0.id = id; $0.deadline = deadline; $0.skpDeadline = skp }, metadata: admin) }
+                await failure {
+                    try await c.period.setDeadline(
+                        .with {
+                            $0.id = id
+                            $0.deadline = deadline
+                            $0.skpDeadline = skp
+                        }, metadata: admin)
+                }
             }
             try await zone("Asia/Makassar")
             #expect(try await c.createPeriod("2025", periodic: "monthly").count == 13)
@@ -95,8 +128,21 @@ import Testing
             #expect(await failure { try await c.advance("2025", force: true, reason: "x") }?.message.contains("reopen") == true)
             // Reopening needs a reason; goes back to assessment.
             #expect(await status { try await c.period.reopenPeriod(.with { $0.id = "2025" }, metadata: admin) } == .invalidArgument)
-            #expect(try await c.period.reopenPeriod(.with { $0.id = "2025"; $0.reason = "koreksi nilai" }, metadata: admin).state == "assessment")
-            #expect(await failure { try await c.period.reopenPeriod(.with { $0.id = "2025"; $0.reason = "again" }, metadata: admin) }?.message.contains("not closed") == true)
+            #expect(
+                try await c.period.reopenPeriod(
+                    .with {
+                        $0.id = "2025"
+                        $0.reason = "koreksi nilai"
+                    }, metadata: admin
+                ).state == "assessment")
+            #expect(
+                await failure {
+                    try await c.period.reopenPeriod(
+                        .with {
+                            $0.id = "2025"
+                            $0.reason = "again"
+                        }, metadata: admin)
+                }?.message.contains("not closed") == true)
             // Creating twice, or a periodic id, is refused.
             #expect(await failure { try await c.createPeriod("2025") }?.message.contains("already exists") == true)
             #expect(await status { try await c.createPeriod("2025-05") } == .invalidArgument)

@@ -3,6 +3,7 @@ import GRPCCore
 import KinerjaAPI
 import KinerjaFixtures
 import KinerjaStore
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -124,12 +125,19 @@ import Testing
     @Test func nationalRulesAnswerWithoutAnyPlugin() async throws {
         let daemon = try InProcessDaemon()
         try await daemon.withClients { c in
-            let calendar = try await c.plugin.callHook(.with { $0.pluginID = "national"; $0.method = "ReminderCalendar" }, metadata: Clients.asAdmin)
+            let calendar = try await c.plugin.callHook(
+                .with {
+                    $0.pluginID = "national"
+                    $0.method = "ReminderCalendar"
+                }, metadata: Clients.asAdmin)
             #expect(calendar.handledBy == "national")
             #expect(calendar.responseJson.contains("0 8 1 * *"), "\(calendar.responseJson)")
-            let period = try await c.plugin.callHook(.with {
-                $0.pluginID = "national"; $0.method = "ValidatePeriod"; $0.requestJson = #"{"periodic":"monthly"}"#
-            }, metadata: Clients.asAdmin)
+            let period = try await c.plugin.callHook(
+                .with {
+                    $0.pluginID = "national"
+                    $0.method = "ValidatePeriod"
+                    $0.requestJson = #"{"periodic":"monthly"}"#
+                }, metadata: Clients.asAdmin)
             let ok = try JSONSerialization.jsonObject(with: Data(period.responseJson.utf8)) as? [String: Any]
             #expect(ok?["ok"] as? Bool == true)
             #expect(try await c.plugin.listPlugins(.init(), metadata: Clients.asOperator).plugins.isEmpty)
@@ -140,13 +148,39 @@ import Testing
         let daemon = try InProcessDaemon()
         try await daemon.withClients { c in
             #expect(await status { try await c.plugin.getPlugin(.with { $0.id = "nope" }, metadata: Clients.asOperator) } == .notFound)
-            #expect(await status { try await c.plugin.runReport(.with { $0.pluginID = "nope"; $0.name = "x" }, metadata: Clients.asOperator) } == .notFound)
-            let unknownHook = await status { try await c.plugin.callHook(.with { $0.pluginID = "national"; $0.method = "NoSuchHook" }, metadata: Clients.asAdmin) }
+            #expect(
+                await status {
+                    try await c.plugin.runReport(
+                        .with {
+                            $0.pluginID = "nope"
+                            $0.name = "x"
+                        }, metadata: Clients.asOperator)
+                } == .notFound)
+            let unknownHook = await status {
+                try await c.plugin.callHook(
+                    .with {
+                        $0.pluginID = "national"
+                        $0.method = "NoSuchHook"
+                    }, metadata: Clients.asAdmin)
+            }
             #expect(unknownHook == .invalidArgument || unknownHook == .unimplemented, "\(String(describing: unknownHook))")
-            #expect(await status {
-                try await c.plugin.callHook(.with { $0.pluginID = "national"; $0.method = "ValidatePeriod"; $0.requestJson = "{not json" }, metadata: Clients.asAdmin)
-            } == .invalidArgument)
-            #expect(await status { try await c.plugin.callHook(.with { $0.pluginID = "national"; $0.method = "ReminderCalendar" }, metadata: Clients.asOperator) } == .permissionDenied)
+            #expect(
+                await status {
+                    try await c.plugin.callHook(
+                        .with {
+                            $0.pluginID = "national"
+                            $0.method = "ValidatePeriod"
+                            $0.requestJson = "{not json"
+                        }, metadata: Clients.asAdmin)
+                } == .invalidArgument)
+            #expect(
+                await status {
+                    try await c.plugin.callHook(
+                        .with {
+                            $0.pluginID = "national"
+                            $0.method = "ReminderCalendar"
+                        }, metadata: Clients.asOperator)
+                } == .permissionDenied)
             #expect(await status { try await c.plugin.listPlugins(.init(), metadata: Clients.asNobody) } == .permissionDenied)
         }
     }

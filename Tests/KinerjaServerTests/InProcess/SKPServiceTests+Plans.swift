@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -32,7 +33,8 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
     }
 
     static func csv(_ c: Clients, realisasi rows: String) async throws -> Kinerja_V1_ImportReport {
-        try await c.skp.importRealisasi(.with { $0.content = Data(("nip,period,rhk_id,indicator_id,value,text,evidence,note\n" + rows).utf8) }, metadata: Clients.asAdmin)
+        try await c.skp.importRealisasi(
+            .with { $0.content = Data(("nip,period,rhk_id,indicator_id,value,text,evidence,note\n" + rows).utf8) }, metadata: Clients.asAdmin)
     }
 
     static func csv(_ c: Clients, activities content: String) async throws -> Kinerja_V1_ImportReport {
@@ -52,7 +54,13 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
             let typos = await refusal { try await c.importSKP(typo) }
             #expect(typos.contains("skp[1] (\(budi)).rhk[0].intervnsi: unknown key"), "\(typos)")
             #expect(typos.contains("skp[2] (\(rina)).rhk[0].indicators[0].target: target must be a number"))
-            let broken = await refusal { try await c.skp.importSKP(.with { $0.content = Data("{\"skp\": [".utf8); $0.periodID = "2025" }, metadata: admin) }
+            let broken = await refusal {
+                try await c.skp.importSKP(
+                    .with {
+                        $0.content = Data("{\"skp\": [".utf8)
+                        $0.periodID = "2025"
+                    }, metadata: admin)
+            }
             #expect(broken.contains("not valid JSON"), "\(broken)")
             // Intervensi must name an RHK of the direct supervisor's SKP in the same period.
             let wrong = await refusal { try await c.importSKP(doc("2025", "K9", "R1", nil)) }
@@ -87,13 +95,15 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
                 _ = try await c.skp.submitSKP(Self.ref(nip), metadata: admin)
                 _ = try await c.skp.approveSKP(Self.ref(nip), metadata: admin)
             }
-            #expect(await refusal { try await c.importSKP(doc("2025", "K1", "R1", [budi])) }
-                .contains("the SKP of \(budi) is approved; only draft or returned SKPs can be edited"))
+            #expect(
+                await refusal { try await c.importSKP(doc("2025", "K1", "R1", [budi])) }
+                    .contains("the SKP of \(budi) is approved; only draft or returned SKPs can be edited"))
             let list = try await c.skp.listSKP(.with { $0.periodID = "2025" }, metadata: admin)
             #expect(list.skp.count == 3 && list.skp.allSatisfy { $0.status == "approved" } && list.missing == 0)
 
             // Realisasi: all or nothing, checked against the approved SKP.
-            let bad = try await Self.csv(c, realisasi: "\(budi),2025-03,R1,I1,3,,https://drive/lap-maret.pdf,\n\(budi),2025-03,R1,I9,1,,,\n\(budi),2025-03,R1,I2,,,,\n")
+            let bad = try await Self.csv(
+                c, realisasi: "\(budi),2025-03,R1,I1,3,,https://drive/lap-maret.pdf,\n\(budi),2025-03,R1,I9,1,,,\n\(budi),2025-03,R1,I2,,,,\n")
             #expect(!bad.applied)
             #expect(bad.errorText.contains("line 3, column indicator_id: \(budi)'s SKP for 2025 has no indicator R1/I9"), "\(bad.errorText)")
             #expect(bad.errorText.contains("line 4, column text: indicator R1/I2 has a qualitative target"))
@@ -103,19 +113,33 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
             let march = try await c.getPeriod("2025-03")
             #expect(march.realisasiFilled == 3 && march.realisasiExpected == 5)
             // Feedback and activities.
-            let feedback = Kinerja_V1_FeedbackRequest.with { $0.nip = budi; $0.periodID = "2025-03"; $0.rhkID = "R1"; $0.text = "Pertahankan" }
+            let feedback = Kinerja_V1_FeedbackRequest.with {
+                $0.nip = budi
+                $0.periodID = "2025-03"
+                $0.rhkID = "R1"
+                $0.text = "Pertahankan"
+            }
             #expect(await status { try await c.skp.giveFeedback(feedback, metadata: admin) } == nil)
             var unknownRHK = feedback
             unknownRHK.rhkID = "R7"
             #expect(await status { try await c.skp.giveFeedback(unknownRHK, metadata: admin) } == .notFound)
             // Activities are logged while a period containing the day runs.
             try await c.advance("2025", times: 2)
-            let activities = "nip,date,description,rhk_id,minutes,evidence\n\(budi),2025-03-03,Menyusun laporan,R1,120,\n\(budi),2025-03-04,Rapat koordinasi,,90,notulen-04.pdf\n"
+            let activities =
+                "nip,date,description,rhk_id,minutes,evidence\n\(budi),2025-03-03,Menyusun laporan,R1,120,\n\(budi),2025-03-04,Rapat koordinasi,,90,notulen-04.pdf\n"
             #expect(try await Self.csv(c, activities: activities).applied)
-            let listed = try await c.skp.listActivities(.with { $0.nip = budi; $0.from = "2025-03-01"; $0.to = "2025-03-31" }, metadata: admin)
+            let listed = try await c.skp.listActivities(
+                .with {
+                    $0.nip = budi
+                    $0.from = "2025-03-01"
+                    $0.to = "2025-03-31"
+                }, metadata: admin)
             #expect(listed.totalMinutes == 210 && listed.activities.count == 2)
-            let ba = try await Self.csv(c, activities: "nip,date,description,rhk_id,minutes\n\(budi),2025-02-30,X,,30\n\(budi),2025-03-05,Y,,0\n\(budi),2025-03-05,Z,R9,30\n")
-            #expect(ba.errorText.contains("line 2, column date") && ba.errorText.contains("line 3, column minutes") && ba.errorText.contains("line 4, column rhk_id"), "\(ba.errorText)")
+            let ba = try await Self.csv(
+                c, activities: "nip,date,description,rhk_id,minutes\n\(budi),2025-02-30,X,,30\n\(budi),2025-03-05,Y,,0\n\(budi),2025-03-05,Z,R9,30\n")
+            #expect(
+                ba.errorText.contains("line 2, column date") && ba.errorText.contains("line 3, column minutes")
+                    && ba.errorText.contains("line 4, column rhk_id"), "\(ba.errorText)")
         }
     }
 
@@ -131,14 +155,33 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
             try await c.advance("2025", times: 2)
             try await c.advance("2025-03", times: 3)
             let unrated = await failure { try await c.advance("2025-03") }
-            #expect(unrated?.message.contains("3 active employees are not rated for 2025-03: \(kepala), \(budi), \(rina)") == true, "\(String(describing: unrated))")
+            #expect(
+                unrated?.message.contains("3 active employees are not rated for 2025-03: \(kepala), \(budi), \(rina)") == true, "\(String(describing: unrated))"
+            )
             try await c.advance("2025-03", force: true, reason: "uji")
             let r = await refusal { try await Self.csv(c, realisasi: "\(budi),2025-03,R1,I1,3,,,\n") }
             #expect(r.contains("period 2025-03 is closed"), "\(r)")
-            let f = await failure { try await c.skp.giveFeedback(.with { $0.nip = budi; $0.periodID = "2025-03"; $0.rhkID = "R1"; $0.text = "x" }, metadata: admin) }
+            let f = await failure {
+                try await c.skp.giveFeedback(
+                    .with {
+                        $0.nip = budi
+                        $0.periodID = "2025-03"
+                        $0.rhkID = "R1"
+                        $0.text = "x"
+                    }, metadata: admin)
+            }
             #expect(f?.code == .failedPrecondition && f?.message.contains("period 2025-03 is closed") == true)
-            #expect(await refusal { try await Self.csv(c, activities: "nip,date,description,minutes\n\(budi),2025-03-10,X,30\n") }.contains("period 2025-03 is closed"))
-            #expect(await failure { try await c.period.setDeadline(.with { $0.id = "2025-03"; $0.deadline = "2025-04-20" }, metadata: admin) }?.message.contains("closed") == true)
+            #expect(
+                await refusal { try await Self.csv(c, activities: "nip,date,description,minutes\n\(budi),2025-03-10,X,30\n") }.contains(
+                    "period 2025-03 is closed"))
+            #expect(
+                await failure {
+                    try await c.period.setDeadline(
+                        .with {
+                            $0.id = "2025-03"
+                            $0.deadline = "2025-04-20"
+                        }, metadata: admin)
+                }?.message.contains("closed") == true)
             try await c.advance("2025")  // assessment
             try await c.advance("2025", force: true, reason: "tutup buku")
             let imported = await refusal { try await c.importSKP(ThreePersonAgency.skpDocument(only: [kepala])) }
@@ -149,7 +192,9 @@ func refusal(_ call: () async throws -> Kinerja_V1_ImportReport) async -> String
                 ("return", { _ = try await c.skp.returnSKP(Self.ref(rina, note: "x"), metadata: admin) }),
             ] as [(String, () async throws -> Void)] {
                 let refused = await failure(action)
-                #expect(refused?.code == .failedPrecondition && refused?.message.contains("period 2025 is closed") == true, "\(name): \(String(describing: refused))")
+                #expect(
+                    refused?.code == .failedPrecondition && refused?.message.contains("period 2025 is closed") == true,
+                    "\(name): \(String(describing: refused))")
             }
         }
     }

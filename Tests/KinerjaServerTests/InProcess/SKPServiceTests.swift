@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -88,14 +89,17 @@ import Testing
             _ = try await skp.submitSKP(Self.ref(Self.staf), metadata: asStaf)
             #expect(await status { try await skp.approveSKP(Self.ref(Self.staf), metadata: asStaf) } == .permissionDenied)
             #expect(await status { try await skp.getSKP(Self.ref(Self.kepala), metadata: asStaf) } == .permissionDenied)
-            #expect(await status { try await skp.getSKP(Self.ref(Self.staf), metadata: InProcessDaemon.metadata(.gateway(actingFor: nil))) } == .permissionDenied)
+            #expect(
+                await status { try await skp.getSKP(Self.ref(Self.staf), metadata: InProcessDaemon.metadata(.gateway(actingFor: nil))) } == .permissionDenied)
             // A gateway imports for the employee it acts for only (the report says who may).
             let other = "{\"period\":\"2026\",\"skp\":[\(Self.document(nip: Self.kepala, intervensi: nil, text: "Lain"))]}"
             let refused = try await skp.importSKP(.with { $0.content = Data(other.utf8) }, metadata: asStaf)
             #expect(!refused.applied && refused.errors.contains { $0.message.contains("may not import the SKP of \(Self.kepala)") })
             // Listing is for operators; approving everything for admins; nobody without a role gets anything.
             #expect(await status { try await skp.listSKP(.with { $0.periodID = "2026" }, metadata: asKepala) } == .permissionDenied)
-            #expect(await status { try await skp.approveAllSKP(.with { $0.periodID = "2026" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied)
+            #expect(
+                await status { try await skp.approveAllSKP(.with { $0.periodID = "2026" }, metadata: InProcessDaemon.metadata(.operator)) } == .permissionDenied
+            )
             #expect(await status { try await skp.getSKP(Self.ref(Self.staf), metadata: InProcessDaemon.metadata(.nobody)) } == .permissionDenied)
             #expect(try await skp.approveAllSKP(.with { $0.periodID = "2026" }, metadata: InProcessDaemon.metadata(.admin)).approved == 1)
         }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Testing
 
 @testable import KinerjaServer
@@ -13,17 +14,29 @@ import Testing
     static let march = Kinerja_V1_MonthRequest.with { $0.month = "2026-03" }
 
     static func attendance(_ c: Clients, _ csv: String, month: String = "2026-03") async throws -> Kinerja_V1_ImportReport {
-        try await c.tpp.importAttendance(.with { $0.content = Data(csv.utf8); $0.month = month }, metadata: Clients.asAdmin)
+        try await c.tpp.importAttendance(
+            .with {
+                $0.content = Data(csv.utf8)
+                $0.month = month
+            }, metadata: Clients.asAdmin)
     }
 
     static func rate(_ c: Clients, _ nip: String, _ hasil: String, _ perilaku: String) async throws {
-        _ = try await c.appraisal.setRating(.with {
-            $0.nip = nip; $0.periodID = "2026-03"; $0.hasilKerja = hasil; $0.perilakuKerja = perilaku
-        }, metadata: Clients.asAdmin)
+        _ = try await c.appraisal.setRating(
+            .with {
+                $0.nip = nip
+                $0.periodID = "2026-03"
+                $0.hasilKerja = hasil
+                $0.perilakuKerja = perilaku
+            }, metadata: Clients.asAdmin)
     }
 
     static func show(_ c: Clients, _ nip: String) async throws -> Kinerja_V1_TPPResult {
-        try await c.tpp.show(.with { $0.nip = nip; $0.month = "2026-03" }, metadata: Clients.asOperator)
+        try await c.tpp.show(
+            .with {
+                $0.nip = nip
+                $0.month = "2026-03"
+            }, metadata: Clients.asOperator)
     }
 
     /// 2026 and March in assessment, bases for kelas 7 and 8 (not 15), Budi Baik, Rina Butuh Perbaikan, and March's
@@ -34,7 +47,9 @@ import Testing
             try await c.createPeriod("2026", periodic: "monthly")
             try await c.advance("2026", times: 2, force: true, reason: "uji")
             try await c.advance("2026-03", times: 3, force: true, reason: "uji")
-            #expect(try await c.tpp.importBase(.with { $0.content = Data("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n".utf8) }, metadata: Clients.asAdmin).applied)
+            #expect(
+                try await c.tpp.importBase(.with { $0.content = Data("kelas_jabatan,base_rupiah\n7,5000000\n8,3250000\n".utf8) }, metadata: Clients.asAdmin)
+                    .applied)
             try await rate(c, budi, "di_atas", "sesuai")  // baik
             try await rate(c, rina, "di_bawah", "di_atas")  // butuh perbaikan
             let csv = "nip,tl1,tl2,tl3,tl4,psw1,psw2,psw3,psw4,tk,sanction_percent\n\(budi),2,0,0,0,0,1,0,0,1,0\n\(rina),0,0,0,0,0,0,0,0,12,20\n"
@@ -49,8 +64,9 @@ import Testing
             let (kepala, budi, rina) = (Self.kepala, Self.budi, Self.rina)
             let bad = try await Self.attendance(c, "nip,tk,sanction_percent\n\(budi),-1,0\n\(rina),0,10\n198001012005011009,0,0\n")
             #expect(!bad.applied)
-            #expect(bad.errorText.contains("line 2, column tk") && bad.errorText.contains("line 3, column sanction_percent: sanction must be 0 or 20–100")
-                && bad.errorText.contains("line 4, column nip"), "\(bad.errorText)")
+            #expect(
+                bad.errorText.contains("line 2, column tk") && bad.errorText.contains("line 3, column sanction_percent: sanction must be 0 or 20–100")
+                    && bad.errorText.contains("line 4, column nip"), "\(bad.errorText)")
 
             let computed = try await c.tpp.compute(Self.march, metadata: Clients.asAdmin)
             #expect(computed.paid == 2 && computed.blocked == 1)
@@ -84,7 +100,11 @@ import Testing
             #expect(await refusal { try await Self.attendance(c, "nip,tk\n\(budi),0\n") }.contains("locked"))
             #expect(try await Self.show(c, budi).net == 4_465_000)
             #expect(await status { try await c.tpp.unlock(.with { $0.month = "2026-03" }, metadata: Clients.asAdmin) } == .invalidArgument)
-            _ = try await c.tpp.unlock(.with { $0.month = "2026-03"; $0.reason = "koreksi absensi" }, metadata: Clients.asAdmin)
+            _ = try await c.tpp.unlock(
+                .with {
+                    $0.month = "2026-03"
+                    $0.reason = "koreksi absensi"
+                }, metadata: Clients.asAdmin)
             _ = try await c.tpp.compute(Self.march, metadata: Clients.asAdmin)
             let after = try await Self.show(c, budi)
             #expect(after.predikat == "sangat_kurang" && after.kinerja == 750_000)
@@ -101,14 +121,22 @@ import Testing
         let daemon = try await Self.prepared()
         try await daemon.withClients { c in
             func override(_ nip: String, _ text: String, as who: Metadata = Clients.asAdmin) async throws -> Kinerja_V1_TPPOverride {
-                try await c.tpp.setOverride(.with { $0.nip = nip; $0.baseText = text; $0.reason = "jabatan khusus" }, metadata: who)
+                try await c.tpp.setOverride(
+                    .with {
+                        $0.nip = nip
+                        $0.baseText = text
+                        $0.reason = "jabatan khusus"
+                    }, metadata: who)
             }
             #expect(await status { try await override("198001012005011009", "1000") } == .notFound)
             #expect(await status { try await override(Self.budi, "6.000.000", as: Clients.asOperator) } == .permissionDenied)
             #expect(try await override(Self.budi, "6.000.000").baseRupiah == 6_000_000)
             let listed = try await c.tpp.listOverrides(.init(), metadata: Clients.asOperator).overrides
             #expect(listed.map(\.nip) == [Self.budi] && listed.first?.baseRupiah == 6_000_000)
-            let clear = Kinerja_V1_SetOverrideRequest.with { $0.nip = Self.budi; $0.clear = true }
+            let clear = Kinerja_V1_SetOverrideRequest.with {
+                $0.nip = Self.budi
+                $0.clear = true
+            }
             #expect(await status { try await c.tpp.setOverride(clear, metadata: Clients.asAdmin) } == nil)
             let again = await failure { try await c.tpp.setOverride(clear, metadata: Clients.asAdmin) }
             #expect(again?.code == .failedPrecondition && again?.message.contains("no TPP override") == true)
