@@ -64,7 +64,7 @@ SWIFT_SOURCES = $(shell git ls-files -co --exclude-standard '*.swift' ':!:*.pb.s
 
 ## Every hand-written Swift file is as `swift format` (configured by .swift-format) leaves it.
 format-check:
-	$(SWIFT) format lint --strict --parallel $(SWIFT_SOURCES)
+	@$(SWIFT) format lint --strict --parallel $(SWIFT_SOURCES) && echo "format-check: $(words $(SWIFT_SOURCES)) files as swift format leaves them"
 
 ## Rewrite the Swift files in place as .swift-format says.
 format:

@@ -7,7 +7,7 @@ extension AppraisalStore {
     /// and logged activity minutes. A nil `period` (or one that does not exist) gives organisation data only.
     /// In the order of `OrganisationStore.employees`.
     package static func subjects(_ db: Database, period periodID: PeriodID?, unit: String? = nil) throws -> [AppraisalSubject] {
-        try SKPStore.requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         let units = Dictionary(uniqueKeysWithValues: try OrganisationStore.units(db).map { ($0.code, $0.name) })
         let employees = try OrganisationStore.employees(db, unit: unit, subtree: unit != nil, includeInactive: false)
         var subjects: [String: AppraisalSubject] = [:]

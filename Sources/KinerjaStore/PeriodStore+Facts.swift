@@ -16,7 +16,7 @@ package struct PeriodFacts: Sendable, Equatable {
 extension PeriodStore {
     /// Active employees whose SKP for `annual` is approved.
     package static func approvedSKPs(_ db: Database, annual: PeriodID) throws -> Int {
-        try SKPStore.requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         return try Int.fetchOne(
             db, sql: "SELECT count(*) FROM skp s JOIN employees e ON e.nip = s.nip WHERE s.period_id = ? AND s.status = 'approved' AND e.active = 1",
             arguments: [annual.description]) ?? 0
@@ -24,7 +24,7 @@ extension PeriodStore {
 
     /// The facts of period `id` (its SKPs are those of its annual period).
     package static func facts(_ db: Database, _ id: PeriodID) throws -> PeriodFacts {
-        try SKPStore.requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         var c = PeriodFacts()
         c.active = try OrganisationStore.activeNIPs(db).count
         for status in SKPStatus.allCases { c.skp[status.rawValue] = 0 }

@@ -29,7 +29,7 @@ package enum RealisasiStore {
 
     /// Adds or replaces each entry. Entries in key order (period, NIP, RHK, indicator) keep the B-tree inserts local.
     package static func save(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
-        try SKPStore.requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         try write(db, entries, now: now, staging: false)
     }
 
@@ -72,7 +72,7 @@ package enum RealisasiStore {
         private let read: BulkRead
 
         init(_ db: Database, annual: PeriodID) throws {
-            try SKPStore.requireSettled(db)
+            try StagedImportStore.requireSettled(db)
             read = try BulkRead(
                 db, sql: "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi WHERE skp_period_id = ?",
                 arguments: [annual.description])

@@ -229,7 +229,7 @@ package enum ReminderStore {
 
     /// Who the audience is right now; nil when it needs a period and there is none.
     package static func audience(_ db: Database, _ audience: Audience, context: ReminderContext, today: CivilDate) throws -> [Recipient]? {
-        try SKPStore.requireSettled(db)  // some audiences are read from the SKPs
+        try StagedImportStore.requireSettled(db)  // some audiences are read from the SKPs
         switch audience {
         case .allActiveStaff:
             return try recipients(db, "SELECT \(person) FROM employees e WHERE e.active = 1 ORDER BY e.nip")

@@ -5,7 +5,7 @@ import KinerjaCore
 extension IndicatorIndex {
     /// Reads the SKPs and indicators of `period` (annual), in two ordered scans of the primary keys.
     package init(_ db: Database, period: PeriodID) throws {
-        try SKPStore.requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         self.init()
         let p = period.description
         let skps = try BulkRead(db, sql: "SELECT nip, status FROM skp WHERE period_id = ? ORDER BY nip", arguments: [p])

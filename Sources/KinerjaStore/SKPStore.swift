@@ -5,7 +5,7 @@ import KinerjaCore
 package enum SKPStore {
     /// Status of every SKP of an annual period, by NIP.
     package static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         var out: [String: SKPStatus] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT nip, status FROM skp WHERE period_id = ?", arguments: [period.description]) {
             out[row[0]] = SKPStatus(rawValue: row[1])
@@ -15,7 +15,7 @@ package enum SKPStore {
 
     /// RHK ids of every SKP of an annual period, by NIP.
     package static func rhkIDs(_ db: Database, period: PeriodID) throws -> [String: Set<String>] {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         var out: [String: Set<String>] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT nip, rhk_id FROM rhk WHERE period_id = ?", arguments: [period.description])
         while let row = try cursor.next() { out[row[0], default: []].insert(row[1]) }
@@ -25,7 +25,7 @@ package enum SKPStore {
     /// The stored RHK that intervene an RHK of one of `supervisors` in `period`: (subordinate NIP, their RHK id,
     /// supervisor NIP, the supervisor's RHK id), in key order.
     package static func interventions(_ db: Database, period: PeriodID, supervisors: Set<String>) throws -> [IntervensiLink] {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         guard !supervisors.isEmpty else { return [] }
         var out: [IntervensiLink] = []
         let list = Array(supervisors)
@@ -97,7 +97,7 @@ package enum SKPStore {
     /// the B-tree inserts local, many rows per statement: a block of SKPs, then their RHK, then their indicators
     /// (each table after the one its foreign key names).
     package static func save(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], existing: Set<String>? = nil, now: Date) throws {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         try write(db, skps, supervisors: supervisors, existing: existing, now: now, staging: false)
     }
 
@@ -186,7 +186,7 @@ package enum SKPStore {
     }
 
     package static func load(_ db: Database, nip: String, period: PeriodID) throws -> SKP? {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT status, return_note, lampiran, perilaku FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
@@ -214,7 +214,7 @@ package enum SKPStore {
     }
 
     package static func setStatus(_ db: Database, nip: String, period: PeriodID, status: SKPStatus, note: String, by: String, now: Date) throws {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         try db.execute(
             sql: "UPDATE skp SET status = ?, return_note = ?, status_by = ?, updated_at = ? WHERE period_id = ? AND nip = ?",
             arguments: [status.rawValue, note, by, UTCTime.format(now), period.description, nip])
@@ -222,7 +222,7 @@ package enum SKPStore {
 
     /// Approves every submitted SKP of the period (of `unit`'s employees when given); returns how many.
     package static func approveAllSubmitted(_ db: Database, period: PeriodID, unit: String?, by: String, now: Date) throws -> Int {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         var sql = "UPDATE skp SET status = 'approved', status_by = ?, updated_at = ? WHERE period_id = ? AND status = 'submitted'"
         var args: [any DatabaseValueConvertible] = [by, UTCTime.format(now), period.description]
         if let unit {
@@ -235,7 +235,7 @@ package enum SKPStore {
 
     /// Sets the supervisor's feedback on one RHK for a period (replacing the earlier one).
     package static func saveRHKFeedback(_ db: Database, period: PeriodID, nip: String, rhk: String, text: String, by: String, now: Date) throws {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         try db.execute(
             sql: """
                 INSERT INTO rhk_feedback(period_id, nip, rhk_id, text, by_nip, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -254,7 +254,7 @@ package enum SKPStore {
     }
 
     package static func list(_ db: Database, period: PeriodID, status: SKPStatus?, unit: String?) throws -> [Summary] {
-        try requireSettled(db)
+        try StagedImportStore.requireSettled(db)
         var sql = """
             SELECT s.nip, e.name, e.unit_code, s.status,
                 (SELECT count(*) FROM rhk r WHERE r.period_id = s.period_id AND r.nip = s.nip),
@@ -274,5 +274,12 @@ package enum SKPStore {
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
             Summary(nip: $0[0], name: $0[1], unitCode: $0[2], status: SKPStatus(rawValue: $0[3]) ?? .draft, rhkCount: $0[4], indicatorCount: $0[5])
         }
+    }
+}
+
+extension SKPStore {
+    /// Stages SKPs (a block of them; call again for the next). Nothing anyone reads changes.
+    package static func stage(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], now: Date) throws {
+        try write(db, skps, supervisors: supervisors, existing: nil, now: now, staging: true)
     }
 }

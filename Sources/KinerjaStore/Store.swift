@@ -48,11 +48,11 @@ package final class Store: Sendable {
             checkpointer = nil
         }
         try Migrations.migrator.migrate(writer)
-        recovered = try SKPStore.recoverStaged(writer)
+        recovered = try StagedImportStore.recoverStaged(writer)
     }
 
     /// What opening found of a staged SKP import a crash interrupted (finished or cleared): the daemon logs it.
-    package let recovered: SKPStore.StagedRecovery
+    package let recovered: StagedImportStore.StagedRecovery
 
     /// Held by a staged SKP import from its first staged row to its last step: the staging tables are one.
     package let stagedImportLock = NSLock()
@@ -97,7 +97,7 @@ package final class Store: Sendable {
         while true {
             do {
                 return try await attempt()
-            } catch is SKPStore.StagedApplyInProgress where ContinuousClock.now < deadline {
+            } catch is StagedImportStore.StagedApplyInProgress where ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -108,7 +108,7 @@ package final class Store: Sendable {
         while true {
             do {
                 return try attempt()
-            } catch is SKPStore.StagedApplyInProgress where ContinuousClock.now < deadline {
+            } catch is StagedImportStore.StagedApplyInProgress where ContinuousClock.now < deadline {
                 usleep(20_000)
             }
         }

@@ -41,14 +41,14 @@ import Testing
 
     static func stage(_ store: Store, _ skps: [SKP]) throws {
         try store.writeNow { db in
-            try SKPStore.clearStaged(db)
+            try StagedImportStore.clearStaged(db)
             try SKPStore.stage(db, skps, supervisors: [:], now: Date())
         }
     }
 
     static func begin(_ store: Store, step: Int) throws -> Bool {
         try store.writeNow { db in
-            try SKPStore.beginStagedApply(
+            try StagedImportStore.beginStagedApply(
                 db, period: period, audit: .init(actor: actor, rpc: "ImportSKP", target: "2026", summary: "6 added"), step: step)
         }
     }
@@ -67,8 +67,8 @@ import Testing
         try Self.stage(store, (0..<6).map { Self.skp($0) })
         #expect(try Self.begin(store, step: 2) == false)
         // Half applied: a read of the SKP tables in this state is refused (and `Store.read` waits it out) …
-        #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in try SKPStore.statuses(db, period: Self.period) } }
-        #expect(throws: SKPStore.StagedApplyInProgress.self) {
+        #expect(throws: StagedImportStore.StagedApplyInProgress.self) { try store.writer.read { db in try SKPStore.statuses(db, period: Self.period) } }
+        #expect(throws: StagedImportStore.StagedApplyInProgress.self) {
             try store.writer.write { db in try SKPStore.setStatus(db, nip: Self.nip(0), period: Self.period, status: .approved, note: "", by: "x", now: Date())
             }
         }
@@ -89,7 +89,7 @@ import Testing
     }
 
     static func stepOnce(_ store: Store) throws -> Bool {
-        try store.writeNow { db in try SKPStore.applyStagedStep(db, step: 2) }
+        try store.writeNow { db in try StagedImportStore.applyStagedStep(db, step: 2) }
     }
 
     @Test func aReplacedSKPLosesItsOldRHKAndKeepsItsReturnNote() throws {
@@ -159,18 +159,18 @@ import Testing
             ]
         }
         try store.writeNow { db in
-            try SKPStore.clearStaged(db)
+            try StagedImportStore.clearStaged(db)
             try RealisasiStore.stage(db, entries, now: Date())
         }
         let begun = try store.writeNow { db in
-            try SKPStore.beginStagedApply(
+            try StagedImportStore.beginStagedApply(
                 db, kind: .realisasi, period: Self.period, audit: .init(actor: Self.actor, rpc: "ImportRealisasi", target: "r.csv", summary: "6 added"), step: 4
             )
         }
         #expect(begun == false)
-        #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in _ = try RealisasiStore.stored(db, annual: Self.period) } }
-        #expect(throws: SKPStore.StagedApplyInProgress.self) { try store.writer.read { db in try PeriodStore.facts(db, Self.period) } }
-        #expect(try store.writeNow { db in try SKPStore.applyStagedStep(db, step: 4) } == true)
+        #expect(throws: StagedImportStore.StagedApplyInProgress.self) { try store.writer.read { db in _ = try RealisasiStore.stored(db, annual: Self.period) } }
+        #expect(throws: StagedImportStore.StagedApplyInProgress.self) { try store.writer.read { db in try PeriodStore.facts(db, Self.period) } }
+        #expect(try store.writeNow { db in try StagedImportStore.applyStagedStep(db, step: 4) } == true)
         let count = try store.readNow { db -> Int in
             let cursor = try RealisasiStore.stored(db, annual: Self.period)
             var n = 0

@@ -16,7 +16,7 @@ extension StoreError: RPCErrorConvertible {
 }
 
 /// A read or write that waited its limit for a staged SKP import to be applied: try again.
-extension SKPStore.StagedApplyInProgress: RPCErrorConvertible {
+extension StagedImportStore.StagedApplyInProgress: RPCErrorConvertible {
     package var rpcErrorCode: RPCError.Code { .unavailable }
     package var rpcErrorMessage: String { description }
 }

@@ -82,7 +82,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                         s.status = request.submit ? .submitted : .draft
                         return s
                     }
-                    let audit = SKPStore.StagedAudit(
+                    let audit = StagedImportStore.StagedAudit(
                         actor: caller.auditActor, rpc: "ImportSKP", target: period.description,
                         summary: "\(counts.added) added, \(counts.updated) replaced (\(request.submit ? "submitted" : "draft")) from \(request.fileName)")
                     let supervisors = employees.compactMapValues(\.supervisorNIP)
@@ -258,7 +258,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
                 if !request.dryRun && !plan.writes.isEmpty {
-                    let audit = SKPStore.StagedAudit(
+                    let audit = StagedImportStore.StagedAudit(
                         actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,
                         summary: "\(plan.counts.added) added, \(plan.counts.updated) updated, \(plan.counts.unchanged) unchanged")
                     if plan.writes.count > step, let annual = try? PeriodID(plan.writes[0].annual) {

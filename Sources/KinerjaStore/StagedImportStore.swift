@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import KinerjaCore
 
-/// A big SKP import (or realisasi import: the same steps, its rows in `realisasi_stage`) is applied in steps, so that
+/// A big import of SKPs (staged by `SKPStore.stage`) or of realisasi (staged by `RealisasiStore.stage`, its rows in
+/// `realisasi_stage`) is applied in steps, so that
 /// other writes interleave, and is still all or nothing to everyone who reads SKPs or realisasi:
 ///
 /// 1. **Stage**: its rows go into `skp_stage`, `rhk_stage` and `indicators_stage` in short transactions. Nobody reads
@@ -17,16 +18,20 @@ import KinerjaCore
 /// `StagedApplyInProgress` — checked inside the caller's own snapshot, so a reader that started before the import
 /// began sees all of the old SKPs, and one that started later waits (`Store.read`/`write` retry) and sees all of the
 /// new ones. Writes that do not touch SKPs go on between the steps.
-extension SKPStore {
+package enum StagedImportStore {
     /// Thrown (and retried by `Store`) when SKPs are read or written while a staged import is half applied.
     package struct StagedApplyInProgress: Error, CustomStringConvertible {
-        package var description: String { "an SKP import is being applied; try again in a moment" }
+        package var kind: StagedKind?
+        package var description: String { "an \(kind == .realisasi ? "import of realisasi" : "SKP import") is being applied; try again in a moment" }
     }
 
     /// Throws `StagedApplyInProgress` while a staged import is half applied (in the caller's snapshot).
     package static func requireSettled(_ db: Database) throws {
         let epoch = try Int64.fetchOne(db.cachedStatement(sql: "SELECT epoch FROM staged_apply WHERE id = 1")) ?? 0
-        if epoch & 1 == 1 { throw StagedApplyInProgress() }
+        if epoch & 1 == 1 {
+            let kind = try String.fetchOne(db, sql: "SELECT kind FROM staged_apply WHERE id = 1").flatMap(StagedKind.init(rawValue:))
+            throw StagedApplyInProgress(kind: kind)
+        }
     }
 
     /// Empties the staging tables (before staging, and after an apply or an abandoned staging).
@@ -40,11 +45,6 @@ extension SKPStore {
         case skp
         /// Realisasi, staged by `RealisasiStore.stage`, stepped in staging order.
         case realisasi
-    }
-
-    /// Stages SKPs (a block of them; call again for the next). Nothing anyone reads changes.
-    package static func stage(_ db: Database, _ skps: some Collection<SKP>, supervisors: [String: String], now: Date) throws {
-        try write(db, skps, supervisors: supervisors, existing: nil, now: now, staging: true)
     }
 
     /// The audit line a staged import records when its last step is applied.
