@@ -56,39 +56,28 @@ public enum Scoring {
     }
 
     /// The default TPP shape for one input with `policy` and a kinerja `factor` (nil: from the predikat; an employee
-    /// without one is blocked). `label` prefixes the explanation; `explain: false` leaves the steps out.
+    /// without one is blocked): the plugin-message adapter of `TPPEligibility.decide`. `label` prefixes the explanation;
+    /// `explain: false` leaves the steps out.
     public static func incentive(
         _ input: Kinerja_Plugin_V1_IncentiveInput, policy: TPPPolicy, factor: Fraction? = nil, factorLine: String? = nil, label: String?,
         explain: Bool = true
     ) -> Kinerja_Plugin_V1_IncentiveResult {
         var result = Kinerja_Plugin_V1_IncentiveResult()
         result.nip = input.nip
-        let kind = EmployeeKind(text: input.kind) ?? .pns
-        guard let taxPercent = policy.taxPercent(golongan: input.golongan, kind: kind) else {
-            result.blocked = true
-            result.blockedReason = "no tax band for golongan '\(input.golongan)' (\(kind.rawValue))"
-            return result
-        }
-        var f = factor
-        var line = factorLine ?? factor.map { "factor \($0.percentText())%" } ?? ""
-        if f == nil {
-            guard let predikat = Predikat(text: input.predikat) else {
-                result.blocked = true
-                result.blockedReason =
-                    input.predikatPeriod.isEmpty ? "no periodic period contains \(input.month)" : "no predikat yet for period \(input.predikatPeriod)"
-                return result
-            }
-            let percent = policy.predikatFactorPercent[predikat] ?? 0
-            f = Fraction.percent(Int128(percent))
-            line = "predikat \(predikat.officialName) (period \(input.predikatPeriod)) → factor \(percent)%"
-        }
+        let decision = TPPEligibility.decide(
+            base: input.baseRupiah, golongan: input.golongan, kind: EmployeeKind(text: input.kind) ?? .pns, predikat: Predikat(text: input.predikat),
+            predikatPeriod: input.predikatPeriod, month: input.month, factor: factor, factorLine: factorLine, attendance: attendance(input.attendance),
+            policy: policy)
         let r: TPPBreakdown
-        do {
-            r = try TPPCalculator.compute(base: input.baseRupiah, factor: f!, attendance: attendance(input.attendance), taxPercent: taxPercent, policy: policy)
-        } catch {
+        let line: String
+        switch decision {
+        case .blocked(let reason):
             result.blocked = true
-            result.blockedReason = "not computable: \(error) (base \(input.baseRupiah))"
+            result.blockedReason = reason
             return result
+        case .paid(let breakdown, let factorLine):
+            r = breakdown
+            line = factorLine
         }
         result.kinerja = r.kinerja
         result.disiplin = r.disiplin

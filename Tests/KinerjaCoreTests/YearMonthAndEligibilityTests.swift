@@ -39,6 +39,44 @@ import Testing
         #expect(TPPEligibility.predikatGate(period: "2026-01", state: .assessment) == nil)
         #expect(TPPEligibility.predikatGate(period: "2026-01", state: .closed) == nil)
     }
+
+    @Test func theNationalDecisionBlocksOrPaysAndSaysWhy() throws {
+        let policy = TPPPolicy()
+        let none = Attendance()
+        func decide(
+            golongan: String = "III/b", predikat: Predikat? = .baik, period: String = "2026-03", factor: Fraction? = nil, base: Int64 = 5_000_000
+        )
+            -> TPPDecision
+        {
+            TPPEligibility.decide(
+                base: base, golongan: golongan, kind: .pns, predikat: predikat, predikatPeriod: period, month: "2026-03", factor: factor, attendance: none,
+                policy: policy)
+        }
+        #expect(decide(golongan: "IX/z") == .blocked("no tax band for golongan 'IX/z' (PNS)"))
+        #expect(decide(predikat: nil) == .blocked("no predikat yet for period 2026-03"))
+        #expect(decide(predikat: nil, period: "") == .blocked("no periodic period contains 2026-03"))
+        // A factor from a plugin needs no predikat.
+        guard case .paid(let byFactor, let factorLine) = decide(predikat: nil, factor: Fraction.percent(80)) else {
+            Issue.record("a given factor was not paid")
+            return
+        }
+        #expect(factorLine == "factor 80%")
+        #expect(byFactor.kinerjaFactor == Fraction.percent(80))
+        // From the predikat: the same amounts as the calculator, and the line names the predikat and its period.
+        guard case .paid(let paid, let line) = decide() else {
+            Issue.record("baik was not paid")
+            return
+        }
+        #expect(line.hasPrefix("predikat Baik (period 2026-03) → factor 100%"))
+        let expected = try TPPCalculator.compute(base: 5_000_000, predikat: .baik, attendance: none, golongan: "III/b", kind: .pns, policy: policy)
+        #expect(paid == expected)
+        // Out of bounds: blocked with the reason, never a trap.
+        guard case .blocked(let reason) = decide(factor: Fraction.percent(1000), base: .max) else {
+            Issue.record("ten times Int64.max was paid")
+            return
+        }
+        #expect(reason.hasPrefix("not computable:"))
+    }
 }
 
 @Suite struct SKPStatusMachineTests {
