@@ -416,7 +416,7 @@ enum Migrations {
                     """)
         }
         m.registerMigration(identifiers[11]) { db in
-            // A big SKP or realisasi import is staged, then applied in steps while `epoch` is odd (see `SKPStore+Staged`).
+            // A big SKP or realisasi import is staged, then applied in steps while `epoch` is odd (see `StagedImportStore`).
             try db.execute(
                 sql: """
                     CREATE TABLE skp_stage (

@@ -33,7 +33,7 @@ package enum RealisasiStore {
         try write(db, entries, now: now, staging: false)
     }
 
-    /// Stages entries for a staged apply (see `SKPStore+Staged`): nothing anyone reads changes.
+    /// Stages entries for a staged apply (see `StagedImportStore`): nothing anyone reads changes.
     package static func stage(_ db: Database, _ entries: some Sequence<Entry>, now: Date) throws {
         try write(db, entries, now: now, staging: true)
     }

@@ -68,7 +68,7 @@ package final class Store: Sendable {
     }
 
     /// Reads on a snapshot, off the caller's thread (GRDB's own queues), and returns what `body` returns.
-    /// A read that meets a half-applied SKP import is run again once the import is applied (see `SKPStore+Staged`).
+    /// A read that meets a half-applied SKP import is run again once the import is applied (see `StagedImportStore`).
     package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await settled { try await writer.read(body) }
     }

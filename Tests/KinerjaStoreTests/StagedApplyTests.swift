@@ -5,7 +5,7 @@ import Testing
 
 @testable import KinerjaStore
 
-/// A big SKP import applied in steps (`SKPStore+Staged`): others may write between the steps, nobody who reads SKPs
+/// A big SKP import applied in steps (`StagedImportStore`): others may write between the steps, nobody who reads SKPs
 /// sees a half-applied import, and a crash in the middle is finished when the database opens again.
 @Suite struct StagedApplyTests {
     static let period = PeriodID(year: 2026, kind: .annual, index: 0)

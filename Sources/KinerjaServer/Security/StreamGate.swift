@@ -18,7 +18,7 @@ package struct ConnectionLimits: Sendable, Equatable {
     /// The largest request message a gateway may send (one record at a time).
     package var gatewayMaxMessageBytes = 4 << 20
     /// An SKP import of more SKPs than this is applied in steps of this many (so that no other write waits long
-    /// behind it; readers still see all of it or none: see `SKPStore+Staged`).
+    /// behind it; readers still see all of it or none: see `StagedImportStore`).
     package var importStepSKPs = 2_000
     /// A realisasi import of more rows than this is applied in steps of this many.
     package var importStepRows = 50_000
