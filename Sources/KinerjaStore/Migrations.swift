@@ -5,7 +5,7 @@ enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
     static let identifiers = [
         "0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders",
-        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports",
+        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts",
     ]
 
     static let migrator: DatabaseMigrator = {
@@ -481,6 +481,30 @@ enum Migrations {
                         summary         TEXT NOT NULL DEFAULT ''
                     ) STRICT;
                     INSERT INTO staged_apply(id) VALUES (1);
+                    """)
+        }
+        m.registerMigration(identifiers[12]) { db in
+            // One credential per employee (bcrypt), a pending one-time code (SHA-256 of a 128-bit code), and the failed
+            // logins that count towards a lockout.
+            try db.execute(
+                sql: """
+                    CREATE TABLE accounts (
+                        nip             TEXT PRIMARY KEY NOT NULL REFERENCES employees(nip),
+                        password_hash   TEXT NOT NULL DEFAULT '',
+                        disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                        code_hash       TEXT NOT NULL DEFAULT '',
+                        code_purpose    TEXT NOT NULL DEFAULT '',
+                        code_expires_at TEXT NOT NULL DEFAULT '',
+                        locked_until    TEXT NOT NULL DEFAULT '',
+                        last_login_at   TEXT NOT NULL DEFAULT '',
+                        created_at      TEXT NOT NULL,
+                        updated_at      TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TABLE login_failures (
+                        nip TEXT NOT NULL REFERENCES accounts(nip) ON DELETE CASCADE,
+                        at  TEXT NOT NULL
+                    ) STRICT;
+                    CREATE INDEX login_failures_nip ON login_failures(nip, at);
                     """)
         }
         return m

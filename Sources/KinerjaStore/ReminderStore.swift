@@ -94,6 +94,9 @@ package struct HistoryEntry: Sendable, Equatable {
 }
 
 package enum ReminderStore {
+    /// What an account message's body becomes once it was delivered: the code is not kept.
+    package static let redactedAccountBody = "(kode akun dihapus setelah dikirim)"
+
     // MARK: Rules kept in the database (admin additions and removals).
 
     package struct StoredRule: Sendable, Equatable {
@@ -377,6 +380,17 @@ package enum ReminderStore {
                 try fail.execute(arguments: [dead ? "dead" : "failed", attempts, UTCTime.format(next), String(error.prefix(500)), id])
             }
         }
+        // An account code is kept in the outbox only until it is delivered (or given up on).
+        try db.execute(
+            sql: "UPDATE outbox SET body = ? WHERE rule = 'account' AND status IN ('sent', 'dead') AND body != ?",
+            arguments: [redactedAccountBody, redactedAccountBody])
+    }
+
+    /// The id of the message queued for `recipient` on `channel` by `rule`'s `occurrence`.
+    package static func outboxID(_ db: Database, rule: String, occurrence: String, recipient: String, channel: Channel) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT id FROM outbox WHERE rule = ? AND occurrence = ? AND recipient = ? AND channel = ?",
+            arguments: [rule, occurrence, recipient, channel.rawValue])
     }
 
     /// The status of one outbox message, nil when there is none with that id.

@@ -22,7 +22,7 @@ struct Kinerjactl: AsyncParsableCommand {
             StatusCommand.self, WhoAmICommand.self, ReloadCommand.self, AuditCommand.self, BackupCommand.self,
             AgencyCommand.self, UnitCommand.self, EmployeeCommand.self, PluginCommand.self, PeriodCommand.self, SKPCommand.self, RealisasiCommand.self,
             ActivityCommand.self,
-            RatingCommand.self, FeedbackCommand.self, AppraisalCommand.self, TPPCommand.self, ReminderCommand.self, OutboxCommand.self,
+            RatingCommand.self, FeedbackCommand.self, AppraisalCommand.self, TPPCommand.self, ReminderCommand.self, OutboxCommand.self, AccountCommand.self,
         ])
 }
 

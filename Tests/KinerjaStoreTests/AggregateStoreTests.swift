@@ -202,3 +202,30 @@ enum StoreFixture {
         }
     }
 }
+
+@Suite struct AccountStoreTests {
+    @Test func anAccountCodeLeavesTheOutboxOnceDelivered() throws {
+        let store = try StoreFixture.store()
+        let message = OutboxMessage(
+            recipient: StoreFixture.budi, channel: .log, nip: StoreFixture.budi, name: "Budi", email: "", subject: "Aktivasi", body: "kode: ABCD-EFGH")
+        try store.writeNow { db throws in
+            try AccountStore.issueCode(
+                db, nip: StoreFixture.budi, codeHash: "h", purpose: "invite", expiresAt: StoreFixture.now.addingTimeInterval(60), now: StoreFixture.now)
+            try ReminderStore.enqueue(db, rule: "account", occurrence: "invite:1", [message], now: StoreFixture.now)
+            try ReminderStore.enqueue(db, rule: "harian", occurrence: "2026-02-02", [message], now: StoreFixture.now)
+            let ids = try ReminderStore.due(db, now: StoreFixture.now, limit: 10).map(\.id)
+            try ReminderStore.recordDeliveries(db, ids.map { ($0, .sent(at: StoreFixture.now)) })
+            let bodies = try ReminderStore.list(db, status: "sent", limit: 10).map { [$0.rule: $0.body] }
+            #expect(bodies.contains(["account": ReminderStore.redactedAccountBody]))
+            #expect(bodies.contains(["harian": "kode: ABCD-EFGH"]), "other messages keep their text")
+            let account = try #require(try AccountStore.account(db, nip: StoreFixture.budi))
+            #expect(account.status == .invited)
+            try AccountStore.setPassword(db, nip: StoreFixture.budi, hash: "$2b$04$x", now: StoreFixture.now, clearCode: true)
+            #expect(try AccountStore.account(db, nip: StoreFixture.budi)?.status == .active)
+            #expect(try AccountStore.account(db, nip: StoreFixture.budi)?.codeHash == "")
+            try AccountStore.disable(db, nip: StoreFixture.budi, now: StoreFixture.now)
+            #expect(try AccountStore.account(db, nip: StoreFixture.budi)?.status == .disabled)
+            #expect(try AccountStore.account(db, nip: StoreFixture.siti) == nil)
+        }
+    }
+}

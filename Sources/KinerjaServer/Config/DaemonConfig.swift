@@ -42,6 +42,13 @@ package struct SecurityConfig: Sendable, Equatable {
 
 /// The contents of `kinerjad.toml`, validated. Every key is optional; what is absent falls through to the
 /// next source (systemd's environment, then the local defaults).
+/// The `[accounts]` section: how employees' portal passwords are kept.
+package struct AccountSettings: Sendable, Equatable {
+    /// bcrypt's cost (log2 of its rounds): 12 to 16 in the config file. Each step doubles the time a login takes.
+    package var bcryptCost = 12
+    package init() {}
+}
+
 /// The `[plugins]` section; absent keys keep the defaults of `PluginSettings`.
 package struct PluginConfigSection: Sendable, Equatable {
     package var directory: String?
@@ -86,6 +93,8 @@ package struct DaemonConfigFile: Sendable, Equatable {
     package var reminders = ReminderSettings()
     /// `[server]`: what one connection may make the daemon hold.
     package var limits = ConnectionLimits()
+    /// `[accounts]`: employees' portal credentials.
+    package var accounts = AccountSettings()
 
     package init(path: String) { self.path = path }
 
@@ -154,6 +163,10 @@ package struct DaemonConfigFile: Sendable, Equatable {
             config.limits.importStepSKPs = Int(try server.integer("import_step_skp", range: 1...1_000_000) ?? Int64(d.importStepSKPs))
             config.limits.importStepRows = Int(try server.integer("import_step_rows", range: 1...10_000_000) ?? Int64(d.importStepRows))
             try server.finish()
+        }
+        if var accounts = try reader.table("accounts") {
+            config.accounts.bcryptCost = Int(try accounts.integer("bcrypt_cost", range: 12...16) ?? Int64(AccountSettings().bcryptCost))
+            try accounts.finish()
         }
         if var plugins = try reader.table("plugins") {
             config.plugins.directory = try plugins.string("dir", nonEmpty: true)

@@ -22,6 +22,8 @@ package struct DaemonSettings: Sendable, Equatable {
     package var reminders = ReminderSettings()
     /// `[server]`: limits per connection (read at start; a reload does not change the listening transport's).
     package var limits = ConnectionLimits()
+    /// `[accounts]`: bcrypt's cost.
+    package var accounts = AccountSettings()
 
     package var databasePath: String { stateDir + "/kinerja.db" }
     package var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -80,7 +82,8 @@ package struct DaemonSettings: Sendable, Equatable {
             plugins: pluginSettings(file?.plugins ?? PluginConfigSection(), absolute: absolute),
             tpp: file?.tpp ?? TPPPolicy(),
             reminders: file?.reminders ?? ReminderSettings(),
-            limits: file?.limits ?? ConnectionLimits())
+            limits: file?.limits ?? ConnectionLimits(),
+            accounts: file?.accounts ?? AccountSettings())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

@@ -6,7 +6,7 @@ package enum RPCServices {
     package static func all(state: DaemonState) -> [any RegistrableRPCService] {
         [
             AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state),
-            AppraisalService(state: state), TPPService(state: state), ReminderService(state: state),
+            AppraisalService(state: state), TPPService(state: state), ReminderService(state: state), AccountService(state: state),
         ]
     }
 

@@ -70,6 +70,16 @@ package enum MethodPolicy {
         Kinerja_V1_TPPService.Method.ListOverrides.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.DeriveRatings.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.ListRules.descriptor.fullyQualifiedMethod: .operator,
+
+        Kinerja_V1_AccountService.Method.InviteAccount.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_AccountService.Method.ResetAccount.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_AccountService.Method.DisableAccount.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_AccountService.Method.ListAccounts.descriptor.fullyQualifiedMethod: .operator,
+        // The portal, for a person who proves who they are with a code or a password (ChangePassword: own account).
+        Kinerja_V1_AccountService.Method.Activate.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_AccountService.Method.Login.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_AccountService.Method.ChangePassword.descriptor.fullyQualifiedMethod: .gateway,
+
         Kinerja_V1_ReminderService.Method.AddRule.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.RemoveRule.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.EnableRule.descriptor.fullyQualifiedMethod: .admin,

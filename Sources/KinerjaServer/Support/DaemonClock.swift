@@ -1,5 +1,6 @@
 import Foundation
 import KinerjaCore
+import Synchronization
 
 /// The daemon's notion of "now" for schedules. Normally the system clock; tests of whole processes may start
 /// it elsewhere and run it faster with `KINERJA_CLOCK_START` (RFC 3339) and `KINERJA_CLOCK_RATE` (simulated
@@ -8,6 +9,8 @@ package struct DaemonClock: Sendable {
     let origin: Date
     let realOrigin: Date
     package let rate: Double
+    /// Set in tests that move time by hand (lockouts, expiries): `now()` is whatever it says.
+    let manual: ManualTime?
 
     package static let system = DaemonClock(origin: nil, rate: 1)
 
@@ -16,12 +19,22 @@ package struct DaemonClock: Sendable {
         self.realOrigin = real
         self.origin = origin ?? real
         self.rate = rate > 0 ? rate : 1
+        self.manual = nil
     }
 
-    package var isSystem: Bool { rate == 1 && origin == realOrigin }
+    /// A clock that stands still until `time` is advanced (tests).
+    package init(manual time: ManualTime) {
+        self.origin = time.now
+        self.realOrigin = Date()
+        self.rate = 1
+        self.manual = time
+    }
+
+    package var isSystem: Bool { manual == nil && rate == 1 && origin == realOrigin }
 
     package func now() -> Date {
-        origin.addingTimeInterval(Date().timeIntervalSince(realOrigin) * rate)
+        if let manual { return manual.now }
+        return origin.addingTimeInterval(Date().timeIntervalSince(realOrigin) * rate)
     }
 
     /// Sleeps for `seconds` of this clock's time.
@@ -53,4 +66,12 @@ package struct DaemonClock: Sendable {
         package var message: String
         package var description: String { message }
     }
+}
+
+/// A time that moves only when told to (tests).
+package final class ManualTime: Sendable {
+    private let value: Mutex<Date>
+    package init(_ start: Date) { value = Mutex(start) }
+    package var now: Date { value.withLock { $0 } }
+    package func advance(by seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

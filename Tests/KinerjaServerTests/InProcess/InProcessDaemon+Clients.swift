@@ -18,6 +18,7 @@ struct Clients: Sendable {
     let reminder: Kinerja_V1_ReminderService.Client<InProcessTransport.Client>
     let admin: Kinerja_V1_AdminService.Client<InProcessTransport.Client>
     let plugin: Kinerja_V1_PluginService.Client<InProcessTransport.Client>
+    let account: Kinerja_V1_AccountService.Client<InProcessTransport.Client>
 
     init(_ client: GRPCClient<InProcessTransport.Client>) {
         org = .init(wrapping: client)
@@ -28,6 +29,7 @@ struct Clients: Sendable {
         reminder = .init(wrapping: client)
         admin = .init(wrapping: client)
         plugin = .init(wrapping: client)
+        account = .init(wrapping: client)
     }
 
     /// The metadata of an admin's call (uid 0).

@@ -31,7 +31,7 @@ struct InProcessDaemon {
 
     let state: DaemonState
 
-    init(configure: (inout DaemonSettings) -> Void = { _ in }) throws {
+    init(clock: DaemonClock = .system, configure: (inout DaemonSettings) -> Void = { _ in }) throws {
         var settings = DaemonSettings.resolve(
             flags: .init(stateDir: NSTemporaryDirectory() + "kinerja-inprocess"), file: nil, environment: [:], currentDirectory: "/")
         settings.security.operatorUsers = ["65531"]
@@ -41,7 +41,7 @@ struct InProcessDaemon {
         configure(&settings)
         state = DaemonState(
             settings: settings, flags: .init(), store: try Store.inMemory(), socketActivated: false, logLevel: LogLevelBox(.warning),
-            logger: Logger(label: "kinerja.inprocess"))
+            logger: Logger(label: "kinerja.inprocess"), clock: clock)
     }
 
     /// Runs `body` with a client connected to the services.
@@ -69,8 +69,8 @@ extension InProcessDaemon {
 
     /// An agency of two in unit U1 — a head (kelas 9) and one staff member (kelas 7) under them — with a 2026 period
     /// and its monthly periods.
-    static func twoPersonAgency() async throws -> InProcessDaemon {
-        let daemon = try InProcessDaemon()
+    static func twoPersonAgency(clock: DaemonClock = .system, configure: (inout DaemonSettings) -> Void = { _ in }) async throws -> InProcessDaemon {
+        let daemon = try InProcessDaemon(clock: clock, configure: configure)
         try await daemon.withClient { client in
             let org = Kinerja_V1_OrgService.Client(wrapping: client)
             let admin = metadata(.admin)
