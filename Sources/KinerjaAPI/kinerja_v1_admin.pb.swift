@@ -233,6 +233,15 @@ public nonisolated struct Kinerja_V1_ListAuditRequest: Sendable {
   /// Maximum rows; 0 means 100.
   public var limit: Int32 = 0
 
+  /// Only rows of this RPC (e.g. Login, ImportSKP), exactly; empty: any.
+  public var rpc: String = String()
+
+  /// Only rows whose target is exactly this (a NIP, a period, a unit); empty: any.
+  public var target: String = String()
+
+  /// Only rows of calls made for this employee (a gateway's kinerja-actor-nip); empty: any.
+  public var actorNip: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -684,7 +693,7 @@ nonisolated extension Kinerja_V1_ReloadResponse: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Kinerja_V1_ListAuditRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}since\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}since\0\u{1}limit\0\u{1}rpc\0\u{1}target\0\u{3}actor_nip\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -694,6 +703,9 @@ nonisolated extension Kinerja_V1_ListAuditRequest: SwiftProtobuf.Message, SwiftP
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.since) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rpc) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.target) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.actorNip) }()
       default: break
       }
     }
@@ -706,12 +718,24 @@ nonisolated extension Kinerja_V1_ListAuditRequest: SwiftProtobuf.Message, SwiftP
     if self.limit != 0 {
       try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 2)
     }
+    if !self.rpc.isEmpty {
+      try visitor.visitSingularStringField(value: self.rpc, fieldNumber: 3)
+    }
+    if !self.target.isEmpty {
+      try visitor.visitSingularStringField(value: self.target, fieldNumber: 4)
+    }
+    if !self.actorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.actorNip, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kinerja_V1_ListAuditRequest, rhs: Kinerja_V1_ListAuditRequest) -> Bool {
     if lhs.since != rhs.since {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.rpc != rhs.rpc {return false}
+    if lhs.target != rhs.target {return false}
+    if lhs.actorNip != rhs.actorNip {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

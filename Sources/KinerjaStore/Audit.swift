@@ -45,15 +45,39 @@ package enum Audit {
             arguments: [UTCTime.format(time), actor.uid, actor.pid, actor.role, actor.actorNIP, rpc, target, summary])
     }
 
-    /// Newest first, at most `limit` rows, only those at or after `since` when given.
-    package static func list(_ db: Database, since: Date?, limit: Int) throws -> [AuditEntry] {
-        if let since {
-            // Stored times share one fixed-width format, so text order is time order.
-            return try AuditEntry.fetchAll(
-                db, sql: "SELECT * FROM audit_log WHERE time >= ? ORDER BY id DESC LIMIT ?",
-                arguments: [UTCTime.format(since), limit])
+    /// Which rows `list` returns: each filter given must match (the text ones exactly).
+    package struct Filter: Sendable {
+        package var since: Date?
+        package var rpc: String?
+        package var target: String?
+        package var actorNIP: String?
+        package init(since: Date? = nil, rpc: String? = nil, target: String? = nil, actorNIP: String? = nil) {
+            self.since = since
+            self.rpc = rpc
+            self.target = target
+            self.actorNIP = actorNIP
         }
-        return try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
+    }
+
+    /// Newest first, at most `limit` rows matching `filter`.
+    package static func list(_ db: Database, _ filter: Filter = Filter(), limit: Int) throws -> [AuditEntry] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        // Stored times share one fixed-width format, so text order is time order.
+        if let since = filter.since {
+            clauses.append("time >= ?")
+            arguments.append(UTCTime.format(since))
+        }
+        for (column, value) in [("rpc", filter.rpc), ("target", filter.target), ("actor_nip", filter.actorNIP)] {
+            if let value {
+                clauses.append("\(column) = ?")
+                arguments.append(value)
+            }
+        }
+        arguments.append(limit)
+        let condition = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return try AuditEntry.fetchAll(
+            db, sql: "SELECT * FROM audit_log\(condition) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments))
     }
 }
 

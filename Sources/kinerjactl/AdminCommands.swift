@@ -97,6 +97,9 @@ struct AuditListCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only rows at or after this RFC 3339 time (e.g. 2026-03-01T00:00:00Z).") var since: String?
     @Option(help: "At most this many rows.") var limit: Int = 100
+    @Option(help: "Only rows of this RPC (e.g. Login, ImportSKP).") var rpc: String?
+    @Option(help: "Only rows whose target is exactly this (a NIP, a period, a unit).") var target: String?
+    @Option(help: "Only calls a gateway made for this employee (NIP).") var actor: String?
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be a positive number") }
@@ -108,6 +111,9 @@ struct AuditListCommand: AsyncParsableCommand {
                 .with {
                     $0.since = since ?? ""
                     $0.limit = Int32(clamping: limit)
+                    $0.rpc = rpc ?? ""
+                    $0.target = target ?? ""
+                    $0.actorNip = actor ?? ""
                 }, metadata: metadata, options: options)
         }
         if global.output == .json {

@@ -162,10 +162,11 @@ struct HostileStreamTests {
         held.forEach { close($0) }
         held = []
         #expect(await eventually(10) { daemon.log.contains("accepting resumed") })
-        #expect(try await daemon.ctl(["status"]).status == 0)
+        // The listen backlog may still hold the closed connections: a new one gets in once the daemon has drained them.
+        #expect(await eventually(10) { (try? await daemon.ctl(["status"]).status) == 0 }, "\(daemon.log.suffix(3000))")
         // Once per episode, not once per retry: the held connections are closed after the preface timeout (10 s), which
         // may free descriptors and start a second episode on a slow machine, never one per second.
         #expect(daemon.log.components(separatedBy: "accepting paused").count - 1 <= 2, "logged once per episode")
-        #expect(await daemon.stop() == 0)
+        #expect(await daemon.stop() == 0, "\(daemon.log.suffix(3000))")
     }
 }

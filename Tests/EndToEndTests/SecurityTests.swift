@@ -53,10 +53,19 @@ struct PeerCredentialTests {
         let forged = try await daemon.ctl(["reload", "--metadata", "kinerja-peer-cred=0:0:1", "--metadata", "kinerja-peer-uid=0"], asUser: 65534)
         #expect(forged.status == 1)
         #expect(forged.stderr.contains("PERMISSION_DENIED"))
-        // Refused calls wrote no audit rows; root's audit list shows none from 65534.
-        let audit = try await daemon.ctl(["audit", "list", "-o", "json"])
-        let rows = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []
-        #expect(!rows.contains { ($0["uid"] as? NSNumber)?.intValue == 65534 })
+        // Refused calls changed nothing, and each is audited as refused (uid, RPC, the reason).
+        func rows() async throws -> [[String: Any]] {
+            let audit = try await daemon.ctl(["audit", "list", "-o", "json"])
+            return (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]] ?? []).filter {
+                ($0["uid"] as? NSNumber)?.intValue == 65534
+            }
+        }
+        #expect(try await eventually(10) { try await rows().count == 3 })
+        let refused = try await rows()
+        #expect(refused.allSatisfy { ($0["summary"] as? String)?.hasPrefix("denied: ") == true }, "\(refused)")
+        #expect(Set(refused.compactMap { $0["rpc"] as? String }) == ["Reload", "Backup"])
+        let filtered = try await daemon.ctl(["audit", "list", "--rpc", "Backup", "-o", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [Any])?.count == 1, "\(filtered.stdout)")
         #expect(await daemon.stop() == 0)
     }
 

@@ -83,7 +83,7 @@ import Testing
         #expect(seen.values.allSatisfy { $0 == .submitted })
         let loaded = try await store.read { db in try SKPStore.load(db, nip: Self.nip(5), period: Self.period) }
         #expect(loaded?.rhk.map(\.indicators.count) == [1, 1])
-        let audit = try await store.read { db in try Audit.list(db, since: nil, limit: 5) }
+        let audit = try await store.read { db in try Audit.list(db, limit: 5) }
         #expect(audit.first?.rpc == "ImportSKP")
         #expect(audit.first?.summary == "6 added")
     }
@@ -142,7 +142,7 @@ import Testing
         #expect(reopened.recovered == .finished(period: "2026"))
         #expect(try reopened.readNow { db in try SKPStore.statuses(db, period: Self.period) }.count == 6)
         #expect(try reopened.readNow { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skp_stage") } == 0)
-        #expect(try reopened.readNow { db in try Audit.list(db, since: nil, limit: 1) }.first?.rpc == "ImportSKP")
+        #expect(try reopened.readNow { db in try Audit.list(db, limit: 1) }.first?.rpc == "ImportSKP")
         try reopened.close()
     }
 
@@ -178,7 +178,7 @@ import Testing
             return n
         }
         #expect(count == 6)
-        #expect(try store.readNow { db in try Audit.list(db, since: nil, limit: 1) }.first?.rpc == "ImportRealisasi")
+        #expect(try store.readNow { db in try Audit.list(db, limit: 1) }.first?.rpc == "ImportRealisasi")
     }
 
     @Test func aCrashWhileStagingLeavesNothing() throws {

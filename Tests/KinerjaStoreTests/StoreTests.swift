@@ -141,7 +141,7 @@ func temporaryDirectory() throws -> String {
             try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "first")
             try Audit.record(db, actor: actor, rpc: "Test", target: "t", summary: "second")
         }
-        let rows = try store.writer.read { db in try Audit.list(db, since: nil, limit: 10) }
+        let rows = try store.writer.read { db in try Audit.list(db, limit: 10) }
         #expect(rows.map(\.summary) == ["second", "first"])
         #expect(rows[0].uid == 1000 && rows[0].pid == 42 && rows[0].role == "admin")
         #expect(throws: DatabaseError.self) {
@@ -151,7 +151,7 @@ func temporaryDirectory() throws -> String {
             try store.writer.write { db in try db.execute(sql: "DELETE FROM audit_log") }
         }
         #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } == 2)
-        let future = try store.writer.read { db in try Audit.list(db, since: Date().addingTimeInterval(3600), limit: 10) }
+        let future = try store.writer.read { db in try Audit.list(db, Audit.Filter(since: Date().addingTimeInterval(3600)), limit: 10) }
         #expect(future.isEmpty)
         try store.close()
     }

@@ -26,6 +26,8 @@ package final class DaemonState: Sendable {
     /// Wakes the reminder scheduler after a rule change or a reload.
     let schedulerWake = WakeSignal()
     let accounts = AccountCache()
+    /// Audit rows for refused calls, bounded per caller.
+    let deniedCalls: DeniedCallAudit
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
     private let lastReloadBox = Mutex<ReloadOutcome?>(nil)
@@ -37,6 +39,7 @@ package final class DaemonState: Sendable {
     ) {
         self.current = Mutex(settings)
         self.clock = clock
+        self.deniedCalls = DeniedCallAudit(store: store, clock: clock)
         self.flags = flags
         self.store = store
         self.startedAt = Date()

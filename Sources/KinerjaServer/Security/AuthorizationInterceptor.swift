@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRPCCore
 import KinerjaAPI
+import KinerjaCore
 import Logging
 import Synchronization
 
@@ -153,6 +154,11 @@ enum Authorization {
             {
                 return .allow(maxMessage: state.settings.limits.gatewayMaxMessageBytes)
             }
+            if let credentials {
+                state.deniedCalls.record(
+                    uid: credentials.uid, pid: credentials.pid, role: "", actorNIP: "", method: method.method.isEmpty ? Quote.short(name) : method.method,
+                    message: error.message)
+            }
             return .deny(error)
         }
     }
@@ -173,7 +179,18 @@ struct AuthorizationInterceptor: ServerInterceptor {
         let stamps = Array(request.metadata[stringValues: PeerCredentials.header])
         let stamped = stamps.count == 1 ? PeerCredentials(headerValue: stamps[0]) : nil
         let listener: Listener = request.metadata[stringValues: Listener.header].contains(Listener.gateway.rawValue) ? .gateway : .main
-        let (credentials, account, role) = try Authorization.caller(stamped, method: context.descriptor, listener: listener, state: state).get()
+        let (credentials, account, role): (PeerCredentials, Account, Role)
+        switch Authorization.caller(stamped, method: context.descriptor, listener: listener, state: state) {
+        case .success(let found): (credentials, account, role) = found
+        case .failure(let error):
+            if let stamped {
+                // The employee the caller claimed to act for, as claimed (a caller without the gateway role has none).
+                let claimed = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }).map { Quote.short($0) } ?? ""
+                state.deniedCalls.record(
+                    uid: stamped.uid, pid: stamped.pid, role: "", actorNIP: claimed, method: context.descriptor.method, message: error.message)
+            }
+            throw error
+        }
         var actorNIP = ""
         if role == .gateway, let nip = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }) {
             actorNIP = nip.trimmingCharacters(in: .whitespaces)
@@ -184,10 +201,19 @@ struct AuthorizationInterceptor: ServerInterceptor {
         let logger = state.logger
         let storage = state.settings.stateDir
         var response: StreamingServerResponse<Output>
+        let denied = state.deniedCalls
+        let audited = { (error: RPCError) in
+            if error.code == .permissionDenied {
+                denied.record(
+                    uid: credentials.uid, pid: credentials.pid, role: role.description, actorNIP: Quote.short(actorNIP), method: method, message: error.message)
+            }
+        }
         do {
             response = try await next(request, context)
         } catch {
-            throw ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage)
+            let e = ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage)
+            audited(e)
+            throw e
         }
         // Errors thrown while the response is produced get the same treatment.
         if case .success(var contents) = response.accepted {

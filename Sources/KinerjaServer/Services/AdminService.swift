@@ -70,7 +70,12 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "since: '\(Quote.short(request.since))' is not an RFC 3339 time such as 2026-03-01T00:00:00Z")
         }
         let limit = try RequestLimits.limit(request.limit, default: 100)
-        let entries = try await state.store.read { db in try Audit.list(db, since: since, limit: limit) }
+        for (name, value) in [("rpc", request.rpc), ("target", request.target), ("actor_nip", request.actorNip)] where value.utf8.count > 200 {
+            throw RPCError(code: .invalidArgument, message: "\(name): at most 200 characters")
+        }
+        func given(_ text: String) -> String? { text.isEmpty ? nil : text }
+        let filter = Audit.Filter(since: since, rpc: given(request.rpc), target: given(request.target), actorNIP: given(request.actorNip))
+        let entries = try await state.store.read { db in try Audit.list(db, filter, limit: limit) }
         return .with {
             $0.entries = entries.map { e in
                 .with {

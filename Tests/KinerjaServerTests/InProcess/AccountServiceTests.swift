@@ -221,3 +221,50 @@ import Testing
         #expect(stored.codeHash.isEmpty, "the code is used up")
     }
 }
+
+@Suite struct DeniedCallAuditTests {
+    @Test func refusedCallsAreAuditedBoundedPerCallerAndTheAuditFilters() async throws {
+        let daemon = try await InProcessDaemon.twoPersonAgency()
+        try await daemon.withClient { client in
+            let c = Clients(client)
+            // A gateway acting for the staff member asks for an admin RPC, and for the head's TPP (not theirs).
+            #expect(await status { try await c.account.listAccounts(.init(), metadata: Clients.asGateway(for: InProcessDaemon.staf)) } == .permissionDenied)
+            #expect(
+                await status {
+                    try await c.tpp.show(
+                        .with {
+                            $0.month = "2026-01"
+                            $0.nip = InProcessDaemon.kepala
+                        }, metadata: Clients.asGateway(for: InProcessDaemon.staf))
+                } != nil)
+            // A stranger floods refusals: only `limit` of them a minute are written.
+            for _ in 0..<(DeniedCallAudit.limit + 15) {
+                #expect(await status { try await c.admin.status(.init(), metadata: Clients.asNobody) } == .permissionDenied)
+            }
+            func rows(_ filter: (inout Kinerja_V1_ListAuditRequest) -> Void) async throws -> [Kinerja_V1_AuditEntry] {
+                var request = Kinerja_V1_ListAuditRequest()
+                request.limit = 1_000
+                filter(&request)
+                return try await c.admin.listAudit(request, metadata: Clients.asOperator).entries
+            }
+            #expect(try await eventually { try await rows { $0.rpc = "ListAccounts" }.count == 1 })
+            let listAccounts = try await rows { $0.rpc = "ListAccounts" }
+            #expect(listAccounts.first?.summary.hasPrefix("denied: ListAccounts needs the operator role") == true)
+            #expect(listAccounts.first?.actorNip == InProcessDaemon.staf)
+            #expect(try await eventually { try await rows { $0.rpc = "Status" }.count == DeniedCallAudit.limit })
+            #expect(try await rows { $0.actorNip = InProcessDaemon.staf }.allSatisfy { $0.actorNip == InProcessDaemon.staf })
+            #expect(try await rows { $0.target = "2026" }.allSatisfy { $0.target == "2026" })
+            #expect(try await rows { $0.target = "2026" }.contains { $0.rpc == "CreatePeriod" })
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` seconds pass.
+func eventually(_ timeout: TimeInterval = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
