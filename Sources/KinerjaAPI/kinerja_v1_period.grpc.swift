@@ -100,6 +100,19 @@ public enum Kinerja_V1_PeriodService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ExtendDeadline" metadata.
+        public enum ExtendDeadline: Sendable {
+            /// Request type for "ExtendDeadline".
+            public typealias Input = Kinerja_V1_ExtendDeadlineRequest
+            /// Response type for "ExtendDeadline".
+            public typealias Output = Kinerja_V1_DeadlineExtension
+            /// Descriptor for "ExtendDeadline".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.PeriodService"),
+                method: "ExtendDeadline",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.PeriodService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreatePeriod.descriptor,
@@ -107,7 +120,8 @@ public enum Kinerja_V1_PeriodService: Sendable {
             GetPeriod.descriptor,
             AdvancePeriod.descriptor,
             ReopenPeriod.descriptor,
-            SetDeadline.descriptor
+            SetDeadline.descriptor,
+            ExtendDeadline.descriptor
         ]
     }
 }
@@ -241,6 +255,25 @@ extension Kinerja_V1_PeriodService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_SetDeadlineRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Period>
+
+        /// Handle the "ExtendDeadline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+        /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ExtendDeadlineRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_DeadlineExtension` messages.
+        func extendDeadline(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ExtendDeadlineRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeadlineExtension>
     }
 
     /// Service protocol for the "kinerja.v1.PeriodService" service.
@@ -358,6 +391,25 @@ extension Kinerja_V1_PeriodService {
             request: GRPCCore.ServerRequest<Kinerja_V1_SetDeadlineRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Period>
+
+        /// Handle the "ExtendDeadline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+        /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExtendDeadlineRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_DeadlineExtension` message.
+        func extendDeadline(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ExtendDeadlineRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeadlineExtension>
     }
 
     /// Simple service protocol for the "kinerja.v1.PeriodService" service.
@@ -473,6 +525,25 @@ extension Kinerja_V1_PeriodService {
             request: Kinerja_V1_SetDeadlineRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_Period
+
+        /// Handle the "ExtendDeadline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+        /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ExtendDeadlineRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_DeadlineExtension` to respond with.
+        func extendDeadline(
+            request: Kinerja_V1_ExtendDeadlineRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_DeadlineExtension
     }
 }
 
@@ -546,6 +617,17 @@ extension Kinerja_V1_PeriodService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_PeriodService.Method.ExtendDeadline.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ExtendDeadlineRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeadlineExtension>(),
+            handler: { request, context in
+                try await self.extendDeadline(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -612,6 +694,17 @@ extension Kinerja_V1_PeriodService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Period> {
         let response = try await self.setDeadline(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func extendDeadline(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ExtendDeadlineRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeadlineExtension> {
+        let response = try await self.extendDeadline(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -693,6 +786,19 @@ extension Kinerja_V1_PeriodService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Period> {
         return GRPCCore.ServerResponse<Kinerja_V1_Period>(
             message: try await self.setDeadline(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func extendDeadline(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ExtendDeadlineRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeadlineExtension> {
+        return GRPCCore.ServerResponse<Kinerja_V1_DeadlineExtension>(
+            message: try await self.extendDeadline(
                 request: request.message,
                 context: context
             ),
@@ -846,6 +952,30 @@ extension Kinerja_V1_PeriodService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Period>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Period>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExtendDeadline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+        /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExtendDeadlineRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ExtendDeadlineRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeadlineExtension` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func extendDeadline<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ExtendDeadlineRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ExtendDeadlineRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeadlineExtension>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeadlineExtension>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1068,6 +1198,41 @@ extension Kinerja_V1_PeriodService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ExtendDeadline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+        /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExtendDeadlineRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ExtendDeadlineRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeadlineExtension` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func extendDeadline<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ExtendDeadlineRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ExtendDeadlineRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeadlineExtension>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeadlineExtension>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_PeriodService.Method.ExtendDeadline.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1243,6 +1408,36 @@ extension Kinerja_V1_PeriodService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SetDeadlineRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Period>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExtendDeadline" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+    /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ExtendDeadlineRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func extendDeadline<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ExtendDeadlineRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeadlineExtension>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.extendDeadline(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ExtendDeadlineRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeadlineExtension>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1444,6 +1639,40 @@ extension Kinerja_V1_PeriodService.ClientProtocol {
             metadata: metadata
         )
         return try await self.setDeadline(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExtendDeadline" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ExtendDeadline lets one employee file for a period after its batas pengisian, until a later date (audited, with a
+    /// > reason). An earlier extension for the same employee and period is replaced. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func extendDeadline<Result>(
+        _ message: Kinerja_V1_ExtendDeadlineRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeadlineExtension>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ExtendDeadlineRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.extendDeadline(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -251,6 +251,46 @@ public nonisolated struct Kinerja_V1_SetDeadlineRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_ExtendDeadlineRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var nip: String = String()
+
+  /// YYYY-MM-DD in the agency's zone: the last day the employee may file.
+  public var until: String = String()
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_DeadlineExtension: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var nip: String = String()
+
+  public var until: String = String()
+
+  public var reason: String = String()
+
+  /// The period's own batas pengisian.
+  public var periodDeadline: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -717,6 +757,101 @@ nonisolated extension Kinerja_V1_SetDeadlineRequest: SwiftProtobuf.Message, Swif
     if lhs.id != rhs.id {return false}
     if lhs.deadline != rhs.deadline {return false}
     if lhs.skpDeadline != rhs.skpDeadline {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ExtendDeadlineRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExtendDeadlineRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}nip\0\u{1}until\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.until) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 2)
+    }
+    if !self.until.isEmpty {
+      try visitor.visitSingularStringField(value: self.until, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ExtendDeadlineRequest, rhs: Kinerja_V1_ExtendDeadlineRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.until != rhs.until {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_DeadlineExtension: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeadlineExtension"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}nip\0\u{1}until\0\u{1}reason\0\u{3}period_deadline\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.until) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.periodDeadline) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 2)
+    }
+    if !self.until.isEmpty {
+      try visitor.visitSingularStringField(value: self.until, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.periodDeadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodDeadline, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_DeadlineExtension, rhs: Kinerja_V1_DeadlineExtension) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.until != rhs.until {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.periodDeadline != rhs.periodDeadline {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

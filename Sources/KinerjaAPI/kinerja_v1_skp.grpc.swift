@@ -165,6 +165,45 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListRealisasi" metadata.
+        public enum ListRealisasi: Sendable {
+            /// Request type for "ListRealisasi".
+            public typealias Input = Kinerja_V1_ListRealisasiRequest
+            /// Response type for "ListRealisasi".
+            public typealias Output = Kinerja_V1_ListRealisasiResponse
+            /// Descriptor for "ListRealisasi".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "ListRealisasi",
+                type: .unary
+            )
+        }
+        /// Namespace for "PutRealisasi" metadata.
+        public enum PutRealisasi: Sendable {
+            /// Request type for "PutRealisasi".
+            public typealias Input = Kinerja_V1_PutRealisasiRequest
+            /// Response type for "PutRealisasi".
+            public typealias Output = Kinerja_V1_RealisasiEntry
+            /// Descriptor for "PutRealisasi".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "PutRealisasi",
+                type: .unary
+            )
+        }
+        /// Namespace for "DeleteRealisasi" metadata.
+        public enum DeleteRealisasi: Sendable {
+            /// Request type for "DeleteRealisasi".
+            public typealias Input = Kinerja_V1_RealisasiKey
+            /// Response type for "DeleteRealisasi".
+            public typealias Output = Kinerja_V1_DeleteRealisasiResponse
+            /// Descriptor for "DeleteRealisasi".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "DeleteRealisasi",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.SKPService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ImportSKP.descriptor,
@@ -177,7 +216,10 @@ public enum Kinerja_V1_SKPService: Sendable {
             ImportRealisasi.descriptor,
             GiveFeedback.descriptor,
             ImportActivities.descriptor,
-            ListActivities.descriptor
+            ListActivities.descriptor,
+            ListRealisasi.descriptor,
+            PutRealisasi.descriptor,
+            DeleteRealisasi.descriptor
         ]
     }
 }
@@ -402,6 +444,64 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListActivitiesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListActivitiesResponse>
+
+        /// Handle the "ListRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+        /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+        /// > direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListRealisasiRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListRealisasiResponse` messages.
+        func listRealisasi(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListRealisasiRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListRealisasiResponse>
+
+        /// Handle the "PutRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+        /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+        /// > gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PutRealisasiRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_RealisasiEntry` messages.
+        func putRealisasi(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PutRealisasiRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_RealisasiEntry>
+
+        /// Handle the "DeleteRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_RealisasiKey` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_DeleteRealisasiResponse` messages.
+        func deleteRealisasi(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_RealisasiKey>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteRealisasiResponse>
     }
 
     /// Service protocol for the "kinerja.v1.SKPService" service.
@@ -610,6 +710,64 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.ServerRequest<Kinerja_V1_ListActivitiesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListActivitiesResponse>
+
+        /// Handle the "ListRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+        /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+        /// > direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListRealisasiRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListRealisasiResponse` message.
+        func listRealisasi(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListRealisasiRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListRealisasiResponse>
+
+        /// Handle the "PutRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+        /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+        /// > gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutRealisasiRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_RealisasiEntry` message.
+        func putRealisasi(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PutRealisasiRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_RealisasiEntry>
+
+        /// Handle the "DeleteRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_RealisasiKey` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_DeleteRealisasiResponse` message.
+        func deleteRealisasi(
+            request: GRPCCore.ServerRequest<Kinerja_V1_RealisasiKey>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.SKPService" service.
@@ -816,6 +974,64 @@ extension Kinerja_V1_SKPService {
             request: Kinerja_V1_ListActivitiesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ListActivitiesResponse
+
+        /// Handle the "ListRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+        /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+        /// > direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListRealisasiRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListRealisasiResponse` to respond with.
+        func listRealisasi(
+            request: Kinerja_V1_ListRealisasiRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListRealisasiResponse
+
+        /// Handle the "PutRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+        /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+        /// > gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PutRealisasiRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_RealisasiEntry` to respond with.
+        func putRealisasi(
+            request: Kinerja_V1_PutRealisasiRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_RealisasiEntry
+
+        /// Handle the "DeleteRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_RealisasiKey` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_DeleteRealisasiResponse` to respond with.
+        func deleteRealisasi(
+            request: Kinerja_V1_RealisasiKey,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_DeleteRealisasiResponse
     }
 }
 
@@ -944,6 +1160,39 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.ListRealisasi.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListRealisasiRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListRealisasiResponse>(),
+            handler: { request, context in
+                try await self.listRealisasi(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.PutRealisasi.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PutRealisasiRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_RealisasiEntry>(),
+            handler: { request, context in
+                try await self.putRealisasi(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.DeleteRealisasi.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_RealisasiKey>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeleteRealisasiResponse>(),
+            handler: { request, context in
+                try await self.deleteRealisasi(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1065,6 +1314,39 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListActivitiesResponse> {
         let response = try await self.listActivities(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listRealisasi(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListRealisasiRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListRealisasiResponse> {
+        let response = try await self.listRealisasi(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func putRealisasi(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PutRealisasiRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_RealisasiEntry> {
+        let response = try await self.putRealisasi(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteRealisasi(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_RealisasiKey>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteRealisasiResponse> {
+        let response = try await self.deleteRealisasi(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1211,6 +1493,45 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListActivitiesResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ListActivitiesResponse>(
             message: try await self.listActivities(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listRealisasi(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListRealisasiRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListRealisasiResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListRealisasiResponse>(
+            message: try await self.listRealisasi(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func putRealisasi(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PutRealisasiRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_RealisasiEntry> {
+        return GRPCCore.ServerResponse<Kinerja_V1_RealisasiEntry>(
+            message: try await self.putRealisasi(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteRealisasi(
+        request: GRPCCore.ServerRequest<Kinerja_V1_RealisasiKey>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse>(
+            message: try await self.deleteRealisasi(
                 request: request.message,
                 context: context
             ),
@@ -1480,6 +1801,79 @@ extension Kinerja_V1_SKPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListActivitiesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListActivitiesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+        /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+        /// > direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListRealisasiRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListRealisasiRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListRealisasiResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListRealisasiRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListRealisasiRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListRealisasiResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListRealisasiResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PutRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+        /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+        /// > gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutRealisasiRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PutRealisasiRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_RealisasiEntry` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PutRealisasiRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PutRealisasiRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_RealisasiEntry>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_RealisasiEntry>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_RealisasiKey` message.
+        ///   - serializer: A serializer for `Kinerja_V1_RealisasiKey` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeleteRealisasiResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_RealisasiKey>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_RealisasiKey>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeleteRealisasiResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteRealisasiResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1873,6 +2267,112 @@ extension Kinerja_V1_SKPService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+        /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+        /// > direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListRealisasiRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListRealisasiRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListRealisasiResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListRealisasiRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListRealisasiRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListRealisasiResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListRealisasiResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.ListRealisasi.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "PutRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+        /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+        /// > gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutRealisasiRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PutRealisasiRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_RealisasiEntry` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PutRealisasiRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PutRealisasiRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_RealisasiEntry>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_RealisasiEntry>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.PutRealisasi.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteRealisasi" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_RealisasiKey` message.
+        ///   - serializer: A serializer for `Kinerja_V1_RealisasiKey` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeleteRealisasiResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteRealisasi<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_RealisasiKey>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_RealisasiKey>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeleteRealisasiResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteRealisasiResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.DeleteRealisasi.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2194,6 +2694,97 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListActivitiesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListActivitiesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+    /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+    /// > direct supervisor).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListRealisasiRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRealisasi<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListRealisasiRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListRealisasiResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listRealisasi(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListRealisasiRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListRealisasiResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+    /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+    /// > gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PutRealisasiRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putRealisasi<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PutRealisasiRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_RealisasiEntry>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putRealisasi(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PutRealisasiRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_RealisasiEntry>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_RealisasiKey` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteRealisasi<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_RealisasiKey>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteRealisasiResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteRealisasi(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_RealisasiKey>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeleteRealisasiResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2561,6 +3152,109 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listActivities(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListRealisasi returns an employee's realisasi for one period beside the SKP it is filed against, with the
+    /// > supervisor's umpan balik per RHK and the batas pengisian in force for them. Least role: gateway (own, or as the
+    /// > direct supervisor).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRealisasi<Result>(
+        _ message: Kinerja_V1_ListRealisasiRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListRealisasiResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListRealisasiRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listRealisasi(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutRealisasi files or replaces one realisasi (the same rules as a row of ImportRealisasi). A gateway files its
+    /// > own, until the period's batas pengisian (or the date an admin extended it to for the employee). Least role:
+    /// > gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putRealisasi<Result>(
+        _ message: Kinerja_V1_PutRealisasiRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_RealisasiEntry>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PutRealisasiRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.putRealisasi(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteRealisasi" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeleteRealisasi removes one realisasi; the same rights and deadline as PutRealisasi. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteRealisasi<Result>(
+        _ message: Kinerja_V1_RealisasiKey,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteRealisasiResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_RealisasiKey>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteRealisasi(
             request: request,
             options: options,
             onResponse: handleResponse

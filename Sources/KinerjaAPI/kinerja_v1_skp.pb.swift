@@ -307,6 +307,204 @@ public nonisolated struct Kinerja_V1_ListActivitiesResponse: Sendable {
   public init() {}
 }
 
+/// One realisasi: an employee's report against one indicator of their annual SKP, for one period.
+public nonisolated struct Kinerja_V1_RealisasiKey: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  /// The period reported on (annual or periodic).
+  public var periodID: String = String()
+
+  public var rhkID: String = String()
+
+  public var indicatorID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_PutRealisasiRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: Kinerja_V1_RealisasiKey {
+    get {_key ?? Kinerja_V1_RealisasiKey()}
+    set {_key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {self._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {self._key = nil}
+
+  /// The achieved value for a numeric target, as written ("12", "12,5", "1.5e3"); empty for a qualitative one.
+  public var value: String = String()
+
+  /// The realisasi in words (required for a qualitative target).
+  public var text: String = String()
+
+  /// Links to the bukti dukung (at most 20 of at most 2,000 characters).
+  public var evidence: [String] = []
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _key: Kinerja_V1_RealisasiKey? = nil
+}
+
+public nonisolated struct Kinerja_V1_RealisasiEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: Kinerja_V1_RealisasiKey {
+    get {_key ?? Kinerja_V1_RealisasiKey()}
+    set {_key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {self._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {self._key = nil}
+
+  public var hasValue_p: Bool = false
+
+  public var value: Double = 0
+
+  public var text: String = String()
+
+  public var evidence: [String] = []
+
+  public var note: String = String()
+
+  /// RFC 3339 UTC.
+  public var updatedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _key: Kinerja_V1_RealisasiKey? = nil
+}
+
+public nonisolated struct Kinerja_V1_DeleteRealisasiResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// False when there was nothing to delete.
+  public var deleted: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListRealisasiRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var periodID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A supervisor's umpan balik on one RHK for one period.
+public nonisolated struct Kinerja_V1_UmpanBalik: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rhkID: String = String()
+
+  public var text: String = String()
+
+  public var byNip: String = String()
+
+  public var updatedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListRealisasiResponse: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String {
+    get {_storage._nip}
+    set {_uniqueStorage()._nip = newValue}
+  }
+
+  public var periodID: String {
+    get {_storage._periodID}
+    set {_uniqueStorage()._periodID = newValue}
+  }
+
+  /// draft | planning | running | assessment | closed
+  public var periodState: String {
+    get {_storage._periodState}
+    set {_uniqueStorage()._periodState = newValue}
+  }
+
+  /// The batas pengisian in force for this employee (YYYY-MM-DD): the period's, or the date an admin extended it to.
+  public var deadline: String {
+    get {_storage._deadline}
+    set {_uniqueStorage()._deadline = newValue}
+  }
+
+  /// True when the deadline is an extension for this employee.
+  public var extended: Bool {
+    get {_storage._extended}
+    set {_uniqueStorage()._extended = newValue}
+  }
+
+  /// True when a gateway acting for the employee may file realisasi for the period now.
+  public var openForFiling: Bool {
+    get {_storage._openForFiling}
+    set {_uniqueStorage()._openForFiling = newValue}
+  }
+
+  /// The annual SKP the realisasi is filed against (absent when the employee has none).
+  public var skp: Kinerja_V1_SKP {
+    get {_storage._skp ?? Kinerja_V1_SKP()}
+    set {_uniqueStorage()._skp = newValue}
+  }
+  /// Returns true if `skp` has been explicitly set.
+  public var hasSkp: Bool {_storage._skp != nil}
+  /// Clears the value of `skp`. Subsequent reads from it will return its default value.
+  public mutating func clearSkp() {_uniqueStorage()._skp = nil}
+
+  public var realisasi: [Kinerja_V1_RealisasiEntry] {
+    get {_storage._realisasi}
+    set {_uniqueStorage()._realisasi = newValue}
+  }
+
+  public var umpanBalik: [Kinerja_V1_UmpanBalik] {
+    get {_storage._umpanBalik}
+    set {_uniqueStorage()._umpanBalik = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -985,6 +1183,405 @@ nonisolated extension Kinerja_V1_ListActivitiesResponse: SwiftProtobuf.Message, 
   public static func ==(lhs: Kinerja_V1_ListActivitiesResponse, rhs: Kinerja_V1_ListActivitiesResponse) -> Bool {
     if lhs.activities != rhs.activities {return false}
     if lhs.totalMinutes != rhs.totalMinutes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_RealisasiKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RealisasiKey"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0\u{3}rhk_id\0\u{3}indicator_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rhkID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.indicatorID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    if !self.rhkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkID, fieldNumber: 3)
+    }
+    if !self.indicatorID.isEmpty {
+      try visitor.visitSingularStringField(value: self.indicatorID, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_RealisasiKey, rhs: Kinerja_V1_RealisasiKey) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.rhkID != rhs.rhkID {return false}
+    if lhs.indicatorID != rhs.indicatorID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_PutRealisasiRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutRealisasiRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}value\0\u{1}text\0\u{1}evidence\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.value) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.evidence) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._key {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.value.isEmpty {
+      try visitor.visitSingularStringField(value: self.value, fieldNumber: 2)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 3)
+    }
+    if !self.evidence.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.evidence, fieldNumber: 4)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_PutRealisasiRequest, rhs: Kinerja_V1_PutRealisasiRequest) -> Bool {
+    if lhs._key != rhs._key {return false}
+    if lhs.value != rhs.value {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.evidence != rhs.evidence {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_RealisasiEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RealisasiEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}has_value\0\u{1}value\0\u{1}text\0\u{1}evidence\0\u{1}note\0\u{3}updated_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.hasValue_p) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.value) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.evidence) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._key {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.hasValue_p != false {
+      try visitor.visitSingularBoolField(value: self.hasValue_p, fieldNumber: 2)
+    }
+    if self.value.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.value, fieldNumber: 3)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 4)
+    }
+    if !self.evidence.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.evidence, fieldNumber: 5)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 6)
+    }
+    if !self.updatedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_RealisasiEntry, rhs: Kinerja_V1_RealisasiEntry) -> Bool {
+    if lhs._key != rhs._key {return false}
+    if lhs.hasValue_p != rhs.hasValue_p {return false}
+    if lhs.value != rhs.value {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.evidence != rhs.evidence {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_DeleteRealisasiResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteRealisasiResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deleted\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.deleted) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.deleted != false {
+      try visitor.visitSingularBoolField(value: self.deleted, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_DeleteRealisasiResponse, rhs: Kinerja_V1_DeleteRealisasiResponse) -> Bool {
+    if lhs.deleted != rhs.deleted {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListRealisasiRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRealisasiRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListRealisasiRequest, rhs: Kinerja_V1_ListRealisasiRequest) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_UmpanBalik: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UmpanBalik"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rhk_id\0\u{1}text\0\u{3}by_nip\0\u{3}updated_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.rhkID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.byNip) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rhkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkID, fieldNumber: 1)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 2)
+    }
+    if !self.byNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.byNip, fieldNumber: 3)
+    }
+    if !self.updatedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_UmpanBalik, rhs: Kinerja_V1_UmpanBalik) -> Bool {
+    if lhs.rhkID != rhs.rhkID {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.byNip != rhs.byNip {return false}
+    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListRealisasiResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRealisasiResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0\u{3}period_state\0\u{1}deadline\0\u{1}extended\0\u{3}open_for_filing\0\u{1}skp\0\u{1}realisasi\0\u{3}umpan_balik\0")
+
+  fileprivate class _StorageClass {
+    var _nip: String = String()
+    var _periodID: String = String()
+    var _periodState: String = String()
+    var _deadline: String = String()
+    var _extended: Bool = false
+    var _openForFiling: Bool = false
+    var _skp: Kinerja_V1_SKP? = nil
+    var _realisasi: [Kinerja_V1_RealisasiEntry] = []
+    var _umpanBalik: [Kinerja_V1_UmpanBalik] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _nip = source._nip
+      _periodID = source._periodID
+      _periodState = source._periodState
+      _deadline = source._deadline
+      _extended = source._extended
+      _openForFiling = source._openForFiling
+      _skp = source._skp
+      _realisasi = source._realisasi
+      _umpanBalik = source._umpanBalik
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._nip) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._periodID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._periodState) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._deadline) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._extended) }()
+        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._openForFiling) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._skp) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._realisasi) }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._umpanBalik) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._nip.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nip, fieldNumber: 1)
+      }
+      if !_storage._periodID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._periodID, fieldNumber: 2)
+      }
+      if !_storage._periodState.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._periodState, fieldNumber: 3)
+      }
+      if !_storage._deadline.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deadline, fieldNumber: 4)
+      }
+      if _storage._extended != false {
+        try visitor.visitSingularBoolField(value: _storage._extended, fieldNumber: 5)
+      }
+      if _storage._openForFiling != false {
+        try visitor.visitSingularBoolField(value: _storage._openForFiling, fieldNumber: 6)
+      }
+      try { if let v = _storage._skp {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._realisasi.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._realisasi, fieldNumber: 8)
+      }
+      if !_storage._umpanBalik.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._umpanBalik, fieldNumber: 9)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListRealisasiResponse, rhs: Kinerja_V1_ListRealisasiResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._nip != rhs_storage._nip {return false}
+        if _storage._periodID != rhs_storage._periodID {return false}
+        if _storage._periodState != rhs_storage._periodState {return false}
+        if _storage._deadline != rhs_storage._deadline {return false}
+        if _storage._extended != rhs_storage._extended {return false}
+        if _storage._openForFiling != rhs_storage._openForFiling {return false}
+        if _storage._skp != rhs_storage._skp {return false}
+        if _storage._realisasi != rhs_storage._realisasi {return false}
+        if _storage._umpanBalik != rhs_storage._umpanBalik {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -5,7 +5,7 @@ enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
     static let identifiers = [
         "0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders",
-        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts",
+        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts", "0014-deadline-extensions",
     ]
 
     static let migrator: DatabaseMigrator = {
@@ -505,6 +505,21 @@ enum Migrations {
                         at  TEXT NOT NULL
                     ) STRICT;
                     CREATE INDEX login_failures_nip ON login_failures(nip, at);
+                    """)
+        }
+        m.registerMigration(identifiers[13]) { db in
+            // An admin's extension of a period's batas pengisian for one employee.
+            try db.execute(
+                sql: """
+                    CREATE TABLE deadline_extensions (
+                        period_id  TEXT NOT NULL REFERENCES periods(id),
+                        nip        TEXT NOT NULL REFERENCES employees(nip),
+                        until      TEXT NOT NULL,
+                        reason     TEXT NOT NULL,
+                        by_uid     INTEGER NOT NULL,
+                        created_at TEXT NOT NULL,
+                        PRIMARY KEY (period_id, nip)
+                    ) STRICT, WITHOUT ROWID;
                     """)
         }
         return m

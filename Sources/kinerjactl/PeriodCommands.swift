@@ -7,7 +7,7 @@ import SwiftProtobuf
 struct PeriodCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "period", abstract: "Appraisal periods: create, list, show, advance, reopen, deadlines.",
-        subcommands: [PeriodCreate.self, PeriodList.self, PeriodShow.self, PeriodAdvance.self, PeriodReopen.self, PeriodSetDeadline.self])
+        subcommands: [PeriodCreate.self, PeriodList.self, PeriodShow.self, PeriodAdvance.self, PeriodReopen.self, PeriodSetDeadline.self, PeriodExtend.self])
 }
 
 func periodJSON(_ p: Kinerja_V1_Period) -> [String: Any] {
@@ -159,5 +159,32 @@ struct PeriodSetDeadline: AsyncParsableCommand {
                 }, metadata: metadata, options: options)
         }
         printPeriod(p, global)
+    }
+}
+
+struct PeriodExtend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extend", abstract: "Let one employee file for a period after its batas pengisian, until a later date (audited).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Period id, e.g. 2026-03.") var id: String
+    @Option(help: "The employee's NIP.") var nip: String
+    @Option(help: "The last day they may file (YYYY-MM-DD).") var until: String
+    @Option(help: "Why (audited).") var reason: String
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_PeriodService.Client(wrapping: client).extendDeadline(
+                .with {
+                    $0.periodID = id
+                    $0.nip = nip
+                    $0.until = until
+                    $0.reason = reason
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["period_id": r.periodID, "nip": r.nip, "until": r.until, "reason": r.reason, "period_deadline": r.periodDeadline])
+            return
+        }
+        print("\(r.nip) may file for \(r.periodID) until \(r.until) (the period's batas pengisian is \(r.periodDeadline))")
     }
 }

@@ -255,7 +255,8 @@ struct SKPFeedback: AsyncParsableCommand {
 
 struct RealisasiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "realisasi", abstract: "Realisasi (achieved values with evidence).", subcommands: [RealisasiImport.self])
+        commandName: "realisasi", abstract: "Realisasi (achieved values with evidence).",
+        subcommands: [RealisasiImport.self, RealisasiList.self, RealisasiPut.self, RealisasiDelete.self])
 }
 
 struct RealisasiImport: AsyncParsableCommand {

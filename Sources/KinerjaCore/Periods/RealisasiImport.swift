@@ -144,8 +144,8 @@ public enum RealisasiImport {
                 fail("period", "period \(p.id) does not exist")
                 continue
             }
-            if state == .closed {
-                fail("period", "period \(p.id) is closed: realisasi cannot change")
+            if let refusal = RealisasiRules.periodRefusal(p.id, state: state) {
+                fail(refusal.column, refusal.message)
                 continue
             }
             let annualID = p.id.annual
@@ -154,9 +154,8 @@ public enum RealisasiImport {
                 fail("nip", "\(nip) has no SKP for \(annualID)")
                 continue
             }
-            let status = context.index.statuses[slot]
-            guard status == .approved else {
-                fail("nip", "the SKP of \(nip) for \(annualID) is \(status.rawValue); realisasi is filed against an approved SKP")
+            if let refusal = RealisasiRules.skpRefusal(nip: nip, annual: annualID, status: context.index.statuses[slot]) {
+                fail(refusal.column, refusal.message)
                 continue
             }
             guard let k = context.index.entry(slot: slot, rhk: rhk, indicator: ind) else {
@@ -165,42 +164,18 @@ public enum RealisasiImport {
             }
             let valueText = columns.value(at: valueColumn, record) ?? ""
             let text = columns.value(at: textColumn, record) ?? ""
-            var value: Double?
-            if context.index.entries[k].numeric {
-                if valueText.isEmpty {
-                    fail("value", "indicator \(rhk)/\(ind) has a numeric target: give a value")
-                    continue
-                }
-                switch Measure.parse(valueText, decimalComma: true) {
-                case .failure(let e):
-                    fail("value", "\(e.message): a realisasi is \(Measure.rule), not negative")
-                    continue
-                case .success(let v) where v < 0:
-                    fail("value", "'\(Quote.short(valueText))' is negative: a realisasi is not negative")
-                    continue
-                case .success(let v):
-                    value = v
-                }
-            } else if text.isEmpty && valueText.isEmpty {
-                fail("text", "indicator \(rhk)/\(ind) has a qualitative target: describe the realisasi in text")
-                continue
-            } else if !valueText.isEmpty {
-                // A qualitative realisasi written as a number keeps the number only when it is in range.
-                value = try? Measure.parse(valueText, decimalComma: true).get()
-            }
             let evidenceText = columns.value(at: evidenceColumn, record) ?? ""
             let noteText = columns.value(at: noteColumn, record) ?? ""
-            if let why = FieldLimit.text.check(text) {
-                fail("text", "text \(why)")
+            let value: Double?
+            let storedText: String
+            switch RealisasiRules.content(
+                numeric: context.index.entries[k].numeric, rhk: rhk, indicator: ind, valueText: valueText, text: text, evidence: evidenceText, note: noteText)
+            {
+            case .failure(let refusal):
+                fail(refusal.column, refusal.message)
                 continue
-            }
-            if let why = FieldLimit.text.check(noteText) {
-                fail("note", "note \(why)")
-                continue
-            }
-            if let why = FieldLimit.checkEvidence(evidenceText) {
-                fail("evidence", "evidence \(why)")
-                continue
+            case .success(let content):
+                (value, storedText) = content
             }
             let key = p.number << 32 | k
             if let first = seen.updateValue(record.line, forKey: key) {
@@ -210,7 +185,7 @@ public enum RealisasiImport {
             }
             let row = Write(
                 order: key, period: p.text, annual: annualID.description, nip: context.index.nips[slot], rhk: context.index.entries[k].rhk,
-                indicator: context.index.entries[k].indicator, value: value, text: text.isEmpty ? valueText : text,
+                indicator: context.index.entries[k].indicator, value: value, text: storedText,
                 evidence: evidenceText, note: noteText)
             if let old = context.stored[key] {
                 if old.value == row.value && old.text == row.text && old.evidence == row.evidence && old.note == row.note {

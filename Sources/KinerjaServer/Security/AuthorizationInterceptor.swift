@@ -49,6 +49,10 @@ package enum MethodPolicy {
         Kinerja_V1_SKPService.Method.GiveFeedback.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ImportActivities.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ListActivities.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.ListRealisasi.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.PutRealisasi.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.DeleteRealisasi.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_PeriodService.Method.ExtendDeadline.descriptor.fullyQualifiedMethod: .admin,
 
         Kinerja_V1_AppraisalService.Method.SetRating.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.ImportRatings.descriptor.fullyQualifiedMethod: .operator,

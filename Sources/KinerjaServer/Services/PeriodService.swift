@@ -158,6 +158,36 @@ struct PeriodService: Kinerja_V1_PeriodService.SimpleServiceProtocol {
         }
     }
 
+    func extendDeadline(request: Kinerja_V1_ExtendDeadlineRequest, context: ServerContext) async throws -> Kinerja_V1_DeadlineExtension {
+        let caller = try context.caller()
+        let id = try PeriodID.requested(request.periodID)
+        guard let until = CivilDate(iso: request.until) else {
+            throw RPCError(code: .invalidArgument, message: "until '\(Quote.short(request.until))' is not a date YYYY-MM-DD")
+        }
+        let reason = request.reason.trimmedBlanks
+        try RequestLimits.text(reason, "reason")
+        guard !reason.isEmpty else { throw RPCError(code: .invalidArgument, message: "an extension needs a reason (it is audited)") }
+        let now = state.clock.now()
+        return try await store.write { db in
+            let e = try EmployeeLookup.employee(db, request.nip)
+            try PeriodStore.requireOpen(db, id, action: "extending its deadline")
+            let record = try PeriodStore.require(db, id)
+            guard until > record.deadline else {
+                throw RPCError(code: .invalidArgument, message: "\(until) is not after the batas pengisian of \(id) (\(record.deadline))")
+            }
+            try PeriodStore.extendDeadline(db, period: id, nip: e.nip, until: until, reason: reason, byUID: Int64(caller.credentials.uid), now: now)
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "ExtendDeadline", target: "\(e.nip)/\(id)", summary: "until \(until): \(reason)", at: now)
+            return .with {
+                $0.periodID = id.description
+                $0.nip = e.nip
+                $0.until = until.description
+                $0.reason = reason
+                $0.periodDeadline = record.deadline.description
+            }
+        }
+    }
+
     func message(_ p: PeriodRecord, db: GRDB.Database, clock: AgencyClock, counts: Bool = true) throws -> Kinerja_V1_Period {
         func deadline(_ d: CivilDate) -> Kinerja_V1_Deadline {
             .with {

@@ -257,6 +257,12 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
                 let t1 = clock.now
                 defer { logger.info("realisasi import timing", metadata: ["rows": "\(plan.rows)", "validate": "\(t1 - t0)", "write": "\(clock.now - t1)"]) }
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.rows) }
+                if caller.role == .gateway {
+                    // A portal's file is bound by the batas pengisian of each period it files for.
+                    for period in Set(plan.writes.map(\.period)).sorted() {
+                        try requireFilable(db, caller: caller, nip: caller.actorNIP, period: try PeriodID(period), now: state.clock.now())
+                    }
+                }
                 if !request.dryRun && !plan.writes.isEmpty {
                     let audit = StagedImportStore.StagedAudit(
                         actor: caller.auditActor, rpc: "ImportRealisasi", target: request.fileName,

@@ -118,8 +118,8 @@ extension InProcessDaemon {
     }
 
     /// `ThreePersonAgency`: DINAS, SEKR, BID1 and Siti, Budi and Rina.
-    static func threePersonAgency(configure: (inout DaemonSettings) -> Void = { _ in }) async throws -> InProcessDaemon {
-        let daemon = try InProcessDaemon(configure: configure)
+    static func threePersonAgency(clock: DaemonClock = .system, configure: (inout DaemonSettings) -> Void = { _ in }) async throws -> InProcessDaemon {
+        let daemon = try InProcessDaemon(clock: clock, configure: configure)
         try await daemon.withClients { c in
             #expect(try await c.importUnits(ThreePersonAgency.unitsCSV).applied)
             let employees = try await c.importEmployees(ThreePersonAgency.employeesCSV)

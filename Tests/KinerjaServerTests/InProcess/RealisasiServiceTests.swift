@@ -1,0 +1,158 @@
+import Foundation
+import GRPCCore
+import KinerjaAPI
+import KinerjaCore
+import KinerjaFixtures
+import SwiftProtobuf
+import Testing
+
+@testable import KinerjaServer
+
+/// Realisasi one at a time (`ListRealisasi`, `PutRealisasi`, `DeleteRealisasi`) and the batas pengisian with its
+/// extensions, on a clock moved by hand: Siti heads, Budi reports to her, Rina to Budi.
+@Suite struct RealisasiServiceTests {
+    static let siti = ThreePersonAgency.kepala
+    static let budi = ThreePersonAgency.budi
+    static let rina = ThreePersonAgency.rina
+
+    /// 2026 with monthly periods, the three SKPs approved, March open; the clock on 5 April 2026 (March's batas
+    /// pengisian is 10 April).
+    static func agency() async throws -> (InProcessDaemon, ManualTime) {
+        let time = ManualTime(try Date("2026-04-05T09:00:00+07:00", strategy: .iso8601))
+        let daemon = try await InProcessDaemon.threePersonAgency(clock: DaemonClock(manual: time))
+        try await daemon.withClients { c in
+            try await c.createPeriod("2026", periodic: "monthly")
+            try await c.advance("2026")
+            let imported = try await c.importSKP(ThreePersonAgency.skpDocument(period: "2026"), submit: true)
+            #expect(imported.applied, "\(imported.errorText)")
+            _ = try await c.skp.approveAllSKP(.with { $0.periodID = "2026" }, metadata: Clients.asAdmin)
+            try await c.advance("2026", force: true, reason: "uji")
+            try await c.advance("2026-03", times: 2, force: true, reason: "uji")
+        }
+        return (daemon, time)
+    }
+
+    static func put(
+        _ c: Clients, _ nip: String, _ rhk: String, _ indicator: String, value: String = "", text: String = "", evidence: [String] = [],
+        as who: Metadata? = nil
+    ) async throws -> Kinerja_V1_RealisasiEntry {
+        try await c.skp.putRealisasi(
+            .with {
+                $0.key = .with {
+                    $0.nip = nip
+                    $0.periodID = "2026-03"
+                    $0.rhkID = rhk
+                    $0.indicatorID = indicator
+                }
+                $0.value = value
+                $0.text = text
+                $0.evidence = evidence
+            }, metadata: who ?? Clients.asGateway(for: nip))
+    }
+
+    static func list(_ c: Clients, _ nip: String, as who: Metadata) async throws -> Kinerja_V1_ListRealisasiResponse {
+        try await c.skp.listRealisasi(
+            .with {
+                $0.nip = nip
+                $0.periodID = "2026-03"
+            }, metadata: who)
+    }
+
+    @Test func anEmployeeFilesReadsAndDeletesTheirOwnAndTheirSupervisorReads() async throws {
+        let (daemon, _) = try await Self.agency()
+        try await daemon.withClients { c in
+            let filed = try await Self.put(c, Self.budi, "R1", "I1", value: "7,5", evidence: ["https://drive.example.go.id/laporan-maret"])
+            #expect(filed.hasValue_p && filed.value == 7.5)
+            #expect(filed.evidence == ["https://drive.example.go.id/laporan-maret"])
+            _ = try await Self.put(c, Self.budi, "R1", "I2", text: "Sesuai standar, diperiksa Kasubbag")
+            // The same rules as a row of a file.
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "") } == .invalidArgument)
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "-3") } == .invalidArgument)
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "1e33") } == .invalidArgument)
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I2") } == .invalidArgument)
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I9", value: "1") } == .notFound)
+            #expect(
+                await status { try await Self.put(c, Self.budi, "R1", "I1", value: "1", evidence: Array(repeating: "https://x.example/a", count: 21)) }
+                    == .invalidArgument)
+            // Only one's own: not another's, not even a subordinate's; the supervisor reads, a skip-level head does not.
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "1", as: Clients.asGateway(for: Self.rina)) } == .permissionDenied)
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "1", as: Clients.asGateway(for: Self.siti)) } == .permissionDenied)
+            let asSupervisor = try await Self.list(c, Self.budi, as: Clients.asGateway(for: Self.siti))
+            #expect(asSupervisor.realisasi.count == 2)
+            #expect(asSupervisor.skp.status == "approved")
+            #expect(asSupervisor.deadline == "2026-04-10")
+            #expect(asSupervisor.openForFiling)
+            #expect(await status { try await Self.list(c, Self.rina, as: Clients.asGateway(for: Self.siti)) } == .permissionDenied)
+            #expect(await status { try await Self.list(c, Self.budi, as: Clients.asGateway(for: Self.rina)) } == .permissionDenied)
+            // Umpan balik from the supervisor shows beside the RHK.
+            _ = try await c.skp.giveFeedback(
+                .with {
+                    $0.nip = Self.budi
+                    $0.periodID = "2026-03"
+                    $0.rhkID = "R1"
+                    $0.text = "Lampirkan notulen rapat"
+                }, metadata: Clients.asGateway(for: Self.siti))
+            let own = try await Self.list(c, Self.budi, as: Clients.asGateway(for: Self.budi))
+            #expect(own.umpanBalik.map(\.text) == ["Lampirkan notulen rapat"])
+            #expect(own.umpanBalik.first?.byNip == Self.siti)
+            let deleted = try await c.skp.deleteRealisasi(
+                .with {
+                    $0.nip = Self.budi
+                    $0.periodID = "2026-03"
+                    $0.rhkID = "R1"
+                    $0.indicatorID = "I2"
+                }, metadata: Clients.asGateway(for: Self.budi))
+            #expect(deleted.deleted)
+            #expect(try await Self.list(c, Self.budi, as: Clients.asOperator).realisasi.map(\.key.indicatorID) == ["I1"])
+            let audit = try await c.audit().filter { $0.rpc == "PutRealisasi" || $0.rpc == "DeleteRealisasi" }
+            let done = audit.filter { !$0.summary.hasPrefix("denied: ") }
+            #expect(done.count == 3)
+            #expect(done.allSatisfy { $0.actorNip == Self.budi })
+            // The two refused attempts (Rina's and Siti's) are audited as refusals.
+            #expect(
+                try await eventually {
+                    Set(try await c.audit().filter { $0.rpc == "PutRealisasi" && $0.summary.hasPrefix("denied: ") }.map(\.actorNip)) == [Self.rina, Self.siti]
+                })
+        }
+    }
+
+    @Test func afterTheBatasPengisianOnlyAnExtensionLetsAGatewayFile() async throws {
+        let (daemon, time) = try await Self.agency()
+        try await daemon.withClients { c in
+            time.advance(by: 6 * 86_400)  // 11 April
+            let late = await failure { try await Self.put(c, Self.budi, "R1", "I1", value: "3") }
+            #expect(late?.code == .failedPrecondition)
+            #expect(late?.message.contains("2026-04-10") == true, "\(String(describing: late))")
+            #expect(try await Self.list(c, Self.budi, as: Clients.asGateway(for: Self.budi)).openForFiling == false)
+            // The HR office is not bound by it.
+            _ = try await Self.put(c, Self.budi, "R1", "I1", value: "3", as: Clients.asOperator)
+            // A file from the portal is bound by it too.
+            let file = "nip,period,rhk_id,indicator_id,value\n\(Self.budi),2026-03,R1,I1,6\n"
+            let imported = await failure {
+                try await c.skp.importRealisasi(.with { $0.content = Data(file.utf8) }, metadata: Clients.asGateway(for: Self.budi))
+            }
+            #expect(imported?.code == .failedPrecondition, "\(String(describing: imported))")
+            // An admin extends it for Budi alone, with a reason.
+            func extend(_ until: String, reason: String = "sakit, surat dokter", as who: Metadata = Clients.asAdmin) async throws {
+                _ = try await c.period.extendDeadline(
+                    .with {
+                        $0.periodID = "2026-03"
+                        $0.nip = Self.budi
+                        $0.until = until
+                        $0.reason = reason
+                    }, metadata: who)
+            }
+            #expect(await status { try await extend("2026-04-15", as: Clients.asOperator) } == .permissionDenied)
+            #expect(await status { try await extend("2026-04-15", reason: "") } == .invalidArgument)
+            #expect(await status { try await extend("2026-04-09") } == .invalidArgument)
+            try await extend("2026-04-15")
+            _ = try await Self.put(c, Self.budi, "R1", "I1", value: "4")
+            let listed = try await Self.list(c, Self.budi, as: Clients.asGateway(for: Self.budi))
+            #expect(listed.deadline == "2026-04-15" && listed.extended && listed.openForFiling)
+            #expect(await status { try await Self.put(c, Self.rina, "P1", "I1", value: "99") } == .failedPrecondition, "the extension is Budi's alone")
+            time.advance(by: 5 * 86_400)  // 16 April
+            #expect(await status { try await Self.put(c, Self.budi, "R1", "I1", value: "5") } == .failedPrecondition)
+            #expect(try await c.audit().contains { $0.rpc == "ExtendDeadline" && $0.summary == "until 2026-04-15: sakit, surat dokter" })
+        }
+    }
+}
