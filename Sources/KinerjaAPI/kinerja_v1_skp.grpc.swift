@@ -204,6 +204,45 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PutActivity" metadata.
+        public enum PutActivity: Sendable {
+            /// Request type for "PutActivity".
+            public typealias Input = Kinerja_V1_ActivityInput
+            /// Response type for "PutActivity".
+            public typealias Output = Kinerja_V1_Activity
+            /// Descriptor for "PutActivity".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "PutActivity",
+                type: .unary
+            )
+        }
+        /// Namespace for "UpdateActivity" metadata.
+        public enum UpdateActivity: Sendable {
+            /// Request type for "UpdateActivity".
+            public typealias Input = Kinerja_V1_UpdateActivityRequest
+            /// Response type for "UpdateActivity".
+            public typealias Output = Kinerja_V1_Activity
+            /// Descriptor for "UpdateActivity".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "UpdateActivity",
+                type: .unary
+            )
+        }
+        /// Namespace for "DeleteActivity" metadata.
+        public enum DeleteActivity: Sendable {
+            /// Request type for "DeleteActivity".
+            public typealias Input = Kinerja_V1_ActivityRef
+            /// Response type for "DeleteActivity".
+            public typealias Output = Kinerja_V1_DeleteActivityResponse
+            /// Descriptor for "DeleteActivity".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "DeleteActivity",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.SKPService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ImportSKP.descriptor,
@@ -219,7 +258,10 @@ public enum Kinerja_V1_SKPService: Sendable {
             ListActivities.descriptor,
             ListRealisasi.descriptor,
             PutRealisasi.descriptor,
-            DeleteRealisasi.descriptor
+            DeleteRealisasi.descriptor,
+            PutActivity.descriptor,
+            UpdateActivity.descriptor,
+            DeleteActivity.descriptor
         ]
     }
 }
@@ -502,6 +544,62 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_RealisasiKey>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteRealisasiResponse>
+
+        /// Handle the "PutActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+        /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+        /// > role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ActivityInput` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Activity` messages.
+        func putActivity(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ActivityInput>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Activity>
+
+        /// Handle the "UpdateActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_UpdateActivityRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Activity` messages.
+        func updateActivity(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_UpdateActivityRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Activity>
+
+        /// Handle the "DeleteActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ActivityRef` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_DeleteActivityResponse` messages.
+        func deleteActivity(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ActivityRef>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteActivityResponse>
     }
 
     /// Service protocol for the "kinerja.v1.SKPService" service.
@@ -768,6 +866,62 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.ServerRequest<Kinerja_V1_RealisasiKey>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse>
+
+        /// Handle the "PutActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+        /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+        /// > role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityInput` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Activity` message.
+        func putActivity(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ActivityInput>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Activity>
+
+        /// Handle the "UpdateActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_UpdateActivityRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Activity` message.
+        func updateActivity(
+            request: GRPCCore.ServerRequest<Kinerja_V1_UpdateActivityRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Activity>
+
+        /// Handle the "DeleteActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityRef` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_DeleteActivityResponse` message.
+        func deleteActivity(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ActivityRef>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteActivityResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.SKPService" service.
@@ -1032,6 +1186,62 @@ extension Kinerja_V1_SKPService {
             request: Kinerja_V1_RealisasiKey,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_DeleteRealisasiResponse
+
+        /// Handle the "PutActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+        /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+        /// > role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ActivityInput` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Activity` to respond with.
+        func putActivity(
+            request: Kinerja_V1_ActivityInput,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Activity
+
+        /// Handle the "UpdateActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_UpdateActivityRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Activity` to respond with.
+        func updateActivity(
+            request: Kinerja_V1_UpdateActivityRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Activity
+
+        /// Handle the "DeleteActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ActivityRef` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_DeleteActivityResponse` to respond with.
+        func deleteActivity(
+            request: Kinerja_V1_ActivityRef,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_DeleteActivityResponse
     }
 }
 
@@ -1193,6 +1403,39 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.PutActivity.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ActivityInput>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Activity>(),
+            handler: { request, context in
+                try await self.putActivity(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.UpdateActivity.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_UpdateActivityRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Activity>(),
+            handler: { request, context in
+                try await self.updateActivity(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.DeleteActivity.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ActivityRef>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeleteActivityResponse>(),
+            handler: { request, context in
+                try await self.deleteActivity(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1347,6 +1590,39 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteRealisasiResponse> {
         let response = try await self.deleteRealisasi(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func putActivity(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ActivityInput>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Activity> {
+        let response = try await self.putActivity(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateActivity(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_UpdateActivityRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Activity> {
+        let response = try await self.updateActivity(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteActivity(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ActivityRef>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeleteActivityResponse> {
+        let response = try await self.deleteActivity(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1532,6 +1808,45 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_DeleteRealisasiResponse>(
             message: try await self.deleteRealisasi(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func putActivity(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ActivityInput>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Activity> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Activity>(
+            message: try await self.putActivity(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateActivity(
+        request: GRPCCore.ServerRequest<Kinerja_V1_UpdateActivityRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Activity> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Activity>(
+            message: try await self.updateActivity(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteActivity(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ActivityRef>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeleteActivityResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_DeleteActivityResponse>(
+            message: try await self.deleteActivity(
                 request: request.message,
                 context: context
             ),
@@ -1874,6 +2189,77 @@ extension Kinerja_V1_SKPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeleteRealisasiResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteRealisasiResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PutActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+        /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+        /// > role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityInput` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ActivityInput` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Activity` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ActivityInput>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ActivityInput>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Activity>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_UpdateActivityRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_UpdateActivityRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Activity` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_UpdateActivityRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_UpdateActivityRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Activity>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityRef` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ActivityRef` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeleteActivityResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ActivityRef>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ActivityRef>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeleteActivityResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteActivityResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2373,6 +2759,110 @@ extension Kinerja_V1_SKPService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "PutActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+        /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+        /// > role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityInput` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ActivityInput` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Activity` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ActivityInput>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ActivityInput>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Activity>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.PutActivity.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_UpdateActivityRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_UpdateActivityRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Activity` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_UpdateActivityRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_UpdateActivityRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Activity>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.UpdateActivity.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteActivity" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ActivityRef` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ActivityRef` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_DeleteActivityResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteActivity<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ActivityRef>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ActivityRef>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeleteActivityResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteActivityResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.DeleteActivity.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2785,6 +3275,95 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_RealisasiKey>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeleteRealisasiResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+    /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+    /// > role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ActivityInput` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putActivity<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ActivityInput>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putActivity(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ActivityInput>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Activity>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_UpdateActivityRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateActivity<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_UpdateActivityRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateActivity(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_UpdateActivityRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Activity>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ActivityRef` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteActivity<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ActivityRef>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteActivityResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteActivity(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ActivityRef>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeleteActivityResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3255,6 +3834,107 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.deleteRealisasi(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutActivity logs one daily activity (or replaces the one of the same day and description) and returns it with
+    /// > its id; the rules of a row of ImportActivities, and the batas pengisian of the periods holding its day. Least
+    /// > role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putActivity<Result>(
+        _ message: Kinerja_V1_ActivityInput,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ActivityInput>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.putActivity(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > UpdateActivity changes a logged activity by id (the same rules). Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateActivity<Result>(
+        _ message: Kinerja_V1_UpdateActivityRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Activity>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_UpdateActivityRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateActivity(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteActivity" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > DeleteActivity removes a logged activity by id. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteActivity<Result>(
+        _ message: Kinerja_V1_ActivityRef,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeleteActivityResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ActivityRef>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteActivity(
             request: request,
             options: options,
             onResponse: handleResponse

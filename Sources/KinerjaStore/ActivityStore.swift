@@ -40,6 +40,10 @@ package enum ActivityStore {
     package struct Stored: Sendable, Equatable {
         package var id: Int64
         package var entry: Entry
+        package init(id: Int64, entry: Entry) {
+            self.id = id
+            self.entry = entry
+        }
     }
 
     /// The employee's activities from `from` to `to` (inclusive; nil: unbounded), by day then as logged.
@@ -81,5 +85,58 @@ package enum ActivityStore {
             out[r[0]] = r[1]
         }
         return out
+    }
+}
+
+extension ActivityStore {
+    /// One logged activity by id, nil when there is none.
+    package static func find(_ db: Database, id: Int64) throws -> Stored? {
+        guard
+            let r = try Row.fetchOne(db, sql: "SELECT id, nip, date, description, rhk_id, minutes, evidence FROM activities WHERE id = ?", arguments: [id]),
+            let date = CivilDate(iso: r[2] as String)
+        else { return nil }
+        return Stored(id: r[0], entry: Entry(nip: r[1], date: date, description: r[3], rhk: r[4], minutes: r[5], evidence: r[6]))
+    }
+
+    /// The id of the employee's activity of `date` with `description`, nil when there is none.
+    package static func id(_ db: Database, nip: String, date: CivilDate, description: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT id FROM activities WHERE nip = ? AND date = ? AND description = ?", arguments: [nip, date.description, description])
+    }
+
+    /// Minutes the employee logged on `date`, by activity id.
+    package static func minutesOfDay(_ db: Database, nip: String, date: CivilDate) throws -> [Int64: Int] {
+        var out: [Int64: Int] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT id, minutes FROM activities WHERE nip = ? AND date = ?", arguments: [nip, date.description]) {
+            out[r[0]] = r[1]
+        }
+        return out
+    }
+
+    /// Replaces the activity `id` with `entry` (the months' TPP inputs of the old and new day are marked changed).
+    package static func update(_ db: Database, id: Int64, _ entry: Entry, now: Date) throws {
+        let old = try find(db, id: id)
+        try db.execute(
+            sql: "UPDATE activities SET date = ?, description = ?, rhk_id = ?, minutes = ?, evidence = ? WHERE id = ?",
+            arguments: [entry.date.description, entry.description, entry.rhk, entry.minutes, entry.evidence, id])
+        let months = [entry.date, old?.entry.date].compactMap { $0 }.map { String($0.description.prefix(7)) }
+        try TPPInputs.touch(db, Set(months).map { .activities(month: $0) })
+    }
+
+    /// Removes the activity `id`; false when there was none.
+    package static func delete(_ db: Database, id: Int64) throws -> Bool {
+        guard let old = try find(db, id: id) else { return false }
+        try db.execute(sql: "DELETE FROM activities WHERE id = ?", arguments: [id])
+        try TPPInputs.touch(db, .activities(month: String(old.entry.date.description.prefix(7))))
+        return true
+    }
+}
+
+extension SKPStore {
+    /// Whether the employee's SKP for `period` (annual) has RHK `rhk`.
+    package static func hasRHK(_ db: Database, nip: String, period: PeriodID, rhk: String) throws -> Bool {
+        try StagedImportStore.requireSettled(db)
+        return try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM rhk WHERE period_id = ? AND nip = ? AND rhk_id = ?)", arguments: [period.description, nip, rhk]) ?? false
     }
 }

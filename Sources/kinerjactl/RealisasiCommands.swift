@@ -116,3 +116,56 @@ struct RealisasiDelete: AsyncParsableCommand {
         print(r.deleted ? "deleted" : "there was no such realisasi")
     }
 }
+
+struct ActivityAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Log one activity (replacing the one of the same day and description).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The employee's NIP.") var nip: String
+    @Option(help: "The day (YYYY-MM-DD).") var date: String
+    @Option(help: "What was done.") var description: String
+    @Option(help: "Minutes spent (1–1440).") var minutes: Int32
+    @Option(help: "An RHK of the year's SKP.") var rhk: String?
+    @Option(help: "Links to bukti dukung, separated by spaces.") var evidence: String?
+
+    func run() async throws {
+        let a = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_SKPService.Client(wrapping: client).putActivity(
+                .with {
+                    $0.nip = nip
+                    $0.date = date
+                    $0.description_p = description
+                    $0.minutes = minutes
+                    $0.rhkID = rhk ?? ""
+                    $0.evidence = evidence ?? ""
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["id": a.id, "nip": a.nip, "date": a.date, "description": a.description_p, "minutes": a.minutes, "rhk_id": a.rhkID])
+            return
+        }
+        print("activity \(a.id): \(a.nip) \(a.date) \(a.minutes) min \(a.description_p)")
+    }
+}
+
+struct ActivityDelete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove one logged activity by id (see `activity list`).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The employee's NIP.") var nip: String
+    @Option(help: "The activity's id.") var id: Int64
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_SKPService.Client(wrapping: client).deleteActivity(
+                .with {
+                    $0.id = id
+                    $0.nip = nip
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["deleted": r.deleted])
+            return
+        }
+        print(r.deleted ? "deleted" : "there was no such activity")
+    }
+}

@@ -280,7 +280,8 @@ struct RealisasiImport: AsyncParsableCommand {
 
 struct ActivityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "activity", abstract: "Daily activity log (laporan kegiatan harian).", subcommands: [ActivityImport.self, ActivityList.self])
+        commandName: "activity", abstract: "Daily activity log (laporan kegiatan harian).",
+        subcommands: [ActivityImport.self, ActivityList.self, ActivityAdd.self, ActivityDelete.self])
 }
 
 struct ActivityImport: AsyncParsableCommand {

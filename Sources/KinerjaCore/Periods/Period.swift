@@ -242,6 +242,23 @@ public enum ActivityRules {
     /// Minutes one employee can log for one day, all entries together.
     public static let minutesPerDay = 1_440
 
+    /// nil when one activity's own fields may be stored: a description (bounded), 1 to 1,440 minutes, bounded evidence.
+    /// The refusal names the field.
+    public static func entryRefusal(description: String, minutesText: String, evidence: String) -> RealisasiRules.Refusal? {
+        if description.isEmpty { return .init("description", "description is empty") }
+        if let why = FieldLimit.text.check(description) { return .init("description", "description \(why)") }
+        if let why = FieldLimit.checkEvidence(evidence) { return .init("evidence", "evidence \(why)") }
+        guard let minutes = Int(minutesText), (1...minutesPerDay).contains(minutes) else {
+            return .init("minutes", "'\(Quote.short(minutesText))' is not a duration of 1–1440 minutes")
+        }
+        return nil
+    }
+
+    /// nil when `total` minutes fit in one day for one employee; else why not.
+    public static func dayRefusal(nip: String, date: CivilDate, total: Int) -> String? {
+        total > minutesPerDay ? "\(nip) would have \(total) minutes on \(date); a day holds at most \(minutesPerDay)" : nil
+    }
+
     /// nil when an activity may be logged on `date`: not after `today` (the agency's zone), and inside a period
     /// that is running (the annual period or its periodic one). Otherwise why not.
     public static func dateRefusal(_ date: CivilDate, today: CivilDate, periods: [(id: PeriodID, state: PeriodState)]) -> String? {

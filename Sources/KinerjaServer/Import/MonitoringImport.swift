@@ -63,20 +63,12 @@ enum MonitoringImport {
                 continue
             }
             let description = columns.value("description", record) ?? ""
-            if description.isEmpty { fail("description", "description is empty") }
-            if let why = FieldLimit.text.check(description) {
-                fail("description", "description \(why)")
-                continue
-            }
-            if let why = FieldLimit.checkEvidence(columns.value("evidence", record) ?? "") {
-                fail("evidence", "evidence \(why)")
-                continue
-            }
             let minutesText = columns.value("minutes", record) ?? ""
-            guard let minutes = Int(minutesText), (1...1440).contains(minutes) else {
-                fail("minutes", "'\(minutesText)' is not a duration of 1–1440 minutes")
+            if let refusal = ActivityRules.entryRefusal(description: description, minutesText: minutesText, evidence: columns.value("evidence", record) ?? "") {
+                fail(refusal.column, refusal.message)
                 continue
             }
+            let minutes = Int(minutesText)!
             let rhk = columns.value("rhk_id", record) ?? ""
             if !rhk.isEmpty {
                 if rhkByYear[date.year] == nil { rhkByYear[date.year] = try SKPStore.rhkIDs(db, period: PeriodID(year: date.year, kind: .annual, index: 0)) }
@@ -85,7 +77,6 @@ enum MonitoringImport {
                     continue
                 }
             }
-            if description.isEmpty { continue }
             let key = "\(nip)|\(date)|\(description)"
             if let first = seen[key] {
                 fail("description", "the same activity on \(date) already appears on line \(first)")
@@ -106,12 +97,8 @@ enum MonitoringImport {
             if day[key] == nil { day[key] = stored[key] ?? [:] }
             day[key]![w.description] = w.minutes
             firstLine[key] = firstLine[key] ?? line
-            let total = day[key]!.values.reduce(0, +)
-            if total > ActivityRules.minutesPerDay {
-                plan.errors.append(
-                    RowError(
-                        line: line, column: "minutes",
-                        message: "\(w.nip) would have \(total) minutes on \(w.date); a day holds at most \(ActivityRules.minutesPerDay)"))
+            if let why = ActivityRules.dayRefusal(nip: w.nip, date: w.date, total: day[key]!.values.reduce(0, +)) {
+                plan.errors.append(RowError(line: line, column: "minutes", message: why))
             }
         }
         if plan.errors.isEmpty {

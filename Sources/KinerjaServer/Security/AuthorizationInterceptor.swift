@@ -52,6 +52,9 @@ package enum MethodPolicy {
         Kinerja_V1_SKPService.Method.ListRealisasi.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.PutRealisasi.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.DeleteRealisasi.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.PutActivity.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.UpdateActivity.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.DeleteActivity.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_PeriodService.Method.ExtendDeadline.descriptor.fullyQualifiedMethod: .admin,
 
         Kinerja_V1_AppraisalService.Method.SetRating.descriptor.fullyQualifiedMethod: .gateway,
