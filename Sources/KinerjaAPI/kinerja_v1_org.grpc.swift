@@ -139,6 +139,19 @@ public enum Kinerja_V1_OrgService: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "ListSubordinates" metadata.
+        public enum ListSubordinates: Sendable {
+            /// Request type for "ListSubordinates".
+            public typealias Input = Kinerja_V1_ListSubordinatesRequest
+            /// Response type for "ListSubordinates".
+            public typealias Output = Kinerja_V1_ListSubordinatesResponse
+            /// Descriptor for "ListSubordinates".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.OrgService"),
+                method: "ListSubordinates",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.OrgService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetAgency.descriptor,
@@ -149,7 +162,8 @@ public enum Kinerja_V1_OrgService: Sendable {
             ImportEmployees.descriptor,
             ListEmployees.descriptor,
             GetEmployee.descriptor,
-            ExportEmployees.descriptor
+            ExportEmployees.descriptor,
+            ListSubordinates.descriptor
         ]
     }
 }
@@ -337,6 +351,26 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ExportEmployeesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_FileChunk>
+
+        /// Handle the "ListSubordinates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+        /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+        /// > supervisor it acts for; an operator names any supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListSubordinatesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListSubordinatesResponse` messages.
+        func listSubordinates(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListSubordinatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSubordinatesResponse>
     }
 
     /// Service protocol for the "kinerja.v1.OrgService" service.
@@ -508,6 +542,26 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.ServerRequest<Kinerja_V1_ExportEmployeesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_FileChunk>
+
+        /// Handle the "ListSubordinates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+        /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+        /// > supervisor it acts for; an operator names any supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSubordinatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListSubordinatesResponse` message.
+        func listSubordinates(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListSubordinatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.OrgService" service.
@@ -679,6 +733,26 @@ extension Kinerja_V1_OrgService {
             response: GRPCCore.RPCWriter<Kinerja_V1_FileChunk>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "ListSubordinates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+        /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+        /// > supervisor it acts for; an operator names any supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListSubordinatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListSubordinatesResponse` to respond with.
+        func listSubordinates(
+            request: Kinerja_V1_ListSubordinatesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListSubordinatesResponse
     }
 }
 
@@ -780,6 +854,17 @@ extension Kinerja_V1_OrgService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_FileChunk>(),
             handler: { request, context in
                 try await self.exportEmployees(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_OrgService.Method.ListSubordinates.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListSubordinatesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListSubordinatesResponse>(),
+            handler: { request, context in
+                try await self.listSubordinates(
                     request: request,
                     context: context
                 )
@@ -888,6 +973,17 @@ extension Kinerja_V1_OrgService.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func listSubordinates(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListSubordinatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSubordinatesResponse> {
+        let response = try await self.listSubordinates(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -1016,6 +1112,19 @@ extension Kinerja_V1_OrgService.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func listSubordinates(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListSubordinatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse>(
+            message: try await self.listSubordinates(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -1234,6 +1343,31 @@ extension Kinerja_V1_OrgService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_FileChunk>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Kinerja_V1_FileChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListSubordinates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+        /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+        /// > supervisor it acts for; an operator names any supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSubordinatesRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListSubordinatesRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListSubordinatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listSubordinates<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListSubordinatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListSubordinatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListSubordinatesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSubordinatesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1554,6 +1688,42 @@ extension Kinerja_V1_OrgService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListSubordinates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+        /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+        /// > supervisor it acts for; an operator names any supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSubordinatesRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListSubordinatesRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListSubordinatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listSubordinates<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListSubordinatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListSubordinatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListSubordinatesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSubordinatesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_OrgService.Method.ListSubordinates.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1812,6 +1982,37 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ExportEmployeesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_FileChunk>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSubordinates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+    /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+    /// > supervisor it acts for; an operator names any supervisor).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListSubordinatesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSubordinates<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListSubordinatesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSubordinatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listSubordinates(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListSubordinatesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListSubordinatesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2108,6 +2309,41 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             metadata: metadata
         )
         return try await self.exportEmployees(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSubordinates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListSubordinates lists a supervisor's direct subordinates with where each one stands: the SKP's status, realisasi
+    /// > filled of the indicators for the period being filled, and the rating for it. Least role: gateway (for the
+    /// > supervisor it acts for; an operator names any supervisor).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSubordinates<Result>(
+        _ message: Kinerja_V1_ListSubordinatesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSubordinatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListSubordinatesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listSubordinates(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -390,6 +390,85 @@ public nonisolated struct Kinerja_V1_FileChunk: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_ListSubordinatesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var supervisorNip: String = String()
+
+  /// The period to report on; empty: the period being filled now (the open one whose batas pengisian comes first).
+  public var periodID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_SubordinateStanding: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var employee: Kinerja_V1_Employee {
+    get {_storage._employee ?? Kinerja_V1_Employee()}
+    set {_uniqueStorage()._employee = newValue}
+  }
+  /// Returns true if `employee` has been explicitly set.
+  public var hasEmployee: Bool {_storage._employee != nil}
+  /// Clears the value of `employee`. Subsequent reads from it will return its default value.
+  public mutating func clearEmployee() {_uniqueStorage()._employee = nil}
+
+  /// draft | submitted | approved | returned, or empty when there is no SKP for the year.
+  public var skpStatus: String {
+    get {_storage._skpStatus}
+    set {_uniqueStorage()._skpStatus = newValue}
+  }
+
+  /// Realisasi filed for the period, of the indicators of the SKP.
+  public var realisasiFilled: Int32 {
+    get {_storage._realisasiFilled}
+    set {_uniqueStorage()._realisasiFilled = newValue}
+  }
+
+  public var indicators: Int32 {
+    get {_storage._indicators}
+    set {_uniqueStorage()._indicators = newValue}
+  }
+
+  /// The predikat of the period's rating, empty when not rated yet.
+  public var predikat: String {
+    get {_storage._predikat}
+    set {_uniqueStorage()._predikat = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Kinerja_V1_ListSubordinatesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var supervisorNip: String = String()
+
+  /// The period reported on (empty when no period is open).
+  public var periodID: String = String()
+
+  /// Its batas pengisian (YYYY-MM-DD).
+  public var deadline: String = String()
+
+  public var subordinates: [Kinerja_V1_SubordinateStanding] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1148,6 +1227,184 @@ nonisolated extension Kinerja_V1_FileChunk: SwiftProtobuf.Message, SwiftProtobuf
 
   public static func ==(lhs: Kinerja_V1_FileChunk, rhs: Kinerja_V1_FileChunk) -> Bool {
     if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListSubordinatesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSubordinatesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}supervisor_nip\0\u{3}period_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supervisorNip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supervisorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisorNip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListSubordinatesRequest, rhs: Kinerja_V1_ListSubordinatesRequest) -> Bool {
+    if lhs.supervisorNip != rhs.supervisorNip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubordinateStanding"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}skp_status\0\u{3}realisasi_filled\0\u{1}indicators\0\u{1}predikat\0")
+
+  fileprivate class _StorageClass {
+    var _employee: Kinerja_V1_Employee? = nil
+    var _skpStatus: String = String()
+    var _realisasiFilled: Int32 = 0
+    var _indicators: Int32 = 0
+    var _predikat: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _employee = source._employee
+      _skpStatus = source._skpStatus
+      _realisasiFilled = source._realisasiFilled
+      _indicators = source._indicators
+      _predikat = source._predikat
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._employee) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._skpStatus) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._realisasiFilled) }()
+        case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._indicators) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._predikat) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._employee {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._skpStatus.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._skpStatus, fieldNumber: 2)
+      }
+      if _storage._realisasiFilled != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._realisasiFilled, fieldNumber: 3)
+      }
+      if _storage._indicators != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._indicators, fieldNumber: 4)
+      }
+      if !_storage._predikat.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._predikat, fieldNumber: 5)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_SubordinateStanding, rhs: Kinerja_V1_SubordinateStanding) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._employee != rhs_storage._employee {return false}
+        if _storage._skpStatus != rhs_storage._skpStatus {return false}
+        if _storage._realisasiFilled != rhs_storage._realisasiFilled {return false}
+        if _storage._indicators != rhs_storage._indicators {return false}
+        if _storage._predikat != rhs_storage._predikat {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListSubordinatesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSubordinatesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}supervisor_nip\0\u{3}period_id\0\u{1}deadline\0\u{1}subordinates\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supervisorNip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.deadline) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.subordinates) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supervisorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisorNip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    if !self.deadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.deadline, fieldNumber: 3)
+    }
+    if !self.subordinates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.subordinates, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListSubordinatesResponse, rhs: Kinerja_V1_ListSubordinatesResponse) -> Bool {
+    if lhs.supervisorNip != rhs.supervisorNip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.subordinates != rhs.subordinates {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

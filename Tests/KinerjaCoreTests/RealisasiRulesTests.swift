@@ -43,3 +43,23 @@ import Testing
         #expect(FilingDeadline.inForce(period: deadline, extendedUntil: day("2026-04-01")) == deadline, "an earlier date never shortens it")
     }
 }
+
+@Suite struct BeingFilledTests {
+    @Test func theOpenPeriodWhoseDeadlineComesFirstIsBeingFilled() throws {
+        let d = { (s: String) in CivilDate(iso: s)! }
+        let annual = try PeriodID("2026")
+        func month(_ m: Int, _ state: PeriodState) throws -> (id: PeriodID, state: PeriodState, deadline: CivilDate, hasChildren: Bool) {
+            let id = try PeriodID(String(format: "2026-%02d", m))
+            return (id, state, id.defaultDeadline, false)
+        }
+        let periods = [(annual, PeriodState.running, d("2027-01-10"), true), try month(2, .running), try month(3, .running), try month(4, .draft)]
+        // On 5 March February is still being filled (deadline 10 March); on 11 March it is March.
+        #expect(FilingDeadline.beingFilled(periods, today: d("2026-03-05")) == (try PeriodID("2026-02")))
+        #expect(FilingDeadline.beingFilled(periods, today: d("2026-03-11")) == (try PeriodID("2026-03")))
+        // Every deadline past: the latest started; nothing started: none.
+        #expect(FilingDeadline.beingFilled(periods, today: d("2026-05-20")) == (try PeriodID("2026-03")))
+        #expect(FilingDeadline.beingFilled(periods, today: d("2025-12-01")) == nil)
+        // An annual period without children is filled itself.
+        #expect(FilingDeadline.beingFilled([(annual, .running, d("2027-01-10"), false)], today: d("2026-06-01")) == annual)
+    }
+}

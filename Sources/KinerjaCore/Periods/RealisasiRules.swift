@@ -64,3 +64,18 @@ public enum FilingDeadline {
         return "the filing deadline for \(period) has passed (\(which) \(last)): ask an admin to extend it (`period extend \(period) --nip …`)"
     }
 }
+
+extension FilingDeadline {
+    /// The period being filled on `today`: of the periods that have started and are not closed, those without
+    /// children (the periodic ones, or an annual one without periodic periods), the one whose deadline is the first
+    /// not yet past; when every deadline has passed, the latest to have started. nil when none has started.
+    public static func beingFilled(
+        _ periods: [(id: PeriodID, state: PeriodState, deadline: CivilDate, hasChildren: Bool)], today: CivilDate
+    ) -> PeriodID? {
+        let open = periods.filter { !$0.hasChildren && $0.state != .closed && $0.state != .draft && $0.id.dates.start <= today }
+        if let due = open.filter({ $0.deadline >= today }).min(by: { ($0.deadline, $0.id.dates.start) < ($1.deadline, $1.id.dates.start) }) {
+            return due.id
+        }
+        return open.max(by: { $0.id.dates.start < $1.id.dates.start })?.id
+    }
+}

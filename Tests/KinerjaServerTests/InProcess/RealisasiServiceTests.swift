@@ -156,3 +156,43 @@ import Testing
         }
     }
 }
+
+@Suite struct SubordinatesServiceTests {
+    @Test func aSupervisorSeesWhereEachDirectSubordinateStands() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func list(_ supervisor: String, as who: Metadata, period: String = "") async throws -> Kinerja_V1_ListSubordinatesResponse {
+                try await c.org.listSubordinates(
+                    .with {
+                        $0.supervisorNip = supervisor
+                        $0.periodID = period
+                    }, metadata: who)
+            }
+            var standing = try await list(siti, as: Clients.asGateway(for: siti))
+            #expect(standing.periodID == "2026-03", "the period being filled on 5 April")
+            #expect(standing.deadline == "2026-04-10")
+            #expect(standing.subordinates.map(\.employee.nip) == [budi], "direct subordinates only, not Rina")
+            #expect(standing.subordinates.first?.skpStatus == "approved")
+            #expect(standing.subordinates.first?.indicators == 3)
+            #expect(standing.subordinates.first?.realisasiFilled == 0)
+            _ = try await RealisasiServiceTests.put(c, budi, "R1", "I1", value: "2")
+            _ = try await c.appraisal.setRating(
+                .with {
+                    $0.nip = budi
+                    $0.periodID = "2026-03"
+                    $0.hasilKerja = "di_atas"
+                    $0.perilakuKerja = "sesuai"
+                }, metadata: Clients.asGateway(for: siti))
+            standing = try await list(siti, as: Clients.asGateway(for: siti))
+            #expect(standing.subordinates.first?.realisasiFilled == 1)
+            #expect(standing.subordinates.first?.predikat == "baik")
+            #expect(try await list(budi, as: Clients.asGateway(for: budi)).subordinates.map(\.employee.nip) == [rina])
+            #expect(try await list(siti, as: Clients.asOperator, period: "2026-02").subordinates.first?.realisasiFilled == 0)
+            #expect(await status { try await list(siti, as: Clients.asGateway(for: budi)) } == .permissionDenied)
+            #expect(await status { try await list(siti, as: Clients.asGateway(for: nil)) } == .permissionDenied)
+        }
+    }
+}

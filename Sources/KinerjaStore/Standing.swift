@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+import KinerjaCore
+
+/// Where one employee stands in a period: what a supervisor's list and an employee's overview show.
+extension OrganisationStore {
+    /// The active employees whose direct supervisor is `nip`, by NIP.
+    package static func directSubordinates(_ db: Database, nip: String) throws -> [Employee] {
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? AND active = 1 ORDER BY nip", [nip])
+    }
+}
+
+extension SKPStore {
+    /// How many indicators the employee's SKP for `period` (annual) has.
+    package static func indicatorCount(_ db: Database, nip: String, period: PeriodID) throws -> Int {
+        try StagedImportStore.requireSettled(db)
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]) ?? 0
+    }
+}
+
+extension RealisasiStore {
+    /// How many realisasi the employee filed for `period`.
+    package static func filledCount(_ db: Database, nip: String, period: PeriodID) throws -> Int {
+        try StagedImportStore.requireSettled(db)
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM realisasi WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]) ?? 0
+    }
+}
+
+extension AppraisalStore {
+    /// The predikat of the employee's rating for `period`, nil when not rated.
+    package static func predikat(_ db: Database, nip: String, period: PeriodID) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT predikat FROM ratings WHERE period_id = ? AND nip = ? AND predikat IS NOT NULL AND predikat != ''",
+            arguments: [period.description, nip])
+    }
+}
+
+extension PeriodStore {
+    /// The period being filled on `today` (see `FilingDeadline.beingFilled`).
+    package static func beingFilled(_ db: Database, today: CivilDate) throws -> PeriodRecord? {
+        let all = try all(db)
+        let parents = Set(all.compactMap(\.parentID))
+        let id = FilingDeadline.beingFilled(
+            all.map { (id: $0.id, state: $0.state, deadline: $0.deadline, hasChildren: parents.contains($0.id)) }, today: today)
+        return all.first { $0.id == id }
+    }
+}
