@@ -74,6 +74,19 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GiveFeedback360" metadata.
+        public enum GiveFeedback360: Sendable {
+            /// Request type for "GiveFeedback360".
+            public typealias Input = Kinerja_V1_Feedback360Request
+            /// Response type for "GiveFeedback360".
+            public typealias Output = Kinerja_V1_Feedback360Response
+            /// Descriptor for "GiveFeedback360".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "GiveFeedback360",
+                type: .unary
+            )
+        }
         /// Namespace for "SuggestRating" metadata.
         public enum SuggestRating: Sendable {
             /// Request type for "SuggestRating".
@@ -158,6 +171,7 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             ImportRatings.descriptor,
             ImportFeedback.descriptor,
             ListFeedback.descriptor,
+            GiveFeedback360.descriptor,
             SuggestRating.descriptor,
             RateUnit.descriptor,
             Curve.descriptor,
@@ -261,6 +275,27 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListFeedbackRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackResponse>
+
+        /// Handle the "GiveFeedback360" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+        /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+        /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+        /// > second call replaces the first. Least role: gateway (as the rater).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_Feedback360Request` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Feedback360Response` messages.
+        func giveFeedback360(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_Feedback360Request>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response>
 
         /// Handle the "SuggestRating" method.
         ///
@@ -452,6 +487,27 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse>
 
+        /// Handle the "GiveFeedback360" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+        /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+        /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+        /// > second call replaces the first. Least role: gateway (as the rater).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_Feedback360Request` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Feedback360Response` message.
+        func giveFeedback360(
+            request: GRPCCore.ServerRequest<Kinerja_V1_Feedback360Request>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -640,6 +696,27 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ListFeedbackResponse
 
+        /// Handle the "GiveFeedback360" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+        /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+        /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+        /// > second call replaces the first. Least role: gateway (as the rater).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_Feedback360Request` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Feedback360Response` to respond with.
+        func giveFeedback360(
+            request: Kinerja_V1_Feedback360Request,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Feedback360Response
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -800,6 +877,17 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Feedback360Request>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Feedback360Response>(),
+            handler: { request, context in
+                try await self.giveFeedback360(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SuggestRatingRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SuggestRatingResponse>(),
@@ -909,6 +997,17 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackResponse> {
         let response = try await self.listFeedback(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func giveFeedback360(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_Feedback360Request>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response> {
+        let response = try await self.giveFeedback360(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1030,6 +1129,19 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackResponse>(
             message: try await self.listFeedback(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func giveFeedback360(
+        request: GRPCCore.ServerRequest<Kinerja_V1_Feedback360Request>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>(
+            message: try await self.giveFeedback360(
                 request: request.message,
                 context: context
             ),
@@ -1215,6 +1327,32 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListFeedbackResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GiveFeedback360" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+        /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+        /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+        /// > second call replaces the first. Least role: gateway (as the rater).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_Feedback360Request` message.
+        ///   - serializer: A serializer for `Kinerja_V1_Feedback360Request` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Feedback360Response` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func giveFeedback360<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_Feedback360Request>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_Feedback360Request>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Feedback360Response>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "SuggestRating" method.
@@ -1502,6 +1640,43 @@ extension Kinerja_V1_AppraisalService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_AppraisalService.Method.ListFeedback.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GiveFeedback360" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+        /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+        /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+        /// > second call replaces the first. Least role: gateway (as the rater).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_Feedback360Request` message.
+        ///   - serializer: A serializer for `Kinerja_V1_Feedback360Request` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Feedback360Response` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func giveFeedback360<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_Feedback360Request>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_Feedback360Request>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Feedback360Response>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1835,6 +2010,38 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
         )
     }
 
+    /// Call the "GiveFeedback360" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+    /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+    /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+    /// > second call replaces the first. Least role: gateway (as the rater).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_Feedback360Request` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func giveFeedback360<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_Feedback360Request>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.giveFeedback360(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Feedback360Request>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Feedback360Response>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "SuggestRating" method.
     ///
     /// > Source IDL Documentation:
@@ -2140,6 +2347,42 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listFeedback(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GiveFeedback360" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GiveFeedback360 records the acting employee's 360° feedback on a colleague. The source is derived, not chosen:
+    /// > atasan (the rater supervises the subject), bawahan (the subject supervises the rater), rekan (the same
+    /// > supervisor); anyone else, and the subject themselves, is refused. One entry per rater, subject and period: a
+    /// > second call replaces the first. Least role: gateway (as the rater).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func giveFeedback360<Result>(
+        _ message: Kinerja_V1_Feedback360Request,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_Feedback360Request>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.giveFeedback360(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -433,6 +433,47 @@ public nonisolated struct Kinerja_V1_DeriveRatingsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_Feedback360Request: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var subjectNip: String = String()
+
+  /// The period; empty: the period being filled now.
+  public var periodID: String = String()
+
+  /// di_atas | sesuai | di_bawah
+  public var rating: String = String()
+
+  /// BerAKHLAK aspect → rating (optional).
+  public var aspects: Dictionary<String,String> = [:]
+
+  public var comment: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_Feedback360Response: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  /// atasan | rekan | bawahan
+  public var source: String = String()
+
+  /// True when it replaced the rater's earlier entry.
+  public var replaced: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1411,6 +1452,96 @@ nonisolated extension Kinerja_V1_DeriveRatingsResponse: SwiftProtobuf.Message, S
     if lhs.derived != rhs.derived {return false}
     if lhs.notDerivable != rhs.notDerivable {return false}
     if lhs.applied != rhs.applied {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_Feedback360Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Feedback360Request"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}subject_nip\0\u{3}period_id\0\u{1}rating\0\u{1}aspects\0\u{1}comment\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.subjectNip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rating) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.aspects) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.subjectNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.subjectNip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    if !self.rating.isEmpty {
+      try visitor.visitSingularStringField(value: self.rating, fieldNumber: 3)
+    }
+    if !self.aspects.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.aspects, fieldNumber: 4)
+    }
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_Feedback360Request, rhs: Kinerja_V1_Feedback360Request) -> Bool {
+    if lhs.subjectNip != rhs.subjectNip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.rating != rhs.rating {return false}
+    if lhs.aspects != rhs.aspects {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_Feedback360Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Feedback360Response"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}source\0\u{1}replaced\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.replaced) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 2)
+    }
+    if self.replaced != false {
+      try visitor.visitSingularBoolField(value: self.replaced, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_Feedback360Response, rhs: Kinerja_V1_Feedback360Response) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.replaced != rhs.replaced {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -45,3 +45,17 @@ extension PeriodStore {
         return all.first { $0.id == id }
     }
 }
+
+extension AppraisalStore {
+    /// Records one rater's 360° feedback on `nip` for `period`, replacing that rater's earlier entry; true when one was
+    /// replaced. `rater` is kept only for this (reads never return it).
+    package static func replaceFeedback(
+        _ db: Database, period: PeriodID, nip: String, source: String, rating: Rating, aspects: [BerAKHLAK: Rating], comment: String, rater: String,
+        now: Date
+    ) throws -> Bool {
+        try db.execute(sql: "DELETE FROM feedback360 WHERE period_id = ? AND nip = ? AND rater_ref = ?", arguments: [period.description, nip, rater])
+        let replaced = db.changesCount > 0
+        try saveFeedback(db, period: period, [(nip, source, rating, aspects, comment, rater)], now: now)
+        return replaced
+    }
+}

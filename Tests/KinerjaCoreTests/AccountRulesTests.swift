@@ -55,3 +55,21 @@ import Testing
         #expect(LoginLockout.counting(four, now: t0.addingTimeInterval(960)).count == 2)
     }
 }
+
+@Suite struct FeedbackRelationTests {
+    @Test func theSourceFollowsTheSupervisorLinks() throws {
+        func employee(_ nip: String, supervisor: String?) -> Employee {
+            Employee(nip: nip, name: nip, kind: .pns, golongan: "III/a", jenisJabatan: .pelaksana, kelasJabatan: 7, unitCode: "U1", supervisorNIP: supervisor)
+        }
+        let head = employee("1", supervisor: nil)
+        let a = employee("2", supervisor: "1")
+        let b = employee("3", supervisor: "1")
+        let c = employee("4", supervisor: "2")
+        #expect(try FeedbackRelation.source(rater: head, subject: a).get() == "atasan")
+        #expect(try FeedbackRelation.source(rater: a, subject: head).get() == "bawahan")
+        #expect(try FeedbackRelation.source(rater: a, subject: b).get() == "rekan")
+        #expect(throws: ValidationError.self) { try FeedbackRelation.source(rater: head, subject: c).get() }
+        #expect(throws: ValidationError.self) { try FeedbackRelation.source(rater: a, subject: a).get() }
+        #expect(throws: ValidationError.self) { try FeedbackRelation.source(rater: head, subject: employee("5", supervisor: nil)).get() }
+    }
+}

@@ -118,3 +118,16 @@ public enum BerAKHLAK: String, Sendable, CaseIterable, Codable {
         }
     }
 }
+
+/// Who may give 360° feedback on whom, and as which source: derived from the supervisor links, never chosen.
+public enum FeedbackRelation {
+    /// `atasan`, `bawahan` or `rekan` for `rater` on `subject`; a refusal when they are the same person or not related.
+    public static func source(rater: Employee, subject: Employee) -> Result<String, ValidationError> {
+        if rater.nip == subject.nip { return .failure(ValidationError("nobody gives 360° feedback on themselves")) }
+        if subject.supervisorNIP == rater.nip { return .success("atasan") }
+        if rater.supervisorNIP == subject.nip { return .success("bawahan") }
+        if let a = rater.supervisorNIP, a == subject.supervisorNIP { return .success("rekan") }
+        return .failure(
+            ValidationError("\(rater.nip) is not the supervisor, a direct subordinate or a colleague under the same supervisor of \(subject.nip)"))
+    }
+}

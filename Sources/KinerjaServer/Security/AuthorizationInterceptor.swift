@@ -63,6 +63,7 @@ package enum MethodPolicy {
         Kinerja_V1_AppraisalService.Method.ImportFeedback.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.ListFeedback.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.RateUnit.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.ListAppraisal.descriptor.fullyQualifiedMethod: .operator,

@@ -196,3 +196,40 @@ import Testing
         }
     }
 }
+
+@Suite struct Feedback360ServiceTests {
+    @Test func theSourceIsDerivedOneEntryPerRaterAndNobodyRatesThemselves() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func give(_ subject: String, by rater: String?, rating: String = "di_atas", comment: String = "") async throws -> Kinerja_V1_Feedback360Response {
+                try await c.appraisal.giveFeedback360(
+                    .with {
+                        $0.subjectNip = subject
+                        $0.rating = rating
+                        $0.aspects = ["akuntabel": "sesuai"]
+                        $0.comment = comment
+                    }, metadata: rater.map { Clients.asGateway(for: $0) } ?? Clients.asOperator)
+            }
+            let up = try await give(siti, by: budi, comment: "Pimpinan yang jelas arahannya")
+            #expect(up.source == "bawahan" && up.periodID == "2026-03" && !up.replaced)
+            #expect(try await give(budi, by: siti).source == "atasan")
+            #expect(try await give(siti, by: budi, rating: "sesuai").replaced, "a second call replaces the first")
+            #expect(await status { try await give(rina, by: siti) } == .permissionDenied, "skip-level is no relation")
+            #expect(await status { try await give(budi, by: budi) } == .permissionDenied)
+            #expect(await status { try await give(budi, by: nil) } == .permissionDenied, "an operator is nobody's colleague")
+            #expect(await status { try await give(budi, by: siti, rating: "bagus") } == .invalidArgument)
+            let listed = try await c.appraisal.listFeedback(
+                .with {
+                    $0.periodID = "2026-03"
+                    $0.nip = siti
+                }, metadata: Clients.asOperator)
+            #expect(listed.entries.count == 1)
+            #expect(listed.entries.first?.source == "bawahan")
+            #expect(listed.entries.first?.rating == "sesuai")
+            #expect(!"\(listed)".contains(budi), "the rater is never shown")
+        }
+    }
+}
