@@ -100,6 +100,19 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ReviseSKP" metadata.
+        public enum ReviseSKP: Sendable {
+            /// Request type for "ReviseSKP".
+            public typealias Input = Kinerja_V1_SKPRef
+            /// Response type for "ReviseSKP".
+            public typealias Output = Kinerja_V1_SKP
+            /// Descriptor for "ReviseSKP".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "ReviseSKP",
+                type: .unary
+            )
+        }
         /// Namespace for "ApproveAllSKP" metadata.
         public enum ApproveAllSKP: Sendable {
             /// Request type for "ApproveAllSKP".
@@ -251,6 +264,7 @@ public enum Kinerja_V1_SKPService: Sendable {
             SubmitSKP.descriptor,
             ApproveSKP.descriptor,
             ReturnSKP.descriptor,
+            ReviseSKP.descriptor,
             ApproveAllSKP.descriptor,
             ImportRealisasi.descriptor,
             GiveFeedback.descriptor,
@@ -393,6 +407,25 @@ extension Kinerja_V1_SKPService {
         ///     to an internal error.
         /// - Returns: A streaming response of `Kinerja_V1_SKP` messages.
         func returnSKP(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_SKPRef>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP>
+
+        /// Handle the "ReviseSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+        /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_SKPRef` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_SKP` messages.
+        func reviseSKP(
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_SKPRef>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP>
@@ -719,6 +752,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP>
 
+        /// Handle the "ReviseSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+        /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_SKP` message.
+        func reviseSKP(
+            request: GRPCCore.ServerRequest<Kinerja_V1_SKPRef>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP>
+
         /// Handle the "ApproveAllSKP" method.
         ///
         /// > Source IDL Documentation:
@@ -1039,6 +1091,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_SKP
 
+        /// Handle the "ReviseSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+        /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_SKPRef` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_SKP` to respond with.
+        func reviseSKP(
+            request: Kinerja_V1_SKPRef,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_SKP
+
         /// Handle the "ApproveAllSKP" method.
         ///
         /// > Source IDL Documentation:
@@ -1316,6 +1387,17 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.ReviseSKP.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SKPRef>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SKP>(),
+            handler: { request, context in
+                try await self.reviseSKP(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ApproveAllSKPRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ApproveAllSKPResponse>(),
@@ -1502,6 +1584,17 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP> {
         let response = try await self.returnSKP(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func reviseSKP(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_SKPRef>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP> {
+        let response = try await self.reviseSKP(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1704,6 +1797,19 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP> {
         return GRPCCore.ServerResponse<Kinerja_V1_SKP>(
             message: try await self.returnSKP(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func reviseSKP(
+        request: GRPCCore.ServerRequest<Kinerja_V1_SKPRef>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP> {
+        return GRPCCore.ServerResponse<Kinerja_V1_SKP>(
+            message: try await self.reviseSKP(
                 request: request.message,
                 context: context
             ),
@@ -1996,6 +2102,30 @@ extension Kinerja_V1_SKPService {
         ///       already finished.
         /// - Returns: The result of `handleResponse`.
         func returnSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_SKPRef>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SKPRef>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReviseSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+        /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
+        ///   - serializer: A serializer for `Kinerja_V1_SKPRef` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_SKP` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func reviseSKP<Result>(
             request: GRPCCore.ClientRequest<Kinerja_V1_SKPRef>,
             serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SKPRef>,
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
@@ -2477,6 +2607,41 @@ extension Kinerja_V1_SKPService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_SKPService.Method.ReturnSKP.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ReviseSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+        /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
+        ///   - serializer: A serializer for `Kinerja_V1_SKPRef` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_SKP` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func reviseSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_SKPRef>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SKPRef>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.ReviseSKP.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3044,6 +3209,36 @@ extension Kinerja_V1_SKPService.ClientProtocol {
         )
     }
 
+    /// Call the "ReviseSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+    /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reviseSKP<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_SKPRef>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.reviseSKP(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SKPRef>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SKP>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ApproveAllSKP" method.
     ///
     /// > Source IDL Documentation:
@@ -3566,6 +3761,40 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.returnSKP(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReviseSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ReviseSKP takes an approved SKP back to returned, with a note (after a dialog kinerja), while its year is in
+    /// > planning or running. Least role: gateway (the direct supervisor); an admin may too, an operator may not.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reviseSKP<Result>(
+        _ message: Kinerja_V1_SKPRef,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_SKPRef>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.reviseSKP(
             request: request,
             options: options,
             onResponse: handleResponse

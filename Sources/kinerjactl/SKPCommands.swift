@@ -7,7 +7,7 @@ import SwiftProtobuf
 struct SKPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skp", abstract: "Performance plans (SKP): import, show, list, submit, approve, return, feedback.",
-        subcommands: [SKPImport.self, SKPShow.self, SKPList.self, SKPSubmit.self, SKPApprove.self, SKPReturn.self, SKPFeedback.self])
+        subcommands: [SKPImport.self, SKPShow.self, SKPList.self, SKPSubmit.self, SKPApprove.self, SKPReturn.self, SKPRevise.self, SKPFeedback.self])
 }
 
 /// Prints an import report whose errors may carry a document path (JSON imports).
@@ -220,6 +220,26 @@ struct SKPReturn: AsyncParsableCommand {
     func run() async throws {
         let s = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_SKPService.Client(wrapping: client).returnSKP(
+                .with {
+                    $0.nip = ref.nip
+                    $0.periodID = ref.period
+                    $0.note = note
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json { printSKP(s, global) } else { print("SKP of \(s.nip) for \(s.periodID) is \(s.status): \(s.returnNote)") }
+    }
+}
+
+struct SKPRevise: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revise", abstract: "Take an approved SKP back to returned after a dialog kinerja (while the year is in planning or running).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ref: SKPRefOptions
+    @Option(help: "What the dialog kinerja agreed to change.") var note: String
+
+    func run() async throws {
+        let s = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_SKPService.Client(wrapping: client).reviseSKP(
                 .with {
                     $0.nip = ref.nip
                     $0.periodID = ref.period

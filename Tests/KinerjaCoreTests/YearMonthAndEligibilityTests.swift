@@ -85,6 +85,7 @@ import Testing
             (.draft, .submit, .submitted), (.returned, .submit, .submitted), (.submitted, .submit, nil), (.approved, .submit, nil),
             (.submitted, .approve, .approved), (.draft, .approve, nil), (.returned, .approve, nil), (.approved, .approve, nil),
             (.submitted, .return, .returned), (.draft, .return, nil), (.returned, .return, nil), (.approved, .return, nil),
+            (.approved, .revise, .returned), (.draft, .revise, nil), (.submitted, .revise, nil), (.returned, .revise, nil),
         ]
         #expect(table.count == SKPStatus.allCases.count * SKPAction.allCases.count)
         for (status, action, expected) in table {
@@ -94,6 +95,15 @@ import Testing
                 result = nil
             }
             #expect(result == expected, "\(status) \(action)")
+        }
+    }
+
+    @Test func anApprovedSKPIsRevisedOnlyWhileItsYearIsInPlanningOrRunning() throws {
+        let year = try PeriodID("2026")
+        for state in PeriodState.allCases {
+            let refusal = SKPAction.revise.periodRefusal(annual: year, state: state)
+            #expect((refusal == nil) == (state == .planning || state == .running), "\(state)")
+            #expect(SKPAction.approve.periodRefusal(annual: year, state: state) == nil)
         }
     }
 

@@ -1,14 +1,18 @@
 /// What may happen to an SKP once it is filed: the employee submits it (a draft, or one returned to them), and their
-/// supervisor approves it or returns it with a note. An import may replace it only while it is editable.
+/// supervisor approves it or returns it with a note; after a dialog kinerja the supervisor (or an admin) may revise an
+/// approved one back to returned, while the year is in planning or running. An import may replace it only while it is
+/// editable.
 public enum SKPAction: String, Sendable, CaseIterable {
     case submit, approve
     case `return` = "return"
+    case revise
 
     /// The statuses the action starts from.
     public var from: [SKPStatus] {
         switch self {
         case .submit: [.draft, .returned]
         case .approve, .return: [.submitted]
+        case .revise: [.approved]
         }
     }
 
@@ -17,7 +21,7 @@ public enum SKPAction: String, Sendable, CaseIterable {
         switch self {
         case .submit: .submitted
         case .approve: .approved
-        case .return: .returned
+        case .return, .revise: .returned
         }
     }
 }
@@ -33,5 +37,13 @@ extension SKPStatus {
     public func after(_ action: SKPAction) throws(SKPTransitionRefusal) -> SKPStatus {
         guard action.from.contains(self) else { throw SKPTransitionRefusal(status: self, action: action) }
         return action.to
+    }
+}
+
+extension SKPAction {
+    /// nil when the action is allowed while the annual period is in `state`; a revision only in planning or running.
+    public func periodRefusal(annual: PeriodID, state: PeriodState) -> String? {
+        guard self == .revise, state != .planning, state != .running else { return nil }
+        return "period \(annual) is \(state.rawValue): an approved SKP is revised only while its year is in planning or running"
     }
 }

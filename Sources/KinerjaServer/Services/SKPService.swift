@@ -192,6 +192,17 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         return try await transition(request, context, right: .supervisor, action: .return, rpc: "ReturnSKP")
     }
 
+    func reviseSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
+        try RequestLimits.text(request.note, "note")
+        guard !request.note.trimmedBlanks.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "revising an SKP needs a note saying what the dialog kinerja agreed to change (note)")
+        }
+        if try context.caller().role == .operator {
+            throw RPCError(code: .permissionDenied, message: "an approved SKP is revised by the employee's supervisor or an admin, not an operator")
+        }
+        return try await transition(request, context, right: .supervisor, action: .revise, rpc: "ReviseSKP")
+    }
+
     func approveAllSKP(request: Kinerja_V1_ApproveAllSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ApproveAllSKPResponse {
         let caller = try context.caller()
         let period = try PeriodID.requested(request.periodID, annual: true)
@@ -220,6 +231,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             try PeriodStore.requireOpen(db, period, action: "changing an SKP")
             guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
                 throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
+            }
+            if let why = action.periodRefusal(annual: period, state: try PeriodStore.require(db, period).state) {
+                throw RPCError(code: .failedPrecondition, message: why)
             }
             let to: SKPStatus
             do throws(SKPTransitionRefusal) {

@@ -233,3 +233,34 @@ import Testing
         }
     }
 }
+
+@Suite struct ReviseSKPServiceTests {
+    @Test func theSupervisorOrAnAdminRevisesAnApprovedSKPWhileTheYearRuns() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func revise(_ nip: String, as who: Metadata, note: String = "Hasil dialog kinerja: target laporan menjadi 10") async throws -> Kinerja_V1_SKP {
+                try await c.skp.reviseSKP(
+                    .with {
+                        $0.nip = nip
+                        $0.periodID = "2026"
+                        $0.note = note
+                    }, metadata: who)
+            }
+            #expect(await status { try await revise(budi, as: Clients.asGateway(for: rina)) } == .permissionDenied)
+            #expect(await status { try await revise(budi, as: Clients.asOperator) } == .permissionDenied)
+            #expect(await status { try await revise(budi, as: Clients.asGateway(for: siti), note: " ") } == .invalidArgument)
+            let revised = try await revise(budi, as: Clients.asGateway(for: siti))
+            #expect(revised.status == "returned")
+            #expect(revised.returnNote == "Hasil dialog kinerja: target laporan menjadi 10")
+            #expect(await status { try await revise(budi, as: Clients.asGateway(for: siti)) } == .failedPrecondition, "returned, not approved")
+            // An admin may revise too; once the year is in assessment nobody may.
+            #expect(try await revise(rina, as: Clients.asAdmin).status == "returned")
+            try await c.advance("2026", force: true, reason: "uji")
+            #expect(await status { try await revise(siti, as: Clients.asAdmin) } == .failedPrecondition)
+            #expect(try await c.audit().contains { $0.rpc == "ReviseSKP" && $0.summary.hasPrefix("approved → returned") })
+        }
+    }
+}
