@@ -152,6 +152,19 @@ public enum Kinerja_V1_OrgService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetOverview" metadata.
+        public enum GetOverview: Sendable {
+            /// Request type for "GetOverview".
+            public typealias Input = Kinerja_V1_GetOverviewRequest
+            /// Response type for "GetOverview".
+            public typealias Output = Kinerja_V1_Overview
+            /// Descriptor for "GetOverview".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.OrgService"),
+                method: "GetOverview",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.OrgService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetAgency.descriptor,
@@ -163,7 +176,8 @@ public enum Kinerja_V1_OrgService: Sendable {
             ListEmployees.descriptor,
             GetEmployee.descriptor,
             ExportEmployees.descriptor,
-            ListSubordinates.descriptor
+            ListSubordinates.descriptor,
+            GetOverview.descriptor
         ]
     }
 }
@@ -371,6 +385,26 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListSubordinatesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSubordinatesResponse>
+
+        /// Handle the "GetOverview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+        /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+        /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_GetOverviewRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Overview` messages.
+        func getOverview(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_GetOverviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Overview>
     }
 
     /// Service protocol for the "kinerja.v1.OrgService" service.
@@ -562,6 +596,26 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.ServerRequest<Kinerja_V1_ListSubordinatesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse>
+
+        /// Handle the "GetOverview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+        /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+        /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_GetOverviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Overview` message.
+        func getOverview(
+            request: GRPCCore.ServerRequest<Kinerja_V1_GetOverviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Overview>
     }
 
     /// Simple service protocol for the "kinerja.v1.OrgService" service.
@@ -753,6 +807,26 @@ extension Kinerja_V1_OrgService {
             request: Kinerja_V1_ListSubordinatesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ListSubordinatesResponse
+
+        /// Handle the "GetOverview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+        /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+        /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_GetOverviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Overview` to respond with.
+        func getOverview(
+            request: Kinerja_V1_GetOverviewRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Overview
     }
 }
 
@@ -870,6 +944,17 @@ extension Kinerja_V1_OrgService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_OrgService.Method.GetOverview.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_GetOverviewRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Overview>(),
+            handler: { request, context in
+                try await self.getOverview(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -980,6 +1065,17 @@ extension Kinerja_V1_OrgService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSubordinatesResponse> {
         let response = try await self.listSubordinates(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getOverview(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_GetOverviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Overview> {
+        let response = try await self.getOverview(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1121,6 +1217,19 @@ extension Kinerja_V1_OrgService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ListSubordinatesResponse>(
             message: try await self.listSubordinates(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getOverview(
+        request: GRPCCore.ServerRequest<Kinerja_V1_GetOverviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Overview> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Overview>(
+            message: try await self.getOverview(
                 request: request.message,
                 context: context
             ),
@@ -1368,6 +1477,31 @@ extension Kinerja_V1_OrgService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListSubordinatesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSubordinatesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetOverview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+        /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+        /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_GetOverviewRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_GetOverviewRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Overview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getOverview<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_GetOverviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_GetOverviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Overview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Overview>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1724,6 +1858,42 @@ extension Kinerja_V1_OrgService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetOverview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+        /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+        /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_GetOverviewRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_GetOverviewRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Overview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getOverview<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_GetOverviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_GetOverviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Overview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Overview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_OrgService.Method.GetOverview.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2013,6 +2183,37 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListSubordinatesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListSubordinatesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetOverview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+    /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+    /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_GetOverviewRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getOverview<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_GetOverviewRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Overview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getOverview(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_GetOverviewRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Overview>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2344,6 +2545,41 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listSubordinates(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetOverview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GetOverview is an employee's standing at a glance: their record, the periods of the year in force with deadline,
+    /// > SKP, realisasi filled, rating and 360° means per source (never raters), what is missing now, TPP per month, and
+    /// > angka kredit when fungsional. Least role: gateway (own, or as the direct supervisor).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getOverview<Result>(
+        _ message: Kinerja_V1_GetOverviewRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Overview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_GetOverviewRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getOverview(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -469,6 +469,186 @@ public nonisolated struct Kinerja_V1_ListSubordinatesResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_GetOverviewRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  /// The year (annual period id); empty: the current year in the agency's zone.
+  public var year: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_PeriodStanding: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  /// planning | running | assessment | closed
+  public var state: String = String()
+
+  /// The batas pengisian in force for the employee (YYYY-MM-DD).
+  public var deadline: String = String()
+
+  public var extended: Bool = false
+
+  /// Realisasi filed for the period, of the indicators of the year's SKP.
+  public var realisasiFilled: Int32 = 0
+
+  public var indicators: Int32 = 0
+
+  /// di_atas | sesuai | di_bawah, and the predikat, when rated.
+  public var hasilKerja: String = String()
+
+  public var perilakuKerja: String = String()
+
+  public var predikat: String = String()
+
+  /// 360° feedback: the mean per source on the 3/2/1 scale (two decimals) and how many entries.
+  public var feedbackMeanBySource: Dictionary<String,String> = [:]
+
+  public var feedbackEntries: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_MissingItem: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// skp_not_approved | realisasi_missing | activity_today
+  public var kind: String = String()
+
+  public var periodID: String = String()
+
+  /// How many (indicators without realisasi); 1 otherwise.
+  public var count: Int32 = 0
+
+  /// The deadline that applies (YYYY-MM-DD), when there is one.
+  public var deadline: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_TPPMonth: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var month: String = String()
+
+  public var blocked: Bool = false
+
+  public var blockedReason: String = String()
+
+  public var net: Int64 = 0
+
+  /// The computation in short (the first steps of the explanation) when paid.
+  public var explanation: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_Overview: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var employee: Kinerja_V1_Employee {
+    get {_storage._employee ?? Kinerja_V1_Employee()}
+    set {_uniqueStorage()._employee = newValue}
+  }
+  /// Returns true if `employee` has been explicitly set.
+  public var hasEmployee: Bool {_storage._employee != nil}
+  /// Clears the value of `employee`. Subsequent reads from it will return its default value.
+  public mutating func clearEmployee() {_uniqueStorage()._employee = nil}
+
+  public var unitName: String {
+    get {_storage._unitName}
+    set {_uniqueStorage()._unitName = newValue}
+  }
+
+  public var supervisorName: String {
+    get {_storage._supervisorName}
+    set {_uniqueStorage()._supervisorName = newValue}
+  }
+
+  public var year: String {
+    get {_storage._year}
+    set {_uniqueStorage()._year = newValue}
+  }
+
+  /// The year's SKP: draft | submitted | approved | returned, or empty when there is none.
+  public var skpStatus: String {
+    get {_storage._skpStatus}
+    set {_uniqueStorage()._skpStatus = newValue}
+  }
+
+  public var skpReturnNote: String {
+    get {_storage._skpReturnNote}
+    set {_uniqueStorage()._skpReturnNote = newValue}
+  }
+
+  /// The period being filled now (empty when none is open).
+  public var beingFilled: String {
+    get {_storage._beingFilled}
+    set {_uniqueStorage()._beingFilled = newValue}
+  }
+
+  public var periods: [Kinerja_V1_PeriodStanding] {
+    get {_storage._periods}
+    set {_uniqueStorage()._periods = newValue}
+  }
+
+  public var missing: [Kinerja_V1_MissingItem] {
+    get {_storage._missing}
+    set {_uniqueStorage()._missing = newValue}
+  }
+
+  /// Minutes of activity logged today (agency zone).
+  public var activityMinutesToday: Int64 {
+    get {_storage._activityMinutesToday}
+    set {_uniqueStorage()._activityMinutesToday = newValue}
+  }
+
+  public var tpp: [Kinerja_V1_TPPMonth] {
+    get {_storage._tpp}
+    set {_uniqueStorage()._tpp = newValue}
+  }
+
+  /// Angka kredit per rated period, for jabatan fungsional: "period: credit".
+  public var angkaKredit: Dictionary<String,String> {
+    get {_storage._angkaKredit}
+    set {_uniqueStorage()._angkaKredit = newValue}
+  }
+
+  /// Today in the agency's zone (YYYY-MM-DD), for counting down deadlines.
+  public var today: String {
+    get {_storage._today}
+    set {_uniqueStorage()._today = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1405,6 +1585,370 @@ nonisolated extension Kinerja_V1_ListSubordinatesResponse: SwiftProtobuf.Message
     if lhs.periodID != rhs.periodID {return false}
     if lhs.deadline != rhs.deadline {return false}
     if lhs.subordinates != rhs.subordinates {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_GetOverviewRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetOverviewRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}year\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.year) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.year.isEmpty {
+      try visitor.visitSingularStringField(value: self.year, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_GetOverviewRequest, rhs: Kinerja_V1_GetOverviewRequest) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_PeriodStanding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeriodStanding"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}state\0\u{1}deadline\0\u{1}extended\0\u{3}realisasi_filled\0\u{1}indicators\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}predikat\0\u{3}feedback_mean_by_source\0\u{3}feedback_entries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.deadline) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.extended) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.realisasiFilled) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.indicators) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.hasilKerja) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.perilakuKerja) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.predikat) }()
+      case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.feedbackMeanBySource) }()
+      case 11: try { try decoder.decodeSingularInt32Field(value: &self.feedbackEntries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 2)
+    }
+    if !self.deadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.deadline, fieldNumber: 3)
+    }
+    if self.extended != false {
+      try visitor.visitSingularBoolField(value: self.extended, fieldNumber: 4)
+    }
+    if self.realisasiFilled != 0 {
+      try visitor.visitSingularInt32Field(value: self.realisasiFilled, fieldNumber: 5)
+    }
+    if self.indicators != 0 {
+      try visitor.visitSingularInt32Field(value: self.indicators, fieldNumber: 6)
+    }
+    if !self.hasilKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.hasilKerja, fieldNumber: 7)
+    }
+    if !self.perilakuKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.perilakuKerja, fieldNumber: 8)
+    }
+    if !self.predikat.isEmpty {
+      try visitor.visitSingularStringField(value: self.predikat, fieldNumber: 9)
+    }
+    if !self.feedbackMeanBySource.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.feedbackMeanBySource, fieldNumber: 10)
+    }
+    if self.feedbackEntries != 0 {
+      try visitor.visitSingularInt32Field(value: self.feedbackEntries, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_PeriodStanding, rhs: Kinerja_V1_PeriodStanding) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.extended != rhs.extended {return false}
+    if lhs.realisasiFilled != rhs.realisasiFilled {return false}
+    if lhs.indicators != rhs.indicators {return false}
+    if lhs.hasilKerja != rhs.hasilKerja {return false}
+    if lhs.perilakuKerja != rhs.perilakuKerja {return false}
+    if lhs.predikat != rhs.predikat {return false}
+    if lhs.feedbackMeanBySource != rhs.feedbackMeanBySource {return false}
+    if lhs.feedbackEntries != rhs.feedbackEntries {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_MissingItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MissingItem"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}period_id\0\u{1}count\0\u{1}deadline\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.count) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.deadline) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularInt32Field(value: self.count, fieldNumber: 3)
+    }
+    if !self.deadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.deadline, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_MissingItem, rhs: Kinerja_V1_MissingItem) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.count != rhs.count {return false}
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_TPPMonth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TPPMonth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}month\0\u{1}blocked\0\u{3}blocked_reason\0\u{1}net\0\u{1}explanation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.month) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.blocked) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.blockedReason) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.net) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.explanation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.month.isEmpty {
+      try visitor.visitSingularStringField(value: self.month, fieldNumber: 1)
+    }
+    if self.blocked != false {
+      try visitor.visitSingularBoolField(value: self.blocked, fieldNumber: 2)
+    }
+    if !self.blockedReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.blockedReason, fieldNumber: 3)
+    }
+    if self.net != 0 {
+      try visitor.visitSingularInt64Field(value: self.net, fieldNumber: 4)
+    }
+    if !self.explanation.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.explanation, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_TPPMonth, rhs: Kinerja_V1_TPPMonth) -> Bool {
+    if lhs.month != rhs.month {return false}
+    if lhs.blocked != rhs.blocked {return false}
+    if lhs.blockedReason != rhs.blockedReason {return false}
+    if lhs.net != rhs.net {return false}
+    if lhs.explanation != rhs.explanation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Overview"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}unit_name\0\u{3}supervisor_name\0\u{1}year\0\u{3}skp_status\0\u{3}skp_return_note\0\u{3}being_filled\0\u{1}periods\0\u{1}missing\0\u{3}activity_minutes_today\0\u{1}tpp\0\u{3}angka_kredit\0\u{1}today\0")
+
+  fileprivate class _StorageClass {
+    var _employee: Kinerja_V1_Employee? = nil
+    var _unitName: String = String()
+    var _supervisorName: String = String()
+    var _year: String = String()
+    var _skpStatus: String = String()
+    var _skpReturnNote: String = String()
+    var _beingFilled: String = String()
+    var _periods: [Kinerja_V1_PeriodStanding] = []
+    var _missing: [Kinerja_V1_MissingItem] = []
+    var _activityMinutesToday: Int64 = 0
+    var _tpp: [Kinerja_V1_TPPMonth] = []
+    var _angkaKredit: Dictionary<String,String> = [:]
+    var _today: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _employee = source._employee
+      _unitName = source._unitName
+      _supervisorName = source._supervisorName
+      _year = source._year
+      _skpStatus = source._skpStatus
+      _skpReturnNote = source._skpReturnNote
+      _beingFilled = source._beingFilled
+      _periods = source._periods
+      _missing = source._missing
+      _activityMinutesToday = source._activityMinutesToday
+      _tpp = source._tpp
+      _angkaKredit = source._angkaKredit
+      _today = source._today
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._employee) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._unitName) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._supervisorName) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._year) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._skpStatus) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._skpReturnNote) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._beingFilled) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._periods) }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._missing) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._activityMinutesToday) }()
+        case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._tpp) }()
+        case 12: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._angkaKredit) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._today) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._employee {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._unitName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._unitName, fieldNumber: 2)
+      }
+      if !_storage._supervisorName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._supervisorName, fieldNumber: 3)
+      }
+      if !_storage._year.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._year, fieldNumber: 4)
+      }
+      if !_storage._skpStatus.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._skpStatus, fieldNumber: 5)
+      }
+      if !_storage._skpReturnNote.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._skpReturnNote, fieldNumber: 6)
+      }
+      if !_storage._beingFilled.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._beingFilled, fieldNumber: 7)
+      }
+      if !_storage._periods.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._periods, fieldNumber: 8)
+      }
+      if !_storage._missing.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._missing, fieldNumber: 9)
+      }
+      if _storage._activityMinutesToday != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._activityMinutesToday, fieldNumber: 10)
+      }
+      if !_storage._tpp.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._tpp, fieldNumber: 11)
+      }
+      if !_storage._angkaKredit.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._angkaKredit, fieldNumber: 12)
+      }
+      if !_storage._today.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._today, fieldNumber: 13)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_Overview, rhs: Kinerja_V1_Overview) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._employee != rhs_storage._employee {return false}
+        if _storage._unitName != rhs_storage._unitName {return false}
+        if _storage._supervisorName != rhs_storage._supervisorName {return false}
+        if _storage._year != rhs_storage._year {return false}
+        if _storage._skpStatus != rhs_storage._skpStatus {return false}
+        if _storage._skpReturnNote != rhs_storage._skpReturnNote {return false}
+        if _storage._beingFilled != rhs_storage._beingFilled {return false}
+        if _storage._periods != rhs_storage._periods {return false}
+        if _storage._missing != rhs_storage._missing {return false}
+        if _storage._activityMinutesToday != rhs_storage._activityMinutesToday {return false}
+        if _storage._tpp != rhs_storage._tpp {return false}
+        if _storage._angkaKredit != rhs_storage._angkaKredit {return false}
+        if _storage._today != rhs_storage._today {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,3 +59,30 @@ extension AppraisalStore {
         return replaced
     }
 }
+
+extension AppraisalStore {
+    /// The employee's rating for `period`, nil when not rated.
+    package static func rating(_ db: Database, nip: String, period: PeriodID) throws -> RatingRecord? {
+        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]),
+            let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"])
+        else { return nil }
+        return RatingRecord(nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
+    }
+}
+
+extension TPPStore {
+    /// The employee's computed TPP for each month of `year`, by month.
+    package static func results(_ db: Database, nip: String, year: Int) throws -> [(month: String, result: Result)] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM tpp_results WHERE nip = ? AND month >= ? AND month <= ? ORDER BY month",
+            arguments: [nip, "\(year)-01", "\(year)-12"]
+        ).map { ($0["month"], Result(row: $0)) }
+    }
+}
+
+extension ActivityStore {
+    /// Minutes the employee logged on `date`.
+    package static func minutes(_ db: Database, nip: String, date: CivilDate) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(sum(minutes), 0) FROM activities WHERE nip = ? AND date = ?", arguments: [nip, date.description]) ?? 0
+    }
+}

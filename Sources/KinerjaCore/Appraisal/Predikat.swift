@@ -131,3 +131,12 @@ public enum FeedbackRelation {
             ValidationError("\(rater.nip) is not the supervisor, a direct subordinate or a colleague under the same supervisor of \(subject.nip)"))
     }
 }
+
+/// 360° feedback summed up per source: the mean rating on the 3/2/1 scale (di_atas 3, sesuai 2, di_bawah 1).
+public enum FeedbackMeans {
+    public static func bySource(_ entries: [(source: String, rating: Rating)]) -> [String: Fraction] {
+        var scores: [String: [Int]] = [:]
+        for e in entries { scores[e.source, default: []].append(e.rating.score) }
+        return scores.mapValues { Fraction(Int128($0.reduce(0, +)), Int128($0.count)) }
+    }
+}

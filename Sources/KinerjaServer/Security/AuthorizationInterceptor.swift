@@ -25,6 +25,7 @@ package enum MethodPolicy {
         Kinerja_V1_OrgService.Method.GetEmployee.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_OrgService.Method.ExportEmployees.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_OrgService.Method.ListSubordinates.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_OrgService.Method.GetOverview.descriptor.fullyQualifiedMethod: .gateway,
 
         Kinerja_V1_PluginService.Method.ListPlugins.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_PluginService.Method.GetPlugin.descriptor.fullyQualifiedMethod: .operator,

@@ -224,9 +224,8 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                     $0.nip = nip
                     $0.name = names[nip] ?? ""
                     $0.entries = Int32(bySource[nip]!.values.reduce(0) { $0 + $1.count })
-                    $0.meanBySource = bySource[nip]!.mapValues { scores in
-                        AngkaKredit.text(Fraction(Int128(scores.reduce(0, +)), Int128(scores.count)))
-                    }
+                    $0.meanBySource = FeedbackMeans.bySource(entries.filter { $0.nip == nip }.map { ($0.entry.source, $0.entry.rating) }).mapValues(
+                        AngkaKredit.text)
                 }
             }
             return response

@@ -264,3 +264,60 @@ import Testing
         }
     }
 }
+
+@Suite struct OverviewServiceTests {
+    @Test func anEmployeeSeesTheirStandingAndWhatIsMissingNow() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func overview(_ nip: String, as who: String?) async throws -> Kinerja_V1_Overview {
+                try await c.org.getOverview(.with { $0.nip = nip }, metadata: who.map { Clients.asGateway(for: $0) } ?? Clients.asOperator)
+            }
+            var o = try await overview(budi, as: budi)
+            #expect(o.year == "2026" && o.today == "2026-04-05")
+            #expect(o.supervisorName == "Siti Aminah, S.Kom")
+            #expect(o.skpStatus == "approved")
+            #expect(o.beingFilled == "2026-03")
+            #expect(o.periods.map(\.periodID) == ["2026", "2026-03"], "draft periods are not in force yet")
+            #expect(o.missing.map(\.kind) == ["realisasi_missing", "activity_today"])
+            #expect(o.missing.first?.count == 3 && o.missing.first?.deadline == "2026-04-10")
+            _ = try await RealisasiServiceTests.put(c, budi, "R1", "I1", value: "2")
+            _ = try await c.skp.putActivity(ActivityServiceTests.input("2026-04-05", "Apel pagi", 30), metadata: Clients.asGateway(for: budi))
+            _ = try await c.appraisal.setRating(
+                .with {
+                    $0.nip = budi
+                    $0.periodID = "2026-03"
+                    $0.hasilKerja = "di_atas"
+                    $0.perilakuKerja = "sesuai"
+                }, metadata: Clients.asGateway(for: siti))
+            _ = try await c.appraisal.giveFeedback360(
+                .with {
+                    $0.subjectNip = budi
+                    $0.rating = "di_atas"
+                }, metadata: Clients.asGateway(for: siti))
+            o = try await overview(budi, as: budi)
+            #expect(o.missing.map(\.kind) == ["realisasi_missing"])
+            #expect(o.missing.first?.count == 2)
+            #expect(o.activityMinutesToday == 30)
+            let march = try #require(o.periods.first { $0.periodID == "2026-03" })
+            #expect(march.realisasiFilled == 1 && march.indicators == 3)
+            #expect(march.predikat == "baik")
+            #expect(march.feedbackEntries == 1 && march.feedbackMeanBySource.keys.sorted() == ["atasan"])
+            #expect(!"\(o.periods)".contains(siti), "never who rated")
+            #expect(o.tpp.isEmpty, "no month computed yet")
+            // The supervisor reads it too; a subordinate does not; angka kredit for a fungsional once rated.
+            #expect(try await overview(budi, as: siti).employee.nip == budi)
+            #expect(await status { try await overview(budi, as: rina) } == .permissionDenied)
+            _ = try await c.appraisal.setRating(
+                .with {
+                    $0.nip = rina
+                    $0.periodID = "2026-03"
+                    $0.hasilKerja = "sesuai"
+                    $0.perilakuKerja = "sesuai"
+                }, metadata: Clients.asGateway(for: budi))
+            #expect(try await overview(rina, as: nil).angkaKredit.keys.sorted() == ["2026-03"])
+        }
+    }
+}
