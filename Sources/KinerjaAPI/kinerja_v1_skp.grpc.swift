@@ -325,7 +325,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+        /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+        /// > choose an intervensi).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_SKPRef` messages.
@@ -666,7 +667,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+        /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+        /// > choose an intervensi).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
@@ -1005,7 +1007,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+        /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+        /// > choose an intervensi).
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_SKPRef` message.
@@ -1998,7 +2001,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+        /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+        /// > choose an intervensi).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
@@ -2448,7 +2452,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+        /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+        /// > choose an intervensi).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
@@ -3068,7 +3073,8 @@ extension Kinerja_V1_SKPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+    /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+    /// > choose an intervensi).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_SKPRef` message.
@@ -3606,7 +3612,8 @@ extension Kinerja_V1_SKPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > GetSKP returns one SKP. Least role: gateway (own, or a direct subordinate's).
+    /// > GetSKP returns one SKP. Least role: gateway (own, a direct subordinate's, or the direct supervisor's, read to
+    /// > choose an intervensi).
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -103,7 +103,9 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let period = try PeriodID.requested(request.periodID, annual: true)
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.ownOrSupervisor, employee: e, action: "read the SKP of \(e.nip)")
+            try caller.require(.ownSupervisorOrSubordinate, employee: e, action: "read the SKP of \(e.nip)") { supervisor in
+                try OrganisationStore.employee(db, nip: caller.actorNIP)?.supervisorNIP == supervisor
+            }
             guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
                 throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
             }

@@ -9,10 +9,15 @@ extension Caller {
         case supervisor
         /// The employee or their direct supervisor.
         case ownOrSupervisor
+        /// The employee, their direct supervisor, or one of their direct subordinates (who reads their supervisor's
+        /// SKP to choose an intervensi).
+        case ownSupervisorOrSubordinate
     }
 
     /// Gateway callers act for one employee and get that employee's rights; operators and admins may do all.
-    func require(_ right: Right, employee: Employee, action: String) throws {
+    /// `actorReportsTo`: whether the acting employee reports directly to `employee` (asked only for
+    /// `ownSupervisorOrSubordinate`).
+    func require(_ right: Right, employee: Employee, action: String, actorReportsTo: (String) throws -> Bool = { _ in false }) throws {
         guard role == .gateway else { return }
         guard !actorNIP.isEmpty else {
             throw RPCError(code: .permissionDenied, message: "a gateway must name the employee it acts for (metadata kinerja-actor-nip) to \(action)")
@@ -24,6 +29,7 @@ extension Caller {
             case .own: isSelf
             case .supervisor: isSupervisor
             case .ownOrSupervisor: isSelf || isSupervisor
+            case .ownSupervisorOrSubordinate: try isSelf || isSupervisor || actorReportsTo(employee.nip)
             }
         if !allowed {
             let who =
@@ -31,6 +37,7 @@ extension Caller {
                 case .own: "only \(employee.nip) themselves"
                 case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
                 case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
+                case .ownSupervisorOrSubordinate: "only \(employee.nip), their direct supervisor or their direct subordinates"
                 }
             throw RPCError(code: .permissionDenied, message: "\(actorNIP) may not \(action): \(who) may")
         }

@@ -321,3 +321,26 @@ import Testing
         }
     }
 }
+
+@Suite struct SupervisorSKPReadTests {
+    @Test func anEmployeeReadsTheirSupervisorsSKPButNotASkipLevelOne() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c throws in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func get(_ nip: String, as actor: String) async throws -> Kinerja_V1_SKP {
+                try await c.skp.getSKP(
+                    .with {
+                        $0.nip = nip
+                        $0.periodID = "2026"
+                    }, metadata: Clients.asGateway(for: actor))
+            }
+            // Rina reads Budi's (her supervisor's) RHK to choose an intervensi; Budi reads Siti's.
+            #expect(try await get(budi, as: rina).rhk.map(\.id) == ["R1", "T1"])
+            #expect(try await get(siti, as: budi).rhk.map(\.id) == ["K1"])
+            #expect(await status { try await get(siti, as: rina) } == .permissionDenied, "skip-level")
+            #expect(try await get(rina, as: budi).nip == rina, "a supervisor still reads a subordinate's")
+        }
+    }
+}
