@@ -87,6 +87,58 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreatePublicLink" metadata.
+        public enum CreatePublicLink: Sendable {
+            /// Request type for "CreatePublicLink".
+            public typealias Input = Kinerja_V1_PublicLinkRequest
+            /// Response type for "CreatePublicLink".
+            public typealias Output = Kinerja_V1_PublicLink
+            /// Descriptor for "CreatePublicLink".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "CreatePublicLink",
+                type: .unary
+            )
+        }
+        /// Namespace for "RevokePublicLink" metadata.
+        public enum RevokePublicLink: Sendable {
+            /// Request type for "RevokePublicLink".
+            public typealias Input = Kinerja_V1_PublicLinkRequest
+            /// Response type for "RevokePublicLink".
+            public typealias Output = Kinerja_V1_PublicLink
+            /// Descriptor for "RevokePublicLink".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "RevokePublicLink",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetPublicLink" metadata.
+        public enum GetPublicLink: Sendable {
+            /// Request type for "GetPublicLink".
+            public typealias Input = Kinerja_V1_PublicTokenRequest
+            /// Response type for "GetPublicLink".
+            public typealias Output = Kinerja_V1_PublicLink
+            /// Descriptor for "GetPublicLink".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "GetPublicLink",
+                type: .unary
+            )
+        }
+        /// Namespace for "SubmitPublicFeedback" metadata.
+        public enum SubmitPublicFeedback: Sendable {
+            /// Request type for "SubmitPublicFeedback".
+            public typealias Input = Kinerja_V1_PublicFeedbackRequest
+            /// Response type for "SubmitPublicFeedback".
+            public typealias Output = Kinerja_V1_PublicFeedbackResponse
+            /// Descriptor for "SubmitPublicFeedback".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "SubmitPublicFeedback",
+                type: .unary
+            )
+        }
         /// Namespace for "SuggestRating" metadata.
         public enum SuggestRating: Sendable {
             /// Request type for "SuggestRating".
@@ -172,6 +224,10 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             ImportFeedback.descriptor,
             ListFeedback.descriptor,
             GiveFeedback360.descriptor,
+            CreatePublicLink.descriptor,
+            RevokePublicLink.descriptor,
+            GetPublicLink.descriptor,
+            SubmitPublicFeedback.descriptor,
             SuggestRating.descriptor,
             RateUnit.descriptor,
             Curve.descriptor,
@@ -296,6 +352,83 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_Feedback360Request>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response>
+
+        /// Handle the "CreatePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+        /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+        /// > replaces the old one. The token is shown once. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_PublicLink` messages.
+        func createPublicLink(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicLinkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "RevokePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_PublicLink` messages.
+        func revokePublicLink(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicLinkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "GetPublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+        /// > gateway (the portal's public page).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PublicTokenRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_PublicLink` messages.
+        func getPublicLink(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicTokenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "SubmitPublicFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+        /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PublicFeedbackRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_PublicFeedbackResponse` messages.
+        func submitPublicFeedback(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicFeedbackResponse>
 
         /// Handle the "SuggestRating" method.
         ///
@@ -508,6 +641,83 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>
 
+        /// Handle the "CreatePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+        /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+        /// > replaces the old one. The token is shown once. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_PublicLink` message.
+        func createPublicLink(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PublicLinkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "RevokePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_PublicLink` message.
+        func revokePublicLink(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PublicLinkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "GetPublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+        /// > gateway (the portal's public page).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicTokenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_PublicLink` message.
+        func getPublicLink(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PublicTokenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink>
+
+        /// Handle the "SubmitPublicFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+        /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_PublicFeedbackResponse` message.
+        func submitPublicFeedback(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PublicFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicFeedbackResponse>
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -717,6 +927,83 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_Feedback360Response
 
+        /// Handle the "CreatePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+        /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+        /// > replaces the old one. The token is shown once. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PublicLinkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_PublicLink` to respond with.
+        func createPublicLink(
+            request: Kinerja_V1_PublicLinkRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_PublicLink
+
+        /// Handle the "RevokePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PublicLinkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_PublicLink` to respond with.
+        func revokePublicLink(
+            request: Kinerja_V1_PublicLinkRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_PublicLink
+
+        /// Handle the "GetPublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+        /// > gateway (the portal's public page).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PublicTokenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_PublicLink` to respond with.
+        func getPublicLink(
+            request: Kinerja_V1_PublicTokenRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_PublicLink
+
+        /// Handle the "SubmitPublicFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+        /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PublicFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_PublicFeedbackResponse` to respond with.
+        func submitPublicFeedback(
+            request: Kinerja_V1_PublicFeedbackRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_PublicFeedbackResponse
+
         /// Handle the "SuggestRating" method.
         ///
         /// > Source IDL Documentation:
@@ -888,6 +1175,50 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.CreatePublicLink.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLinkRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLink>(),
+            handler: { request, context in
+                try await self.createPublicLink(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.RevokePublicLink.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLinkRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLink>(),
+            handler: { request, context in
+                try await self.revokePublicLink(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.GetPublicLink.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicTokenRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLink>(),
+            handler: { request, context in
+                try await self.getPublicLink(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.SubmitPublicFeedback.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicFeedbackRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicFeedbackResponse>(),
+            handler: { request, context in
+                try await self.submitPublicFeedback(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SuggestRatingRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SuggestRatingResponse>(),
@@ -1008,6 +1339,50 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response> {
         let response = try await self.giveFeedback360(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createPublicLink(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicLinkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink> {
+        let response = try await self.createPublicLink(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func revokePublicLink(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicLinkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink> {
+        let response = try await self.revokePublicLink(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getPublicLink(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicTokenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicLink> {
+        let response = try await self.getPublicLink(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func submitPublicFeedback(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PublicFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_PublicFeedbackResponse> {
+        let response = try await self.submitPublicFeedback(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1142,6 +1517,58 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response> {
         return GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>(
             message: try await self.giveFeedback360(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createPublicLink(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PublicLinkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink> {
+        return GRPCCore.ServerResponse<Kinerja_V1_PublicLink>(
+            message: try await self.createPublicLink(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func revokePublicLink(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PublicLinkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink> {
+        return GRPCCore.ServerResponse<Kinerja_V1_PublicLink>(
+            message: try await self.revokePublicLink(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getPublicLink(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PublicTokenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicLink> {
+        return GRPCCore.ServerResponse<Kinerja_V1_PublicLink>(
+            message: try await self.getPublicLink(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func submitPublicFeedback(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PublicFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_PublicFeedbackResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_PublicFeedbackResponse>(
+            message: try await self.submitPublicFeedback(
                 request: request.message,
                 context: context
             ),
@@ -1353,6 +1780,103 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Feedback360Response>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreatePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+        /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+        /// > replaces the old one. The token is shown once. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createPublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicLinkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RevokePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func revokePublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicLinkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetPublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+        /// > gateway (the portal's public page).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicTokenRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicTokenRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getPublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicTokenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicTokenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SubmitPublicFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+        /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func submitPublicFeedback<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicFeedbackResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicFeedbackResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "SuggestRating" method.
@@ -1677,6 +2201,147 @@ extension Kinerja_V1_AppraisalService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CreatePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+        /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+        /// > replaces the old one. The token is shown once. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createPublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicLinkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.CreatePublicLink.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RevokePublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicLinkRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func revokePublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicLinkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.RevokePublicLink.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetPublicLink" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+        /// > gateway (the portal's public page).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicTokenRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicTokenRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicLink` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getPublicLink<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicTokenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicTokenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicLink>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.GetPublicLink.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SubmitPublicFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+        /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+        /// > Least role: gateway.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PublicFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_PublicFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func submitPublicFeedback<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PublicFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PublicFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_PublicFeedbackResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicFeedbackResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.SubmitPublicFeedback.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -2042,6 +2707,127 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
         )
     }
 
+    /// Call the "CreatePublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+    /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+    /// > replaces the old one. The token is shown once. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createPublicLink<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createPublicLink(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLinkRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLink>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RevokePublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PublicLinkRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revokePublicLink<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.revokePublicLink(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLinkRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLink>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+    /// > gateway (the portal's public page).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PublicTokenRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicLink<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PublicTokenRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getPublicLink(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicTokenRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLink>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitPublicFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+    /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+    /// > Least role: gateway.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitPublicFeedback<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PublicFeedbackRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.submitPublicFeedback(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicFeedbackRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicFeedbackResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "SuggestRating" method.
     ///
     /// > Source IDL Documentation:
@@ -2383,6 +3169,143 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.giveFeedback360(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreatePublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > CreatePublicLink makes a link token for the public (masyarakat: patients, citizens) to rate one employee in one
+    /// > period without an account: 128 random bits, only its hash kept; a new link for the same employee and period
+    /// > replaces the old one. The token is shown once. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createPublicLink<Result>(
+        _ message: Kinerja_V1_PublicLinkRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createPublicLink(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RevokePublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > RevokePublicLink stops the employee's link for the period. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revokePublicLink<Result>(
+        _ message: Kinerja_V1_PublicLinkRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PublicLinkRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.revokePublicLink(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPublicLink" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > GetPublicLink says whom a token rates (name, unit, period) and whether it still takes feedback. Least role:
+    /// > gateway (the portal's public page).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicLink<Result>(
+        _ message: Kinerja_V1_PublicTokenRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicLink>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PublicTokenRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getPublicLink(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitPublicFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
+    /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
+    /// > Least role: gateway.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitPublicFeedback<Result>(
+        _ message: Kinerja_V1_PublicFeedbackRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_PublicFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PublicFeedbackRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.submitPublicFeedback(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -5,7 +5,7 @@ enum Migrations {
     /// Every migration, in order. The schema version is the count of those applied.
     static let identifiers = [
         "0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders",
-        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts", "0014-deadline-extensions",
+        "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts", "0014-deadline-extensions", "0015-public-links",
     ]
 
     static let migrator: DatabaseMigrator = {
@@ -520,6 +520,20 @@ enum Migrations {
                         created_at TEXT NOT NULL,
                         PRIMARY KEY (period_id, nip)
                     ) STRICT, WITHOUT ROWID;
+                    """)
+        }
+        m.registerMigration(identifiers[14]) { db in
+            // Links for the public's feedback on one employee in one period (only the token's SHA-256 is kept).
+            try db.execute(
+                sql: """
+                    CREATE TABLE public_links (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        nip        TEXT NOT NULL REFERENCES employees(nip),
+                        period_id  TEXT NOT NULL REFERENCES periods(id),
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT NOT NULL DEFAULT ''
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX public_links_employee ON public_links(nip, period_id);
                     """)
         }
         return m

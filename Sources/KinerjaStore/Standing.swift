@@ -86,3 +86,43 @@ extension ActivityStore {
         try Int.fetchOne(db, sql: "SELECT coalesce(sum(minutes), 0) FROM activities WHERE nip = ? AND date = ?", arguments: [nip, date.description]) ?? 0
     }
 }
+
+/// Links for the public's (masyarakat) feedback on one employee in one period.
+package enum PublicLinkStore {
+    package struct Link: Sendable, Equatable {
+        package var nip: String
+        package var period: PeriodID
+        package var revoked: Bool
+        package init(nip: String, period: PeriodID, revoked: Bool) {
+            self.nip = nip
+            self.period = period
+            self.revoked = revoked
+        }
+    }
+
+    /// Makes the link `tokenHash` the employee's one for `period` (earlier ones are revoked).
+    package static func create(_ db: Database, tokenHash: String, nip: String, period: PeriodID, now: Date) throws {
+        let time = UTCTime.format(now)
+        try db.execute(
+            sql: "UPDATE public_links SET revoked_at = ? WHERE nip = ? AND period_id = ? AND revoked_at = ''",
+            arguments: [time, nip, period.description])
+        try db.execute(
+            sql: "INSERT INTO public_links(token_hash, nip, period_id, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [tokenHash, nip, period.description, time])
+    }
+
+    /// Revokes the employee's link for `period`; false when there was none in force.
+    package static func revoke(_ db: Database, nip: String, period: PeriodID, now: Date) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE public_links SET revoked_at = ? WHERE nip = ? AND period_id = ? AND revoked_at = ''",
+            arguments: [UTCTime.format(now), nip, period.description])
+        return db.changesCount > 0
+    }
+
+    package static func find(_ db: Database, tokenHash: String) throws -> Link? {
+        guard let r = try Row.fetchOne(db, sql: "SELECT nip, period_id, revoked_at FROM public_links WHERE token_hash = ?", arguments: [tokenHash]),
+            let period = try? PeriodID(r[1] as String)
+        else { return nil }
+        return Link(nip: r[0], period: period, revoked: !(r[2] as String).isEmpty)
+    }
+}

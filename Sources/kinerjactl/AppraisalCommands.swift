@@ -145,7 +145,8 @@ struct RatingSuggest: AsyncParsableCommand {
 }
 
 struct FeedbackCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "360° feedback.", subcommands: [FeedbackImport.self, FeedbackList.self])
+    static let configuration = CommandConfiguration(
+        commandName: "feedback", abstract: "360° feedback.", subcommands: [FeedbackImport.self, FeedbackList.self, FeedbackPublicLink.self])
 }
 
 struct FeedbackList: AsyncParsableCommand {

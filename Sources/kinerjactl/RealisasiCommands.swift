@@ -169,3 +169,38 @@ struct ActivityDelete: AsyncParsableCommand {
         print(r.deleted ? "deleted" : "there was no such activity")
     }
 }
+
+struct FeedbackPublicLink: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "public-link",
+        abstract: "Make (or with --revoke stop) the link the public uses to rate one employee in one period.",
+        discussion: "The token is printed once: put it in the portal's public address (e.g. https://kinerja.example.go.id/umpan-balik/TOKEN) or a QR code.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The employee's NIP.") var nip: String
+    @Option(help: "Period id, e.g. 2026-03.") var period: String
+    @Flag(help: "Stop the link in force instead.") var revoke = false
+
+    func run() async throws {
+        let request = Kinerja_V1_PublicLinkRequest.with {
+            $0.nip = nip
+            $0.periodID = period
+        }
+        let link = try await withDaemon(global) { client, options, metadata in
+            let appraisal = Kinerja_V1_AppraisalService.Client(wrapping: client)
+            return revoke
+                ? try await appraisal.revokePublicLink(request, metadata: metadata, options: options)
+                : try await appraisal.createPublicLink(request, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(["token": link.token, "nip": link.nip, "name": link.name, "period_id": link.periodID, "open": link.open])
+            return
+        }
+        if revoke {
+            print("the public feedback link of \(link.nip) (\(link.name)) for \(link.periodID) is revoked")
+        } else {
+            print(
+                "public feedback link of \(link.nip) (\(link.name)) for \(link.periodID): \(link.token)\(link.open ? "" : " (the period takes no ratings now)")"
+            )
+        }
+    }
+}

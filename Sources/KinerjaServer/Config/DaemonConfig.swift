@@ -42,6 +42,13 @@ package struct SecurityConfig: Sendable, Equatable {
 
 /// The contents of `kinerjad.toml`, validated. Every key is optional; what is absent falls through to the
 /// next source (systemd's environment, then the local defaults).
+/// The `[public_feedback]` section: how many anonymous submissions an hour one link, and one client address, may make.
+package struct PublicFeedbackSettings: Sendable, Equatable {
+    package var perTokenPerHour = 20
+    package var perAddressPerHour = 5
+    package init() {}
+}
+
 /// The `[accounts]` section: how employees' portal passwords are kept.
 package struct AccountSettings: Sendable, Equatable {
     /// bcrypt's cost (log2 of its rounds): 12 to 16 in the config file. Each step doubles the time a login takes.
@@ -95,6 +102,8 @@ package struct DaemonConfigFile: Sendable, Equatable {
     package var limits = ConnectionLimits()
     /// `[accounts]`: employees' portal credentials.
     package var accounts = AccountSettings()
+    /// `[public_feedback]`: limits on anonymous submissions.
+    package var publicFeedback = PublicFeedbackSettings()
 
     package init(path: String) { self.path = path }
 
@@ -163,6 +172,13 @@ package struct DaemonConfigFile: Sendable, Equatable {
             config.limits.importStepSKPs = Int(try server.integer("import_step_skp", range: 1...1_000_000) ?? Int64(d.importStepSKPs))
             config.limits.importStepRows = Int(try server.integer("import_step_rows", range: 1...10_000_000) ?? Int64(d.importStepRows))
             try server.finish()
+        }
+        if var publicFeedback = try reader.table("public_feedback") {
+            let d = PublicFeedbackSettings()
+            config.publicFeedback.perTokenPerHour = Int(try publicFeedback.integer("per_token_per_hour", range: 1...10_000) ?? Int64(d.perTokenPerHour))
+            config.publicFeedback.perAddressPerHour =
+                Int(try publicFeedback.integer("per_address_per_hour", range: 1...10_000) ?? Int64(d.perAddressPerHour))
+            try publicFeedback.finish()
         }
         if var accounts = try reader.table("accounts") {
             config.accounts.bcryptCost = Int(try accounts.integer("bcrypt_cost", range: 12...16) ?? Int64(AccountSettings().bcryptCost))

@@ -24,6 +24,8 @@ package struct DaemonSettings: Sendable, Equatable {
     package var limits = ConnectionLimits()
     /// `[accounts]`: bcrypt's cost.
     package var accounts = AccountSettings()
+    /// `[public_feedback]`: limits on anonymous submissions.
+    package var publicFeedback = PublicFeedbackSettings()
 
     package var databasePath: String { stateDir + "/kinerja.db" }
     package var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -83,7 +85,8 @@ package struct DaemonSettings: Sendable, Equatable {
             tpp: file?.tpp ?? TPPPolicy(),
             reminders: file?.reminders ?? ReminderSettings(),
             limits: file?.limits ?? ConnectionLimits(),
-            accounts: file?.accounts ?? AccountSettings())
+            accounts: file?.accounts ?? AccountSettings(),
+            publicFeedback: file?.publicFeedback ?? PublicFeedbackSettings())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

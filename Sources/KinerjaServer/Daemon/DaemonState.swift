@@ -28,6 +28,8 @@ package final class DaemonState: Sendable {
     let accounts = AccountCache()
     /// Audit rows for refused calls, bounded per caller.
     let deniedCalls: DeniedCallAudit
+    /// Anonymous (public) feedback submissions per link and per client address.
+    let publicSubmissions = SubmissionLimiter()
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
     private let lastReloadBox = Mutex<ReloadOutcome?>(nil)

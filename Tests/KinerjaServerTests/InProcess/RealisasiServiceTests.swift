@@ -17,9 +17,9 @@ import Testing
 
     /// 2026 with monthly periods, the three SKPs approved, March open; the clock on 5 April 2026 (March's batas
     /// pengisian is 10 April).
-    static func agency() async throws -> (InProcessDaemon, ManualTime) {
+    static func agency(configure: (inout DaemonSettings) -> Void = { _ in }) async throws -> (InProcessDaemon, ManualTime) {
         let time = ManualTime(try Date("2026-04-05T09:00:00+07:00", strategy: .iso8601))
-        let daemon = try await InProcessDaemon.threePersonAgency(clock: DaemonClock(manual: time))
+        let daemon = try await InProcessDaemon.threePersonAgency(clock: DaemonClock(manual: time), configure: configure)
         try await daemon.withClients { c in
             try await c.createPeriod("2026", periodic: "monthly")
             try await c.advance("2026")
@@ -341,6 +341,60 @@ import Testing
             #expect(try await get(siti, as: budi).rhk.map(\.id) == ["K1"])
             #expect(await status { try await get(siti, as: rina) } == .permissionDenied, "skip-level")
             #expect(try await get(rina, as: budi).nip == rina, "a supervisor still reads a subordinate's")
+        }
+    }
+}
+
+@Suite struct PublicFeedbackServiceTests {
+    @Test func thePublicRatesThroughALinkLimitedPerTokenAndAddressAndRevocable() async throws {
+        let (daemon, time) = try await RealisasiServiceTests.agency {
+            $0.publicFeedback.perTokenPerHour = 4
+            $0.publicFeedback.perAddressPerHour = 2
+        }
+        try await daemon.withClients { c throws in
+            let budi = RealisasiServiceTests.budi
+            let ref = Kinerja_V1_PublicLinkRequest.with {
+                $0.nip = budi
+                $0.periodID = "2026-03"
+            }
+            #expect(await status { try await c.appraisal.createPublicLink(ref, metadata: Clients.asGateway(for: budi)) } == .permissionDenied)
+            let link = try await c.appraisal.createPublicLink(ref, metadata: Clients.asOperator)
+            #expect(link.token.count == 26 && link.open)
+            let page = try await c.appraisal.getPublicLink(.with { $0.token = link.token.uppercased() }, metadata: Clients.asGateway(for: nil))
+            #expect(page.name == "Budi Santoso" && page.periodID == "2026-03")
+            func submit(_ token: String, from address: String, rating: String = "di_atas") async throws {
+                _ = try await c.appraisal.submitPublicFeedback(
+                    .with {
+                        $0.token = token
+                        $0.rating = rating
+                        $0.comment = "Pelayanan ramah dan cepat"
+                        $0.clientAddress = address
+                    }, metadata: Clients.asGateway(for: nil))
+            }
+            try await submit(link.token, from: "198.51.100.7")
+            try await submit(link.token, from: "198.51.100.7", rating: "sesuai")
+            #expect(await status { try await submit(link.token, from: "198.51.100.7") } == .resourceExhausted, "2 an hour per address")
+            try await submit(link.token, from: "198.51.100.8")
+            try await submit(link.token, from: "198.51.100.9")
+            #expect(await status { try await submit(link.token, from: "198.51.100.10") } == .resourceExhausted, "4 an hour per link")
+            time.advance(by: 3_601)
+            try await submit(link.token, from: "198.51.100.7")
+            #expect(await status { try await submit("0000-0000-0000-0000-0000-0000-00", from: "x") } == .notFound)
+            #expect(await status { try await submit(link.token, from: "x", rating: "luar biasa") } == .invalidArgument)
+            // A new link replaces the old; a revoked one takes nothing.
+            let second = try await c.appraisal.createPublicLink(ref, metadata: Clients.asOperator)
+            #expect(await status { try await submit(link.token, from: "203.0.113.1") } == .failedPrecondition)
+            _ = try await c.appraisal.revokePublicLink(ref, metadata: Clients.asOperator)
+            #expect(await status { try await submit(second.token, from: "203.0.113.1") } == .failedPrecondition)
+            #expect(try await c.appraisal.getPublicLink(.with { $0.token = second.token }, metadata: Clients.asGateway(for: nil)).open == false)
+            let listed = try await c.appraisal.listFeedback(
+                .with {
+                    $0.periodID = "2026-03"
+                    $0.nip = budi
+                }, metadata: Clients.asOperator)
+            #expect(listed.entries.count == 5)
+            #expect(listed.entries.allSatisfy { $0.source == "masyarakat" })
+            #expect(!"\(listed)".contains("198.51.100"), "nothing about the submitter is kept")
         }
     }
 }
