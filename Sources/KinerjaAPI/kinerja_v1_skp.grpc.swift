@@ -113,6 +113,19 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PutSKP" metadata.
+        public enum PutSKP: Sendable {
+            /// Request type for "PutSKP".
+            public typealias Input = Kinerja_V1_PutSKPRequest
+            /// Response type for "PutSKP".
+            public typealias Output = Kinerja_V1_SKP
+            /// Descriptor for "PutSKP".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "PutSKP",
+                type: .unary
+            )
+        }
         /// Namespace for "ApproveAllSKP" metadata.
         public enum ApproveAllSKP: Sendable {
             /// Request type for "ApproveAllSKP".
@@ -265,6 +278,7 @@ public enum Kinerja_V1_SKPService: Sendable {
             ApproveSKP.descriptor,
             ReturnSKP.descriptor,
             ReviseSKP.descriptor,
+            PutSKP.descriptor,
             ApproveAllSKP.descriptor,
             ImportRealisasi.descriptor,
             GiveFeedback.descriptor,
@@ -428,6 +442,25 @@ extension Kinerja_V1_SKPService {
         /// - Returns: A streaming response of `Kinerja_V1_SKP` messages.
         func reviseSKP(
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_SKPRef>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP>
+
+        /// Handle the "PutSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+        /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_PutSKPRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_SKP` messages.
+        func putSKP(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_PutSKPRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP>
 
@@ -773,6 +806,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP>
 
+        /// Handle the "PutSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+        /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutSKPRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_SKP` message.
+        func putSKP(
+            request: GRPCCore.ServerRequest<Kinerja_V1_PutSKPRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP>
+
         /// Handle the "ApproveAllSKP" method.
         ///
         /// > Source IDL Documentation:
@@ -1113,6 +1165,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_SKP
 
+        /// Handle the "PutSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+        /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_PutSKPRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_SKP` to respond with.
+        func putSKP(
+            request: Kinerja_V1_PutSKPRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_SKP
+
         /// Handle the "ApproveAllSKP" method.
         ///
         /// > Source IDL Documentation:
@@ -1401,6 +1472,17 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.PutSKP.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PutSKPRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_SKP>(),
+            handler: { request, context in
+                try await self.putSKP(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ApproveAllSKPRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ApproveAllSKPResponse>(),
@@ -1598,6 +1680,17 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP> {
         let response = try await self.reviseSKP(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func putSKP(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_PutSKPRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_SKP> {
+        let response = try await self.putSKP(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1813,6 +1906,19 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP> {
         return GRPCCore.ServerResponse<Kinerja_V1_SKP>(
             message: try await self.reviseSKP(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func putSKP(
+        request: GRPCCore.ServerRequest<Kinerja_V1_PutSKPRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_SKP> {
+        return GRPCCore.ServerResponse<Kinerja_V1_SKP>(
+            message: try await self.putSKP(
                 request: request.message,
                 context: context
             ),
@@ -2132,6 +2238,30 @@ extension Kinerja_V1_SKPService {
         func reviseSKP<Result>(
             request: GRPCCore.ClientRequest<Kinerja_V1_SKPRef>,
             serializer: some GRPCCore.MessageSerializer<Kinerja_V1_SKPRef>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PutSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+        /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutSKPRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PutSKPRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_SKP` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PutSKPRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PutSKPRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result
@@ -2647,6 +2777,41 @@ extension Kinerja_V1_SKPService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_SKPService.Method.ReviseSKP.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "PutSKP" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+        /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_PutSKPRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_PutSKPRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_SKP` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putSKP<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_PutSKPRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_PutSKPRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_SKP>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.PutSKP.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3245,6 +3410,36 @@ extension Kinerja_V1_SKPService.ClientProtocol {
         )
     }
 
+    /// Call the "PutSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+    /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_PutSKPRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putSKP<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_PutSKPRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putSKP(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PutSKPRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_SKP>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ApproveAllSKP" method.
     ///
     /// > Source IDL Documentation:
@@ -3802,6 +3997,40 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.reviseSKP(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutSKP" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PutSKP saves one employee's whole SKP draft without a file: `skp` is one element of an ImportSKP document (the
+    /// > same shape and rules); a draft or returned SKP is replaced, `submit` submits it. Least role: gateway (own).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putSKP<Result>(
+        _ message: Kinerja_V1_PutSKPRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_SKP>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_PutSKPRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.putSKP(
             request: request,
             options: options,
             onResponse: handleResponse

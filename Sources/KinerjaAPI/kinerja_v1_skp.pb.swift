@@ -581,6 +581,26 @@ public nonisolated struct Kinerja_V1_DeleteActivityResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_PutSKPRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  /// The annual period.
+  public var periodID: String = String()
+
+  /// One element of an ImportSKP document's "skp" list, as JSON: {"nip": …, "rhk": [...], "lampiran": {...}, "perilaku": {...}}.
+  public var skp: Data = Data()
+
+  public var submit: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1817,6 +1837,51 @@ nonisolated extension Kinerja_V1_DeleteActivityResponse: SwiftProtobuf.Message, 
 
   public static func ==(lhs: Kinerja_V1_DeleteActivityResponse, rhs: Kinerja_V1_DeleteActivityResponse) -> Bool {
     if lhs.deleted != rhs.deleted {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_PutSKPRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutSKPRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0\u{1}skp\0\u{1}submit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.skp) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.submit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 2)
+    }
+    if !self.skp.isEmpty {
+      try visitor.visitSingularBytesField(value: self.skp, fieldNumber: 3)
+    }
+    if self.submit != false {
+      try visitor.visitSingularBoolField(value: self.submit, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_PutSKPRequest, rhs: Kinerja_V1_PutSKPRequest) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.skp != rhs.skp {return false}
+    if lhs.submit != rhs.submit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -47,6 +47,7 @@ package enum MethodPolicy {
         Kinerja_V1_SKPService.Method.ApproveSKP.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ReturnSKP.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ReviseSKP.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_SKPService.Method.PutSKP.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_SKPService.Method.ImportRealisasi.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.GiveFeedback.descriptor.fullyQualifiedMethod: .gateway,

@@ -398,3 +398,41 @@ import Testing
         }
     }
 }
+
+@Suite struct PutSKPServiceTests {
+    @Test func anEmployeeSavesTheirDraftWithoutAFileThroughTheImportsRules() async throws {
+        let daemon = try await InProcessDaemon.threePersonAgency()
+        try await daemon.withClients { c throws in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            try await c.createPeriod("2026", periodic: "monthly")
+            try await c.advance("2026")
+            _ = try await c.importSKP(ThreePersonAgency.skpDocument(period: "2026", only: [siti]))
+            let element =
+                #"{"nip": "\#(budi)", "rhk": [{"id": "R1", "kind": "utama", "text": "Tersusunnya laporan", "intervensi": "K1", "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "Jumlah laporan", "target": 12, "unit": "laporan"}]}]}"#
+            func put(_ json: String, nip: String = budi, as actor: String = budi, submit: Bool = false) async throws -> Kinerja_V1_SKP {
+                try await c.skp.putSKP(
+                    .with {
+                        $0.nip = nip
+                        $0.periodID = "2026"
+                        $0.skp = Data(json.utf8)
+                        $0.submit = submit
+                    }, metadata: Clients.asGateway(for: actor))
+            }
+            let draft = try await put(element)
+            #expect(draft.status == "draft" && draft.rhk.first?.intervensi == "K1")
+            #expect(await status { try await put(#"{"nip": "\#(budi)", "rhk": []}"#) } == .invalidArgument)
+            #expect(try await put(element, submit: true).status == "submitted")
+            #expect(await status { try await put(element, as: rina) } == .permissionDenied)
+            #expect(await status { try await put(element, nip: rina, as: rina) } == .invalidArgument, "the element is Budi's")
+            #expect(await status { try await put("[1, 2]") } == .invalidArgument)
+            _ = try await c.skp.approveSKP(
+                .with {
+                    $0.nip = budi
+                    $0.periodID = "2026"
+                }, metadata: Clients.asGateway(for: siti))
+            #expect(await status { try await put(element) } == .failedPrecondition, "an approved SKP is revised, not replaced")
+        }
+    }
+}
