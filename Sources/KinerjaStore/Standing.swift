@@ -80,13 +80,6 @@ extension TPPStore {
     }
 }
 
-extension ActivityStore {
-    /// Minutes the employee logged on `date`.
-    package static func minutes(_ db: Database, nip: String, date: CivilDate) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT coalesce(sum(minutes), 0) FROM activities WHERE nip = ? AND date = ?", arguments: [nip, date.description]) ?? 0
-    }
-}
-
 /// Links for the public's (masyarakat) feedback on one employee in one period.
 package enum PublicLinkStore {
     package struct Link: Sendable, Equatable {

@@ -47,8 +47,13 @@ public enum FieldLimit: Sendable {
     }
 
     /// Evidence as stored: links separated by blanks, `;` or new lines (bukti dukung). nil when it is within the limits.
+    /// The links of an evidence field (separated by blanks, `;` or `,`).
+    public static func evidenceLinks(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == ";" || $0 == "," })
+    }
+
     public static func checkEvidence(_ text: String) -> String? {
-        let links = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == ";" || $0 == "," })
+        let links = evidenceLinks(text)
         if links.count > evidenceLinks { return "has \(links.count) links; at most \(evidenceLinks) are allowed" }
         for link in links {
             if let why = FieldLimit.evidenceLink.check(link) { return "has a link that \(why)" }

@@ -28,7 +28,7 @@ extension AppraisalService {
             }
             let period: PeriodID
             if request.periodID.isEmpty {
-                let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now }).today
+                let today = try AgencyClock.agency(db, at: now).today
                 guard let filled = try PeriodStore.beingFilled(db, today: today) else {
                     throw RPCError(code: .failedPrecondition, message: "no period is open: name one")
                 }

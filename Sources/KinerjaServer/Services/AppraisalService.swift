@@ -206,7 +206,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             let names = Dictionary(uniqueKeysWithValues: try OrganisationStore.briefs(db, unit: nil).map { ($0.nip, $0.name) })
             let entries = try AppraisalStore.allFeedback(db, period: period, nip: request.nip.isEmpty ? nil : request.nip)
             var response = Kinerja_V1_ListFeedbackResponse()
-            var bySource: [String: [String: [Int]]] = [:]
+            var byNIP: [String: [(source: String, rating: Rating)]] = [:]
             for (nip, e) in entries {
                 response.entries.append(
                     .with {
@@ -217,15 +217,14 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                         $0.aspects = Dictionary(uniqueKeysWithValues: e.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
                         $0.comment = e.comment
                     })
-                bySource[nip, default: [:]][e.source, default: []].append(e.rating.score)
+                byNIP[nip, default: []].append((e.source, e.rating))
             }
-            response.summaries = bySource.keys.sorted().map { nip in
+            response.summaries = byNIP.keys.sorted().map { nip in
                 .with {
                     $0.nip = nip
                     $0.name = names[nip] ?? ""
-                    $0.entries = Int32(bySource[nip]!.values.reduce(0) { $0 + $1.count })
-                    $0.meanBySource = FeedbackMeans.bySource(entries.filter { $0.nip == nip }.map { ($0.entry.source, $0.entry.rating) }).mapValues(
-                        AngkaKredit.text)
+                    $0.entries = Int32(byNIP[nip]!.count)
+                    $0.meanBySource = FeedbackMeans.bySource(byNIP[nip]!).mapValues(AngkaKredit.text)
                 }
             }
             return response

@@ -13,7 +13,7 @@ extension OrgService {
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
             try caller.require(.ownOrSupervisor, employee: e, action: "read the overview of \(e.nip)")
-            let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now }).today
+            let today = try AgencyClock.agency(db, at: now).today
             let year = request.year.isEmpty ? PeriodID(year: today.year, kind: .annual, index: 0) : try PeriodID.requested(request.year, annual: true)
             var o = Kinerja_V1_Overview()
             o.employee = Self.employeeMessage(e)
@@ -41,7 +41,8 @@ extension OrgService {
                 standing.extended = deadline != p.deadline
                 standing.indicators = Int32(indicators)
                 standing.realisasiFilled = Int32(try RealisasiStore.filledCount(db, nip: e.nip, period: p.id))
-                if let r = try AppraisalStore.rating(db, nip: e.nip, period: p.id) {
+                let rating = try AppraisalStore.rating(db, nip: e.nip, period: p.id)
+                if let r = rating {
                     standing.hasilKerja = r.hasilKerja.rawValue
                     standing.perilakuKerja = r.perilakuKerja.rawValue
                     standing.predikat = r.predikat.rawValue
@@ -50,7 +51,7 @@ extension OrgService {
                 standing.feedbackEntries = Int32(feedback.count)
                 standing.feedbackMeanBySource = FeedbackMeans.bySource(feedback.map { ($0.source, $0.rating) }).mapValues(AngkaKredit.text)
                 o.periods.append(standing)
-                if let j = e.jabatanFungsional, let r = try AppraisalStore.rating(db, nip: e.nip, period: p.id) {
+                if let j = e.jabatanFungsional, let r = rating {
                     o.angkaKredit[p.id.description] = AngkaKredit.text(AngkaKredit.credit(j, r.predikat))
                 }
             }
@@ -76,7 +77,7 @@ extension OrgService {
                         $0.deadline = standing.deadline
                     })
             }
-            o.activityMinutesToday = Int64(try ActivityStore.minutes(db, nip: e.nip, date: today))
+            o.activityMinutesToday = Int64(try ActivityStore.minutesOfDay(db, nip: e.nip, date: today).values.reduce(0, +))
             let running = periods.contains { $0.state == .running && $0.id.contains(today) }
             if running && e.active && o.activityMinutesToday == 0 {
                 o.missing.append(

@@ -18,7 +18,7 @@ extension OrgService {
                     code: .permissionDenied,
                     message: "a gateway acting for \(caller.actorNIP.isEmpty ? "nobody" : caller.actorNIP) may list only its own subordinates")
             }
-            let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now }).today
+            let today = try AgencyClock.agency(db, at: now).today
             let period = try requested.map { try PeriodStore.require(db, $0) } ?? PeriodStore.beingFilled(db, today: today)
             let subordinates = try OrganisationStore.directSubordinates(db, nip: supervisor.nip)
             return try .with {

@@ -74,18 +74,13 @@ extension SKPService {
         guard let date = CivilDate(iso: input.date) else {
             throw RPCError(code: .invalidArgument, message: "date '\(Quote.short(input.date))' is not a date YYYY-MM-DD")
         }
-        let clock = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now })
+        let clock = try AgencyClock.agency(db, at: now)
         let periods = try PeriodStore.all(db)
         if let why = ActivityRules.dateRefusal(date, today: clock.today, periods: periods.map { (id: $0.id, state: $0.state) }) {
             throw RPCError(code: .failedPrecondition, message: why)
         }
         if caller.role == .gateway {
-            for p in periods where p.id.contains(date) {
-                let extended = try PeriodStore.deadlineExtension(db, period: p.id, nip: e.nip)?.until
-                if let why = FilingDeadline.refusal(period: p.id, deadline: p.deadline, extendedUntil: extended, today: clock.today) {
-                    throw RPCError(code: .failedPrecondition, message: why)
-                }
-            }
+            for p in periods where p.id.contains(date) { try requireBeforeDeadline(db, nip: e.nip, period: p, today: clock.today) }
         }
         let description = input.description_p.trimmedBlanks
         let evidence = input.evidence.trimmingCharacters(in: .whitespaces)

@@ -18,7 +18,7 @@ extension SKPService {
             let record = try PeriodStore.require(db, period)
             let extensionDate = try PeriodStore.deadlineExtension(db, period: period, nip: e.nip)?.until
             let deadline = FilingDeadline.inForce(period: record.deadline, extendedUntil: extensionDate)
-            let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now }).today
+            let today = try AgencyClock.agency(db, at: now).today
             let skp = try SKPStore.load(db, nip: e.nip, period: period.annual)
             let stored = try RealisasiStore.list(db, nip: e.nip, period: period)
             let feedback = try SKPStore.rhkFeedback(db, nip: e.nip, period: period)
@@ -116,9 +116,13 @@ extension SKPService {
             throw RPCError(code: .failedPrecondition, message: refusal.message)
         }
         guard caller.role == .gateway else { return }
-        let today = AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { now }).today
-        let extensionDate = try PeriodStore.deadlineExtension(db, period: period, nip: nip)?.until
-        if let why = FilingDeadline.refusal(period: period, deadline: record.deadline, extendedUntil: extensionDate, today: today) {
+        try requireBeforeDeadline(db, nip: nip, period: record, today: try AgencyClock.agency(db, at: now).today)
+    }
+
+    /// FAILED_PRECONDITION once `period`'s batas pengisian (or the employee's extension) has passed on `today`.
+    func requireBeforeDeadline(_ db: GRDB.Database, nip: String, period: PeriodRecord, today: CivilDate) throws {
+        let extended = try PeriodStore.deadlineExtension(db, period: period.id, nip: nip)?.until
+        if let why = FilingDeadline.refusal(period: period.id, deadline: period.deadline, extendedUntil: extended, today: today) {
             throw RPCError(code: .failedPrecondition, message: why)
         }
     }
@@ -136,8 +140,7 @@ extension SKPService {
                 $0.value = v
             }
             $0.text = r.text
-            $0.evidence = r.evidence.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == ";" || $0 == "," }).map(
-                String.init)
+            $0.evidence = FieldLimit.evidenceLinks(r.evidence).map(String.init)
             $0.note = r.note
             $0.updatedAt = updatedAt
         }

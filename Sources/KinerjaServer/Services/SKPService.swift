@@ -340,17 +340,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
             try caller.require(.ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
             let rows = try ActivityStore.list(db, nip: e.nip, from: request.from.isEmpty ? nil : request.from, to: request.to.isEmpty ? nil : request.to)
             return .with {
-                $0.activities = rows.map { r in
-                    .with {
-                        $0.id = r.id
-                        $0.nip = r.entry.nip
-                        $0.date = r.entry.date.description
-                        $0.description_p = r.entry.description
-                        $0.rhkID = r.entry.rhk
-                        $0.minutes = Int32(clamping: r.entry.minutes)
-                        $0.evidence = r.entry.evidence
-                    }
-                }
+                $0.activities = rows.map(Self.message)
                 $0.totalMinutes = rows.reduce(0) { $0 + Int64($1.entry.minutes) }
             }
         }

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import KinerjaCore
+import KinerjaStore
 
 /// Time as the agency sees it: "today" and deadlines in its IANA zone. The daemon reads the system clock
 /// (tests shift it with faketime); the rules in KinerjaCore take plain dates.
@@ -10,6 +12,11 @@ struct AgencyClock: Sendable {
     init(zone identifier: String, now: @escaping @Sendable () -> Date = { Date() }) {
         self.zone = TimeZone(identifier: identifier) ?? TimeZone(identifier: "Asia/Jakarta")!
         self.now = now
+    }
+
+    /// The agency's clock as it stood at `instant` (the daemon's injected clock's reading).
+    static func agency(_ db: Database, at instant: Date) throws -> AgencyClock {
+        AgencyClock(zone: try OrganisationStore.agency(db).timeZone, now: { instant })
     }
 
     var calendar: Calendar {
