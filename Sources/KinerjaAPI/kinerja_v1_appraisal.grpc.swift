@@ -87,6 +87,19 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListFeedbackGiven" metadata.
+        public enum ListFeedbackGiven: Sendable {
+            /// Request type for "ListFeedbackGiven".
+            public typealias Input = Kinerja_V1_ListFeedbackGivenRequest
+            /// Response type for "ListFeedbackGiven".
+            public typealias Output = Kinerja_V1_ListFeedbackGivenResponse
+            /// Descriptor for "ListFeedbackGiven".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "ListFeedbackGiven",
+                type: .unary
+            )
+        }
         /// Namespace for "CreatePublicLink" metadata.
         public enum CreatePublicLink: Sendable {
             /// Request type for "CreatePublicLink".
@@ -224,6 +237,7 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             ImportFeedback.descriptor,
             ListFeedback.descriptor,
             GiveFeedback360.descriptor,
+            ListFeedbackGiven.descriptor,
             CreatePublicLink.descriptor,
             RevokePublicLink.descriptor,
             GetPublicLink.descriptor,
@@ -352,6 +366,26 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_Feedback360Request>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response>
+
+        /// Handle the "ListFeedbackGiven" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+        /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+        /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListFeedbackGivenRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListFeedbackGivenResponse` messages.
+        func listFeedbackGiven(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackGivenResponse>
 
         /// Handle the "CreatePublicLink" method.
         ///
@@ -641,6 +675,26 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>
 
+        /// Handle the "ListFeedbackGiven" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+        /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+        /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackGivenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListFeedbackGivenResponse` message.
+        func listFeedbackGiven(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackGivenResponse>
+
         /// Handle the "CreatePublicLink" method.
         ///
         /// > Source IDL Documentation:
@@ -927,6 +981,26 @@ extension Kinerja_V1_AppraisalService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_Feedback360Response
 
+        /// Handle the "ListFeedbackGiven" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+        /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+        /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListFeedbackGivenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListFeedbackGivenResponse` to respond with.
+        func listFeedbackGiven(
+            request: Kinerja_V1_ListFeedbackGivenRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListFeedbackGivenResponse
+
         /// Handle the "CreatePublicLink" method.
         ///
         /// > Source IDL Documentation:
@@ -1175,6 +1249,17 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.ListFeedbackGiven.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListFeedbackGivenRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListFeedbackGivenResponse>(),
+            handler: { request, context in
+                try await self.listFeedbackGiven(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_AppraisalService.Method.CreatePublicLink.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_PublicLinkRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_PublicLink>(),
@@ -1339,6 +1424,17 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Feedback360Response> {
         let response = try await self.giveFeedback360(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listFeedbackGiven(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListFeedbackGivenResponse> {
+        let response = try await self.listFeedbackGiven(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1517,6 +1613,19 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response> {
         return GRPCCore.ServerResponse<Kinerja_V1_Feedback360Response>(
             message: try await self.giveFeedback360(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listFeedbackGiven(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackGivenResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListFeedbackGivenResponse>(
+            message: try await self.listFeedbackGiven(
                 request: request.message,
                 context: context
             ),
@@ -1780,6 +1889,31 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Feedback360Response>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Feedback360Response>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListFeedbackGiven" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+        /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+        /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackGivenRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListFeedbackGivenRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListFeedbackGivenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listFeedbackGiven<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListFeedbackGivenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListFeedbackGivenResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackGivenResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "CreatePublicLink" method.
@@ -2201,6 +2335,42 @@ extension Kinerja_V1_AppraisalService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListFeedbackGiven" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+        /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+        /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListFeedbackGivenRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListFeedbackGivenRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListFeedbackGivenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listFeedbackGiven<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListFeedbackGivenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListFeedbackGivenResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackGivenResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.ListFeedbackGiven.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -2707,6 +2877,37 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
         )
     }
 
+    /// Call the "ListFeedbackGiven" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+    /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+    /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListFeedbackGivenRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFeedbackGiven<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackGivenRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackGivenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listFeedbackGiven(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListFeedbackGivenRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListFeedbackGivenResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "CreatePublicLink" method.
     ///
     /// > Source IDL Documentation:
@@ -3169,6 +3370,41 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.giveFeedback360(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFeedbackGiven" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListFeedbackGiven is what the acting employee has given in a period: the umpan balik per RHK they wrote as a
+    /// > supervisor, and every colleague they may rate in 360° (supervisor, colleagues under the same supervisor, direct
+    /// > subordinates) with their own entry when they gave one. Least role: gateway (as the rater; nobody reads another's).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFeedbackGiven<Result>(
+        _ message: Kinerja_V1_ListFeedbackGivenRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListFeedbackGivenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListFeedbackGivenRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listFeedbackGiven(
             request: request,
             options: options,
             onResponse: handleResponse

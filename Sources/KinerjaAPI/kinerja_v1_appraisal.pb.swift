@@ -554,6 +554,88 @@ public nonisolated struct Kinerja_V1_PublicFeedbackResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_ListFeedbackGivenRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The period; empty: the period being filled now.
+  public var periodID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_RHKFeedbackGiven: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var rhkID: String = String()
+
+  public var text: String = String()
+
+  /// RFC 3339, UTC.
+  public var updatedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_Colleague360: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var jabatan: String = String()
+
+  /// The source the acting employee's feedback would count as: atasan | rekan | bawahan.
+  public var source: String = String()
+
+  /// True when the acting employee has given feedback on this colleague in the period (then rating, aspects and
+  /// comment are theirs).
+  public var given: Bool = false
+
+  public var rating: String = String()
+
+  public var aspects: Dictionary<String,String> = [:]
+
+  public var comment: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListFeedbackGivenResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var umpanBalik: [Kinerja_V1_RHKFeedbackGiven] = []
+
+  public var colleagues: [Kinerja_V1_Colleague360] = []
+
+  /// True when the period still takes 360° feedback.
+  public var `open`: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1806,6 +1888,196 @@ nonisolated extension Kinerja_V1_PublicFeedbackResponse: SwiftProtobuf.Message, 
   }
 
   public static func ==(lhs: Kinerja_V1_PublicFeedbackResponse, rhs: Kinerja_V1_PublicFeedbackResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListFeedbackGivenRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListFeedbackGivenRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListFeedbackGivenRequest, rhs: Kinerja_V1_ListFeedbackGivenRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_RHKFeedbackGiven: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RHKFeedbackGiven"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}rhk_id\0\u{1}text\0\u{3}updated_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rhkID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.rhkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkID, fieldNumber: 3)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 4)
+    }
+    if !self.updatedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_RHKFeedbackGiven, rhs: Kinerja_V1_RHKFeedbackGiven) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.rhkID != rhs.rhkID {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_Colleague360: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Colleague360"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{1}jabatan\0\u{1}source\0\u{1}given\0\u{1}rating\0\u{1}aspects\0\u{1}comment\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.jabatan) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.given) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.rating) }()
+      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.aspects) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.jabatan.isEmpty {
+      try visitor.visitSingularStringField(value: self.jabatan, fieldNumber: 3)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 4)
+    }
+    if self.given != false {
+      try visitor.visitSingularBoolField(value: self.given, fieldNumber: 5)
+    }
+    if !self.rating.isEmpty {
+      try visitor.visitSingularStringField(value: self.rating, fieldNumber: 6)
+    }
+    if !self.aspects.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.aspects, fieldNumber: 7)
+    }
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_Colleague360, rhs: Kinerja_V1_Colleague360) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.jabatan != rhs.jabatan {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.given != rhs.given {return false}
+    if lhs.rating != rhs.rating {return false}
+    if lhs.aspects != rhs.aspects {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListFeedbackGivenResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListFeedbackGivenResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{3}umpan_balik\0\u{1}colleagues\0\u{1}open\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.umpanBalik) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.colleagues) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.`open`) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.umpanBalik.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.umpanBalik, fieldNumber: 2)
+    }
+    if !self.colleagues.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.colleagues, fieldNumber: 3)
+    }
+    if self.`open` != false {
+      try visitor.visitSingularBoolField(value: self.`open`, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListFeedbackGivenResponse, rhs: Kinerja_V1_ListFeedbackGivenResponse) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.umpanBalik != rhs.umpanBalik {return false}
+    if lhs.colleagues != rhs.colleagues {return false}
+    if lhs.`open` != rhs.`open` {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -5,6 +5,11 @@ import KinerjaCore
 /// Where one employee stands in a period: what a supervisor's list and an employee's overview show.
 extension OrganisationStore {
     /// The active employees whose direct supervisor is `nip`, by NIP.
+    /// Whether `nip` is active: nil when no such employee.
+    package static func isActive(_ db: Database, nip: String) throws -> Bool? {
+        try Bool.fetchOne(db, sql: "SELECT active FROM employees WHERE nip = ?", arguments: [nip])
+    }
+
     package static func directSubordinates(_ db: Database, nip: String) throws -> [Employee] {
         try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? AND active = 1 ORDER BY nip", [nip])
     }

@@ -3,6 +3,7 @@ import GRDB
 import GRPCCore
 import KinerjaAPI
 import KinerjaCore
+import KinerjaStore
 import Logging
 import Synchronization
 
@@ -67,6 +68,7 @@ package enum MethodPolicy {
         Kinerja_V1_AppraisalService.Method.SuggestRating.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.ListFeedback.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.GiveFeedback360.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_AppraisalService.Method.ListFeedbackGiven.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.CreatePublicLink.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.RevokePublicLink.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.GetPublicLink.descriptor.fullyQualifiedMethod: .gateway,
@@ -225,6 +227,17 @@ struct AuthorizationInterceptor: ServerInterceptor {
             }
         }
         do {
+            if !actorNIP.isEmpty {
+                // A gateway acts only for a current employee: a deactivated one keeps no right a portal session held.
+                let nip = actorNIP
+                switch try await state.store.read({ db in try OrganisationStore.isActive(db, nip: nip) }) {
+                case true: break
+                case false:
+                    throw RPCError(code: .permissionDenied, message: "\(Quote.short(nip)) is deactivated: a deactivated employee can no longer act in Kinerja")
+                case nil:
+                    throw RPCError(code: .permissionDenied, message: "the gateway acts for \(Quote.short(nip)), who is not an employee of this agency")
+                }
+            }
             response = try await next(request, context)
         } catch {
             let e = ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage)

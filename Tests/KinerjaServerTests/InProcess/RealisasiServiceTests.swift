@@ -232,6 +232,47 @@ import Testing
             #expect(!"\(listed)".contains(budi), "the rater is never shown")
         }
     }
+
+    @Test func aRaterSeesTheColleaguesTheyMayRateAndWhatTheyGaveNobodyElses() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            let rina = RealisasiServiceTests.rina
+            func given(_ nip: String?, period: String = "") async throws -> Kinerja_V1_ListFeedbackGivenResponse {
+                try await c.appraisal.listFeedbackGiven(.with { $0.periodID = period }, metadata: nip.map { Clients.asGateway(for: $0) } ?? Clients.asOperator)
+            }
+            var budis = try await given(budi)
+            #expect(budis.periodID == "2026-03" && budis.open)
+            #expect(budis.colleagues.map(\.nip) == [siti, rina].sorted(), "his supervisor and his subordinate, not himself")
+            #expect(Dictionary(uniqueKeysWithValues: budis.colleagues.map { ($0.nip, $0.source) }) == [siti: "bawahan", rina: "atasan"])
+            #expect(budis.colleagues.allSatisfy { !$0.given })
+            _ = try await c.appraisal.giveFeedback360(
+                .with {
+                    $0.subjectNip = rina
+                    $0.rating = "di_atas"
+                    $0.aspects = ["kolaboratif": "di_atas"]
+                    $0.comment = "Cepat tanggap"
+                }, metadata: Clients.asGateway(for: budi))
+            _ = try await c.skp.giveFeedback(
+                .with {
+                    $0.nip = rina
+                    $0.periodID = "2026-03"
+                    $0.rhkID = "P1"
+                    $0.text = "Lampirkan daftar hadir rapat"
+                }, metadata: Clients.asGateway(for: budi))
+            budis = try await given(budi)
+            let onRina = try #require(budis.colleagues.first { $0.nip == rina })
+            #expect(onRina.given && onRina.rating == "di_atas" && onRina.aspects == ["kolaboratif": "di_atas"] && onRina.comment == "Cepat tanggap")
+            #expect(budis.umpanBalik.map { "\($0.nip)/\($0.rhkID): \($0.text)" } == ["\(rina)/P1: Lampirkan daftar hadir rapat"])
+            // Another rater sees only their own: Rina's list holds Budi, and nothing Budi gave.
+            let rinas = try await given(rina)
+            #expect(rinas.colleagues.map(\.nip) == [budi] && !rinas.colleagues[0].given && rinas.umpanBalik.isEmpty)
+            #expect(await status { try await given(nil) } == .permissionDenied, "an operator gave nothing")
+            #expect(await status { try await given(budi, period: "2031-01") } == .notFound)
+            #expect(await status { try await given(budi, period: "maret") } == .invalidArgument)
+        }
+    }
 }
 
 @Suite struct ReviseSKPServiceTests {
