@@ -20,7 +20,7 @@ APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-co
 VENV         := .build-venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build run test proto proto-check format format-check systemd-check install-check bench install uninstall clean
+.PHONY: all deps venv build run test proto proto-check rpc-table rpc-table-check format format-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -51,7 +51,7 @@ run: build
 	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerjad" --state-dir .kinerja
 
 ## Build everything and run every test.
-test: deps venv proto-check format-check
+test: deps venv proto-check rpc-table-check format-check
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(MAKE) --no-print-directory systemd-check install-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --skip FuzzTests
@@ -130,6 +130,13 @@ proto: deps
 ## Fail when the committed generated code differs from a fresh generation.
 proto-check: deps
 	scripts/gen-proto.sh --check
+
+## The README's table of RPCs and their least roles, from the comments in proto/.
+rpc-table:
+	python3 scripts/rpc-table.py
+
+rpc-table-check:
+	@python3 scripts/rpc-table.py --check && echo "rpc-table-check: the README's RPC table matches proto/"
 
 ## Benchmarks (release build): RPC throughput and latency, JSON on stdout.
 bench: deps

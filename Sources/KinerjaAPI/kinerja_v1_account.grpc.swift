@@ -251,7 +251,8 @@ extension Kinerja_V1_AccountService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+        /// > password of an active account; locked, disabled and deactivated ones are refused).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_LoginRequest` messages.
@@ -396,7 +397,8 @@ extension Kinerja_V1_AccountService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+        /// > password of an active account; locked, disabled and deactivated ones are refused).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_LoginRequest` message.
@@ -539,7 +541,8 @@ extension Kinerja_V1_AccountService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+        /// > password of an active account; locked, disabled and deactivated ones are refused).
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_LoginRequest` message.
@@ -971,7 +974,8 @@ extension Kinerja_V1_AccountService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+        /// > password of an active account; locked, disabled and deactivated ones are refused).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_LoginRequest` message.
@@ -1214,7 +1218,8 @@ extension Kinerja_V1_AccountService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+        /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+        /// > password of an active account; locked, disabled and deactivated ones are refused).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_LoginRequest` message.
@@ -1436,7 +1441,8 @@ extension Kinerja_V1_AccountService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+    /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+    /// > password of an active account; locked, disabled and deactivated ones are refused).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_LoginRequest` message.
@@ -1667,7 +1673,8 @@ extension Kinerja_V1_AccountService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Login checks an employee's password and says who they are in the agency. Least role: gateway.
+    /// > Login checks an employee's password and says who they are in the agency. Least role: gateway (anyone with the
+    /// > password of an active account; locked, disabled and deactivated ones are refused).
     ///
     /// - Parameters:
     ///   - message: request message to send.

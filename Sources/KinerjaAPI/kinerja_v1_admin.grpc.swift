@@ -147,7 +147,7 @@ extension Kinerja_V1_AdminService {
         /// > Source IDL Documentation:
         /// >
         /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-        /// > Least role: gateway.
+        /// > Least role: gateway (anyone who can connect).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_WhoAmIRequest` messages.
@@ -253,7 +253,7 @@ extension Kinerja_V1_AdminService {
         /// > Source IDL Documentation:
         /// >
         /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-        /// > Least role: gateway.
+        /// > Least role: gateway (anyone who can connect).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
@@ -357,7 +357,7 @@ extension Kinerja_V1_AdminService {
         /// > Source IDL Documentation:
         /// >
         /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-        /// > Least role: gateway.
+        /// > Least role: gateway (anyone who can connect).
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_WhoAmIRequest` message.
@@ -665,7 +665,7 @@ extension Kinerja_V1_AdminService {
         /// > Source IDL Documentation:
         /// >
         /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-        /// > Least role: gateway.
+        /// > Least role: gateway (anyone who can connect).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
@@ -815,7 +815,7 @@ extension Kinerja_V1_AdminService {
         /// > Source IDL Documentation:
         /// >
         /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-        /// > Least role: gateway.
+        /// > Least role: gateway (anyone who can connect).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
@@ -986,7 +986,7 @@ extension Kinerja_V1_AdminService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-    /// > Least role: gateway.
+    /// > Least role: gateway (anyone who can connect).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_WhoAmIRequest` message.
@@ -1140,7 +1140,7 @@ extension Kinerja_V1_AdminService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > WhoAmI tells the caller how the daemon sees them (uid, role, the employee a gateway acts for).
-    /// > Least role: gateway.
+    /// > Least role: gateway (anyone who can connect).
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -450,7 +450,7 @@ extension Kinerja_V1_AppraisalService {
         /// >
         /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
         /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-        /// > Least role: gateway.
+        /// > Least role: gateway (the public, holding a link's token).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_PublicFeedbackRequest` messages.
@@ -758,7 +758,7 @@ extension Kinerja_V1_AppraisalService {
         /// >
         /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
         /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-        /// > Least role: gateway.
+        /// > Least role: gateway (the public, holding a link's token).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
@@ -1064,7 +1064,7 @@ extension Kinerja_V1_AppraisalService {
         /// >
         /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
         /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-        /// > Least role: gateway.
+        /// > Least role: gateway (the public, holding a link's token).
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_PublicFeedbackRequest` message.
@@ -1994,7 +1994,7 @@ extension Kinerja_V1_AppraisalService {
         /// >
         /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
         /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-        /// > Least role: gateway.
+        /// > Least role: gateway (the public, holding a link's token).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
@@ -2489,7 +2489,7 @@ extension Kinerja_V1_AppraisalService {
         /// >
         /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
         /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-        /// > Least role: gateway.
+        /// > Least role: gateway (the public, holding a link's token).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
@@ -3004,7 +3004,7 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
     /// >
     /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
     /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-    /// > Least role: gateway.
+    /// > Least role: gateway (the public, holding a link's token).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_PublicFeedbackRequest` message.
@@ -3519,7 +3519,7 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
     /// >
     /// > SubmitPublicFeedback records one member of the public's rating as source masyarakat. Nothing about the
     /// > submitter is kept; submissions are limited per token and per client address (the portal reports it).
-    /// > Least role: gateway.
+    /// > Least role: gateway (the public, holding a link's token).
     ///
     /// - Parameters:
     ///   - message: request message to send.

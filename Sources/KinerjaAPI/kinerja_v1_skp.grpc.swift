@@ -504,7 +504,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+        /// > supervisor).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_FeedbackRequest` messages.
@@ -865,7 +866,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+        /// > supervisor).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_FeedbackRequest` message.
@@ -1224,7 +1226,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+        /// > supervisor).
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_FeedbackRequest` message.
@@ -2317,7 +2320,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+        /// > supervisor).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_FeedbackRequest` message.
@@ -2891,7 +2895,8 @@ extension Kinerja_V1_SKPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+        /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+        /// > supervisor).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_FeedbackRequest` message.
@@ -3502,7 +3507,8 @@ extension Kinerja_V1_SKPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+    /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+    /// > supervisor).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_FeedbackRequest` message.
@@ -4107,7 +4113,8 @@ extension Kinerja_V1_SKPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (supervisor).
+    /// > GiveFeedback records the supervisor's umpan balik on one RHK for one period. Least role: gateway (the direct
+    /// > supervisor).
     ///
     /// - Parameters:
     ///   - message: request message to send.

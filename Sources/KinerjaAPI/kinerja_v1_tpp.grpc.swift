@@ -252,7 +252,7 @@ extension Kinerja_V1_TPPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+        /// > Lock freezes a month. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_MonthRequest` messages.
@@ -267,6 +267,10 @@ extension Kinerja_V1_TPPService {
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_MonthState>
 
         /// Handle the "Unlock" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Unlock (with a reason) opens a locked month again. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_UnlockRequest` messages.
@@ -420,7 +424,7 @@ extension Kinerja_V1_TPPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+        /// > Lock freezes a month. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_MonthRequest` message.
@@ -435,6 +439,10 @@ extension Kinerja_V1_TPPService {
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_MonthState>
 
         /// Handle the "Unlock" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Unlock (with a reason) opens a locked month again. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_UnlockRequest` message.
@@ -586,7 +594,7 @@ extension Kinerja_V1_TPPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+        /// > Lock freezes a month. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_MonthRequest` message.
@@ -601,6 +609,10 @@ extension Kinerja_V1_TPPService {
         ) async throws -> Kinerja_V1_MonthState
 
         /// Handle the "Unlock" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Unlock (with a reason) opens a locked month again. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_UnlockRequest` message.
@@ -1106,7 +1118,7 @@ extension Kinerja_V1_TPPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+        /// > Lock freezes a month. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_MonthRequest` message.
@@ -1126,6 +1138,10 @@ extension Kinerja_V1_TPPService {
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Unlock" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Unlock (with a reason) opens a locked month again. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_UnlockRequest` message.
@@ -1371,7 +1387,7 @@ extension Kinerja_V1_TPPService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+        /// > Lock freezes a month. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_MonthRequest` message.
@@ -1402,6 +1418,10 @@ extension Kinerja_V1_TPPService {
         }
 
         /// Call the "Unlock" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Unlock (with a reason) opens a locked month again. Least role: admin.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_UnlockRequest` message.
@@ -1659,7 +1679,7 @@ extension Kinerja_V1_TPPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+    /// > Lock freezes a month. Least role: admin.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_MonthRequest` message.
@@ -1685,6 +1705,10 @@ extension Kinerja_V1_TPPService.ClientProtocol {
     }
 
     /// Call the "Unlock" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Unlock (with a reason) opens a locked month again. Least role: admin.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_UnlockRequest` message.
@@ -1937,7 +1961,7 @@ extension Kinerja_V1_TPPService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Lock freezes a month; Unlock (with a reason) opens it again. Least role: admin.
+    /// > Lock freezes a month. Least role: admin.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1967,6 +1991,10 @@ extension Kinerja_V1_TPPService.ClientProtocol {
     }
 
     /// Call the "Unlock" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Unlock (with a reason) opens a locked month again. Least role: admin.
     ///
     /// - Parameters:
     ///   - message: request message to send.

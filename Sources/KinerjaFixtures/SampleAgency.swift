@@ -129,6 +129,29 @@ package struct SampleAgency {
         return (Data(json.utf8), Data(csv.utf8))
     }
 
+    /// One month of realisasi for every indicator of the SKPs `skpAndRealisasi` makes.
+    package func realisasi(year: Int, month: Int) -> Data {
+        var csv = "nip,period,rhk_id,indicator_id,value,text,evidence,note\n"
+        csv.reserveCapacity(employees.count * 6 * 60)
+        let period = "\(year)-\(month < 10 ? "0" : "")\(month)"
+        for (i, e) in employees.enumerated() {
+            for r in 1...3 {
+                csv += "\(e.nip),\(period),R\(r),I1,\(1 + (i + month) % 3),,https://arsip/\(e.nip)/\(r),\n"
+                csv += "\(e.nip),\(period),R\(r),I2,1,,,\n"
+            }
+        }
+        return Data(csv.utf8)
+    }
+
+    /// A ratings CSV rating everyone (nip,hasil_kerja,perilaku_kerja), varied by `seed`.
+    package func ratingsCSV(seed: Int = 0) -> Data {
+        let ratings = ["di_atas", "sesuai", "sesuai", "di_bawah"]
+        var csv = "nip,hasil_kerja,perilaku_kerja\n"
+        csv.reserveCapacity(employees.count * 45)
+        for (i, e) in employees.enumerated() { csv += "\(e.nip),\(ratings[(i + seed) % 4]),\(ratings[(i / 4 + seed) % 4])\n" }
+        return Data(csv.utf8)
+    }
+
     package var unitsCSV: Data {
         var s = "code,name,parent_code\n"
         for u in units { s += "\(u.code),\(u.name),\(u.parentCode ?? "")\n" }

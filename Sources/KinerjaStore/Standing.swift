@@ -43,7 +43,11 @@ extension AppraisalStore {
 extension PeriodStore {
     /// The period being filled on `today` (see `FilingDeadline.beingFilled`).
     package static func beingFilled(_ db: Database, today: CivilDate) throws -> PeriodRecord? {
-        let all = try all(db)
+        beingFilled(among: try all(db), today: today)
+    }
+
+    /// The period being filled on `today` among `all` the periods.
+    package static func beingFilled(among all: [PeriodRecord], today: CivilDate) -> PeriodRecord? {
         let parents = Set(all.compactMap(\.parentID))
         let id = FilingDeadline.beingFilled(
             all.map { (id: $0.id, state: $0.state, deadline: $0.deadline, hasChildren: parents.contains($0.id)) }, today: today)
@@ -72,16 +76,6 @@ extension AppraisalStore {
             let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"])
         else { return nil }
         return RatingRecord(nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
-    }
-}
-
-extension TPPStore {
-    /// The employee's computed TPP for each month of `year`, by month.
-    package static func results(_ db: Database, nip: String, year: Int) throws -> [(month: String, result: Result)] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM tpp_results WHERE nip = ? AND month >= ? AND month <= ? ORDER BY month",
-            arguments: [nip, "\(year)-01", "\(year)-12"]
-        ).map { ($0["month"], Result(row: $0)) }
     }
 }
 

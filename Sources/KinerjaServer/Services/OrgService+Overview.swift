@@ -21,43 +21,42 @@ extension OrgService {
             if let s = e.supervisorNIP { o.supervisorName = try OrganisationStore.employee(db, nip: s)?.name ?? "" }
             o.year = year.description
             o.today = today.description
-            let skp = try SKPStore.load(db, nip: e.nip, period: year)
-            o.skpStatus = skp?.status.rawValue ?? ""
-            o.skpReturnNote = skp?.returnNote ?? ""
-            let indicators = try SKPStore.indicatorCount(db, nip: e.nip, period: year)
-            let filling = try PeriodStore.beingFilled(db, today: today)
+            let all = try PeriodStore.all(db)
+            let filling = PeriodStore.beingFilled(among: all, today: today)
             o.beingFilled = filling.map { $0.id.annual == year ? $0.id.description : "" } ?? ""
 
             // The year and its periods that have begun (a draft period is not in force yet).
-            let annual = try PeriodStore.find(db, year)
-            let periods = ([annual].compactMap { $0 } + (try PeriodStore.children(db, of: year))).filter { $0.state != .draft }
+            let annual = all.first { $0.id == year }
+            let periods = all.filter { ($0.id == year || $0.parentID == year) && $0.state != .draft }
+            let standing = try YearStanding.read(db, nip: e.nip, year: year, periods: periods.map(\.id))
+            o.skpStatus = standing.skpStatus?.rawValue ?? ""
+            o.skpReturnNote = standing.skpReturnNote
             for p in periods {
-                let extended = try PeriodStore.deadlineExtension(db, period: p.id, nip: e.nip)?.until
-                let deadline = FilingDeadline.inForce(period: p.deadline, extendedUntil: extended)
-                var standing = Kinerja_V1_PeriodStanding()
-                standing.periodID = p.id.description
-                standing.state = p.state.rawValue
-                standing.deadline = deadline.description
-                standing.extended = deadline != p.deadline
-                standing.indicators = Int32(indicators)
-                standing.realisasiFilled = Int32(try RealisasiStore.filledCount(db, nip: e.nip, period: p.id))
-                let rating = try AppraisalStore.rating(db, nip: e.nip, period: p.id)
+                let deadline = FilingDeadline.inForce(period: p.deadline, extendedUntil: standing.extensions[p.id])
+                var row = Kinerja_V1_PeriodStanding()
+                row.periodID = p.id.description
+                row.state = p.state.rawValue
+                row.deadline = deadline.description
+                row.extended = deadline != p.deadline
+                row.indicators = Int32(standing.indicators)
+                row.realisasiFilled = Int32(standing.filled[p.id] ?? 0)
+                let rating = standing.ratings[p.id]
                 if let r = rating {
-                    standing.hasilKerja = r.hasilKerja.rawValue
-                    standing.perilakuKerja = r.perilakuKerja.rawValue
-                    standing.predikat = r.predikat.rawValue
+                    row.hasilKerja = r.hasilKerja.rawValue
+                    row.perilakuKerja = r.perilakuKerja.rawValue
+                    row.predikat = r.predikat.rawValue
                 }
-                let feedback = try AppraisalStore.feedback(db, period: p.id, nip: e.nip)
-                standing.feedbackEntries = Int32(feedback.count)
-                standing.feedbackMeanBySource = FeedbackMeans.bySource(feedback.map { ($0.source, $0.rating) }).mapValues(AngkaKredit.text)
-                o.periods.append(standing)
+                let feedback = standing.feedback[p.id] ?? []
+                row.feedbackEntries = Int32(feedback.count)
+                row.feedbackMeanBySource = FeedbackMeans.bySource(feedback).mapValues(AngkaKredit.text)
+                o.periods.append(row)
                 if let j = e.jabatanFungsional, let r = rating {
                     o.angkaKredit[p.id.description] = AngkaKredit.text(AngkaKredit.credit(j, r.predikat))
                 }
             }
 
             // What is missing now.
-            if annual != nil && skp?.status != .approved {
+            if annual != nil && standing.skpStatus != .approved {
                 o.missing.append(
                     .with {
                         $0.kind = "skp_not_approved"
@@ -66,7 +65,7 @@ extension OrgService {
                         $0.deadline = annual?.skpDeadline?.description ?? ""
                     })
             }
-            if let filling, filling.id.annual == year, skp?.status == .approved,
+            if let filling, filling.id.annual == year, standing.skpStatus == .approved,
                 let standing = o.periods.first(where: { $0.periodID == filling.id.description }), standing.realisasiFilled < standing.indicators
             {
                 o.missing.append(
@@ -88,7 +87,7 @@ extension OrgService {
                     })
             }
 
-            o.tpp = try TPPStore.results(db, nip: e.nip, year: year.year).map { m in
+            o.tpp = standing.tpp.map { m in
                 .with {
                     $0.month = m.month
                     $0.blocked = m.result.blocked

@@ -21,4 +21,44 @@ import Testing
         #expect(MethodPolicy.leastRole["kinerja.v1.AccountService/Login"] == .gateway)
         #expect(MethodPolicy.leastRole["kinerja.v1.AccountService/InviteAccount"] == .admin)
     }
+
+    /// The least role each RPC's comment in `proto/` names and the README's table shows is the one `MethodPolicy`
+    /// enforces: the documentation cannot drift from the rule.
+    @Test func theProtoCommentsAndTheREADMETableSayWhatThePolicyEnforces() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let protoDir = root.appendingPathComponent("proto/kinerja/v1")
+        var documented: [String: String] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: protoDir.path) where file.hasSuffix(".proto") {
+            let lines = try String(contentsOf: protoDir.appendingPathComponent(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            var service = ""
+            var comment: [Substring] = []
+            for line in lines {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                if t.hasPrefix("service ") { service = String(t.split(separator: " ")[1]) }
+                if t.hasPrefix("//") {
+                    comment.append(t.dropFirst(2).drop { $0 == " " })
+                    continue
+                }
+                if t.hasPrefix("rpc "), let name = t.dropFirst(4).split(separator: "(").first {
+                    let text = comment.joined(separator: " ")
+                    let role = text.range(of: "Least role: ").map { text[$0.upperBound...].prefix { $0.isLetter } } ?? "none"
+                    documented["kinerja.v1.\(service)/\(name)"] = String(role)
+                }
+                comment = []
+            }
+        }
+        let enforced = Dictionary(uniqueKeysWithValues: MethodPolicy.leastRole.map { ($0.key, $0.value.description) })
+        #expect(documented.filter { enforced[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } == [])
+        #expect(Set(documented.keys) == Set(enforced.keys))
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        var tabled: [String: String] = [:]
+        for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 2, cells[0].hasPrefix("`"), cells[0].contains("Service.") else { continue }
+            tabled["kinerja.v1." + cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")).replacingOccurrences(of: ".", with: "/")] = cells[1]
+        }
+        #expect(tabled.filter { enforced[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } == [])
+        #expect(Set(tabled.keys) == Set(enforced.keys))
+    }
 }

@@ -16,7 +16,9 @@ struct KinerjaBench: AsyncParsableCommand {
         discussion: """
             Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), \
             import (a generated agency of --employees employees in --units units with a 6-level supervisor \
-            hierarchy: unit and employee import, employee list -o json, daemon RSS).
+            hierarchy: unit and employee import, employee list -o json, daemon RSS), skp, appraisal, tpp, plugin, \
+            selfservice (a year of monthly data for that agency, then Login, GetOverview and PutRealisasi through \
+            the gateway socket as a portal would), reminders.
             """)
 
     @Option(help: "Folder holding kinerjad and kinerjactl (default: next to this program).")
@@ -29,8 +31,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,plugin,reminders.")
-    var scenarios: String = "status,cli,import,skp,appraisal,tpp,plugin,reminders"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
+    var scenarios: String = "status,cli,import,skp,appraisal,tpp,plugin,selfservice,reminders"
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -53,25 +55,43 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
         }
-        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin") {
+        let selfService = wanted.contains("selfservice")
+        if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin")
+            || selfService
+        {
             // The agency plugin that implements both per-employee hooks (DeriveRatings, ComputeIncentive) is loaded;
-            // it answers only once `agency set --plugin` names it (the plugin scenario).
-            let daemon = try BenchDaemon(binDir: bin, config: "[plugins]\ndir = \"\(bin)\"\nload = [\"bukittinggi\"]\n")
+            // it answers only once `agency set --plugin` names it (the plugin scenario). The gateway socket and
+            // bcrypt at its production cost serve the self-service scenario; the clock starts on 3 December 2026 so
+            // that November's batas pengisian (10 December) is ahead whenever the benchmark runs.
+            let daemon = try BenchDaemon(
+                binDir: bin,
+                config: """
+                    gateway_socket = "GATEWAY"
+                    [plugins]
+                    dir = "\(bin)"
+                    load = ["bukittinggi"]
+                    [accounts]
+                    bcrypt_cost = \(SelfServiceScenario.bcryptCost)
+                    """,
+                environment: selfService ? ["KINERJA_CLOCK_START": "2026-12-03T09:00:00+07:00"] : [:])
             defer { daemon.stop() }
             let sample = SampleAgency(unitCount: units, employeeCount: employees)
             results["import"] = try measureImport(binDir: bin, daemon: daemon, sample: sample)
-            let withSKP = wanted.contains("skp") || wanted.contains("plugin")
+            let withSKP = wanted.contains("skp") || wanted.contains("plugin") || selfService
             if withSKP {
                 results["skp"] = try measureSKP(binDir: bin, daemon: daemon, sample: sample)
             }
-            if wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin") {
+            if wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin") || selfService {
                 results["appraisal"] = try measureAppraisal(binDir: bin, daemon: daemon, sample: sample, createPeriod: !withSKP)
             }
-            if wanted.contains("tpp") || wanted.contains("plugin") {
+            if wanted.contains("tpp") || wanted.contains("plugin") || selfService {
                 results["tpp"] = try measureTPP(binDir: bin, daemon: daemon, sample: sample)
             }
             if wanted.contains("plugin") {
                 results["plugin"] = try await measurePlugin(binDir: bin, daemon: daemon, sample: sample, calls: 2_000)
+            }
+            if selfService {
+                results["selfservice"] = try await SelfServiceScenario(bin: bin, daemon: daemon, sample: sample, seconds: seconds).run()
             }
         }
         if wanted.contains("reminders") {
@@ -225,11 +245,8 @@ struct KinerjaBench: AsyncParsableCommand {
         for (id, times) in [("2026", 2), ("2026-01", 3)] {
             for _ in 0..<times { _ = try? run(["period", "advance", id, "--force", "--reason", "benchmark"]) }
         }
-        let ratings = ["di_atas", "sesuai", "sesuai", "di_bawah"]
-        var csv = "nip,hasil_kerja,perilaku_kerja\n"
-        for (i, e) in sample.employees.enumerated() { csv += "\(e.nip),\(ratings[i % 4]),\(ratings[(i / 4) % 4])\n" }
         let file = daemon.dir + "/ratings.csv"
-        try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+        try sample.ratingsCSV().write(to: URL(fileURLWithPath: file))
         let probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
         let importSeconds = try run(["rating", "import", file, "--period", "2026-01"])
         let ratingWait = probe.stop()
@@ -383,17 +400,24 @@ final class BenchDaemon {
     let socket: String
     let child: ChildProcess
 
-    init(binDir: String, config: String? = nil) throws {
+    /// The gateway socket, when `config` names `GATEWAY` (replaced by its path).
+    var gatewaySocket: String { dir + "/gateway.sock" }
+    var logPath: String { dir + "/kinerjad.log" }
+
+    init(binDir: String, config: String? = nil, environment: [String: String] = [:]) throws {
         var template = Array("/tmp/kbench-XXXXXX".utf8CString)
         guard let p = mkdtemp(&template) else { throw ArgumentParser.ValidationError("mkdtemp failed") }
         dir = String(cString: p)
         socket = dir + "/kinerja.sock"
         var arguments = ["--state-dir", dir + "/state", "--socket", socket, "--log-level", "info"]
         if let config {
-            try Data(config.utf8).write(to: URL(fileURLWithPath: dir + "/kinerjad.toml"))
+            try Data(config.replacingOccurrences(of: "\"GATEWAY\"", with: "\"\(dir)/gateway.sock\"").utf8).write(
+                to: URL(fileURLWithPath: dir + "/kinerjad.toml"))
             arguments += ["--config", dir + "/kinerjad.toml"]
         }
-        child = try ChildProcess(binDir + "/kinerjad", arguments, stderr: dir + "/kinerjad.log")
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        child = try ChildProcess(binDir + "/kinerjad", arguments, environment: env, stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: socket) {
