@@ -14,13 +14,13 @@ SYSUSERSDIR   = $(PREFIX)/lib/sysusers.d
 PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
 AGENCY_PLUGINS = gajahmungkur aceh bukittinggi kotalama kupang
 DOCDIR        = $(PREFIX)/share/doc/kinerja
-APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv
+APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver
 # The Python packages some tests drive the daemon with (a hostile HTTP/2 client), in a venv of Debian's python3 that
 # other users can run (the tests start it under other uids).
 VENV         := .build-venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build run test proto proto-check rpc-table rpc-table-check format format-check systemd-check install-check bench install uninstall clean
+.PHONY: all deps venv build run portal demo test proto proto-check rpc-table rpc-table-check format format-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -45,10 +45,19 @@ $(VENV)/.installed: scripts/requirements-test.txt
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product kinerjad
 	$(SWIFT) build $(BUILD_FLAGS) --product kinerjactl
+	$(SWIFT) build $(BUILD_FLAGS) --product kinerja-portal
 
 ## Start kinerjad in the foreground on ./.kinerja (database and socket there). Ctrl-C stops it.
 run: build
-	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerjad" --state-dir .kinerja
+	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerjad" --state-dir .kinerja --gateway-socket .kinerja/gateway.sock
+
+## The portal next to `make run`'s daemon (in another terminal): http://127.0.0.1:8080
+portal: build
+	exec "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kinerja-portal" --socket .kinerja/gateway.sock --listen 127.0.0.1:8080
+
+## A sample agency with its own daemon and portal on http://127.0.0.1:8080, printing activation codes to sign in with.
+demo: build venv
+	$(VENV)/bin/python scripts/demo.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 
 ## Build everything and run every test.
 test: deps venv proto-check rpc-table-check format-check
@@ -57,6 +66,8 @@ test: deps venv proto-check rpc-table-check format-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --skip FuzzTests
 	@# The fuzz test runs on its own, so that its time (bounded: under 60 s) is its own and not the whole suite's.
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --filter FuzzTests
+	@# The portal in a real browser (chromium + chromium-driver, selenium): screenshots in .build/browser-screenshots.
+	$(VENV)/bin/python tests/browser/test_portal.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
 
 # The hand-written Swift files (the generated protobuf/gRPC code keeps the generator's layout).
 SWIFT_SOURCES = $(shell git ls-files -co --exclude-standard '*.swift' ':!:*.pb.swift' ':!:*.grpc.swift' 2>/dev/null || \

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "kinerjad", targets: ["kinerjad"]),
         .executable(name: "kinerjactl", targets: ["kinerjactl"]),
         .executable(name: "kinerja-bench", targets: ["kinerja-bench"]),
+        .executable(name: "kinerja-portal", targets: ["kinerja-portal"]),
         // Plugin kits: a Swift plugin depends on KinerjaPluginKit, a C plugin on KinerjaPluginC.
         .library(name: "KinerjaPluginKit", targets: ["KinerjaPluginKit"]),
         .library(name: "KinerjaPluginC", targets: ["KinerjaPluginC"]),
@@ -38,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
@@ -97,6 +100,28 @@ let package = Package(
                 "KinerjaCore", "KinerjaProcess", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
+
+        // The web portal for staff, supervisors and the public: HTML rendered on the server from kinerjad's answers
+        // on its gateway socket (Resources: Mustache templates, the Indonesian wording, the stylesheet).
+        .target(
+            name: "KinerjaPortal",
+            dependencies: [
+                "KinerjaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "kinerja-portal",
+            dependencies: [
+                "KinerjaPortal", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Generated protobuf messages and gRPC stubs (scripts/gen-proto.sh); nothing hand-written.
         .target(
@@ -178,6 +203,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "KinerjaPortalTests", dependencies: ["KinerjaPortal"]),
         .testTarget(
             name: "KinerjaCoreTests",
             dependencies: ["KinerjaCore", "KinerjaFixtures", .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -176,6 +176,8 @@ package enum OrganisationStore {
     }
 
     package static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {
+        // Whoever caches employees' standing (the daemon's actor check) sees the change once it is committed.
+        db.afterNextTransaction { _ in EmployeesGeneration.bump() }
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -18,6 +18,8 @@ struct KinerjaDaemon: AsyncParsableCommand {
     @Option(help: "Directory holding the database and lock file.") var stateDir: String?
     @Option(help: "Path of the Unix socket to listen on.") var socket: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(help: "A second socket serving gateway calls only, for a portal (as gateway_socket in the config file).")
+    var gatewaySocket: String?
 
     func validate() throws {
         if let logLevel, DaemonConfigFile.logLevels[logLevel] == nil {
@@ -27,7 +29,8 @@ struct KinerjaDaemon: AsyncParsableCommand {
 
     func run() async throws {
         let flags = DaemonSettings.Flags(
-            config: config, stateDir: stateDir, socket: socket, logLevel: logLevel.flatMap { DaemonConfigFile.logLevels[$0] })
+            config: config, stateDir: stateDir, socket: socket, logLevel: logLevel.flatMap { DaemonConfigFile.logLevels[$0] },
+            gatewaySocket: gatewaySocket)
         let code = await Daemon.run(flags: flags)
         if code != .ok { throw ExitCode(code.rawValue) }
     }

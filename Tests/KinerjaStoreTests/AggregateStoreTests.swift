@@ -229,3 +229,26 @@ enum StoreFixture {
         }
     }
 }
+
+@Suite struct EmployeesGenerationTests {
+    /// The daemon caches whether an actor is active until the employees table changes: the counter must move once a
+    /// write to it commits (a rolled-back write leaves the table as it was).
+    @Test func theCounterMovesWhenAnEmployeeWriteCommitsAndOnlyThen() throws {
+        let store = try StoreFixture.store()
+        var budi = try #require(try store.readNow { db in try OrganisationStore.employee(db, nip: StoreFixture.budi) })
+        budi.active = false
+        struct Abandon: Error {}
+        #expect(throws: Abandon.self) {
+            try store.writeNow { db throws in
+                try OrganisationStore.upsertEmployees(db, [budi])
+                throw Abandon()
+            }
+        }
+        #expect(try store.readNow { db in try OrganisationStore.isActive(db, nip: StoreFixture.budi) } == true)
+        let afterRollback = EmployeesGeneration.current
+        try store.writeNow { db throws in try OrganisationStore.upsertEmployees(db, [budi]) }
+        #expect(EmployeesGeneration.current > afterRollback)
+        #expect(try store.readNow { db in try OrganisationStore.isActive(db, nip: StoreFixture.budi) } == false)
+        #expect(try store.readNow { db in try OrganisationStore.isActive(db, nip: "199999999999999999") } == nil)
+    }
+}

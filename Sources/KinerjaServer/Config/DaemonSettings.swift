@@ -36,12 +36,16 @@ package struct DaemonSettings: Sendable, Equatable {
         package var stateDir: String?
         package var socket: String?
         package var logLevel: Logger.Level?
+        package var gatewaySocket: String?
 
-        package init(config: String? = nil, stateDir: String? = nil, socket: String? = nil, logLevel: Logger.Level? = nil) {
+        package init(
+            config: String? = nil, stateDir: String? = nil, socket: String? = nil, logLevel: Logger.Level? = nil, gatewaySocket: String? = nil
+        ) {
             self.config = config
             self.stateDir = stateDir
             self.socket = socket
             self.logLevel = logLevel
+            self.gatewaySocket = gatewaySocket
         }
     }
 
@@ -77,7 +81,7 @@ package struct DaemonSettings: Sendable, Equatable {
         return DaemonSettings(
             stateDir: absolute(stateDir),
             socketPath: absolute(socket),
-            gatewaySocketPath: file?.gatewaySocket.map(absolute),
+            gatewaySocketPath: (flags.gatewaySocket ?? file?.gatewaySocket).map(absolute),
             logLevel: flags.logLevel ?? file?.logLevel ?? .info,
             configPath: file.map { absolute($0.path) },
             security: file?.security ?? SecurityConfig(),

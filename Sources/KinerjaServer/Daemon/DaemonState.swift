@@ -28,6 +28,7 @@ package final class DaemonState: Sendable {
     let accounts = AccountCache()
     /// Audit rows for refused calls, bounded per caller.
     let deniedCalls: DeniedCallAudit
+    let actors = ActorStanding()
     /// Anonymous (public) feedback submissions per link and per client address.
     let publicSubmissions = SubmissionLimiter()
     private let flags: DaemonSettings.Flags

@@ -227,14 +227,15 @@ struct AuthorizationInterceptor: ServerInterceptor {
             }
         }
         do {
-            if !actorNIP.isEmpty {
+            if !actorNIP.isEmpty && method != "WhoAmI" {
                 // A gateway acts only for a current employee: a deactivated one keeps no right a portal session held.
+                // (WhoAmI only reports how the daemon sees the caller, the claimed actor included.)
                 let nip = actorNIP
-                switch try await state.store.read({ db in try OrganisationStore.isActive(db, nip: nip) }) {
-                case true: break
-                case false:
+                switch try await state.actors.standing(of: nip, store: state.store) {
+                case .active: break
+                case .inactive:
                     throw RPCError(code: .permissionDenied, message: "\(Quote.short(nip)) is deactivated: a deactivated employee can no longer act in Kinerja")
-                case nil:
+                case .unknown:
                     throw RPCError(code: .permissionDenied, message: "the gateway acts for \(Quote.short(nip)), who is not an employee of this agency")
                 }
             }

@@ -1,0 +1,36 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import KinerjaAPI
+
+/// The portal's one connection to `kinerjad`'s gateway socket, shared by every request. The portal decides no right:
+/// it names the signed-in employee in `kinerja-actor-nip` and the daemon answers or refuses.
+struct DaemonLink: Sendable {
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+
+    static func make(socket: String) throws -> DaemonLink {
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+        return DaemonLink(client: GRPCClient(transport: transport))
+    }
+
+    var accounts: Kinerja_V1_AccountService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var org: Kinerja_V1_OrgService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var skp: Kinerja_V1_SKPService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var appraisal: Kinerja_V1_AppraisalService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var tpp: Kinerja_V1_TPPService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var periods: Kinerja_V1_PeriodService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+
+    /// Calls made for `nip`.
+    static func acting(_ nip: String) -> Metadata {
+        var m = Metadata()
+        m.addString(nip, forKey: "kinerja-actor-nip")
+        return m
+    }
+
+    static var options: CallOptions {
+        var o = CallOptions.defaults
+        o.timeout = .seconds(20)
+        o.waitForReady = false
+        return o
+    }
+}
