@@ -14,6 +14,7 @@ SYSUSERSDIR   = $(PREFIX)/lib/sysusers.d
 PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
 AGENCY_PLUGINS = gajahmungkur aceh bukittinggi kotalama kupang
 DOCDIR        = $(PREFIX)/share/doc/kinerja
+PORTALDIR     = $(PREFIX)/share/kinerja/portal
 APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver
 # The Python packages some tests drive the daemon with (a hostile HTTP/2 client), in a venv of Debian's python3 that
 # other users can run (the tests start it under other uids).
@@ -94,18 +95,22 @@ install-check:
 install:
 	$(SWIFT) build -c $(CONFIG) --product kinerjad
 	$(SWIFT) build -c $(CONFIG) --product kinerjactl
+	$(SWIFT) build -c $(CONFIG) --product kinerja-portal
 	for p in $(AGENCY_PLUGINS); do $(SWIFT) build -c $(CONFIG) --product kinerja-plugin-$$p; done
 	@bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)"; set -e; \
 	install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(DOCDIR)"; \
 	install -d -m 0755 "$(DESTDIR)$(PLUGINDIR)"; \
-	install -m 0755 "$$bin/kinerjad" "$$bin/kinerjactl" "$(DESTDIR)$(BINDIR)/"; \
+	install -m 0755 "$$bin/kinerjad" "$$bin/kinerjactl" "$$bin/kinerja-portal" "$(DESTDIR)$(BINDIR)/"; \
+	install -d -m 0755 "$(DESTDIR)$(PORTALDIR)"; cp -R Sources/KinerjaPortal/Resources/. "$(DESTDIR)$(PORTALDIR)/"; \
+	find "$(DESTDIR)$(PORTALDIR)" -type d -exec chmod 0755 {} +; find "$(DESTDIR)$(PORTALDIR)" -type f -exec chmod 0644 {} +; \
 	for p in $(AGENCY_PLUGINS); do install -m 0644 "$$bin/libkinerja-plugin-$$p.so" "$(DESTDIR)$(PLUGINDIR)/"; done; \
-	for unit in kinerjad.service kinerjad.socket kinerjad-gateway.socket; do \
-	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
+	for unit in kinerjad.service kinerjad.socket kinerjad-gateway.socket kinerja-portal.service; do \
+	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' -e 's|/usr/local/share/kinerja/portal|$(PORTALDIR)|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	done; \
 	install -m 0644 systemd/kinerja.sysusers "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf"; \
 	install -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"; \
+	install -m 0644 systemd/nginx-kinerja-portal.conf "$(DESTDIR)$(DOCDIR)/nginx-kinerja-portal.conf"; \
 	install -d -m 0755 "$(DESTDIR)$(SYSCONFDIR)/kinerja"; \
 	if [ -e "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml" ]; then \
 	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; \
@@ -119,11 +124,12 @@ install:
 ## Remove what `make install` installed. The config file is kept when it was edited; state is never removed.
 uninstall:
 	@set -e; \
-	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerjad.socket kinerjad-gateway.socket kinerjad.service 2>/dev/null || true; fi; \
-	rm -f "$(DESTDIR)$(BINDIR)/kinerjad" "$(DESTDIR)$(BINDIR)/kinerjactl"; \
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now kinerja-portal.service kinerjad.socket kinerjad-gateway.socket kinerjad.service 2>/dev/null || true; fi; \
+	rm -f "$(DESTDIR)$(BINDIR)/kinerjad" "$(DESTDIR)$(BINDIR)/kinerjactl" "$(DESTDIR)$(BINDIR)/kinerja-portal"; \
+	rm -rf "$(DESTDIR)$(PORTALDIR)"; rmdir "$(DESTDIR)$(PREFIX)/share/kinerja" 2>/dev/null || true; \
 	for p in $(AGENCY_PLUGINS); do rm -f "$(DESTDIR)$(PLUGINDIR)/libkinerja-plugin-$$p.so"; done; \
-	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket" "$(DESTDIR)$(UNITDIR)/kinerjad-gateway.socket"; \
-	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md"; \
+	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket" "$(DESTDIR)$(UNITDIR)/kinerjad-gateway.socket" "$(DESTDIR)$(UNITDIR)/kinerja-portal.service"; \
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md" "$(DESTDIR)$(DOCDIR)/nginx-kinerja-portal.conf"; \
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \
 	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(PREFIX)/lib/kinerja" 2>/dev/null || true; \
 	if cmp -s systemd/kinerjad.toml "$(DESTDIR)$(SYSCONFDIR)/kinerja/kinerjad.toml"; then \

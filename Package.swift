@@ -107,6 +107,7 @@ let package = Package(
             name: "KinerjaPortal",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

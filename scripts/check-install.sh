@@ -8,7 +8,9 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 fail() { echo "install-check: $*"; exit 1; }
 make --no-print-directory -s install DESTDIR="$dest" PREFIX=/usr CONFIG=debug >/dev/null
-for f in usr/bin/kinerjad usr/bin/kinerjactl usr/lib/systemd/system/kinerjad.service usr/lib/systemd/system/kinerjad.socket \
+for f in usr/bin/kinerjad usr/bin/kinerjactl usr/bin/kinerja-portal usr/lib/systemd/system/kinerja-portal.service \
+         usr/share/kinerja/portal/strings.id.json usr/share/kinerja/portal/templates/layout.mustache usr/share/kinerja/portal/static/portal.css \
+         usr/share/doc/kinerja/nginx-kinerja-portal.conf usr/lib/systemd/system/kinerjad.service usr/lib/systemd/system/kinerjad.socket \
          usr/lib/systemd/system/kinerjad-gateway.socket \
          usr/lib/sysusers.d/kinerja.conf etc/kinerja/kinerjad.toml usr/share/doc/kinerja/README.md; do
   [ -e "$dest/$f" ] || fail "missing $f"
@@ -18,6 +20,7 @@ for p in gajahmungkur aceh bukittinggi kotalama kupang; do
   [ -e "$dest/usr/lib/kinerja/plugins/libkinerja-plugin-$p.so" ] || fail "missing plugin $p"
 done
 grep -q '^ExecStart=/usr/bin/kinerjad$' "$dest/usr/lib/systemd/system/kinerjad.service" || fail "ExecStart not rewritten for PREFIX"
+grep -q '^ExecStart=/usr/bin/kinerja-portal .*--resources /usr/share/kinerja/portal$' "$dest/usr/lib/systemd/system/kinerja-portal.service" || fail "portal ExecStart not rewritten for PREFIX"
 [ "$(stat -c %a "$dest/usr/bin/kinerjad")" = 755 ] || fail "kinerjad not 0755"
 echo '# edited by ops' >> "$dest/etc/kinerja/kinerjad.toml"
 make --no-print-directory -s install DESTDIR="$dest" PREFIX=/usr CONFIG=debug >/dev/null

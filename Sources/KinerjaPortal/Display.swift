@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaCore
 
 /// How values read on a page: Rupiah, dates, predikat, the ratings chart.
 enum Display {
@@ -7,16 +8,8 @@ enum Display {
         "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember",
     ]
 
-    /// "Rp 1.234.567" (negative with a minus).
-    static func rupiah(_ amount: Int64) -> String {
-        let digits = String(amount.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return (amount < 0 ? "−Rp " : "Rp ") + out
-    }
+    /// "Rp 1.234.567".
+    static func rupiah(_ amount: Int64) -> String { Money.text(amount) }
 
     /// "10 Desember 2026" from YYYY-MM-DD (the text itself when it is not a date).
     static func date(_ iso: String) -> String {
@@ -27,15 +20,8 @@ enum Display {
 
     /// Days from `today` to `deadline` (both YYYY-MM-DD); nil when either is not a date.
     static func daysBetween(_ today: String, _ deadline: String) -> Int? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        func day(_ s: String) -> Date? {
-            let p = s.split(separator: "-").compactMap { Int($0) }
-            guard p.count == 3 else { return nil }
-            return calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
-        }
-        guard let a = day(today), let b = day(deadline) else { return nil }
-        return calendar.dateComponents([.day], from: a, to: b).day
+        guard let a = CivilDate(iso: today), let b = CivilDate(iso: deadline) else { return nil }
+        return b.daysSinceEpoch - a.daysSinceEpoch
     }
 
     /// A period's name: "2026", "Maret 2026", "Triwulan I 2026", "Semester 2 2026".

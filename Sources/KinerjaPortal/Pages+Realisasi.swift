@@ -112,7 +112,7 @@ extension Portal {
 
     /// Evidence links from a text area: one per line (or separated by spaces).
     static func links(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " }).map(String.init).filter { !$0.isEmpty }
+        text.split(whereSeparator: { $0.isNewline || $0.isWhitespace }).map(String.init).filter { !$0.isEmpty }
     }
 
     static func urlComponent(_ s: String) -> String {

@@ -40,9 +40,9 @@ package struct AuditEntry: Sendable, Equatable, FetchableRecord, Decodable {
 package enum Audit {
     /// Appends an audit row. Call it inside the transaction that makes the change it describes.
     package static func record(_ db: Database, actor: AuditActor, rpc: String, target: String, summary: String, at time: Date = Date()) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_log(time, uid, pid, role, actor_nip, rpc, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [UTCTime.format(time), actor.uid, actor.pid, actor.role, actor.actorNIP, rpc, target, summary])
+        // One statement prepared once per connection: every write of every service records a row.
+        try db.cachedStatement(sql: "INSERT INTO audit_log(time, uid, pid, role, actor_nip, rpc, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [UTCTime.format(time), actor.uid, actor.pid, actor.role, actor.actorNIP, rpc, target, summary])
     }
 
     /// Which rows `list` returns: each filter given must match (the text ones exactly).

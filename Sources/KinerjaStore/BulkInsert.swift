@@ -113,8 +113,10 @@ package struct BulkRead {
     let connection: OpaquePointer?
     private let holder: Statement
 
-    package init(_ db: Database, sql: String, arguments: [String] = []) throws {
-        let s = try db.makeStatement(sql: sql)
+    /// `cached`: the statement is prepared once per connection and reused (for small reads made on every call; the
+    /// read must run to its end before the same SQL is read again).
+    package init(_ db: Database, sql: String, arguments: [String] = [], cached: Bool = false) throws {
+        let s = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         statement = s.sqliteStatement
         connection = db.sqliteConnection
         holder = s

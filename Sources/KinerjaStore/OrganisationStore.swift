@@ -8,7 +8,7 @@ package enum OrganisationStore {
     // MARK: agency
 
     package static func agency(_ db: Database) throws -> Agency {
-        guard let row = try Row.fetchOne(db, sql: "SELECT code, name, time_zone, plugin_id FROM agency WHERE id = 1") else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT code, name, time_zone, plugin_id FROM agency WHERE id = 1")) else {
             return Agency()
         }
         return Agency(code: row[0], name: row[1], timeZone: row[2], pluginID: row[3])
@@ -87,9 +87,9 @@ package enum OrganisationStore {
         "nip, name, kind, golongan, jabatan, jenis_jabatan, jabatan_fungsional, kelas_jabatan, unit_code, supervisor_nip, email, phone, active"
 
     /// The employees a query on `employeeColumns` returns, read through the C API (imports read 100,000).
-    static func employees(_ db: Database, _ sql: String, _ arguments: [String] = []) throws -> [Employee] {
+    static func employees(_ db: Database, _ sql: String, _ arguments: [String] = [], cached: Bool = false) throws -> [Employee] {
         var out: [Employee] = []
-        let r = try BulkRead(db, sql: sql, arguments: arguments)
+        let r = try BulkRead(db, sql: sql, arguments: arguments, cached: cached)
         while try r.next() {
             out.append(
                 Employee(
@@ -140,7 +140,7 @@ package enum OrganisationStore {
     }
 
     package static func employee(_ db: Database, nip: String) throws -> Employee? {
-        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE nip = ?", [nip]).first
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE nip = ?", [nip], cached: true).first
     }
 
     /// The employee, or NOT_FOUND naming the NIP.

@@ -29,7 +29,7 @@ package enum PeriodStore {
     }
 
     package static func find(_ db: Database, _ id: PeriodID) throws -> PeriodRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM periods WHERE id = ?", arguments: [id.description]).flatMap(record)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM periods WHERE id = ?"), arguments: [id.description]).flatMap(record)
     }
 
     /// The period, or NOT_FOUND naming it.

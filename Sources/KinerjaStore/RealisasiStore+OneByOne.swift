@@ -31,7 +31,7 @@ extension SKPStore {
     /// The status of one employee's SKP for an annual period, nil when they have none.
     package static func status(_ db: Database, nip: String, period: PeriodID) throws -> SKPStatus? {
         try StagedImportStore.requireSettled(db)
-        return try String.fetchOne(db, sql: "SELECT status FROM skp WHERE period_id = ? AND nip = ?", arguments: [period.description, nip])
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM skp WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip])
             .flatMap(SKPStatus.init(rawValue:))
     }
 
@@ -40,7 +40,7 @@ extension SKPStore {
     package static func indicatorIsNumeric(_ db: Database, nip: String, period: PeriodID, rhk: String, indicator: String) throws -> Bool? {
         try StagedImportStore.requireSettled(db)
         return try Bool.fetchOne(
-            db, sql: "SELECT target_value IS NOT NULL FROM indicators WHERE period_id = ? AND nip = ? AND rhk_id = ? AND indicator_id = ?",
+            db.cachedStatement(sql: "SELECT target_value IS NOT NULL FROM indicators WHERE period_id = ? AND nip = ? AND rhk_id = ? AND indicator_id = ?"),
             arguments: [period.description, nip, rhk, indicator])
     }
 
@@ -63,7 +63,7 @@ extension PeriodStore {
     package static func deadlineExtension(_ db: Database, period: PeriodID, nip: String) throws -> Extension? {
         guard
             let r = try Row.fetchOne(
-                db, sql: "SELECT until, reason FROM deadline_extensions WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]),
+                db.cachedStatement(sql: "SELECT until, reason FROM deadline_extensions WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip]),
             let until = CivilDate(iso: r[0])
         else { return nil }
         return Extension(until: until, reason: r[1])

@@ -71,11 +71,16 @@ package enum RealisasiStore {
     package struct StoredCursor {
         private let read: BulkRead
 
-        init(_ db: Database, annual: PeriodID) throws {
+        init(_ db: Database, annual: PeriodID, period: PeriodID?) throws {
             try StagedImportStore.requireSettled(db)
-            read = try BulkRead(
-                db, sql: "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi WHERE skp_period_id = ?",
-                arguments: [annual.description])
+            let columns = "SELECT period_id, nip, rhk_id, indicator_id, value, text, evidence, note FROM realisasi"
+            read =
+                if let period {
+                    // The primary key's first column: an index range, not a scan of the year.
+                    try BulkRead(db, sql: columns + " WHERE period_id = ? AND skp_period_id = ?", arguments: [period.description, annual.description])
+                } else {
+                    try BulkRead(db, sql: columns + " WHERE skp_period_id = ?", arguments: [annual.description])
+                }
         }
 
         /// Moves to the next entry; false at the end.
@@ -90,7 +95,10 @@ package enum RealisasiStore {
         package var note: String { read.text(7) }
     }
 
-    package static func stored(_ db: Database, annual: PeriodID) throws -> StoredCursor { try StoredCursor(db, annual: annual) }
+    /// The realisasi stored against the SKPs of `annual`: of one `period`, or (nil) of all of them.
+    package static func stored(_ db: Database, annual: PeriodID, period: PeriodID? = nil) throws -> StoredCursor {
+        try StoredCursor(db, annual: annual, period: period)
+    }
 
     /// What a realisasi import reads besides its file, from one snapshot.
     package struct ImportSource: RealisasiImportSource {
@@ -102,8 +110,8 @@ package enum RealisasiStore {
 
         package func indicators(of annual: PeriodID) throws -> IndicatorIndex { try IndicatorIndex(db, period: annual) }
 
-        package func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
-            let old = try RealisasiStore.stored(db, annual: annual)
+        package func forEachStored(annual: PeriodID, period: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
+            let old = try RealisasiStore.stored(db, annual: annual, period: period)
             while try old.next() {
                 try visit(
                     StoredRealisasi(

@@ -11,7 +11,9 @@ import Testing
 
         func state(of period: PeriodID) throws -> PeriodState? { states[period] }
         func indicators(of annual: PeriodID) throws -> IndicatorIndex { index }
-        func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws { for s in stored { try visit(s) } }
+        func forEachStored(annual: PeriodID, period: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws {
+            for s in stored where s.period == period.description { try visit(s) }
+        }
     }
 
     static let header = RealisasiImport.columns

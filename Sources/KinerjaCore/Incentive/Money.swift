@@ -19,6 +19,17 @@ public enum Money {
         return v
     }
 
+    /// An amount as Indonesians read it: `Rp 4.465.000` (a minus before `Rp` when negative).
+    public static func text(_ amount: Int64) -> String {
+        let digits = String(amount.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(".") }
+            out.append(c)
+        }
+        return (amount < 0 ? "-Rp " : "Rp ") + out
+    }
+
     /// A running total of Rupiah amounts that reports an overflow instead of trapping.
     public struct Total: Sendable, Equatable {
         public private(set) var value: Int64 = 0

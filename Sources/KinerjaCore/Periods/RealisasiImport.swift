@@ -22,8 +22,9 @@ public protocol RealisasiImportSource {
     func state(of period: PeriodID) throws -> PeriodState?
     /// The SKPs and indicators of an annual period.
     func indicators(of annual: PeriodID) throws -> IndicatorIndex
-    /// Calls `visit` with each realisasi stored against the SKPs of `annual`.
-    func forEachStored(annual: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws
+    /// Calls `visit` with each realisasi stored for `period` against the SKPs of `annual` (only the periods a file
+    /// names are read: by December a year holds twelve months of everyone's realisasi).
+    func forEachStored(annual: PeriodID, period: PeriodID, _ visit: (StoredRealisasi) throws -> Void) throws
 }
 
 /// A realisasi import (`nip,period,rhk_id,indicator_id,value,text,evidence,note`): every row checked against the
@@ -68,6 +69,8 @@ public enum RealisasiImport {
     struct AnnualContext {
         var index: IndicatorIndex
         var stored: [Int: (value: Double?, text: String, evidence: String, note: String)] = [:]
+        /// The periods (by number) whose stored realisasi are in `stored`.
+        var loaded: Set<Int> = []
     }
 
     /// Checks every row: a known employee (the one a gateway acts for, when `actingFor` is set); an open period
@@ -105,12 +108,14 @@ public enum RealisasiImport {
             if entry.text != text { periods[entry.text] = entry }
             return entry
         }
-        func annual(_ id: PeriodID) throws -> AnnualContext {
-            if let known = annuals[id] { return known }
-            var context = AnnualContext(index: try source.indicators(of: id))
-            try source.forEachStored(annual: id) { old in
-                guard let p = try period(old.period), let slot = context.index.slot(of: old.nip),
-                    let k = context.index.entry(slot: slot, rhk: old.rhk, indicator: old.indicator)
+        /// The annual's SKPs, with what is stored for `p` read the first time a row names it.
+        func annual(_ id: PeriodID, for p: PeriodEntry) throws -> AnnualContext {
+            if let known = annuals[id], known.loaded.contains(p.number) { return known }
+            // Taken out of the dictionary while it grows, so that its storage is not copied.
+            var context = try annuals.removeValue(forKey: id) ?? AnnualContext(index: try source.indicators(of: id))
+            context.loaded.insert(p.number)
+            try source.forEachStored(annual: id, period: p.id) { old in
+                guard let slot = context.index.slot(of: old.nip), let k = context.index.entry(slot: slot, rhk: old.rhk, indicator: old.indicator)
                 else { return }
                 context.stored[p.number << 32 | k] = (old.value, old.text, old.evidence, old.note)
             }
@@ -149,7 +154,7 @@ public enum RealisasiImport {
                 continue
             }
             let annualID = p.id.annual
-            let context = try annual(annualID)
+            let context = try annual(annualID, for: p)
             guard let slot = context.index.slot(of: nip) else {
                 fail("nip", "\(nip) has no SKP for \(annualID)")
                 continue

@@ -1,0 +1,86 @@
+import Foundation
+import KinerjaCore
+import Synchronization
+import Testing
+
+@testable import KinerjaPortal
+
+@Suite struct PortalPartsTests {
+    @Test func formsDecodePlusesPercentsRepeatsAndMissingValues() {
+        let f = Form("nip=1985&uraian=Rapat+evaluasi+%26+tindak+lanjut&bukti=a&bukti=b&kosong=&tanpa")
+        #expect(f["nip"] == "1985")
+        #expect(f["uraian"] == "Rapat evaluasi & tindak lanjut")
+        #expect(f.all("bukti") == ["a", "b"])
+        #expect(f["kosong"] == "" && f["tanpa"] == "" && f["tidak-ada"] == "")
+        #expect(Form("x=%ZZ")["x"] == "", "a broken escape is no value, not a crash")
+    }
+
+    @Test func listenAddressesParseOrSayWhy() throws {
+        #expect(try PortalOptions.Listen(parsing: "127.0.0.1:8080") == .tcp(host: "127.0.0.1", port: 8080))
+        #expect(try PortalOptions.Listen(parsing: "[::1]:9000") == .tcp(host: "::1", port: 9000))
+        #expect(try PortalOptions.Listen(parsing: "unix:/run/kinerja/portal.sock") == .unix(path: "/run/kinerja/portal.sock"))
+        for bad in ["8080", "localhost:0", "localhost:70000", ":80", "unix:relative.sock", "host:port"] {
+            #expect(throws: PortalOptionError.self, "\(bad)") { try PortalOptions.Listen(parsing: bad) }
+        }
+    }
+
+    @Test func sessionsEndWhenIdleOrTooOldAndTheOldestGoFirstWhenFull() {
+        let clock = Mutex(ContinuousClock.now)
+        let store = SessionStore(idle: .seconds(1800), absolute: .seconds(12 * 3600), limit: 16, now: { clock.withLock { $0 } })
+        let s = store.create(user: .init(nip: "198503152010011001", name: "Budi", subordinates: 1, headsUnits: []))
+        #expect(s.id.count == 22 && s.csrf.count == 22 && s.id != s.csrf, "128 random bits each, base64url")
+        clock.withLock { $0 += .seconds(1799) }
+        #expect(store.find(s.id) != nil, "used within the idle time: still there (and touched)")
+        for _ in 0..<24 {
+            clock.withLock { $0 += .seconds(1700) }
+            #expect(store.find(s.id) != nil)
+        }
+        clock.withLock { $0 += .seconds(1700) }
+        #expect(store.find(s.id) == nil, "12 hours after sign-in it ends, however busy")
+        let t = store.create()
+        clock.withLock { $0 += .seconds(1800) }
+        #expect(store.find(t.id) == nil, "30 minutes idle ends it")
+        let sessions = (0..<40).map { _ in store.create() }
+        #expect(store.count <= 16)
+        #expect(store.find(sessions.last!.id) != nil)
+        store.destroy(sessions.last!.id)
+        #expect(store.find(sessions.last!.id) == nil)
+    }
+
+    @Test func csrfTokensCompareWholeAndNeverEmpty() {
+        #expect(Portal.constantTimeEqual("abc", "abc"))
+        #expect(!Portal.constantTimeEqual("abc", "abd"))
+        #expect(!Portal.constantTimeEqual("abc", "ab"))
+        #expect(!Portal.constantTimeEqual("", ""), "a missing token never matches a missing session token")
+    }
+
+    @Test func emptyTextIsLeftOutEverywhereSoSectionsMeanHasText() {
+        let data = Portal.withoutEmptyText(["a": "", "b": "x", "n": 0, "rows": [["c": "", "d": "y"]], "list": ["", "z"]])
+        #expect(data["a"] == nil && data["b"] as? String == "x" && data["n"] as? Int == 0)
+        #expect((data["rows"] as? [[String: Any]])?.first?.keys.sorted() == ["d"])
+        #expect(data["list"] as? [String] == ["z"])
+    }
+
+    @Test func datesPeriodsMoneyAndDurationsReadAsIndonesiansWriteThem() throws {
+        #expect(Display.date("2026-04-10") == "10 April 2026")
+        #expect(Display.period("2026-03") == "Maret 2026" && Display.period("2026-Q2") == "Triwulan II 2026" && Display.period("2026") == "2026")
+        #expect(Display.rupiah(4_465_000) == "Rp 4.465.000" && Display.rupiah(0) == "Rp 0")
+        #expect(Display.daysBetween("2026-04-05", "2026-04-10") == 5 && Display.daysBetween("2026-12-31", "2027-01-01") == 1)
+        #expect(Portal.duration(90) == "1 jam 30 menit" && Portal.duration(45) == "45 menit" && Portal.duration(120) == "2 jam")
+        #expect(Portal.minutes(hours: "1", minutes: "30") == 90)
+        #expect(Portal.minutes(hours: "24", minutes: "1") == nil && Portal.minutes(hours: "", minutes: "0") == nil)
+        #expect(Portal.minutes(hours: "x", minutes: "10") == nil && Portal.minutes(hours: "", minutes: "99999") == nil)
+        let friday = try #require(CivilDate(iso: "2026-04-03"))
+        #expect(friday.week.map(\.description) == (30...31).map { "2026-03-\($0)" } + (1...5).map { "2026-04-0\($0)" })
+        #expect(friday.monthDays.count == 30)
+        #expect(Portal.links("https://a.example/1\r\nhttps://b.example/2  \n\n") == ["https://a.example/1", "https://b.example/2"])
+    }
+
+    @Test func theChartHasABarPerPeriodScaledByPredikatAndNoneWhenUnrated() {
+        let bars = Display.ratingBars([(id: "2026-01", predikat: "sangat_baik"), (id: "2026-02", predikat: ""), (id: "2026-03", predikat: "kurang")])
+        #expect(bars.map { $0["label"] as? String } == ["Jan", "Feb", "Mar"])
+        #expect(bars.map { $0["height"] as? Int } == [150, 0, 60])
+        #expect(bars.map { $0["rated"] as? Bool } == [true, false, true])
+        #expect(bars.map { ($0["y"] as? Int ?? 0) + ($0["height"] as? Int ?? 0) } == [160, 160, 160], "bars stand on the axis")
+    }
+}
