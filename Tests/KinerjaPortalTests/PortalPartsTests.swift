@@ -84,3 +84,34 @@ import Testing
         #expect(bars.map { ($0["y"] as? Int ?? 0) + ($0["height"] as? Int ?? 0) } == [160, 160, 160], "bars stand on the axis")
     }
 }
+
+@Suite struct PortalConfigFileTests {
+    @Test func theFileSetsEveryOptionAndRefusesWhatItDoesNotKnowWithItsLine() throws {
+        let o = try PortalConfigFile.apply(
+            text: """
+                listen = "unix:/run/kinerja-portal/http.sock"
+                socket = "/run/kinerja/gateway.sock"
+                secure_cookies = true
+                trusted_proxies = ["127.0.0.1", "::1"]
+                idle_minutes = 15
+                absolute_hours = 8
+                resources = "/usr/share/kinerja/portal"
+                """, file: "kinerja-portal.toml", to: PortalOptions())
+        #expect(o.listen == .unix(path: "/run/kinerja-portal/http.sock"))
+        #expect(o.secureCookies && o.trustedProxies == ["127.0.0.1", "::1"])
+        #expect(o.idleTimeout == .seconds(900) && o.absoluteTimeout == .seconds(8 * 3600))
+        #expect(o.resourcesDirectory == "/usr/share/kinerja/portal")
+        for (text, why) in [
+            ("\n\nport = 8080", "kinerja-portal.toml:3: port: unknown setting"), ("idle_minutes = 0", ":1: idle_minutes: expected an integer"),
+            ("secure_cookies = \"yes\"", "secure_cookies: expected true or false"), ("socket = \"relative.sock\"", "socket: expected an absolute path"),
+            ("listen = \"8080\"", "listen: --listen takes"), ("listen = ", "kinerja-portal.toml:1:"),
+        ] {
+            do {
+                _ = try PortalConfigFile.apply(text: text, file: "kinerja-portal.toml", to: PortalOptions())
+                Issue.record("\(text) was taken")
+            } catch {
+                #expect("\(error)".contains(why), "\(text): \(error)")
+            }
+        }
+    }
+}

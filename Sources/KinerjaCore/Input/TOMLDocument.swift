@@ -1,6 +1,4 @@
-import KinerjaCore
-
-/// A TOML reader for the daemon's configuration file that remembers the line of every key, so that a
+/// A TOML reader for the configuration files (kinerjad.toml, kinerja-portal.toml) that remembers the line of every key, so that a
 /// refused setting can be reported as `file:line: key: reason`.
 ///
 /// It reads the TOML 1.0 syntax a configuration file uses: comments, `[table]` and `[[array of tables]]`

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KinerjaServer
+@testable import KinerjaCore
 
 @Suite struct TOMLParserTests {
     @Test func readsScalarsTablesAndLines() throws {
