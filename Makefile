@@ -157,7 +157,9 @@ rpc-table-check:
 
 ## Benchmarks (release build): RPC throughput and latency, JSON on stdout.
 bench: deps
+	@command -v wrk >/dev/null || { echo "installing: wrk"; $(SUDO) apt-get install -y -qq wrk; }
 	$(SWIFT) build -c release --product kinerjad
+	$(SWIFT) build -c release --product kinerja-portal
 	$(SWIFT) build -c release --product kinerjactl
 	$(SWIFT) build -c release --product kinerja-plugin-bukittinggi
 	$(SWIFT) build -c release --product kinerja-bench

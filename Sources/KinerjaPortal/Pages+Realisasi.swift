@@ -79,7 +79,7 @@ extension Portal {
                 "indicators": r.indicators.map { i -> [String: Any] in
                     let e = filed["\(r.id)/\(i.id)"]
                     return [
-                        "rhk": r.id, "id": i.id, "text": i.text, "aspect": renderer.text("aspek_\(i.aspect)"), "numeric": i.hasTarget_p,
+                        "rhk": r.id, "rhkText": r.text, "id": i.id, "text": i.text, "aspect": renderer.text("aspek_\(i.aspect)"), "numeric": i.hasTarget_p,
                         "target": i.hasTarget_p ? "\(Self.number(i.target)) \(i.unit)" : i.targetText,
                         "value": e.map { $0.hasValue_p ? Self.number($0.value) : "" } ?? "", "text2": e.map { Self.ownText($0, numeric: i.hasTarget_p) } ?? "",
                         "evidence": e?.evidence.joined(separator: "\n") ?? "", "evidenceList": e?.evidence ?? [], "hasEvidence": !(e?.evidence.isEmpty ?? true),

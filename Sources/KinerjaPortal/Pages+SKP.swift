@@ -85,10 +85,11 @@ extension Portal {
             "returnNote": skp.returnNote,
             "rhk": skp.rhk.map { r in
                 [
-                    "id": r.id, "text": r.text, "kind": renderer.text("rhk_\(r.kind)"), "intervensi": r.intervensi,
+                    "id": r.id, "text": r.text, "kind": renderer.text("rhk_\(r.kind)"), "kindKey": r.kind, "intervensi": r.intervensi,
                     "indicators": r.indicators.map { i in
                         [
-                            "id": i.id, "text": i.text, "aspect": renderer.text("aspek_\(i.aspect)"),
+                            "id": i.id, "text": i.text, "aspect": renderer.text("aspek_\(i.aspect)"), "rhkNumber": r.id, "rhkText": r.text,
+                            "intervensi": r.intervensi,
                             "target": i.hasTarget_p ? "\(Self.number(i.target)) \(i.unit)" : i.targetText,
                         ]
                     },

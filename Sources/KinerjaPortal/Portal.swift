@@ -65,6 +65,7 @@ public struct Portal: Sendable {
         addActivityPages(to: router)
         addSKPPages(to: router)
         addSupervisorPages(to: router)
+        addPrintPages(to: router)
         addPublicPages(to: router)
         return router
     }

@@ -13,6 +13,7 @@ import SwiftProtobuf
 /// (16 callers, each employee their own record).
 struct SelfServiceScenario {
     static let bcryptCost = 12
+    static let password = "Tolok-Ukur-2026!"
     let bin: String
     let daemon: BenchDaemon
     let sample: SampleAgency
@@ -84,6 +85,7 @@ struct SelfServiceScenario {
             }
             out["put_realisasi"] = ["callers_16": try await measure(callers: 16, warmUp: 100, put)]
         }
+        out["portal_beranda"] = try PortalScenario(bin: bin, daemon: daemon, nip: people[0], password: Self.password, seconds: seconds).run()
         return out
     }
 
@@ -104,7 +106,7 @@ struct SelfServiceScenario {
         }
         guard let code else { throw ArgumentParser.ValidationError("the activation code of \(nip) never reached the log") }
         let accounts = Kinerja_V1_AccountService.Client(wrapping: client)
-        let password = "Tolok-Ukur-2026!"
+        let password = Self.password
         _ = try await accounts.activate(
             .with {
                 $0.nip = nip

@@ -189,6 +189,15 @@ class PortalInABrowser(unittest.TestCase):
         self.assertIn('Sangat Baik', b.find_element(By.ID, 'periode').text)
         self.assertTrue(b.find_elements(By.CSS_SELECTOR, 'svg.chart rect.bar'), 'the chart shows the rated month')
         self.shot(b, 'beranda-dinilai')
+        # The printed evaluation document carries the same predikat; the printed SKP lists the RHK in order.
+        self.go(b, '/cetak/evaluasi?periode=2026-03')
+        self.assertEqual(b.find_element(By.ID, 'predikat').text, 'Sangat Baik')
+        self.assertIn('DOKUMEN EVALUASI KINERJA PEGAWAI', b.find_element(By.TAG_NAME, 'h1').text.upper())
+        self.shot(b, 'cetak-evaluasi')
+        self.go(b, '/cetak/skp')
+        body = b.find_element(By.TAG_NAME, 'body').text
+        self.assertLess(body.index('Tersusunnya laporan kinerja'), body.index('Narasumber kegiatan'), 'utama before tambahan')
+        self.shot(b, 'cetak-skp')
 
     def test_06_another_employees_page_by_url_is_refused(self):
         # Siti is Rina's supervisor's supervisor: skip-level, refused by kinerjad, shown as a page.
