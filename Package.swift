@@ -204,7 +204,9 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "KinerjaPortalTests", dependencies: ["KinerjaPortal"]),
+        .testTarget(
+            name: "KinerjaPortalTests",
+            dependencies: ["KinerjaPortal", "KinerjaAPI", "KinerjaCore", .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(
             name: "KinerjaCoreTests",
             dependencies: ["KinerjaCore", "KinerjaFixtures", .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import Hummingbird
 import Logging
+import Mustache
 import NIOCore
 
 /// The portal: pages for staff, supervisors and the public, rendered on the server from `kinerjad`'s answers.
@@ -64,6 +65,7 @@ public struct Portal: Sendable {
         addRealisasiPages(to: router)
         addActivityPages(to: router)
         addSKPPages(to: router)
+        addSKPEditorPages(to: router)
         addSupervisorPages(to: router)
         addPrintPages(to: router)
         addPublicPages(to: router)
@@ -153,13 +155,16 @@ public struct Portal: Sendable {
         return response
     }
 
-    /// The data with every empty string left out, so that `{{#field}}` in a template means "field has text".
+    /// The data with every empty string replaced by `NoText`, so that `{{#field}}` in a template means "field has
+    /// text" (Mustache takes an empty string as true) while `{{field}}` still finds this row's own empty field rather
+    /// than a parent's of the same name (which a missing key would fall back to). Empty strings in lists are dropped.
     static func withoutEmptyText(_ data: [String: Any]) -> [String: Any] {
         func clean(_ value: Any) -> Any? {
             switch value {
-            case let s as String: return s.isEmpty ? nil : s
+            case let s as String: return s.isEmpty ? NoText() : s
             case let d as [String: Any]: return withoutEmptyText(d)
             case let a as [[String: Any]]: return a.map(withoutEmptyText)
+            case let a as [String]: return a.filter { !$0.isEmpty }
             case let a as [Any]: return a.compactMap(clean)
             default: return value
             }
@@ -217,6 +222,12 @@ public struct Portal: Sendable {
             }
         return page("error", title: renderer.text("error_title"), session: session, data: ["message": explain(error)], status: status)
     }
+}
+
+/// An empty text in a template's data: renders as nothing and counts as false in a section.
+struct NoText: MustacheCustomRenderable {
+    var renderText: String { "" }
+    var isNull: Bool { true }
 }
 
 extension Request {

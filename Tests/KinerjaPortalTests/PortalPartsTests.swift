@@ -1,5 +1,7 @@
 import Foundation
+import KinerjaAPI
 import KinerjaCore
+import Mustache
 import Synchronization
 import Testing
 
@@ -54,11 +56,17 @@ import Testing
         #expect(!Portal.constantTimeEqual("", ""), "a missing token never matches a missing session token")
     }
 
-    @Test func emptyTextIsLeftOutEverywhereSoSectionsMeanHasText() {
-        let data = Portal.withoutEmptyText(["a": "", "b": "x", "n": 0, "rows": [["c": "", "d": "y"]], "list": ["", "z"]])
-        #expect(data["a"] == nil && data["b"] as? String == "x" && data["n"] as? Int == 0)
-        #expect((data["rows"] as? [[String: Any]])?.first?.keys.sorted() == ["d"])
+    @Test func emptyTextIsNothingEverywhereSoSectionsMeanHasTextAndRowsKeepTheirOwnFields() async throws {
+        let data = Portal.withoutEmptyText(["a": "", "b": "x", "n": 0, "rows": [["c": "", "d": "y"]], "list": ["", "z"], "text": "parent"])
+        #expect(data["a"] is NoText && data["b"] as? String == "x" && data["n"] as? Int == 0)
+        #expect((data["rows"] as? [[String: Any]])?.first?["c"] is NoText)
         #expect(data["list"] as? [String] == ["z"])
+        // A row's empty field renders empty, not as the parent's field of the same name; a section on it is false.
+        let r = try await RenderingTests.renderer()
+        var library = r.library
+        try library.register("{{#rows}}[{{text}}|{{#text}}yes{{/text}}{{^text}}no{{/text}}]{{/rows}}", named: "probe")
+        let probe = Portal.withoutEmptyText(["text": "parent", "rows": [["text": ""], ["text": "own"]]])
+        #expect(library.render(probe, withTemplate: "probe") == "[|no][own|yes]")
     }
 
     @Test func datesPeriodsMoneyAndDurationsReadAsIndonesiansWriteThem() throws {
@@ -113,5 +121,38 @@ import Testing
                 #expect("\(error)".contains(why), "\(text): \(error)")
             }
         }
+    }
+}
+
+@Suite struct SKPEditorTests {
+    @Test func theFormBecomesOneSKPEmptyRowsLeftOutNewOnesNumberedAfterTheOldOnes() throws {
+        let form = Form(
+            [
+                "rhk0_id=R1", "rhk0_kind=utama", "rhk0_text=Tersusunnya+laporan", "rhk0_intervensi=K1",
+                "rhk0_ind0_id=I1", "rhk0_ind0_aspect=kuantitas", "rhk0_ind0_text=Jumlah+laporan", "rhk0_ind0_target=12", "rhk0_ind0_unit=laporan",
+                "rhk0_ind1_id=", "rhk0_ind1_aspect=kualitas", "rhk0_ind1_text=Mutu", "rhk0_ind1_target=sesuai+standar", "rhk0_ind1_unit=",
+                "rhk0_ind2_id=", "rhk0_ind2_aspect=waktu", "rhk0_ind2_text=", "rhk0_ind2_target=", "rhk0_ind2_unit=",
+                "rhk1_id=", "rhk1_kind=tambahan", "rhk1_text=Narasumber", "rhk1_intervensi=",
+                "rhk1_ind0_id=", "rhk1_ind0_aspect=waktu", "rhk1_ind0_text=Hari", "rhk1_ind0_target=99%2C5", "rhk1_ind0_unit=%25",
+                "rhk2_id=", "rhk2_kind=utama", "rhk2_text=", "rhk2_intervensi=",
+                "dukungan=Laptop%0D%0A%0D%0AAkses+internet", "skema=", "konsekuensi=Teguran", "perilaku_akuntabel=Tepat+waktu", "perilaku_loyal=",
+            ].joined(separator: "&"))
+        let doc = Portal.skpDocument(form, nip: "198503152010011001")
+        let rhk = try #require(doc["rhk"] as? [[String: Any]])
+        #expect(rhk.map { $0["id"] as? String } == ["R1", "T1"], "the empty RHK is left out; a new tambahan is T1")
+        #expect(rhk[0]["intervensi"] as? String == "K1" && rhk[1]["intervensi"] == nil)
+        let i0 = try #require(rhk[0]["indicators"] as? [[String: Any]])
+        #expect(i0.map { $0["id"] as? String } == ["I1", "I2"])
+        #expect(i0[0]["target"] as? Double == 12 && i0[0]["unit"] as? String == "laporan")
+        #expect(i0[1]["target_text"] as? String == "sesuai standar" && i0[1]["target"] == nil)
+        let i1 = try #require(rhk[1]["indicators"] as? [[String: Any]])
+        #expect(i1[0]["target"] as? Double == 99.5 && i1[0]["unit"] as? String == "%")
+        let lampiran = try #require(doc["lampiran"] as? [String: [String]])
+        #expect(lampiran["dukungan_sumber_daya"] == ["Laptop", "Akses internet"] && lampiran["skema_pertanggungjawaban"] == [])
+        #expect(doc["perilaku"] as? [String: String] == ["akuntabel": "Tepat waktu"])
+        // And back, as the form shows a refused draft again.
+        let again = Portal.skpMessage(doc, year: "2026")
+        #expect(again.rhk.map(\.id) == ["R1", "T1"] && again.rhk[0].indicators[0].hasTarget_p && again.rhk[0].indicators[1].targetText == "sesuai standar")
+        #expect(try JSONSerialization.data(withJSONObject: doc).count > 0)
     }
 }

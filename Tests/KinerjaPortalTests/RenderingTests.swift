@@ -26,7 +26,7 @@ import Testing
         let rhk = try #require(data["rhk"] as? [[String: Any]])
         let indicators = try #require(rhk[0]["indicators"] as? [[String: Any]])
         #expect(indicators[0]["filled"] as? Bool == true)
-        #expect(indicators[0]["note"] == nil)
+        #expect(indicators[0]["note"] is NoText)
         let html = r.render("realisasi", data.merging(["editable": true, "hasSKP": true]) { a, _ in a })
         #expect(html.contains("tag ok"))
     }
@@ -76,7 +76,7 @@ extension RenderingTests {
         let rows = try #require((data["rhk"] as? [[String: Any]])?.first?["indicators"] as? [[String: Any]])
         #expect(rows.map { $0["filled"] as? Bool } == [true, false])
         #expect(rows[0]["value"] as? String == "3")
-        #expect(rows[0]["text2"] == nil, "the value written as text is not echoed as the uraian")
+        #expect(rows[0]["text2"] is NoText, "the value written as text is not echoed as the uraian")
         let html = portal.renderer.render("realisasi", data)
         let i1 = try #require(html.range(of: "ind-R1-I1")).upperBound
         #expect(html[i1...].prefix(400).contains("tag ok"))

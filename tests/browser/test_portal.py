@@ -142,8 +142,15 @@ class PortalInABrowser(unittest.TestCase):
         b = self.go(self.budi, '/skp')
         self.assertIn('Target laporan dinaikkan menjadi 14', self.text(b))
         self.shot(b, 'skp')
-        self.click(b, (By.ID, 'ajukan'))
+        # He edits the draft: the target of R1/I1 becomes 14 and a third indicator goes into R1's empty row.
+        self.click(b, (By.ID, 'ubah-skp'))
+        self.fill(b, {'rhk0_ind0_target': '14', 'rhk0_ind2_text': 'Ketepatan waktu laporan', 'rhk0_ind2_target': '10', 'rhk0_ind2_unit': 'hari'})
+        b.find_element(By.CSS_SELECTOR, 'select[name=rhk0_ind2_aspect] option[value=waktu]').click()
+        self.shot(b, 'skp-ubah')
+        self.click(b, (By.ID, 'simpan-ajukan'))
         self.assertIn('Diajukan', b.find_element(By.ID, 'status-skp').text)
+        self.assertIn('Ketepatan waktu laporan', self.text(b))
+        self.assertIn('14 laporan', self.text(b))
 
     def test_03_the_supervisor_approves(self):
         s = self.go(self.siti, f'/bawahan/{BUDI}')
