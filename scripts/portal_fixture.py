@@ -80,6 +80,7 @@ class Agency:
                 f.write(text)
         self.ctl('unit', 'import', os.path.join(self.dir, 'units.csv'))
         self.ctl('employee', 'import', os.path.join(self.dir, 'employees.csv'))
+        self.ctl('unit', 'set-head', 'DINAS', KEPALA)
         self.ctl('period', 'create', '2026', '--periodic', 'monthly')
         self.ctl('period', 'advance', '2026')
         self.ctl('skp', 'import', os.path.join(self.dir, 'skp.json'), '--submit')

@@ -504,7 +504,8 @@ extension Kinerja_V1_AppraisalService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+        /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+        /// > unit only); an operator sees every unit.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Kinerja_V1_CurveRequest` messages.
@@ -812,7 +813,8 @@ extension Kinerja_V1_AppraisalService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+        /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+        /// > unit only); an operator sees every unit.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_CurveRequest` message.
@@ -1118,7 +1120,8 @@ extension Kinerja_V1_AppraisalService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+        /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+        /// > unit only); an operator sees every unit.
         ///
         /// - Parameters:
         ///   - request: A `Kinerja_V1_CurveRequest` message.
@@ -2063,7 +2066,8 @@ extension Kinerja_V1_AppraisalService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+        /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+        /// > unit only); an operator sees every unit.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_CurveRequest` message.
@@ -2591,7 +2595,8 @@ extension Kinerja_V1_AppraisalService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+        /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+        /// > unit only); an operator sees every unit.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Kinerja_V1_CurveRequest` message.
@@ -3091,7 +3096,8 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+    /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+    /// > unit only); an operator sees every unit.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Kinerja_V1_CurveRequest` message.
@@ -3618,7 +3624,8 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Curve checks every rated unit against the distribution curve. Least role: operator.
+    /// > Curve checks every rated unit against the distribution curve. Least role: gateway (the head of a unit, for that
+    /// > unit only); an operator sees every unit.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -10,6 +10,40 @@ extension Portal {
     static let aspects = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"]
     static let ratings = ["di_atas", "sesuai", "di_bawah"]
 
+    static let predikatOrder = ["sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
+
+    /// A unit's distribution as bars (numbers only reach the SVG) and its violated constraints in Indonesian.
+    func curveData(_ u: Kinerja_V1_UnitCurve) -> [String: Any] {
+        let most = max(1, Self.predikatOrder.map { Int(u.counts[$0] ?? 0) }.max() ?? 1)
+        let bars: [[String: Any]] = Self.predikatOrder.enumerated().map { i, p in
+            let count = Int(u.counts[p] ?? 0)
+            let h = count * 120 / most
+            return [
+                "x": 20 + i * 110, "y": 10 + 120 - h, "height": h, "labelX": 20 + i * 110 + 40, "countY": 10 + 120 - h - 4,
+                "label": renderer.text("predikat_\(p)"), "count": count, "percent": u.percentages[p] ?? "0", "key": p,
+            ]
+        }
+        return [
+            "code": u.unitCode, "name": u.unitName,
+            "predikat": u.unitPredikat.isEmpty ? renderer.text("not_rated") : renderer.text("predikat_unit_\(u.unitPredikat)"),
+            "employees": u.employees, "unrated": u.unrated, "satisfied": u.satisfied, "bars": bars,
+            "violations": u.violations.map(curveWords), "hasViolations": !u.violations.isEmpty,
+            "changes": u.minimumChanges > 0 ? String(format: renderer.text("curve_changes"), Int(u.minimumChanges)) : "",
+        ]
+    }
+
+    /// The curve's constraint in Indonesian (the daemon writes it with the predikat names and English joining words).
+    func curveWords(_ s: String) -> String {
+        var t = s
+        for (en, key) in [
+            ("the unit has no predikat for this period (kinerjactl unit rate)", "curve_no_unit_predikat"), ("at most", "curve_at_most"),
+            ("at least one", "curve_at_least_one"), ("at least", "curve_at_least"), ("none of", "curve_none_of"), (" of ", "curve_of"), (" or ", "curve_or"),
+        ] {
+            t = t.replacingOccurrences(of: en, with: renderer.text(key))
+        }
+        return t
+    }
+
     func addSupervisorPages(to router: Router<PortalContext>) {
         router.get("/bawahan") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
@@ -27,9 +61,21 @@ extension Portal {
                         "predikat": s.predikat.isEmpty ? renderer.text("not_rated") : renderer.text("predikat_\(s.predikat)"),
                     ]
                 }
+                // A unit head also sees each unit's distribution against the curve (the daemon allows their units only).
+                var units: [[String: Any]] = []
+                for code in user.headsUnits where !list.periodID.isEmpty {
+                    if let curve = try? await daemon.appraisal.curve(
+                        .with {
+                            $0.periodID = list.periodID
+                            $0.unitCode = code
+                        }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options), let unit = curve.units.first
+                    {
+                        units.append(curveData(unit))
+                    }
+                }
                 let data: [String: Any] = [
                     "period": list.periodID, "periodName": Display.period(list.periodID), "deadline": Display.date(list.deadline), "rows": rows,
-                    "hasRows": !rows.isEmpty,
+                    "hasRows": !rows.isEmpty, "units": units,
                 ]
                 return page("bawahan", title: renderer.text("bawahan_title"), session: session, data: data, active: "/bawahan")
             } catch {

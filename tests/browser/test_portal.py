@@ -134,6 +134,10 @@ class PortalInABrowser(unittest.TestCase):
         s = self.go(self.siti, '/bawahan')
         self.assertIn('Budi Santoso', self.text(s))
         self.assertIn('menunggu persetujuan Anda', self.text(s))
+        # Siti heads DINAS: its distribution against the curve is drawn, with what keeps it from the curve in words.
+        curve = s.find_element(By.ID, 'kurva-DINAS')
+        self.assertTrue(curve.find_elements(By.CSS_SELECTOR, 'svg rect.bar'))
+        self.assertIn('belum diberi predikat', curve.text)
         self.shot(s, 'bawahan')
         self.go(s, f'/bawahan/{BUDI}')
         self.fill(s, {'#catatan-skp': 'Target laporan dinaikkan menjadi 14'})

@@ -74,7 +74,7 @@ package enum MethodPolicy {
         Kinerja_V1_AppraisalService.Method.GetPublicLink.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.SubmitPublicFeedback.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.RateUnit.descriptor.fullyQualifiedMethod: .admin,
-        Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.ListAppraisal.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.Credits.descriptor.fullyQualifiedMethod: .operator,
 

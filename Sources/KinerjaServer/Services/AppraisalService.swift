@@ -278,10 +278,21 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     }
 
     func curve(request: Kinerja_V1_CurveRequest, context: ServerContext) async throws -> Kinerja_V1_CurveResponse {
+        let caller = try context.caller()
         let period = try PeriodID.requested(request.periodID)
         return try await store.read { db in
             _ = try PeriodStore.require(db, period)
             if !request.unitCode.isEmpty { _ = try OrganisationStore.requireUnit(db, code: request.unitCode) }
+            if caller.role == .gateway {
+                // A portal shows a unit head their own unit's distribution; nobody else's.
+                guard !request.unitCode.isEmpty, try OrganisationStore.unitsHeaded(db, by: caller.actorNIP).contains(request.unitCode) else {
+                    throw RPCError(
+                        code: .permissionDenied,
+                        message:
+                            "\(caller.actorNIP.isEmpty ? "a gateway acting for nobody" : caller.actorNIP) may not read the curve of \(request.unitCode.isEmpty ? "every unit" : request.unitCode): only the head of a unit, for that unit"
+                    )
+                }
+            }
             let curves = try AppraisalStore.curves(db, period: period, unit: request.unitCode.isEmpty ? nil : request.unitCode)
             return .with { $0.units = curves.map(Self.curveMessage) }
         }

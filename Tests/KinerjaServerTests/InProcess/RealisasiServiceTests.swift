@@ -477,3 +477,30 @@ import Testing
         }
     }
 }
+
+@Suite struct UnitCurveServiceTests {
+    @Test func aUnitHeadReadsTheirUnitsCurveAndNoOtherOneAndAnOperatorReadsAll() async throws {
+        let (daemon, _) = try await RealisasiServiceTests.agency()
+        try await daemon.withClients { c in
+            let siti = RealisasiServiceTests.siti
+            let budi = RealisasiServiceTests.budi
+            _ = try await c.org.setUnitHead(
+                .with {
+                    $0.unitCode = "DINAS"
+                    $0.nip = siti
+                }, metadata: Clients.asOperator)
+            func curve(_ unit: String, as who: String?) async throws -> Kinerja_V1_CurveResponse {
+                try await c.appraisal.curve(
+                    .with {
+                        $0.periodID = "2026-03"
+                        $0.unitCode = unit
+                    }, metadata: who.map { Clients.asGateway(for: $0) } ?? Clients.asOperator)
+            }
+            #expect(try await curve("DINAS", as: siti).units.map(\.unitCode) == ["DINAS"])
+            #expect(await status { try await curve("SEKR", as: siti) } == .permissionDenied, "not a unit she heads")
+            #expect(await status { try await curve("", as: siti) } == .permissionDenied, "every unit is the operators' view")
+            #expect(await status { try await curve("DINAS", as: budi) } == .permissionDenied)
+            #expect(try await curve("", as: nil).units.count == 3)
+        }
+    }
+}
