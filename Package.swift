@@ -101,6 +101,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
+        // QR codes for the public feedback links (no library in the mirror makes them).
+        .target(name: "KinerjaQR"),
+
         // The web portal for staff, supervisors and the public: HTML rendered on the server from kinerjad's answers
         // on its gateway socket (Resources: Mustache templates, the Indonesian wording, the stylesheet).
         .target(
@@ -188,6 +191,7 @@ let package = Package(
             name: "kinerjactl",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaQR",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -204,6 +208,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "KinerjaQRTests", dependencies: ["KinerjaQR"]),
         .testTarget(
             name: "KinerjaPortalTests",
             dependencies: ["KinerjaPortal", "KinerjaAPI", "KinerjaCore", .product(name: "Mustache", package: "swift-mustache")]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KinerjaAPI
+import KinerjaQR
 import SwiftProtobuf
 
 func realisasiJSON(_ r: Kinerja_V1_RealisasiEntry) -> [String: Any] {
@@ -179,6 +180,9 @@ struct FeedbackPublicLink: AsyncParsableCommand {
     @Argument(help: "The employee's NIP.") var nip: String
     @Option(help: "Period id, e.g. 2026-03.") var period: String
     @Flag(help: "Stop the link in force instead.") var revoke = false
+    @Option(help: "The portal's address, for the link printed (default $KINERJA_PORTAL_URL, else http://127.0.0.1:8080).")
+    var portalURL: String?
+    @Option(help: "Also write the link as a QR code to this SVG file (for posters and counters).") var qr: String?
 
     func run() async throws {
         let request = Kinerja_V1_PublicLinkRequest.with {
@@ -191,15 +195,25 @@ struct FeedbackPublicLink: AsyncParsableCommand {
                 ? try await appraisal.revokePublicLink(request, metadata: metadata, options: options)
                 : try await appraisal.createPublicLink(request, metadata: metadata, options: options)
         }
+        let base = (portalURL ?? ProcessInfo.processInfo.environment["KINERJA_PORTAL_URL"] ?? "http://127.0.0.1:8080")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let url = link.token.isEmpty ? "" : "\(base)/publik/\(link.token)"
+        if let qr, !url.isEmpty {
+            do {
+                try QRCode(url).svg().write(toFile: qr, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError(exitCode: 1, message: "the QR code could not be written to \(qr): \(error)")
+            }
+        }
         if global.output == .json {
-            printJSON(["token": link.token, "nip": link.nip, "name": link.name, "period_id": link.periodID, "open": link.open])
+            printJSON(["token": link.token, "url": url, "nip": link.nip, "name": link.name, "period_id": link.periodID, "open": link.open])
             return
         }
         if revoke {
             print("the public feedback link of \(link.nip) (\(link.name)) for \(link.periodID) is revoked")
         } else {
             print(
-                "public feedback link of \(link.nip) (\(link.name)) for \(link.periodID): \(link.token)\(link.open ? "" : " (the period takes no ratings now)")"
+                "public feedback link of \(link.nip) (\(link.name)) for \(link.periodID): \(url)\(link.open ? "" : " (the period takes no ratings now)")\(qr.map { "; QR code in \($0)" } ?? "")"
             )
         }
     }

@@ -112,8 +112,16 @@ import Testing
             #expect(await status { try await portal.put(rina, period: "2026-02", value: "2", as: rina) } != nil)
 
             // A public link: five submissions an hour from one address, others still heard; revoked, nothing is taken.
-            let link = try jsonObject(try await daemon.ctl(["feedback", "public-link", budi, "--period", "2026-03", "-o", "json"]).stdout)
+            let link = try jsonObject(
+                try await daemon.ctl([
+                    "feedback", "public-link", budi, "--period", "2026-03", "--portal-url", "https://kinerja.example.go.id/", "--qr", dir + "/qr.svg",
+                    "-o", "json",
+                ]).stdout)
             let token = try #require(link["token"] as? String)
+            #expect(link["url"] as? String == "https://kinerja.example.go.id/publik/\(token)")
+            // The QR code for a counter or poster scans, read by an independent decoder (ZXing).
+            let decoded = try await runProcess(repositoryRoot + "/.build-venv/bin/python", [repositoryRoot + "/scripts/decode_qr.py", dir + "/qr.svg"])
+            #expect(decoded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "https://kinerja.example.go.id/publik/\(token)", "\(decoded.stderr)")
             let shown = try await portal.appraisal.getPublicLink(.with { $0.token = token }, metadata: Portal.acting(nil))
             #expect(shown.name == "Budi Santoso" && shown.open && shown.nip.isEmpty == false)
             for _ in 0..<5 { _ = try await portal.submit(token, from: "198.51.100.7") }
