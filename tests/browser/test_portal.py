@@ -210,6 +210,25 @@ class PortalInABrowser(unittest.TestCase):
         self.assertLess(body.index('Tersusunnya laporan kinerja'), body.index('Narasumber kegiatan'), 'utama before tambahan')
         self.shot(b, 'cetak-skp')
 
+    def test_05b_umpan_balik_and_360_feedback(self):
+        # Siti writes umpan balik on R1; Budi reads it beside his realisasi.
+        s = self.go(self.siti, f'/bawahan/{BUDI}?periode=2026-03')
+        form = s.find_element(By.CSS_SELECTOR, 'form[action$="/umpan-balik"]')
+        form.find_element(By.NAME, 'teks').send_keys('Lampirkan daftar hadir rapat')
+        self.click(s, lambda d: d.find_element(By.CSS_SELECTOR, 'form[action$="/umpan-balik"] button'))
+        self.assertIn('Umpan balik tersimpan', self.text(s))
+        b = self.go(self.budi, '/realisasi?periode=2026-03')
+        self.assertIn('Lampirkan daftar hadir rapat', b.find_element(By.CSS_SELECTOR, '.umpan-balik').text)
+        # Budi rates his supervisor in 360° (the source is derived: bawahan); the form then shows it as given.
+        self.go(b, '/360')
+        card = b.find_element(By.ID, f'rekan-{KEPALA}')
+        self.assertIn('Atasan Anda', card.text)
+        card.find_element(By.CSS_SELECTOR, 'input[name=nilai][value=di_atas]').click()
+        card.find_element(By.NAME, 'komentar').send_keys('Arahan selalu jelas')
+        self.click(b, lambda d: d.find_element(By.CSS_SELECTOR, f'#rekan-{KEPALA} button'))
+        self.assertIn('sudah diberi', b.find_element(By.ID, f'rekan-{KEPALA}').text)
+        self.shot(b, '360')
+
     def test_06_another_employees_page_by_url_is_refused(self):
         # Siti is Rina's supervisor's supervisor: skip-level, refused by kinerjad, shown as a page.
         s = self.go(self.siti, f'/bawahan/{RINA}')
