@@ -232,7 +232,10 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect((fired["messages"] as? NSNumber)?.intValue == 4)  // mail only to the one with an address, log to all three
         #expect(try await eventually { try await outbox(daemon).counts["sent"] == 4 })
         let mail = try await outbox(daemon).messages.first { $0["channel"] as? String == "sendmail" }
-        #expect((mail?["attempts"] as? NSNumber)?.intValue == 2)
+        // The script refused once (exit 75) and the retry delivered. More attempts are possible, never fewer: while other
+        // tests spawn processes, exec of a script just written can fail with ETXTBSY, which the outbox also retries.
+        #expect(((mail?["attempts"] as? NSNumber)?.intValue ?? 0) >= 2)
+        #expect(FileManager.default.fileExists(atPath: dir + "/tried"), "the first attempt reached the script and was refused")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".eml") }
         #expect(files.count == 1)
         let text = try String(contentsOfFile: dir + "/" + files[0], encoding: .utf8)
