@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import SwiftProtobuf
 
 /// The portal's one connection to `kinerjad`'s gateway socket, shared by every request. The portal decides no right:
 /// it names the signed-in employee in `kinerja-actor-nip` and the daemon answers or refuses.
@@ -25,6 +26,20 @@ struct DaemonLink: Sendable {
         var m = Metadata()
         m.addString(nip, forKey: "kinerja-actor-nip")
         return m
+    }
+
+    /// The overview of `nip` as `actor` sees it (the current year).
+    func overview(of nip: String, as actor: String) async throws -> Kinerja_V1_Overview {
+        try await org.getOverview(.with { $0.nip = nip }, metadata: Self.acting(actor), options: Self.options)
+    }
+
+    /// The SKP of `nip` for the annual period `year`, as `actor` sees it.
+    func skp(of nip: String, year: String, as actor: String) async throws -> Kinerja_V1_SKP {
+        try await skp.getSKP(
+            .with {
+                $0.nip = nip
+                $0.periodID = year
+            }, metadata: Self.acting(actor), options: Self.options)
     }
 
     static var options: CallOptions {

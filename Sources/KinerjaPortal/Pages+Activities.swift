@@ -11,7 +11,7 @@ extension Portal {
         router.get("/kegiatan") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
                 let day = CivilDate(iso: request.query("tanggal")) ?? CivilDate(iso: o.today) ?? CivilDate(daysSinceEpoch: 0)
                 let week = day.week
                 let month = day.monthDays

@@ -11,12 +11,8 @@ extension Portal {
         router.get("/cetak/skp") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
-                let skp = try await daemon.skp.getSKP(
-                    .with {
-                        $0.nip = user.nip
-                        $0.periodID = o.year
-                    }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
+                let skp = try await daemon.skp(of: user.nip, year: o.year, as: user.nip)
                 var data = skpData(skp)
                 data.merge(printHeader(o, supervisorNIP: skp.supervisorNip)) { a, _ in a }
                 data["utama"] = (data["rhk"] as? [[String: Any]] ?? []).filter { ($0["kindKey"] as? String) == "utama" }
@@ -29,7 +25,7 @@ extension Portal {
         router.get("/cetak/evaluasi") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
                 var period = request.query("periode")
                 if period.isEmpty { period = o.periods.last(where: { !$0.predikat.isEmpty })?.periodID ?? o.beingFilled }
                 let list = try await daemon.skp.listRealisasi(

@@ -11,7 +11,7 @@ extension Portal {
         router.get("/realisasi") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
                 let choices = o.periods.map(\.periodID)
                 var period = request.query("periode")
                 if period.isEmpty { period = o.beingFilled.isEmpty ? (choices.last ?? o.year) : o.beingFilled }

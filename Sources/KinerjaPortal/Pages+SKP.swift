@@ -10,12 +10,8 @@ extension Portal {
         router.get("/skp") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
-                let skp = try await daemon.skp.getSKP(
-                    .with {
-                        $0.nip = user.nip
-                        $0.periodID = o.year
-                    }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
+                let skp = try await daemon.skp(of: user.nip, year: o.year, as: user.nip)
                 var data = skpData(skp)
                 data["canSubmit"] = skp.status == "draft" || skp.status == "returned"
                 return page("skp", title: renderer.text("skp_title"), session: session, data: data, active: "/skp")

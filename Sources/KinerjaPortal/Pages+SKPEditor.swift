@@ -14,14 +14,10 @@ extension Portal {
         router.get("/skp/ubah") { request, _ in
             guard let (session, user) = signedIn(request) else { return Response.redirect(to: "/masuk") }
             do {
-                let o = try await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try await daemon.overview(of: user.nip, as: user.nip)
                 var skp: Kinerja_V1_SKP?
                 do {
-                    skp = try await daemon.skp.getSKP(
-                        .with {
-                            $0.nip = user.nip
-                            $0.periodID = o.year
-                        }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                    skp = try await daemon.skp(of: user.nip, year: o.year, as: user.nip)
                 } catch let e as RPCError where e.code == .notFound {
                     skp = nil
                 }
@@ -55,7 +51,7 @@ extension Portal {
                 // What was typed comes back with the reason, nothing lost.
                 var skp = Self.skpMessage(document, year: form["tahun"])
                 skp.status = form["status"]
-                let o = try? await daemon.org.getOverview(.with { $0.nip = user.nip }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
+                let o = try? await daemon.overview(of: user.nip, as: user.nip)
                 var intervensi: [(id: String, text: String)] = []
                 if let o { intervensi = await supervisorRHK(o, actor: user.nip) }
                 var data = editorData(skp, year: form["tahun"], intervensi: intervensi)
