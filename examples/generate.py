@@ -123,11 +123,13 @@ def generate(pid, a):
                      email=f"{code.lower()}{s + 1}@{pid}.go.id" if s % 3 != 2 else "")
             employees.append(e)
 
-    # Final ratings per unit: 2 Sangat Baik, 7 Baik, 2 Butuh Perbaikan (bidang); the head Baik.
+    # Final ratings per unit: 2 Sangat Baik, 7 Baik, 2 Butuh Perbaikan (bidang); the head Baik. A unit head's Hasil
+    # Kerja is the unit's predikat (Istimewa → di_atas for the dinas, Baik → sesuai for a bidang), so the kabid (first
+    # member) is sesuai / di_atas.
     final = {head["nip"]: ("di_atas", "sesuai")}
     for code, *_ in a["units"]:
         members = [e for e in employees if e["unit"] == code]
-        plan = [("di_atas", "di_atas")] * 2 + [("di_atas", "sesuai"), ("sesuai", "sesuai"), ("sesuai", "di_atas")] * 2 + [("sesuai", "sesuai")] + [("di_bawah", "sesuai")] * 2
+        plan = [("sesuai", "di_atas")] + [("di_atas", "di_atas")] * 2 + [("di_atas", "sesuai"), ("sesuai", "sesuai"), ("sesuai", "di_atas")] * 2 + [("di_bawah", "sesuai")] * 2
         for e, p in zip(members, plan):
             final[e["nip"]] = p
 

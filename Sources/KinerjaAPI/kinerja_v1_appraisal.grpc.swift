@@ -230,6 +230,19 @@ public enum Kinerja_V1_AppraisalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ExportSIASN" metadata.
+        public enum ExportSIASN: Sendable {
+            /// Request type for "ExportSIASN".
+            public typealias Input = Kinerja_V1_ExportSIASNRequest
+            /// Response type for "ExportSIASN".
+            public typealias Output = Kinerja_V1_ExportSIASNResponse
+            /// Descriptor for "ExportSIASN".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.AppraisalService"),
+                method: "ExportSIASN",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.AppraisalService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             SetRating.descriptor,
@@ -247,7 +260,8 @@ public enum Kinerja_V1_AppraisalService: Sendable {
             Curve.descriptor,
             ListAppraisal.descriptor,
             Credits.descriptor,
-            DeriveRatings.descriptor
+            DeriveRatings.descriptor,
+            ExportSIASN.descriptor
         ]
     }
 }
@@ -573,6 +587,26 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_DeriveRatingsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeriveRatingsResponse>
+
+        /// Handle the "ExportSIASN" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+        /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+        /// > named apart. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ExportSIASNRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ExportSIASNResponse` messages.
+        func exportSIASN(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ExportSIASNRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ExportSIASNResponse>
     }
 
     /// Service protocol for the "kinerja.v1.AppraisalService" service.
@@ -882,6 +916,26 @@ extension Kinerja_V1_AppraisalService {
             request: GRPCCore.ServerRequest<Kinerja_V1_DeriveRatingsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse>
+
+        /// Handle the "ExportSIASN" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+        /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+        /// > named apart. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExportSIASNRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ExportSIASNResponse` message.
+        func exportSIASN(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ExportSIASNRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ExportSIASNResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.AppraisalService" service.
@@ -1189,6 +1243,26 @@ extension Kinerja_V1_AppraisalService {
             request: Kinerja_V1_DeriveRatingsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_DeriveRatingsResponse
+
+        /// Handle the "ExportSIASN" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+        /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+        /// > named apart. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ExportSIASNRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ExportSIASNResponse` to respond with.
+        func exportSIASN(
+            request: Kinerja_V1_ExportSIASNRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ExportSIASNResponse
     }
 }
 
@@ -1372,6 +1446,17 @@ extension Kinerja_V1_AppraisalService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_AppraisalService.Method.ExportSIASN.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ExportSIASNRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ExportSIASNResponse>(),
+            handler: { request, context in
+                try await self.exportSIASN(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1548,6 +1633,17 @@ extension Kinerja_V1_AppraisalService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_DeriveRatingsResponse> {
         let response = try await self.deriveRatings(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func exportSIASN(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ExportSIASNRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ExportSIASNResponse> {
+        let response = try await self.exportSIASN(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1759,6 +1855,19 @@ extension Kinerja_V1_AppraisalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_DeriveRatingsResponse>(
             message: try await self.deriveRatings(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func exportSIASN(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ExportSIASNRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ExportSIASNResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ExportSIASNResponse>(
+            message: try await self.exportSIASN(
                 request: request.message,
                 context: context
             ),
@@ -2154,6 +2263,31 @@ extension Kinerja_V1_AppraisalService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_DeriveRatingsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_DeriveRatingsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExportSIASN" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+        /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+        /// > named apart. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExportSIASNRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ExportSIASNRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ExportSIASNResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func exportSIASN<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ExportSIASNRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ExportSIASNRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ExportSIASNResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ExportSIASNResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2728,6 +2862,42 @@ extension Kinerja_V1_AppraisalService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ExportSIASN" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+        /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+        /// > named apart. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ExportSIASNRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ExportSIASNRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ExportSIASNResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func exportSIASN<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ExportSIASNRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ExportSIASNRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ExportSIASNResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ExportSIASNResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_AppraisalService.Method.ExportSIASN.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3205,6 +3375,37 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_DeriveRatingsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_DeriveRatingsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportSIASN" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+    /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+    /// > named apart. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ExportSIASNRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportSIASN<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ExportSIASNRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ExportSIASNResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.exportSIASN(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ExportSIASNRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ExportSIASNResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3748,6 +3949,41 @@ extension Kinerja_V1_AppraisalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.deriveRatings(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportSIASN" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ExportSIASN lists a period's results as SIASN takes them: per active rated employee the two ratings, the
+    /// > predikat, the assessor in force at the period's end, the unit's predikat and the angka kredit; the unrated are
+    /// > named apart. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportSIASN<Result>(
+        _ message: Kinerja_V1_ExportSIASNRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ExportSIASNResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ExportSIASNRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.exportSIASN(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -45,6 +45,11 @@ public nonisolated struct Kinerja_V1_SetRatingRequest: Sendable {
 
   public var notes: String = String()
 
+  /// For a unit head whose unit is rated: set a Hasil Kerja other than the unit's (needs reason; audited).
+  public var override: Bool = false
+
+  public var reason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -89,6 +94,20 @@ public nonisolated struct Kinerja_V1_AppraisalRow: Sendable {
   public var aspects: Dictionary<String,String> = [:]
 
   public var ratedBy: String = String()
+
+  /// Who set the Hasil Kerja when not the rater: "unit:<code>" (the head takes the unit's predikat) or
+  /// "override:<who> <reason>".
+  public var hasilBy: String = String()
+
+  /// The supervisor in force on the period's last day and the assessor (that supervisor, or a PLT standing in).
+  public var supervisorNip: String = String()
+
+  public var assessorNip: String = String()
+
+  public var assessorName: String = String()
+
+  /// "plt SEKR" when the assessor is an acting official.
+  public var assessorActing: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -222,6 +241,15 @@ public nonisolated struct Kinerja_V1_RateUnitResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The unit's head, who takes the predikat as their Hasil Kerja (empty: the unit has no head).
+  public var headNip: String = String()
+
+  /// di_atas | sesuai | di_bawah, by the agency's mapping.
+  public var headHasilKerja: String = String()
+
+  /// What happened to the head's rating: set, waiting for the perilaku rating, or kept (an override stands).
+  public var headNote: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -336,11 +364,21 @@ public nonisolated struct Kinerja_V1_CreditRow: Sendable {
 
   public var coefficient: String = String()
 
+  /// The predikat the credit comes from (for a year summed from periodic credits: empty).
   public var predikat: String = String()
 
   public var factor: String = String()
 
+  /// Shown with two decimals; credit_exact with the three kept.
   public var credit: String = String()
+
+  /// Months counted (a start in the jabatan during the period counts from its month).
+  public var months: Int32 = 0
+
+  public var creditExact: String = String()
+
+  /// For a year summed from periodic credits: "period predikat months credit" per rated period.
+  public var parts: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -353,6 +391,87 @@ public nonisolated struct Kinerja_V1_CreditsResponse: Sendable {
   // methods supported on all messages.
 
   public var rows: [Kinerja_V1_CreditRow] = []
+
+  /// For an annual period: "annual" (the annual predikat) or "periodic" (the sum of the periodic credits).
+  public var source: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ExportSIASNRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Column names follow SIASN's SKP 2022 fields as far as public material shows them (README: SIASN export).
+public nonisolated struct Kinerja_V1_SIASNRow: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var nama: String = String()
+
+  public var tahun: Int32 = 0
+
+  /// TAHUNAN, or the periodic period (BULANAN 03, TRIWULAN 1, SEMESTER 1).
+  public var periode: String = String()
+
+  /// DI ATAS EKSPEKTASI | SESUAI EKSPEKTASI | DI BAWAH EKSPEKTASI
+  public var hasilKinerja: String = String()
+
+  public var perilakuKerja: String = String()
+
+  /// The official predikat label (Sangat Baik … Sangat Kurang).
+  public var kuadranKinerja: String = String()
+
+  public var penilaiNipNrp: String = String()
+
+  public var penilaiNama: String = String()
+
+  public var penilaiGolongan: String = String()
+
+  public var penilaiJabatan: String = String()
+
+  public var penilaiUnorNama: String = String()
+
+  /// ASN, or PLT / PLH when an acting official assessed.
+  public var statusPenilai: String = String()
+
+  /// The unit's predikat kinerja organisasi (Istimewa … Sangat Kurang), empty when not rated.
+  public var predikatUnit: String = String()
+
+  /// For jabatan fungsional: the period's angka kredit (two decimals).
+  public var angkaKredit: String = String()
+
+  public var unitCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ExportSIASNResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var rows: [Kinerja_V1_SIASNRow] = []
+
+  /// Active employees without a rating for the period: not exported.
+  public var unrated: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -642,7 +761,7 @@ fileprivate nonisolated let _protobuf_package = "kinerja.v1"
 
 nonisolated extension Kinerja_V1_SetRatingRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SetRatingRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}aspects\0\u{1}notes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{3}period_id\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}aspects\0\u{1}notes\0\u{1}override\0\u{1}reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -656,6 +775,8 @@ nonisolated extension Kinerja_V1_SetRatingRequest: SwiftProtobuf.Message, SwiftP
       case 4: try { try decoder.decodeSingularStringField(value: &self.perilakuKerja) }()
       case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.aspects) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.notes) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.override) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       default: break
       }
     }
@@ -680,6 +801,12 @@ nonisolated extension Kinerja_V1_SetRatingRequest: SwiftProtobuf.Message, SwiftP
     if !self.notes.isEmpty {
       try visitor.visitSingularStringField(value: self.notes, fieldNumber: 6)
     }
+    if self.override != false {
+      try visitor.visitSingularBoolField(value: self.override, fieldNumber: 7)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -690,6 +817,8 @@ nonisolated extension Kinerja_V1_SetRatingRequest: SwiftProtobuf.Message, SwiftP
     if lhs.perilakuKerja != rhs.perilakuKerja {return false}
     if lhs.aspects != rhs.aspects {return false}
     if lhs.notes != rhs.notes {return false}
+    if lhs.override != rhs.override {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -742,7 +871,7 @@ nonisolated extension Kinerja_V1_ImportRatingsRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Kinerja_V1_AppraisalRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AppraisalRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}predikat\0\u{1}aspects\0\u{3}rated_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{3}hasil_kerja\0\u{3}perilaku_kerja\0\u{1}predikat\0\u{1}aspects\0\u{3}rated_by\0\u{3}hasil_by\0\u{3}supervisor_nip\0\u{3}assessor_nip\0\u{3}assessor_name\0\u{3}assessor_acting\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -758,6 +887,11 @@ nonisolated extension Kinerja_V1_AppraisalRow: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeSingularStringField(value: &self.predikat) }()
       case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.aspects) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.ratedBy) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.hasilBy) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.supervisorNip) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.assessorNip) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.assessorName) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.assessorActing) }()
       default: break
       }
     }
@@ -788,6 +922,21 @@ nonisolated extension Kinerja_V1_AppraisalRow: SwiftProtobuf.Message, SwiftProto
     if !self.ratedBy.isEmpty {
       try visitor.visitSingularStringField(value: self.ratedBy, fieldNumber: 8)
     }
+    if !self.hasilBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.hasilBy, fieldNumber: 9)
+    }
+    if !self.supervisorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisorNip, fieldNumber: 10)
+    }
+    if !self.assessorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.assessorNip, fieldNumber: 11)
+    }
+    if !self.assessorName.isEmpty {
+      try visitor.visitSingularStringField(value: self.assessorName, fieldNumber: 12)
+    }
+    if !self.assessorActing.isEmpty {
+      try visitor.visitSingularStringField(value: self.assessorActing, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -800,6 +949,11 @@ nonisolated extension Kinerja_V1_AppraisalRow: SwiftProtobuf.Message, SwiftProto
     if lhs.predikat != rhs.predikat {return false}
     if lhs.aspects != rhs.aspects {return false}
     if lhs.ratedBy != rhs.ratedBy {return false}
+    if lhs.hasilBy != rhs.hasilBy {return false}
+    if lhs.supervisorNip != rhs.supervisorNip {return false}
+    if lhs.assessorNip != rhs.assessorNip {return false}
+    if lhs.assessorName != rhs.assessorName {return false}
+    if lhs.assessorActing != rhs.assessorActing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1102,18 +1256,39 @@ nonisolated extension Kinerja_V1_RateUnitRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Kinerja_V1_RateUnitResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RateUnitResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}head_nip\0\u{3}head_hasil_kerja\0\u{3}head_note\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.headNip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.headHasilKerja) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.headNote) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.headNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.headNip, fieldNumber: 1)
+    }
+    if !self.headHasilKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.headHasilKerja, fieldNumber: 2)
+    }
+    if !self.headNote.isEmpty {
+      try visitor.visitSingularStringField(value: self.headNote, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kinerja_V1_RateUnitResponse, rhs: Kinerja_V1_RateUnitResponse) -> Bool {
+    if lhs.headNip != rhs.headNip {return false}
+    if lhs.headHasilKerja != rhs.headHasilKerja {return false}
+    if lhs.headNote != rhs.headNote {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1356,7 +1531,7 @@ nonisolated extension Kinerja_V1_CreditsRequest: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Kinerja_V1_CreditRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreditRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}jabatan_fungsional\0\u{1}coefficient\0\u{1}predikat\0\u{1}factor\0\u{1}credit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}jabatan_fungsional\0\u{1}coefficient\0\u{1}predikat\0\u{1}factor\0\u{1}credit\0\u{1}months\0\u{3}credit_exact\0\u{1}parts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1371,6 +1546,9 @@ nonisolated extension Kinerja_V1_CreditRow: SwiftProtobuf.Message, SwiftProtobuf
       case 5: try { try decoder.decodeSingularStringField(value: &self.predikat) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.factor) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.credit) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.months) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.creditExact) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.parts) }()
       default: break
       }
     }
@@ -1398,6 +1576,15 @@ nonisolated extension Kinerja_V1_CreditRow: SwiftProtobuf.Message, SwiftProtobuf
     if !self.credit.isEmpty {
       try visitor.visitSingularStringField(value: self.credit, fieldNumber: 7)
     }
+    if self.months != 0 {
+      try visitor.visitSingularInt32Field(value: self.months, fieldNumber: 8)
+    }
+    if !self.creditExact.isEmpty {
+      try visitor.visitSingularStringField(value: self.creditExact, fieldNumber: 9)
+    }
+    if !self.parts.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.parts, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1409,6 +1596,9 @@ nonisolated extension Kinerja_V1_CreditRow: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.predikat != rhs.predikat {return false}
     if lhs.factor != rhs.factor {return false}
     if lhs.credit != rhs.credit {return false}
+    if lhs.months != rhs.months {return false}
+    if lhs.creditExact != rhs.creditExact {return false}
+    if lhs.parts != rhs.parts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1416,7 +1606,7 @@ nonisolated extension Kinerja_V1_CreditRow: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Kinerja_V1_CreditsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreditsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}source\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1425,6 +1615,7 @@ nonisolated extension Kinerja_V1_CreditsResponse: SwiftProtobuf.Message, SwiftPr
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.source) }()
       default: break
       }
     }
@@ -1434,11 +1625,190 @@ nonisolated extension Kinerja_V1_CreditsResponse: SwiftProtobuf.Message, SwiftPr
     if !self.rows.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 1)
     }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kinerja_V1_CreditsResponse, rhs: Kinerja_V1_CreditsResponse) -> Bool {
     if lhs.rows != rhs.rows {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ExportSIASNRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportSIASNRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ExportSIASNRequest, rhs: Kinerja_V1_ExportSIASNRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_SIASNRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SIASNRow"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}nama\0\u{1}tahun\0\u{1}periode\0\u{3}hasil_kinerja\0\u{3}perilaku_kerja\0\u{3}kuadran_kinerja\0\u{3}penilai_nip_nrp\0\u{3}penilai_nama\0\u{3}penilai_golongan\0\u{3}penilai_jabatan\0\u{3}penilai_unor_nama\0\u{3}status_penilai\0\u{3}predikat_unit\0\u{3}angka_kredit\0\u{3}unit_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nama) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.tahun) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.periode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.hasilKinerja) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.perilakuKerja) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.kuadranKinerja) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.penilaiNipNrp) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.penilaiNama) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.penilaiGolongan) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.penilaiJabatan) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.penilaiUnorNama) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.statusPenilai) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.predikatUnit) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.angkaKredit) }()
+      case 16: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.nama.isEmpty {
+      try visitor.visitSingularStringField(value: self.nama, fieldNumber: 2)
+    }
+    if self.tahun != 0 {
+      try visitor.visitSingularInt32Field(value: self.tahun, fieldNumber: 3)
+    }
+    if !self.periode.isEmpty {
+      try visitor.visitSingularStringField(value: self.periode, fieldNumber: 4)
+    }
+    if !self.hasilKinerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.hasilKinerja, fieldNumber: 5)
+    }
+    if !self.perilakuKerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.perilakuKerja, fieldNumber: 6)
+    }
+    if !self.kuadranKinerja.isEmpty {
+      try visitor.visitSingularStringField(value: self.kuadranKinerja, fieldNumber: 7)
+    }
+    if !self.penilaiNipNrp.isEmpty {
+      try visitor.visitSingularStringField(value: self.penilaiNipNrp, fieldNumber: 8)
+    }
+    if !self.penilaiNama.isEmpty {
+      try visitor.visitSingularStringField(value: self.penilaiNama, fieldNumber: 9)
+    }
+    if !self.penilaiGolongan.isEmpty {
+      try visitor.visitSingularStringField(value: self.penilaiGolongan, fieldNumber: 10)
+    }
+    if !self.penilaiJabatan.isEmpty {
+      try visitor.visitSingularStringField(value: self.penilaiJabatan, fieldNumber: 11)
+    }
+    if !self.penilaiUnorNama.isEmpty {
+      try visitor.visitSingularStringField(value: self.penilaiUnorNama, fieldNumber: 12)
+    }
+    if !self.statusPenilai.isEmpty {
+      try visitor.visitSingularStringField(value: self.statusPenilai, fieldNumber: 13)
+    }
+    if !self.predikatUnit.isEmpty {
+      try visitor.visitSingularStringField(value: self.predikatUnit, fieldNumber: 14)
+    }
+    if !self.angkaKredit.isEmpty {
+      try visitor.visitSingularStringField(value: self.angkaKredit, fieldNumber: 15)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 16)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_SIASNRow, rhs: Kinerja_V1_SIASNRow) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.nama != rhs.nama {return false}
+    if lhs.tahun != rhs.tahun {return false}
+    if lhs.periode != rhs.periode {return false}
+    if lhs.hasilKinerja != rhs.hasilKinerja {return false}
+    if lhs.perilakuKerja != rhs.perilakuKerja {return false}
+    if lhs.kuadranKinerja != rhs.kuadranKinerja {return false}
+    if lhs.penilaiNipNrp != rhs.penilaiNipNrp {return false}
+    if lhs.penilaiNama != rhs.penilaiNama {return false}
+    if lhs.penilaiGolongan != rhs.penilaiGolongan {return false}
+    if lhs.penilaiJabatan != rhs.penilaiJabatan {return false}
+    if lhs.penilaiUnorNama != rhs.penilaiUnorNama {return false}
+    if lhs.statusPenilai != rhs.statusPenilai {return false}
+    if lhs.predikatUnit != rhs.predikatUnit {return false}
+    if lhs.angkaKredit != rhs.angkaKredit {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ExportSIASNResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportSIASNResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}rows\0\u{1}unrated\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.unrated) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.rows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 2)
+    }
+    if !self.unrated.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.unrated, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ExportSIASNResponse, rhs: Kinerja_V1_ExportSIASNResponse) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.unrated != rhs.unrated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

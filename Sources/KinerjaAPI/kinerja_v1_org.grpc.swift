@@ -165,6 +165,45 @@ public enum Kinerja_V1_OrgService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AddActing" metadata.
+        public enum AddActing: Sendable {
+            /// Request type for "AddActing".
+            public typealias Input = Kinerja_V1_AddActingRequest
+            /// Response type for "AddActing".
+            public typealias Output = Kinerja_V1_ActingAssignment
+            /// Descriptor for "AddActing".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.OrgService"),
+                method: "AddActing",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListActing" metadata.
+        public enum ListActing: Sendable {
+            /// Request type for "ListActing".
+            public typealias Input = Kinerja_V1_ListActingRequest
+            /// Response type for "ListActing".
+            public typealias Output = Kinerja_V1_ListActingResponse
+            /// Descriptor for "ListActing".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.OrgService"),
+                method: "ListActing",
+                type: .unary
+            )
+        }
+        /// Namespace for "EndActing" metadata.
+        public enum EndActing: Sendable {
+            /// Request type for "EndActing".
+            public typealias Input = Kinerja_V1_EndActingRequest
+            /// Response type for "EndActing".
+            public typealias Output = Kinerja_V1_ActingAssignment
+            /// Descriptor for "EndActing".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.OrgService"),
+                method: "EndActing",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.OrgService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetAgency.descriptor,
@@ -177,7 +216,10 @@ public enum Kinerja_V1_OrgService: Sendable {
             GetEmployee.descriptor,
             ExportEmployees.descriptor,
             ListSubordinates.descriptor,
-            GetOverview.descriptor
+            GetOverview.descriptor,
+            AddActing.descriptor,
+            ListActing.descriptor,
+            EndActing.descriptor
         ]
     }
 }
@@ -405,6 +447,61 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_GetOverviewRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Overview>
+
+        /// Handle the "AddActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+        /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_AddActingRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ActingAssignment` messages.
+        func addActing(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_AddActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ActingAssignment>
+
+        /// Handle the "ListActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListActing lists acting assignments, newest first. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListActingRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListActingResponse` messages.
+        func listActing(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListActingResponse>
+
+        /// Handle the "EndActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_EndActingRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ActingAssignment` messages.
+        func endActing(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_EndActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ActingAssignment>
     }
 
     /// Service protocol for the "kinerja.v1.OrgService" service.
@@ -616,6 +713,61 @@ extension Kinerja_V1_OrgService {
             request: GRPCCore.ServerRequest<Kinerja_V1_GetOverviewRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Overview>
+
+        /// Handle the "AddActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+        /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ActingAssignment` message.
+        func addActing(
+            request: GRPCCore.ServerRequest<Kinerja_V1_AddActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment>
+
+        /// Handle the "ListActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListActing lists acting assignments, newest first. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListActingResponse` message.
+        func listActing(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListActingResponse>
+
+        /// Handle the "EndActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EndActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ActingAssignment` message.
+        func endActing(
+            request: GRPCCore.ServerRequest<Kinerja_V1_EndActingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment>
     }
 
     /// Simple service protocol for the "kinerja.v1.OrgService" service.
@@ -827,6 +979,61 @@ extension Kinerja_V1_OrgService {
             request: Kinerja_V1_GetOverviewRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_Overview
+
+        /// Handle the "AddActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+        /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_AddActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ActingAssignment` to respond with.
+        func addActing(
+            request: Kinerja_V1_AddActingRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ActingAssignment
+
+        /// Handle the "ListActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListActing lists acting assignments, newest first. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListActingResponse` to respond with.
+        func listActing(
+            request: Kinerja_V1_ListActingRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListActingResponse
+
+        /// Handle the "EndActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_EndActingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ActingAssignment` to respond with.
+        func endActing(
+            request: Kinerja_V1_EndActingRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ActingAssignment
     }
 }
 
@@ -955,6 +1162,39 @@ extension Kinerja_V1_OrgService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_OrgService.Method.AddActing.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_AddActingRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ActingAssignment>(),
+            handler: { request, context in
+                try await self.addActing(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_OrgService.Method.ListActing.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListActingRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListActingResponse>(),
+            handler: { request, context in
+                try await self.listActing(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_OrgService.Method.EndActing.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_EndActingRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ActingAssignment>(),
+            handler: { request, context in
+                try await self.endActing(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1076,6 +1316,39 @@ extension Kinerja_V1_OrgService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Overview> {
         let response = try await self.getOverview(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addActing(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_AddActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ActingAssignment> {
+        let response = try await self.addActing(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listActing(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListActingResponse> {
+        let response = try await self.listActing(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func endActing(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_EndActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ActingAssignment> {
+        let response = try await self.endActing(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1230,6 +1503,45 @@ extension Kinerja_V1_OrgService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Overview> {
         return GRPCCore.ServerResponse<Kinerja_V1_Overview>(
             message: try await self.getOverview(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addActing(
+        request: GRPCCore.ServerRequest<Kinerja_V1_AddActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment>(
+            message: try await self.addActing(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listActing(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListActingResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListActingResponse>(
+            message: try await self.listActing(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func endActing(
+        request: GRPCCore.ServerRequest<Kinerja_V1_EndActingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ActingAssignment>(
+            message: try await self.endActing(
                 request: request.message,
                 context: context
             ),
@@ -1502,6 +1814,76 @@ extension Kinerja_V1_OrgService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Overview>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Overview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+        /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_AddActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ActingAssignment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_AddActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_AddActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ActingAssignment>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListActing lists acting assignments, newest first. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListActingResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListActingResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListActingResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EndActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EndActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_EndActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ActingAssignment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func endActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_EndActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_EndActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ActingAssignment>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1894,6 +2276,109 @@ extension Kinerja_V1_OrgService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AddActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+        /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_AddActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ActingAssignment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_AddActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_AddActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ActingAssignment>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_OrgService.Method.AddActing.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListActing lists acting assignments, newest first. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListActingResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListActingResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListActingResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_OrgService.Method.ListActing.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EndActing" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_EndActingRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_EndActingRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ActingAssignment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func endActing<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_EndActingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_EndActingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ActingAssignment>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_OrgService.Method.EndActing.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2214,6 +2699,94 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_GetOverviewRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Overview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+    /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_AddActingRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addActing<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_AddActingRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addActing(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_AddActingRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ActingAssignment>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListActing lists acting assignments, newest first. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListActingRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listActing<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListActingRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListActingResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listActing(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListActingRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListActingResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_EndActingRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endActing<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_EndActingRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.endActing(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_EndActingRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ActingAssignment>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2580,6 +3153,106 @@ extension Kinerja_V1_OrgService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getOverview(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > AddActing makes an employee PLT or PLH of a unit for dated days: they take the head's rights as supervisor of the
+    /// > head's direct subordinates (a vacant post: the unit's employees without a supervisor). Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addActing<Result>(
+        _ message: Kinerja_V1_AddActingRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_AddActingRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addActing(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListActing lists acting assignments, newest first. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listActing<Result>(
+        _ message: Kinerja_V1_ListActingRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListActingResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListActingRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listActing(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndActing" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > EndActing ends an assignment on a day (default: today); it keeps its record. Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endActing<Result>(
+        _ message: Kinerja_V1_EndActingRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ActingAssignment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_EndActingRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.endActing(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -279,6 +279,12 @@ public nonisolated struct Kinerja_V1_Employee: Sendable {
 
   public var active: Bool = false
 
+  /// A CPNS (PNS in their candidate year).
+  public var cpns: Bool = false
+
+  /// The day they entered their jabatan (YYYY-MM-DD), when known.
+  public var jabatanSince: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -361,11 +367,152 @@ public nonisolated struct Kinerja_V1_EmployeeDetail: @unchecked Sendable {
     set {_uniqueStorage()._headsUnits = newValue}
   }
 
+  /// Acting assignments held by this employee (newest first).
+  public var acting: [Kinerja_V1_ActingAssignment] {
+    get {_storage._acting}
+    set {_uniqueStorage()._acting = newValue}
+  }
+
+  /// Earlier supervisors, units and jabatan, each with the day the change took effect (oldest first).
+  public var history: [Kinerja_V1_EmployeeChange] {
+    get {_storage._history}
+    set {_uniqueStorage()._history = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Kinerja_V1_EmployeeChange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The day the change took effect (YYYY-MM-DD); the fields are what the employee had before it.
+  public var changedOn: String = String()
+
+  public var supervisorNip: String = String()
+
+  public var unitCode: String = String()
+
+  public var jabatan: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ActingAssignment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  public var unitCode: String = String()
+
+  public var unitName: String = String()
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  /// plt | plh
+  public var kind: String = String()
+
+  /// First and last day (YYYY-MM-DD, agency zone), inclusive.
+  public var from: String = String()
+
+  public var to: String = String()
+
+  public var reason: String = String()
+
+  public var createdBy: String = String()
+
+  /// Set when ended early by EndActing.
+  public var endedBy: String = String()
+
+  public var endedAt: String = String()
+
+  /// The head whose rights it carries (empty: the post is vacant).
+  public var headNip: String = String()
+
+  /// Whether it covers today.
+  public var current: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_AddActingRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unitCode: String = String()
+
+  public var nip: String = String()
+
+  /// plt | plh
+  public var kind: String = String()
+
+  public var from: String = String()
+
+  public var to: String = String()
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListActingRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unitCode: String = String()
+
+  public var nip: String = String()
+
+  /// Only assignments covering today.
+  public var current: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListActingResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assignments: [Kinerja_V1_ActingAssignment] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_EndActingRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  /// The last day it covers (YYYY-MM-DD); empty: today.
+  public var on: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Kinerja_V1_ExportEmployeesRequest: Sendable {
@@ -440,6 +587,12 @@ public nonisolated struct Kinerja_V1_SubordinateStanding: @unchecked Sendable {
   public var predikat: String {
     get {_storage._predikat}
     set {_uniqueStorage()._predikat = newValue}
+  }
+
+  /// Set when the caller supervises this employee as an acting official: "PLT SEKR" or "PLH SEKR".
+  public var actingAs: String {
+    get {_storage._actingAs}
+    set {_uniqueStorage()._actingAs = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -640,6 +793,12 @@ public nonisolated struct Kinerja_V1_Overview: @unchecked Sendable {
   public var today: String {
     get {_storage._today}
     set {_uniqueStorage()._today = newValue}
+  }
+
+  /// Acting assignments of this employee that cover today or are still to come.
+  public var acting: [Kinerja_V1_ActingAssignment] {
+    get {_storage._acting}
+    set {_uniqueStorage()._acting = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1077,7 +1236,7 @@ nonisolated extension Kinerja_V1_SetUnitHeadRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Kinerja_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Employee"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{1}kind\0\u{1}golongan\0\u{1}jabatan\0\u{3}jenis_jabatan\0\u{3}jabatan_fungsional\0\u{3}kelas_jabatan\0\u{3}unit_code\0\u{3}supervisor_nip\0\u{1}email\0\u{1}phone\0\u{1}active\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{1}kind\0\u{1}golongan\0\u{1}jabatan\0\u{3}jenis_jabatan\0\u{3}jabatan_fungsional\0\u{3}kelas_jabatan\0\u{3}unit_code\0\u{3}supervisor_nip\0\u{1}email\0\u{1}phone\0\u{1}active\0\u{1}cpns\0\u{3}jabatan_since\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1098,6 +1257,8 @@ nonisolated extension Kinerja_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf.
       case 11: try { try decoder.decodeSingularStringField(value: &self.email) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 13: try { try decoder.decodeSingularBoolField(value: &self.active) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.cpns) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.jabatanSince) }()
       default: break
       }
     }
@@ -1143,6 +1304,12 @@ nonisolated extension Kinerja_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf.
     if self.active != false {
       try visitor.visitSingularBoolField(value: self.active, fieldNumber: 13)
     }
+    if self.cpns != false {
+      try visitor.visitSingularBoolField(value: self.cpns, fieldNumber: 14)
+    }
+    if !self.jabatanSince.isEmpty {
+      try visitor.visitSingularStringField(value: self.jabatanSince, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1160,6 +1327,8 @@ nonisolated extension Kinerja_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.email != rhs.email {return false}
     if lhs.phone != rhs.phone {return false}
     if lhs.active != rhs.active {return false}
+    if lhs.cpns != rhs.cpns {return false}
+    if lhs.jabatanSince != rhs.jabatanSince {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1267,7 +1436,7 @@ nonisolated extension Kinerja_V1_GetEmployeeRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EmployeeDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}unit_name\0\u{3}supervisor_chain\0\u{1}subordinates\0\u{3}heads_units\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}unit_name\0\u{3}supervisor_chain\0\u{1}subordinates\0\u{3}heads_units\0\u{1}acting\0\u{1}history\0")
 
   fileprivate class _StorageClass {
     var _employee: Kinerja_V1_Employee? = nil
@@ -1275,6 +1444,8 @@ nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftPro
     var _supervisorChain: [Kinerja_V1_Employee] = []
     var _subordinates: [Kinerja_V1_Employee] = []
     var _headsUnits: [String] = []
+    var _acting: [Kinerja_V1_ActingAssignment] = []
+    var _history: [Kinerja_V1_EmployeeChange] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1290,6 +1461,8 @@ nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftPro
       _supervisorChain = source._supervisorChain
       _subordinates = source._subordinates
       _headsUnits = source._headsUnits
+      _acting = source._acting
+      _history = source._history
     }
   }
 
@@ -1313,6 +1486,8 @@ nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftPro
         case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._supervisorChain) }()
         case 4: try { try decoder.decodeRepeatedMessageField(value: &_storage._subordinates) }()
         case 5: try { try decoder.decodeRepeatedStringField(value: &_storage._headsUnits) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._acting) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._history) }()
         default: break
         }
       }
@@ -1340,6 +1515,12 @@ nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftPro
       if !_storage._headsUnits.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._headsUnits, fieldNumber: 5)
       }
+      if !_storage._acting.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._acting, fieldNumber: 6)
+      }
+      if !_storage._history.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._history, fieldNumber: 7)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1354,10 +1535,312 @@ nonisolated extension Kinerja_V1_EmployeeDetail: SwiftProtobuf.Message, SwiftPro
         if _storage._supervisorChain != rhs_storage._supervisorChain {return false}
         if _storage._subordinates != rhs_storage._subordinates {return false}
         if _storage._headsUnits != rhs_storage._headsUnits {return false}
+        if _storage._acting != rhs_storage._acting {return false}
+        if _storage._history != rhs_storage._history {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_EmployeeChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EmployeeChange"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}changed_on\0\u{3}supervisor_nip\0\u{3}unit_code\0\u{1}jabatan\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.changedOn) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.supervisorNip) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.jabatan) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.changedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.changedOn, fieldNumber: 1)
+    }
+    if !self.supervisorNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.supervisorNip, fieldNumber: 2)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 3)
+    }
+    if !self.jabatan.isEmpty {
+      try visitor.visitSingularStringField(value: self.jabatan, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_EmployeeChange, rhs: Kinerja_V1_EmployeeChange) -> Bool {
+    if lhs.changedOn != rhs.changedOn {return false}
+    if lhs.supervisorNip != rhs.supervisorNip {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.jabatan != rhs.jabatan {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ActingAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ActingAssignment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}unit_code\0\u{3}unit_name\0\u{1}nip\0\u{1}name\0\u{1}kind\0\u{1}from\0\u{1}to\0\u{1}reason\0\u{3}created_by\0\u{3}ended_by\0\u{3}ended_at\0\u{3}head_nip\0\u{1}current\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.unitName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.endedBy) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.endedAt) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.headNip) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.current) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 2)
+    }
+    if !self.unitName.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitName, fieldNumber: 3)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 4)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 5)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 6)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 7)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 8)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 9)
+    }
+    if !self.createdBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 10)
+    }
+    if !self.endedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.endedBy, fieldNumber: 11)
+    }
+    if !self.endedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.endedAt, fieldNumber: 12)
+    }
+    if !self.headNip.isEmpty {
+      try visitor.visitSingularStringField(value: self.headNip, fieldNumber: 13)
+    }
+    if self.current != false {
+      try visitor.visitSingularBoolField(value: self.current, fieldNumber: 14)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ActingAssignment, rhs: Kinerja_V1_ActingAssignment) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.unitName != rhs.unitName {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.endedBy != rhs.endedBy {return false}
+    if lhs.endedAt != rhs.endedAt {return false}
+    if lhs.headNip != rhs.headNip {return false}
+    if lhs.current != rhs.current {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_AddActingRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddActingRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}unit_code\0\u{1}nip\0\u{1}kind\0\u{1}from\0\u{1}to\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 1)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 2)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 3)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 4)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 5)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_AddActingRequest, rhs: Kinerja_V1_AddActingRequest) -> Bool {
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListActingRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListActingRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}unit_code\0\u{1}nip\0\u{1}current\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.current) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 1)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 2)
+    }
+    if self.current != false {
+      try visitor.visitSingularBoolField(value: self.current, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListActingRequest, rhs: Kinerja_V1_ListActingRequest) -> Bool {
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.current != rhs.current {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListActingResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListActingResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}assignments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.assignments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assignments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assignments, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListActingResponse, rhs: Kinerja_V1_ListActingResponse) -> Bool {
+    if lhs.assignments != rhs.assignments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_EndActingRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EndActingRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}on\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.on) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.on.isEmpty {
+      try visitor.visitSingularStringField(value: self.on, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_EndActingRequest, rhs: Kinerja_V1_EndActingRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.on != rhs.on {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1449,7 +1932,7 @@ nonisolated extension Kinerja_V1_ListSubordinatesRequest: SwiftProtobuf.Message,
 
 nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubordinateStanding"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}skp_status\0\u{3}realisasi_filled\0\u{1}indicators\0\u{1}predikat\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}skp_status\0\u{3}realisasi_filled\0\u{1}indicators\0\u{1}predikat\0\u{3}acting_as\0")
 
   fileprivate class _StorageClass {
     var _employee: Kinerja_V1_Employee? = nil
@@ -1457,6 +1940,7 @@ nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, Swi
     var _realisasiFilled: Int32 = 0
     var _indicators: Int32 = 0
     var _predikat: String = String()
+    var _actingAs: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1472,6 +1956,7 @@ nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, Swi
       _realisasiFilled = source._realisasiFilled
       _indicators = source._indicators
       _predikat = source._predikat
+      _actingAs = source._actingAs
     }
   }
 
@@ -1495,6 +1980,7 @@ nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, Swi
         case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._realisasiFilled) }()
         case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._indicators) }()
         case 5: try { try decoder.decodeSingularStringField(value: &_storage._predikat) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._actingAs) }()
         default: break
         }
       }
@@ -1522,6 +2008,9 @@ nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, Swi
       if !_storage._predikat.isEmpty {
         try visitor.visitSingularStringField(value: _storage._predikat, fieldNumber: 5)
       }
+      if !_storage._actingAs.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._actingAs, fieldNumber: 6)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1536,6 +2025,7 @@ nonisolated extension Kinerja_V1_SubordinateStanding: SwiftProtobuf.Message, Swi
         if _storage._realisasiFilled != rhs_storage._realisasiFilled {return false}
         if _storage._indicators != rhs_storage._indicators {return false}
         if _storage._predikat != rhs_storage._predikat {return false}
+        if _storage._actingAs != rhs_storage._actingAs {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1802,7 +2292,7 @@ nonisolated extension Kinerja_V1_TPPMonth: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Overview"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}unit_name\0\u{3}supervisor_name\0\u{1}year\0\u{3}skp_status\0\u{3}skp_return_note\0\u{3}being_filled\0\u{1}periods\0\u{1}missing\0\u{3}activity_minutes_today\0\u{1}tpp\0\u{3}angka_kredit\0\u{1}today\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}employee\0\u{3}unit_name\0\u{3}supervisor_name\0\u{1}year\0\u{3}skp_status\0\u{3}skp_return_note\0\u{3}being_filled\0\u{1}periods\0\u{1}missing\0\u{3}activity_minutes_today\0\u{1}tpp\0\u{3}angka_kredit\0\u{1}today\0\u{1}acting\0")
 
   fileprivate class _StorageClass {
     var _employee: Kinerja_V1_Employee? = nil
@@ -1818,6 +2308,7 @@ nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf.
     var _tpp: [Kinerja_V1_TPPMonth] = []
     var _angkaKredit: Dictionary<String,String> = [:]
     var _today: String = String()
+    var _acting: [Kinerja_V1_ActingAssignment] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1841,6 +2332,7 @@ nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf.
       _tpp = source._tpp
       _angkaKredit = source._angkaKredit
       _today = source._today
+      _acting = source._acting
     }
   }
 
@@ -1872,6 +2364,7 @@ nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf.
         case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._tpp) }()
         case 12: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._angkaKredit) }()
         case 13: try { try decoder.decodeSingularStringField(value: &_storage._today) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._acting) }()
         default: break
         }
       }
@@ -1923,6 +2416,9 @@ nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._today.isEmpty {
         try visitor.visitSingularStringField(value: _storage._today, fieldNumber: 13)
       }
+      if !_storage._acting.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._acting, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1945,6 +2441,7 @@ nonisolated extension Kinerja_V1_Overview: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._tpp != rhs_storage._tpp {return false}
         if _storage._angkaKredit != rhs_storage._angkaKredit {return false}
         if _storage._today != rhs_storage._today {return false}
+        if _storage._acting != rhs_storage._acting {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -139,6 +139,19 @@ public enum Kinerja_V1_SKPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Cascade" metadata.
+        public enum Cascade: Sendable {
+            /// Request type for "Cascade".
+            public typealias Input = Kinerja_V1_CascadeRequest
+            /// Response type for "Cascade".
+            public typealias Output = Kinerja_V1_CascadeResponse
+            /// Descriptor for "Cascade".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.SKPService"),
+                method: "Cascade",
+                type: .unary
+            )
+        }
         /// Namespace for "ImportRealisasi" metadata.
         public enum ImportRealisasi: Sendable {
             /// Request type for "ImportRealisasi".
@@ -280,6 +293,7 @@ public enum Kinerja_V1_SKPService: Sendable {
             ReviseSKP.descriptor,
             PutSKP.descriptor,
             ApproveAllSKP.descriptor,
+            Cascade.descriptor,
             ImportRealisasi.descriptor,
             GiveFeedback.descriptor,
             ImportActivities.descriptor,
@@ -481,6 +495,25 @@ extension Kinerja_V1_SKPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ApproveAllSKPRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ApproveAllSKPResponse>
+
+        /// Handle the "Cascade" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+        /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_CascadeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_CascadeResponse` messages.
+        func cascade(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_CascadeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CascadeResponse>
 
         /// Handle the "ImportRealisasi" method.
         ///
@@ -844,6 +877,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse>
 
+        /// Handle the "Cascade" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+        /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_CascadeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_CascadeResponse` message.
+        func cascade(
+            request: GRPCCore.ServerRequest<Kinerja_V1_CascadeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CascadeResponse>
+
         /// Handle the "ImportRealisasi" method.
         ///
         /// > Source IDL Documentation:
@@ -1204,6 +1256,25 @@ extension Kinerja_V1_SKPService {
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ApproveAllSKPResponse
 
+        /// Handle the "Cascade" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+        /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_CascadeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_CascadeResponse` to respond with.
+        func cascade(
+            request: Kinerja_V1_CascadeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_CascadeResponse
+
         /// Handle the "ImportRealisasi" method.
         ///
         /// > Source IDL Documentation:
@@ -1497,6 +1568,17 @@ extension Kinerja_V1_SKPService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kinerja_V1_SKPService.Method.Cascade.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_CascadeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_CascadeResponse>(),
+            handler: { request, context in
+                try await self.cascade(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kinerja_V1_SKPService.Method.ImportRealisasi.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ImportRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ImportReport>(),
@@ -1705,6 +1787,17 @@ extension Kinerja_V1_SKPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ApproveAllSKPResponse> {
         let response = try await self.approveAllSKP(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func cascade(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_CascadeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_CascadeResponse> {
+        let response = try await self.cascade(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1935,6 +2028,19 @@ extension Kinerja_V1_SKPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ApproveAllSKPResponse>(
             message: try await self.approveAllSKP(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func cascade(
+        request: GRPCCore.ServerRequest<Kinerja_V1_CascadeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_CascadeResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_CascadeResponse>(
+            message: try await self.cascade(
                 request: request.message,
                 context: context
             ),
@@ -2291,6 +2397,30 @@ extension Kinerja_V1_SKPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ApproveAllSKPResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ApproveAllSKPResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Cascade" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+        /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_CascadeRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_CascadeRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_CascadeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func cascade<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_CascadeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_CascadeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_CascadeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CascadeResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ImportRealisasi" method.
@@ -2850,6 +2980,41 @@ extension Kinerja_V1_SKPService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Cascade" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+        /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_CascadeRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_CascadeRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_CascadeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func cascade<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_CascadeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_CascadeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_CascadeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CascadeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_SKPService.Method.Cascade.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3474,6 +3639,36 @@ extension Kinerja_V1_SKPService.ClientProtocol {
         )
     }
 
+    /// Call the "Cascade" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+    /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_CascadeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cascade<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_CascadeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CascadeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.cascade(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_CascadeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_CascadeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ImportRealisasi" method.
     ///
     /// > Source IDL Documentation:
@@ -4070,6 +4265,40 @@ extension Kinerja_V1_SKPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.approveAllSKP(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Cascade" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cascade is the Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it, with the RHK no
+    /// > subordinate supports and the subordinates with no RHK utama linked. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cascade<Result>(
+        _ message: Kinerja_V1_CascadeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_CascadeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_CascadeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.cascade(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -601,6 +601,106 @@ public nonisolated struct Kinerja_V1_PutSKPRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kinerja_V1_CascadeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The annual period.
+  public var periodID: String = String()
+
+  /// Supervisors in this unit (and its sub-units); empty: everyone.
+  public var unitCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_CascadeLink: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var rhkID: String = String()
+
+  public var rhkText: String = String()
+
+  /// utama | tambahan
+  public var kind: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_CascadeRHK: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rhkID: String = String()
+
+  public var text: String = String()
+
+  public var kind: String = String()
+
+  public var supportedBy: [Kinerja_V1_CascadeLink] = []
+
+  /// No subordinate RHK intervenes it.
+  public var unsupported: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_CascadeSupervisor: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var unitCode: String = String()
+
+  public var rhk: [Kinerja_V1_CascadeRHK] = []
+
+  /// Direct subordinates with an SKP whose RHK utama link to none of this supervisor's RHK.
+  public var unlinkedSubordinates: [String] = []
+
+  /// Direct subordinates without an SKP for the year.
+  public var withoutSkp: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_CascadeResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var periodID: String = String()
+
+  public var supervisors: [Kinerja_V1_CascadeSupervisor] = []
+
+  public var unsupported: Int32 = 0
+
+  public var unlinked: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kinerja.v1"
@@ -1882,6 +1982,241 @@ nonisolated extension Kinerja_V1_PutSKPRequest: SwiftProtobuf.Message, SwiftProt
     if lhs.periodID != rhs.periodID {return false}
     if lhs.skp != rhs.skp {return false}
     if lhs.submit != rhs.submit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_CascadeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CascadeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{3}unit_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_CascadeRequest, rhs: Kinerja_V1_CascadeRequest) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_CascadeLink: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CascadeLink"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}rhk_id\0\u{3}rhk_text\0\u{1}kind\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rhkID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.rhkText) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.rhkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkID, fieldNumber: 3)
+    }
+    if !self.rhkText.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkText, fieldNumber: 4)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_CascadeLink, rhs: Kinerja_V1_CascadeLink) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.rhkID != rhs.rhkID {return false}
+    if lhs.rhkText != rhs.rhkText {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_CascadeRHK: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CascadeRHK"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rhk_id\0\u{1}text\0\u{1}kind\0\u{3}supported_by\0\u{1}unsupported\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.rhkID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.supportedBy) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.unsupported) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rhkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.rhkID, fieldNumber: 1)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 2)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 3)
+    }
+    if !self.supportedBy.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.supportedBy, fieldNumber: 4)
+    }
+    if self.unsupported != false {
+      try visitor.visitSingularBoolField(value: self.unsupported, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_CascadeRHK, rhs: Kinerja_V1_CascadeRHK) -> Bool {
+    if lhs.rhkID != rhs.rhkID {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.supportedBy != rhs.supportedBy {return false}
+    if lhs.unsupported != rhs.unsupported {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_CascadeSupervisor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CascadeSupervisor"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{1}rhk\0\u{3}unlinked_subordinates\0\u{3}without_skp\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.rhk) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.unlinkedSubordinates) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.withoutSkp) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 3)
+    }
+    if !self.rhk.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rhk, fieldNumber: 4)
+    }
+    if !self.unlinkedSubordinates.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.unlinkedSubordinates, fieldNumber: 5)
+    }
+    if !self.withoutSkp.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.withoutSkp, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_CascadeSupervisor, rhs: Kinerja_V1_CascadeSupervisor) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.rhk != rhs.rhk {return false}
+    if lhs.unlinkedSubordinates != rhs.unlinkedSubordinates {return false}
+    if lhs.withoutSkp != rhs.withoutSkp {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_CascadeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CascadeResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}period_id\0\u{1}supervisors\0\u{1}unsupported\0\u{1}unlinked\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.periodID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.supervisors) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.unsupported) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.unlinked) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.periodID.isEmpty {
+      try visitor.visitSingularStringField(value: self.periodID, fieldNumber: 1)
+    }
+    if !self.supervisors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.supervisors, fieldNumber: 2)
+    }
+    if self.unsupported != 0 {
+      try visitor.visitSingularInt32Field(value: self.unsupported, fieldNumber: 3)
+    }
+    if self.unlinked != 0 {
+      try visitor.visitSingularInt32Field(value: self.unlinked, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_CascadeResponse, rhs: Kinerja_V1_CascadeResponse) -> Bool {
+    if lhs.periodID != rhs.periodID {return false}
+    if lhs.supervisors != rhs.supervisors {return false}
+    if lhs.unsupported != rhs.unsupported {return false}
+    if lhs.unlinked != rhs.unlinked {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -9,8 +9,14 @@ package struct RatingRecord: Sendable, Equatable {
     package var aspects: [BerAKHLAK: Rating]
     package var notes: String
     package var ratedBy: String
+    /// Who set the Hasil Kerja when not the rater: `unit:<code>` (a head takes the unit's result) or an override.
+    package var hasilBy: HasilSource = .rater
 
-    package init(nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", ratedBy: String = "") {
+    package init(
+        nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", ratedBy: String = "",
+        hasilBy: HasilSource = .rater
+    ) {
+        self.hasilBy = hasilBy
         self.nip = nip
         self.hasilKerja = hasilKerja
         self.perilakuKerja = perilakuKerja
@@ -39,11 +45,14 @@ package enum AppraisalStore {
     /// Upserts ratings; the predikat column is recomputed from the two ratings every time.
     package static func save(_ db: Database, period: PeriodID, _ ratings: [RatingRecord], now: Date) throws {
         let insert = BulkInsert(
-            db, table: "ratings", columns: ["period_id", "nip", "hasil_kerja", "perilaku_kerja", "predikat", "aspects", "notes", "rated_by", "updated_at"],
+            db, table: "ratings",
+            columns: [
+                "period_id", "nip", "hasil_kerja", "perilaku_kerja", "predikat", "aspects", "notes", "rated_by", "updated_at", "hasil_by",
+            ],
             onConflict: """
                 ON CONFLICT(period_id, nip) DO UPDATE SET hasil_kerja = excluded.hasil_kerja, perilaku_kerja = excluded.perilaku_kerja,
                     predikat = excluded.predikat, aspects = excluded.aspects, notes = excluded.notes, rated_by = excluded.rated_by,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at, hasil_by = excluded.hasil_by
                 """)
         let time = UTCTime.format(now)
         let periodText = period.description
@@ -59,6 +68,7 @@ package enum AppraisalStore {
             insert.add(r.notes)
             insert.add(r.ratedBy)
             insert.add(time)
+            insert.add(r.hasilBy.stored)
             try insert.endRow()
         }
         try insert.flush()
@@ -70,7 +80,8 @@ package enum AppraisalStore {
         while let r = try cursor.next() {
             guard let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"]) else { continue }
             out[r["nip"]] = RatingRecord(
-                nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
+                nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"],
+                hasilBy: HasilSource(stored: r["hasil_by"]))
         }
         return out
     }
@@ -92,12 +103,44 @@ package enum AppraisalStore {
         return out
     }
 
-    package static func rateUnit(_ db: Database, period: PeriodID, unit: String, predikat: UnitPredikat, by: String, now: Date) throws {
+    /// Records the unit's predikat and the head who takes it as their Hasil Kerja (nil: the unit has no head).
+    package static func rateUnit(_ db: Database, period: PeriodID, unit: String, predikat: UnitPredikat, head: String?, by: String, now: Date) throws {
         try db.execute(
             sql: """
-                INSERT INTO unit_ratings(period_id, unit_code, predikat, rated_by, updated_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(period_id, unit_code) DO UPDATE SET predikat = excluded.predikat, rated_by = excluded.rated_by, updated_at = excluded.updated_at
-                """, arguments: [period.description, unit, predikat.rawValue, by, UTCTime.format(now)])
+                INSERT INTO unit_ratings(period_id, unit_code, predikat, rated_by, updated_at, head_nip) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(period_id, unit_code) DO UPDATE SET predikat = excluded.predikat, rated_by = excluded.rated_by,
+                    updated_at = excluded.updated_at, head_nip = excluded.head_nip
+                """, arguments: [period.description, unit, predikat.rawValue, by, UTCTime.format(now), head])
+    }
+
+    /// The unit predikat each head takes as their Hasil Kerja in `period` (a head of two rated units: the first by code).
+    package static func headUnits(_ db: Database, period: PeriodID) throws -> [String: (unit: String, predikat: UnitPredikat)] {
+        var out: [String: (unit: String, predikat: UnitPredikat)] = [:]
+        for r in try Row.fetchAll(
+            db, sql: "SELECT head_nip, unit_code, predikat FROM unit_ratings WHERE period_id = ? AND head_nip IS NOT NULL ORDER BY unit_code DESC",
+            arguments: [period.description])
+        {
+            if let p = UnitPredikat(rawValue: r[2]) { out[r[0]] = (r[1], p) }
+        }
+        return out
+    }
+
+    /// The unit predikat `nip` takes as their Hasil Kerja in `period`, if they head a rated unit.
+    package static func headUnit(_ db: Database, period: PeriodID, nip: String) throws -> (unit: String, predikat: UnitPredikat)? {
+        try Row.fetchOne(
+            db, sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ? AND head_nip = ? ORDER BY unit_code LIMIT 1",
+            arguments: [period.description, nip]
+        ).flatMap { r in UnitPredikat(rawValue: r[1]).map { (r[0], $0) } }
+    }
+
+    /// One stored rating.
+    package static func rating(_ db: Database, period: PeriodID, nip: String) throws -> RatingRecord? {
+        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]),
+            let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"])
+        else { return nil }
+        return RatingRecord(
+            nip: nip, hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"],
+            hasilBy: HasilSource(stored: r["hasil_by"]))
     }
 
     package struct UnitCurve: Sendable {

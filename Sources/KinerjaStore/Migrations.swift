@@ -6,6 +6,7 @@ enum Migrations {
     static let identifiers = [
         "0001-daemon", "0002-audit", "0003-organisation", "0004-periods", "0005-skp", "0006-appraisal", "0007-tpp", "0008-tpp-inputs", "0009-reminders",
         "0010-plan-tables-without-rowid", "0011-tpp-input-versions", "0012-staged-imports", "0013-accounts", "0014-deadline-extensions", "0015-public-links",
+        "0016-regulation-structure",
     ]
 
     static let migrator: DatabaseMigrator = {
@@ -534,6 +535,59 @@ enum Migrations {
                         revoked_at TEXT NOT NULL DEFAULT ''
                     ) STRICT, WITHOUT ROWID;
                     CREATE INDEX public_links_employee ON public_links(nip, period_id);
+                    """)
+        }
+        m.registerMigration(identifiers[15]) { db in
+            // The structure of the second wave (PermenPANRB 6/2022, SE MenPANRB 3/2023):
+            // - employees: CPNS (TPP share) and the day they entered their jabatan (prorated angka kredit);
+            // - employee_history: the state an employee had *before* a change of supervisor, unit or jabatan took
+            //   effect, so that the supervisor in force on a day (the assessor of a period) can be told;
+            // - acting_assignments: PLT / PLH over a unit for dated days;
+            // - unit_ratings.head_nip: the head who took the unit's predikat as their Hasil Kerja, and ratings.hasil_by:
+            //   who set a rating's Hasil Kerja when it was not the rater ('unit:<code>', or 'override:<actor>');
+            // - tpp_sanctions: a disciplinary sanction over a run of months.
+            try db.execute(
+                sql: """
+                    ALTER TABLE employees ADD COLUMN cpns INTEGER NOT NULL DEFAULT 0 CHECK (cpns IN (0, 1));
+                    ALTER TABLE employees ADD COLUMN jabatan_since TEXT;
+                    CREATE TABLE employee_history (
+                        nip            TEXT NOT NULL REFERENCES employees(nip),
+                        changed_on     TEXT NOT NULL,
+                        supervisor_nip TEXT,
+                        unit_code      TEXT NOT NULL,
+                        jabatan        TEXT NOT NULL,
+                        recorded_at    TEXT NOT NULL,
+                        PRIMARY KEY (nip, changed_on)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE acting_assignments (
+                        id         INTEGER PRIMARY KEY,
+                        unit_code  TEXT NOT NULL REFERENCES units(code),
+                        nip        TEXT NOT NULL REFERENCES employees(nip),
+                        kind       TEXT NOT NULL CHECK (kind IN ('plt', 'plh')),
+                        from_date  TEXT NOT NULL,
+                        to_date    TEXT NOT NULL CHECK (to_date >= from_date),
+                        reason     TEXT NOT NULL DEFAULT '',
+                        created_by TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        ended_by   TEXT NOT NULL DEFAULT '',
+                        ended_at   TEXT NOT NULL DEFAULT ''
+                    ) STRICT;
+                    CREATE INDEX acting_by_nip ON acting_assignments(nip, to_date);
+                    CREATE INDEX acting_by_unit ON acting_assignments(unit_code, to_date);
+                    ALTER TABLE unit_ratings ADD COLUMN head_nip TEXT;
+                    CREATE INDEX unit_ratings_head ON unit_ratings(head_nip, period_id);
+                    ALTER TABLE ratings ADD COLUMN hasil_by TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE tpp_sanctions (
+                        id         INTEGER PRIMARY KEY,
+                        nip        TEXT NOT NULL REFERENCES employees(nip),
+                        percent    INTEGER NOT NULL CHECK (percent BETWEEN 20 AND 100),
+                        from_month TEXT NOT NULL,
+                        months     INTEGER NOT NULL CHECK (months BETWEEN 1 AND 120),
+                        reason     TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    ) STRICT;
+                    CREATE INDEX tpp_sanctions_nip ON tpp_sanctions(nip);
                     """)
         }
         return m

@@ -84,7 +84,7 @@ package enum OrganisationStore {
     // MARK: employees
 
     static let employeeColumns =
-        "nip, name, kind, golongan, jabatan, jenis_jabatan, jabatan_fungsional, kelas_jabatan, unit_code, supervisor_nip, email, phone, active"
+        "nip, name, kind, golongan, jabatan, jenis_jabatan, jabatan_fungsional, kelas_jabatan, unit_code, supervisor_nip, email, phone, active, cpns, jabatan_since"
 
     /// The employees a query on `employeeColumns` returns, read through the C API (imports read 100,000).
     static func employees(_ db: Database, _ sql: String, _ arguments: [String] = [], cached: Bool = false) throws -> [Employee] {
@@ -96,7 +96,7 @@ package enum OrganisationStore {
                     nip: r.text(0), name: r.text(1), kind: EmployeeKind(rawValue: r.text(2)) ?? .pns, golongan: r.text(3), jabatan: r.text(4),
                     jenisJabatan: JenisJabatan(rawValue: r.text(5)) ?? .pelaksana, jabatanFungsional: JabatanFungsional(rawValue: r.text(6)),
                     kelasJabatan: r.int(7), unitCode: r.text(8), supervisorNIP: r.isNull(9) ? nil : r.text(9), email: r.text(10), phone: r.text(11),
-                    active: r.int(12) != 0))
+                    active: r.int(12) != 0, cpns: r.int(13) != 0, jabatanSince: r.isNull(14) ? nil : CivilDate(iso: r.text(14))))
         }
         return out
     }
@@ -180,17 +180,18 @@ package enum OrganisationStore {
         db.afterNextTransaction { _ in EmployeesGeneration.bump() }
         let statement = try db.makeStatement(
             sql: """
-                INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(nip) DO UPDATE SET name = excluded.name, kind = excluded.kind, golongan = excluded.golongan,
                     jabatan = excluded.jabatan, jenis_jabatan = excluded.jenis_jabatan, jabatan_fungsional = excluded.jabatan_fungsional,
                     kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
-                    email = excluded.email, phone = excluded.phone, active = excluded.active
+                    email = excluded.email, phone = excluded.phone, active = excluded.active, cpns = excluded.cpns,
+                    jabatan_since = excluded.jabatan_since
                 """)
         if !employees.isEmpty { try TPPInputs.touch(db, .staff) }
         for e in employees {
             try statement.execute(arguments: [
                 e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",
-                e.kelasJabatan, e.unitCode, e.supervisorNIP, e.email, e.phone, e.active,
+                e.kelasJabatan, e.unitCode, e.supervisorNIP, e.email, e.phone, e.active, e.cpns, e.jabatanSince?.description,
             ])
         }
     }

@@ -43,6 +43,20 @@ package enum SKPStore {
         return out.sorted { ($0.nip, $0.rhk) < ($1.nip, $1.rhk) }
     }
 
+    /// Every RHK of an annual period's SKPs by NIP, in their order (an SKP without RHK maps to an empty list).
+    package static func cascadeRows(_ db: Database, period: PeriodID) throws -> [String: [CascadeRHK]] {
+        try StagedImportStore.requireSettled(db)
+        var out: [String: [CascadeRHK]] = [:]
+        for nip in try String.fetchAll(db, sql: "SELECT nip FROM skp WHERE period_id = ?", arguments: [period.description]) { out[nip] = [] }
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT nip, rhk_id, text, kind, intervensi_nip, intervensi_rhk FROM rhk WHERE period_id = ? ORDER BY nip, position",
+            arguments: [period.description])
+        while let r = try cursor.next() {
+            out[r[0], default: []].append(CascadeRHK(nip: r[0], id: r[1], text: r[2], kind: r[3], intervensiNIP: r[4], intervensiRHK: r[5]))
+        }
+        return out
+    }
+
     /// A JSON string literal.
     static func jsonString(_ s: String, into out: inout String) {
         out.append("\"")

@@ -66,12 +66,15 @@ struct RatingSet: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "NIP.") var nip: String
     @Option(help: "The period.") var period: String
-    @Option(help: "di_atas, sesuai or di_bawah.") var hasilKerja: String
+    @Option(help: "di_atas, sesuai or di_bawah (a unit head whose unit is rated takes the unit's: leave it out).") var hasilKerja: String?
     @Option(help: "di_atas, sesuai or di_bawah.") var perilakuKerja: String
     @Option(help: "A BerAKHLAK aspect rating, ASPECT=RATING (repeatable).") var aspect: [String] = []
     @Option(help: "Notes.") var notes: String?
+    @Flag(help: "Set a unit head's Hasil Kerja other than the unit's result (needs --reason; audited).") var override = false
+    @Option(help: "Why the override (with --override).") var reason: String?
 
     func run() async throws {
+        if override && (reason ?? "").isEmpty { throw CLIError.usage("--override needs --reason") }
         var aspects: [String: String] = [:]
         for a in aspect {
             let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
@@ -83,17 +86,23 @@ struct RatingSet: AsyncParsableCommand {
                 .with {
                     $0.nip = nip
                     $0.periodID = period
-                    $0.hasilKerja = hasilKerja
+                    $0.hasilKerja = hasilKerja ?? ""
                     $0.perilakuKerja = perilakuKerja
                     $0.aspects = aspects
                     $0.notes = notes ?? ""
+                    $0.override = override
+                    $0.reason = reason ?? ""
                 }, metadata: metadata, options: options)
         }
         if global.output == .json {
-            printJSON(["nip": r.nip, "hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "aspects": r.aspects])
+            printJSON([
+                "nip": r.nip, "hasil_kerja": r.hasilKerja, "perilaku_kerja": r.perilakuKerja, "predikat": r.predikat, "aspects": r.aspects,
+                "hasil_by": r.hasilBy,
+            ])
         } else {
             print(
                 "\(r.nip) \(r.name): \(ratingNames[r.hasilKerja] ?? r.hasilKerja) / \(ratingNames[r.perilakuKerja] ?? r.perilakuKerja) → \(predikatNames[r.predikat] ?? r.predikat)"
+                    + (r.hasilBy.isEmpty ? "" : " (hasil kerja from \(r.hasilBy))")
             )
         }
     }
@@ -212,7 +221,7 @@ struct UnitRate: AsyncParsableCommand {
     @Option(help: "istimewa, baik, butuh_perbaikan, kurang or sangat_kurang.") var predikat: String
 
     func run() async throws {
-        _ = try await withDaemon(global) { client, options, metadata in
+        let r = try await withDaemon(global) { client, options, metadata in
             try await Kinerja_V1_AppraisalService.Client(wrapping: client).rateUnit(
                 .with {
                     $0.unitCode = unit
@@ -220,14 +229,21 @@ struct UnitRate: AsyncParsableCommand {
                     $0.predikat = predikat
                 }, metadata: metadata, options: options)
         }
-        if global.output == .json { printJSON(["unit": unit, "period": period, "predikat": predikat]) } else { print("\(unit) \(period): \(predikat)") }
+        if global.output == .json {
+            printJSON([
+                "unit": unit, "period": period, "predikat": predikat, "head_nip": r.headNip, "head_hasil_kerja": r.headHasilKerja, "head_note": r.headNote,
+            ])
+        } else {
+            print("\(unit) \(period): \(predikat)")
+            if !r.headNip.isEmpty { print("head: \(r.headNote)") }
+        }
     }
 }
 
 struct AppraisalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "appraisal", abstract: "Appraisal reports: curve, list, credits.",
-        subcommands: [AppraisalCurve.self, AppraisalList.self, AppraisalCredits.self])
+        commandName: "appraisal", abstract: "Appraisal reports: curve, list, credits, the SIASN export.",
+        subcommands: [AppraisalCurve.self, AppraisalList.self, AppraisalCredits.self, AppraisalExportSIASN.self])
 }
 
 struct AppraisalCurve: AsyncParsableCommand {
@@ -291,21 +307,27 @@ struct AppraisalList: AsyncParsableCommand {
                 out.append([
                     "nip": .string(x.nip), "name": .string(x.name), "unit": .string(x.unitCode), "hasil_kerja": .string(x.hasilKerja),
                     "perilaku_kerja": .string(x.perilakuKerja), "predikat": .string(x.predikat), "rated_by": .string(x.ratedBy),
+                    "hasil_by": .string(x.hasilBy), "supervisor_nip": .string(x.supervisorNip), "assessor_nip": .string(x.assessorNip),
+                    "assessor_name": .string(x.assessorName), "assessor_acting": .string(x.assessorActing),
                 ])
             }
             out.finish()
         case .csv:
             FileHandle.standardOutput.write(
                 csvText(
-                    header: ["nip", "name", "unit", "hasil_kerja", "perilaku_kerja", "predikat"],
-                    rows: r.rows.map { [$0.nip, $0.name, $0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat] }))
+                    header: ["nip", "name", "unit", "hasil_kerja", "perilaku_kerja", "predikat", "rated_by", "hasil_by", "assessor_nip", "assessor_acting"],
+                    rows: r.rows.map {
+                        [$0.nip, $0.name, $0.unitCode, $0.hasilKerja, $0.perilakuKerja, $0.predikat, $0.ratedBy, $0.hasilBy, $0.assessorNip, $0.assessorActing]
+                    }))
         case .table:
             printTable(
-                ["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", "PREDIKAT"],
+                ["NIP", "NAME", "UNIT", "HASIL KERJA", "PERILAKU KERJA", "PREDIKAT", "ASSESSOR"],
                 r.rows.map {
                     [
-                        $0.nip, $0.name, $0.unitCode, ratingNames[$0.hasilKerja] ?? "-", ratingNames[$0.perilakuKerja] ?? "-",
-                        predikatNames[$0.predikat] ?? "(not rated)",
+                        $0.nip, $0.name, $0.unitCode,
+                        (ratingNames[$0.hasilKerja] ?? "-") + ($0.hasilBy.hasPrefix("unit:") ? " (\($0.hasilBy))" : $0.hasilBy.isEmpty ? "" : " (override)"),
+                        ratingNames[$0.perilakuKerja] ?? "-", predikatNames[$0.predikat] ?? "(not rated)",
+                        $0.assessorNip.isEmpty ? "-" : $0.assessorNip + ($0.assessorActing.isEmpty ? "" : " (\($0.assessorActing))"),
                     ]
                 })
         }
@@ -326,15 +348,64 @@ struct AppraisalCredits: AsyncParsableCommand {
                 r.rows.map {
                     [
                         "nip": $0.nip, "jabatan_fungsional": $0.jabatanFungsional, "coefficient": $0.coefficient, "predikat": $0.predikat, "factor": $0.factor,
-                        "credit": $0.credit,
-                    ]
+                        "credit": $0.credit, "credit_exact": $0.creditExact, "months": Int($0.months), "parts": $0.parts, "source": r.source,
+                    ] as [String: Any]
                 })
             return
         }
         printTable(
-            ["NIP", "NAME", "JABATAN FUNGSIONAL", "COEFFICIENT", "PREDIKAT", "FACTOR", "CREDIT"],
+            ["NIP", "NAME", "JABATAN FUNGSIONAL", "COEFFICIENT", "PREDIKAT", "FACTOR", "MONTHS", "CREDIT"],
             r.rows.map {
-                [$0.nip, $0.name, $0.jabatanFungsional, $0.coefficient, predikatNames[$0.predikat] ?? $0.predikat, $0.factor, $0.credit]
+                [
+                    $0.nip, $0.name, $0.jabatanFungsional, $0.coefficient, $0.parts.isEmpty ? (predikatNames[$0.predikat] ?? $0.predikat) : "(periodic)",
+                    $0.factor.isEmpty ? "-" : $0.factor, "\($0.months)", $0.credit,
+                ]
             })
+        if r.source == "periodic" { print("the year's credit is the sum of the periodic credits (credits_from = periodic)") }
+    }
+}
+
+struct AppraisalExportSIASN: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-siasn",
+        abstract: "Write a period's results as SIASN takes them (CSV, or JSON with -o json); unrated employees are listed on stderr.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The period (2026, or a periodic one).") var period: String
+    @Argument(help: "The file to write ('-' for standard output).") var file: String
+
+    static let columns = [
+        "nip", "nama", "tahun", "periode", "hasil_kinerja", "perilaku_kerja", "kuadran_kinerja", "penilai_nip_nrp", "penilai_nama",
+        "penilai_golongan", "penilai_jabatan", "penilai_unor_nama", "status_penilai", "predikat_unit", "angka_kredit",
+    ]
+
+    func run() async throws {
+        let r = try await withDaemon(global, .long) { client, options, metadata in
+            try await Kinerja_V1_AppraisalService.Client(wrapping: client).exportSIASN(.with { $0.periodID = period }, metadata: metadata, options: options)
+        }
+        func values(_ x: Kinerja_V1_SIASNRow) -> [String] {
+            [
+                x.nip, x.nama, "\(x.tahun)", x.periode, x.hasilKinerja, x.perilakuKerja, x.kuadranKinerja, x.penilaiNipNrp, x.penilaiNama,
+                x.penilaiGolongan, x.penilaiJabatan, x.penilaiUnorNama, x.statusPenilai, x.predikatUnit, x.angkaKredit,
+            ]
+        }
+        let data: Data
+        if global.output == .json {
+            let objects = r.rows.map { x in Dictionary(uniqueKeysWithValues: zip(Self.columns, values(x))) }
+            data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        } else {
+            data = csvText(header: Self.columns, rows: r.rows.map(values))
+        }
+        if file == "-" {
+            FileHandle.standardOutput.write(data)
+        } else {
+            do { try data.write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                throw CLIError.failed("cannot write \(file): \(error.localizedDescription)")
+            }
+        }
+        if !r.unrated.isEmpty {
+            let list = r.unrated.prefix(20).joined(separator: ", ") + (r.unrated.count > 20 ? ", …" : "")
+            FileHandle.standardError.write(Data("not exported, not rated for \(r.periodID): \(r.unrated.count) (\(list))\n".utf8))
+        }
+        if file != "-" { print("\(r.rows.count) rows written to \(file) (\(r.periodID))") }
     }
 }

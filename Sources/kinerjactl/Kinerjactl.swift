@@ -20,7 +20,8 @@ struct Kinerjactl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, WhoAmICommand.self, ReloadCommand.self, AuditCommand.self, BackupCommand.self,
-            AgencyCommand.self, UnitCommand.self, EmployeeCommand.self, PluginCommand.self, PeriodCommand.self, SKPCommand.self, RealisasiCommand.self,
+            AgencyCommand.self, UnitCommand.self, EmployeeCommand.self, ActingCommand.self, PluginCommand.self, PeriodCommand.self, SKPCommand.self,
+            RealisasiCommand.self,
             ActivityCommand.self,
             RatingCommand.self, FeedbackCommand.self, AppraisalCommand.self, TPPCommand.self, ReminderCommand.self, OutboxCommand.self, AccountCommand.self,
         ])

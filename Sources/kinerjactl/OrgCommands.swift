@@ -293,7 +293,8 @@ func employeeJSON(_ e: Kinerja_V1_Employee) -> [String: Any] {
     [
         "nip": e.nip, "name": e.name, "kind": e.kind, "golongan": e.golongan, "jabatan": e.jabatan, "jenis_jabatan": e.jenisJabatan,
         "jabatan_fungsional": e.jabatanFungsional, "kelas_jabatan": e.kelasJabatan, "unit_code": e.unitCode,
-        "supervisor_nip": e.supervisorNip, "email": e.email, "phone": e.phone, "active": e.active,
+        "supervisor_nip": e.supervisorNip, "email": e.email, "phone": e.phone, "active": e.active, "cpns": e.cpns,
+        "jabatan_since": e.jabatanSince,
     ]
 }
 
@@ -312,6 +313,10 @@ struct EmployeeShow: AsyncParsableCommand {
             object["supervisor_chain"] = d.supervisorChain.map { ["nip": $0.nip, "name": $0.name, "jabatan": $0.jabatan] }
             object["subordinates"] = d.subordinates.map { ["nip": $0.nip, "name": $0.name, "jabatan": $0.jabatan, "active": $0.active] as [String: Any] }
             object["heads_units"] = d.headsUnits
+            object["acting"] = d.acting.map(actingJSON)
+            object["history"] = d.history.map {
+                ["changed_on": $0.changedOn, "supervisor_nip": $0.supervisorNip, "unit_code": $0.unitCode, "jabatan": $0.jabatan]
+            }
             printJSON(object)
             return
         }
@@ -321,9 +326,22 @@ struct EmployeeShow: AsyncParsableCommand {
             ("jenis jabatan", e.jenisJabatan + (e.jabatanFungsional.isEmpty ? "" : " (\(e.jabatanFungsional))")),
             ("kelas jabatan", "\(e.kelasJabatan)"), ("unit", "\(e.unitCode) \(d.unitName)"),
             ("e-mail", e.email.isEmpty ? "-" : e.email), ("phone", e.phone.isEmpty ? "-" : e.phone),
-            ("status", e.active ? "active" : "inactive"),
+            ("status", (e.active ? "active" : "inactive") + (e.cpns ? ", CPNS" : "")),
+            ("in jabatan since", e.jabatanSince.isEmpty ? "-" : e.jabatanSince),
             ("heads", d.headsUnits.isEmpty ? "-" : d.headsUnits.joined(separator: ", ")),
         ])
+        if !d.acting.isEmpty {
+            print("\nacting (PLT/PLH):")
+            for a in d.acting { print("  " + actingLine(a)) }
+        }
+        if !d.history.isEmpty {
+            print("\nearlier (until the day before each change):")
+            for h in d.history {
+                print(
+                    "  before \(h.changedOn): supervisor \(h.supervisorNip.isEmpty ? "-" : h.supervisorNip), unit \(h.unitCode), jabatan \(h.jabatan.isEmpty ? "-" : h.jabatan)"
+                )
+            }
+        }
         print("\nsupervisor chain:")
         if d.supervisorChain.isEmpty { print("  (none)") }
         for (i, s) in d.supervisorChain.enumerated() { print("  \(String(repeating: "  ", count: i))↑ \(s.nip) \(s.name) — \(s.jabatan)") }

@@ -7,7 +7,9 @@ import SwiftProtobuf
 struct SKPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skp", abstract: "Performance plans (SKP): import, show, list, submit, approve, return, feedback.",
-        subcommands: [SKPImport.self, SKPShow.self, SKPList.self, SKPSubmit.self, SKPApprove.self, SKPReturn.self, SKPRevise.self, SKPFeedback.self])
+        subcommands: [
+            SKPImport.self, SKPShow.self, SKPList.self, SKPSubmit.self, SKPApprove.self, SKPReturn.self, SKPRevise.self, SKPFeedback.self, SKPCascade.self,
+        ])
 }
 
 /// Prints an import report whose errors may carry a document path (JSON imports).
@@ -351,5 +353,55 @@ struct ActivityList: AsyncParsableCommand {
         }
         printTable(["DATE", "MINUTES", "RHK", "DESCRIPTION"], r.activities.map { [$0.date, "\($0.minutes)", $0.rhkID, $0.description_p] })
         print("total \(r.totalMinutes) minutes")
+    }
+}
+
+struct SKPCascade: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cascade",
+        abstract: "Matriks Peran Hasil: per supervisor RHK the subordinate RHK that intervene it; flags RHK nobody supports and staff linked to nothing.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The annual period.") var period: String
+    @Option(help: "Supervisors in this unit and its sub-units.") var unit: String?
+
+    func run() async throws {
+        let r = try await withDaemon(global, .long) { client, options, metadata in
+            try await Kinerja_V1_SKPService.Client(wrapping: client).cascade(
+                .with {
+                    $0.periodID = period
+                    $0.unitCode = unit ?? ""
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(
+                [
+                    "period": r.periodID, "unsupported": r.unsupported, "unlinked": r.unlinked,
+                    "supervisors": r.supervisors.map { s in
+                        [
+                            "nip": s.nip, "name": s.name, "unit_code": s.unitCode, "unlinked_subordinates": s.unlinkedSubordinates, "without_skp": s.withoutSkp,
+                            "rhk": s.rhk.map { x in
+                                [
+                                    "rhk_id": x.rhkID, "text": x.text, "kind": x.kind, "unsupported": x.unsupported,
+                                    "supported_by": x.supportedBy.map {
+                                        ["nip": $0.nip, "name": $0.name, "rhk_id": $0.rhkID, "rhk_text": $0.rhkText, "kind": $0.kind]
+                                    },
+                                ] as [String: Any]
+                            },
+                        ] as [String: Any]
+                    },
+                ] as [String: Any])
+            return
+        }
+        for s in r.supervisors {
+            print("\(s.nip) \(s.name) (\(s.unitCode))")
+            if s.rhk.isEmpty { print("  (no SKP for \(r.periodID))") }
+            for x in s.rhk {
+                print("  \(x.rhkID) [\(x.kind)] \(x.text)\(x.unsupported ? "  ← NO SUBORDINATE RHK SUPPORTS IT" : "")")
+                for l in x.supportedBy { print("      ← \(l.nip) \(l.name): \(l.rhkID) [\(l.kind)] \(l.rhkText)") }
+            }
+            if !s.unlinkedSubordinates.isEmpty { print("  RHK utama linked to none of these: \(s.unlinkedSubordinates.joined(separator: ", "))") }
+            if !s.withoutSkp.isEmpty { print("  no SKP: \(s.withoutSkp.joined(separator: ", "))") }
+        }
+        print("\(r.supervisors.count) supervisors; \(r.unsupported) RHK without support; \(r.unlinked) subordinates unlinked")
     }
 }

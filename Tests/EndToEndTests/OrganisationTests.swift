@@ -51,7 +51,7 @@ func employeeCount(_ daemon: Daemon) async throws -> Int {
         let exported = dir + "/export.csv"
         #expect(try await daemon.ctl(["employee", "export", exported]).status == 0)
         let csv = try String(contentsOfFile: exported, encoding: .utf8)
-        #expect(csv.hasPrefix(employeeHeader + "\n"))
+        #expect(csv.hasPrefix(employeeHeader + ",cpns,jabatan_since\n"))
         #expect(csv.contains("\"Siti Aminah, S.Kom\""))
         let back = try jsonObject(try await daemon.ctl(["employee", "import", exported, "-o", "json"]).stdout)
         #expect((back["unchanged"] as? NSNumber)?.intValue == 3)

@@ -38,7 +38,7 @@ struct SKPGatewayTests {
         // Nobody approves their own SKP; the direct supervisor does.
         let own = try await asGateway(budi, ["skp", "approve", budi, "--period", "2025"])
         #expect(own.status == 1 && own.stderr.contains("PERMISSION_DENIED"))
-        #expect(own.stderr.contains("only \(budi)'s direct supervisor (\(kepala)) may"))
+        #expect(own.stderr.contains("only \(budi)'s direct supervisor (\(kepala)) or a PLT/PLH standing in may"))
         let byRina = try await asGateway(rina, ["skp", "approve", budi, "--period", "2025"])
         #expect(byRina.stderr.contains("PERMISSION_DENIED"))
         #expect(try await asGateway(kepala, ["skp", "approve", budi, "--period", "2025"]).status == 0)

@@ -95,8 +95,8 @@ enum StoreFixture {
                     (StoreFixture.budi, "masyarakat", .diAtas, [:], "Ramah", "pasien-17"),
                     (StoreFixture.budi, "rekan", .sesuai, [.kompeten: .sesuai], "", "rekan-2"),
                 ], now: StoreFixture.now)
-            try AppraisalStore.rateUnit(db, period: StoreFixture.q1, unit: "U1", predikat: .baik, by: "admin", now: StoreFixture.now)
-            try AppraisalStore.rateUnit(db, period: StoreFixture.q1, unit: "U1", predikat: .istimewa, by: "admin", now: StoreFixture.now)
+            try AppraisalStore.rateUnit(db, period: StoreFixture.q1, unit: "U1", predikat: .baik, head: nil, by: "admin", now: StoreFixture.now)
+            try AppraisalStore.rateUnit(db, period: StoreFixture.q1, unit: "U1", predikat: .istimewa, head: nil, by: "admin", now: StoreFixture.now)
         }
         try store.readNow { db throws in
             let entries = try AppraisalStore.feedback(db, period: StoreFixture.q1, nip: StoreFixture.budi)

@@ -5,9 +5,14 @@ public struct RatingEntry: Sendable, Equatable {
     public var perilakuKerja: Rating
     public var aspects: [BerAKHLAK: Rating]
     public var notes: String
+    /// Who set the Hasil Kerja when not the rater (a unit head takes the unit's).
+    public var hasilBy: HasilSource
 
-    public init(nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "") {
+    public init(
+        nip: String, hasilKerja: Rating, perilakuKerja: Rating, aspects: [BerAKHLAK: Rating] = [:], notes: String = "", hasilBy: HasilSource = .rater
+    ) {
         self.nip = nip
+        self.hasilBy = hasilBy
         self.hasilKerja = hasilKerja
         self.perilakuKerja = perilakuKerja
         self.aspects = aspects
@@ -32,7 +37,15 @@ public enum RatingImport {
 
     /// Checks every row (a known employee once; both dimensions and any aspect given as di_atas, sesuai or
     /// di_bawah in any of their spellings; a bounded note), then compares with what is `stored`.
-    public static func plan(_ table: CSVTable, delimiter: String, isEmployee: (String) -> Bool, stored: (String) -> RatingEntry?) -> Plan {
+    /// `hasil`: the Hasil Kerja a row gets from what it gives (nil: the cell is empty), or why not; by default a value
+    /// is required and kept as given (a unit head's comes from the unit: `UnitHeadRules.hasil`).
+    public static func plan(
+        _ table: CSVTable, delimiter: String, isEmployee: (String) -> Bool, stored: (String) -> RatingEntry?,
+        hasil: (String, Rating?) throws(ValidationError) -> (Rating, HasilSource) = { nip, given throws(ValidationError) in
+            guard let given else { throw ValidationError("hasil_kerja is empty") }
+            return (given, .rater)
+        }
+    ) -> Plan {
         var plan = Plan()
         let map = ColumnMap(table: table, known: columns, required: required, errors: &plan.errors)
         if !plan.errors.isEmpty { return plan }
@@ -55,11 +68,19 @@ public enum RatingImport {
             var parsed: [String: Rating] = [:]
             for c in ["hasil_kerja", "perilaku_kerja"] + aspectColumns where map.has(c) {
                 let text = map.value(c, record) ?? ""
-                if text.isEmpty && aspectColumns.contains(c) { continue }
+                if text.isEmpty && (aspectColumns.contains(c) || c == "hasil_kerja") { continue }
                 if let r = Rating(text: text) {
                     parsed[c] = r
                 } else {
                     rowErrors.append(RowError(line: record.line, column: c, message: "'\(Quote.short(text))' is not di_atas, sesuai or di_bawah"))
+                }
+            }
+            var hasilKerja: (Rating, HasilSource)?
+            if isEmployee(nip) && !rowErrors.contains(where: { $0.column == "hasil_kerja" }) {
+                do throws(ValidationError) {
+                    hasilKerja = try hasil(nip, parsed["hasil_kerja"])
+                } catch {
+                    rowErrors.append(RowError(line: record.line, column: "hasil_kerja", message: error.message))
                 }
             }
             let notes = map.value("notes", record) ?? ""
@@ -70,7 +91,9 @@ public enum RatingImport {
             }
             var aspects: [BerAKHLAK: Rating] = [:]
             for a in BerAKHLAK.allCases { if let r = parsed[a.rawValue] { aspects[a] = r } }
-            entries.append(RatingEntry(nip: nip, hasilKerja: parsed["hasil_kerja"]!, perilakuKerja: parsed["perilaku_kerja"]!, aspects: aspects, notes: notes))
+            entries.append(
+                RatingEntry(
+                    nip: nip, hasilKerja: hasilKerja!.0, perilakuKerja: parsed["perilaku_kerja"]!, aspects: aspects, notes: notes, hasilBy: hasilKerja!.1))
         }
         if !plan.errors.isEmpty { return plan }
         for entry in entries {

@@ -121,11 +121,15 @@ public struct Employee: Sendable, Equatable {
     public var email: String
     public var phone: String
     public var active: Bool
+    /// A CPNS (candidate PNS in their first year): the agency may pay a share of the TPP base (`[tpp] cpns_percent`).
+    public var cpns: Bool
+    /// The day the employee entered their current jabatan, when known: angka kredit counts only the months from it.
+    public var jabatanSince: CivilDate?
 
     public init(
         nip: String, name: String, kind: EmployeeKind, golongan: String, jabatan: String = "", jenisJabatan: JenisJabatan,
         jabatanFungsional: JabatanFungsional? = nil, kelasJabatan: Int, unitCode: String, supervisorNIP: String? = nil,
-        email: String = "", phone: String = "", active: Bool = true
+        email: String = "", phone: String = "", active: Bool = true, cpns: Bool = false, jabatanSince: CivilDate? = nil
     ) {
         self.nip = nip
         self.name = name
@@ -140,6 +144,8 @@ public struct Employee: Sendable, Equatable {
         self.email = email
         self.phone = phone
         self.active = active
+        self.cpns = cpns
+        self.jabatanSince = jabatanSince
     }
 }
 

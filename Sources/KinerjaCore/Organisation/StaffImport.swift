@@ -3,8 +3,10 @@ import Foundation
 public enum EmployeeImport {
     public static let columns = [
         "nip", "name", "kind", "golongan", "jabatan", "jenis_jabatan", "jabatan_fungsional", "kelas_jabatan",
-        "unit_code", "supervisor_nip", "email", "phone", "active",
+        "unit_code", "supervisor_nip", "email", "phone", "active", "cpns", "jabatan_since", "effective_date",
     ]
+    /// What `employee export` writes (the columns that describe an employee; `effective_date` is about one import).
+    public static var exportColumns: [String] { columns.filter { $0 != "effective_date" } }
     public static let required = ["nip", "name", "kind", "golongan", "jenis_jabatan", "kelas_jabatan", "unit_code"]
 
     public struct Plan: Sendable {
@@ -13,12 +15,16 @@ public enum EmployeeImport {
         public var writes: [Employee] = []
         public var counts = ImportCounts()
         public var rows = 0
+        /// For each written employee whose supervisor, unit or jabatan changed: what they had before, and the day
+        /// the change took effect (the row's `effective_date`, else the import's day).
+        public var history: [EmployeeChange] = []
     }
 
     /// Validates every row against the rules and the final state (existing data with the file applied) and
     /// returns either errors (nothing to apply) or the writes. References may point forward in the file.
     public static func plan(
-        table: CSVTable, delimiter: String = ",", existing: [String: Employee], units: Set<String>, deactivateMissing: Bool
+        table: CSVTable, delimiter: String = ",", existing: [String: Employee], units: Set<String>, deactivateMissing: Bool,
+        today: CivilDate = CivilDate(year: 2000, month: 1, day: 1)!, lastChange: (String) -> CivilDate? = { _ in nil }
     ) -> Plan {
         var plan = Plan()
         let columns = ColumnMap(table: table, known: columns, required: required, errors: &plan.errors)
@@ -29,6 +35,7 @@ public enum EmployeeImport {
         parsed.reserveCapacity(table.records.count)
         var lineOfNIP: [String: Int] = [:]
         lineOfNIP.reserveCapacity(table.records.count)
+        var effective: [String: (line: Int, date: CivilDate)] = [:]
 
         for record in table.records {
             if let e = columns.checkWidth(record, delimiter: delimiter) {
@@ -131,6 +138,46 @@ public enum EmployeeImport {
                 if let why = FieldLimit.name.check(value) { fail(column, "\(column) \(why)") }
             }
 
+            var cpns = previous?.cpns ?? false
+            if columns.has("cpns") {
+                let text = columns.value("cpns", record) ?? ""
+                if text.isEmpty {
+                    cpns = false
+                } else if let flag = parseFlag(text) {
+                    cpns = flag
+                } else {
+                    fail("cpns", "'\(Quote.short(text))' is not yes/no; use true or false")
+                }
+            }
+            if cpns, kind == .pppk { fail("cpns", "only a PNS can be a CPNS (this row is PPPK)") }
+
+            var jabatanSince = previous?.jabatanSince
+            if columns.has("jabatan_since") {
+                let text = columns.value("jabatan_since", record) ?? ""
+                if text.isEmpty {
+                    jabatanSince = nil
+                } else if let d = CivilDate(iso: text), d <= today {
+                    jabatanSince = d
+                } else if CivilDate(iso: text) != nil {
+                    fail("jabatan_since", "\(text) is after today (\(today))")
+                } else {
+                    fail("jabatan_since", "'\(Quote.short(text))' is not a date; use YYYY-MM-DD")
+                }
+            }
+            if columns.has("effective_date"), let text = columns.value("effective_date", record), !text.isEmpty {
+                if let d = CivilDate(iso: text) {
+                    if d > today {
+                        fail("effective_date", "\(text) is after today (\(today)): import the change on or after the day it takes effect")
+                    } else if let last = lastChange(nip), d < last {
+                        fail("effective_date", "\(text) is before the last recorded change of \(nip) (\(last)); changes are recorded in order")
+                    } else {
+                        effective[nip] = (record.line, d)
+                    }
+                } else {
+                    fail("effective_date", "'\(Quote.short(text))' is not a date; use YYYY-MM-DD")
+                }
+            }
+
             if !nip.isEmpty && lineOfNIP[nip] == nil { lineOfNIP[nip] = record.line }
             if !rowErrors.isEmpty {
                 plan.errors += rowErrors
@@ -142,7 +189,7 @@ public enum EmployeeImport {
                     Employee(
                         nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
                         jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
-                        email: email, phone: phone, active: active)
+                        email: email, phone: phone, active: active, cpns: cpns, jabatanSince: jabatanSince)
                 ))
         }
 
@@ -214,6 +261,9 @@ public enum EmployeeImport {
                     plan.counts.updated += 1
                     if old.active && !e.active { plan.counts.deactivated += 1 }
                     plan.writes.append(e)
+                    if old.supervisorNIP != e.supervisorNIP || old.unitCode != e.unitCode || old.jabatan != e.jabatan {
+                        plan.history.append(EmployeeChange(before: old, on: effective[e.nip]?.date ?? today))
+                    }
                 }
             } else {
                 plan.counts.added += 1
@@ -225,6 +275,44 @@ public enum EmployeeImport {
             plan.writes.append(final[nip]!)
         }
         return plan
+    }
+}
+
+/// A change of supervisor, unit or jabatan: the employee as they were before `on`, the day it took effect.
+public struct EmployeeChange: Sendable, Equatable {
+    public var nip: String
+    public var on: CivilDate
+    public var supervisorNIP: String?
+    public var unitCode: String
+    public var jabatan: String
+
+    public init(before e: Employee, on: CivilDate) {
+        nip = e.nip
+        self.on = on
+        supervisorNIP = e.supervisorNIP
+        unitCode = e.unitCode
+        jabatan = e.jabatan
+    }
+
+    public init(nip: String, on: CivilDate, supervisorNIP: String?, unitCode: String, jabatan: String) {
+        self.nip = nip
+        self.on = on
+        self.supervisorNIP = supervisorNIP
+        self.unitCode = unitCode
+        self.jabatan = jabatan
+    }
+}
+
+/// Who supervised an employee on a day, from the changes recorded after it.
+public enum SupervisorHistory {
+    /// `changes` are the employee's recorded changes (any order); the state on `day` is the `before` of the
+    /// earliest change that took effect after `day`, else the current one.
+    public static func supervisor(on day: CivilDate, current: String?, changes: [EmployeeChange]) -> String? {
+        changes.filter { $0.on > day }.min { $0.on < $1.on }.map(\.supervisorNIP) ?? current
+    }
+
+    public static func unit(on day: CivilDate, current: String, changes: [EmployeeChange]) -> String {
+        changes.filter { $0.on > day }.min { $0.on < $1.on }.map(\.unitCode) ?? current
     }
 }
 
@@ -288,6 +376,9 @@ public enum UnitImport {
         public var writes: [OrgUnit] = []
         public var counts = ImportCounts()
         public var rows = 0
+        /// For each written employee whose supervisor, unit or jabatan changed: what they had before, and the day
+        /// the change took effect (the row's `effective_date`, else the import's day).
+        public var history: [EmployeeChange] = []
     }
 
     /// `unitOf` gives the unit of each active employee: a head must belong to the unit or its parent

@@ -56,6 +56,15 @@ package struct AccountSettings: Sendable, Equatable {
     package init() {}
 }
 
+/// The `[appraisal]` section: the agency's options of PermenPANRB 6/2022 that the regulation leaves open.
+package struct AppraisalSettings: Sendable, Equatable {
+    /// `[appraisal.unit_head_hasil]`: the Hasil Kerja a unit head takes from each unit predikat.
+    package var unitHead = UnitHeadMapping()
+    /// `credits_from`: a year's angka kredit from the annual predikat or the sum of the periodic credits.
+    package var creditsFrom = CreditsFrom.annual
+    package init() {}
+}
+
 /// The `[plugins]` section; absent keys keep the defaults of `PluginSettings`.
 package struct PluginConfigSection: Sendable, Equatable {
     package var directory: String?
@@ -104,6 +113,8 @@ package struct DaemonConfigFile: Sendable, Equatable {
     package var accounts = AccountSettings()
     /// `[public_feedback]`: limits on anonymous submissions.
     package var publicFeedback = PublicFeedbackSettings()
+    /// `[appraisal]`: unit heads' Hasil Kerja, where a year's angka kredit comes from.
+    package var appraisal = AppraisalSettings()
 
     package init(path: String) { self.path = path }
 
@@ -209,6 +220,10 @@ package struct DaemonConfigFile: Sendable, Equatable {
             config.tpp = try parseTPP(&tpp)
             try tpp.finish()
         }
+        if var appraisal = try reader.table("appraisal") {
+            config.appraisal = try parseAppraisal(&appraisal)
+            try appraisal.finish()
+        }
         try reader.finish()
         return config
     }
@@ -243,6 +258,30 @@ package struct DaemonConfigFile: Sendable, Equatable {
             try sendmail.finish()
         }
         return r
+    }
+
+    static func parseAppraisal(_ reader: inout TableReader) throws(ConfigError) -> AppraisalSettings {
+        var a = AppraisalSettings()
+        if let (text, line) = try reader.stringWithLine("credits_from") {
+            guard let c = CreditsFrom(rawValue: text) else {
+                throw ConfigError(file: reader.file, line: line, key: "appraisal.credits_from", message: "'\(Quote.short(text))' must be annual or periodic")
+            }
+            a.creditsFrom = c
+        }
+        if var mapping = try reader.table("unit_head_hasil") {
+            for p in UnitPredikat.allCases {
+                if let (text, line) = try mapping.stringWithLine(p.rawValue) {
+                    guard let r = Rating(rawValue: text) else {
+                        throw ConfigError(
+                            file: reader.file, line: line, key: "appraisal.unit_head_hasil.\(p.rawValue)",
+                            message: "'\(Quote.short(text))' must be di_atas, sesuai or di_bawah")
+                    }
+                    a.unitHead.hasil[p] = r
+                }
+            }
+            try mapping.finish()
+        }
+        return a
     }
 
     /// `[tpp]` with its sub-tables; every number has a default (`TPPPolicy()`).

@@ -26,6 +26,8 @@ package struct DaemonSettings: Sendable, Equatable {
     package var accounts = AccountSettings()
     /// `[public_feedback]`: limits on anonymous submissions.
     package var publicFeedback = PublicFeedbackSettings()
+    /// `[appraisal]`: unit heads' Hasil Kerja, where a year's angka kredit comes from.
+    package var appraisal = AppraisalSettings()
 
     package var databasePath: String { stateDir + "/kinerja.db" }
     package var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -90,7 +92,7 @@ package struct DaemonSettings: Sendable, Equatable {
             reminders: file?.reminders ?? ReminderSettings(),
             limits: file?.limits ?? ConnectionLimits(),
             accounts: file?.accounts ?? AccountSettings(),
-            publicFeedback: file?.publicFeedback ?? PublicFeedbackSettings())
+            publicFeedback: file?.publicFeedback ?? PublicFeedbackSettings(), appraisal: file?.appraisal ?? AppraisalSettings())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

@@ -27,6 +27,9 @@ package enum MethodPolicy {
         Kinerja_V1_OrgService.Method.ExportEmployees.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_OrgService.Method.ListSubordinates.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_OrgService.Method.GetOverview.descriptor.fullyQualifiedMethod: .gateway,
+        Kinerja_V1_OrgService.Method.AddActing.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_OrgService.Method.ListActing.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_OrgService.Method.EndActing.descriptor.fullyQualifiedMethod: .admin,
 
         Kinerja_V1_PluginService.Method.ListPlugins.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_PluginService.Method.GetPlugin.descriptor.fullyQualifiedMethod: .operator,
@@ -50,6 +53,7 @@ package enum MethodPolicy {
         Kinerja_V1_SKPService.Method.ReviseSKP.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.PutSKP.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ApproveAllSKP.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_SKPService.Method.Cascade.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_SKPService.Method.ImportRealisasi.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.GiveFeedback.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_SKPService.Method.ImportActivities.descriptor.fullyQualifiedMethod: .gateway,
@@ -77,6 +81,7 @@ package enum MethodPolicy {
         Kinerja_V1_AppraisalService.Method.Curve.descriptor.fullyQualifiedMethod: .gateway,
         Kinerja_V1_AppraisalService.Method.ListAppraisal.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.Credits.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_AppraisalService.Method.ExportSIASN.descriptor.fullyQualifiedMethod: .operator,
 
         Kinerja_V1_TPPService.Method.ImportBase.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.ImportAttendance.descriptor.fullyQualifiedMethod: .operator,

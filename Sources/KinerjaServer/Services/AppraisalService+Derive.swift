@@ -70,13 +70,25 @@ extension AppraisalService {
         let applied = try await store.write { db -> [Kinerja_V1_DerivedRating] in
             try PeriodStore.requireRatable(db, id)
             let existing = try AppraisalStore.ratings(db, period: id)
+            let mapping = state.settings.appraisal.unitHead
+            let heads = try AppraisalStore.headUnits(db, period: id)
             var writes: [RatingRecord] = []
             var out: [Kinerja_V1_DerivedRating] = []
             for var r in results {
                 defer { out.append(r) }
                 guard !r.notDerivable else { continue }
                 let old = existing[r.nip]
-                let hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
+                var hasil = Rating(rawValue: r.hasilKerja) ?? old?.hasilKerja
+                var hasilBy = HasilSource.rater
+                // A unit head's Hasil Kerja is the unit's (or an override): derivation never replaces it.
+                if let old, old.hasilBy != .rater {
+                    hasil = old.hasilKerja
+                    hasilBy = old.hasilBy
+                } else if let head = heads[r.nip] {
+                    hasil = mapping.hasilKerja(head.predikat)
+                    hasilBy = .unit(head.unit)
+                }
+                if hasilBy != .rater { r.hasilKerja = hasil?.rawValue ?? "" }
                 let perilaku = Rating(rawValue: r.perilakuKerja) ?? old?.perilakuKerja
                 guard let hasil, let perilaku else {
                     r.applyNote =
@@ -85,7 +97,7 @@ extension AppraisalService {
                 }
                 let record = RatingRecord(
                     nip: r.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: old?.aspects ?? [:],
-                    notes: String(("derived: " + r.explanation).prefix(1000)), ratedBy: "plugin:\(handledBy)")
+                    notes: String(("derived: " + r.explanation).prefix(1000)), ratedBy: "plugin:\(handledBy)", hasilBy: hasilBy)
                 writes.append(record)
                 r.applied = true
                 r.predikat = record.predikat.rawValue

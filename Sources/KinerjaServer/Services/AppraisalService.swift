@@ -42,6 +42,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 $0.predikat = r.predikat.rawValue
                 $0.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) })
                 $0.ratedBy = r.ratedBy
+                $0.hasilBy = r.hasilBy.stored
             }
         }
     }
@@ -61,22 +62,46 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
 
     func setRating(request: Kinerja_V1_SetRatingRequest, context: ServerContext) async throws -> Kinerja_V1_AppraisalRow {
         let caller = try context.caller()
-        let hasil = try Self.rating(request.hasilKerja, "hasil_kerja")
+        let requested = request.hasilKerja.isEmpty ? nil : try Self.rating(request.hasilKerja, "hasil_kerja")
         let perilaku = try Self.rating(request.perilakuKerja, "perilaku_kerja")
         let aspects = try Self.aspects(request.aspects)
         try RequestLimits.text(request.notes, "notes")
+        try RequestLimits.text(request.reason, "reason")
+        let mapping = state.settings.appraisal.unitHead
+        let now = state.clock.now()
         return try await store.write { db in
             let period = try ratablePeriod(db, request.periodID)
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.supervisor, employee: e, action: "rate \(e.nip)")
+            try caller.require(.supervisor, employee: e, action: "rate \(e.nip)", db: db, now: now, period: period)
+            let rater = caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP
+            let stored = try AppraisalStore.rating(db, period: period, nip: e.nip)
+            let (hasil, source) = try Self.hasilKerja(
+                db, period: period, nip: e.nip, requested: requested, stored: stored, mapping: mapping,
+                override: request.override ? (rater, request.reason) : nil)
             let record = RatingRecord(
-                nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes,
-                ratedBy: caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP)
+                nip: e.nip, hasilKerja: hasil, perilakuKerja: perilaku, aspects: aspects, notes: request.notes, ratedBy: rater, hasilBy: source)
             try AppraisalStore.save(db, period: period, [record], now: Date())
             try Audit.record(
                 db, actor: caller.auditActor, rpc: "SetRating", target: "\(e.nip)/\(period)",
-                summary: "\(hasil.rawValue)/\(perilaku.rawValue) → \(record.predikat.rawValue)")
+                summary: "\(hasil.rawValue)/\(perilaku.rawValue) → \(record.predikat.rawValue)"
+                    + (source == .rater ? "" : " (hasil kerja: \(source.stored))"))
             return Self.row(e, record)
+        }
+    }
+
+    /// The Hasil Kerja a rating of `nip` gets: a unit head's is the unit's (`UnitHeadRules.hasil`).
+    static func hasilKerja(
+        _ db: GRDB.Database, period: PeriodID, nip: String, requested: Rating?, stored: RatingRecord?, mapping: UnitHeadMapping,
+        override: (who: String, reason: String)?
+    ) throws -> (Rating, HasilSource) {
+        let unit = try AppraisalStore.headUnit(db, period: period, nip: nip).map {
+            UnitResult(unitCode: $0.unit, predikat: $0.predikat, hasil: mapping.hasilKerja($0.predikat))
+        }
+        do {
+            return try UnitHeadRules.hasil(
+                requested: requested, unit: unit, stored: stored.map { ($0.hasilKerja, $0.hasilBy) }, override: override, subject: "\(nip) in \(period)")
+        } catch {
+            throw RPCError(code: requested == nil && unit == nil ? .invalidArgument : .failedPrecondition, message: error.message)
         }
     }
 
@@ -87,17 +112,31 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
                 let period = try ratablePeriod(db, request.periodID)
                 let employees = try OrganisationStore.allNIPs(db)
                 let existing = try AppraisalStore.ratings(db, period: period)
-                let plan = RatingImport.plan(decoded.table, delimiter: decoded.delimiter, isEmployee: employees.contains) { nip in
-                    existing[nip].map {
-                        RatingEntry(nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes)
-                    }
+                let mapping = state.settings.appraisal.unitHead
+                let heads = try AppraisalStore.headUnits(db, period: period).mapValues {
+                    UnitResult(unitCode: $0.unit, predikat: $0.predikat, hasil: mapping.hasilKerja($0.predikat))
                 }
+                let plan = RatingImport.plan(
+                    decoded.table, delimiter: decoded.delimiter, isEmployee: employees.contains,
+                    stored: { nip in
+                        existing[nip].map {
+                            RatingEntry(
+                                nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes,
+                                hasilBy: $0.hasilBy)
+                        }
+                    },
+                    hasil: { nip, given throws(ValidationError) in
+                        try UnitHeadRules.hasil(
+                            requested: given, unit: heads[nip], stored: existing[nip].map { ($0.hasilKerja, $0.hasilBy) }, override: nil,
+                            subject: "\(nip) in \(period)")
+                    })
                 if !plan.errors.isEmpty { return ImportReport.failed(plan.errors, dryRun: request.dryRun, rows: plan.recordsChecked) }
                 let counts = plan.counts
                 let ratedBy = "import uid \(caller.credentials.uid)"
                 let writes = plan.changes.map {
                     RatingRecord(
-                        nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes, ratedBy: ratedBy)
+                        nip: $0.nip, hasilKerja: $0.hasilKerja, perilakuKerja: $0.perilakuKerja, aspects: $0.aspects, notes: $0.notes, ratedBy: ratedBy,
+                        hasilBy: $0.hasilBy)
                 }
                 if !request.dryRun && !writes.isEmpty {
                     pending.add { db in
@@ -268,12 +307,36 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             throw RPCError(
                 code: .invalidArgument, message: "predikat '\(Quote.short(request.predikat))' must be istimewa, baik, butuh_perbaikan, kurang or sangat_kurang")
         }
+        let mapping = state.settings.appraisal.unitHead
         return try await store.write { db in
             let period = try openPeriod(db, request.periodID, action: "rating a unit")
-            _ = try OrganisationStore.requireUnit(db, code: request.unitCode)
-            try AppraisalStore.rateUnit(db, period: period, unit: request.unitCode, predikat: predikat, by: "uid \(caller.credentials.uid)", now: Date())
-            try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: predikat.rawValue)
-            return Kinerja_V1_RateUnitResponse()
+            let unit = try OrganisationStore.requireUnit(db, code: request.unitCode)
+            try AppraisalStore.rateUnit(
+                db, period: period, unit: unit.code, predikat: predikat, head: unit.headNIP, by: "uid \(caller.credentials.uid)", now: Date())
+            var response = Kinerja_V1_RateUnitResponse()
+            var summary = predikat.rawValue
+            if let head = unit.headNIP {
+                // The head takes the unit's predikat as their Hasil Kerja (SE MenPANRB 3/2023).
+                let hasil = mapping.hasilKerja(predikat)
+                response.headNip = head
+                response.headHasilKerja = hasil.rawValue
+                if var r = try AppraisalStore.rating(db, period: period, nip: head) {
+                    if case .override(let who, let reason) = r.hasilBy {
+                        response.headNote = "\(head)'s Hasil Kerja stays \(r.hasilKerja.rawValue): overridden by \(who) (\(reason))"
+                    } else {
+                        let before = r.predikat
+                        r.hasilKerja = hasil
+                        r.hasilBy = .unit(unit.code)
+                        try AppraisalStore.save(db, period: period, [r], now: Date())
+                        response.headNote = "\(head)'s Hasil Kerja set to \(hasil.rawValue): predikat \(before.rawValue) → \(r.predikat.rawValue)"
+                    }
+                } else {
+                    response.headNote = "\(head) takes \(hasil.rawValue) as Hasil Kerja when their Perilaku Kerja is rated"
+                }
+                summary += "; head \(head): \(response.headNote)"
+            }
+            try Audit.record(db, actor: caller.auditActor, rpc: "RateUnit", target: "\(request.unitCode)/\(period)", summary: summary)
+            return response
         }
     }
 
@@ -313,53 +376,6 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             $0.satisfied = c.predikat != nil && c.evaluation.satisfied
             $0.minimumChanges = c.predikat == nil ? 0 : Int32(c.evaluation.minimumChanges ?? -1)
             $0.unrated = Int32(c.unrated)
-        }
-    }
-
-    func listAppraisal(request: Kinerja_V1_ListAppraisalRequest, context: ServerContext) async throws -> Kinerja_V1_ListAppraisalResponse {
-        let period = try PeriodID.requested(request.periodID)
-        return try await store.read { db in
-            _ = try PeriodStore.require(db, period)
-            let ratings = try AppraisalStore.ratings(db, period: period)
-            let people = try OrganisationStore.briefs(db, unit: request.unitCode.isEmpty ? nil : request.unitCode)
-                .filter { $0.active || ratings[$0.nip] != nil }
-            return .with {
-                $0.rows = people.map { p in
-                    var row = Kinerja_V1_AppraisalRow()
-                    row.nip = p.nip
-                    row.name = p.name
-                    row.unitCode = p.unit
-                    if let r = ratings[p.nip] {
-                        row.hasilKerja = r.hasilKerja.rawValue
-                        row.perilakuKerja = r.perilakuKerja.rawValue
-                        row.predikat = r.predikat.rawValue
-                        row.ratedBy = r.ratedBy
-                        if !r.aspects.isEmpty { row.aspects = Dictionary(uniqueKeysWithValues: r.aspects.map { ($0.key.rawValue, $0.value.rawValue) }) }
-                    }
-                    return row
-                }
-            }
-        }
-    }
-
-    func credits(request: Kinerja_V1_CreditsRequest, context: ServerContext) async throws -> Kinerja_V1_CreditsResponse {
-        let period = try PeriodID.requested(request.periodID)
-        return try await store.read { db in
-            let ratings = try AppraisalStore.ratings(db, period: period)
-            let rows = try OrganisationStore.employees(db, unit: nil, includeInactive: true).compactMap { e -> Kinerja_V1_CreditRow? in
-                guard let j = e.jabatanFungsional, let r = ratings[e.nip] else { return nil }
-                let p = r.predikat
-                return .with {
-                    $0.nip = e.nip
-                    $0.name = e.name
-                    $0.jabatanFungsional = j.rawValue
-                    $0.coefficient = AngkaKredit.text(AngkaKredit.coefficient(j))
-                    $0.predikat = p.rawValue
-                    $0.factor = AngkaKredit.factor(p).percentText() + "%"
-                    $0.credit = AngkaKredit.text(AngkaKredit.credit(j, p))
-                }
-            }
-            return .with { $0.rows = rows }
         }
     }
 }

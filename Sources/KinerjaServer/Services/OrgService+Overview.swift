@@ -12,7 +12,7 @@ extension OrgService {
         let now = state.clock.now()
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.ownOrSupervisor, employee: e, action: "read the overview of \(e.nip)")
+            try caller.require(.ownOrSupervisor, employee: e, action: "read the overview of \(e.nip)", db: db, now: now)
             let today = try AgencyClock.agency(db, at: now).today
             let year = request.year.isEmpty ? PeriodID(year: today.year, kind: .annual, index: 0) : try PeriodID.requested(request.year, annual: true)
             var o = Kinerja_V1_Overview()
@@ -51,7 +51,9 @@ extension OrgService {
                 row.feedbackMeanBySource = FeedbackMeans.bySource(feedback).mapValues(AngkaKredit.text)
                 o.periods.append(row)
                 if let j = e.jabatanFungsional, let r = rating {
-                    o.angkaKredit[p.id.description] = AngkaKredit.text(AngkaKredit.credit(j, r.predikat))
+                    // Prorated: the period's months (only those in the jabatan) of the yearly credit.
+                    let months = AngkaKredit.months(of: p.id, since: e.jabatanSince)
+                    o.angkaKredit[p.id.description] = AngkaKredit.text(thousandths: AngkaKredit.thousandths(j, r.predikat, months: months))
                 }
             }
 
@@ -87,6 +89,7 @@ extension OrgService {
                     })
             }
 
+            o.acting = try StructureStore.assignments(db, nip: e.nip).filter { $0.to >= today }.map { try Self.actingMessage(db, $0, today: today) }
             o.tpp = standing.tpp.map { m in
                 .with {
                     $0.month = m.month

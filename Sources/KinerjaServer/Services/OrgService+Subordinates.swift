@@ -20,14 +20,20 @@ extension OrgService {
             }
             let today = try AgencyClock.agency(db, at: now).today
             let period = try requested.map { try PeriodStore.require(db, $0) } ?? PeriodStore.beingFilled(db, today: today)
-            let subordinates = try OrganisationStore.directSubordinates(db, nip: supervisor.nip)
+            // Direct subordinates in the staff file, then those of the posts the supervisor stands in for today.
+            var subordinates = try OrganisationStore.directSubordinates(db, nip: supervisor.nip).map { ($0, "") }
+            let own = Set(subordinates.map(\.0.nip))
+            for (e, a) in try StructureStore.actingSubordinates(db, actor: supervisor.nip, on: today) where !own.contains(e.nip) {
+                subordinates.append((e, "\(a.kind.rawValue.uppercased()) \(a.unitCode)"))
+            }
             return try .with {
                 $0.supervisorNip = supervisor.nip
                 $0.periodID = period?.id.description ?? ""
                 $0.deadline = period?.deadline.description ?? ""
-                $0.subordinates = try subordinates.map { e in
+                $0.subordinates = try subordinates.map { (e, acting) in
                     var standing = Kinerja_V1_SubordinateStanding()
                     standing.employee = Self.employeeMessage(e)
+                    standing.actingAs = acting
                     if let period {
                         let annual = period.id.annual
                         standing.skpStatus = try SKPStore.status(db, nip: e.nip, period: annual)?.rawValue ?? ""

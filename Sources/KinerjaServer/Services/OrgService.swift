@@ -168,10 +168,12 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
             let parsed = clock.now
             let work = { (db: GRDB.Database, pending: PendingWrites) throws -> Kinerja_V1_ImportReport in
                 let loaded = (try OrganisationStore.employeesByNIP(db), try OrganisationStore.unitCodes(db))
+                let lastChanges = try StructureStore.lastChanges(db)
+                let today = try AgencyClock.agency(db, at: state.clock.now()).today
                 let t1 = clock.now
                 let plan = EmployeeImport.plan(
                     table: decoded.table, delimiter: decoded.delimiter, existing: loaded.0,
-                    units: loaded.1, deactivateMissing: request.deactivateMissing)
+                    units: loaded.1, deactivateMissing: request.deactivateMissing, today: today, lastChange: { lastChanges[$0] })
                 let t2 = clock.now
                 defer {
                     logger.info(
@@ -191,6 +193,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 if !request.dryRun && !plan.writes.isEmpty {
                     pending.add { db in
                         try OrganisationStore.upsertEmployees(db, plan.writes)
+                        try StructureStore.recordChanges(db, plan.history, now: Date())
                         if !headless.isEmpty { try OrganisationStore.upsertUnits(db, headless) }
                         let c = plan.counts
                         try Audit.record(
@@ -226,8 +229,10 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     func getEmployee(request: Kinerja_V1_GetEmployeeRequest, context: ServerContext) async throws -> Kinerja_V1_EmployeeDetail {
         let nip = request.nip.trimmingCharacters(in: .whitespaces)
         try EmployeeLookup.requireWellFormed(nip)
+        let now = state.clock.now()
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, nip)
+            let today = try AgencyClock.agency(db, at: now).today
             let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
             return try Kinerja_V1_EmployeeDetail.with {
                 $0.employee = Self.employeeMessage(e)
@@ -235,6 +240,15 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 $0.supervisorChain = chain.map(Self.employeeMessage)
                 $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
                 $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
+                $0.acting = try StructureStore.assignments(db, nip: nip).map { try Self.actingMessage(db, $0, today: today) }
+                $0.history = try StructureStore.changes(db, nip: nip).map { c in
+                    .with {
+                        $0.changedOn = c.on.description
+                        $0.supervisorNip = c.supervisorNIP ?? ""
+                        $0.unitCode = c.unitCode
+                        $0.jabatan = c.jabatan
+                    }
+                }
             }
         }
     }
@@ -244,7 +258,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     ) async throws {
         let data = try await Blocking.run {
             let employees = try store.readNow { db in try OrganisationStore.employees(db, unit: nil, includeInactive: true) }
-            return CSVDecoding.encode(header: EmployeeImport.columns, rows: employees.map(Self.csvRow))
+            return CSVDecoding.encode(header: EmployeeImport.exportColumns, rows: employees.map(Self.csvRow))
         }
         var start = 0
         while start < data.count {
@@ -257,7 +271,8 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     static func csvRow(_ e: Employee) -> [String] {
         [
             e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",
-            String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, e.active ? "true" : "false",
+            String(e.kelasJabatan), e.unitCode, e.supervisorNIP ?? "", e.email, e.phone, e.active ? "true" : "false", e.cpns ? "true" : "false",
+            e.jabatanSince?.description ?? "",
         ]
     }
 
@@ -276,6 +291,8 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         m.email = e.email
         m.phone = e.phone
         m.active = e.active
+        m.cpns = e.cpns
+        m.jabatanSince = e.jabatanSince?.description ?? ""
         return m
     }
 

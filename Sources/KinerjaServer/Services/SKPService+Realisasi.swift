@@ -14,7 +14,7 @@ extension SKPService {
         let now = state.clock.now()
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.ownOrSupervisor, employee: e, action: "read the realisasi of \(e.nip)")
+            try caller.require(.ownOrSupervisor, employee: e, action: "read the realisasi of \(e.nip)", db: db, now: now, period: period)
             let record = try PeriodStore.require(db, period)
             let extensionDate = try PeriodStore.deadlineExtension(db, period: period, nip: e.nip)?.until
             let deadline = FilingDeadline.inForce(period: record.deadline, extendedUntil: extensionDate)

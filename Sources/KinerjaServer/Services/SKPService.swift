@@ -103,7 +103,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let period = try PeriodID.requested(request.periodID, annual: true)
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.ownSupervisorOrSubordinate, employee: e, action: "read the SKP of \(e.nip)") { supervisor in
+            try caller.require(.ownSupervisorOrSubordinate, employee: e, action: "read the SKP of \(e.nip)", db: db, now: state.clock.now()) { supervisor in
                 try OrganisationStore.employee(db, nip: caller.actorNIP)?.supervisorNIP == supervisor
             }
             guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
@@ -229,7 +229,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         let period = try PeriodID.requested(request.periodID, annual: true)
         return try await store.write { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(right, employee: e, action: "\(rpc) for \(e.nip)")
+            try caller.require(right, employee: e, action: "\(rpc) for \(e.nip)", db: db, now: state.clock.now())
             try PeriodStore.requireOpen(db, period, action: "changing an SKP")
             guard let skp = try SKPStore.load(db, nip: e.nip, period: period) else {
                 throw RPCError(code: .notFound, message: "\(e.nip) has no SKP for \(period)")
@@ -302,7 +302,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         guard !text.isEmpty else { throw RPCError(code: .invalidArgument, message: "feedback text is empty") }
         return try await store.write { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.supervisor, employee: e, action: "give feedback to \(e.nip)")
+            try caller.require(.supervisor, employee: e, action: "give feedback to \(e.nip)", db: db, now: state.clock.now(), period: period)
             try PeriodStore.requireOpen(db, period, action: "giving feedback")
             guard (try SKPStore.rhkIDs(db, period: period.annual)[e.nip] ?? []).contains(request.rhkID) else {
                 throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(Quote.short(request.rhkID))' in the SKP for \(period.annual)")
@@ -337,7 +337,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
         _ = try RequestLimits.dateRange(from: request.from, to: request.to)
         return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
-            try caller.require(.ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)")
+            try caller.require(.ownOrSupervisor, employee: e, action: "read the activities of \(e.nip)", db: db, now: state.clock.now())
             let rows = try ActivityStore.list(db, nip: e.nip, from: request.from.isEmpty ? nil : request.from, to: request.to.isEmpty ? nil : request.to)
             return .with {
                 $0.activities = rows.map(Self.message)

@@ -1,5 +1,8 @@
+import Foundation
+import GRDB
 import GRPCCore
 import KinerjaCore
+import KinerjaStore
 
 extension Caller {
     enum Right {
@@ -17,13 +20,19 @@ extension Caller {
     /// Gateway callers act for one employee and get that employee's rights; operators and admins may do all.
     /// `actorReportsTo`: whether the acting employee reports directly to `employee` (asked only for
     /// `ownSupervisorOrSubordinate`).
-    func require(_ right: Right, employee: Employee, action: String, actorReportsTo: (String) throws -> Bool = { _ in false }) throws {
+    /// `standsIn`: whether the acting employee holds the supervisor's rights over `employee` without being their
+    /// supervisor in the staff file (a PLT/PLH today, or the assessor of the period concerned); asked only when needed.
+    func require(
+        _ right: Right, employee: Employee, action: String, actorReportsTo: (String) throws -> Bool = { _ in false },
+        standsIn: () throws -> Bool = { false }
+    ) throws {
         guard role == .gateway else { return }
         guard !actorNIP.isEmpty else {
             throw RPCError(code: .permissionDenied, message: "a gateway must name the employee it acts for (metadata kinerja-actor-nip) to \(action)")
         }
         let isSelf = actorNIP == employee.nip
-        let isSupervisor = employee.supervisorNIP == actorNIP
+        var isSupervisor = employee.supervisorNIP == actorNIP
+        if !isSupervisor && right != .own && !(isSelf && right != .supervisor) { isSupervisor = try standsIn() }
         let allowed =
             switch right {
             case .own: isSelf
@@ -35,11 +44,34 @@ extension Caller {
             let who =
                 switch right {
                 case .own: "only \(employee.nip) themselves"
-                case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none"))"
+                case .supervisor: "only \(employee.nip)'s direct supervisor (\(employee.supervisorNIP ?? "none")) or a PLT/PLH standing in"
                 case .ownOrSupervisor: "only \(employee.nip) or their direct supervisor"
                 case .ownSupervisorOrSubordinate: "only \(employee.nip), their direct supervisor or their direct subordinates"
                 }
             throw RPCError(code: .permissionDenied, message: "\(actorNIP) may not \(action): \(who) may")
+        }
+    }
+}
+
+extension Caller {
+    /// `require` with the structure of the agency: a PLT or PLH has, today, the rights of the head they stand in for;
+    /// for a `period` that has ended, the supervisor's rights are its assessor's (the supervisor in force on its last
+    /// day, or a PLT then), not those of whoever supervises the employee now.
+    func require(
+        _ right: Right, employee: Employee, action: String, db: GRDB.Database, now: Date, actorReportsTo: (String) throws -> Bool = { _ in false },
+        period: PeriodID? = nil
+    ) throws {
+        guard role == .gateway, !actorNIP.isEmpty else { return try require(right, employee: employee, action: action, actorReportsTo: actorReportsTo) }
+        let today = try AgencyClock.agency(db, at: now).today
+        var subject = employee
+        var assessor: String?
+        if let period, period.dates.end < today {
+            assessor = try StructureStore.assessments(db, employees: [employee], on: period.dates.end)[employee.nip]?.assessor
+            if right == .supervisor { subject.supervisorNIP = assessor }
+        }
+        try require(right, employee: subject, action: action, actorReportsTo: actorReportsTo) {
+            if assessor == actorNIP { return true }
+            return try StructureStore.actsAsSupervisor(db, actor: actorNIP, of: employee, on: today)
         }
     }
 }

@@ -122,10 +122,10 @@ import Testing
             let annual = try await list(c, "2025")[budi]
             #expect(annual?.unitCode == "SEKR" && annual?.hasilKerja == "" && annual?.predikat == "")
 
-            // Angka kredit: Rina, ahli pertama, Butuh Perbaikan in Q1 → 12.5 × 75% = 9.375 → 9.38.
+            // Angka kredit: Rina, ahli pertama, Butuh Perbaikan in Q1 → 12.5 × 75% × 3/12 = 2.34375 → 2.344 → 2.34.
             let credits = try await c.appraisal.credits(.with { $0.periodID = "2025-Q1" }, metadata: Clients.asOperator).rows
             #expect(credits.count == 1)
-            #expect(credits.first?.nip == rina && credits.first?.credit == "9.38" && credits.first?.coefficient == "12.50")
+            #expect(credits.first?.nip == rina && credits.first?.credit == "2.34" && credits.first?.coefficient == "12.50" && credits.first?.months == 3)
         }
     }
 
