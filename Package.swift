@@ -67,7 +67,7 @@ let package = Package(
             dependencies: ["CKinerjaPlugin", "KinerjaPluginAPI", "KinerjaCore", "KinerjaScoring", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Rating values, weighted means and the default TPP shape: shared by the plugin kit and the host's national
         // rules, so that the host does not need the kit.
-        .target(name: "KinerjaScoring", dependencies: ["KinerjaCore", "KinerjaPluginAPI"]),
+        .target(name: "KinerjaScoring", dependencies: ["KinerjaCore", "KinerjaPluginAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // System calls of the plugin host process (Landlock, closing descriptors) that Swift cannot make directly.
         .target(name: "CKinerjaHostSystem"),
         // The host: runs each plugin in a child process that loads it with dlopen, supervises and restarts those

@@ -19,19 +19,18 @@ struct BukittinggiPlugin: KinerjaPlugin {
     let cap: Fraction
     let diAtas: Fraction
     let sesuai: Fraction
-    let policy: TPPPolicy
+    /// The shares of Bukittinggi's rule (config, default 70/30); everything else comes from the agency's `[tpp]`.
+    let kinerjaShare: Int64
+    let disiplinShare: Int64
 
     init(config: Kinerja_Plugin_V1_PluginConfig, log: PluginLog) throws {
         cap = try config.fraction("cap", default: 120)
         diAtas = try config.fraction("thresholds.di_atas", default: 110)
         sesuai = try config.fraction("thresholds.sesuai", default: 90)
-        var p = TPPPolicy()
-        p.kinerjaSharePercent = Int64(try config.int("kinerja_share_percent", default: 70))
-        p.disiplinSharePercent = Int64(try config.int("disiplin_share_percent", default: 30))
-        guard (0...100).contains(p.kinerjaSharePercent), (0...100).contains(p.disiplinSharePercent),
-            p.kinerjaSharePercent + p.disiplinSharePercent <= 100
+        kinerjaShare = Int64(try config.int("kinerja_share_percent", default: 70))
+        disiplinShare = Int64(try config.int("disiplin_share_percent", default: 30))
+        guard (0...100).contains(kinerjaShare), (0...100).contains(disiplinShare), kinerjaShare + disiplinShare <= 100
         else { throw PluginError("config kinerja_share_percent + disiplin_share_percent must be within 0–100") }
-        policy = p
     }
 
     var summary: String { "achievement-based Hasil Kerja and a 70/30 TPP (Bukittinggi)" }
@@ -102,7 +101,10 @@ struct BukittinggiPlugin: KinerjaPlugin {
     }
 
     func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse {
-        .with {
+        var policy = Scoring.policy(request)
+        policy.kinerjaSharePercent = kinerjaShare
+        policy.disiplinSharePercent = disiplinShare
+        return .with {
             $0.results = request.inputs.map {
                 Scoring.incentive($0, policy: policy, label: "bukittinggi: kinerja \(policy.kinerjaSharePercent)% / disiplin \(policy.disiplinSharePercent)%")
             }

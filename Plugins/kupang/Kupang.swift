@@ -44,11 +44,13 @@ struct KupangPlugin: KinerjaPlugin {
     }
 
     func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse {
-        .with {
+        // The agency's numbers; kupang changes only the kinerja factor.
+        let policy = Scoring.policy(request)
+        return .with {
             $0.results = request.inputs.map { input in
                 let factor = Fraction.min(Fraction.one, Fraction(Int128(max(0, input.activityMinutes)), Int128(max(1, targetMinutes))))
                 return Scoring.incentive(
-                    input, policy: TPPPolicy(), factor: factor,
+                    input, policy: policy, factor: factor,
                     factorLine: "activity \(input.activityMinutes) of \(targetMinutes) minutes in \(input.month) → factor \(factor.percentText())%",
                     label: "kupang: kinerja share by logged activity time")
             }

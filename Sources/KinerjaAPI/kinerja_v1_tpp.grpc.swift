@@ -139,6 +139,32 @@ public enum Kinerja_V1_TPPService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AddSanction" metadata.
+        public enum AddSanction: Sendable {
+            /// Request type for "AddSanction".
+            public typealias Input = Kinerja_V1_AddSanctionRequest
+            /// Response type for "AddSanction".
+            public typealias Output = Kinerja_V1_Sanction
+            /// Descriptor for "AddSanction".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.TPPService"),
+                method: "AddSanction",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListSanctions" metadata.
+        public enum ListSanctions: Sendable {
+            /// Request type for "ListSanctions".
+            public typealias Input = Kinerja_V1_ListSanctionsRequest
+            /// Response type for "ListSanctions".
+            public typealias Output = Kinerja_V1_ListSanctionsResponse
+            /// Descriptor for "ListSanctions".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kinerja.v1.TPPService"),
+                method: "ListSanctions",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kinerja.v1.TPPService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ImportBase.descriptor,
@@ -149,7 +175,9 @@ public enum Kinerja_V1_TPPService: Sendable {
             Unlock.descriptor,
             Export.descriptor,
             SetOverride.descriptor,
-            ListOverrides.descriptor
+            ListOverrides.descriptor,
+            AddSanction.descriptor,
+            ListSanctions.descriptor
         ]
     }
 }
@@ -338,6 +366,43 @@ extension Kinerja_V1_TPPService {
             request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListOverridesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListOverridesResponse>
+
+        /// Handle the "AddSanction" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+        /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_AddSanctionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_Sanction` messages.
+        func addSanction(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_AddSanctionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Sanction>
+
+        /// Handle the "ListSanctions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kinerja_V1_ListSanctionsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kinerja_V1_ListSanctionsResponse` messages.
+        func listSanctions(
+            request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListSanctionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSanctionsResponse>
     }
 
     /// Service protocol for the "kinerja.v1.TPPService" service.
@@ -510,6 +575,43 @@ extension Kinerja_V1_TPPService {
             request: GRPCCore.ServerRequest<Kinerja_V1_ListOverridesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse>
+
+        /// Handle the "AddSanction" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+        /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddSanctionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_Sanction` message.
+        func addSanction(
+            request: GRPCCore.ServerRequest<Kinerja_V1_AddSanctionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Sanction>
+
+        /// Handle the "ListSanctions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSanctionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kinerja_V1_ListSanctionsResponse` message.
+        func listSanctions(
+            request: GRPCCore.ServerRequest<Kinerja_V1_ListSanctionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSanctionsResponse>
     }
 
     /// Simple service protocol for the "kinerja.v1.TPPService" service.
@@ -680,6 +782,43 @@ extension Kinerja_V1_TPPService {
             request: Kinerja_V1_ListOverridesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kinerja_V1_ListOverridesResponse
+
+        /// Handle the "AddSanction" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+        /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_AddSanctionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_Sanction` to respond with.
+        func addSanction(
+            request: Kinerja_V1_AddSanctionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_Sanction
+
+        /// Handle the "ListSanctions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kinerja_V1_ListSanctionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kinerja_V1_ListSanctionsResponse` to respond with.
+        func listSanctions(
+            request: Kinerja_V1_ListSanctionsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kinerja_V1_ListSanctionsResponse
     }
 }
 
@@ -786,6 +925,28 @@ extension Kinerja_V1_TPPService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kinerja_V1_TPPService.Method.AddSanction.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_AddSanctionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_Sanction>(),
+            handler: { request, context in
+                try await self.addSanction(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kinerja_V1_TPPService.Method.ListSanctions.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListSanctionsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListSanctionsResponse>(),
+            handler: { request, context in
+                try await self.listSanctions(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -885,6 +1046,28 @@ extension Kinerja_V1_TPPService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListOverridesResponse> {
         let response = try await self.listOverrides(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addSanction(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_AddSanctionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_Sanction> {
+        let response = try await self.addSanction(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listSanctions(
+        request: GRPCCore.StreamingServerRequest<Kinerja_V1_ListSanctionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kinerja_V1_ListSanctionsResponse> {
+        let response = try await self.listSanctions(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1005,6 +1188,32 @@ extension Kinerja_V1_TPPService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse> {
         return GRPCCore.ServerResponse<Kinerja_V1_ListOverridesResponse>(
             message: try await self.listOverrides(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addSanction(
+        request: GRPCCore.ServerRequest<Kinerja_V1_AddSanctionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_Sanction> {
+        return GRPCCore.ServerResponse<Kinerja_V1_Sanction>(
+            message: try await self.addSanction(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listSanctions(
+        request: GRPCCore.ServerRequest<Kinerja_V1_ListSanctionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kinerja_V1_ListSanctionsResponse> {
+        return GRPCCore.ServerResponse<Kinerja_V1_ListSanctionsResponse>(
+            message: try await self.listSanctions(
                 request: request.message,
                 context: context
             ),
@@ -1228,6 +1437,53 @@ extension Kinerja_V1_TPPService {
             deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListOverridesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListOverridesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddSanction" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+        /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddSanctionRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_AddSanctionRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Sanction` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addSanction<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_AddSanctionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_AddSanctionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Sanction>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Sanction>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListSanctions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSanctionsRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListSanctionsRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListSanctionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listSanctions<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListSanctionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListSanctionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListSanctionsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSanctionsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1553,6 +1809,75 @@ extension Kinerja_V1_TPPService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AddSanction" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+        /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_AddSanctionRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_AddSanctionRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_Sanction` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addSanction<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_AddSanctionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_AddSanctionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_Sanction>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Sanction>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_TPPService.Method.AddSanction.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListSanctions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kinerja_V1_ListSanctionsRequest` message.
+        ///   - serializer: A serializer for `Kinerja_V1_ListSanctionsRequest` messages.
+        ///   - deserializer: A deserializer for `Kinerja_V1_ListSanctionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listSanctions<Result>(
+            request: GRPCCore.ClientRequest<Kinerja_V1_ListSanctionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kinerja_V1_ListSanctionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kinerja_V1_ListSanctionsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSanctionsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kinerja_V1_TPPService.Method.ListSanctions.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1816,6 +2141,65 @@ extension Kinerja_V1_TPPService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListOverridesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListOverridesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddSanction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+    /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_AddSanctionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addSanction<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_AddSanctionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Sanction>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addSanction(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_AddSanctionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_Sanction>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSanctions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kinerja_V1_ListSanctionsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSanctions<Result>(
+        request: GRPCCore.ClientRequest<Kinerja_V1_ListSanctionsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSanctionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listSanctions(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kinerja_V1_ListSanctionsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kinerja_V1_ListSanctionsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2117,6 +2501,73 @@ extension Kinerja_V1_TPPService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listOverrides(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddSanction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > AddSanction records a disciplinary sanction cutting TPP by a percentage for a run of months; each month in
+    /// > range applies it when computed (a locked month keeps what it paid). Audited. Least role: admin.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addSanction<Result>(
+        _ message: Kinerja_V1_AddSanctionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_Sanction>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_AddSanctionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addSanction(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSanctions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ListSanctions lists sanctions, one employee's or everyone's. Least role: operator.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSanctions<Result>(
+        _ message: Kinerja_V1_ListSanctionsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kinerja_V1_ListSanctionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kinerja_V1_ListSanctionsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listSanctions(
             request: request,
             options: options,
             onResponse: handleResponse

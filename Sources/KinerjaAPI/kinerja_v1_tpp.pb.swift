@@ -272,6 +272,18 @@ public nonisolated struct Kinerja_V1_TPPResult: @unchecked Sendable {
     set {_uniqueStorage()._locked = newValue}
   }
 
+  /// The employee's BPJS contribution, deducted from gross before tax ([tpp] bpjs_percent).
+  public var bpjs: Int64 {
+    get {_storage._bpjs}
+    set {_uniqueStorage()._bpjs = newValue}
+  }
+
+  /// The tax is borne by the regional budget ([tpp] tax_mode = "borne"): shown, not deducted from net.
+  public var taxBorne: Bool {
+    get {_storage._taxBorne}
+    set {_uniqueStorage()._taxBorne = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -333,6 +345,87 @@ public nonisolated struct Kinerja_V1_ExportResponse: Sendable {
   public var totalTax: Int64 = 0
 
   public var totalNet: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_AddSanctionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  /// 20–100.
+  public var percent: Int32 = 0
+
+  /// YYYY-MM, the first month it applies.
+  public var from: String = String()
+
+  /// 1–120.
+  public var months: Int32 = 0
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_Sanction: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  public var nip: String = String()
+
+  public var name: String = String()
+
+  public var percent: Int32 = 0
+
+  public var from: String = String()
+
+  public var months: Int32 = 0
+
+  /// The last month it applies (YYYY-MM).
+  public var to: String = String()
+
+  public var reason: String = String()
+
+  public var createdBy: String = String()
+
+  public var createdAt: String = String()
+
+  /// Months in range already locked when it was added: they keep what they paid (unlock and compute again to apply it).
+  public var lockedMonths: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListSanctionsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nip: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kinerja_V1_ListSanctionsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sanctions: [Kinerja_V1_Sanction] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -644,7 +737,7 @@ nonisolated extension Kinerja_V1_MonthState: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TPPResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{1}golongan\0\u{3}kelas_jabatan\0\u{1}base\0\u{3}base_source\0\u{1}predikat\0\u{3}predikat_period\0\u{1}kinerja\0\u{1}disiplin\0\u{3}deductions_percent\0\u{3}sanction_percent\0\u{1}gross\0\u{1}tax\0\u{3}tax_percent\0\u{1}net\0\u{1}blocked\0\u{3}blocked_reason\0\u{1}steps\0\u{3}handled_by\0\u{1}locked\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}name\0\u{3}unit_code\0\u{1}golongan\0\u{3}kelas_jabatan\0\u{1}base\0\u{3}base_source\0\u{1}predikat\0\u{3}predikat_period\0\u{1}kinerja\0\u{1}disiplin\0\u{3}deductions_percent\0\u{3}sanction_percent\0\u{1}gross\0\u{1}tax\0\u{3}tax_percent\0\u{1}net\0\u{1}blocked\0\u{3}blocked_reason\0\u{1}steps\0\u{3}handled_by\0\u{1}locked\0\u{1}bpjs\0\u{3}tax_borne\0")
 
   fileprivate class _StorageClass {
     var _nip: String = String()
@@ -669,6 +762,8 @@ nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf
     var _steps: [String] = []
     var _handledBy: String = String()
     var _locked: Bool = false
+    var _bpjs: Int64 = 0
+    var _taxBorne: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -701,6 +796,8 @@ nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf
       _steps = source._steps
       _handledBy = source._handledBy
       _locked = source._locked
+      _bpjs = source._bpjs
+      _taxBorne = source._taxBorne
     }
   }
 
@@ -741,6 +838,8 @@ nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf
         case 20: try { try decoder.decodeRepeatedStringField(value: &_storage._steps) }()
         case 21: try { try decoder.decodeSingularStringField(value: &_storage._handledBy) }()
         case 22: try { try decoder.decodeSingularBoolField(value: &_storage._locked) }()
+        case 23: try { try decoder.decodeSingularInt64Field(value: &_storage._bpjs) }()
+        case 24: try { try decoder.decodeSingularBoolField(value: &_storage._taxBorne) }()
         default: break
         }
       }
@@ -815,6 +914,12 @@ nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf
       if _storage._locked != false {
         try visitor.visitSingularBoolField(value: _storage._locked, fieldNumber: 22)
       }
+      if _storage._bpjs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._bpjs, fieldNumber: 23)
+      }
+      if _storage._taxBorne != false {
+        try visitor.visitSingularBoolField(value: _storage._taxBorne, fieldNumber: 24)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -846,6 +951,8 @@ nonisolated extension Kinerja_V1_TPPResult: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._steps != rhs_storage._steps {return false}
         if _storage._handledBy != rhs_storage._handledBy {return false}
         if _storage._locked != rhs_storage._locked {return false}
+        if _storage._bpjs != rhs_storage._bpjs {return false}
+        if _storage._taxBorne != rhs_storage._taxBorne {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1000,6 +1107,196 @@ nonisolated extension Kinerja_V1_ExportResponse: SwiftProtobuf.Message, SwiftPro
     if lhs.totalGross != rhs.totalGross {return false}
     if lhs.totalTax != rhs.totalTax {return false}
     if lhs.totalNet != rhs.totalNet {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_AddSanctionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddSanctionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}percent\0\u{1}from\0\u{1}months\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.percent) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.months) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    if self.percent != 0 {
+      try visitor.visitSingularInt32Field(value: self.percent, fieldNumber: 2)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
+    if self.months != 0 {
+      try visitor.visitSingularInt32Field(value: self.months, fieldNumber: 4)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_AddSanctionRequest, rhs: Kinerja_V1_AddSanctionRequest) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.percent != rhs.percent {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.months != rhs.months {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_Sanction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Sanction"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}nip\0\u{1}name\0\u{1}percent\0\u{1}from\0\u{1}months\0\u{1}to\0\u{1}reason\0\u{3}created_by\0\u{3}created_at\0\u{3}locked_months\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.percent) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.months) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.lockedMonths) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if self.percent != 0 {
+      try visitor.visitSingularInt32Field(value: self.percent, fieldNumber: 4)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 5)
+    }
+    if self.months != 0 {
+      try visitor.visitSingularInt32Field(value: self.months, fieldNumber: 6)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 7)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 8)
+    }
+    if !self.createdBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 9)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 10)
+    }
+    if !self.lockedMonths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.lockedMonths, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_Sanction, rhs: Kinerja_V1_Sanction) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.nip != rhs.nip {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.percent != rhs.percent {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.months != rhs.months {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.lockedMonths != rhs.lockedMonths {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListSanctionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSanctionsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.nip) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nip.isEmpty {
+      try visitor.visitSingularStringField(value: self.nip, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListSanctionsRequest, rhs: Kinerja_V1_ListSanctionsRequest) -> Bool {
+    if lhs.nip != rhs.nip {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kinerja_V1_ListSanctionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSanctionsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sanctions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.sanctions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.sanctions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sanctions, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_V1_ListSanctionsResponse, rhs: Kinerja_V1_ListSanctionsResponse) -> Bool {
+    if lhs.sanctions != rhs.sanctions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -420,11 +420,53 @@ public nonisolated struct Kinerja_Plugin_V1_IncentiveInput: @unchecked Sendable 
     set {_uniqueStorage()._activityMinutes = newValue}
   }
 
+  /// A CPNS: the policy's cpns_percent of the base applies.
+  public var cpns: Bool {
+    get {_storage._cpns}
+    set {_uniqueStorage()._cpns = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The agency's TPP numbers in force (`[tpp]` of kinerjad.toml). A plugin starts from them and changes only what its
+/// own rule changes.
+public nonisolated struct Kinerja_Plugin_V1_TPPPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kinerjaSharePercent: Int64 = 0
+
+  public var disiplinSharePercent: Int64 = 0
+
+  /// predikat (sangat_baik … sangat_kurang) → percent.
+  public var predikatFactorPercent: Dictionary<String,Int64> = [:]
+
+  /// tl1 … psw4, tk → tenths of a percent of the base per occurrence.
+  public var deductionPerMille: Dictionary<String,Int64> = [:]
+
+  /// Golongan groups I–IV.
+  public var pnsTaxPercent: [Int64] = []
+
+  /// PPPK I–XVII.
+  public var pppkTaxPercent: [Int64] = []
+
+  public var cpnsPercent: Int64 = 0
+
+  /// withheld | borne
+  public var taxMode: String = String()
+
+  /// Tenths of a percent of gross.
+  public var bpjsPerMille: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Kinerja_Plugin_V1_IncentiveRequest: Sendable {
@@ -434,9 +476,21 @@ public nonisolated struct Kinerja_Plugin_V1_IncentiveRequest: Sendable {
 
   public var inputs: [Kinerja_Plugin_V1_IncentiveInput] = []
 
+  /// Absent from an older host: the national defaults.
+  public var policy: Kinerja_Plugin_V1_TPPPolicy {
+    get {_policy ?? Kinerja_Plugin_V1_TPPPolicy()}
+    set {_policy = newValue}
+  }
+  /// Returns true if `policy` has been explicitly set.
+  public var hasPolicy: Bool {self._policy != nil}
+  /// Clears the value of `policy`. Subsequent reads from it will return its default value.
+  public mutating func clearPolicy() {self._policy = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _policy: Kinerja_Plugin_V1_TPPPolicy? = nil
 }
 
 public nonisolated struct Kinerja_Plugin_V1_IncentiveResult: Sendable {
@@ -469,6 +523,12 @@ public nonisolated struct Kinerja_Plugin_V1_IncentiveResult: Sendable {
   public var blocked: Bool = false
 
   public var blockedReason: String = String()
+
+  /// The employee's BPJS contribution (deducted from gross before tax).
+  public var bpjs: Int64 = 0
+
+  /// The tax is borne by the regional budget: `tax` is shown, net is gross − bpjs.
+  public var taxBorne: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1375,7 +1435,7 @@ nonisolated extension Kinerja_Plugin_V1_DeriveRatingsResponse: SwiftProtobuf.Mes
 
 nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IncentiveInput"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}month\0\u{3}base_rupiah\0\u{1}predikat\0\u{3}predikat_period\0\u{1}attendance\0\u{1}golongan\0\u{1}kind\0\u{3}activity_minutes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}month\0\u{3}base_rupiah\0\u{1}predikat\0\u{3}predikat_period\0\u{1}attendance\0\u{1}golongan\0\u{1}kind\0\u{3}activity_minutes\0\u{1}cpns\0")
 
   fileprivate class _StorageClass {
     var _nip: String = String()
@@ -1387,6 +1447,7 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
     var _golongan: String = String()
     var _kind: String = String()
     var _activityMinutes: Int64 = 0
+    var _cpns: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1406,6 +1467,7 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
       _golongan = source._golongan
       _kind = source._kind
       _activityMinutes = source._activityMinutes
+      _cpns = source._cpns
     }
   }
 
@@ -1433,6 +1495,7 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
         case 7: try { try decoder.decodeSingularStringField(value: &_storage._golongan) }()
         case 8: try { try decoder.decodeSingularStringField(value: &_storage._kind) }()
         case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._activityMinutes) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._cpns) }()
         default: break
         }
       }
@@ -1472,6 +1535,9 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
       if _storage._activityMinutes != 0 {
         try visitor.visitSingularInt64Field(value: _storage._activityMinutes, fieldNumber: 9)
       }
+      if _storage._cpns != false {
+        try visitor.visitSingularBoolField(value: _storage._cpns, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1490,6 +1556,7 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
         if _storage._golongan != rhs_storage._golongan {return false}
         if _storage._kind != rhs_storage._kind {return false}
         if _storage._activityMinutes != rhs_storage._activityMinutes {return false}
+        if _storage._cpns != rhs_storage._cpns {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1499,9 +1566,79 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveInput: SwiftProtobuf.Message, S
   }
 }
 
+nonisolated extension Kinerja_Plugin_V1_TPPPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TPPPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}kinerja_share_percent\0\u{3}disiplin_share_percent\0\u{3}predikat_factor_percent\0\u{3}deduction_per_mille\0\u{3}pns_tax_percent\0\u{3}pppk_tax_percent\0\u{3}cpns_percent\0\u{3}tax_mode\0\u{3}bpjs_per_mille\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.kinerjaSharePercent) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.disiplinSharePercent) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.predikatFactorPercent) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.deductionPerMille) }()
+      case 5: try { try decoder.decodeRepeatedInt64Field(value: &self.pnsTaxPercent) }()
+      case 6: try { try decoder.decodeRepeatedInt64Field(value: &self.pppkTaxPercent) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.cpnsPercent) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.taxMode) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.bpjsPerMille) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kinerjaSharePercent != 0 {
+      try visitor.visitSingularInt64Field(value: self.kinerjaSharePercent, fieldNumber: 1)
+    }
+    if self.disiplinSharePercent != 0 {
+      try visitor.visitSingularInt64Field(value: self.disiplinSharePercent, fieldNumber: 2)
+    }
+    if !self.predikatFactorPercent.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.predikatFactorPercent, fieldNumber: 3)
+    }
+    if !self.deductionPerMille.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.deductionPerMille, fieldNumber: 4)
+    }
+    if !self.pnsTaxPercent.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.pnsTaxPercent, fieldNumber: 5)
+    }
+    if !self.pppkTaxPercent.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.pppkTaxPercent, fieldNumber: 6)
+    }
+    if self.cpnsPercent != 0 {
+      try visitor.visitSingularInt64Field(value: self.cpnsPercent, fieldNumber: 7)
+    }
+    if !self.taxMode.isEmpty {
+      try visitor.visitSingularStringField(value: self.taxMode, fieldNumber: 8)
+    }
+    if self.bpjsPerMille != 0 {
+      try visitor.visitSingularInt64Field(value: self.bpjsPerMille, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kinerja_Plugin_V1_TPPPolicy, rhs: Kinerja_Plugin_V1_TPPPolicy) -> Bool {
+    if lhs.kinerjaSharePercent != rhs.kinerjaSharePercent {return false}
+    if lhs.disiplinSharePercent != rhs.disiplinSharePercent {return false}
+    if lhs.predikatFactorPercent != rhs.predikatFactorPercent {return false}
+    if lhs.deductionPerMille != rhs.deductionPerMille {return false}
+    if lhs.pnsTaxPercent != rhs.pnsTaxPercent {return false}
+    if lhs.pppkTaxPercent != rhs.pppkTaxPercent {return false}
+    if lhs.cpnsPercent != rhs.cpnsPercent {return false}
+    if lhs.taxMode != rhs.taxMode {return false}
+    if lhs.bpjsPerMille != rhs.bpjsPerMille {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kinerja_Plugin_V1_IncentiveRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IncentiveRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}inputs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}inputs\0\u{1}policy\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1510,20 +1647,29 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveRequest: SwiftProtobuf.Message,
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._policy) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.inputs.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.inputs, fieldNumber: 1)
     }
+    try { if let v = self._policy {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kinerja_Plugin_V1_IncentiveRequest, rhs: Kinerja_Plugin_V1_IncentiveRequest) -> Bool {
     if lhs.inputs != rhs.inputs {return false}
+    if lhs._policy != rhs._policy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1531,7 +1677,7 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveRequest: SwiftProtobuf.Message,
 
 nonisolated extension Kinerja_Plugin_V1_IncentiveResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IncentiveResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}kinerja\0\u{1}disiplin\0\u{1}gross\0\u{1}tax\0\u{1}net\0\u{3}deductions_percent\0\u{3}tax_percent\0\u{1}steps\0\u{1}blocked\0\u{3}blocked_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nip\0\u{1}kinerja\0\u{1}disiplin\0\u{1}gross\0\u{1}tax\0\u{1}net\0\u{3}deductions_percent\0\u{3}tax_percent\0\u{1}steps\0\u{1}blocked\0\u{3}blocked_reason\0\u{1}bpjs\0\u{3}tax_borne\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1550,6 +1696,8 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveResult: SwiftProtobuf.Message, 
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.steps) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.blocked) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.blockedReason) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.bpjs) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.taxBorne) }()
       default: break
       }
     }
@@ -1589,6 +1737,12 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveResult: SwiftProtobuf.Message, 
     if !self.blockedReason.isEmpty {
       try visitor.visitSingularStringField(value: self.blockedReason, fieldNumber: 11)
     }
+    if self.bpjs != 0 {
+      try visitor.visitSingularInt64Field(value: self.bpjs, fieldNumber: 12)
+    }
+    if self.taxBorne != false {
+      try visitor.visitSingularBoolField(value: self.taxBorne, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1604,6 +1758,8 @@ nonisolated extension Kinerja_Plugin_V1_IncentiveResult: SwiftProtobuf.Message, 
     if lhs.steps != rhs.steps {return false}
     if lhs.blocked != rhs.blocked {return false}
     if lhs.blockedReason != rhs.blockedReason {return false}
+    if lhs.bpjs != rhs.bpjs {return false}
+    if lhs.taxBorne != rhs.taxBorne {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

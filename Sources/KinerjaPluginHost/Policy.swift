@@ -1,6 +1,7 @@
 import Foundation
 import KinerjaCore
 import KinerjaPluginAPI
+import KinerjaScoring
 import SwiftProtobuf
 
 /// Answers a hook from a plugin, falling back to the national rules for what it does not implement.
@@ -38,8 +39,11 @@ package struct Policy: Sendable {
     }
 
     /// `explain: false`: the national rules leave out the steps (a plugin's steps are always kept).
+    /// The request carries the agency's `[tpp]` numbers (unless the caller set others): a plugin starts from them.
     package func computeIncentive(_ r: Kinerja_Plugin_V1_IncentiveRequest, explain: Bool = true) async throws -> Answer<Kinerja_Plugin_V1_IncentiveResponse> {
-        try await call("ComputeIncentive", r) { NationalPolicy.computeIncentive(r, policy: tpp, explain: explain) }
+        var r = r
+        if !r.hasPolicy { r.policy = Scoring.message(tpp) }
+        return try await call("ComputeIncentive", r) { [r] in NationalPolicy.computeIncentive(r, policy: tpp, explain: explain) }
     }
 
     package func reminderCalendar() async throws -> Answer<Kinerja_Plugin_V1_ReminderCalendarResponse> {

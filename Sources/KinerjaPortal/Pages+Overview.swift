@@ -66,6 +66,13 @@ extension Portal {
             },
             "hasTPP": !o.tpp.isEmpty,
             "bars": Display.ratingBars(periodic), "hasBars": !periodic.isEmpty, "chartWidth": 48 + periodic.count * 44,
+            "acting": o.acting.map { a in
+                [
+                    "kind": renderer.text("acting_\(a.kind)"), "unit": a.unitName.isEmpty ? a.unitCode : a.unitName, "from": Display.date(a.from),
+                    "to": Display.date(a.to), "current": a.current,
+                ] as [String: Any]
+            },
+            "hasActing": !o.acting.isEmpty,
             "hasAngkaKredit": !o.angkaKredit.isEmpty,
             "angkaKredit": o.angkaKredit.sorted { $0.key < $1.key }.map { ["period": Display.period($0.key), "credit": $0.value] },
         ]

@@ -55,7 +55,7 @@ extension Portal {
                     }, metadata: DaemonLink.acting(user.nip), options: DaemonLink.options)
                 let rows: [[String: Any]] = list.subordinates.map { s in
                     [
-                        "nip": s.employee.nip, "name": s.employee.name, "jabatan": s.employee.jabatan,
+                        "nip": s.employee.nip, "name": s.employee.name, "jabatan": s.employee.jabatan, "acting": s.actingAs,
                         "skp": s.skpStatus.isEmpty ? renderer.text("skp_none") : renderer.text("skp_\(s.skpStatus)"),
                         "waiting": s.skpStatus == "submitted", "filled": s.realisasiFilled, "indicators": s.indicators,
                         "predikat": s.predikat.isEmpty ? renderer.text("not_rated") : renderer.text("predikat_\(s.predikat)"),

@@ -1,6 +1,7 @@
 import Foundation
 import KinerjaCore
 import KinerjaPluginAPI
+import SwiftProtobuf
 
 /// Helpers the agency plugins and the host's national rules share: numeric rating values (di_atas 3, sesuai 2, di_bawah 1), exact weighted means,
 /// thresholds, and the default TPP computation with a plugin's own factor or shares.
@@ -67,7 +68,7 @@ public enum Scoring {
         let decision = TPPEligibility.decide(
             base: input.baseRupiah, golongan: input.golongan, kind: EmployeeKind(text: input.kind) ?? .pns, predikat: Predikat(text: input.predikat),
             predikatPeriod: input.predikatPeriod, month: input.month, factor: factor, factorLine: factorLine, attendance: attendance(input.attendance),
-            policy: policy)
+            policy: policy, cpns: input.cpns)
         let r: TPPBreakdown
         let line: String
         switch decision {
@@ -84,9 +85,47 @@ public enum Scoring {
         result.gross = r.gross
         result.tax = r.tax
         result.net = r.net
+        result.bpjs = r.bpjs
+        result.taxBorne = r.taxBorne
         result.taxPercent = Int32(r.taxPercent)
         result.deductionsPercent = r.deductionTotal.percentText()
         if explain { result.steps = (label.map { [$0] } ?? []) + r.explanation(factorLine: line, golongan: input.golongan) }
         return result
+    }
+}
+
+extension Scoring {
+    /// The agency's numbers a request carries (`IncentiveRequest.policy`), or the national defaults when the host sent
+    /// none. Values out of their range are clamped, never trusted to trap.
+    public static func policy(_ request: Kinerja_Plugin_V1_IncentiveRequest) -> TPPPolicy {
+        guard request.hasPolicy else { return TPPPolicy() }
+        let m = request.policy
+        func percent(_ v: Int64) -> Int64 { max(0, min(100, v)) }
+        var p = TPPPolicy()
+        p.kinerjaSharePercent = percent(m.kinerjaSharePercent)
+        p.disiplinSharePercent = percent(m.disiplinSharePercent)
+        for c in Predikat.allCases { if let v = m.predikatFactorPercent[c.rawValue] { p.predikatFactorPercent[c] = percent(v) } }
+        for (code, v) in m.deductionPerMille where p.deductionPerMille[code] != nil { p.deductionPerMille[code] = max(0, min(1000, v)) }
+        for (i, v) in m.pnsTaxPercent.prefix(4).enumerated() { p.pnsTaxPercent[i + 1] = percent(v) }
+        for (i, v) in m.pppkTaxPercent.prefix(17).enumerated() { p.pppkTaxPercent[i + 1] = percent(v) }
+        p.cpnsPercent = percent(m.cpnsPercent)
+        p.taxBorne = m.taxMode == "borne"
+        p.bpjsPerMille = max(0, min(1000, m.bpjsPerMille))
+        return p
+    }
+
+    /// `policy` as the host sends it to a plugin.
+    public static func message(_ p: TPPPolicy) -> Kinerja_Plugin_V1_TPPPolicy {
+        .with {
+            $0.kinerjaSharePercent = p.kinerjaSharePercent
+            $0.disiplinSharePercent = p.disiplinSharePercent
+            $0.predikatFactorPercent = Dictionary(uniqueKeysWithValues: p.predikatFactorPercent.map { ($0.key.rawValue, $0.value) })
+            $0.deductionPerMille = p.deductionPerMille
+            $0.pnsTaxPercent = (1...4).map { p.pnsTaxPercent[$0] ?? 0 }
+            $0.pppkTaxPercent = (1...17).map { p.pppkTaxPercent[$0] ?? 0 }
+            $0.cpnsPercent = p.cpnsPercent
+            $0.taxMode = p.taxBorne ? "borne" : "withheld"
+            $0.bpjsPerMille = p.bpjsPerMille
+        }
     }
 }

@@ -545,7 +545,8 @@ enum Migrations {
             // - acting_assignments: PLT / PLH over a unit for dated days;
             // - unit_ratings.head_nip: the head who took the unit's predikat as their Hasil Kerja, and ratings.hasil_by:
             //   who set a rating's Hasil Kerja when it was not the rater ('unit:<code>', or 'override:<actor>');
-            // - tpp_sanctions: a disciplinary sanction over a run of months.
+            // - tpp_sanctions: a disciplinary sanction over a run of months; tpp_results keep the BPJS contribution and
+            //   whether the tax was borne by the region.
             try db.execute(
                 sql: """
                     ALTER TABLE employees ADD COLUMN cpns INTEGER NOT NULL DEFAULT 0 CHECK (cpns IN (0, 1));
@@ -588,6 +589,9 @@ enum Migrations {
                         created_at TEXT NOT NULL
                     ) STRICT;
                     CREATE INDEX tpp_sanctions_nip ON tpp_sanctions(nip);
+                    ALTER TABLE tpp_results ADD COLUMN bpjs INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE tpp_results ADD COLUMN tax_borne INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE tpp_results ADD COLUMN cpns INTEGER NOT NULL DEFAULT 0;
                     """)
         }
         return m

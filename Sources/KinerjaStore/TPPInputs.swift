@@ -11,6 +11,8 @@ package enum TPPInputs {
         case activities(month: String)
         case base
         case staff
+        /// Sanctions over a run of months (`tpp sanction add`).
+        case sanctions
 
         var text: String {
             switch self {
@@ -20,6 +22,7 @@ package enum TPPInputs {
             case .activities(let m): "activities:\(m)"
             case .base: "base"
             case .staff: "staff"
+            case .sanctions: "sanctions"
             }
         }
     }
@@ -37,7 +40,7 @@ package enum TPPInputs {
 
     /// The keys month `month` (YYYY-MM) depends on, given the periodic period its predikat comes from.
     package static func keys(month: String, predikatPeriod: String?) -> [Key] {
-        var keys: [Key] = [.attendance(month: month), .activities(month: month), .base, .staff]
+        var keys: [Key] = [.attendance(month: month), .activities(month: month), .base, .staff, .sanctions]
         if let p = predikatPeriod { keys += [.ratings(period: p), .periodState(p)] }
         return keys
     }
@@ -61,6 +64,7 @@ package enum TPPInputs {
             let name = part[..<eq]
             if name == "base" { return .base }
             if name == "staff" { return .staff }
+            if name == "sanctions" { return .sanctions }
             guard let colon = name.firstIndex(of: ":") else { return nil }
             let value = String(name[name.index(after: colon)...])
             switch name[..<colon] {

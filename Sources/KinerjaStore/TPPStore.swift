@@ -79,6 +79,7 @@ package enum TPPStore {
         package var nip: String, name: String, unitCode: String, golongan: String, kelasJabatan: Int, kind: String
         /// The employee's own base (`tpp override`), when set.
         package var override: Int64?
+        package var cpns = false
     }
 
     /// Every active employee, by unit then NIP.
@@ -87,10 +88,10 @@ package enum TPPStore {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT nip, name, unit_code, golongan, kelas_jabatan, kind, tpp_override_rupiah FROM employees WHERE active = 1 ORDER BY unit_code, nip
+                SELECT nip, name, unit_code, golongan, kelas_jabatan, kind, tpp_override_rupiah, cpns FROM employees WHERE active = 1 ORDER BY unit_code, nip
                 """)
         while let r = try rows.next() {
-            out.append(Staff(nip: r[0], name: r[1], unitCode: r[2], golongan: r[3], kelasJabatan: r[4], kind: r[5], override: r[6]))
+            out.append(Staff(nip: r[0], name: r[1], unitCode: r[2], golongan: r[3], kelasJabatan: r[4], kind: r[5], override: r[6], cpns: r[7]))
         }
         return out
     }
@@ -129,6 +130,9 @@ package enum TPPStore {
         package var gross: Int64 = 0, tax: Int64 = 0
         package var taxPercent = 0
         package var net: Int64 = 0
+        package var bpjs: Int64 = 0
+        package var taxBorne = false
+        package var cpns = false
         package var blocked = false
         package var blockedReason = ""
         /// One step per line.
@@ -163,6 +167,9 @@ package enum TPPStore {
             handledBy = r["handled_by"]
             kind = r["kind"]
             attendance = r["attendance"]
+            bpjs = r["bpjs"]
+            taxBorne = r["tax_borne"]
+            cpns = r["cpns"]
         }
     }
 
@@ -173,14 +180,14 @@ package enum TPPStore {
             sql: """
                 INSERT INTO tpp_results(month, nip, name, unit_code, golongan, kelas_jabatan, base, base_source, predikat, predikat_period,
                     kinerja, disiplin, deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by,
-                    kind, attendance)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    kind, attendance, bpjs, tax_borne, cpns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for r in results {
             statement.setUncheckedArguments([
                 month, r.nip, r.name, r.unitCode, r.golongan, r.kelasJabatan, r.base, r.baseSource, r.predikat, r.predikatPeriod,
                 r.kinerja, r.disiplin, r.deductionsPercent, r.sanctionPercent, r.gross, r.tax, r.taxPercent, r.net,
-                r.blocked, r.blockedReason, r.steps, r.handledBy, r.kind, r.attendance,
+                r.blocked, r.blockedReason, r.steps, r.handledBy, r.kind, r.attendance, r.bpjs, r.taxBorne, r.cpns,
             ])
             try statement.execute()
         }
@@ -200,5 +207,70 @@ package enum TPPStore {
     package static func forEachResult(_ db: Database, month: String, _ body: (Result) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM tpp_results WHERE month = ? ORDER BY unit_code, nip", arguments: [month])
         while let r = try rows.next() { try body(Result(row: r)) }
+    }
+
+    // MARK: sanctions
+
+    /// A disciplinary sanction cutting TPP by `percent` for `months` months from `from`.
+    package struct Sanction: Sendable, Equatable {
+        package var id: Int64 = 0
+        package var nip: String
+        package var percent: Int
+        package var from: YearMonth
+        package var months: Int
+        package var reason: String
+        package var createdBy = ""
+        package var createdAt = ""
+
+        package init(id: Int64 = 0, nip: String, percent: Int, from: YearMonth, months: Int, reason: String, createdBy: String = "", createdAt: String = "") {
+            self.id = id
+            self.nip = nip
+            self.percent = percent
+            self.from = from
+            self.months = months
+            self.reason = reason
+            self.createdBy = createdBy
+            self.createdAt = createdAt
+        }
+
+        /// The months it applies to, first to last.
+        package var range: [YearMonth] { (0..<max(0, months)).compactMap { from.adding(months: $0) } }
+        package func covers(_ month: YearMonth) -> Bool { range.contains(month) }
+    }
+
+    package static func addSanction(_ db: Database, _ s: Sanction, now: Date) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO tpp_sanctions(nip, percent, from_month, months, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [s.nip, s.percent, s.from.description, s.months, s.reason, s.createdBy, UTCTime.format(now)])
+        let id = db.lastInsertedRowID
+        try TPPInputs.touch(db, .sanctions)
+        return id
+    }
+
+    static func sanction(_ r: Row) -> Sanction? {
+        guard let from = YearMonth(r["from_month"] as String) else { return nil }
+        return Sanction(
+            id: r["id"], nip: r["nip"], percent: r["percent"], from: from, months: r["months"], reason: r["reason"], createdBy: r["created_by"],
+            createdAt: r["created_at"])
+    }
+
+    /// Sanctions, one employee's or everyone's, oldest first.
+    package static func sanctions(_ db: Database, nip: String? = nil) throws -> [Sanction] {
+        let rows =
+            try nip.map { try Row.fetchAll(db, sql: "SELECT * FROM tpp_sanctions WHERE nip = ? ORDER BY id", arguments: [$0]) }
+            ?? Row.fetchAll(db, sql: "SELECT * FROM tpp_sanctions ORDER BY id")
+        return rows.compactMap(sanction)
+    }
+
+    /// The highest sanction percentage in force in `month`, by NIP.
+    package static func sanctionPercents(_ db: Database, month: YearMonth) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for s in try sanctions(db) where s.covers(month) { out[s.nip] = max(out[s.nip] ?? 0, s.percent) }
+        return out
+    }
+
+    /// Locked months among `months`.
+    package static func lockedMonths(_ db: Database, among months: [YearMonth]) throws -> [YearMonth] {
+        try months.filter { try isLocked(db, month: $0.description) }
     }
 }

@@ -7,7 +7,9 @@ import SwiftProtobuf
 struct TPPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tpp", abstract: "Incentive pay (TPP): base, overrides, attendance, compute, show, lock, export.",
-        subcommands: [TPPBase.self, TPPOverride.self, TPPAttendance.self, TPPCompute.self, TPPShow.self, TPPLock.self, TPPUnlock.self, TPPExport.self])
+        subcommands: [
+            TPPBase.self, TPPOverride.self, TPPAttendance.self, TPPCompute.self, TPPShow.self, TPPLock.self, TPPUnlock.self, TPPExport.self, TPPSanction.self,
+        ])
 }
 
 struct TPPBase: AsyncParsableCommand {
@@ -195,6 +197,7 @@ struct TPPShow: AsyncParsableCommand {
                     "predikat_period": r.predikatPeriod, "kinerja": r.kinerja, "disiplin": r.disiplin, "deductions_percent": r.deductionsPercent,
                     "sanction_percent": r.sanctionPercent, "gross": r.gross, "tax": r.tax, "tax_percent": r.taxPercent, "net": r.net,
                     "blocked": r.blocked, "blocked_reason": r.blockedReason, "steps": r.steps, "handled_by": r.handledBy, "locked": r.locked,
+                    "bpjs": r.bpjs, "tax_borne": r.taxBorne,
                 ] as [String: Any])
             return
         }
@@ -205,7 +208,7 @@ struct TPPShow: AsyncParsableCommand {
         }
         print("base \(formatRupiah(r.base)) (\(r.baseSource)); rules: \(r.handledBy)")
         for s in r.steps { print("  \(s)") }
-        print("net paid: \(formatRupiah(r.net))")
+        print("net paid: \(formatRupiah(r.net))" + (r.taxBorne ? " (PPh \(formatRupiah(r.tax)) borne by the region)" : ""))
     }
 }
 
@@ -268,5 +271,68 @@ struct TPPExport: AsyncParsableCommand {
         if global.output != .json {
             for b in r.blocked { FileHandle.standardError.write(Data("blocked \(b.nip) \(b.name): \(b.blockedReason)\n".utf8)) }
         }
+    }
+}
+
+struct TPPSanction: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sanction", abstract: "Disciplinary sanctions cutting TPP for a run of months.", subcommands: [TPPSanctionAdd.self, TPPSanctionList.self])
+}
+
+func sanctionJSON(_ s: Kinerja_V1_Sanction) -> [String: Any] {
+    [
+        "id": s.id, "nip": s.nip, "name": s.name, "percent": s.percent, "from": s.from, "months": s.months, "to": s.to, "reason": s.reason,
+        "created_by": s.createdBy, "created_at": s.createdAt, "locked_months": s.lockedMonths,
+    ]
+}
+
+struct TPPSanctionAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Cut an employee's TPP by a percentage for each month in a range (admin, audited).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "NIP.") var nip: String
+    @Option(help: "20–100.") var percent: Int32
+    @Option(help: "The first month (YYYY-MM).") var from: String
+    @Option(help: "How many months (1–120).") var months: Int32 = 1
+    @Option(help: "The decision it carries out.") var reason: String
+
+    func run() async throws {
+        let s = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_TPPService.Client(wrapping: client).addSanction(
+                .with {
+                    $0.nip = nip
+                    $0.percent = percent
+                    $0.from = from
+                    $0.months = months
+                    $0.reason = reason
+                }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(sanctionJSON(s))
+            return
+        }
+        print("#\(s.id) \(s.nip) \(s.name): \(s.percent)% from \(s.from) to \(s.to) (\(s.months) month(s)) — \(s.reason)")
+        if !s.lockedMonths.isEmpty {
+            print("locked, not applied (they keep what they paid; unlock and compute again to apply it): \(s.lockedMonths.joined(separator: ", "))")
+        }
+    }
+}
+
+struct TPPSanctionList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Sanctions, one employee's or everyone's.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this employee.") var nip: String?
+
+    func run() async throws {
+        let r = try await withDaemon(global) { client, options, metadata in
+            try await Kinerja_V1_TPPService.Client(wrapping: client).listSanctions(.with { $0.nip = nip ?? "" }, metadata: metadata, options: options)
+        }
+        if global.output == .json {
+            printJSON(r.sanctions.map(sanctionJSON))
+            return
+        }
+        printTable(
+            ["ID", "NIP", "NAME", "PERCENT", "FROM", "TO", "REASON"],
+            r.sanctions.map { ["\($0.id)", $0.nip, $0.name, "\($0.percent)%", $0.from, $0.to, $0.reason] })
     }
 }

@@ -4,7 +4,7 @@ Budi activates his account and signs in, Siti returns and then approves his SKP,
 activity, Siti rates him, Budi sees his predikat. Screenshots of every page land in $SCREENSHOTS (kept on failure).
 
 Run: python tests/browser/test_portal.py BIN_DIR   (make test does)"""
-import os, re, shutil, sys, tempfile, time, unittest, urllib.error, urllib.parse, urllib.request, http.cookiejar
+import json, os, re, shutil, sys, tempfile, time, unittest, urllib.error, urllib.parse, urllib.request, http.cookiejar
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'scripts'))
 from portal_fixture import Agency, BUDI, KEPALA, RINA  # noqa: E402
@@ -235,6 +235,26 @@ class PortalInABrowser(unittest.TestCase):
         self.assertIn('tidak berhak', self.text(s))
         self.assertNotIn('Terkelolanya server', s.page_source)
         self.shot(s, 'ditolak')
+
+    def test_06b_a_plt_has_the_heads_rights_for_the_assignments_days(self):
+        # Budi heads SEKR; Siti stands in for him as PLT in April: Rina (his subordinate) appears on her Bawahan page
+        # with the assignment named, her page opens, and Siti's Beranda shows the assignment. Ended, it is all gone.
+        self.agency.ctl('unit', 'set-head', 'SEKR', BUDI)
+        added = json.loads(self.agency.ctl('acting', 'add', '--unit', 'SEKR', '--nip', KEPALA, '--kind', 'plt', '--from', '2026-04-01',
+                                           '--to', '2026-04-30', '--reason', 'SK Bupati 800/12', '-o', 'json'))
+        try:
+            s = self.go(self.siti, '/bawahan')
+            row = s.find_element(By.XPATH, f"//table[@id='bawahan']//tr[contains(., '{RINA}')]")
+            self.assertIn('PLT SEKR', row.text)
+            self.shot(s, 'bawahan-plt')
+            self.go(s, f'/bawahan/{RINA}')
+            self.assertIn('Terkelolanya server', s.page_source)
+            self.go(s, '/beranda')
+            self.assertIn('Plt. (Pelaksana Tugas) Sekretariat', s.find_element(By.ID, 'plt').text)
+        finally:
+            self.agency.ctl('acting', 'end', str(added['id']), '--on', '2026-04-04')
+        self.go(s, f'/bawahan/{RINA}')
+        self.assertIn('tidak berhak', self.text(s))
 
     def test_07_a_form_without_its_csrf_token_is_refused(self):
         b = self.go(self.budi, '/kegiatan?tanggal=2026-04-03')

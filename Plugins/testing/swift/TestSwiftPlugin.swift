@@ -54,7 +54,7 @@ struct TestSwiftPlugin: KinerjaPlugin {
 
     func computeIncentive(_ request: Kinerja_Plugin_V1_IncentiveRequest) throws -> Kinerja_Plugin_V1_IncentiveResponse {
         try check()
-        var policy = TPPPolicy()
+        var policy = Scoring.policy(request)
         policy.kinerjaSharePercent = 70
         policy.disiplinSharePercent = 30
         return try .with {

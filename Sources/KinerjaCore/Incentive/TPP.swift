@@ -74,6 +74,12 @@ public struct TPPPolicy: Sendable, Equatable {
         for g in 1...17 { m[g] = g <= 8 ? 0 : g <= 12 ? 5 : 15 }
         return m
     }()
+    /// The share of the base a CPNS receives, percent (`cpns_percent`; 100: the whole base).
+    public var cpnsPercent: Int64 = 100
+    /// `tax_mode = "borne"`: PPh is computed and shown but borne by the regional budget, not deducted from net.
+    public var taxBorne = false
+    /// An employee contribution (BPJS) deducted from gross before tax, in tenths of a percent of gross (0: none).
+    public var bpjsPerMille: Int64 = 0
 
     public init() {}
 
@@ -89,6 +95,7 @@ public struct TPPPolicy: Sendable, Equatable {
             list(Self.deductionCodes.map { deductionPerMille[$0] ?? 0 }),
             list((1...4).map { pnsTaxPercent[$0] ?? 0 }),
             list((1...17).map { pppkTaxPercent[$0] ?? 0 }),
+            String(cpnsPercent), taxBorne ? "borne" : "withheld", String(bpjsPerMille),
         ].joined(separator: ";")
     }
 
@@ -99,7 +106,8 @@ public struct TPPPolicy: Sendable, Equatable {
             let v = parts[i].split(separator: ",").compactMap { Int64($0) }
             return v.count == n ? v : nil
         }
-        guard parts.count == 6, let k = Int64(parts[0]), let d = Int64(parts[1]),
+        // Months computed before the CPNS share, tax mode and BPJS were kept have six parts (and used the defaults).
+        guard parts.count == 6 || parts.count == 9, let k = Int64(parts[0]), let d = Int64(parts[1]),
             let f = list(2, Predikat.allCases.count), let x = list(3, Self.deductionCodes.count), let p = list(4, 4), let q = list(5, 17)
         else { return nil }
         kinerjaSharePercent = k
@@ -108,6 +116,12 @@ public struct TPPPolicy: Sendable, Equatable {
         for (c, v) in zip(Self.deductionCodes, x) { deductionPerMille[c] = v }
         for (i, v) in p.enumerated() { pnsTaxPercent[i + 1] = v }
         for (i, v) in q.enumerated() { pppkTaxPercent[i + 1] = v }
+        if parts.count == 9 {
+            guard let c = Int64(parts[6]), ["borne", "withheld"].contains(parts[7]), let b = Int64(parts[8]) else { return nil }
+            cpnsPercent = c
+            taxBorne = parts[7] == "borne"
+            bpjsPerMille = b
+        }
     }
 
     public func taxPercent(golongan: String, kind: EmployeeKind) -> Int64? {
@@ -126,7 +140,11 @@ public struct DeductionLine: Sendable, Equatable {
 
 /// A month's TPP for one employee, every step kept for the explanation.
 public struct TPPBreakdown: Sendable, Equatable {
+    /// The base the computation starts from (a CPNS's share of `fullBase`).
     public var base: Int64
+    public var fullBase: Int64
+    /// 100, or the CPNS share applied.
+    public var cpnsPercent: Int64
     public var kinerjaShare: Fraction
     public var kinerjaFactor: Fraction
     public var kinerja: Int64
@@ -136,24 +154,33 @@ public struct TPPBreakdown: Sendable, Equatable {
     public var disiplin: Int64
     public var sanctionPercent: Int
     public var gross: Int64
+    /// The employee's BPJS contribution, deducted from gross before tax.
+    public var bpjsPerMille: Int64
+    public var bpjs: Int64
     public var taxPercent: Int64
     public var tax: Int64
+    /// The tax is borne by the regional budget: shown, not deducted.
+    public var taxBorne: Bool
     public var net: Int64
 }
 
 public enum TPPCalculator {
     /// The default computation (integer Rupiah, exact fractions, each component rounded half up):
     /// ```
+    /// base     = round(full base × cpns%)                    (a CPNS; otherwise the full base)
     /// kinerja  = round(base × kinerjaShare × factor)
     /// disiplin = max(0, round(base × (disiplinShare − Σ deductions)))
     /// gross    = round((kinerja + disiplin) × (100% − sanction))
-    /// tax      = round(gross × rate(golongan))
-    /// net      = gross − tax
+    /// bpjs     = round(gross × bpjs%)
+    /// tax      = round((gross − bpjs) × rate(golongan))
+    /// net      = gross − bpjs − tax                           (tax borne by the region: gross − bpjs)
     /// ```
     /// `factor` is the kinerja factor (from the predikat by default; a plugin may pass another, e.g. activity time).
     public static func compute(
-        base: Int64, factor: Fraction, attendance: Attendance, taxPercent: Int64, policy: TPPPolicy = TPPPolicy()
+        base fullBase: Int64, factor: Fraction, attendance: Attendance, taxPercent: Int64, policy: TPPPolicy = TPPPolicy(), cpns: Bool = false
     ) throws(FractionError) -> TPPBreakdown {
+        let cpnsPercent = cpns ? max(0, min(100, policy.cpnsPercent)) : 100
+        let base = cpnsPercent == 100 ? fullBase : try (try Fraction(Int128(fullBase)) * Fraction.percent(Int128(cpnsPercent))).rounded()
         let kinerjaShare = Fraction.percent(Int128(policy.kinerjaSharePercent))
         let disiplinShare = Fraction.percent(Int128(policy.disiplinSharePercent))
         let kinerja = try (try base * (try kinerjaShare * factor)).rounded()
@@ -173,22 +200,27 @@ public enum TPPCalculator {
         let disiplin = max(0, try (try base * (try disiplinShare - deductionTotal)).rounded())
         let sanction = Int128(max(0, min(100, attendance.sanctionPercent)))
         let gross = try (try Fraction(Int128(try Money.add(kinerja, disiplin))) * Fraction.percent(100 - sanction)).rounded()
-        let tax = try (try Fraction(Int128(gross)) * Fraction.percent(Int128(taxPercent))).rounded()
+        let bpjsPerMille = max(0, min(1000, policy.bpjsPerMille))
+        let bpjs = bpjsPerMille == 0 ? 0 : try (try Fraction(Int128(gross)) * (try Fraction.exactly(Int128(bpjsPerMille), 1000))).rounded()
+        let taxable = try Money.subtract(gross, bpjs)
+        let tax = try (try Fraction(Int128(taxable)) * Fraction.percent(Int128(taxPercent))).rounded()
         return TPPBreakdown(
-            base: base, kinerjaShare: kinerjaShare, kinerjaFactor: factor, kinerja: kinerja, disiplinShare: disiplinShare,
-            deductions: lines, deductionTotal: deductionTotal, disiplin: disiplin, sanctionPercent: attendance.sanctionPercent,
-            gross: gross, taxPercent: taxPercent, tax: tax, net: try Money.subtract(gross, tax))
+            base: base, fullBase: fullBase, cpnsPercent: cpnsPercent, kinerjaShare: kinerjaShare, kinerjaFactor: factor, kinerja: kinerja,
+            disiplinShare: disiplinShare, deductions: lines, deductionTotal: deductionTotal, disiplin: disiplin,
+            sanctionPercent: attendance.sanctionPercent, gross: gross, bpjsPerMille: bpjsPerMille, bpjs: bpjs, taxPercent: taxPercent, tax: tax,
+            taxBorne: policy.taxBorne, net: policy.taxBorne ? taxable : try Money.subtract(taxable, tax))
     }
 
     /// The default policy end to end: factor from the predikat, tax from the golongan.
     public static func compute(
-        base: Int64, predikat: Predikat, attendance: Attendance, golongan: String, kind: EmployeeKind, policy: TPPPolicy = TPPPolicy()
+        base: Int64, predikat: Predikat, attendance: Attendance, golongan: String, kind: EmployeeKind, policy: TPPPolicy = TPPPolicy(),
+        cpns: Bool = false
     ) throws -> TPPBreakdown {
         guard let tax = policy.taxPercent(golongan: golongan, kind: kind) else {
             throw ValidationError("no tax band for golongan \(golongan) (\(kind.rawValue))")
         }
         let factor = Fraction.percent(Int128(policy.predikatFactorPercent[predikat] ?? 0))
-        return try compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy)
+        return try compute(base: base, factor: factor, attendance: attendance, taxPercent: tax, policy: policy, cpns: cpns)
     }
 }
 
@@ -196,7 +228,7 @@ extension TPPBreakdown {
     /// One line per step, in Rupiah, for `tpp show` (shared by the national rules and plugins).
     public func explanation(factorLine: String, golongan: String) -> [String] {
         var steps = [
-            "base: \(base)",
+            cpnsPercent == 100 ? "base: \(base)" : "base: CPNS \(cpnsPercent)% of \(fullBase) = \(base)",
             factorLine,
             "kinerja = round(\(base) × \(kinerjaShare.percentText())% × \(kinerjaFactor.percentText())%) = \(kinerja)",
         ]
@@ -207,8 +239,14 @@ extension TPPBreakdown {
         }
         steps.append("disiplin = max(0, round(\(base) × (\(disiplinShare.percentText())% − \(deductionTotal.percentText())%))) = \(disiplin)")
         steps.append("gross = round((\(kinerja) + \(disiplin)) × (100% − sanction \(sanctionPercent)%)) = \(gross)")
-        steps.append("tax = round(\(gross) × \(taxPercent)% for golongan \(golongan)) = \(tax)")
-        steps.append("net = \(gross) − \(tax) = \(net)")
+        if bpjs > 0 || bpjsPerMille > 0 {
+            steps.append("bpjs = round(\(gross) × \(Fraction(Int128(bpjsPerMille), 1000).percentText())%) = \(bpjs)")
+            steps.append("tax = round((\(gross) − \(bpjs)) × \(taxPercent)% for golongan \(golongan)) = \(tax)" + (taxBorne ? " (borne by the region)" : ""))
+            steps.append(taxBorne ? "net = \(gross) − \(bpjs) = \(net)" : "net = \(gross) − \(bpjs) − \(tax) = \(net)")
+        } else {
+            steps.append("tax = round(\(gross) × \(taxPercent)% for golongan \(golongan)) = \(tax)" + (taxBorne ? " (borne by the region)" : ""))
+            steps.append(taxBorne ? "net = \(gross) (tax borne by the region)" : "net = \(gross) − \(tax) = \(net)")
+        }
         return steps
     }
 }

@@ -18,7 +18,7 @@ extension TPPEligibility {
     ///   - predikatPeriod: the periodic period whose predikat pays `month` ("" when no period contains it).
     public static func decide(
         base: Int64, golongan: String, kind: EmployeeKind, predikat: Predikat?, predikatPeriod: String, month: String,
-        factor: Fraction? = nil, factorLine: String? = nil, attendance: Attendance, policy: TPPPolicy
+        factor: Fraction? = nil, factorLine: String? = nil, attendance: Attendance, policy: TPPPolicy, cpns: Bool = false
     ) -> TPPDecision {
         guard let taxPercent = policy.taxPercent(golongan: golongan, kind: kind) else {
             return .blocked("no tax band for golongan '\(golongan)' (\(kind.rawValue))")
@@ -37,7 +37,8 @@ extension TPPEligibility {
             line = "predikat \(predikat.officialName) (period \(predikatPeriod)) → factor \(percent)%"
         }
         do {
-            let breakdown = try TPPCalculator.compute(base: base, factor: kinerjaFactor, attendance: attendance, taxPercent: taxPercent, policy: policy)
+            let breakdown = try TPPCalculator.compute(
+                base: base, factor: kinerjaFactor, attendance: attendance, taxPercent: taxPercent, policy: policy, cpns: cpns && kind == .pns)
             return .paid(breakdown, factorLine: line)
         } catch {
             return .blocked("not computable: \(error) (base \(base))")

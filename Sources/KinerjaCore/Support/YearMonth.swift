@@ -32,6 +32,13 @@ public struct YearMonth: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The last day of the month.
     public var lastDay: CivilDate { CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))! }
 
+    /// The month `n` months later (earlier when negative); nil outside `years`.
+    public func adding(months n: Int) -> YearMonth? {
+        let (total, overflow) = (year * 12 + month - 1).addingReportingOverflow(n)
+        guard !overflow, total >= 0 else { return nil }
+        return YearMonth(year: total / 12, month: total % 12 + 1)
+    }
+
     public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
 

@@ -733,6 +733,63 @@ void   kinerja__plugin__v1__incentive_input__free_unpacked
   assert(message->base.descriptor == &kinerja__plugin__v1__incentive_input__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__init
+                     (Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry         *message)
+{
+  static const Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry init_value = KINERJA__PLUGIN__V1__TPPPOLICY__PREDIKAT_FACTOR_PERCENT_ENTRY__INIT;
+  *message = init_value;
+}
+void   kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__init
+                     (Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry         *message)
+{
+  static const Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry init_value = KINERJA__PLUGIN__V1__TPPPOLICY__DEDUCTION_PER_MILLE_ENTRY__INIT;
+  *message = init_value;
+}
+void   kinerja__plugin__v1__tpppolicy__init
+                     (Kinerja__Plugin__V1__TPPPolicy         *message)
+{
+  static const Kinerja__Plugin__V1__TPPPolicy init_value = KINERJA__PLUGIN__V1__TPPPOLICY__INIT;
+  *message = init_value;
+}
+size_t kinerja__plugin__v1__tpppolicy__get_packed_size
+                     (const Kinerja__Plugin__V1__TPPPolicy *message)
+{
+  assert(message->base.descriptor == &kinerja__plugin__v1__tpppolicy__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t kinerja__plugin__v1__tpppolicy__pack
+                     (const Kinerja__Plugin__V1__TPPPolicy *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &kinerja__plugin__v1__tpppolicy__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t kinerja__plugin__v1__tpppolicy__pack_to_buffer
+                     (const Kinerja__Plugin__V1__TPPPolicy *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &kinerja__plugin__v1__tpppolicy__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Kinerja__Plugin__V1__TPPPolicy *
+       kinerja__plugin__v1__tpppolicy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Kinerja__Plugin__V1__TPPPolicy *)
+     protobuf_c_message_unpack (&kinerja__plugin__v1__tpppolicy__descriptor,
+                                allocator, len, data);
+}
+void   kinerja__plugin__v1__tpppolicy__free_unpacked
+                     (Kinerja__Plugin__V1__TPPPolicy *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &kinerja__plugin__v1__tpppolicy__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   kinerja__plugin__v1__incentive_request__init
                      (Kinerja__Plugin__V1__IncentiveRequest         *message)
 {
@@ -2609,7 +2666,7 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__derive_ratings_response__d
   (ProtobufCMessageInit) kinerja__plugin__v1__derive_ratings_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_input__field_descriptors[9] =
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_input__field_descriptors[10] =
 {
   {
     "nip",
@@ -2719,11 +2776,24 @@ static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_input__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cpns",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__IncentiveInput, cpns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kinerja__plugin__v1__incentive_input__field_indices_by_name[] = {
   8,   /* field[8] = activity_minutes */
   5,   /* field[5] = attendance */
   2,   /* field[2] = base_rupiah */
+  9,   /* field[9] = cpns */
   6,   /* field[6] = golongan */
   7,   /* field[7] = kind */
   1,   /* field[1] = month */
@@ -2734,7 +2804,7 @@ static const unsigned kinerja__plugin__v1__incentive_input__field_indices_by_nam
 static const ProtobufCIntRange kinerja__plugin__v1__incentive_input__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_input__descriptor =
 {
@@ -2744,14 +2814,258 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_input__descripto
   "Kinerja__Plugin__V1__IncentiveInput",
   "kinerja.plugin.v1",
   sizeof(Kinerja__Plugin__V1__IncentiveInput),
-  9,
+  10,
   kinerja__plugin__v1__incentive_input__field_descriptors,
   kinerja__plugin__v1__incentive_input__field_indices_by_name,
   1,  kinerja__plugin__v1__incentive_input__number_ranges,
   (ProtobufCMessageInit) kinerja__plugin__v1__incentive_input__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "kinerja.plugin.v1.TPPPolicy.PredikatFactorPercentEntry",
+  "PredikatFactorPercentEntry",
+  "Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry",
+  "kinerja.plugin.v1",
+  sizeof(Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry),
+  2,
+  kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__field_descriptors,
+  kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__field_indices_by_name,
+  1,  kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__number_ranges,
+  (ProtobufCMessageInit) kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "kinerja.plugin.v1.TPPPolicy.DeductionPerMilleEntry",
+  "DeductionPerMilleEntry",
+  "Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry",
+  "kinerja.plugin.v1",
+  sizeof(Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry),
+  2,
+  kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__field_descriptors,
+  kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__field_indices_by_name,
+  1,  kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__number_ranges,
+  (ProtobufCMessageInit) kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__tpppolicy__field_descriptors[9] =
+{
+  {
+    "kinerja_share_percent",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, kinerja_share_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disiplin_share_percent",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, disiplin_share_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "predikat_factor_percent",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, n_predikat_factor_percent),
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, predikat_factor_percent),
+    &kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deduction_per_mille",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, n_deduction_per_mille),
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, deduction_per_mille),
+    &kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pns_tax_percent",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, n_pns_tax_percent),
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, pns_tax_percent),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pppk_tax_percent",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, n_pppk_tax_percent),
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, pppk_tax_percent),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cpns_percent",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, cpns_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_mode",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, tax_mode),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bpjs_per_mille",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__TPPPolicy, bpjs_per_mille),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned kinerja__plugin__v1__tpppolicy__field_indices_by_name[] = {
+  8,   /* field[8] = bpjs_per_mille */
+  6,   /* field[6] = cpns_percent */
+  3,   /* field[3] = deduction_per_mille */
+  1,   /* field[1] = disiplin_share_percent */
+  0,   /* field[0] = kinerja_share_percent */
+  4,   /* field[4] = pns_tax_percent */
+  5,   /* field[5] = pppk_tax_percent */
+  2,   /* field[2] = predikat_factor_percent */
+  7,   /* field[7] = tax_mode */
+};
+static const ProtobufCIntRange kinerja__plugin__v1__tpppolicy__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "kinerja.plugin.v1.TPPPolicy",
+  "TPPPolicy",
+  "Kinerja__Plugin__V1__TPPPolicy",
+  "kinerja.plugin.v1",
+  sizeof(Kinerja__Plugin__V1__TPPPolicy),
+  9,
+  kinerja__plugin__v1__tpppolicy__field_descriptors,
+  kinerja__plugin__v1__tpppolicy__field_indices_by_name,
+  1,  kinerja__plugin__v1__tpppolicy__number_ranges,
+  (ProtobufCMessageInit) kinerja__plugin__v1__tpppolicy__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_request__field_descriptors[2] =
 {
   {
     "inputs",
@@ -2765,14 +3079,27 @@ static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "policy",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__IncentiveRequest, policy),
+    &kinerja__plugin__v1__tpppolicy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kinerja__plugin__v1__incentive_request__field_indices_by_name[] = {
   0,   /* field[0] = inputs */
+  1,   /* field[1] = policy */
 };
 static const ProtobufCIntRange kinerja__plugin__v1__incentive_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_request__descriptor =
 {
@@ -2782,14 +3109,14 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_request__descrip
   "Kinerja__Plugin__V1__IncentiveRequest",
   "kinerja.plugin.v1",
   sizeof(Kinerja__Plugin__V1__IncentiveRequest),
-  1,
+  2,
   kinerja__plugin__v1__incentive_request__field_descriptors,
   kinerja__plugin__v1__incentive_request__field_indices_by_name,
   1,  kinerja__plugin__v1__incentive_request__number_ranges,
   (ProtobufCMessageInit) kinerja__plugin__v1__incentive_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_result__field_descriptors[11] =
+static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_result__field_descriptors[13] =
 {
   {
     "nip",
@@ -2923,10 +3250,35 @@ static const ProtobufCFieldDescriptor kinerja__plugin__v1__incentive_result__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "bpjs",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__IncentiveResult, bpjs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_borne",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Kinerja__Plugin__V1__IncentiveResult, tax_borne),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned kinerja__plugin__v1__incentive_result__field_indices_by_name[] = {
   9,   /* field[9] = blocked */
   10,   /* field[10] = blocked_reason */
+  11,   /* field[11] = bpjs */
   6,   /* field[6] = deductions_percent */
   2,   /* field[2] = disiplin */
   3,   /* field[3] = gross */
@@ -2935,12 +3287,13 @@ static const unsigned kinerja__plugin__v1__incentive_result__field_indices_by_na
   0,   /* field[0] = nip */
   8,   /* field[8] = steps */
   4,   /* field[4] = tax */
+  12,   /* field[12] = tax_borne */
   7,   /* field[7] = tax_percent */
 };
 static const ProtobufCIntRange kinerja__plugin__v1__incentive_result__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_result__descriptor =
 {
@@ -2950,7 +3303,7 @@ const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_result__descript
   "Kinerja__Plugin__V1__IncentiveResult",
   "kinerja.plugin.v1",
   sizeof(Kinerja__Plugin__V1__IncentiveResult),
-  11,
+  13,
   kinerja__plugin__v1__incentive_result__field_descriptors,
   kinerja__plugin__v1__incentive_result__field_indices_by_name,
   1,  kinerja__plugin__v1__incentive_result__number_ranges,

@@ -294,6 +294,14 @@ package struct DaemonConfigFile: Sendable, Equatable {
                 file: reader.file, key: "tpp",
                 message: "kinerja_share_percent + disiplin_share_percent is \(policy.kinerjaSharePercent + policy.disiplinSharePercent)%, more than 100%")
         }
+        policy.cpnsPercent = try reader.integer("cpns_percent", range: 0...100) ?? policy.cpnsPercent
+        if let (mode, line) = try reader.stringWithLine("tax_mode") {
+            guard ["withheld", "borne"].contains(mode) else {
+                throw ConfigError(file: reader.file, line: line, key: "tpp.tax_mode", message: "'\(Quote.short(mode))' must be withheld or borne")
+            }
+            policy.taxBorne = mode == "borne"
+        }
+        policy.bpjsPerMille = try reader.tenthsOfPercent("bpjs_percent", max: 1000) ?? policy.bpjsPerMille
         if var factors = try reader.table("predikat_factor_percent") {
             for predikat in Predikat.allCases {
                 if let v = try factors.integer(predikat.rawValue, range: 0...100) { policy.predikatFactorPercent[predikat] = v }

@@ -92,6 +92,8 @@ package enum MethodPolicy {
         Kinerja_V1_TPPService.Method.Export.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_TPPService.Method.SetOverride.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_TPPService.Method.ListOverrides.descriptor.fullyQualifiedMethod: .operator,
+        Kinerja_V1_TPPService.Method.AddSanction.descriptor.fullyQualifiedMethod: .admin,
+        Kinerja_V1_TPPService.Method.ListSanctions.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_AppraisalService.Method.DeriveRatings.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.ListRules.descriptor.fullyQualifiedMethod: .operator,
 

@@ -63,7 +63,7 @@ struct PluginService: Kinerja_V1_PluginService.SimpleServiceProtocol {
         if !request.pluginID.isEmpty && request.pluginID != NationalPolicy.id {
             _ = try Self.loaded(request.pluginID, in: state.plugins)
         }
-        let policy = Policy(registry: state.plugins, pluginID: request.pluginID)
+        let policy = Policy(registry: state.plugins, pluginID: request.pluginID, tpp: state.settings.tpp)
         let answer = try await policy.callJSON(method: request.method, json: request.requestJson)
         return .with {
             $0.responseJson = answer.response

@@ -99,6 +99,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             let predikats = gate == nil ? try periodic.map { try AppraisalStore.predikats(db, period: $0.id) } ?? [:] : [:]
             let bases = Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db))
             let attendance = try TPPStore.attendance(db, month: month)
+            // A sanction over a run of months applies to each of them (the highest of it and the month's own).
+            let sanctions = try TPPStore.sanctionPercents(db, month: yearMonth)
             let minutes = try ActivityStore.minutesByNIP(db, from: yearMonth.firstDay, through: yearMonth.lastDay)
             var subjects: [Subject] = []
             var inputs: [Kinerja_Plugin_V1_IncentiveInput] = []
@@ -118,7 +120,10 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 input.baseRupiah = subject.base ?? 0
                 input.predikat = predikats[staff.nip] ?? ""
                 input.predikatPeriod = periodID
-                input.attendance = Kinerja_Plugin_V1_Attendance(attendance[staff.nip] ?? .none)
+                var counts = attendance[staff.nip] ?? .none
+                if let s = sanctions[staff.nip] { counts.sanctionPercent = max(counts.sanctionPercent, s) }
+                input.attendance = Kinerja_Plugin_V1_Attendance(counts)
+                input.cpns = staff.cpns && staff.kind == EmployeeKind.pns.rawValue
                 input.golongan = staff.golongan
                 input.kind = staff.kind
                 input.activityMinutes = minutes[staff.nip] ?? 0
@@ -187,6 +192,9 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             result.tax = r.tax
             result.taxPercent = Int(r.taxPercent)
             result.net = r.net
+            result.bpjs = r.bpjs
+            result.taxBorne = r.taxBorne
+            result.cpns = input.cpns
             result.blocked = r.blocked
             result.blockedReason = r.blockedReason
             // One step per line (steps are single lines of text).
@@ -261,6 +269,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             $0.blockedReason = r.blockedReason
             $0.handledBy = r.handledBy
             $0.locked = locked
+            $0.bpjs = r.bpjs
+            $0.taxBorne = r.taxBorne
             $0.steps = r.steps.isEmpty ? [] : r.steps.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
     }
@@ -277,6 +287,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             $0.golongan = r.golongan
             $0.kind = r.kind
             $0.attendance = Kinerja_Plugin_V1_Attendance(a)
+            $0.cpns = r.cpns
         }
         return NationalPolicy.defaultIncentive(input, policy: policy).steps
     }
@@ -334,6 +345,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
 
     static let exportHeader = [
         "nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "net",
+        "bpjs", "tax_borne",
     ]
 
     func export(request: Kinerja_V1_MonthRequest, context: ServerContext) async throws -> Kinerja_V1_ExportResponse {
@@ -364,7 +376,8 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 }
                 let text: [String] = [
                     r.nip, r.name, r.unitCode, r.golongan, String(r.kelasJabatan), String(r.base), String(r.kinerja), String(r.disiplin),
-                    r.deductionsPercent, String(r.sanctionPercent), String(r.gross), String(r.tax), String(r.net),
+                    r.deductionsPercent, String(r.sanctionPercent), String(r.gross), String(r.tax), String(r.net), String(r.bpjs),
+                    r.taxBorne ? "true" : "false",
                 ]
                 CSVDecoding.appendRow(text, to: &csv)
                 do {

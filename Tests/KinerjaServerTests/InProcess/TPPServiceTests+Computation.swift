@@ -85,10 +85,12 @@ import Testing
             // Export: sorted by unit then NIP, totals equal compute's.
             let export = try await c.tpp.export(Self.march, metadata: Clients.asAdmin)
             let lines = String(decoding: export.csv, as: UTF8.self).split(separator: "\n")
-            #expect(lines.first == "nip,name,unit_code,golongan,kelas_jabatan,base,kinerja,disiplin,deductions_percent,sanction_percent,gross,tax,net")
+            #expect(
+                lines.first
+                    == "nip,name,unit_code,golongan,kelas_jabatan,base,kinerja,disiplin,deductions_percent,sanction_percent,gross,tax,net,bpjs,tax_borne")
             #expect(lines.count == 3)
             #expect(lines[1].hasPrefix(rina) && lines[2].hasPrefix(budi))  // BID1 before SEKR
-            let sumNet = lines.dropFirst().map { Int64($0.split(separator: ",").last!)! }.reduce(0, +)
+            let sumNet = lines.dropFirst().map { Int64($0.split(separator: ",").dropLast(2).last!)! }.reduce(0, +)
             #expect(sumNet == computed.totalNet && export.totalNet == sumNet)
             #expect(export.blocked.map(\.nip) == [kepala])
 

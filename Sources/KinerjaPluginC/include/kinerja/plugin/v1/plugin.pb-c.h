@@ -32,6 +32,9 @@ typedef struct Kinerja__Plugin__V1__DeriveRatingsRequest Kinerja__Plugin__V1__De
 typedef struct Kinerja__Plugin__V1__DerivedRating Kinerja__Plugin__V1__DerivedRating;
 typedef struct Kinerja__Plugin__V1__DeriveRatingsResponse Kinerja__Plugin__V1__DeriveRatingsResponse;
 typedef struct Kinerja__Plugin__V1__IncentiveInput Kinerja__Plugin__V1__IncentiveInput;
+typedef struct Kinerja__Plugin__V1__TPPPolicy Kinerja__Plugin__V1__TPPPolicy;
+typedef struct Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry;
+typedef struct Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry;
 typedef struct Kinerja__Plugin__V1__IncentiveRequest Kinerja__Plugin__V1__IncentiveRequest;
 typedef struct Kinerja__Plugin__V1__IncentiveResult Kinerja__Plugin__V1__IncentiveResult;
 typedef struct Kinerja__Plugin__V1__IncentiveResponse Kinerja__Plugin__V1__IncentiveResponse;
@@ -372,10 +375,80 @@ struct  Kinerja__Plugin__V1__IncentiveInput
   char *golongan;
   char *kind;
   int64_t activity_minutes;
+  /*
+   * A CPNS: the policy's cpns_percent of the base applies.
+   */
+  protobuf_c_boolean cpns;
 };
 #define KINERJA__PLUGIN__V1__INCENTIVE_INPUT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__incentive_input__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define KINERJA__PLUGIN__V1__TPPPOLICY__PREDIKAT_FACTOR_PERCENT_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define KINERJA__PLUGIN__V1__TPPPOLICY__DEDUCTION_PER_MILLE_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * The agency's TPP numbers in force (`[tpp]` of kinerjad.toml). A plugin starts from them and changes only what its
+ * own rule changes.
+ */
+struct  Kinerja__Plugin__V1__TPPPolicy
+{
+  ProtobufCMessage base;
+  int64_t kinerja_share_percent;
+  int64_t disiplin_share_percent;
+  /*
+   * predikat (sangat_baik … sangat_kurang) → percent.
+   */
+  size_t n_predikat_factor_percent;
+  Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry **predikat_factor_percent;
+  /*
+   * tl1 … psw4, tk → tenths of a percent of the base per occurrence.
+   */
+  size_t n_deduction_per_mille;
+  Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry **deduction_per_mille;
+  /*
+   * Golongan groups I–IV.
+   */
+  size_t n_pns_tax_percent;
+  int64_t *pns_tax_percent;
+  /*
+   * PPPK I–XVII.
+   */
+  size_t n_pppk_tax_percent;
+  int64_t *pppk_tax_percent;
+  int64_t cpns_percent;
+  /*
+   * withheld | borne
+   */
+  char *tax_mode;
+  /*
+   * Tenths of a percent of gross.
+   */
+  int64_t bpjs_per_mille;
+};
+#define KINERJA__PLUGIN__V1__TPPPOLICY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__tpppolicy__descriptor) \
+    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Kinerja__Plugin__V1__IncentiveRequest
@@ -383,10 +456,14 @@ struct  Kinerja__Plugin__V1__IncentiveRequest
   ProtobufCMessage base;
   size_t n_inputs;
   Kinerja__Plugin__V1__IncentiveInput **inputs;
+  /*
+   * Absent from an older host: the national defaults.
+   */
+  Kinerja__Plugin__V1__TPPPolicy *policy;
 };
 #define KINERJA__PLUGIN__V1__INCENTIVE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__incentive_request__descriptor) \
-    , 0,NULL }
+    , 0,NULL, NULL }
 
 
 struct  Kinerja__Plugin__V1__IncentiveResult
@@ -416,10 +493,18 @@ struct  Kinerja__Plugin__V1__IncentiveResult
    */
   protobuf_c_boolean blocked;
   char *blocked_reason;
+  /*
+   * The employee's BPJS contribution (deducted from gross before tax).
+   */
+  int64_t bpjs;
+  /*
+   * The tax is borne by the regional budget: `tax` is shown, net is gross − bpjs.
+   */
+  protobuf_c_boolean tax_borne;
 };
 #define KINERJA__PLUGIN__V1__INCENTIVE_RESULT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&kinerja__plugin__v1__incentive_result__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Kinerja__Plugin__V1__IncentiveResponse
@@ -852,6 +937,31 @@ Kinerja__Plugin__V1__IncentiveInput *
 void   kinerja__plugin__v1__incentive_input__free_unpacked
                      (Kinerja__Plugin__V1__IncentiveInput *message,
                       ProtobufCAllocator *allocator);
+/* Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry methods */
+void   kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__init
+                     (Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry         *message);
+/* Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry methods */
+void   kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__init
+                     (Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry         *message);
+/* Kinerja__Plugin__V1__TPPPolicy methods */
+void   kinerja__plugin__v1__tpppolicy__init
+                     (Kinerja__Plugin__V1__TPPPolicy         *message);
+size_t kinerja__plugin__v1__tpppolicy__get_packed_size
+                     (const Kinerja__Plugin__V1__TPPPolicy   *message);
+size_t kinerja__plugin__v1__tpppolicy__pack
+                     (const Kinerja__Plugin__V1__TPPPolicy   *message,
+                      uint8_t             *out);
+size_t kinerja__plugin__v1__tpppolicy__pack_to_buffer
+                     (const Kinerja__Plugin__V1__TPPPolicy   *message,
+                      ProtobufCBuffer     *buffer);
+Kinerja__Plugin__V1__TPPPolicy *
+       kinerja__plugin__v1__tpppolicy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   kinerja__plugin__v1__tpppolicy__free_unpacked
+                     (Kinerja__Plugin__V1__TPPPolicy *message,
+                      ProtobufCAllocator *allocator);
 /* Kinerja__Plugin__V1__IncentiveRequest methods */
 void   kinerja__plugin__v1__incentive_request__init
                      (Kinerja__Plugin__V1__IncentiveRequest         *message);
@@ -1114,6 +1224,15 @@ typedef void (*Kinerja__Plugin__V1__DeriveRatingsResponse_Closure)
 typedef void (*Kinerja__Plugin__V1__IncentiveInput_Closure)
                  (const Kinerja__Plugin__V1__IncentiveInput *message,
                   void *closure_data);
+typedef void (*Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry_Closure)
+                 (const Kinerja__Plugin__V1__TPPPolicy__PredikatFactorPercentEntry *message,
+                  void *closure_data);
+typedef void (*Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry_Closure)
+                 (const Kinerja__Plugin__V1__TPPPolicy__DeductionPerMilleEntry *message,
+                  void *closure_data);
+typedef void (*Kinerja__Plugin__V1__TPPPolicy_Closure)
+                 (const Kinerja__Plugin__V1__TPPPolicy *message,
+                  void *closure_data);
 typedef void (*Kinerja__Plugin__V1__IncentiveRequest_Closure)
                  (const Kinerja__Plugin__V1__IncentiveRequest *message,
                   void *closure_data);
@@ -1170,6 +1289,9 @@ extern const ProtobufCMessageDescriptor kinerja__plugin__v1__derive_ratings_requ
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__derived_rating__descriptor;
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__derive_ratings_response__descriptor;
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_input__descriptor;
+extern const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__descriptor;
+extern const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__predikat_factor_percent_entry__descriptor;
+extern const ProtobufCMessageDescriptor kinerja__plugin__v1__tpppolicy__deduction_per_mille_entry__descriptor;
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_request__descriptor;
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_result__descriptor;
 extern const ProtobufCMessageDescriptor kinerja__plugin__v1__incentive_response__descriptor;
