@@ -15,7 +15,10 @@ PLUGINDIR     = $(PREFIX)/lib/kinerja/plugins
 AGENCY_PLUGINS = gajahmungkur aceh bukittinggi kotalama kupang
 DOCDIR        = $(PREFIX)/share/doc/kinerja
 PORTALDIR     = $(PREFIX)/share/kinerja/portal
-APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver
+MANDIR        = $(PREFIX)/share/man/man1
+BASHCOMPDIR   = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR    = $(PREFIX)/share/zsh/vendor-completions
+APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver help2man
 # The Python packages some tests drive the daemon with (a hostile HTTP/2 client), in a venv of Debian's python3 that
 # other users can run (the tests start it under other uids).
 VENV         := .build-venv
@@ -104,7 +107,12 @@ install:
 	install -d -m 0755 "$(DESTDIR)$(PORTALDIR)"; cp -R Sources/KinerjaPortal/Resources/. "$(DESTDIR)$(PORTALDIR)/"; \
 	find "$(DESTDIR)$(PORTALDIR)" -type d -exec chmod 0755 {} +; find "$(DESTDIR)$(PORTALDIR)" -type f -exec chmod 0644 {} +; \
 	for p in $(AGENCY_PLUGINS); do install -m 0644 "$$bin/libkinerja-plugin-$$p.so" "$(DESTDIR)$(PLUGINDIR)/"; done; \
-	for unit in kinerjad.service kinerjad.socket kinerjad-gateway.socket kinerja-portal.service; do \
+	install -d -m 0755 "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)"; \
+	"$$bin/kinerjactl" completion bash > "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl"; \
+	"$$bin/kinerjactl" completion zsh > "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
+	chmod 0644 "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl" "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
+	scripts/man-pages.sh "$$bin" "$(DESTDIR)$(MANDIR)"; \
+	for unit in kinerjad.service kinerjad.socket kinerjad-gateway.socket kinerjad@.service kinerjad@.socket kinerja-portal.service; do \
 	  sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/kinerja/|$(DOCDIR)/|g' -e 's|/usr/local/share/kinerja/portal|$(PORTALDIR)|g' "systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	  chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit"; \
 	done; \
@@ -129,6 +137,9 @@ uninstall:
 	rm -rf "$(DESTDIR)$(PORTALDIR)"; rmdir "$(DESTDIR)$(PREFIX)/share/kinerja" 2>/dev/null || true; \
 	for p in $(AGENCY_PLUGINS); do rm -f "$(DESTDIR)$(PLUGINDIR)/libkinerja-plugin-$$p.so"; done; \
 	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket" "$(DESTDIR)$(UNITDIR)/kinerjad-gateway.socket" "$(DESTDIR)$(UNITDIR)/kinerja-portal.service"; \
+	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad@.service" "$(DESTDIR)$(UNITDIR)/kinerjad@.socket"; \
+	rm -f "$(DESTDIR)$(MANDIR)/kinerjad.1.gz" "$(DESTDIR)$(MANDIR)/kinerjactl.1.gz" "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl" "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
+	for d in "$(MANDIR)" "$(BASHCOMPDIR)" "$(ZSHCOMPDIR)" "$(PREFIX)/share/zsh" "$(PREFIX)/share/bash-completion" "$(PREFIX)/share/man"; do rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md" "$(DESTDIR)$(DOCDIR)/nginx-kinerja-portal.conf"; \
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \
 	rmdir "$(DESTDIR)$(PLUGINDIR)" "$(DESTDIR)$(PREFIX)/lib/kinerja" 2>/dev/null || true; \

@@ -30,4 +30,14 @@ plevel=$(printf '%s\n' "$psec" | sed -n 's/.*Overall exposure level for kinerja-
 if [ -z "$plevel" ] || ! awk -v l="$plevel" 'BEGIN { exit !(l <= 2.5) }'; then
   echo "kinerja-portal.service exposure '$plevel' is above 2.5:"; printf '%s\n' "$psec" | grep '✗'; exit 1
 fi
-echo "systemd units: verify clean, exposure $level (kinerjad), $plevel (kinerja-portal)"
+# The template units (one daemon per agency), as an instance: verified the same way, exposure 2.0 or lower.
+sed -e "s|/usr/local/bin/|$bin/|g" -e "s|^AssertPathExists=.*||" systemd/kinerjad@.service > "$tmp/kinerjad@demo.service"
+cp systemd/kinerjad@.socket "$tmp/kinerjad@demo.socket"
+out=$(systemd-analyze verify "$tmp/kinerjad@demo.service" "$tmp/kinerjad@demo.socket" 2>&1) || { echo "systemd-analyze verify (template) failed:"; echo "$out"; exit 1; }
+if [ -n "$out" ]; then echo "systemd-analyze verify (template) printed output (treated as failure):"; echo "$out"; exit 1; fi
+tsec=$(systemd-analyze security --offline=true "$tmp/kinerjad@demo.service" 2>&1)
+tlevel=$(printf '%s\n' "$tsec" | sed -n 's/.*Overall exposure level for kinerjad@demo.service: \([0-9.]*\).*/\1/p')
+if [ -z "$tlevel" ] || ! awk -v l="$tlevel" 'BEGIN { exit !(l <= 2.0) }'; then
+  echo "kinerjad@.service exposure '$tlevel' is above 2.0:"; printf '%s\n' "$tsec" | grep '✗'; exit 1
+fi
+echo "systemd units: verify clean, exposure $level (kinerjad), $tlevel (kinerjad@), $plevel (kinerja-portal)"

@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
-"""Writes the README's table of RPCs (between the rpc-table markers) from the comments in proto/kinerja/v1:
+"""Writes the README's table of RPCs (between the rpc-table markers) from the comments in proto/kinerja/v1 and proto/grpc:
 each RPC's "Least role: ROLE (who, for a gateway)". `--check` fails when the README differs.
 MethodPolicyTests checks that the comments and the table agree with the daemon's own table (MethodPolicy)."""
 import glob, re, sys
 
 def rpcs():
     out = []
-    for path in sorted(glob.glob('proto/kinerja/v1/*.proto')):
+    paths = sorted(glob.glob('proto/kinerja/v1/*.proto')) + sorted(glob.glob('proto/grpc/**/*.proto', recursive=True))
+    for path in paths:
         lines = open(path).read().split('\n')
         service = None
+        package = next((re.match(r'package ([\w.]+);', l).group(1) for l in lines if l.startswith('package ')), '')
         for i, line in enumerate(lines):
             m = re.match(r'service (\w+)', line)
             if m:
-                service = m.group(1)
+                # The daemon's own services by their short name; the standard gRPC ones fully qualified.
+                service = m.group(1) if package == 'kinerja.v1' else package + '.' + m.group(1)
             m = re.match(r'\s*rpc (\w+)\(', line)
             if not m:
                 continue

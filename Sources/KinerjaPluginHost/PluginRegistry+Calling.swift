@@ -19,7 +19,17 @@ extension PluginRegistry {
         }
         if method != "Describe" && !entry.info.hooks.contains(method) { return nil }
         let bytes: [UInt8] = (try? request.serializedBytes()) ?? []
-        switch await entry.supervisor.call(method: method, request: bytes, timeout: timeout) {
+        let started = ContinuousClock.now
+        let outcome = await entry.supervisor.call(method: method, request: bytes, timeout: timeout)
+        if let observe = observer.withLock({ $0 }) {
+            let failed: Bool
+            switch outcome {
+            case .done(.ok), .done(.unimplemented): failed = false
+            default: failed = true
+            }
+            observe(id, method, ContinuousClock.now - started, failed)
+        }
+        switch outcome {
         case .unavailable(let reason):
             throw .failed(id: id, reason: reason)
         case .done(.deadline):

@@ -8,6 +8,13 @@ import Synchronization
 /// loading (with the refusals), reloading, and calls with a deadline. A plugin that crashes, exits or spins takes
 /// only its host process down; the call ends with an error naming the plugin, and the host is restarted.
 package final class PluginRegistry: Sendable {
+    /// Told of every hook call that reached a plugin's host: plugin id, hook, time taken, whether it failed.
+    package typealias CallObserver = @Sendable (_ plugin: String, _ hook: String, _ duration: Duration, _ failed: Bool) -> Void
+    let observer = Mutex<CallObserver?>(nil)
+
+    /// Sets the call observer (the daemon's metrics).
+    package func observeCalls(_ observer: @escaping CallObserver) { self.observer.withLock { $0 = observer } }
+
     struct Entry {
         var info: PluginInfo
         var supervisor: PluginSupervisor

@@ -16,6 +16,8 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
     private let flags = Mutex<(scheduled: Bool, closed: Bool)>((false, false))
     /// Opened on first use; only touched on `queue`.
     private var connection: DatabaseQueue?
+    /// Checkpoints made, for the metrics.
+    let count = Atomic<Int>(0)
 
     init(path: String) {
         self.path = path
@@ -55,6 +57,7 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
                 connection = try DatabaseQueue(path: path, configuration: config)
             }
             _ = try connection?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            count.add(1, ordering: .relaxed)
         } catch {}
     }
 

@@ -410,4 +410,9 @@ package enum ReminderStore {
         try db.execute(sql: "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'", arguments: [UTCTime.format(now)])
         return db.changesCount
     }
+
+    /// Messages in the outbox by status and channel (the metrics' outbox depth).
+    package static func outboxDepth(_ db: Database) throws -> [(status: String, channel: String, count: Int)] {
+        try Row.fetchAll(db, sql: "SELECT status, channel, count(*) FROM outbox GROUP BY status, channel").map { ($0[0], $0[1], $0[2]) }
+    }
 }

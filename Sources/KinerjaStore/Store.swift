@@ -1,6 +1,7 @@
 import CKinerjaSQLite
 import Foundation
 import GRDB
+import Synchronization
 
 /// The daemon's SQLite database, behind intention-named store methods (`SKPStore`, `TPPStore`, …) that take the
 /// connection of a `read` or `write`. On disk it is one `DatabasePool` in WAL mode with foreign keys on; tests may
@@ -46,6 +47,11 @@ package final class Store: Sendable {
             self.checkpointer = checkpointer
         } else {
             checkpointer = nil
+        }
+        // A database from a newer Kinerja is refused before anything touches it.
+        let recorded = try writer.read { db in try Restore.recordedMigrations(db) }
+        if recorded > Self.latestSchemaVersion {
+            throw NewerSchemaError(path: path, databaseVersion: recorded, binaryVersion: Self.latestSchemaVersion)
         }
         try Migrations.migrator.migrate(writer)
         recovered = try StagedImportStore.recoverStaged(writer)
@@ -113,6 +119,9 @@ package final class Store: Sendable {
             }
         }
     }
+
+    /// Checkpoints the checkpointer made since the store opened (0 in memory).
+    package var checkpoints: Int { checkpointer?.count.load(ordering: .relaxed) ?? 0 }
 
     /// Which tables commits changed (see `TableVersions`).
     package let tableVersions: TableVersions

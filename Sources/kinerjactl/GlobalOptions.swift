@@ -10,6 +10,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Path of kinerjad's Unix socket (env KINERJA_SOCKET).")
     var socket: String?
 
+    @Option(name: .long, help: "The agency's daemon on a server hosting several: its socket /run/kinerja/CODE.sock.")
+    var agency: String?
+
     @Option(name: [.short, .customLong("output")], help: "table (for people) or json (for scripts).")
     var output: OutputFormat = .table
 
@@ -25,8 +28,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("metadata"), help: ArgumentHelp("Extra request metadata KEY=VALUE.", visibility: .hidden))
     var metadata: [String] = []
 
+    func validate() throws { try checkAgencyCode(agency) }
+
     var socketPath: String {
-        resolveSocketPath(flag: socket, environment: ProcessInfo.processInfo.environment, currentDirectory: FileManager.default.currentDirectoryPath)
+        resolveSocketPath(
+            flag: socket ?? agency.map(agencySocket), environment: ProcessInfo.processInfo.environment,
+            currentDirectory: FileManager.default.currentDirectoryPath)
     }
 }
 
@@ -40,4 +47,16 @@ func resolveSocketPath(flag: String?, environment: [String: String], currentDire
     let system = "/run/kinerja/kinerja.sock"
     if FileManager.default.fileExists(atPath: system) { return system }
     return local
+}
+
+/// The socket of one agency's daemon under the template units (`kinerjad@CODE.socket`).
+func agencySocket(_ code: String) -> String { "/run/kinerja/\(code).sock" }
+
+/// An agency code names a file in /run/kinerja: letters, digits, '-', '_' and '.', not starting with '.'.
+func checkAgencyCode(_ code: String?) throws {
+    guard let code else { return }
+    let allowed = code.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+    if code.isEmpty || code.count > 64 || code.hasPrefix(".") || !allowed {
+        throw ValidationError("--agency '\(code.prefix(64))' is not an agency code (letters, digits, '-', '_' and '.'; as in kinerjad@CODE)")
+    }
 }

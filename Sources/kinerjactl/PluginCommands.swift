@@ -139,14 +139,18 @@ struct PluginCall: AsyncParsableCommand {
 /// The connection options alone, for commands with their own --output choices.
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Path of kinerjad's Unix socket (env KINERJA_SOCKET).") var socket: String?
+    @Option(name: .long, help: "The agency's daemon on a server hosting several: its socket /run/kinerja/CODE.sock.") var agency: String?
     @Option(name: .customLong("actor-nip"), help: ArgumentHelp(visibility: .hidden)) var actorNIP: String?
     @Option(name: .customLong("metadata"), help: ArgumentHelp(visibility: .hidden)) var metadata: [String] = []
     @Option(name: .long, help: "Give up after this many seconds (default 30; long reports 600).") var timeout: Double?
+
+    func validate() throws { try checkAgencyCode(agency) }
 
     func global(output: OutputFormat) -> GlobalOptions {
         var g = GlobalOptions()
         g.timeout = timeout
         g.socket = socket
+        g.agency = agency
         g.output = output
         g.actorNIP = actorNIP
         g.metadata = metadata

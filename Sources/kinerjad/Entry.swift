@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KinerjaPluginHost
 
 @main
@@ -9,6 +10,11 @@ enum Entry {
         // thread started later).
         if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == PluginHostProcess.argument {
             PluginHostProcess.run()
+        }
+        // `kinerjad restore BACKUP …`: its own command line (the daemon's options would otherwise claim --state-dir).
+        if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == "restore" {
+            RestoreCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+            exit(0)
         }
         await KinerjaDaemon.main()
     }

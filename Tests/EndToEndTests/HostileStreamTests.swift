@@ -164,9 +164,10 @@ struct HostileStreamTests {
         #expect(await eventually(10) { daemon.log.contains("accepting resumed") })
         // The listen backlog may still hold the closed connections: a new one gets in once the daemon has drained them.
         #expect(await eventually(10) { (try? await daemon.ctl(["status"]).status) == 0 }, "\(daemon.log.suffix(3000))")
-        // Once per episode, not once per retry: the held connections are closed after the preface timeout (10 s), which
-        // may free descriptors and start a second episode on a slow machine, never one per second.
-        #expect(daemon.log.components(separatedBy: "accepting paused").count - 1 <= 2, "logged once per episode")
+        // Once per episode, not once per retry (a retry a second would log about 15 times here): the held connections
+        // are closed after the preface timeout (10 s), which frees descriptors in bursts and may start another episode
+        // or two on a loaded machine (three seen while the whole suite ran).
+        #expect(daemon.log.components(separatedBy: "accepting paused").count - 1 <= 4, "logged once per episode")
         #expect(await daemon.stop() == 0, "\(daemon.log.suffix(3000))")
     }
 }

@@ -56,6 +56,60 @@ package struct AccountSettings: Sendable, Equatable {
     package init() {}
 }
 
+/// Where the Prometheus metrics are served.
+package enum MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+    case tcp(host: String, port: Int)
+    case unix(path: String)
+
+    package var description: String {
+        switch self {
+        case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        case .unix(let path): "unix:\(path)"
+        }
+    }
+
+    /// `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464` or `unix:/run/kinerja/metrics.sock`; nil for anything else.
+    package init?(_ text: String) {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard path.hasPrefix("/"), path.utf8.count < 100 else { return nil }
+            self = .unix(path: path)
+            return
+        }
+        let host: String
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            host = String(parts[0])
+            portText = parts[1]
+        }
+        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else { return nil }
+        self = .tcp(host: host, port: port)
+    }
+
+    /// Reachable only from this machine: a Unix socket or a loopback address.
+    package var isLocal: Bool {
+        switch self {
+        case .unix: true
+        case .tcp(let host, _): host == "localhost" || host.hasPrefix("127.") || host == "::1"
+        }
+    }
+}
+
+/// The `[metrics]` section: off unless `listen` is set.
+package struct MetricsSettings: Sendable, Equatable {
+    package var listen: MetricsAddress?
+    /// A non-loopback `listen` needs this (the metrics describe the agency's activity).
+    package var allowRemote = false
+    package init() {}
+}
+
 /// The `[appraisal]` section: the agency's options of PermenPANRB 6/2022 that the regulation leaves open.
 package struct AppraisalSettings: Sendable, Equatable {
     /// `[appraisal.unit_head_hasil]`: the Hasil Kerja a unit head takes from each unit predikat.
@@ -115,6 +169,8 @@ package struct DaemonConfigFile: Sendable, Equatable {
     package var publicFeedback = PublicFeedbackSettings()
     /// `[appraisal]`: unit heads' Hasil Kerja, where a year's angka kredit comes from.
     package var appraisal = AppraisalSettings()
+    /// `[metrics]`: the Prometheus endpoint, off by default.
+    package var metrics = MetricsSettings()
 
     package init(path: String) { self.path = path }
 
@@ -219,6 +275,23 @@ package struct DaemonConfigFile: Sendable, Equatable {
         if var tpp = try reader.table("tpp") {
             config.tpp = try parseTPP(&tpp)
             try tpp.finish()
+        }
+        if var metrics = try reader.table("metrics") {
+            config.metrics.allowRemote = try metrics.bool("allow_remote") ?? false
+            if let (text, line) = try metrics.stringWithLine("listen", nonEmpty: true) {
+                guard let address = MetricsAddress(text) else {
+                    throw ConfigError(
+                        file: path, line: line, key: "metrics.listen",
+                        message: "'\(Quote.short(text))' is not HOST:PORT (e.g. 127.0.0.1:9464) or unix:/absolute/path")
+                }
+                if !address.isLocal && !config.metrics.allowRemote {
+                    throw ConfigError(
+                        file: path, line: line, key: "metrics.listen",
+                        message: "\(text) is not a loopback address: metrics describe the agency's activity; set allow_remote = true to serve them there")
+                }
+                config.metrics.listen = address
+            }
+            try metrics.finish()
         }
         if var appraisal = try reader.table("appraisal") {
             config.appraisal = try parseAppraisal(&appraisal)

@@ -28,6 +28,8 @@ package struct DaemonSettings: Sendable, Equatable {
     package var publicFeedback = PublicFeedbackSettings()
     /// `[appraisal]`: unit heads' Hasil Kerja, where a year's angka kredit comes from.
     package var appraisal = AppraisalSettings()
+    /// `[metrics]`: where the Prometheus endpoint listens (read at start), nil: off.
+    package var metrics = MetricsSettings()
 
     package var databasePath: String { stateDir + "/kinerja.db" }
     package var lockPath: String { stateDir + "/kinerjad.lock" }
@@ -92,7 +94,8 @@ package struct DaemonSettings: Sendable, Equatable {
             reminders: file?.reminders ?? ReminderSettings(),
             limits: file?.limits ?? ConnectionLimits(),
             accounts: file?.accounts ?? AccountSettings(),
-            publicFeedback: file?.publicFeedback ?? PublicFeedbackSettings(), appraisal: file?.appraisal ?? AppraisalSettings())
+            publicFeedback: file?.publicFeedback ?? PublicFeedbackSettings(), appraisal: file?.appraisal ?? AppraisalSettings(),
+            metrics: file?.metrics ?? MetricsSettings())
     }
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {

@@ -61,6 +61,9 @@ package enum Daemon {
         // 3. Database.
         do {
             store = try Store(path: settings.databasePath)
+        } catch let error as NewerSchemaError {
+            printError("kinerjad: \(error)")
+            return .config
         } catch {
             printError("kinerjad: cannot open the database \(settings.databasePath): \(error)")
             return .failure
@@ -154,6 +157,9 @@ package enum Daemon {
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
             services.append(WatchdogService(state: state, notifier: notifier, interval: interval))
         }
+        if let address = settings.metrics.listen { services.append(MetricsEndpoint(address: address, state: state)) }
+        // Last: a graceful shutdown reaches it first, so health watchers hear NOT_SERVING while the server still answers.
+        services.append(ServingStateService(serving: state.serving))
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },

@@ -31,6 +31,11 @@ package final class DaemonState: Sendable {
     let actors = ActorStanding()
     /// Anonymous (public) feedback submissions per link and per client address.
     let publicSubmissions = SubmissionLimiter()
+    /// SERVING from the first call on (the database is open and migrated before the sockets listen), NOT_SERVING
+    /// once the daemon begins to stop: what `grpc.health.v1.Health` answers.
+    package let serving = ServingState()
+    /// Counters, histograms and gauges, served by `[metrics] listen` when set.
+    package let metrics = DaemonMetrics()
     private let flags: DaemonSettings.Flags
     private let current: Mutex<DaemonSettings>
     private let lastReloadBox = Mutex<ReloadOutcome?>(nil)
@@ -51,6 +56,8 @@ package final class DaemonState: Sendable {
         self.logger = logger
         let zone = (try? store.readNow { db in try OrganisationStore.agency(db).timeZone }) ?? "Asia/Jakarta"
         self.plugins = PluginRegistry(settings: settings.plugins, timeZone: zone, logger: logger)
+        let metrics = self.metrics
+        plugins.observeCalls { plugin, hook, duration, failed in metrics.pluginCall(plugin: plugin, hook: hook, duration: duration, failed: failed) }
     }
 
     /// The agency's policy: its plugin's hooks first, the national rules for the rest.

@@ -7,6 +7,7 @@ package enum RPCServices {
         [
             AdminService(state: state), OrgService(state: state), PluginService(state: state), PeriodService(state: state), SKPService(state: state),
             AppraisalService(state: state), TPPService(state: state), ReminderService(state: state), AccountService(state: state),
+            HealthService(state: state), ReflectionService(), ReflectionServiceV1Alpha(),
         ]
     }
 

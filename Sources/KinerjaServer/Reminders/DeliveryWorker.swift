@@ -59,8 +59,11 @@ struct DeliveryWorker: Service {
         // Each message is recorded as soon as it is sent (in small groups as they complete, before their delivery
         // slots are reused): a crash re-sends at most the messages in flight.
         let attempts = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.attempts) })
+        let channels = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.channel) })
         let logger = state.logger
+        let metrics = state.metrics
         let flush: @Sendable ([Attempt]) async -> Void = { results in
+            for r in results { metrics.delivery(channel: channels[r.id] ?? "", ok: r.error == nil) }
             do { try await self.record(results, attempts: attempts, settings: settings) } catch {
                 logger.error("recording outbox deliveries failed (they will be sent again)", metadata: ["error": "\(error)", "messages": "\(results.count)"])
             }

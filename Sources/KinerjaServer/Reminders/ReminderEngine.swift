@@ -150,6 +150,7 @@ struct ReminderEngine: Sendable {
             return try finish(occurrence == nil ? "manual" : "fired", recipients: people.count, messages: added, note: note)
         }
         outcome.seconds = Date().timeIntervalSince(started)
+        if outcome.applied && outcome.outcome != "skipped" && outcome.outcome != "inactive" { state.metrics.reminderFired(rule: rule.name) }
         if outcome.applied {
             state.logger.notice(
                 "reminder \(outcome.outcome)",

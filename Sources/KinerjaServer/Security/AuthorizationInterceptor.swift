@@ -114,6 +114,11 @@ package enum MethodPolicy {
         Kinerja_V1_ReminderService.Method.Fire.descriptor.fullyQualifiedMethod: .admin,
         Kinerja_V1_ReminderService.Method.ListOutbox.descriptor.fullyQualifiedMethod: .operator,
         Kinerja_V1_ReminderService.Method.RetryOutbox.descriptor.fullyQualifiedMethod: .admin,
+
+        Grpc_Health_V1_Health.Method.Check.descriptor.fullyQualifiedMethod: .operator,
+        Grpc_Health_V1_Health.Method.Watch.descriptor.fullyQualifiedMethod: .operator,
+        Grpc_Reflection_V1_ServerReflection.Method.ServerReflectionInfo.descriptor.fullyQualifiedMethod: .operator,
+        Grpc_Reflection_V1alpha_ServerReflection.Method.ServerReflectionInfo.descriptor.fullyQualifiedMethod: .operator,
     ]
 
     package static func leastRole(for method: MethodDescriptor) -> Role {
@@ -201,6 +206,28 @@ struct AuthorizationInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
+        // Every call is counted by method and status code and timed (to its last response message).
+        let started = ContinuousClock.now
+        let metrics = state.metrics
+        let fullMethod = context.descriptor.fullyQualifiedMethod
+        let measured: @Sendable (String) -> Void = { code in metrics.rpc(method: fullMethod, code: code, duration: ContinuousClock.now - started) }
+        do {
+            return try await authorised(request: request, context: context, next: next, measured: measured)
+        } catch let error as RPCError {
+            measured(StatusName.of(error.code))
+            throw error
+        } catch {
+            measured("UNKNOWN")
+            throw error
+        }
+    }
+
+    private func authorised<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>,
+        measured: @escaping @Sendable (String) -> Void
+    ) async throws -> StreamingServerResponse<Output> {
         let stamps = Array(request.metadata[stringValues: PeerCredentials.header])
         let stamped = stamps.count == 1 ? PeerCredentials(headerValue: stamps[0]) : nil
         let listener: Listener = request.metadata[stringValues: Listener.header].contains(Listener.gateway.rawValue) ? .gateway : .main
@@ -255,12 +282,56 @@ struct AuthorizationInterceptor: ServerInterceptor {
         // Errors thrown while the response is produced get the same treatment.
         if case .success(var contents) = response.accepted {
             let producer = contents.producer
+            let importKind = method.hasPrefix("Import") ? String(method.dropFirst(6)).lowercased() : nil
+            let metrics = state.metrics
             contents.producer = { writer in
-                do { return try await producer(writer) } catch { throw ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage) }
+                do {
+                    // An import's report is counted by kind and outcome, with its rows.
+                    let writer = importKind.map { kind in RPCWriter(wrapping: ImportReportTap(base: writer, kind: kind, metrics: metrics)) } ?? writer
+                    let trailers = try await producer(writer)
+                    measured("OK")
+                    return trailers
+                } catch {
+                    let e = ErrorBoundary.rpcError(error, method: method, logger: logger, storage: storage)
+                    measured(StatusName.of(e.code))
+                    throw e
+                }
             }
             response.accepted = .success(contents)
         }
         return response
+    }
+}
+
+/// Passes messages on, counting an `ImportReport` among them in the import metrics.
+struct ImportReportTap<Element: Sendable>: RPCWriterProtocol {
+    let base: RPCWriter<Element>
+    let kind: String
+    let metrics: DaemonMetrics
+
+    func write(_ element: Element) async throws {
+        if let report = element as? Kinerja_V1_ImportReport {
+            metrics.importDone(kind: kind, outcome: report.applied ? "applied" : report.dryRun ? "dry_run" : "refused", rows: Int(report.rows))
+        }
+        try await base.write(element)
+    }
+
+    func write(contentsOf elements: some Sequence<Element>) async throws {
+        for e in elements { try await write(e) }
+    }
+}
+
+/// gRPC's canonical names of status codes (`PERMISSION_DENIED`), as metrics and the CLI show them.
+enum StatusName {
+    static let names = [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ]
+
+    static func of(_ code: RPCError.Code) -> String {
+        let i = Int(code.rawValue)
+        return names.indices.contains(i) ? names[i] : "CODE_\(i)"
     }
 }
 

@@ -27,10 +27,14 @@ import Testing
     @Test func theProtoCommentsAndTheREADMETableSayWhatThePolicyEnforces() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let protoDir = root.appendingPathComponent("proto/kinerja/v1")
         var documented: [String: String] = [:]
-        for file in try FileManager.default.contentsOfDirectory(atPath: protoDir.path) where file.hasSuffix(".proto") {
-            let lines = try String(contentsOf: protoDir.appendingPathComponent(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let files = try ["proto/kinerja/v1", "proto/grpc"].flatMap { dir -> [URL] in
+            let base = root.appendingPathComponent(dir)
+            return try FileManager.default.subpathsOfDirectory(atPath: base.path).filter { $0.hasSuffix(".proto") }.map { base.appendingPathComponent($0) }
+        }
+        for file in files {
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let package = lines.first { $0.hasPrefix("package ") }.map { $0.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "; ")) } ?? ""
             var service = ""
             var comment: [Substring] = []
             for line in lines {
@@ -43,7 +47,7 @@ import Testing
                 if t.hasPrefix("rpc "), let name = t.dropFirst(4).split(separator: "(").first {
                     let text = comment.joined(separator: " ")
                     let role = text.range(of: "Least role: ").map { text[$0.upperBound...].prefix { $0.isLetter } } ?? "none"
-                    documented["kinerja.v1.\(service)/\(name)"] = String(role)
+                    documented["\(package).\(service)/\(name)"] = String(role)
                 }
                 comment = []
             }
@@ -55,8 +59,13 @@ import Testing
         var tabled: [String: String] = [:]
         for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count >= 2, cells[0].hasPrefix("`"), cells[0].contains("Service.") else { continue }
-            tabled["kinerja.v1." + cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")).replacingOccurrences(of: ".", with: "/")] = cells[1]
+            guard cells.count >= 2, cells[0].hasPrefix("`"), cells[0].contains("Service.") || cells[0].hasPrefix("`grpc.") else { continue }
+            let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            if name.hasPrefix("grpc."), let dot = name.lastIndex(of: ".") {
+                tabled[name.replacingCharacters(in: dot...dot, with: "/")] = cells[1]
+            } else {
+                tabled["kinerja.v1." + name.replacingOccurrences(of: ".", with: "/")] = cells[1]
+            }
         }
         #expect(tabled.filter { enforced[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } == [])
         #expect(Set(tabled.keys) == Set(enforced.keys))
