@@ -18,13 +18,13 @@ PORTALDIR     = $(PREFIX)/share/kinerja/portal
 MANDIR        = $(PREFIX)/share/man/man1
 BASHCOMPDIR   = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR    = $(PREFIX)/share/zsh/vendor-completions
-APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver help2man
+APT_PACKAGES := libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler systemd util-linux python3-venv chromium chromium-driver help2man lintian patchelf
 # The Python packages some tests drive the daemon with (a hostile HTTP/2 client), in a venv of Debian's python3 that
 # other users can run (the tests start it under other uids).
 VENV         := .build-venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps venv build run portal demo test proto proto-check rpc-table rpc-table-check format format-check systemd-check install-check bench install uninstall clean
+.PHONY: all deps venv build run portal demo test deb proto proto-check rpc-table rpc-table-check format format-check systemd-check install-check bench install uninstall clean
 
 all: build
 
@@ -72,6 +72,13 @@ test: deps venv proto-check rpc-table-check format-check
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest --filter FuzzTests
 	@# The portal in a real browser (chromium + chromium-driver, selenium): screenshots in .build/browser-screenshots.
 	$(VENV)/bin/python tests/browser/test_portal.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)"
+	@# The Debian package installed, served, removed and purged: it changes the machine, so only in CI or as root.
+	@if [ "$$(id -u)" = 0 ]; then scripts/check-deb.sh; elif [ "$$CI" = true ]; then $(SUDO) scripts/check-deb.sh; \
+	else echo "deb-check: skipped (installs a package into this machine: runs with CI=true or as root)"; fi
+
+## The Debian package kinerja_<version>_<arch>.deb from the release build (CONFIG=debug for a quick one).
+deb: deps
+	@CONFIG=$(CONFIG) scripts/make-deb.sh .
 
 # The hand-written Swift files (the generated protobuf/gRPC code keeps the generator's layout).
 SWIFT_SOURCES = $(shell git ls-files -co --exclude-standard '*.swift' ':!:*.pb.swift' ':!:*.grpc.swift' 2>/dev/null || \
@@ -108,7 +115,7 @@ install:
 	find "$(DESTDIR)$(PORTALDIR)" -type d -exec chmod 0755 {} +; find "$(DESTDIR)$(PORTALDIR)" -type f -exec chmod 0644 {} +; \
 	for p in $(AGENCY_PLUGINS); do install -m 0644 "$$bin/libkinerja-plugin-$$p.so" "$(DESTDIR)$(PLUGINDIR)/"; done; \
 	install -d -m 0755 "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)"; \
-	"$$bin/kinerjactl" completion bash > "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl"; \
+	"$$bin/kinerjactl" completion bash | sed '1{/^#!/d}' > "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl"; \
 	"$$bin/kinerjactl" completion zsh > "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
 	chmod 0644 "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl" "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
 	scripts/man-pages.sh "$$bin" "$(DESTDIR)$(MANDIR)"; \
@@ -138,7 +145,7 @@ uninstall:
 	for p in $(AGENCY_PLUGINS); do rm -f "$(DESTDIR)$(PLUGINDIR)/libkinerja-plugin-$$p.so"; done; \
 	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad.service" "$(DESTDIR)$(UNITDIR)/kinerjad.socket" "$(DESTDIR)$(UNITDIR)/kinerjad-gateway.socket" "$(DESTDIR)$(UNITDIR)/kinerja-portal.service"; \
 	rm -f "$(DESTDIR)$(UNITDIR)/kinerjad@.service" "$(DESTDIR)$(UNITDIR)/kinerjad@.socket"; \
-	rm -f "$(DESTDIR)$(MANDIR)/kinerjad.1.gz" "$(DESTDIR)$(MANDIR)/kinerjactl.1.gz" "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl" "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
+	rm -f "$(DESTDIR)$(MANDIR)/kinerjad.1.gz" "$(DESTDIR)$(MANDIR)/kinerjactl.1.gz" "$(DESTDIR)$(MANDIR)/kinerja-portal.1.gz" "$(DESTDIR)$(BASHCOMPDIR)/kinerjactl" "$(DESTDIR)$(ZSHCOMPDIR)/_kinerjactl"; \
 	for d in "$(MANDIR)" "$(BASHCOMPDIR)" "$(ZSHCOMPDIR)" "$(PREFIX)/share/zsh" "$(PREFIX)/share/bash-completion" "$(PREFIX)/share/man"; do rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/kinerja.conf" "$(DESTDIR)$(DOCDIR)/README.md" "$(DESTDIR)$(DOCDIR)/nginx-kinerja-portal.conf"; \
 	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true; \

@@ -125,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "kinerja-portal",
             dependencies: [
-                "KinerjaPortal", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                "KinerjaPortal", "KinerjaCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KinerjaCore
 import KinerjaPortal
 import Logging
 
@@ -13,7 +14,8 @@ struct PortalCommand: AsyncParsableCommand {
             Listens on 127.0.0.1:8080 unless told otherwise. Behind nginx with TLS, pass --secure-cookies and either \
             --listen unix:PATH or --trusted-proxy ADDRESS so that the client's address reaches kinerjad's rate limits. \
             Settings may also come from a file (--config, else /etc/kinerja/kinerja-portal.toml when present); flags win.
-            """)
+            """,
+        version: Kinerja.version)
 
     @Option(help: "Settings file (TOML): listen, socket, secure_cookies, trusted_proxies, idle_minutes, absolute_hours, resources.")
     var config: String?
@@ -37,15 +39,15 @@ struct PortalCommand: AsyncParsableCommand {
         if secureCookies { options.secureCookies = true }
         if !trustedProxy.isEmpty { options.trustedProxies = Set(trustedProxy) }
         if let idleMinutes {
-            guard (1...24 * 60).contains(idleMinutes) else { throw ValidationError("--idle-minutes must be 1–1440") }
+            guard (1...24 * 60).contains(idleMinutes) else { throw ArgumentParser.ValidationError("--idle-minutes must be 1–1440") }
             options.idleTimeout = .seconds(idleMinutes * 60)
         }
         if let absoluteHours {
-            guard (1...72).contains(absoluteHours) else { throw ValidationError("--absolute-hours must be 1–72") }
+            guard (1...72).contains(absoluteHours) else { throw ArgumentParser.ValidationError("--absolute-hours must be 1–72") }
             options.absoluteTimeout = .seconds(absoluteHours * 3600)
         }
         if let resources { options.resourcesDirectory = resources }
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ArgumentParser.ValidationError("--log-level '\(logLevel)' is not a level") }
         var logger = Logger(label: "kinerja-portal")
         logger.logLevel = level
         try await Portal.run(options, logger: logger)
