@@ -174,7 +174,7 @@ rpc-table-check:
 	@python3 scripts/rpc-table.py --check && echo "rpc-table-check: the README's RPC table matches proto/"
 
 ## Benchmarks (release build): RPC throughput and latency, JSON on stdout.
-bench: deps
+bench: deps venv
 	@command -v wrk >/dev/null || { echo "installing: wrk"; $(SUDO) apt-get install -y -qq wrk; }
 	$(SWIFT) build -c release --product kinerjad
 	$(SWIFT) build -c release --product kinerja-portal

@@ -14,7 +14,9 @@ struct KinerjaBench: AsyncParsableCommand {
         commandName: "kinerja-bench",
         abstract: "Measure kinerjad over its socket: RPC throughput and latency, CLI wall time, bulk imports.",
         discussion: """
-            Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), \
+            Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), peer (Status \
+            and GetEmployee against kinerjad and a Python grpcio peer on the same proto and data, with a Swift and a \
+            Python client, alternating), \
             import (a generated agency of --employees employees in --units units with a 6-level supervisor \
             hierarchy: unit and employee import, employee list -o json, daemon RSS), skp, appraisal, tpp, plugin, \
             selfservice (a year of monthly data for that agency, then Login, GetOverview and PutRealisasi through \
@@ -32,7 +34,10 @@ struct KinerjaBench: AsyncParsableCommand {
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
     @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
-    var scenarios: String = "status,cli,import,skp,appraisal,tpp,plugin,selfservice,reminders"
+    var scenarios: String = "status,cli,peer,import,skp,appraisal,tpp,plugin,selfservice,reminders"
+
+    @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
+    var repo: String?
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -54,6 +59,9 @@ struct KinerjaBench: AsyncParsableCommand {
             if wanted.contains("cli") {
                 results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
             }
+        }
+        if wanted.contains("peer") {
+            results["peer"] = try await PeerScenario(bin: bin, repo: repo ?? FileManager.default.currentDirectoryPath, seconds: seconds).run()
         }
         let selfService = wanted.contains("selfservice")
         if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin")

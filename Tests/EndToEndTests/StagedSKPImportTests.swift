@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import KinerjaAPI
 import KinerjaFixtures
+import SwiftProtobuf
 import Synchronization
 import Testing
 
@@ -59,13 +63,22 @@ import Testing
                 if let m = try? Self.missing(socket) { seen.withLock { _ = $0.insert(m) } }
             }
         }
-        // Single writes (an admin switching a built-in reminder off and on), and a watcher of the database file that
-        // notes single writes committed while the import was half applied.
-        let writer = Thread {
-            var on = true
-            while !done.load(ordering: .relaxed) {
-                _ = try? Self.ctl(socket, ["reminder", on ? "remove" : "enable", "skp-januari"])
-                on.toggle()
+        // Single writes (an admin switching a built-in reminder off and on) over one connection kept open, so that a
+        // loaded machine's process start-up does not space them out, and a watcher of the database file that notes
+        // single writes committed while the import was half applied.
+        let writer = Task {
+            let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+            try await withGRPCClient(transport: transport) { client in
+                let reminders = Kinerja_V1_ReminderService.Client(wrapping: client)
+                var on = true
+                while !done.load(ordering: .relaxed) {
+                    if on {
+                        _ = try? await reminders.removeRule(.with { $0.name = "skp-januari" })
+                    } else {
+                        _ = try? await reminders.enableRule(.with { $0.name = "skp-januari" })
+                    }
+                    on.toggle()
+                }
             }
         }
         let interleaved = Atomic(0)
@@ -90,12 +103,12 @@ import Testing
             }
         }
         reader.start()
-        writer.start()
         watcher.start()
         await pause(0.3)
         let imported = try await daemon.ctl(["skp", "import", skp, "--submit"])
         await pause(0.3)
         done.store(true, ordering: .relaxed)
+        _ = try await writer.value
         await pause(0.5)
         #expect(imported.status == 0, "\(imported.stderr)")
         let observed = seen.withLock { $0 }
