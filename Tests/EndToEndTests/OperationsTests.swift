@@ -1,4 +1,5 @@
 import Foundation
+import KinerjaFixtures
 import Testing
 
 /// What ops expect of the daemon and the CLI: versions, global options anywhere, completions, health and reflection
@@ -42,11 +43,13 @@ import Testing
         #expect(probe.status == 0, "\(probe.stdout)\n\(probe.stderr)")
         #expect(probe.stdout.contains("ok   reflection describes kinerja.v1.Overview"))
         // A watcher hears SERVING, then NOT_SERVING when the daemon begins to stop, then its stream ends.
-        let socket = daemon.socket
-        async let watched = runProcess(Self.python, [Self.root + "/tests/grpc/probe_health_reflection.py", "--watch", socket], timeout: 90)
-        await pause(2)  // the watcher's interpreter starts and its first answer arrives
+        let out = try shortTemporaryDirectory("kw") + "/watch.out"
+        let watcher = try ChildProcess(Self.python, [Self.root + "/tests/grpc/probe_health_reflection.py", "--watch", daemon.socket], stdout: out, stderr: out)
+        func heard() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        #expect(await eventually(60) { heard().contains("SERVING") }, "the watcher heard nothing: \(heard())")
         #expect(await daemon.stop() == 0)
-        let lines = try await watched.stdout.split(separator: "\n").map(String.init)
+        #expect(await watcher.waitAsync(timeout: 30) == 0)
+        let lines = heard().split(separator: "\n").map(String.init)
         #expect(lines.first == "SERVING" && lines.contains("NOT_SERVING") && lines.last == "end", "\(lines)")
     }
 
