@@ -72,7 +72,7 @@ package enum StructureStore {
             arguments: [actor, day.description, day.description])
         guard !units.isEmpty else { return false }
         if let s = employee.supervisorNIP {
-            let headed = try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ?", arguments: [s])
+            let headed = try OrganisationStore.unitsHeaded(db, by: s)
             return units.contains { headed.contains($0) }
         }
         return units.contains(employee.unitCode)
@@ -160,13 +160,25 @@ package enum StructureStore {
         for u in try OrganisationStore.units(db) { if let h = u.headNIP { headed[h, default: []].append(u.code) } }
         var out: [String: Assessment] = [:]
         for e in employees {
-            let history = changes[e.nip] ?? []
-            let supervisor = SupervisorHistory.supervisor(on: day, current: e.supervisorNIP, changes: history)
-            let unit = SupervisorHistory.unit(on: day, current: e.unitCode, changes: history)
-            let a = ActingRules.assessor(
-                supervisor: supervisor, supervisorHeads: supervisor.map { headed[$0] ?? [] } ?? [], employeeUnit: unit, on: day, assignments: live)
-            out[e.nip] = Assessment(supervisor: supervisor, assessor: a?.nip, acting: a?.acting)
+            out[e.nip] = assessment(of: e, history: changes[e.nip] ?? [], live: live, on: day) { headed[$0] ?? [] }
         }
         return out
+    }
+
+    /// `assessments` of one employee, reading only their own history and the units their supervisor then heads.
+    package static func assessment(_ db: Database, of employee: Employee, on day: CivilDate) throws -> Assessment {
+        try assessment(of: employee, history: changes(db, nip: employee.nip), live: assignments(db, on: day), on: day) {
+            try OrganisationStore.unitsHeaded(db, by: $0)
+        }
+    }
+
+    static func assessment(
+        of e: Employee, history: [EmployeeChange], live: [ActingAssignment], on day: CivilDate, heads: (String) throws -> [String]
+    ) rethrows -> Assessment {
+        let supervisor = SupervisorHistory.supervisor(on: day, current: e.supervisorNIP, changes: history)
+        let unit = SupervisorHistory.unit(on: day, current: e.unitCode, changes: history)
+        let a = ActingRules.assessor(
+            supervisor: supervisor, supervisorHeads: try supervisor.map(heads) ?? [], employeeUnit: unit, on: day, assignments: live)
+        return Assessment(supervisor: supervisor, assessor: a?.nip, acting: a?.acting)
     }
 }

@@ -125,28 +125,7 @@ struct KinerjaBench: AsyncParsableCommand {
         let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
         let (sorted, elapsed) = try await withGRPCClient(transport: transport) { client in
             let admin = Kinerja_V1_AdminService.Client(wrapping: client)
-            // Warm-up: connection, caches.
-            for _ in 0..<200 { _ = try await admin.status(.init()) }
-            let start = ContinuousClock.now
-            let end = start + .milliseconds(Int(seconds * 1000))
-            let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-                for _ in 0..<callers {
-                    group.addTask {
-                        var samples: [Double] = []
-                        samples.reserveCapacity(50_000)
-                        while ContinuousClock.now < end {
-                            let t0 = ContinuousClock.now
-                            _ = try await admin.status(.init())
-                            samples.append((ContinuousClock.now - t0).milliseconds)
-                        }
-                        return samples
-                    }
-                }
-                var all: [Double] = []
-                for try await part in group { all += part }
-                return all
-            }
-            return (latencies.sorted(), (ContinuousClock.now - start).seconds)
+            return try await measureCalls(seconds: seconds, callers: callers) { _ = try await admin.status(.init()) }
         }
         return [
             "callers": callers,
@@ -377,10 +356,7 @@ struct KinerjaBench: AsyncParsableCommand {
 
     /// Runs a command to completion; returns wall milliseconds and exit status.
     func timed(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> (Double, Int32) {
-        let t0 = ContinuousClock.now
-        let child = try ChildProcess(executable, arguments, stdout: stdout, stderr: "-")
-        let status = child.wait(timeout: 600) ?? -1
-        return ((ContinuousClock.now - t0).milliseconds, status)
+        try runCommand(executable, arguments, stdout: stdout)
     }
 }
 

@@ -12,6 +12,10 @@ package struct Caller: Sendable, Equatable, ServerContext.TransportSpecific {
     package var auditActor: AuditActor {
         AuditActor(uid: Int64(credentials.uid), pid: Int64(credentials.pid), role: role.description, actorNIP: actorNIP)
     }
+
+    /// How a record names who made it (a rating's rater, an assignment's or a sanction's author): the employee a
+    /// gateway acts for, else the role and uid.
+    package var recordName: String { actorNIP.isEmpty ? "\(role) uid \(credentials.uid)" : actorNIP }
 }
 
 extension ServerContext {

@@ -125,8 +125,8 @@ extension AppraisalService {
         return try await store.read { db in
             _ = try PeriodStore.require(db, period)
             let ratings = try AppraisalStore.ratings(db, period: period)
-            let active = try OrganisationStore.employees(db, unit: nil, includeInactive: false)
             let everyone = try OrganisationStore.employeesByNIP(db)
+            let active = everyone.values.filter(\.active).sorted { ($0.unitCode, $0.nip) < ($1.unitCode, $1.nip) }
             let units = Dictionary(try OrganisationStore.units(db).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
             let unitPredikat = try AppraisalStore.unitPredicates(db, period: period)
             let assessments = try StructureStore.assessments(db, employees: active, on: period.dates.end)

@@ -73,7 +73,7 @@ struct AppraisalService: Kinerja_V1_AppraisalService.SimpleServiceProtocol {
             let period = try ratablePeriod(db, request.periodID)
             let e = try EmployeeLookup.employee(db, request.nip)
             try caller.require(.supervisor, employee: e, action: "rate \(e.nip)", db: db, now: now, period: period)
-            let rater = caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP
+            let rater = caller.recordName
             let stored = try AppraisalStore.rating(db, period: period, nip: e.nip)
             let (hasil, source) = try Self.hasilKerja(
                 db, period: period, nip: e.nip, requested: requested, stored: stored, mapping: mapping,

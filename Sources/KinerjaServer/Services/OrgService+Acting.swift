@@ -28,7 +28,7 @@ extension OrgService {
             let unit = try OrganisationStore.requireUnit(db, code: request.unitCode)
             let e = try EmployeeLookup.employee(db, request.nip)
             var a = ActingAssignment(
-                unitCode: unit.code, nip: e.nip, kind: kind, from: from, to: to, reason: request.reason.trimmedBlanks, createdBy: Self.who(caller))
+                unitCode: unit.code, nip: e.nip, kind: kind, from: from, to: to, reason: request.reason.trimmedBlanks, createdBy: caller.recordName)
             let overlapping = try StructureStore.overlapping(db, unit: unit.code, kind: kind, from: from, to: to)
             if let why = ActingRules.refusal(a, head: unit.headNIP, employeeActive: e.active, overlapping: overlapping) {
                 throw RPCError(code: .failedPrecondition, message: why)
@@ -69,15 +69,12 @@ extension OrgService {
             guard last >= a.from.adding(days: -1) else {
                 throw RPCError(code: .failedPrecondition, message: "assignment \(a.id) starts on \(a.from); end it on \(a.from.adding(days: -1)) or later")
             }
-            try StructureStore.endAssignment(db, id: a.id, on: last, by: Self.who(caller), now: now)
+            try StructureStore.endAssignment(db, id: a.id, on: last, by: caller.recordName, now: now)
             try Audit.record(db, actor: caller.auditActor, rpc: "EndActing", target: "\(a.unitCode) \(a.nip)", summary: "ends \(last) (was \(a.to))")
             a = try StructureStore.assignment(db, id: a.id)!
             return try Self.actingMessage(db, a, today: today)
         }
     }
-
-    /// How a record names who made it: the employee a gateway acts for, else the role and uid.
-    static func who(_ caller: Caller) -> String { caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP }
 
     static func actingMessage(_ db: GRDB.Database, _ a: ActingAssignment, today: CivilDate) throws -> Kinerja_V1_ActingAssignment {
         let unit = try OrganisationStore.unit(db, code: a.unitCode)

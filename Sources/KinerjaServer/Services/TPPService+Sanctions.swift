@@ -22,7 +22,7 @@ extension TPPService {
         try RequestLimits.text(reason, "reason")
         let proposed = TPPStore.Sanction(
             nip: "", percent: Int(request.percent), from: from, months: Int(request.months), reason: reason,
-            createdBy: caller.actorNIP.isEmpty ? "\(caller.role) uid \(caller.credentials.uid)" : caller.actorNIP)
+            createdBy: caller.recordName)
         guard proposed.range.count == proposed.months else {
             throw RPCError(code: .invalidArgument, message: "\(request.months) months from \(from) run past \(YearMonth.years.upperBound)")
         }

@@ -62,16 +62,27 @@ extension Caller {
         period: PeriodID? = nil
     ) throws {
         guard role == .gateway, !actorNIP.isEmpty else { return try require(right, employee: employee, action: action, actorReportsTo: actorReportsTo) }
-        let today = try AgencyClock.agency(db, at: now).today
-        var subject = employee
-        var assessor: String?
-        if let period, period.dates.end < today {
-            assessor = try StructureStore.assessments(db, employees: [employee], on: period.dates.end)[employee.nip]?.assessor
-            if right == .supervisor { subject.supervisorNIP = assessor }
+        // Read only when the staff file alone does not decide (not for the employee themselves or their supervisor now).
+        var today: CivilDate?
+        func agencyToday() throws -> CivilDate {
+            if today == nil { today = try AgencyClock.agency(db, at: now).today }
+            return today!
         }
+        var assessor: String??
+        func periodAssessor() throws -> String? {
+            if let assessor { return assessor }
+            var found: String?
+            if let period, period.dates.end < (try agencyToday()) {
+                found = try StructureStore.assessment(db, of: employee, on: period.dates.end).assessor
+            }
+            assessor = .some(found)
+            return found
+        }
+        var subject = employee
+        if right == .supervisor, let period, period.dates.end < (try agencyToday()) { subject.supervisorNIP = try periodAssessor() }
         try require(right, employee: subject, action: action, actorReportsTo: actorReportsTo) {
-            if assessor == actorNIP { return true }
-            return try StructureStore.actsAsSupervisor(db, actor: actorNIP, of: employee, on: today)
+            if try periodAssessor() == actorNIP { return true }
+            return try StructureStore.actsAsSupervisor(db, actor: actorNIP, of: employee, on: try agencyToday())
         }
     }
 }
