@@ -140,6 +140,12 @@ let package = Package(
             ]
         ),
 
+        // What the daemon's server and its clients share about running gRPC over NIO.
+        .target(
+            name: "KinerjaTransport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+
         // Starting child processes (posix_spawn), for the daemon's sendmail channel and the test fixtures.
         .target(name: "KinerjaProcess", dependencies: ["CKinerjaHostSystem"]),
 
@@ -165,6 +171,7 @@ let package = Package(
                 "KinerjaScoring",
                 "KinerjaStore",
                 "KinerjaAPI",
+                "KinerjaTransport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -198,6 +205,7 @@ let package = Package(
             name: "kinerjactl",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaTransport",
                 "KinerjaQR",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -208,6 +216,7 @@ let package = Package(
             name: "kinerja-bench",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaTransport",
                 "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

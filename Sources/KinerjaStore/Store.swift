@@ -1,6 +1,7 @@
 import CKinerjaSQLite
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// The daemon's SQLite database, behind intention-named store methods (`SKPStore`, `TPPStore`, …) that take the
@@ -54,8 +55,13 @@ package final class Store: Sendable {
             throw NewerSchemaError(path: path, databaseVersion: recorded, binaryVersion: Self.latestSchemaVersion)
         }
         try Migrations.migrator.migrate(writer)
+        openedAtSchemaVersion = try writer.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
         recovered = try StagedImportStore.recoverStaged(writer)
     }
+
+    /// The schema version once the migrations ran: it cannot change while the store is open (a restore replaces the
+    /// file only while no daemon holds it).
+    private let openedAtSchemaVersion: Int
 
     /// What opening found of a staged SKP import a crash interrupted (finished or cleared): the daemon logs it.
     package let recovered: StagedImportStore.StagedRecovery
@@ -143,17 +149,22 @@ package final class Store: Sendable {
         package var sqliteVersion: String
     }
 
-    /// Schema version, size and SQLite version in one read.
+    /// Schema version, size and SQLite version without touching a connection (`kinerjactl status` and the health of a
+    /// busy daemon should not wait on a reader): the version as opened, the file's size from `stat` (the WAL not
+    /// counted; in memory, the pages in use) and the linked SQLite's version.
     package func info() throws -> Info {
-        try writer.read { db in
-            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            return Info(
-                schemaVersion: try Migrations.migrator.appliedIdentifiers(db).count,
-                sizeBytes: pages * size,
-                sqliteVersion: try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "")
+        let size: Int64
+        if path.isEmpty {
+            size = try sizeBytes()
+        } else {
+            var s = stat()
+            size = stat(path, &s) == 0 ? Int64(s.st_size) : 0
         }
+        return Info(schemaVersion: openedAtSchemaVersion, sizeBytes: size, sqliteVersion: Self.linkedSQLiteVersion)
     }
+
+    /// The version of the SQLite library every connection uses.
+    static let linkedSQLiteVersion = String(cString: sqlite3_libversion())
 
     package func sqliteVersion() throws -> String {
         try writer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }

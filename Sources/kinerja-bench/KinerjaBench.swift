@@ -17,6 +17,9 @@ struct KinerjaBench: AsyncParsableCommand {
             Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), peer (Status \
             and GetEmployee against kinerjad and a Python grpcio peer on the same proto and data, with a Swift and a \
             Python client, alternating), \
+            month (the month's batch for --employees employees: units and employees, ratings, attendance, TPP compute and \
+            export through kinerjad, beside the same steps in the sqlite3 shell (bench/month_floor.sql); daemon RSS idle \
+            and at its peak), \
             import (a generated agency of --employees employees in --units units with a 6-level supervisor \
             hierarchy: unit and employee import, employee list -o json, daemon RSS), skp, appraisal, tpp, plugin, \
             selfservice (a year of monthly data for that agency, then Login, GetOverview and PutRealisasi through \
@@ -33,8 +36,8 @@ struct KinerjaBench: AsyncParsableCommand {
     var employees: Int = 100_000
     @Option(help: "Units in the generated agency (import scenario).")
     var units: Int = 1_000
-    @Option(help: "Scenarios to run, comma-separated: status,cli,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
-    var scenarios: String = "status,cli,peer,import,skp,appraisal,tpp,plugin,selfservice,reminders"
+    @Option(help: "Scenarios to run, comma-separated: status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
+    var scenarios: String = "status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders"
 
     @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
     var repo: String?
@@ -62,6 +65,11 @@ struct KinerjaBench: AsyncParsableCommand {
         }
         if wanted.contains("peer") {
             results["peer"] = try await PeerScenario(bin: bin, repo: repo ?? FileManager.default.currentDirectoryPath, seconds: seconds).run()
+        }
+        if wanted.contains("month") {
+            results["month"] = try MonthScenario(
+                bin: bin, repo: repo ?? FileManager.default.currentDirectoryPath, employees: employees, units: units
+            ).run()
         }
         let selfService = wanted.contains("selfservice")
         if wanted.contains("import") || wanted.contains("skp") || wanted.contains("appraisal") || wanted.contains("tpp") || wanted.contains("plugin")
@@ -414,10 +422,11 @@ final class BenchDaemon {
         throw ArgumentParser.ValidationError("kinerjad did not start")
     }
 
-    /// Resident set size of the daemon (VmRSS), MiB.
-    func rssMiB() -> Double {
+    /// Resident set size of the daemon (VmRSS), MiB; `peak` for the most it has held (VmHWM).
+    func rssMiB(peak: Bool = false) -> Double {
+        let key = peak ? "VmHWM:" : "VmRSS:"
         guard let status = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
             let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return -1 }
         return (kb / 1024).rounded(to: 1)

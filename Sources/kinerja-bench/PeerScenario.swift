@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
 import KinerjaCore
 import KinerjaFixtures
+import KinerjaTransport
 import SwiftProtobuf
 
 /// kinerjad against a Python grpcio peer (bench/peer_server.py) serving the same `AdminService/Status` and
@@ -141,6 +142,9 @@ func runCommand(_ executable: String, _ arguments: [String], stdout: String? = n
     return ((ContinuousClock.now - t0).milliseconds, status)
 }
 
+/// Where the benchmark's Swift callers run.
+let clientExecutor = EventLoopTaskExecutor.singleton
+
 /// Calls `call` from `callers` tasks for `seconds` after a warm-up of 200 calls (connection, caches): every latency in
 /// milliseconds, sorted, and the seconds it took.
 func measureCalls(seconds: Double, callers: Int, call: @escaping @Sendable () async throws -> Void) async throws -> (sorted: [Double], elapsed: Double) {
@@ -149,7 +153,8 @@ func measureCalls(seconds: Double, callers: Int, call: @escaping @Sendable () as
     let end = start + .milliseconds(Int(seconds * 1000))
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group -> [Double] in
         for _ in 0..<callers {
-            group.addTask {
+            // The callers run on the client transport's event loops, as a Kinerja client does (`EventLoopTaskExecutor`).
+            group.addTask(executorPreference: clientExecutor) {
                 var samples: [Double] = []
                 samples.reserveCapacity(50_000)
                 while ContinuousClock.now < end {

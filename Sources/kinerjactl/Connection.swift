@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaTransport
 
 /// Opens a gRPC connection to kinerjad's socket, runs `body`, and maps failures to CLI errors:
 /// unreachable daemon → exit 69 with one line saying what to do; an RPC error → exit 1 with its message.
@@ -48,8 +49,11 @@ func withDaemon<R: Sendable>(
         config.http2.maxFrameSize = 1 << 20
         let transport = try HTTP2ClientTransport.Posix(
             target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
-        return try await withGRPCClient(transport: transport) { client in
-            try await body(client, callOptions, metadata)
+        // The calls run on the transport's event loop (no hop to the cooperative pool and back for each message).
+        return try await withTaskExecutorPreference(EventLoopTaskExecutor.singleton) {
+            try await withGRPCClient(transport: transport) { client in
+                try await body(client, callOptions, metadata)
+            }
         }
     } catch let error as RPCError {
         if error.code == .deadlineExceeded {

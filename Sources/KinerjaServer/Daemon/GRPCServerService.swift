@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import KinerjaTransport
 import Logging
 import ServiceLifecycle
 
@@ -14,7 +15,8 @@ struct GRPCServerService: Service {
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
+                // Handlers run on the transport's event loops (see `EventLoopTaskExecutor`).
+                group.addTask(executorPreference: EventLoopTaskExecutor.singleton) { try await server.serve() }
                 group.addTask {
                     // The address resolves once bound; a bind failure surfaces through serve().
                     if (try? await server.listeningAddress) != nil {

@@ -23,7 +23,7 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         response.socketActivated = state.socketActivated
         response.logLevel = "\(state.logLevel.value)"
         response.configPath = settings.configPath ?? ""
-        let info = try await Blocking.run { try store.info() }
+        let info = try store.info()
         response.database = .with {
             $0.path = store.path
             $0.schemaVersion = Int64(info.schemaVersion)
