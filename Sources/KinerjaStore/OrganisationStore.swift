@@ -178,21 +178,35 @@ package enum OrganisationStore {
     package static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {
         // Whoever caches employees' standing (the daemon's actor check) sees the change once it is committed.
         db.afterNextTransaction { _ in EmployeesGeneration.bump() }
-        let statement = try db.makeStatement(
-            sql: """
-                INSERT INTO employees(\(employeeColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        if !employees.isEmpty { try TPPInputs.touch(db, .staff) }
+        // Through the C API, several rows a statement (see `BulkInsert`).
+        let insert = BulkInsert(
+            db, table: "employees", columns: employeeColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+            onConflict: """
                 ON CONFLICT(nip) DO UPDATE SET name = excluded.name, kind = excluded.kind, golongan = excluded.golongan,
                     jabatan = excluded.jabatan, jenis_jabatan = excluded.jenis_jabatan, jabatan_fungsional = excluded.jabatan_fungsional,
                     kelas_jabatan = excluded.kelas_jabatan, unit_code = excluded.unit_code, supervisor_nip = excluded.supervisor_nip,
                     email = excluded.email, phone = excluded.phone, active = excluded.active, cpns = excluded.cpns,
                     jabatan_since = excluded.jabatan_since
                 """)
-        if !employees.isEmpty { try TPPInputs.touch(db, .staff) }
         for e in employees {
-            try statement.execute(arguments: [
-                e.nip, e.name, e.kind.rawValue, e.golongan, e.jabatan, e.jenisJabatan.rawValue, e.jabatanFungsional?.rawValue ?? "",
-                e.kelasJabatan, e.unitCode, e.supervisorNIP, e.email, e.phone, e.active, e.cpns, e.jabatanSince?.description,
-            ])
+            insert.add(e.nip)
+            insert.add(e.name)
+            insert.add(e.kind.rawValue)
+            insert.add(e.golongan)
+            insert.add(e.jabatan)
+            insert.add(e.jenisJabatan.rawValue)
+            insert.add(e.jabatanFungsional?.rawValue ?? "")
+            insert.add(e.kelasJabatan)
+            insert.add(e.unitCode)
+            insert.add(e.supervisorNIP)
+            insert.add(e.email)
+            insert.add(e.phone)
+            insert.add(e.active ? 1 : 0)
+            insert.add(e.cpns ? 1 : 0)
+            insert.add(e.jabatanSince?.description)
+            try insert.endRow()
         }
+        try insert.flush()
     }
 }

@@ -29,6 +29,10 @@ package final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Checkpoints happen on the checkpointer's connection after big commits, not in the committer.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // A big import dirties more pages than the page cache holds; spilled, a page is written to the WAL again each
+            // time it is dirtied anew (100,000 employees wrote some 800 MB for a 25 MB table). Kept in memory until the
+            // commit instead, each page is written once; the memory goes back when the transaction ends.
+            try db.execute(sql: "PRAGMA cache_spill = OFF")
         }
         return config
     }

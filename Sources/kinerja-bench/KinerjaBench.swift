@@ -438,7 +438,12 @@ final class BenchDaemon {
         if let log = try? String(contentsOfFile: dir + "/kinerjad.log", encoding: .utf8) {
             for line in log.split(separator: "\n") where line.contains("timing") { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
-        try? FileManager.default.removeItem(atPath: dir)
+        // KINERJA_BENCH_KEEP=1 keeps the folder (the generated files, the database, the log) to look into afterwards.
+        if ProcessInfo.processInfo.environment["KINERJA_BENCH_KEEP"] == nil {
+            try? FileManager.default.removeItem(atPath: dir)
+        } else {
+            FileHandle.standardError.write(Data("kept: \(dir)\n".utf8))
+        }
     }
 }
 

@@ -210,7 +210,12 @@ struct AuthorizationInterceptor: ServerInterceptor {
         let started = ContinuousClock.now
         let metrics = state.metrics
         let fullMethod = context.descriptor.fullyQualifiedMethod
-        let measured: @Sendable (String) -> Void = { code in metrics.rpc(method: fullMethod, code: code, duration: ContinuousClock.now - started) }
+        let measured: @Sendable (String) -> Void = { code in
+            let duration = ContinuousClock.now - started
+            metrics.rpc(method: fullMethod, code: code, duration: duration)
+            // Whatever a long call freed goes back to the system (see `Memory.trimAfter`).
+            if duration >= Memory.trimAfter { Memory.trimSoon() }
+        }
         do {
             return try await authorised(request: request, context: context, next: next, measured: measured)
         } catch let error as RPCError {

@@ -155,7 +155,6 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
 
     func importEmployees(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
-        defer { Memory.releaseFreedPages() }
         let logger = state.logger
         return try await Blocking.run {
             let clock = ContinuousClock()
@@ -213,7 +212,6 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         request: Kinerja_V1_ListEmployeesRequest, response: RPCWriter<Kinerja_V1_EmployeePage>, context: ServerContext
     ) async throws {
         let unit = request.unitCode.isEmpty ? nil : request.unitCode
-        defer { Memory.releaseFreedPages() }
         let employees = try await store.read { db -> [Employee] in
             if let unit { _ = try OrganisationStore.requireUnit(db, code: unit) }
             return try OrganisationStore.employees(db, unit: unit, subtree: request.includeSubunits, includeInactive: request.includeInactive)

@@ -17,7 +17,6 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func importSKP(request: Kinerja_V1_ImportSKPRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
         let fallback = request.periodID.isEmpty ? nil : try PeriodID.requested(request.periodID, annual: true)
-        defer { Memory.releaseFreedPages() }
         let logger = state.logger
         let step = state.settings.limits.importStepSKPs
         return try await Blocking.run {
@@ -260,7 +259,6 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
 
     func importRealisasi(request: Kinerja_V1_ImportRequest, context: ServerContext) async throws -> Kinerja_V1_ImportReport {
         let caller = try context.caller()
-        defer { Memory.releaseFreedPages() }
         let step = state.settings.limits.importStepRows
         return try await Blocking.run {
             let logger = state.logger
