@@ -55,9 +55,13 @@ package struct YearStanding: Sendable {
         }
         let months = (1...12).map { String(format: "%04d-%02d", year.year, $0) }
         s.tpp = try Row.fetchAll(
-            db, sql: "SELECT * FROM tpp_results WHERE nip = ? AND month IN (\(Array(repeating: "?", count: 12).joined(separator: ","))) ORDER BY month",
+            db,
+            sql: """
+                SELECT \(TPPStore.Result.columns), month FROM tpp_results
+                WHERE nip = ? AND month IN (\(Array(repeating: "?", count: 12).joined(separator: ","))) ORDER BY month
+                """,
             arguments: StatementArguments([nip] + months)
-        ).map { ($0["month"], TPPStore.Result(row: $0)) }
+        ).map { ($0[TPPStore.Result.columnCount], TPPStore.Result(row: $0)) }
         return s
     }
 }

@@ -11,6 +11,16 @@ func temporaryDirectory() throws -> String {
 }
 
 @Suite struct StoreTests {
+    /// TPP results are read by column position: the list, its count and the table must agree, or every month read back
+    /// would shift (or trap on a text read as a number).
+    @Test func tppResultColumnsAreTheTablesAndCountedRight() throws {
+        let listed = TPPStore.Result.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(listed.count == TPPStore.Result.columnCount)
+        let store = try Store.inMemory()
+        let table = try store.writer.read { db in try db.columns(in: "tpp_results").map(\.name) }
+        #expect(Set(listed).isSubset(of: Set(table)), "not in tpp_results: \(Set(listed).subtracting(table).sorted())")
+    }
+
     @Test func migratesAnEmptyDatabase() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
