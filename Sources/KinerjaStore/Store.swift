@@ -140,9 +140,7 @@ package final class Store: Sendable {
     private static let configured: Int32 = kinerja_sqlite_configure()
 
     /// How many migrations the database has applied: the schema version shown by `kinerjactl status`.
-    package func schemaVersion() throws -> Int {
-        try writer.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
-    }
+    package func schemaVersion() -> Int { openedAtSchemaVersion }
 
     /// The number of migrations this build knows; a database at this version is current.
     package static var latestSchemaVersion: Int { Migrations.identifiers.count }
@@ -164,15 +162,11 @@ package final class Store: Sendable {
             var s = stat()
             size = stat(path, &s) == 0 ? Int64(s.st_size) : 0
         }
-        return Info(schemaVersion: openedAtSchemaVersion, sizeBytes: size, sqliteVersion: Self.linkedSQLiteVersion)
+        return Info(schemaVersion: schemaVersion(), sizeBytes: size, sqliteVersion: Self.linkedSQLiteVersion)
     }
 
     /// The version of the SQLite library every connection uses.
     static let linkedSQLiteVersion = String(cString: sqlite3_libversion())
-
-    package func sqliteVersion() throws -> String {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
-    }
 
     /// Size of the database in bytes (page count × page size), the WAL not counted.
     package func sizeBytes() throws -> Int64 {

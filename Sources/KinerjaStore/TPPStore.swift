@@ -151,14 +151,16 @@ package enum TPPStore {
         package init() {}
 
         /// The columns `init(row:)` reads, in its order (by position: 100,000 rows looked up by name cost a tenth of an
-        /// export).
-        package static let columns = """
-            nip, name, unit_code, golongan, kelas_jabatan, base, base_source, predikat, predikat_period, kinerja, disiplin,
-            deductions_percent, sanction_percent, gross, tax, tax_percent, net, blocked, blocked_reason, steps, handled_by, kind,
-            attendance, bpjs, tax_borne, cpns
-            """
+        /// export); `saveComputation` writes them after the month.
+        package static let columnNames = [
+            "nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "base_source", "predikat", "predikat_period", "kinerja", "disiplin",
+            "deductions_percent", "sanction_percent", "gross", "tax", "tax_percent", "net", "blocked", "blocked_reason", "steps", "handled_by", "kind",
+            "attendance", "bpjs", "tax_borne", "cpns",
+        ]
+        /// `columnNames` as a select list.
+        package static let columns = columnNames.joined(separator: ", ")
         /// How many columns that is (a query may select more after them).
-        package static let columnCount = 26
+        package static var columnCount: Int { columnNames.count }
 
         init(row r: Row) {
             nip = r[0]
@@ -194,13 +196,7 @@ package enum TPPStore {
     package static func saveComputation(_ db: Database, month: String, _ results: [Result], policy: String, inputs: String, now: Date) throws {
         try db.execute(sql: "DELETE FROM tpp_results WHERE month = ?", arguments: [month])
         // Through the C API, several rows a statement: 100,000 rows of GRDB argument arrays cost more than SQLite's work.
-        let insert = BulkInsert(
-            db, table: "tpp_results",
-            columns: [
-                "month", "nip", "name", "unit_code", "golongan", "kelas_jabatan", "base", "base_source", "predikat", "predikat_period",
-                "kinerja", "disiplin", "deductions_percent", "sanction_percent", "gross", "tax", "tax_percent", "net", "blocked", "blocked_reason",
-                "steps", "handled_by", "kind", "attendance", "bpjs", "tax_borne", "cpns",
-            ])
+        let insert = BulkInsert(db, table: "tpp_results", columns: ["month"] + Result.columnNames)
         for r in results {
             insert.add(month)
             insert.add(r.nip)

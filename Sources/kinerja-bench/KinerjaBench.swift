@@ -197,12 +197,7 @@ struct KinerjaBench: AsyncParsableCommand {
     /// SKPs with 3 RHK × 2 indicators for every employee (cascading to the supervisor's R1), approval of all,
     /// and one month of realisasi for every indicator.
     func measureSKP(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
-        let ctl = binDir + "/kinerjactl"
-        func run(_ args: [String]) throws -> Double {
-            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket])
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
+        func run(_ args: [String]) throws -> Double { try daemon.kinerjactl(args, bin: binDir) }
         _ = try run(["period", "create", "2026", "--periodic", "monthly"])
         let skpFile = daemon.dir + "/skp.json"
         let realisasiFile = daemon.dir + "/realisasi.csv"
@@ -229,17 +224,8 @@ struct KinerjaBench: AsyncParsableCommand {
 
     /// Ratings for one period for everyone, then the curve over every unit and the appraisal list as CSV.
     func measureAppraisal(binDir: String, daemon: BenchDaemon, sample: SampleAgency, createPeriod: Bool) throws -> [String: Any] {
-        let ctl = binDir + "/kinerjactl"
-        func run(_ args: [String], stdout: String? = nil) throws -> Double {
-            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
-        if createPeriod { _ = try run(["period", "create", "2026", "--periodic", "monthly"]) }
-        // Ratings are accepted while their period runs or is being assessed, and TPP is paid from assessed periods.
-        for (id, times) in [("2026", 2), ("2026-01", 3)] {
-            for _ in 0..<times { _ = try? run(["period", "advance", id, "--force", "--reason", "benchmark"]) }
-        }
+        func run(_ args: [String], stdout: String? = nil) throws -> Double { try daemon.kinerjactl(args, bin: binDir, stdout: stdout) }
+        try daemon.prepareJanuary(bin: binDir, create: createPeriod)
         let file = daemon.dir + "/ratings.csv"
         try sample.ratingsCSV().write(to: URL(fileURLWithPath: file))
         let probe = WriteProbe(socket: daemon.socket, nip: sample.employees[0].nip)
@@ -258,15 +244,8 @@ struct KinerjaBench: AsyncParsableCommand {
 
     /// TPP for the month rated by the appraisal scenario: base amounts, attendance for everyone, compute + export.
     func measureTPP(binDir: String, daemon: BenchDaemon, sample: SampleAgency) throws -> [String: Any] {
-        let ctl = binDir + "/kinerjactl"
-        func run(_ args: [String], stdout: String? = nil) throws -> Double {
-            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
-        var base = "kelas_jabatan,base_rupiah\n"
-        for k in 1...17 { base += "\(k),\(1_500_000 + k * 350_000)\n" }
-        try Data(base.utf8).write(to: URL(fileURLWithPath: daemon.dir + "/base.csv"))
+        func run(_ args: [String], stdout: String? = nil) throws -> Double { try daemon.kinerjactl(args, bin: binDir, stdout: stdout) }
+        try BenchDaemon.tppBases.write(to: URL(fileURLWithPath: daemon.dir + "/base.csv"))
         _ = try run(["tpp", "base", "import", daemon.dir + "/base.csv"])
         var attendance = "nip,tl1,psw2,tk,sanction_percent\n"
         for (i, e) in sample.employees.enumerated() { attendance += "\(e.nip),\(i % 3),\(i % 2),\(i % 7 == 0 ? 1 : 0),0\n" }
@@ -289,12 +268,7 @@ struct KinerjaBench: AsyncParsableCommand {
     /// #16: the agency plugin's per-employee hooks for everyone (one call each, every employee in one message), and the
     /// cost of one small hook call through the plugin against the same call answered by the national rules.
     func measurePlugin(binDir: String, daemon: BenchDaemon, sample: SampleAgency, calls: Int) async throws -> [String: Any] {
-        let ctl = binDir + "/kinerjactl"
-        func run(_ args: [String], stdout: String? = nil) throws -> Double {
-            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
+        func run(_ args: [String], stdout: String? = nil) throws -> Double { try daemon.kinerjactl(args, bin: binDir, stdout: stdout) }
         _ = try run(["agency", "set", "--plugin", "bukittinggi"])
         let deriveSeconds = try run(["rating", "derive", "--period", "2026-01"], stdout: "/dev/null")
         let computeSeconds = try run(["tpp", "compute", "--month", "2026-01"], stdout: "/dev/null")
@@ -329,12 +303,7 @@ struct KinerjaBench: AsyncParsableCommand {
 
     /// #9: one rule fanned out to every employee (outbox rows in one transaction), then webhook delivery to a local sink.
     func measureReminders(binDir: String, daemon: BenchDaemon, sink: WebhookSink, employees: Int) throws -> [String: Any] {
-        let ctl = binDir + "/kinerjactl"
-        func run(_ args: [String], stdout: String? = nil) throws -> Double {
-            let (ms, status) = try timed(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
+        func run(_ args: [String], stdout: String? = nil) throws -> Double { try daemon.kinerjactl(args, bin: binDir, stdout: stdout) }
         _ = try run([
             "reminder", "add", "bench", "--cron", "0 8 1 1 *", "--audience", "all_active_staff", "--channel", "webhook",
             "--template", "Yth. {nama} ({nip}), mohon lengkapi laporan kegiatan harian {tanggal}.",
@@ -421,6 +390,29 @@ final class BenchDaemon {
         }
         throw ArgumentParser.ValidationError("kinerjad did not start")
     }
+
+    /// `kinerjactl ARGS` against this daemon, in seconds; a non-zero exit is an error naming the command.
+    func kinerjactl(_ args: [String], bin: String, stdout: String? = nil) throws -> Double {
+        let (ms, status) = try runCommand(bin + "/kinerjactl", args + ["--socket", socket], stdout: stdout)
+        guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
+        return ms / 1000
+    }
+
+    /// A monthly 2026 (made when `create`) with the year and January advanced to assessment: ratings are accepted
+    /// while their period runs or is being assessed, and TPP is paid from assessed periods.
+    func prepareJanuary(bin: String, create: Bool = true) throws {
+        if create { _ = try kinerjactl(["period", "create", "2026", "--periodic", "monthly"], bin: bin) }
+        for (id, times) in [("2026", 2), ("2026-01", 3)] {
+            for _ in 0..<times { _ = try? kinerjactl(["period", "advance", id, "--force", "--reason", "benchmark"], bin: bin) }
+        }
+    }
+
+    /// The TPP base of each kelas jabatan (1–17) the benchmarks import.
+    static let tppBases: Data = {
+        var base = "kelas_jabatan,base_rupiah\n"
+        for k in 1...17 { base += "\(k),\(1_500_000 + k * 350_000)\n" }
+        return Data(base.utf8)
+    }()
 
     /// Resident set size of the daemon (VmRSS), MiB; `peak` for the most it has held (VmHWM).
     func rssMiB(peak: Bool = false) -> Double {

@@ -23,29 +23,19 @@ struct MonthScenario {
         try sample.unitsCSV.write(to: URL(fileURLWithPath: dir + "/units.csv"))
         try sample.employeesCSV.write(to: URL(fileURLWithPath: dir + "/employees.csv"))
         try sample.ratingsCSV().write(to: URL(fileURLWithPath: dir + "/ratings.csv"))
-        var base = "kelas_jabatan,base_rupiah\n"
-        for k in 1...17 { base += "\(k),\(1_500_000 + k * 350_000)\n" }
-        try Data(base.utf8).write(to: URL(fileURLWithPath: dir + "/base.csv"))
+        try BenchDaemon.tppBases.write(to: URL(fileURLWithPath: dir + "/base.csv"))
         var attendance = "nip,tl1,psw2,tk,sanction_percent\n"
         attendance.reserveCapacity(sample.employees.count * 30)
         for (i, e) in sample.employees.enumerated() { attendance += "\(e.nip),\(i % 3),\(i % 2),\(i % 7 == 0 ? 1 : 0),\(i % 50 == 0 ? 20 : 0)\n" }
         try Data(attendance.utf8).write(to: URL(fileURLWithPath: dir + "/attendance.csv"))
         let idleRSS = daemon.rssMiB()
 
-        let ctl = bin + "/kinerjactl"
-        func step(_ args: [String], stdout: String? = nil) throws -> Double {
-            let (ms, status) = try runCommand(ctl, args + ["--socket", daemon.socket], stdout: stdout)
-            guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl \(args.joined(separator: " ")) exited \(status)") }
-            return ms / 1000
-        }
+        func step(_ args: [String], stdout: String? = nil) throws -> Double { try daemon.kinerjactl(args, bin: bin, stdout: stdout) }
         var steps: [String: Double] = [:]
         steps["unit_import"] = try step(["unit", "import", dir + "/units.csv"])
         steps["employee_import"] = try step(["employee", "import", dir + "/employees.csv"])
         // Set-up the month needs and the floor does not model (a period to rate, assessed; the bases), not timed.
-        _ = try step(["period", "create", "2026", "--periodic", "monthly"])
-        for (id, times) in [("2026", 2), ("2026-01", 3)] {
-            for _ in 0..<times { _ = try? step(["period", "advance", id, "--force", "--reason", "benchmark"]) }
-        }
+        try daemon.prepareJanuary(bin: bin)
         _ = try step(["tpp", "base", "import", dir + "/base.csv"])
         steps["rating_import"] = try step(["rating", "import", dir + "/ratings.csv", "--period", "2026-01"])
         steps["attendance_import"] = try step(["tpp", "attendance", "import", dir + "/attendance.csv", "--month", "2026-01"])

@@ -142,7 +142,7 @@ package enum Daemon {
             if activation == nil {
                 chmod(settings.socketPath, 0o660)
             }
-            let version = (try? store.schemaVersion()) ?? 0
+            let version = store.schemaVersion()
             logger.notice(
                 "kinerjad \(Kinerja.version) ready",
                 metadata: [
