@@ -121,7 +121,7 @@ import Testing
 
     /// nil: irregular (left to CSV.swift).
     func fast(_ text: String, _ delimiter: UInt8 = 0x2C) throws -> CSVTable? {
-        switch Array(text.utf8).withUnsafeBufferPointer({ CSVDecoding.fastTable($0, delimiter: delimiter) }) {
+        switch CSVDecoding.fastTable(Data(text.utf8), delimiter: delimiter) {
         case .none: return nil
         case .success(let t): return t
         case .failure(let f): throw f.errors.first ?? RowError(line: 0, message: "?")

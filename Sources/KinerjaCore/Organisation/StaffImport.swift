@@ -31,8 +31,12 @@ public enum EmployeeImport {
         if !plan.errors.isEmpty { return plan }
         plan.rows = table.records.count
 
-        var parsed: [(line: Int, employee: Employee)] = []
+        // The valid rows, in file order: `parsed[k]` is on line `parsedLines[k]` (kept apart so that the writes are
+        // this array filtered in place, not a copy of it).
+        var parsed: [Employee] = []
+        var parsedLines: [Int] = []
         parsed.reserveCapacity(table.records.count)
+        parsedLines.reserveCapacity(table.records.count)
         var lineOfNIP: [String: Int] = [:]
         lineOfNIP.reserveCapacity(table.records.count)
         var effective: [String: (line: Int, date: CivilDate)] = [:]
@@ -184,39 +188,40 @@ public enum EmployeeImport {
                 continue
             }
             parsed.append(
-                (
-                    record.line,
-                    Employee(
-                        nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
-                        jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
-                        email: email, phone: phone, active: active, cpns: cpns, jabatanSince: jabatanSince)
-                ))
+                Employee(
+                    nip: nip, name: name, kind: kind!, golongan: golongan, jabatan: jabatan, jenisJabatan: jenis!,
+                    jabatanFungsional: fungsional, kelasJabatan: kelas!, unitCode: unitText, supervisorNIP: supervisor,
+                    email: email, phone: phone, active: active, cpns: cpns, jabatanSince: jabatanSince))
+            parsedLines.append(record.line)
         }
 
-        // The final state: what is stored, with the file applied.
-        var final = existing
-        for (_, e) in parsed { final[e.nip] = e }
+        // The final state: what is stored, with the file applied. Looked up rather than copied into a dictionary of
+        // its own (for 100,000 employees that copy was the largest thing an import held).
         var deactivatedMissing: [String] = []
         if deactivateMissing {
-            for (nip, e) in existing where lineOfNIP[nip] == nil && e.active {
-                final[nip]?.active = false
-                deactivatedMissing.append(nip)
-            }
+            for (nip, e) in existing where lineOfNIP[nip] == nil && e.active { deactivatedMissing.append(nip) }
+        }
+        let deactivatedByFlag = Set(deactivatedMissing)
+        func final(_ nip: String) -> Employee? {
+            if let line = lineOfNIP[nip], let k = FileOrder.index(of: line, in: parsedLines) { return parsed[k] }
+            guard var e = existing[nip] else { return nil }
+            if deactivatedByFlag.contains(nip) { e.active = false }
+            return e
         }
 
         // References, checked on the final state.
-        for (line, e) in parsed {
+        for (line, e) in zip(parsedLines, parsed) {
             if !units.contains(e.unitCode) {
                 plan.errors.append(RowError(line: line, column: "unit_code", message: "unknown unit '\(e.unitCode)'"))
             }
             guard let s = e.supervisorNIP else { continue }
             if s == e.nip {
                 plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "\(e.nip) cannot supervise themselves"))
-            } else if let sup = final[s] {
+            } else if let sup = final(s) {
                 if e.active && !sup.active {
                     let how =
                         lineOfNIP[s].map { " (deactivated on line \($0))" }
-                        ?? (deactivatedMissing.contains(s) ? " (deactivated because deactivate_missing is set)" : "")
+                        ?? (deactivatedByFlag.contains(s) ? " (deactivated because deactivate_missing is set)" : "")
                     plan.errors.append(RowError(line: line, column: "supervisor_nip", message: "supervisor \(s) is not active\(how)"))
                 }
             } else {
@@ -225,8 +230,8 @@ public enum EmployeeImport {
         }
         // Employees outside the file whose supervisor the file (or --deactivate-missing) deactivates.
         var orphaned: [String: [String]] = [:]
-        for (nip, e) in final where lineOfNIP[nip] == nil && e.active {
-            if let s = e.supervisorNIP, let sup = final[s], !sup.active, existing[s]?.active == true {
+        for (nip, e) in existing where lineOfNIP[nip] == nil && e.active && !deactivatedByFlag.contains(nip) {
+            if let s = e.supervisorNIP, let sup = final(s), !sup.active, existing[s]?.active == true {
                 orphaned[s, default: []].append(nip)
             }
         }
@@ -240,7 +245,9 @@ public enum EmployeeImport {
             }
         }
         // Supervisor cycles (A → B → A).
-        for cycle in SupervisorGraph.cycles(in: final) {
+        var everyone = Array(existing.keys)
+        everyone += parsed.lazy.map(\.nip).filter { existing[$0] == nil }
+        for cycle in ParentGraph.cycles(keys: everyone, parent: { final($0).map(\.supervisorNIP) }) {
             let path = (cycle + [cycle[0]]).joined(separator: " → ")
             for nip in cycle {
                 if let line = lineOfNIP[nip] {
@@ -253,28 +260,47 @@ public enum EmployeeImport {
             return plan
         }
 
-        for (_, e) in parsed {
+        // The writes: the parsed rows without the unchanged ones, filtered in place, then those deactivated by the flag.
+        var kept = 0
+        for k in parsed.indices {
+            let e = parsed[k]
             if let old = existing[e.nip] {
                 if old == e {
                     plan.counts.unchanged += 1
-                } else {
-                    plan.counts.updated += 1
-                    if old.active && !e.active { plan.counts.deactivated += 1 }
-                    plan.writes.append(e)
-                    if old.supervisorNIP != e.supervisorNIP || old.unitCode != e.unitCode || old.jabatan != e.jabatan {
-                        plan.history.append(EmployeeChange(before: old, on: effective[e.nip]?.date ?? today))
-                    }
+                    continue
+                }
+                plan.counts.updated += 1
+                if old.active && !e.active { plan.counts.deactivated += 1 }
+                if old.supervisorNIP != e.supervisorNIP || old.unitCode != e.unitCode || old.jabatan != e.jabatan {
+                    plan.history.append(EmployeeChange(before: old, on: effective[e.nip]?.date ?? today))
                 }
             } else {
                 plan.counts.added += 1
-                plan.writes.append(e)
             }
+            if kept != k { parsed[kept] = e }
+            kept += 1
         }
+        parsed.removeLast(parsed.count - kept)
         for nip in deactivatedMissing.sorted() {
             plan.counts.deactivated += 1
-            plan.writes.append(final[nip]!)
+            parsed.append(final(nip)!)
         }
+        plan.writes = parsed
         return plan
+    }
+}
+
+/// Positions in a list of line numbers in file order (ascending).
+enum FileOrder {
+    /// The position of `line` in `lines`, by binary search.
+    static func index(of line: Int, in lines: [Int]) -> Int? {
+        var low = 0
+        var high = lines.count
+        while low < high {
+            let mid = (low + high) / 2
+            if lines[mid] < line { low = mid + 1 } else { high = mid }
+        }
+        return low < lines.count && lines[low] == line ? low : nil
     }
 }
 
@@ -320,14 +346,20 @@ public enum SupervisorHistory {
 public enum ParentGraph {
     /// Every cycle, each once, starting at its smallest key.
     public static func cycles<Value>(in nodes: [String: Value], parent: (Value) -> String?) -> [[String]] {
+        cycles(keys: nodes.keys, parent: { nodes[$0].map(parent) })
+    }
+
+    /// The same over `keys` (each once), where `parent(key)` is nil for a key that is not a node and `.some(nil)`
+    /// for a node without a parent.
+    public static func cycles(keys: some Sequence<String>, parent: (String) -> String??) -> [[String]] {
         var state: [String: UInt8] = [:]  // 1 visiting, 2 done
-        state.reserveCapacity(nodes.count)
+        state.reserveCapacity(keys.underestimatedCount)
         var found: [[String]] = []
-        for start in nodes.keys {
+        for start in keys {
             if state[start] != nil { continue }
             var path: [String] = []
             var current: String? = start
-            while let c = current, let node = nodes[c] {
+            while let c = current, let node = parent(c) {
                 if let s = state[c] {
                     if s == 1, let i = path.firstIndex(of: c) {
                         var cycle = Array(path[i...])
@@ -339,7 +371,7 @@ public enum ParentGraph {
                 }
                 state[c] = 1
                 path.append(c)
-                current = parent(node)
+                current = node
             }
             for p in path { state[p] = 2 }
         }

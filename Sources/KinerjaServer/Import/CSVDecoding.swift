@@ -19,8 +19,13 @@ enum CSVDecoding {
     }
 
     static func decode(_ data: Data) -> Result<Decoded, Failure> {
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        // The table's fields point into the upload itself (no copy of it is made).
+        data.withUnsafeBytes { raw in decode(raw.bindMemory(to: UInt8.self), text: data) }
+    }
+
+    private static func decode(_ file: UnsafeBufferPointer<UInt8>, text: Data) -> Result<Decoded, Failure> {
+        let from = file.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let bytes = UnsafeBufferPointer(rebasing: file[from...])
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return .failure(Failure(errors: [RowError(line: 0, message: "the file is empty: a header row and at least the column names are required")]))
         }
@@ -61,7 +66,7 @@ enum CSVDecoding {
         }
         // Anything irregular: CSV.swift reads it.
         let table =
-            bytes.withUnsafeBufferPointer { fastTable($0, delimiter: UInt8(delimiter.value)) }
+            fastTable(file, from: from, text: text, delimiter: UInt8(delimiter.value))
             ?? generalTable(String(decoding: bytes, as: UTF8.self), delimiter: delimiter)
         return table.map { Decoded(table: $0, delimiter: String(delimiter)) }
     }
@@ -77,7 +82,7 @@ enum CSVDecoding {
         var line = 1
         var headerRow: [String]?
         var headerLine = 1
-        var records: [CSVTable.Record] = []
+        var records = CSVTable.Builder(text: Data())
         while let row = reader.next() {
             let start = line
             // A field with line breaks (quoted) spans several physical lines.
@@ -91,39 +96,38 @@ enum CSVDecoding {
                 headerRow = row.map { $0.trimmingCharacters(in: .whitespaces) }
                 headerLine = start
             } else {
-                records.append(CSVTable.Record(line: start, fields: row))
+                for field in row { records.addValue(field) }
+                records.endRecord(line: start)
             }
         }
         if let error = reader.error {
             return .failure(Failure(errors: [RowError(line: line, message: "the file cannot be read as CSV: \(error)")]))
         }
         guard let headerRow else { return .failure(noHeader) }
-        return .success(CSVTable(header: headerRow, headerLine: headerLine, records: records))
+        return .success(CSVTable(header: headerRow, headerLine: headerLine, records: records.finish()))
     }
 
     static let noHeader = Failure(errors: [RowError(line: 0, message: "the file is empty: a header row is required")])
 
-    /// The table read straight from the bytes, which are UTF-8 (`decode` checks that first). RFC 4180: quoted
-    /// fields with `""` escapes and line breaks, LF or CRLF line ends. nil when the file has anything irregular — a
-    /// quote inside an unquoted field, text after a closing quote, a lone CR — which the general reader then takes.
-    static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Result<CSVTable, Failure>? {
+    /// The table read straight from the bytes of `text` from offset `from` on, which are UTF-8 (`decode` checks that
+    /// first). RFC 4180: quoted fields with `""` escapes and line breaks, LF or CRLF line ends. nil when the file has
+    /// anything irregular — a quote inside an unquoted field, text after a closing quote, a lone CR — which the
+    /// general reader then takes. Fields are kept as offsets into `text` (only unescaped quoted fields are copied).
+    static func fastTable(_ text: Data, from: Int = 0, delimiter: UInt8) -> Result<CSVTable, Failure>? {
+        text.withUnsafeBytes { raw in fastTable(raw.bindMemory(to: UInt8.self), from: from, text: text, delimiter: delimiter) }
+    }
+
+    private static func fastTable(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, text: Data, delimiter: UInt8) -> Result<CSVTable, Failure>? {
         let quote = UInt8(ascii: "\"")
         let lf: UInt8 = 0x0A
         let cr: UInt8 = 0x0D
         let n = bytes.count
         var header: [String]?
         var headerLine = 1
-        var records: [CSVTable.Record] = []
-        records.reserveCapacity(n / 48)
-        var fields: [String] = []
-        var width = 8
+        var records = CSVTable.Builder(text: text, expectedFields: n / 8)
         var line = 1
         var recordLine = 1
-        var i = 0
-        // Fields end at ASCII bytes, so each is whole UTF-8.
-        func text(_ start: Int, _ end: Int) -> String {
-            start == end ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        }
+        var i = from
         while i < n {
             // One field.
             if bytes[i] == quote {
@@ -144,9 +148,18 @@ enum CSVDecoding {
                     if c == lf { line += 1 }
                     i += 1
                 }
-                var value = text(start, i)
-                if escapes { value = value.replacingOccurrences(of: "\"\"", with: "\"") }
-                fields.append(value)
+                if escapes {
+                    var value: [UInt8] = []
+                    value.reserveCapacity(i - start)
+                    var j = start
+                    while j < i {
+                        value.append(bytes[j])
+                        j += bytes[j] == quote ? 2 : 1
+                    }
+                    records.addValue(value)
+                } else {
+                    records.addSlice(start, i)
+                }
                 i += 1
             } else {
                 let start = i
@@ -156,7 +169,7 @@ enum CSVDecoding {
                     if c == quote { return nil }
                     i += 1
                 }
-                fields.append(text(start, i))
+                records.addSlice(start, i)
             }
             // What follows it: another field, the end of the record, or the end of the file.
             var endOfRecord = i >= n
@@ -165,7 +178,7 @@ enum CSVDecoding {
                 case delimiter:
                     i += 1
                     if i == n {
-                        fields.append("")
+                        records.addSlice(n, n)
                         endOfRecord = true
                     }
                 case cr:
@@ -180,27 +193,25 @@ enum CSVDecoding {
                 }
             }
             if endOfRecord {
-                if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty {
-                    // a blank line
+                if records.pendingFields == 1 && records.pendingField(0).trimmingCharacters(in: .whitespaces).isEmpty {
+                    records.discardPending()  // a blank line
                 } else if header == nil {
-                    header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                    header = (0..<records.pendingFields).map { records.pendingField($0).trimmingCharacters(in: .whitespaces) }
                     headerLine = recordLine
-                    width = fields.count
+                    records.discardPending()
                 } else {
-                    records.append(CSVTable.Record(line: recordLine, fields: fields))
+                    records.endRecord(line: recordLine)
                 }
-                fields = []
-                fields.reserveCapacity(width)
                 line += 1
                 recordLine = line
             }
         }
         guard let header else { return .failure(noHeader) }
-        return .success(CSVTable(header: header, headerLine: headerLine, records: records))
+        return .success(CSVTable(header: header, headerLine: headerLine, records: records.finish()))
     }
 
     /// The line of a quote that is opened and never closed, if any. Quotes only open at the start of a field.
-    static func unterminatedQuoteLine(_ bytes: [UInt8], delimiter: UInt8) -> Int? {
+    static func unterminatedQuoteLine(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Int? {
         var line = 1
         var inQuotes = false
         var openedAt = 0

@@ -86,6 +86,25 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         let yearMonth = try Self.month(request.month)
         let month = yearMonth.description
         let policy = try await Blocking.run { try state.policy() }
+        // The inputs and the policy's answer are gone before the results are written (for 100,000 employees they are
+        // 60 MB that the write's own pages would otherwise be added to).
+        let (response, results, fingerprint) = try await computation(yearMonth, policy: policy)
+        let snapshot = policy.tpp.snapshot
+        return try await store.write { [response, results] db in
+            if try TPPStore.isLocked(db, month: month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked") }
+            try TPPStore.saveComputation(db, month: month, results, policy: snapshot, inputs: fingerprint, now: Date())
+            try Audit.record(
+                db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
+                summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(response.handledBy))")
+            return response
+        }
+    }
+
+    /// The month's results by the policy: the response, the rows to store, and the fingerprint of what was read.
+    private func computation(
+        _ yearMonth: YearMonth, policy: Policy
+    ) async throws -> (Kinerja_V1_ComputeResponse, [TPPStore.Result], String) {
+        let month = yearMonth.description
         // Gather the inputs in one read.
         let (subjects, inputs, gate, fingerprint) = try await store.read { db -> ([Subject], [Kinerja_Plugin_V1_IncentiveInput], String?, String) in
             if try TPPStore.isLocked(db, month: month) {
@@ -96,37 +115,41 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             }
             // TPP is paid from a predikat only once its period is being assessed or is closed.
             let gate = periodic.flatMap { TPPEligibility.predikatGate(period: $0.id.description, state: $0.state) }
-            let predikats = gate == nil ? try periodic.map { try AppraisalStore.predikats(db, period: $0.id) } ?? [:] : [:]
             let bases = Dictionary(uniqueKeysWithValues: try OrganisationStore.tppBase(db))
-            let attendance = try TPPStore.attendance(db, month: month)
             // A sanction over a run of months applies to each of them (the highest of it and the month's own).
             let sanctions = try TPPStore.sanctionPercents(db, month: yearMonth)
-            let minutes = try ActivityStore.minutesByNIP(db, from: yearMonth.firstDay, through: yearMonth.lastDay)
+            let count = try TPPStore.activeStaffCount(db)
             var subjects: [Subject] = []
             var inputs: [Kinerja_Plugin_V1_IncentiveInput] = []
+            subjects.reserveCapacity(count)
+            inputs.reserveCapacity(count)
             let periodID = periodic?.id.description ?? ""
-            for staff in try TPPStore.activeStaff(db) {
+            let kelasSource = Dictionary(uniqueKeysWithValues: bases.keys.map { ($0, "kelas jabatan \($0)") })
+            try TPPStore.forEachComputationInput(
+                db, month: month, predikatPeriod: gate == nil ? periodic?.id.description : nil, activityFrom: (yearMonth.firstDay, yearMonth.lastDay)
+            ) { row in
+                let staff = row.staff
                 var subject = Subject(staff: staff, base: nil, baseSource: "")
                 if let o = staff.override {
                     subject.base = o
                     subject.baseSource = "employee override"
                 } else if let b = bases[staff.kelasJabatan] {
                     subject.base = b
-                    subject.baseSource = "kelas jabatan \(staff.kelasJabatan)"
+                    subject.baseSource = kelasSource[staff.kelasJabatan] ?? ""
                 }
                 var input = Kinerja_Plugin_V1_IncentiveInput()
                 input.nip = staff.nip
                 input.month = month
                 input.baseRupiah = subject.base ?? 0
-                input.predikat = predikats[staff.nip] ?? ""
+                input.predikat = row.predikat
                 input.predikatPeriod = periodID
-                var counts = attendance[staff.nip] ?? .none
+                var counts = row.attendance ?? .none
                 if let s = sanctions[staff.nip] { counts.sanctionPercent = max(counts.sanctionPercent, s) }
                 input.attendance = Kinerja_Plugin_V1_Attendance(counts)
                 input.cpns = staff.cpns && staff.kind == EmployeeKind.pns.rawValue
                 input.golongan = staff.golongan
                 input.kind = staff.kind
-                input.activityMinutes = minutes[staff.nip] ?? 0
+                input.activityMinutes = row.activityMinutes
                 subjects.append(subject)
                 inputs.append(input)
             }
@@ -227,15 +250,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         response.totalGross = totals.gross.value
         response.totalTax = totals.tax.value
         response.totalNet = totals.net.value
-        let snapshot = policy.tpp.snapshot
-        return try await store.write { [response, results] db in
-            if try TPPStore.isLocked(db, month: month) { throw RPCError(code: .failedPrecondition, message: "TPP for \(month) is locked") }
-            try TPPStore.saveComputation(db, month: month, results, policy: snapshot, inputs: fingerprint, now: Date())
-            try Audit.record(
-                db, actor: caller.auditActor, rpc: "ComputeTPP", target: month,
-                summary: "\(response.paid) paid, \(response.blocked) blocked, net \(response.totalNet) (\(handledBy))")
-            return response
-        }
+        return (response, results, fingerprint)
     }
 
     /// An unlocked computed month whose inputs changed since it was computed is not exported or shown.

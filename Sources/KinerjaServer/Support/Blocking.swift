@@ -53,10 +53,15 @@ enum Memory {
     /// computations, exports, listings) leaves hundreds of MB free, a short call leaves nothing worth the trim.
     static let trimAfter: Duration = .milliseconds(50)
 
-    /// Trims once no other trim is running (`releaseFreedPages` walks the whole heap).
+    /// How long after a long call its trim runs: the call is timed to its last response message, while its request,
+    /// its response and the transport's buffers are still held; trimmed at once, those stayed resident (after the
+    /// 100,000-employee month, 74 MB resident with 7 MB in use).
+    static let trimDelay: DispatchTimeInterval = .milliseconds(200)
+
+    /// Trims once no other trim is running (`releaseFreedPages` walks the whole heap), a moment after the call.
     static func trimSoon() {
         guard trimming.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
-        trimQueue.async {
+        trimQueue.asyncAfter(deadline: .now() + trimDelay) {
             releaseFreedPages()
             trimming.store(false, ordering: .releasing)
         }
