@@ -231,7 +231,8 @@ let package = Package(
         .testTarget(
             name: "KinerjaCoreTests",
             dependencies: ["KinerjaCore", "KinerjaFixtures", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "KinerjaStoreTests", dependencies: ["KinerjaStore", "KinerjaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "KinerjaStoreTests", dependencies: ["KinerjaStore", "KinerjaCore", "KinerjaFixtures", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KinerjaServerTests",
             dependencies: [

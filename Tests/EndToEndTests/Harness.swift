@@ -94,9 +94,7 @@ func pause(_ seconds: Double) async {
 
 /// A short temporary directory (Unix socket paths are limited to 107 bytes).
 func shortTemporaryDirectory(_ tag: String = "k") throws -> String {
-    var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
-    guard let p = mkdtemp(&template) else { throw POSIXError(.EIO) }
-    return String(cString: p)
+    try TemporaryDirectories.make(tag)
 }
 
 /// A `kinerjad` child process on its own state directory.

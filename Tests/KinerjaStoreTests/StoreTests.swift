@@ -1,13 +1,12 @@
 import Foundation
 import GRDB
+import KinerjaFixtures
 import Testing
 
 @testable import KinerjaStore
 
 func temporaryDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kinerja-store-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try TemporaryDirectories.make("kinerja-store")
 }
 
 @Suite struct StoreTests {

@@ -40,6 +40,9 @@ public enum EmployeeImport {
         var lineOfNIP: [String: Int] = [:]
         lineOfNIP.reserveCapacity(table.records.count)
         var effective: [String: (line: Int, date: CivilDate)] = [:]
+        // Jabatan names and supervisors repeat down a staff file: each distinct one is kept once (100,000 employees
+        // held 200,000 copies, 13 MB, through the write).
+        var shared = SharedStrings()
 
         for record in table.records {
             if let e = columns.checkWidth(record, delimiter: delimiter) {
@@ -114,7 +117,7 @@ public enum EmployeeImport {
             var supervisor: String? = previous?.supervisorNIP
             if columns.has("supervisor_nip") {
                 let s = columns.value("supervisor_nip", record) ?? ""
-                supervisor = s.isEmpty ? nil : s
+                supervisor = s.isEmpty ? nil : shared.one(s)
             }
 
             var active = previous?.active ?? true
@@ -137,7 +140,7 @@ public enum EmployeeImport {
                 fail("email", "'\(Quote.short(email))' is not an e-mail address")
             }
             let phone = columns.has("phone") ? (columns.value("phone", record) ?? "") : (previous?.phone ?? "")
-            let jabatan = columns.has("jabatan") ? (columns.value("jabatan", record) ?? "") : (previous?.jabatan ?? "")
+            let jabatan = columns.has("jabatan") ? shared.one(columns.value("jabatan", record) ?? "") : (previous?.jabatan ?? "")
             for (column, value) in [("email", email), ("phone", phone), ("jabatan", jabatan)] {
                 if let why = FieldLimit.name.check(value) { fail(column, "\(column) \(why)") }
             }
@@ -287,6 +290,19 @@ public enum EmployeeImport {
         }
         plan.writes = parsed
         return plan
+    }
+}
+
+/// One copy of each distinct string (values that repeat across the rows of a file).
+struct SharedStrings {
+    private var seen: Set<String> = []
+
+    /// `s`, or the equal string seen before.
+    mutating func one(_ s: String) -> String {
+        if s.utf8.count <= 15 { return s }  // stored inline: nothing to share
+        if let i = seen.firstIndex(of: s) { return seen[i] }
+        seen.insert(s)
+        return s
     }
 }
 

@@ -21,7 +21,7 @@ package enum Daemon {
     }
 
     package static func run(flags: DaemonSettings.Flags) async -> ExitCode {
-        Memory.limitArenas()
+        Memory.configureAllocator()
         let environment = ProcessInfo.processInfo.environment
         let fm = FileManager.default
         // Files the daemon creates are private; the socket is opened up to 0660 explicitly.

@@ -73,9 +73,11 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
         }
     }
 
-    /// What the host knows of one employee for a month, beside the hook's input.
+    /// What the host knows of one employee for a month beside the hook's input (which holds the NIP, golongan and kind).
     struct Subject: Sendable {
-        var staff: TPPStore.Staff
+        var name: String
+        var unitCode: String
+        var kelasJabatan: Int
         /// nil: no base for the kelas jabatan (blocked before the policy sees them).
         var base: Int64?
         var baseSource: String
@@ -129,7 +131,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 db, month: month, predikatPeriod: gate == nil ? periodic?.id.description : nil, activityFrom: (yearMonth.firstDay, yearMonth.lastDay)
             ) { row in
                 let staff = row.staff
-                var subject = Subject(staff: staff, base: nil, baseSource: "")
+                var subject = Subject(name: staff.name, unitCode: staff.unitCode, kelasJabatan: staff.kelasJabatan, base: nil, baseSource: "")
                 if let o = staff.override {
                     subject.base = o
                     subject.baseSource = "employee override"
@@ -158,7 +160,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             return (subjects, inputs, gate, fingerprint)
         }
         // Employees blocked before the policy (no base, or the period's predikat is not payable yet) are not sent to it.
-        let refusals = subjects.map { TPPEligibility.blockedBeforePolicy(hasBase: $0.base != nil, kelasJabatan: $0.staff.kelasJabatan, predikatGate: gate) }
+        let refusals = subjects.map { TPPEligibility.blockedBeforePolicy(hasBase: $0.base != nil, kelasJabatan: $0.kelasJabatan, predikatGate: gate) }
         var payable: [Kinerja_Plugin_V1_IncentiveInput] = []
         payable.reserveCapacity(inputs.count)
         for (refusal, input) in zip(refusals, inputs) where refusal == nil { payable.append(input) }
@@ -180,7 +182,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             var by = handledBy
             if let refusal {
                 r = .with {
-                    $0.nip = s.staff.nip
+                    $0.nip = input.nip
                     $0.blocked = true
                     $0.blockedReason = refusal
                 }
@@ -188,21 +190,21 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             } else if inOrder {
                 r = returned[next]
                 next += 1
-            } else if let found = byNIP[s.staff.nip] {
+            } else if let found = byNIP[input.nip] {
                 r = found
             } else {
                 r = .with {
-                    $0.nip = s.staff.nip
+                    $0.nip = input.nip
                     $0.blocked = true
                     $0.blockedReason = "the \(handledBy) plugin returned no result for this employee"
                 }
             }
             var result = TPPStore.Result()
-            result.nip = s.staff.nip
-            result.name = s.staff.name
-            result.unitCode = s.staff.unitCode
-            result.golongan = s.staff.golongan
-            result.kelasJabatan = s.staff.kelasJabatan
+            result.nip = input.nip
+            result.name = s.name
+            result.unitCode = s.unitCode
+            result.golongan = input.golongan
+            result.kelasJabatan = s.kelasJabatan
             result.base = s.base ?? 0
             result.baseSource = s.baseSource
             result.predikat = input.predikat
@@ -223,16 +225,16 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
             // One step per line (steps are single lines of text).
             result.steps = r.steps.isEmpty ? "" : r.steps.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
             result.handledBy = by
-            result.kind = s.staff.kind
+            result.kind = input.kind
             result.attendance = Scoring.attendance(input.attendance).compact
             results.append(result)
             if r.blocked {
                 response.blocked += 1
                 response.blockedEmployees.append(
                     .with {
-                        $0.nip = s.staff.nip
-                        $0.name = s.staff.name
-                        $0.unitCode = s.staff.unitCode
+                        $0.nip = input.nip
+                        $0.name = s.name
+                        $0.unitCode = s.unitCode
                         $0.blocked = true
                         $0.blockedReason = r.blockedReason
                     })
@@ -243,7 +245,7 @@ struct TPPService: Kinerja_V1_TPPService.SimpleServiceProtocol {
                 } catch {
                     throw RPCError(
                         code: .failedPrecondition,
-                        message: "TPP totals for \(month) are out of range at \(s.staff.nip) (gross \(r.gross)): check the bases and overrides")
+                        message: "TPP totals for \(month) are out of range at \(input.nip) (gross \(r.gross)): check the bases and overrides")
                 }
             }
         }
