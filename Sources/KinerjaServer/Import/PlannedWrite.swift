@@ -4,6 +4,7 @@ import GRDB
 import KinerjaAPI
 import KinerjaCore
 import KinerjaStore
+import Synchronization
 
 /// The shape every CSV import shares: decode the upload (a file-level problem is the report), then validate and
 /// apply in one transaction — a read for a dry run, a write otherwise — so a bad file changes nothing.
@@ -19,9 +20,33 @@ final class PendingWrites: @unchecked Sendable {
     /// Records an import to stage and apply in steps (the only write of its plan).
     func stage(_ write: StagedImport) { staged = write }
 
+    /// What only planning needed, let go of when the writes are applied (a plan that is written is not planned
+    /// again): the upload's table is then not held beside the transaction's pages.
+    private var planningInputs: [@Sendable () -> Void] = []
+
+    /// Records `release`, run once before the steps are applied.
+    func releaseBeforeApplying(_ release: @escaping @Sendable () -> Void) { planningInputs.append(release) }
+
     var isEmpty: Bool { steps.isEmpty && staged == nil }
 
-    func apply(_ db: GRDB.Database) throws { for step in steps { try step(db) } }
+    func apply(_ db: GRDB.Database) throws {
+        for release in planningInputs { release() }
+        planningInputs = []
+        for step in steps { try step(db) }
+    }
+}
+
+/// An upload's decoded table, held for planning (which may run again) and let go of once the writes are applied.
+final class PlanningTable: Sendable {
+    private let held: Mutex<CSVTable?>
+
+    init(_ table: CSVTable) { held = Mutex(table) }
+
+    /// The table; only planning reads it, and planning ends before the writes that release it.
+    var table: CSVTable { held.withLock { $0! } }
+
+    /// Releases the table when `pending` is applied.
+    func release(when pending: PendingWrites) { pending.releaseBeforeApplying { [self] in held.withLock { $0 = nil } } }
 }
 
 /// Runs a CSV import: rows are decoded, then checked and planned on a read snapshot while the writer stays free for
@@ -34,12 +59,16 @@ enum CSVImport {
         _ store: Store, _ content: Data, dryRun: Bool, reads: Set<String>,
         _ work: @escaping (GRDB.Database, CSVDecoding.Decoded, PendingWrites) throws -> Kinerja_V1_ImportReport
     ) throws -> Kinerja_V1_ImportReport {
-        let decoded: CSVDecoding.Decoded
+        let table: PlanningTable
+        let delimiter: String
         switch CSVDecoding.decode(content) {
         case .failure(let failure): return ImportReport.failed(failure.errors, dryRun: dryRun)
-        case .success(let d): decoded = d
+        case .success(let d): (table, delimiter) = (PlanningTable(d.table), d.delimiter)
         }
-        return try PlannedWrite.run(store, reads: reads, dryRun: dryRun) { db, pending in try work(db, decoded, pending) }
+        return try PlannedWrite.run(store, reads: reads, dryRun: dryRun) { db, pending in
+            table.release(when: pending)
+            return try work(db, CSVDecoding.Decoded(table: table.table, delimiter: delimiter), pending)
+        }
     }
 }
 
