@@ -66,20 +66,22 @@ enum Memory {
     /// message: its request, its response and the transport's buffers.
     static let secondTrimAfter: DispatchTimeInterval = .milliseconds(200)
 
-    /// Trims now and again shortly (`releaseFreedPages` walks the whole heap; a trim already running is not joined).
+    /// Trims now and again shortly, one trim at a time (`releaseFreedPages` walks the whole heap). A request while a
+    /// trim waits to start joins it; one while a trim runs gets a trim of its own after it (what was freed meanwhile
+    /// is not left until the next long call).
     static func trimSoon() {
         trim()
         trimQueue.asyncAfter(deadline: .now() + secondTrimAfter) { trim() }
     }
 
     private static func trim() {
-        guard trimming.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        guard trimQueued.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
         trimQueue.async {
+            trimQueued.store(false, ordering: .releasing)
             releaseFreedPages()
-            trimming.store(false, ordering: .releasing)
         }
     }
 
-    private static let trimming = Atomic<Bool>(false)
+    private static let trimQueued = Atomic<Bool>(false)
     private static let trimQueue = DispatchQueue(label: "kinerja.trim", qos: .utility)
 }
