@@ -39,6 +39,9 @@ struct KinerjaBench: AsyncParsableCommand {
     @Option(help: "Scenarios to run, comma-separated: status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
     var scenarios: String = "status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders"
 
+    @Option(help: "The kinerjactl the cli scenario times (default: the one in --bin-dir; `make bench` passes the one `make install` installs, linked with the Swift runtime).")
+    var ctl: String?
+
     @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
     var repo: String?
 
@@ -60,7 +63,11 @@ struct KinerjaBench: AsyncParsableCommand {
                 results["status_rpc"] = status
             }
             if wanted.contains("cli") {
-                results["kinerjactl_status"] = try measureCLI(binDir: bin, socket: daemon.socket, runs: cliRuns)
+                results["kinerjactl_status"] = try measureCLI(ctl ?? bin + "/kinerjactl", socket: daemon.socket, runs: cliRuns)
+                if let ctl, ctl != bin + "/kinerjactl" {
+                    // The build folder's own, loading the Swift runtime and Foundation as shared libraries, beside it.
+                    results["kinerjactl_status_shared_runtime"] = try measureCLI(bin + "/kinerjactl", socket: daemon.socket, runs: cliRuns)
+                }
             }
         }
         if wanted.contains("peer") {
@@ -145,15 +152,16 @@ struct KinerjaBench: AsyncParsableCommand {
         ]
     }
 
-    func measureCLI(binDir: String, socket: String, runs: Int) throws -> [String: Any] {
+    func measureCLI(_ program: String, socket: String, runs: Int) throws -> [String: Any] {
         var times: [Double] = []
         for _ in 0..<runs {
-            let (ms, status) = try timed(binDir + "/kinerjactl", ["status", "--socket", socket, "-o", "json"])
+            let (ms, status) = try timed(program, ["status", "--socket", socket, "-o", "json"])
             guard status == 0 else { throw ArgumentParser.ValidationError("kinerjactl status exited \(status)") }
             times.append(ms)
         }
         let sorted = times.sorted()
         return [
+            "binary": program,
             "runs": runs,
             "mean_ms": (times.reduce(0, +) / Double(max(runs, 1))).rounded(to: 1),
             "p50_ms": percentile(sorted, 0.5).rounded(to: 1),
