@@ -39,7 +39,9 @@ struct KinerjaBench: AsyncParsableCommand {
     @Option(help: "Scenarios to run, comma-separated: status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders.")
     var scenarios: String = "status,cli,peer,month,import,skp,appraisal,tpp,plugin,selfservice,reminders"
 
-    @Option(help: "The kinerjactl the cli scenario times (default: the one in --bin-dir; `make bench` passes the one `make install` installs, linked with the Swift runtime).")
+    @Option(
+        help: "The kinerjactl the cli scenario times (default: the one in --bin-dir; `make bench` passes the installed one, linked with the Swift runtime)."
+    )
     var ctl: String?
 
     @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
