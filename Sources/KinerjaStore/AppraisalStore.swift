@@ -90,15 +90,6 @@ package enum AppraisalStore {
         return out
     }
 
-    /// The predikat stored for each employee rated in the period (ratings without one are left out).
-    package static func predikats(_ db: Database, period: PeriodID) throws -> [String: String] {
-        var out: [String: String] = [:]
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT nip, predikat FROM ratings WHERE period_id = ? AND predikat IS NOT NULL AND predikat != ''", arguments: [period.description])
-        while let r = try rows.next() { out[r[0]] = r[1] }
-        return out
-    }
-
     package static func unitPredicates(_ db: Database, period: PeriodID) throws -> [String: UnitPredikat] {
         var out: [String: UnitPredikat] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ?", arguments: [period.description]) {

@@ -89,13 +89,6 @@ package enum TPPStore {
         package var cpns = false
     }
 
-    /// Every active employee, by unit then NIP.
-    package static func activeStaff(_ db: Database) throws -> [Staff] {
-        var out: [Staff] = []
-        try forEachComputationInput(db, month: "", predikatPeriod: nil, activityFrom: nil) { out.append($0.staff) }
-        return out
-    }
-
     /// What `tpp compute` reads of one active employee.
     package struct ComputationInput: Sendable {
         package var staff: Staff

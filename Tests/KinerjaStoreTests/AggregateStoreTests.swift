@@ -5,6 +5,15 @@ import Testing
 
 @testable import KinerjaStore
 
+/// What `tpp compute` reads of each active employee (`TPPStore.forEachComputationInput`), by NIP.
+func computationInputs(
+    _ db: Database, month: String = "2026-02", predikatPeriod: PeriodID? = nil, activity: (CivilDate, CivilDate)? = nil
+) throws -> [String: TPPStore.ComputationInput] {
+    var out: [String: TPPStore.ComputationInput] = [:]
+    try TPPStore.forEachComputationInput(db, month: month, predikatPeriod: predikatPeriod?.description, activityFrom: activity) { out[$0.staff.nip] = $0 }
+    return out
+}
+
 /// A small agency in memory: two employees in one unit, the year 2026 with quarterly periods.
 enum StoreFixture {
     static let siti = "198501012010012001"
@@ -55,6 +64,10 @@ enum StoreFixture {
             #expect(try ActivityStore.list(db, nip: StoreFixture.budi, from: "2026-02-03", to: nil).count == 1)
             #expect(try ActivityStore.minutesByNIP(db, from: day1, through: day2) == [StoreFixture.budi: 210, StoreFixture.siti: 30])
             #expect(try ActivityStore.minutesByNIP(db, from: day2, through: day2) == [StoreFixture.budi: 120])
+            // What tpp compute reads: the minutes of the days asked for, 0 for none logged, none without days.
+            #expect(try computationInputs(db, activity: (day1, day2)).mapValues(\.activityMinutes) == [StoreFixture.budi: 210, StoreFixture.siti: 30])
+            #expect(try computationInputs(db, activity: (day2, day2)).mapValues(\.activityMinutes) == [StoreFixture.budi: 120, StoreFixture.siti: 0])
+            #expect(try computationInputs(db).mapValues(\.activityMinutes) == [StoreFixture.budi: 0, StoreFixture.siti: 0])
             #expect(try ActivityStore.minutes(db, dates: ["2026-02-02"])["\(StoreFixture.budi)|2026-02-02"] == ["Rapat": 90])
         }
     }
@@ -73,7 +86,13 @@ enum StoreFixture {
             let rating = try #require(try AppraisalStore.ratings(db, period: StoreFixture.q1)[StoreFixture.budi])
             #expect(rating.aspects == [.akuntabel: .diAtas])
             #expect(rating.ratedBy == StoreFixture.siti)
-            #expect(try AppraisalStore.predikats(db, period: StoreFixture.q1) == [StoreFixture.budi: Predikat.baik.rawValue])
+            // What tpp compute reads: the predikat of the period asked for, empty for the unrated and without a period.
+            #expect(
+                try computationInputs(db, predikatPeriod: StoreFixture.q1).mapValues(\.predikat) == [
+                    StoreFixture.budi: Predikat.baik.rawValue, StoreFixture.siti: "",
+                ])
+            #expect(try computationInputs(db).mapValues(\.predikat) == [StoreFixture.budi: "", StoreFixture.siti: ""])
+            #expect(try computationInputs(db, predikatPeriod: StoreFixture.annual)[StoreFixture.budi]?.predikat == "")
         }
         try store.writeNow { db throws in
             try AppraisalStore.save(
@@ -81,7 +100,7 @@ enum StoreFixture {
         }
         try store.readNow { db throws in
             #expect(try AppraisalStore.ratings(db, period: StoreFixture.q1).count == 1)
-            #expect(try AppraisalStore.predikats(db, period: StoreFixture.q1)[StoreFixture.budi] == Predikat.sangatKurang.rawValue)
+            #expect(try computationInputs(db, predikatPeriod: StoreFixture.q1)[StoreFixture.budi]?.predikat == Predikat.sangatKurang.rawValue)
             #expect(try AppraisalStore.ratings(db, period: StoreFixture.annual).isEmpty)
         }
     }
@@ -121,7 +140,12 @@ enum StoreFixture {
             #expect(try TPPStore.override(db, nip: StoreFixture.siti) == 7_500_000)
             #expect(try TPPStore.override(db, nip: StoreFixture.budi) == nil)
             #expect(try TPPStore.overrides(db).map(\.nip) == [StoreFixture.siti])
-            #expect(try TPPStore.activeStaff(db).map(\.nip) == [StoreFixture.siti, StoreFixture.budi].sorted())
+            let inputs = try computationInputs(db, month: "2026-02")
+            #expect(inputs.keys.sorted() == [StoreFixture.siti, StoreFixture.budi].sorted())
+            #expect(inputs[StoreFixture.siti]?.staff.override == 7_500_000)
+            #expect(inputs[StoreFixture.budi]?.attendance == Attendance(tl1: 2, tk: 1))
+            #expect(inputs[StoreFixture.siti]?.attendance == nil)
+            #expect(try computationInputs(db, month: "2026-03")[StoreFixture.budi]?.attendance == nil)
             #expect(try TPPStore.attendance(db, month: "2026-02")[StoreFixture.budi] == Attendance(tl1: 2, tk: 1))
             #expect(try TPPStore.attendance(db, month: "2026-03").isEmpty)
             // Only a computed month can be locked.
