@@ -87,6 +87,11 @@ public struct CSVTable: Sendable {
         }
 
         func string(field: Int, trimmed: Bool) -> String {
+            Self.string(field: field, trimmed: trimmed, text: text, extra: extra, bounds: bounds)
+        }
+
+        /// Field `field` of `bounds` over `text` and `extra` (the storage's, or a builder's before it is finished).
+        static func string(field: Int, trimmed: Bool, text: Data, extra: [UInt8], bounds: [UInt32]) -> String {
             let rawStart = bounds[2 * field]
             let end = Int(bounds[2 * field + 1])
             let inExtra = rawStart & Builder.extraFlag != 0
@@ -143,8 +148,7 @@ public struct CSVTable: Sendable {
 
         /// The pending field `i` as a string (the header, a possibly blank line).
         public func pendingField(_ i: Int) -> String {
-            let storage = Storage(text: text, extra: extra, bounds: bounds, firstField: [], lines: [])
-            return storage.string(field: Int(firstField[firstField.count - 1]) + i, trimmed: false)
+            Storage.string(field: Int(firstField[firstField.count - 1]) + i, trimmed: false, text: text, extra: extra, bounds: bounds)
         }
 
         /// Ends the pending fields as a record starting on `line`.

@@ -200,11 +200,8 @@ public enum EmployeeImport {
 
         // The final state: what is stored, with the file applied. Looked up rather than copied into a dictionary of
         // its own (for 100,000 employees that copy was the largest thing an import held).
-        var deactivatedMissing: [String] = []
-        if deactivateMissing {
-            for (nip, e) in existing where lineOfNIP[nip] == nil && e.active { deactivatedMissing.append(nip) }
-        }
-        let deactivatedByFlag = Set(deactivatedMissing)
+        let deactivatedByFlag: Set<String> =
+            deactivateMissing ? Set(existing.lazy.filter { lineOfNIP[$0.key] == nil && $0.value.active }.map(\.key)) : []
         func final(_ nip: String) -> Employee? {
             if let line = lineOfNIP[nip], let k = FileOrder.index(of: line, in: parsedLines) { return parsed[k] }
             guard var e = existing[nip] else { return nil }
@@ -284,7 +281,7 @@ public enum EmployeeImport {
             kept += 1
         }
         parsed.removeLast(parsed.count - kept)
-        for nip in deactivatedMissing.sorted() {
+        for nip in deactivatedByFlag.sorted() {
             plan.counts.deactivated += 1
             parsed.append(final(nip)!)
         }

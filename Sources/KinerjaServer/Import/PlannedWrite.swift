@@ -38,12 +38,12 @@ final class PendingWrites: @unchecked Sendable {
 
 /// An upload's decoded table, held for planning (which may run again) and let go of once the writes are applied.
 final class PlanningTable: Sendable {
-    private let held: Mutex<CSVTable?>
+    private let held: Mutex<CSVDecoding.Decoded?>
 
-    init(_ table: CSVTable) { held = Mutex(table) }
+    init(_ decoded: CSVDecoding.Decoded) { held = Mutex(decoded) }
 
-    /// The table; only planning reads it, and planning ends before the writes that release it.
-    var table: CSVTable { held.withLock { $0! } }
+    /// The table and its delimiter; only planning reads them, and planning ends before the writes that release them.
+    var decoded: CSVDecoding.Decoded { held.withLock { $0! } }
 
     /// Releases the table when `pending` is applied.
     func release(when pending: PendingWrites) { pending.releaseBeforeApplying { [self] in held.withLock { $0 = nil } } }
@@ -59,15 +59,14 @@ enum CSVImport {
         _ store: Store, _ content: Data, dryRun: Bool, reads: Set<String>,
         _ work: @escaping (GRDB.Database, CSVDecoding.Decoded, PendingWrites) throws -> Kinerja_V1_ImportReport
     ) throws -> Kinerja_V1_ImportReport {
-        let table: PlanningTable
-        let delimiter: String
+        let upload: PlanningTable
         switch CSVDecoding.decode(content) {
         case .failure(let failure): return ImportReport.failed(failure.errors, dryRun: dryRun)
-        case .success(let d): (table, delimiter) = (PlanningTable(d.table), d.delimiter)
+        case .success(let d): upload = PlanningTable(d)
         }
         return try PlannedWrite.run(store, reads: reads, dryRun: dryRun) { db, pending in
-            table.release(when: pending)
-            return try work(db, CSVDecoding.Decoded(table: table.table, delimiter: delimiter), pending)
+            upload.release(when: pending)
+            return try work(db, upload.decoded, pending)
         }
     }
 }

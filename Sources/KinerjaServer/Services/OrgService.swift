@@ -159,21 +159,21 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         return try await Blocking.run {
             let clock = ContinuousClock()
             let t0 = clock.now
-            let table: PlanningTable
-            let delimiter: String
+            let upload: PlanningTable
             switch CSVDecoding.decode(request.content) {
             case .failure(let failure): return ImportReport.failed(failure.errors, dryRun: request.dryRun)
-            case .success(let d): (table, delimiter) = (PlanningTable(d.table), d.delimiter)
+            case .success(let d): upload = PlanningTable(d)
             }
             let parsed = clock.now
             let work = { (db: GRDB.Database, pending: PendingWrites) throws -> Kinerja_V1_ImportReport in
-                table.release(when: pending)
+                upload.release(when: pending)
+                let decoded = upload.decoded
                 let loaded = (try OrganisationStore.employeesByNIP(db), try OrganisationStore.unitCodes(db))
                 let lastChanges = try StructureStore.lastChanges(db)
                 let today = try AgencyClock.agency(db, at: state.clock.now()).today
                 let t1 = clock.now
                 let plan = EmployeeImport.plan(
-                    table: table.table, delimiter: delimiter, existing: loaded.0,
+                    table: decoded.table, delimiter: decoded.delimiter, existing: loaded.0,
                     units: loaded.1, deactivateMissing: request.deactivateMissing, today: today, lastChange: { lastChanges[$0] })
                 let t2 = clock.now
                 defer {

@@ -48,8 +48,8 @@ enum Memory {
     /// mapped on its own and unmapped when freed. glibc otherwise raises the threshold after the first such block is
     /// freed, up to 32 MB, and later ones come from the arenas, where they stay resident and fragment what is
     /// around them: through the 100,000-employee month the daemon then held 60–100 MB between steps and `tpp
-    /// compute` peaked at 175–195 MB; with the threshold fixed it holds about 55 MB and the peak is the employee
-    /// import's. `MALLOC_MMAP_THRESHOLD_` in the environment still wins.
+    /// compute` peaked at 175–195 MB; with the threshold fixed it holds about 55 MB and no step peaks above what it
+    /// needs on its own. `MALLOC_MMAP_THRESHOLD_` in the environment still wins.
     static func configureAllocator() {
         #if os(Linux)
         if getenv("MALLOC_ARENA_MAX") == nil { _ = glibcMallopt(-8, 4) }  // M_ARENA_MAX
