@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "kinerjad", targets: ["kinerjad"]),
         .executable(name: "kinerjactl", targets: ["kinerjactl"]),
+        .executable(name: "kinerja-plugin-host", targets: ["kinerja-plugin-host"]),
         .executable(name: "kinerja-bench", targets: ["kinerja-bench"]),
         .executable(name: "kinerja-portal", targets: ["kinerja-portal"]),
         // Plugin kits: a Swift plugin depends on KinerjaPluginKit, a C plugin on KinerjaPluginC.
@@ -201,6 +202,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The process each plugin runs in: the shared Swift runtime, as the plugins link it (kinerjad may have it linked in).
+        .executableTarget(name: "kinerja-plugin-host", dependencies: ["KinerjaPluginHost"]),
         .executableTarget(
             name: "kinerjactl",
             dependencies: [
@@ -236,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "KinerjaServerTests",
             dependencies: [
-                "KinerjaServer", "KinerjaStore", "KinerjaCore", "KinerjaAPI", "KinerjaFixtures",
+                "KinerjaServer", "KinerjaStore", "KinerjaCore", "KinerjaAPI", "KinerjaFixtures", "KinerjaPluginHost",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),

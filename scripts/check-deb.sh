@@ -34,7 +34,7 @@ for f in /usr/bin/kinerjad /usr/bin/kinerjactl /usr/bin/kinerja-portal /usr/lib/
 done
 getent passwd kinerja >/dev/null || fail "postinst made no kinerja user"
 getent group kinerja-admin >/dev/null || fail "postinst made no kinerja-admin group"
-if ldd /usr/bin/kinerjad /usr/bin/kinerjactl /usr/lib/kinerja/plugins/*.so | grep -q '/opt/swift'; then fail "a packaged binary still loads the toolchain's Swift runtime"; fi
+if ldd /usr/bin/kinerjad /usr/bin/kinerjactl /usr/lib/kinerja/kinerja-plugin-host /usr/lib/kinerja/plugins/*.so | grep -q '/opt/swift'; then fail "a packaged binary still loads the toolchain's Swift runtime"; fi
 /usr/bin/kinerjactl --version | grep -qx "$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/KinerjaCore/Kinerja.swift)" || fail "kinerjactl --version"
 
 # The daemon as kinerjad.service runs it: user kinerja, StateDirectory/RuntimeDirectory/ConfigurationDirectory, and
@@ -53,6 +53,7 @@ for _ in $(seq 1 100); do [ -S /run/kinerja/kinerja.sock ] && break; sleep 0.1; 
 [ -S /run/kinerja/kinerja.sock ] || { cat "$tmp/kinerjad.log"; fail "the packaged daemon did not listen"; }
 /usr/bin/kinerjactl status | grep -q 'schema version' || { cat "$tmp/kinerjad.log"; fail "kinerjactl status"; }
 /usr/bin/kinerjactl plugin list | grep -q 'kupang.*loaded' || { /usr/bin/kinerjactl plugin list; cat "$tmp/kinerjad.log"; fail "the packaged plugin did not load"; }
+pgrep -u kinerja -f '^/usr/lib/kinerja/kinerja-plugin-host plugin-host$' >/dev/null || { ps -ef; fail "the plugin does not run in /usr/lib/kinerja/kinerja-plugin-host"; }
 kill "$pid"; wait "$pid" || true; pid=
 rm -rf /run/kinerja
 

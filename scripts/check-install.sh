@@ -18,6 +18,7 @@ for f in usr/bin/kinerjad usr/bin/kinerjactl usr/bin/kinerja-portal usr/lib/syst
   [ -e "$dest/$f" ] || fail "missing $f"
 done
 [ -d "$dest/usr/lib/kinerja/plugins" ] || fail "missing plugin directory"
+[ -x "$dest/usr/lib/kinerja/kinerja-plugin-host" ] || fail "missing the plugin host usr/lib/kinerja/kinerja-plugin-host"
 for p in gajahmungkur aceh bukittinggi kotalama kupang; do
   [ -e "$dest/usr/lib/kinerja/plugins/libkinerja-plugin-$p.so" ] || fail "missing plugin $p"
 done

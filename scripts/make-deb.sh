@@ -3,8 +3,8 @@
 #   scripts/make-deb.sh [OUT_DIR]      CONFIG=release (default) or debug; DEB_COMPRESSION=xz (default) or gzip
 # The Swift runtime (libswiftCore, Foundation, Dispatch, ICU data) is not packaged by Debian: the toolchain's copies
 # the binaries and plugins load are shipped under /usr/lib/kinerja/swift, and every ELF file's RUNPATH points there
-# ($ORIGIN-relative). A static stdlib would leave the plugins, which the daemon loads into its plugin hosts and which
-# link the shared runtime, with a second copy of it; one shared copy keeps them working.
+# ($ORIGIN-relative). The release kinerjad and kinerjactl have the runtime linked in; the plugins link the shared one
+# and run in kinerja-plugin-host (/usr/lib/kinerja), which does too: one shared copy in every process that maps them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.}
@@ -21,7 +21,7 @@ root="$work/kinerja_${version}_${arch}"
 make --no-print-directory -s install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc CONFIG="$config" >/dev/null
 
 # ELF files of the package, and the toolchain's libraries they load (ldd lists them transitively).
-elves=$(cd "$root" && ls usr/bin/kinerjad usr/bin/kinerjactl usr/bin/kinerja-portal usr/lib/kinerja/plugins/*.so)
+elves=$(cd "$root" && ls usr/bin/kinerjad usr/bin/kinerjactl usr/bin/kinerja-portal usr/lib/kinerja/kinerja-plugin-host usr/lib/kinerja/plugins/*.so)
 swiftlib="$root/usr/lib/kinerja/swift"
 install -d -m 0755 "$swiftlib"
 for f in $elves; do ldd "$root/$f"; done | awk '$3 ~ /^\// {print $3}' | sort -u > "$work/libs"
@@ -30,6 +30,7 @@ grep -v -e '^/lib/' -e '^/usr/lib/' "$work/libs" | while read -r lib; do install
 for f in $elves; do strip --strip-unneeded "$root/$f"; done
 strip --strip-unneeded "$swiftlib"/*.so
 for f in usr/bin/kinerjad usr/bin/kinerjactl usr/bin/kinerja-portal; do patchelf --set-rpath '$ORIGIN/../lib/kinerja/swift' "$root/$f"; done
+patchelf --set-rpath '$ORIGIN/swift' "$root/usr/lib/kinerja/kinerja-plugin-host"
 for f in "$root"/usr/lib/kinerja/plugins/*.so; do patchelf --set-rpath '$ORIGIN/../swift' "$f"; done
 for f in "$swiftlib"/*.so; do patchelf --set-rpath '$ORIGIN' "$f"; done
 

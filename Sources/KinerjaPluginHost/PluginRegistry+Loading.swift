@@ -150,6 +150,7 @@ extension PluginRegistry {
         if let problem = checkPermissions(path, allowInsecure: settings.allowInsecurePermissions) {
             return .failure(Refusal("plugin \(path) refused: \(problem)"))
         }
+        if let problem = settings.hostProblem { return .failure(Refusal("plugin \(path) refused: \(problem)")) }
         // The plugin's id is known only once the host has loaded it: its config section is looked up by the name
         // the file gives (libkinerja-plugin-<id>.so), and the host is restarted with the right one if that differs.
         let name = Self.name(ofFile: path)

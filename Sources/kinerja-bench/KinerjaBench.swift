@@ -44,18 +44,27 @@ struct KinerjaBench: AsyncParsableCommand {
     )
     var ctl: String?
 
+    @Option(
+        help: """
+            The kinerjad every scenario starts (default: the one in --bin-dir; `make bench` passes the installed one, linked with the \
+            Swift runtime; its plugins run in --bin-dir's kinerja-plugin-host).
+            """
+    )
+    var daemon: String?
+
     @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
     var repo: String?
 
     func run() async throws {
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let wanted = Set(scenarios.split(separator: ",").map(String.init))
+        let daemonProgram = daemon ?? bin + "/kinerjad"
         var results: [String: Any] = [
             "machine": ["cores": ProcessInfo.processInfo.activeProcessorCount, "memory_gib": ProcessInfo.processInfo.physicalMemory >> 30],
-            "bin_dir": bin,
+            "bin_dir": bin, "daemon": daemonProgram,
         ]
         if wanted.contains("status") || wanted.contains("cli") {
-            let daemon = try BenchDaemon(binDir: bin)
+            let daemon = try BenchDaemon(program: daemonProgram)
             defer { daemon.stop() }
             if wanted.contains("status") {
                 var status: [String: Any] = [:]
@@ -73,11 +82,14 @@ struct KinerjaBench: AsyncParsableCommand {
             }
         }
         if wanted.contains("peer") {
-            results["peer"] = try await PeerScenario(bin: bin, repo: repo ?? FileManager.default.currentDirectoryPath, seconds: seconds).run()
+            results["peer"] = try await PeerScenario(
+                bin: bin, daemonProgram: daemonProgram, repo: repo ?? FileManager.default.currentDirectoryPath, seconds: seconds
+            ).run()
         }
         if wanted.contains("month") {
             results["month"] = try MonthScenario(
-                bin: bin, repo: repo ?? FileManager.default.currentDirectoryPath, employees: employees, units: units
+                bin: bin, daemonProgram: daemonProgram, repo: repo ?? FileManager.default.currentDirectoryPath, employees: employees,
+                units: units
             ).run()
         }
         let selfService = wanted.contains("selfservice")
@@ -89,11 +101,12 @@ struct KinerjaBench: AsyncParsableCommand {
             // bcrypt at its production cost serve the self-service scenario; the clock starts on 3 December 2026 so
             // that November's batas pengisian (10 December) is ahead whenever the benchmark runs.
             let daemon = try BenchDaemon(
-                binDir: bin,
+                program: daemonProgram,
                 config: """
                     gateway_socket = "GATEWAY"
                     [plugins]
                     dir = "\(bin)"
+                    host = "\(bin)/kinerja-plugin-host"
                     load = ["bukittinggi"]
                     [accounts]
                     bcrypt_cost = \(SelfServiceScenario.bcryptCost)
@@ -123,7 +136,7 @@ struct KinerjaBench: AsyncParsableCommand {
             let sink = try WebhookSink(threads: 2, keepBodies: false)
             defer { sink.stop() }
             let daemon = try BenchDaemon(
-                binDir: bin,
+                program: daemonProgram,
                 config: """
                     [reminders.webhook]
                     url = "\(sink.url)"
@@ -375,7 +388,7 @@ final class BenchDaemon {
     var gatewaySocket: String { dir + "/gateway.sock" }
     var logPath: String { dir + "/kinerjad.log" }
 
-    init(binDir: String, config: String? = nil, environment: [String: String] = [:]) throws {
+    init(program: String, config: String? = nil, environment: [String: String] = [:]) throws {
         var template = Array("/tmp/kbench-XXXXXX".utf8CString)
         guard let p = mkdtemp(&template) else { throw ArgumentParser.ValidationError("mkdtemp failed") }
         dir = String(cString: p)
@@ -388,7 +401,7 @@ final class BenchDaemon {
         }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        child = try ChildProcess(binDir + "/kinerjad", arguments, environment: env, stderr: dir + "/kinerjad.log")
+        child = try ChildProcess(program, arguments, environment: env, stderr: dir + "/kinerjad.log")
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: socket) {

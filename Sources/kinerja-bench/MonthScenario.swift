@@ -10,12 +10,13 @@ import KinerjaFixtures
 /// import) and at its peak (VmHWM) after the batch.
 struct MonthScenario {
     let bin: String
+    let daemonProgram: String
     let repo: String
     let employees: Int
     let units: Int
 
     func run() throws -> [String: Any] {
-        let daemon = try BenchDaemon(binDir: bin)
+        let daemon = try BenchDaemon(program: daemonProgram)
         defer { daemon.stop() }
         let dir = daemon.dir + "/month"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

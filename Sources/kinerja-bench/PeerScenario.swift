@@ -14,6 +14,7 @@ import SwiftProtobuf
 /// peer), and each figure is reported for both with the ratio kinerjad ÷ peer of calls per second.
 struct PeerScenario {
     let bin: String
+    let daemonProgram: String
     /// The repository (bench/ and the test venv's Python): the working directory `make bench` runs in.
     let repo: String
     let seconds: Double
@@ -21,7 +22,7 @@ struct PeerScenario {
     var python: String { repo + "/.build-venv/bin/python" }
 
     func run() async throws -> [String: Any] {
-        let daemon = try BenchDaemon(binDir: bin)
+        let daemon = try BenchDaemon(program: daemonProgram)
         defer { daemon.stop() }
         // A small agency with a supervisor hierarchy: GetEmployee of someone with a chain and subordinates.
         let sample = SampleAgency(unitCount: 20, employeeCount: 2_000)

@@ -45,6 +45,34 @@ func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
         #expect(await eventually { hosts.allSatisfy { !isAlive($0) } }, "no host outlives the daemon")
     }
 
+    /// The program a plugin runs in: `kinerja-plugin-host` beside the daemon (the installed daemon has the Swift runtime
+    /// linked in, the plugins link the shared one); `plugins.host` names another, the daemon itself included; a host
+    /// program that is not there refuses the plugin with the reason, and the daemon serves on.
+    @Test func pluginsRunInThePluginHostProgramOrTheOneNamed() async throws {
+        func hostProgram(_ daemon: Daemon) throws -> String {
+            let hosts = childPIDs(of: daemon.pid)
+            #expect(hosts.count == 1, "\(hosts)")
+            return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(try #require(hosts.first))/exe")
+        }
+        let (daemon, _, _) = try await pluginDaemon("load = [\"testswift\"]\n")
+        #expect(try hostProgram(daemon) == Binaries.directory + "/kinerja-plugin-host")
+        let answer = try await daemon.ctl(["plugin", "call", "testswift"] + validate)
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(await daemon.stop() == 0)
+
+        let (itself, _, _) = try await pluginDaemon("host = \"\(Binaries.kinerjad)\"\nload = [\"testswift\"]\n")
+        #expect(try hostProgram(itself) == Binaries.kinerjad)
+        #expect(try await itself.ctl(["plugin", "call", "testswift"] + validate).status == 0)
+        #expect(await itself.stop() == 0)
+
+        let (missing, _, _) = try await pluginDaemon("host = \"/nonexistent/kinerja-plugin-host\"\nload = [\"testswift\"]\n")
+        let list = try await pluginList(missing)
+        let error = list.first?["error"] as? String ?? ""
+        #expect(error.contains("cannot start the plugin host /nonexistent/kinerja-plugin-host"), "\(list)")
+        #expect(try await missing.ctl(["status"]).status == 0)
+        #expect(await missing.stop() == 0)
+    }
+
     @Test func fiveCrashesInFiveMinutesMarkThePluginFailedUntilReload() async throws {
         let (daemon, _, _) = try await pluginDaemon("load = [\"testc\"]\n[plugins.config.testc]\nmode = \"segv\"\n")
         for i in 1...5 {

@@ -1,4 +1,7 @@
+import Foundation
 import KinerjaCore
+import KinerjaFixtures
+import KinerjaPluginHost
 import Logging
 import Testing
 
@@ -229,5 +232,45 @@ import Testing
     @Test func rolesAreOrdered() {
         #expect(Role.gateway < .operator)
         #expect(Role.operator < .admin)
+    }
+}
+
+/// Which program a plugin runs in (`plugins.host`, else `kinerja-plugin-host` beside the daemon or in
+/// `<prefix>/lib/kinerja`, else the daemon itself).
+@Suite struct PluginHostProgramTests {
+    @Test func theHostBesideTheDaemonWinsThenTheInstalledOneThenTheDaemonItself() throws {
+        let root = try TemporaryDirectories.make("khost")
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: root + "/lib/kinerja", withIntermediateDirectories: true)
+        func place(_ path: String, mode: Int16) {
+            #expect(manager.createFile(atPath: path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: mode]))
+        }
+        let daemon = root + "/bin/kinerjad"
+        place(daemon, mode: 0o755)
+        #expect(PluginSettings.defaultHostExecutable(executable: daemon) == PluginSettings.selfExecutable)
+        // A file that is not executable is not a program.
+        place(root + "/lib/kinerja/kinerja-plugin-host", mode: 0o644)
+        #expect(PluginSettings.defaultHostExecutable(executable: daemon) == PluginSettings.selfExecutable)
+        chmod(root + "/lib/kinerja/kinerja-plugin-host", 0o755)
+        #expect(PluginSettings.defaultHostExecutable(executable: daemon) == root + "/lib/kinerja/kinerja-plugin-host")
+        place(root + "/bin/kinerja-plugin-host", mode: 0o755)
+        #expect(PluginSettings.defaultHostExecutable(executable: daemon) == root + "/bin/kinerja-plugin-host")
+        // Through a symbolic link to the daemon, its real folder counts.
+        try manager.createSymbolicLink(atPath: root + "/kinerjad-link", withDestinationPath: daemon)
+        #expect(PluginSettings.defaultHostExecutable(executable: root + "/kinerjad-link") == root + "/bin/kinerja-plugin-host")
+    }
+
+    @Test func theConfigNamesTheHostAndADaemonThatSharesTheRuntimeMayHostItself() throws {
+        let config = try DaemonConfigFile.parse("[plugins]\nhost = \"libexec/kinerja-plugin-host\"\n", path: "/etc/kinerja/kinerjad.toml")
+        #expect(config.plugins.host == "libexec/kinerja-plugin-host")
+        let settings = DaemonSettings.pluginSettings(config.plugins) { "/etc/kinerja/" + $0 }
+        #expect(settings.hostExecutable == "/etc/kinerja/libexec/kinerja-plugin-host")
+        #expect(throws: (any Error).self) { try DaemonConfigFile.parse("[plugins]\nhost = \"\"\n", path: "kinerjad.toml") }
+        // The test runner links the shared runtime: the daemon's own executable may host plugins here.
+        #expect(PluginSettings.sharesSwiftRuntime)
+        var itself = PluginSettings(directory: "/tmp")
+        itself.hostExecutable = PluginSettings.selfExecutable
+        #expect(itself.hostProblem == nil)
     }
 }

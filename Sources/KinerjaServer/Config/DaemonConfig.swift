@@ -122,6 +122,8 @@ package struct AppraisalSettings: Sendable, Equatable {
 /// The `[plugins]` section; absent keys keep the defaults of `PluginSettings`.
 package struct PluginConfigSection: Sendable, Equatable {
     package var directory: String?
+    /// The plugin host program (`plugins.host`); nil: `PluginSettings.defaultHostExecutable`.
+    package var host: String?
     package var load: [String] = []
     package var allowInsecurePermissions = false
     package var callTimeoutMilliseconds: Int64 = 10_000
@@ -253,6 +255,7 @@ package struct DaemonConfigFile: Sendable, Equatable {
         }
         if var plugins = try reader.table("plugins") {
             config.plugins.directory = try plugins.string("dir", nonEmpty: true)
+            config.plugins.host = try plugins.string("host", nonEmpty: true)
             config.plugins.load = try plugins.stringArray("load") ?? []
             config.plugins.allowInsecurePermissions = try plugins.bool("allow_insecure_permissions") ?? false
             config.plugins.callTimeoutMilliseconds = try plugins.integer("call_timeout_ms", range: 10...600_000) ?? 10_000

@@ -100,6 +100,7 @@ package struct DaemonSettings: Sendable, Equatable {
 
     static func pluginSettings(_ section: PluginConfigSection, absolute: (String) -> String) -> PluginSettings {
         var p = PluginSettings(directory: section.directory.map(absolute) ?? PluginSettings.defaultDirectory())
+        p.hostExecutable = section.host.map(absolute) ?? PluginSettings.defaultHostExecutable()
         p.load = section.load
         p.allowInsecurePermissions = section.allowInsecurePermissions
         p.callTimeout = .milliseconds(section.callTimeoutMilliseconds)
