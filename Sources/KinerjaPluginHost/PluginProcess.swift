@@ -168,7 +168,7 @@ final class HostConnection: Sendable {
         // The host closes every descriptor above its socket itself too, in case the C library cannot do it here.
         return try Spawn.start(
             executable, [PluginHostProcess.argument], environment: environment, stdin: .null, stdout: .descriptor(output),
-            stderr: .descriptor(output), descriptors: [PluginHostProcess.socketFD: socket], closeOthers: true)
+            stderr: .descriptor(output), descriptors: [PluginHostProcess.socketFD: socket])
     }
 
     /// The host's standard output and error, line by line into the daemon's log.

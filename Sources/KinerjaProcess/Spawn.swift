@@ -21,10 +21,16 @@ package enum Spawn {
 
     /// Starts `executable` (looked up on PATH when `searchPath`) with `arguments` (not counting argv[0]) and returns its pid.
     /// `environment` nil: this process's. `descriptors` maps descriptors of the child (above 2) to descriptors of this
-    /// process; with `closeOthers` the child starts with no other descriptor open (whatever lacks close-on-exec here).
+    /// process. The child starts with its three standard streams and `descriptors` and nothing else open.
+    ///
+    /// Nothing else, because close-on-exec cannot be relied on: SwiftNIO opens and accepts its sockets without it. A child
+    /// that inherits a connection keeps it open after this process has closed it, for as long as the child lives: a
+    /// sendmail the daemon started held the daemon's listening socket and its clients' connections; a daemon a test
+    /// started held another test's client connection, so that the daemon serving it waited on that connection when asked
+    /// to stop; and a script a test had just written could not be run (ETXTBSY) while a child held its write descriptor.
     package static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, searchPath: Bool = false,
-        stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null, descriptors: [Int32: Int32] = [:], closeOthers: Bool = false
+        stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null, descriptors: [Int32: Int32] = [:]
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -43,7 +49,8 @@ package enum Spawn {
         for (target, source) in descriptors.sorted(by: { $0.key < $1.key }) {
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
-        if closeOthers { _ = kinerja_spawn_close_from(&actions, max(3, (descriptors.keys.max() ?? 2) + 1)) }
+        // (glibc 2.34 and later; with an older one the child inherits what lacks close-on-exec.)
+        _ = kinerja_spawn_close_from(&actions, max(3, (descriptors.keys.max() ?? 2) + 1))
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

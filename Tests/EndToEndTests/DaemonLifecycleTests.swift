@@ -27,9 +27,8 @@ import Testing
         #expect((database["sqlite_version"] as? String)?.hasPrefix("3.") == true)
 
         // The socket is 0660.
-        var st = stat()
-        #expect(lstat(daemon.socket, &st) == 0)
-        #expect(st.st_mode & 0o777 == 0o660)
+        let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socket)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
 
         // The generated Swift client gets the same answer.
         let viaClient = try await withClient(daemon.socket) { admin in try await admin.status(.init()) }
@@ -44,6 +43,38 @@ import Testing
         let db = try DatabaseQueue(path: daemon.stateDir + "/kinerja.db")
         #expect(try await db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
         try db.close()
+    }
+
+    /// A connection closes when its client closes it: a child process started meanwhile does not inherit it (SwiftNIO
+    /// opens sockets without close-on-exec), so the daemon, asked to stop, is not left waiting on it.
+    @Test func aConnectionIsNotHeldOpenByAChildStartedWhileItWasOpen() async throws {
+        let daemon = try Daemon()
+        try await daemon.waitReady()
+        var sleeper: ChildProcess?
+        let status = try await withClient(daemon.socket) { admin in
+            let status = try await admin.status(.init())
+            sleeper = try ChildProcess("/bin/sleep", ["120"])
+            return status
+        }
+        defer { sleeper?.signal(SIGKILL) }
+        #expect(status.pid == Int64(daemon.pid))
+        let asked = Date()
+        #expect(await daemon.stop(signal: SIGTERM, timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(asked) < 10, "the daemon waited on a connection its client had closed")
+    }
+
+    /// What a child gets from `Spawn`: its standard streams, nothing else that was open here.
+    @Test func aChildInheritsOnlyItsStandardStreams() async throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        var pipeFDs: [Int32] = [0, 0]
+        #expect(pipe(&pipeFDs) == 0)
+        defer { (pair + pipeFDs).forEach { close($0) } }
+        let r = try await runProcess("/bin/sh", ["-c", #"for f in /proc/$$/fd/*; do readlink "$f"; done; exit 0"#])
+        #expect(r.status == 0)
+        let held = r.stdout.split(separator: "\n")
+        #expect(held.count >= 3, "\(held)")
+        #expect(!held.contains { $0.hasPrefix("socket:") || $0.hasPrefix("pipe:") }, "\(held)")
     }
 
     @Test func sigintAlsoStopsCleanly() async throws {

@@ -28,11 +28,13 @@ struct ProcessResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The threads' stacks of a program that ran out of time (empty otherwise).
+    var stacks = ""
 }
 
 /// Runs a program to completion with a time limit and returns its exit status and output. The wait happens on a
-/// Dispatch thread, not on one of the test runner's few cooperative threads, so that tests waiting for processes
-/// do not keep the others from running.
+/// thread of its own, not on one of the test runner's few cooperative threads, so that tests waiting for processes
+/// do not keep the others from running. A program that runs out of time is recorded with its threads' stacks.
 @discardableResult
 func runProcess(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
@@ -41,7 +43,7 @@ func runProcess(
     let (result, timedOut) = try await offThePool {
         try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin, timeout: timeout)
     }
-    if timedOut { Issue.record("\(executable) \(arguments) did not finish in \(timeout) s") }
+    if timedOut { Issue.record("\(executable) \(arguments) did not finish in \(timeout) s\n\(result.stacks)") }
     return result
 }
 
@@ -62,22 +64,63 @@ func runProcessBlocking(
     let child = try ChildProcess(executable, arguments, environment: environment, stdin: input, stdout: out, stderr: err)
     var status = child.wait(timeout: timeout)
     let timedOut = status == nil
+    var stacks = ""
     if timedOut {
+        stacks = threadStacks(child.pid)
         child.signal(SIGKILL)
         status = child.wait(timeout: 10)
     }
     let result = ProcessResult(
         status: status ?? -1,
         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", stacks: stacks)
     return (result, timedOut)
 }
 
-/// Runs blocking work (waiting for a process, polling a file) on a Dispatch thread and awaits it.
+/// Runs blocking work (waiting for a process, polling a file) on a thread of its own and awaits it.
+///
+/// Not on a Dispatch queue: on Linux, libdispatch runs as many blocks at once as there are cores and adds a thread
+/// for blocked ones only about once a second; with dozens of tests each waiting for a process on a 2-core machine,
+/// a wait (and the start of the process it waits for) queued behind the others for tens of seconds.
 func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
     }
+}
+
+/// Every thread's stack of a running process (gdb, when the machine has it), for a process that hangs: what it waits
+/// for is then in the test's report. At most 400 lines.
+func threadStacks(_ pid: Int32) -> String {
+    let gdb = "/usr/bin/gdb"
+    guard FileManager.default.isExecutableFile(atPath: gdb) else { return "(no gdb: no stacks)" }
+    let dir = (try? shortTemporaryDirectory("kgdb")) ?? "/tmp"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    guard
+        let child = try? ChildProcess(
+            gdb, ["-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 30"], stdout: dir + "/out", stderr: dir + "/out")
+    else { return "(gdb did not start)" }
+    if child.wait(timeout: 60) == nil { child.signal(SIGKILL) }
+    let text = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }
+    return "stacks of pid \(pid):\n" + lines.prefix(400).joined(separator: "\n") + "\n" + unixSockets(pid)
+}
+
+/// The Unix sockets a process holds, with their peers (`ss`), for a process that hangs.
+func unixSockets(_ pid: Int32) -> String {
+    let ss = "/usr/bin/ss"
+    guard FileManager.default.isExecutableFile(atPath: ss), let dir = try? shortTemporaryDirectory("kss") else { return "" }
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    guard let child = try? ChildProcess(ss, ["-xanp"], stdout: dir + "/out", stderr: dir + "/out") else { return "" }
+    if child.wait(timeout: 20) == nil { child.signal(SIGKILL) }
+    let text = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+    let mine = text.split(separator: "\n").filter { $0.contains("pid=\(pid),") }
+    let inodes = Set(mine.compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(7).first.map(String.init) })
+    let peers = text.split(separator: "\n").filter { line in
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        return f.count > 7 && inodes.contains(String(f[5])) && !line.contains("pid=\(pid),")
+    }
+    return "unix sockets of pid \(pid):\n" + (mine + ["their peers:"] + peers).joined(separator: "\n")
 }
 
 extension ChildProcess {
@@ -148,15 +191,18 @@ final class Daemon {
     func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) async -> Int32 {
         child.signal(signal)
         if let status = await child.waitAsync(timeout: timeout) { return status }
-        Issue.record("kinerjad did not stop within \(timeout) s after signal \(signal)")
+        let stacks = (try? await offThePool { [pid] in threadStacks(pid) }) ?? ""
+        Issue.record("kinerjad did not stop within \(timeout) s after signal \(signal)\n\(stacks)")
         child.signal(SIGKILL)
         return await child.waitAsync(timeout: 10) ?? -1
     }
 
     /// `kinerjactl --socket <this daemon> ARGS`.
-    func ctl(_ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil) async throws -> ProcessResult {
+    func ctl(
+        _ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil, timeout: TimeInterval = 60
+    ) async throws -> ProcessResult {
         let (program, args, env) = ctlCommand(arguments, asUser: uid, environment: environment)
-        return try await runProcess(program, args, environment: env)
+        return try await runProcess(program, args, environment: env, timeout: timeout)
     }
 
     /// `ctl` for a thread of its own (it blocks).
@@ -181,7 +227,7 @@ struct DaemonFailure: Error, CustomStringConvertible {
 }
 
 func socketAccepts(_ path: String) -> Bool {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_un()

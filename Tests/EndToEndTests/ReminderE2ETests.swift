@@ -208,6 +208,7 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         // Fails the first time (exit 75, like a busy MTA), then stores what it receives.
         let script = """
             #!/bin/sh
+            for f in /proc/$$/fd/*; do readlink "$f"; done > "\(dir)/fds-$$"
             if [ ! -e "\(dir)/tried" ]; then touch "\(dir)/tried"; echo "temporary failure" >&2; exit 75; fi
             cat > "\(dir)/mail-$$.eml"
             """
@@ -237,6 +238,14 @@ func jsonArray(_ text: String) throws -> [[String: Any]] {
         // descriptor (seen with the whole suite running), while /bin/sh only reads it.
         #expect(((mail?["attempts"] as? NSNumber)?.intValue ?? 0) >= 2)
         #expect(FileManager.default.fileExists(atPath: dir + "/tried"), "the first attempt reached the script and was refused")
+        // The daemon's sockets (its listener, its clients' connections) and files stay in the daemon: sendmail gets its
+        // standard streams and nothing more (SwiftNIO's sockets lack close-on-exec).
+        let fdLists = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("fds-") }
+        #expect(fdLists.count >= 2)
+        for list in fdLists {
+            let held = try String(contentsOfFile: dir + "/" + list, encoding: .utf8).split(separator: "\n")
+            #expect(!held.contains { $0.hasPrefix("socket:") || $0.hasSuffix(".db") || $0.hasSuffix(".lock") }, "\(held)")
+        }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".eml") }
         #expect(files.count == 1)
         let text = try String(contentsOfFile: dir + "/" + (try #require(files.first)), encoding: .utf8)

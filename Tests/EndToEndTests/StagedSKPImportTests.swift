@@ -107,7 +107,8 @@ import Testing
         reader.start()
         watcher.start()
         await pause(0.3)
-        let imported = try await daemon.ctl(["skp", "import", skp, "--submit"])
+        // 1,500 steps with single writes between them: on a machine loaded by the other suites that can take a minute.
+        let imported = try await daemon.ctl(["skp", "import", skp, "--submit"], timeout: 240)
         await pause(0.3)
         done.store(true, ordering: .relaxed)
         _ = try await writer.value
