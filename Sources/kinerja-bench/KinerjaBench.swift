@@ -16,7 +16,8 @@ struct KinerjaBench: AsyncParsableCommand {
         discussion: """
             Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), peer (Status \
             and GetEmployee against kinerjad and a Python grpcio peer on the same proto and data, with a Swift and a \
-            Python client, alternating), \
+            Python client, alternating; Status also against the transport floor: SwiftNIO's HTTP/2 with no gRPC \
+            runtime, answering from the frames), \
             month (the month's batch for --employees employees: units and employees, ratings, attendance, TPP compute and \
             export through kinerjad, beside the same steps in the sqlite3 shell (bench/month_floor.sql); daemon RSS idle \
             and at its peak), \
@@ -55,7 +56,10 @@ struct KinerjaBench: AsyncParsableCommand {
     @Option(help: "The repository (bench/ and .build-venv for the Python peer); default: the working directory.")
     var repo: String?
 
+    @Option(help: .hidden) var serveFloor: String?
+
     func run() async throws {
+        if let serveFloor { try FloorServer.run(socket: serveFloor) }
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let wanted = Set(scenarios.split(separator: ",").map(String.init))
         let daemonProgram = daemon ?? bin + "/kinerjad"

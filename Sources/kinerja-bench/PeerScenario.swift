@@ -56,15 +56,29 @@ struct PeerScenario {
             usleep(50_000)
         }
 
+        // The transport floor (`FloorServer`): Status answered from the HTTP/2 frames, no gRPC runtime behind them.
+        let floorSocket = daemon.dir + "/floor.sock"
+        let floor = try ChildProcess(
+            "/proc/self/exe", ["--serve-floor", floorSocket], stdout: daemon.dir + "/floor.log", stderr: daemon.dir + "/floor.log")
+        defer {
+            floor.signal(SIGKILL)
+            _ = floor.wait(timeout: 10)
+        }
+        while !FileManager.default.fileExists(atPath: floorSocket) {
+            guard Date() < deadline, floor.isRunning else { throw ArgumentParser.ValidationError("the floor server did not start (\(daemon.dir)/floor.log)") }
+            usleep(50_000)
+        }
+
         var out: [String: Any] = ["employees": sample.employees.count, "get_employee_nip": subject]
         for method in ["Status", "GetEmployee"] {
             var byClient: [String: Any] = [:]
             for client in ["swift_client", "python_client"] {
                 var byCallers: [String: Any] = [:]
                 for callers in [1, 16] {
-                    var runs: [String: [[String: Double]]] = ["kinerjad": [], "peer": []]
+                    var runs: [String: [[String: Double]]] = ["kinerjad": [], "peer": [], "floor": []]
+                    let servers = [("kinerjad", daemon.socket), ("peer", peerSocket)] + (method == "Status" ? [("floor", floorSocket)] : [])
                     for _ in 0..<2 {
-                        for (name, socket) in [("kinerjad", daemon.socket), ("peer", peerSocket)] {
+                        for (name, socket) in servers {
                             let figures =
                                 client == "swift_client"
                                 ? try await swiftClient(socket: socket, method: method, nip: subject, callers: callers)
@@ -77,7 +91,7 @@ struct PeerScenario {
                         return (values.reduce(0, +) / Double(max(1, values.count))).rounded(to: 3)
                     }
                     var row: [String: Any] = [:]
-                    for name in ["kinerjad", "peer"] {
+                    for (name, _) in servers {
                         row[name] = [
                             "calls_per_second": mean(name, "calls_per_second").rounded(), "p50_ms": mean(name, "p50_ms"), "p99_ms": mean(name, "p99_ms"),
                         ]
