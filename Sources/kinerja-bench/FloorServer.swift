@@ -1,5 +1,9 @@
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import GRPCProtobuf
 import KinerjaAPI
+import KinerjaTransport
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
@@ -11,7 +15,8 @@ import SwiftProtobuf
 /// prepared `StatusResponse`. What a gRPC call over the Unix socket costs on this machine with SwiftNIO and nothing of
 /// kinerjad's stack: the `peer` scenario's figures are measured against it.
 enum FloorServer {
-    static func run(socket: String) throws -> Never {
+    /// The prepared answer (the fields kinerjad fills, with made-up values).
+    static func statusResponse(socket: String) -> Kinerja_V1_StatusResponse {
         var status = Kinerja_V1_StatusResponse()
         status.version = "0.1.0"
         status.pid = Int64(getpid())
@@ -25,7 +30,11 @@ enum FloorServer {
         status.database.sqliteVersion = "3.40.1"
         status.caller.uid = Int64(getuid())
         status.caller.role = "admin"
-        let message: [UInt8] = try status.serializedBytes()
+        return status
+    }
+
+    static func run(socket: String) throws -> Never {
+        let message: [UInt8] = try statusResponse(socket: socket).serializedBytes()
         unlink(socket)
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -41,6 +50,42 @@ enum FloorServer {
             .bind(unixDomainSocketPath: socket).wait()
         try channel.closeFuture.wait()
         exit(0)
+    }
+}
+
+/// The gRPC floor (`kinerja-bench --serve-grpc-floor SOCKET`): grpc-swift's server on the transport kinerjad uses, with
+/// kinerjad's transport settings and handlers on the event loops as kinerjad runs them, and one service answering Status
+/// with the prepared response: no interceptor, no authorisation, no database. Between it and kinerjad is what kinerjad
+/// itself adds to a call; between it and the transport floor, what the gRPC stack costs.
+enum GRPCFloorServer {
+    static func run(socket: String) async throws -> Never {
+        unlink(socket)
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.http2.targetWindowSize = 16 << 20
+        config.http2.maxFrameSize = 1 << 20
+        let transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext, config: config)
+        let server = GRPCServer(transport: transport, services: [StatusOnly(response: FloorServer.statusResponse(socket: socket))])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask(executorPreference: EventLoopTaskExecutor.singleton) { try await server.serve() }
+            try await group.waitForAll()
+        }
+        exit(0)
+    }
+
+    struct StatusOnly: RegistrableRPCService {
+        let response: Kinerja_V1_StatusResponse
+
+        func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+            let response = self.response
+            router.registerHandler(
+                forMethod: Kinerja_V1_AdminService.Method.Status.descriptor,
+                deserializer: ProtobufDeserializer<Kinerja_V1_StatusRequest>(),
+                serializer: ProtobufSerializer<Kinerja_V1_StatusResponse>()
+            ) { request, _ in
+                _ = try await ServerRequest(stream: request)
+                return StreamingServerResponse(single: ServerResponse(message: response))
+            }
+        }
     }
 }
 

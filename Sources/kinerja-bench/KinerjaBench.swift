@@ -17,7 +17,7 @@ struct KinerjaBench: AsyncParsableCommand {
             Scenarios: status (unary Status RPCs at 1 and 16 callers), cli (kinerjactl status wall time), peer (Status \
             and GetEmployee against kinerjad and a Python grpcio peer on the same proto and data, with a Swift and a \
             Python client, alternating; Status also against the transport floor: SwiftNIO's HTTP/2 with no gRPC \
-            runtime, answering from the frames), \
+            runtime, answering from the frames, and the gRPC floor: grpc-swift's server with nothing behind it), \
             month (the month's batch for --employees employees: units and employees, ratings, attendance, TPP compute and \
             export through kinerjad, beside the same steps in the sqlite3 shell (bench/month_floor.sql); daemon RSS idle \
             and at its peak), \
@@ -57,9 +57,11 @@ struct KinerjaBench: AsyncParsableCommand {
     var repo: String?
 
     @Option(help: .hidden) var serveFloor: String?
+    @Option(help: .hidden) var serveGrpcFloor: String?
 
     func run() async throws {
         if let serveFloor { try FloorServer.run(socket: serveFloor) }
+        if let serveGrpcFloor { try await GRPCFloorServer.run(socket: serveGrpcFloor) }
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let wanted = Set(scenarios.split(separator: ",").map(String.init))
         let daemonProgram = daemon ?? bin + "/kinerjad"

@@ -56,17 +56,25 @@ struct PeerScenario {
             usleep(50_000)
         }
 
-        // The transport floor (`FloorServer`): Status answered from the HTTP/2 frames, no gRPC runtime behind them.
-        let floorSocket = daemon.dir + "/floor.sock"
-        let floor = try ChildProcess(
-            "/proc/self/exe", ["--serve-floor", floorSocket], stdout: daemon.dir + "/floor.log", stderr: daemon.dir + "/floor.log")
+        // The transport floor (`FloorServer`): Status answered from the HTTP/2 frames, no gRPC runtime behind them; and the
+        // gRPC floor (`GRPCFloorServer`): grpc-swift's server with a Status that does nothing.
+        var floors: [ChildProcess] = []
         defer {
-            floor.signal(SIGKILL)
-            _ = floor.wait(timeout: 10)
+            for floor in floors {
+                floor.signal(SIGKILL)
+                _ = floor.wait(timeout: 10)
+            }
         }
-        while !FileManager.default.fileExists(atPath: floorSocket) {
-            guard Date() < deadline, floor.isRunning else { throw ArgumentParser.ValidationError("the floor server did not start (\(daemon.dir)/floor.log)") }
-            usleep(50_000)
+        let floorSocket = daemon.dir + "/floor.sock"
+        let grpcFloorSocket = daemon.dir + "/grpc-floor.sock"
+        for (option, socket) in [("--serve-floor", floorSocket), ("--serve-grpc-floor", grpcFloorSocket)] {
+            let log = daemon.dir + "/" + String(option.dropFirst(2)) + ".log"
+            let floor = try ChildProcess("/proc/self/exe", [option, socket], stdout: log, stderr: log)
+            floors.append(floor)
+            while !FileManager.default.fileExists(atPath: socket) {
+                guard Date() < deadline, floor.isRunning else { throw ArgumentParser.ValidationError("\(option) did not start (\(log))") }
+                usleep(50_000)
+            }
         }
 
         var out: [String: Any] = ["employees": sample.employees.count, "get_employee_nip": subject]
@@ -75,8 +83,10 @@ struct PeerScenario {
             for client in ["swift_client", "python_client"] {
                 var byCallers: [String: Any] = [:]
                 for callers in [1, 16] {
-                    var runs: [String: [[String: Double]]] = ["kinerjad": [], "peer": [], "floor": []]
-                    let servers = [("kinerjad", daemon.socket), ("peer", peerSocket)] + (method == "Status" ? [("floor", floorSocket)] : [])
+                    var runs: [String: [[String: Double]]] = ["kinerjad": [], "peer": [], "floor": [], "grpc_floor": []]
+                    let servers =
+                        [("kinerjad", daemon.socket), ("peer", peerSocket)]
+                        + (method == "Status" ? [("floor", floorSocket), ("grpc_floor", grpcFloorSocket)] : [])
                     for _ in 0..<2 {
                         for (name, socket) in servers {
                             let figures =
