@@ -27,9 +27,9 @@ package struct PluginSettings: Sendable, Equatable {
     /// installed), else the daemon itself. The installed daemon has the Swift runtime linked in (it starts and idles
     /// in less memory); the plugins link the shared runtime, so they run in `kinerja-plugin-host`, which does too.
     package static func defaultHostExecutable(executable: String = CommandLine.arguments[0]) -> String {
-        let exe = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [exe, exe.deletingLastPathComponent().appendingPathComponent("lib/kinerja")] {
-            let candidate = folder.appendingPathComponent(hostProgram).path
+        let exe = folder(of: executable)
+        for place in [exe, exe.deletingLastPathComponent().appendingPathComponent("lib/kinerja")] {
+            let candidate = place.appendingPathComponent(hostProgram).path
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return selfExecutable
@@ -53,10 +53,15 @@ package struct PluginSettings: Sendable, Equatable {
     /// The installed plugin folder next to the binary (`<prefix>/lib/kinerja/plugins`), else the binary's own
     /// folder (SwiftPM puts the plugins built from this repository there).
     package static func defaultDirectory(executable: String = CommandLine.arguments[0]) -> String {
-        let exe = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        let exe = folder(of: executable)
         let installed = exe.deletingLastPathComponent().appendingPathComponent("lib/kinerja/plugins").path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: installed, isDirectory: &isDir), isDir.boolValue { return installed }
         return exe.path
+    }
+
+    /// The folder the executable really is in (through symbolic links): where the installed layout is looked for.
+    private static func folder(of executable: String) -> URL {
+        URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 }

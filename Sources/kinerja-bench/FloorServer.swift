@@ -10,7 +10,7 @@ import NIOHTTP2
 import NIOPosix
 import SwiftProtobuf
 
-/// The transport floor (`kinerja-bench --serve-floor SOCKET`, started by the `floor` scenario): HTTP/2 frames handled on
+/// The transport floor (`kinerja-bench --serve-floor SOCKET`, started by the `peer` scenario): HTTP/2 frames handled on
 /// the connection itself, with no stream channels and no gRPC runtime, every unary call answered at once with one
 /// prepared `StatusResponse`. What a gRPC call over the Unix socket costs on this machine with SwiftNIO and nothing of
 /// kinerjad's stack: the `peer` scenario's figures are measured against it.

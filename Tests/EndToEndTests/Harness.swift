@@ -47,10 +47,11 @@ func runProcess(
     return result
 }
 
-/// `runProcess` for a thread of its own (it blocks); tells whether the time limit ran out.
+/// `runProcess` for a thread of its own (it blocks); tells whether the time limit ran out. `stacksOnTimeout` false: a
+/// program that runs out of time is killed without its stacks (for the programs that take them).
 func runProcessBlocking(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-    stdin: String? = nil, timeout: TimeInterval = 60
+    stdin: String? = nil, timeout: TimeInterval = 60, stacksOnTimeout: Bool = true
 ) throws -> (ProcessResult, timedOut: Bool) {
     let dir = try shortTemporaryDirectory("kproc")
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -66,7 +67,7 @@ func runProcessBlocking(
     let timedOut = status == nil
     var stacks = ""
     if timedOut {
-        stacks = threadStacks(child.pid)
+        if stacksOnTimeout { stacks = threadStacks(child.pid) }
         child.signal(SIGKILL)
         status = child.wait(timeout: 10)
     }
@@ -94,33 +95,26 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 func threadStacks(_ pid: Int32) -> String {
     let gdb = "/usr/bin/gdb"
     guard FileManager.default.isExecutableFile(atPath: gdb) else { return "(no gdb: no stacks)" }
-    let dir = (try? shortTemporaryDirectory("kgdb")) ?? "/tmp"
-    defer { try? FileManager.default.removeItem(atPath: dir) }
     guard
-        let child = try? ChildProcess(
-            gdb, ["-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 30"], stdout: dir + "/out", stderr: dir + "/out")
+        let (r, _) = try? runProcessBlocking(
+            gdb, ["-p", "\(pid)", "-batch", "-nx", "-ex", "thread apply all bt 30"], timeout: 60, stacksOnTimeout: false)
     else { return "(gdb did not start)" }
-    if child.wait(timeout: 60) == nil { child.signal(SIGKILL) }
-    let text = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }
+    let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }
     return "stacks of pid \(pid):\n" + lines.prefix(400).joined(separator: "\n") + "\n" + unixSockets(pid)
 }
 
 /// The Unix sockets a process holds, with their peers (`ss`), for a process that hangs.
 func unixSockets(_ pid: Int32) -> String {
     let ss = "/usr/bin/ss"
-    guard FileManager.default.isExecutableFile(atPath: ss), let dir = try? shortTemporaryDirectory("kss") else { return "" }
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    guard let child = try? ChildProcess(ss, ["-xanp"], stdout: dir + "/out", stderr: dir + "/out") else { return "" }
-    if child.wait(timeout: 20) == nil { child.signal(SIGKILL) }
-    let text = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
-    let mine = text.split(separator: "\n").filter { $0.contains("pid=\(pid),") }
-    let inodes = Set(mine.compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(7).first.map(String.init) })
-    let peers = text.split(separator: "\n").filter { line in
-        let f = line.split(separator: " ", omittingEmptySubsequences: true)
-        return f.count > 7 && inodes.contains(String(f[5])) && !line.contains("pid=\(pid),")
-    }
-    return "unix sockets of pid \(pid):\n" + (mine + ["their peers:"] + peers).joined(separator: "\n")
+    guard FileManager.default.isExecutableFile(atPath: ss),
+        let (r, _) = try? runProcessBlocking(ss, ["-xanp"], timeout: 20, stacksOnTimeout: false)
+    else { return "" }
+    // `ss -xanp` columns: netid, state, recv-q, send-q, local address, local inode, peer address, peer inode, process.
+    let rows = r.stdout.split(separator: "\n").map { ($0, $0.split(separator: " ", omittingEmptySubsequences: true)) }
+    let mine = rows.filter { $0.0.contains("pid=\(pid),") }
+    let peerInodes = Set(mine.compactMap { $0.1.count > 7 ? $0.1[7] : nil })
+    let peers = rows.filter { $0.1.count > 7 && peerInodes.contains($0.1[5]) && !$0.0.contains("pid=\(pid),") }
+    return "unix sockets of pid \(pid):\n" + (mine.map(\.0) + ["their peers:"] + peers.map(\.0)).joined(separator: "\n")
 }
 
 extension ChildProcess {
