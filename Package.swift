@@ -149,6 +149,14 @@ let package = Package(
 
         // Starting child processes (posix_spawn), for the daemon's sendmail channel and the test fixtures.
         .target(name: "KinerjaProcess", dependencies: ["CKinerjaHostSystem"]),
+        // The gRPC client transport kinerjactl uses: HTTP/2 on a Unix socket with one reader thread, no event loops.
+        .target(
+            name: "KinerjaClientTransport",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ]
+        ),
 
         // SQLite storage: migrations, audit trail, backup.
         .target(name: "CKinerjaSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -208,10 +216,9 @@ let package = Package(
             name: "kinerjactl",
             dependencies: [
                 "KinerjaAPI",
-                "KinerjaTransport",
+                "KinerjaClientTransport",
                 "KinerjaQR",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -249,9 +256,16 @@ let package = Package(
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             ]),
         .testTarget(
+            name: "KinerjaClientTransportTests",
+            dependencies: [
+                "KinerjaClientTransport", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "KinerjaAPI",
+                "KinerjaClientTransport",
                 "KinerjaStore",
                 "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -1,8 +1,7 @@
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
-import KinerjaTransport
+import KinerjaClientTransport
 
 /// Opens a gRPC connection to kinerjad's socket, runs `body`, and maps failures to CLI errors:
 /// unreachable daemon → exit 69 with one line saying what to do; an RPC error → exit 1 with its message.
@@ -16,7 +15,7 @@ enum CallLength {
 func withDaemon<R: Sendable>(
     _ options: GlobalOptions,
     _ length: CallLength = .short,
-    _ body: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions, Metadata) async throws -> R
+    _ body: (GRPCClient<UnixSocketClientTransport>, CallOptions, Metadata) async throws -> R
 ) async throws -> R {
     let path = options.socketPath
     if let problem = unreachableReason(path) {
@@ -44,16 +43,10 @@ func withDaemon<R: Sendable>(
         metadata.addString(String(entry[entry.index(after: eq)...]), forKey: String(entry[..<eq]).lowercased())
     }
     do {
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.http2.targetWindowSize = 16 << 20  // large listings arrive in few window updates
-        config.http2.maxFrameSize = 1 << 20
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
-        // The calls run on the transport's event loop (no hop to the cooperative pool and back for each message).
-        return try await withTaskExecutorPreference(EventLoopTaskExecutor.singleton) {
-            try await withGRPCClient(transport: transport) { client in
-                try await body(client, callOptions, metadata)
-            }
+        // A transport of our own for one command's few calls: no event-loop threads to start (see UnixSocketClientTransport).
+        let transport = UnixSocketClientTransport(path: path)
+        return try await withGRPCClient(transport: transport) { client in
+            try await body(client, callOptions, metadata)
         }
     } catch let error as RPCError {
         if error.code == .deadlineExceeded {

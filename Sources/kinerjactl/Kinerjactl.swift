@@ -4,6 +4,9 @@ import Foundation
 @main
 enum Main {
     static func main() async {
+        // Output piped into `head` that stops reading ends the output, not the command with SIGPIPE (a script with
+        // `set -o pipefail` would fail): as when grpc-swift's NIO transport ignored the signal for the whole process.
+        signal(SIGPIPE, SIG_IGN)
         let code = await CLI.run(arguments: Array(CommandLine.arguments.dropFirst()))
         exit(code)
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaClientTransport
 import SwiftProtobuf
 
 // MARK: agency
@@ -86,7 +86,7 @@ func readImportFile(_ path: String) throws -> Data {
 func runImport(
     _ file: String, _ global: GlobalOptions,
     finish: (Kinerja_V1_ImportReport, String, GlobalOptions) throws -> Void = finishImport,
-    _ send: (GRPCClient<HTTP2ClientTransport.Posix>, CallOptions, Metadata, Data, String) async throws -> Kinerja_V1_ImportReport
+    _ send: (GRPCClient<UnixSocketClientTransport>, CallOptions, Metadata, Data, String) async throws -> Kinerja_V1_ImportReport
 ) async throws {
     let content = try readImportFile(file)
     let name = (file as NSString).lastPathComponent

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaClientTransport
 import SwiftProtobuf
 
 struct ReminderCommand: AsyncParsableCommand {
@@ -15,7 +15,7 @@ struct ReminderCommand: AsyncParsableCommand {
 
 func reminderClient<R: Sendable>(
     _ global: GlobalOptions,
-    _ body: @escaping @Sendable (Kinerja_V1_ReminderService.Client<HTTP2ClientTransport.Posix>, CallOptions, Metadata) async throws -> R
+    _ body: @escaping @Sendable (Kinerja_V1_ReminderService.Client<UnixSocketClientTransport>, CallOptions, Metadata) async throws -> R
 ) async throws -> R {
     try await withDaemon(global) { client, options, metadata in
         try await body(Kinerja_V1_ReminderService.Client(wrapping: client), options, metadata)
