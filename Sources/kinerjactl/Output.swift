@@ -1,12 +1,74 @@
 import Foundation
 
-/// One JSON document on stdout: sorted keys, pretty printed, numbers as numbers.
+/// One JSON document on stdout: sorted keys, pretty printed, numbers as numbers. Written here rather than by
+/// JSONSerialization, whose first use costs a command about 5 ms; a value of a kind not written here falls back to it.
 func printJSON(_ value: Any) {
+    var out: [UInt8] = []
+    if appendJSON(value, indent: 0, to: &out) {
+        print(String(decoding: out, as: UTF8.self))
+        return
+    }
     guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
         print("{}")
         return
     }
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// Appends `value` as pretty-printed JSON (two-space indents, `"key" : value`, keys sorted); false for a value that is
+/// not a string, number, Boolean, null, array or string-keyed dictionary, or a number JSON cannot hold.
+func appendJSON(_ value: Any, indent: Int, to out: inout [UInt8]) -> Bool {
+    func newline(_ level: Int) {
+        out.append(0x0a)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+    }
+    switch value {
+    case let s as String: JSONArrayWriter.appendString(s, to: &out)
+    case let b as Bool: out.append(contentsOf: Array((b ? "true" : "false").utf8))
+    case let n as Int: out.append(contentsOf: Array(String(n).utf8))
+    case let n as Int32: out.append(contentsOf: Array(String(n).utf8))
+    case let n as Int64: out.append(contentsOf: Array(String(n).utf8))
+    case let n as UInt32: out.append(contentsOf: Array(String(n).utf8))
+    case let n as UInt64: out.append(contentsOf: Array(String(n).utf8))
+    case let d as Double:
+        guard d.isFinite else { return false }
+        out.append(contentsOf: Array((d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)).utf8))
+    case let f as Float:
+        guard f.isFinite else { return false }
+        out.append(contentsOf: Array((f == f.rounded() && abs(f) < 1e7 ? String(Int64(f)) : String(f)).utf8))
+    case is NSNull: out.append(contentsOf: Array("null".utf8))
+    case let array as [Any]:
+        guard !array.isEmpty else {
+            out.append(contentsOf: Array("[]".utf8))
+            return true
+        }
+        out.append(UInt8(ascii: "["))
+        for (i, element) in array.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            newline(indent + 1)
+            guard appendJSON(element, indent: indent + 1, to: &out) else { return false }
+        }
+        newline(indent)
+        out.append(UInt8(ascii: "]"))
+    case let object as [String: Any]:
+        guard !object.isEmpty else {
+            out.append(contentsOf: Array("{}".utf8))
+            return true
+        }
+        out.append(UInt8(ascii: "{"))
+        for (i, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            newline(indent + 1)
+            JSONArrayWriter.appendString(key, to: &out)
+            out.append(contentsOf: Array(" : ".utf8))
+            guard appendJSON(object[key]!, indent: indent + 1, to: &out) else { return false }
+        }
+        newline(indent)
+        out.append(UInt8(ascii: "}"))
+    default:
+        return false
+    }
+    return true
 }
 
 /// A plain text table with a header row, columns padded to their widest cell.
@@ -43,7 +105,16 @@ func formatBytes(_ n: Int64) -> String {
         value /= 1024
         unit += 1
     }
-    return String(format: "%.1f %@", value, units[unit])
+    return "\(oneDecimal(value)) \(units[unit])"
+}
+
+/// `value` rounded half away from zero to one decimal, as `%.1f` writes it (without Foundation's formatter, whose
+/// first use costs a command about half a millisecond).
+func oneDecimal(_ value: Double) -> String {
+    let tenths = (value * 10).rounded(.toNearestOrAwayFromZero)
+    guard tenths.isFinite, abs(tenths) < 1e15 else { return "\(value)" }
+    let t = Int64(tenths)
+    return "\(t < 0 ? "-" : "")\(t.magnitude / 10).\(t.magnitude % 10)"
 }
 
 func formatDuration(_ seconds: Int64) -> String {
@@ -111,7 +182,9 @@ struct JSONArrayWriter {
             case 0x0A: out.append(contentsOf: Array("\\n".utf8))
             case 0x0D: out.append(contentsOf: Array("\\r".utf8))
             case 0x09: out.append(contentsOf: Array("\\t".utf8))
-            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xf)]])
             default: out.append(b)
             }
         }
