@@ -28,7 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
             ]
             object["last_reload"] =
                 s.hasLastReload
-                ? ["time": s.lastReload.time, "ok": s.lastReload.ok, "error": s.lastReload.error] as [String: Any] : NSNull()
+                ? ["time": s.lastReload.time, "ok": s.lastReload.ok, "error": s.lastReload.error] as [String: Any] : JSONNull()
             printJSON(object)
             return
         }

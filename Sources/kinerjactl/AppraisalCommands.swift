@@ -266,7 +266,7 @@ struct AppraisalCurve: AsyncParsableCommand {
                     [
                         "unit_code": u.unitCode, "unit_name": u.unitName, "unit_predikat": u.unitPredikat, "employees": u.employees,
                         "counts": u.counts.mapValues { Int($0) }, "percentages": u.percentages, "violations": u.violations,
-                        "satisfied": u.satisfied, "minimum_changes": u.minimumChanges >= 0 ? Int(u.minimumChanges) as Any : NSNull(), "unrated": u.unrated,
+                        "satisfied": u.satisfied, "minimum_changes": u.minimumChanges >= 0 ? Int(u.minimumChanges) as Any : JSONNull(), "unrated": u.unrated,
                     ] as [String: Any]
                 })
             return

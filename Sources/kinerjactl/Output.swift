@@ -1,13 +1,18 @@
 import Foundation
 
+/// JSON's null in the documents `printJSON` writes (Foundation's NSNull would start CoreFoundation for one word).
+struct JSONNull {}
+
 /// One JSON document on stdout: sorted keys, pretty printed, numbers as numbers. Written here rather than by
-/// JSONSerialization, whose first use costs a command about 5 ms; a value of a kind not written here falls back to it.
+/// JSONSerialization, whose first use costs a command about 5 ms.
 func printJSON(_ value: Any) {
     var out: [UInt8] = []
-    if appendJSON(value, indent: 0, to: &out) {
-        print(String(decoding: out, as: UTF8.self))
-        return
-    }
+    appendJSON(value, indent: 0, to: &out)
+    print(String(decoding: out, as: UTF8.self))
+}
+
+/// A document holding what JSONSerialization parsed (NSNumber, NSNull), written by JSONSerialization itself.
+func printParsedJSON(_ value: Any) {
     guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
         print("{}")
         return
@@ -15,9 +20,9 @@ func printJSON(_ value: Any) {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// Appends `value` as pretty-printed JSON (two-space indents, `"key" : value`, keys sorted); false for a value that is
-/// not a string, number, Boolean, null, array or string-keyed dictionary, or a number JSON cannot hold.
-func appendJSON(_ value: Any, indent: Int, to out: inout [UInt8]) -> Bool {
+/// Appends `value` as pretty-printed JSON (two-space indents, `"key" : value`, keys sorted). A number JSON cannot
+/// hold (NaN, infinity) is written as null; a value of another kind as its description, a string.
+func appendJSON(_ value: Any, indent: Int, to out: inout [UInt8]) {
     func newline(_ level: Int) {
         out.append(0x0a)
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
@@ -31,29 +36,28 @@ func appendJSON(_ value: Any, indent: Int, to out: inout [UInt8]) -> Bool {
     case let n as UInt32: out.append(contentsOf: Array(String(n).utf8))
     case let n as UInt64: out.append(contentsOf: Array(String(n).utf8))
     case let d as Double:
-        guard d.isFinite else { return false }
+        guard d.isFinite else { return out.append(contentsOf: Array("null".utf8)) }
         out.append(contentsOf: Array((d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)).utf8))
     case let f as Float:
-        guard f.isFinite else { return false }
+        guard f.isFinite else { return out.append(contentsOf: Array("null".utf8)) }
         out.append(contentsOf: Array((f == f.rounded() && abs(f) < 1e7 ? String(Int64(f)) : String(f)).utf8))
-    case is NSNull: out.append(contentsOf: Array("null".utf8))
+    case let n as any BinaryInteger: out.append(contentsOf: Array("\(n)".utf8))
+    case is JSONNull: out.append(contentsOf: Array("null".utf8))
     case let array as [Any]:
         guard !array.isEmpty else {
-            out.append(contentsOf: Array("[]".utf8))
-            return true
+            return out.append(contentsOf: Array("[]".utf8))
         }
         out.append(UInt8(ascii: "["))
         for (i, element) in array.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             newline(indent + 1)
-            guard appendJSON(element, indent: indent + 1, to: &out) else { return false }
+            appendJSON(element, indent: indent + 1, to: &out)
         }
         newline(indent)
         out.append(UInt8(ascii: "]"))
     case let object as [String: Any]:
         guard !object.isEmpty else {
-            out.append(contentsOf: Array("{}".utf8))
-            return true
+            return out.append(contentsOf: Array("{}".utf8))
         }
         out.append(UInt8(ascii: "{"))
         for (i, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
@@ -61,14 +65,13 @@ func appendJSON(_ value: Any, indent: Int, to out: inout [UInt8]) -> Bool {
             newline(indent + 1)
             JSONArrayWriter.appendString(key, to: &out)
             out.append(contentsOf: Array(" : ".utf8))
-            guard appendJSON(object[key]!, indent: indent + 1, to: &out) else { return false }
+            appendJSON(object[key]!, indent: indent + 1, to: &out)
         }
         newline(indent)
         out.append(UInt8(ascii: "}"))
     default:
-        return false
+        JSONArrayWriter.appendString("\(value)", to: &out)
     }
-    return true
 }
 
 /// A plain text table with a header row, columns padded to their widest cell.

@@ -12,7 +12,7 @@ struct PeriodCommand: AsyncParsableCommand {
 
 func periodJSON(_ p: Kinerja_V1_Period) -> [String: Any] {
     func deadline(_ d: Kinerja_V1_Deadline) -> Any {
-        d.date.isEmpty ? NSNull() : ["date": d.date, "until_utc": d.untilUtc, "local": d.local] as [String: Any]
+        d.date.isEmpty ? JSONNull() : ["date": d.date, "until_utc": d.untilUtc, "local": d.local] as [String: Any]
     }
     return [
         "id": p.id, "kind": p.kind, "parent_id": p.parentID, "periodicity": p.periodicity, "state": p.state, "start_date": p.startDate,

@@ -128,7 +128,7 @@ struct PluginCall: AsyncParsableCommand {
         }
         if global.output == .json {
             let response = (try? JSONSerialization.jsonObject(with: Data(r.responseJson.utf8))) ?? [:]
-            printJSON(["handled_by": r.handledBy, "response": response] as [String: Any])
+            printParsedJSON(["handled_by": r.handledBy, "response": response] as [String: Any])
         } else {
             print("handled by: \(r.handledBy)")
             print(r.responseJson)

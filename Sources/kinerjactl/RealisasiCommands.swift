@@ -8,7 +8,7 @@ import SwiftProtobuf
 func realisasiJSON(_ r: Kinerja_V1_RealisasiEntry) -> [String: Any] {
     [
         "nip": r.key.nip, "period_id": r.key.periodID, "rhk_id": r.key.rhkID, "indicator_id": r.key.indicatorID,
-        "value": r.hasValue_p ? r.value as Any : NSNull(), "text": r.text, "evidence": r.evidence, "note": r.note, "updated_at": r.updatedAt,
+        "value": r.hasValue_p ? r.value as Any : JSONNull(), "text": r.text, "evidence": r.evidence, "note": r.note, "updated_at": r.updatedAt,
     ]
 }
 

@@ -82,7 +82,7 @@ func printSKP(_ s: Kinerja_V1_SKP, _ global: GlobalOptions) {
                         "id": r.id, "kind": r.kind, "text": r.text, "intervensi": r.intervensi,
                         "indicators": r.indicators.map { i in
                             [
-                                "id": i.id, "aspect": i.aspect, "text": i.text, "target": i.hasTarget_p ? i.target as Any : NSNull(), "unit": i.unit,
+                                "id": i.id, "aspect": i.aspect, "text": i.text, "target": i.hasTarget_p ? i.target as Any : JSONNull(), "unit": i.unit,
                                 "target_text": i.targetText, "direction": i.direction,
                             ] as [String: Any]
                         },

@@ -60,7 +60,7 @@ struct TPPOverride: AsyncParsableCommand {
 
 func printOverride(_ o: Kinerja_V1_TPPOverride, _ global: GlobalOptions) {
     if global.output == .json {
-        printJSON(["nip": o.nip, "name": o.name, "unit_code": o.unitCode, "base_rupiah": o.active ? o.baseRupiah as Any : NSNull()] as [String: Any])
+        printJSON(["nip": o.nip, "name": o.name, "unit_code": o.unitCode, "base_rupiah": o.active ? o.baseRupiah as Any : JSONNull()] as [String: Any])
     } else {
         print(
             o.active
