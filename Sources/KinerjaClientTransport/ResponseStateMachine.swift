@@ -57,7 +57,7 @@ struct ResponseStateMachine {
         }
     }
 
-    /// A DATA frame's payload, padding removed; `flowControlledLength` is the whole frame's payload length.
+    /// A DATA frame's payload, padding removed (the connection counts the whole frame against its window).
     mutating func receiveData(_ bytes: ArraySlice<UInt8>, endStream: Bool) -> [Output] {
         switch state {
         case .finished:
