@@ -227,6 +227,7 @@ let package = Package(
             dependencies: [
                 "KinerjaAPI",
                 "KinerjaTransport",
+                "KinerjaClientTransport",
                 "KinerjaFixtures",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

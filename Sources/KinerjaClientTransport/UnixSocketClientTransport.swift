@@ -45,13 +45,13 @@ public struct UnixSocketClientTransport: ClientTransport {
     ) async throws -> T {
         await connection.waitUntilRunning()
         let maxResponse = options.maxResponseMessageBytes ?? 4 << 20
-        let (id, parts) = try connection.openStream(maxResponseBytes: maxResponse)
-        defer { connection.closeStream(id) }
+        let (handle, parts) = try connection.openStream(maxResponseBytes: maxResponse)
+        defer { connection.closeStream(handle) }
         let stream = RPCStream(
             descriptor: descriptor,
             inbound: RPCAsyncSequence<RPCResponsePart<[UInt8]>, any Error>(
-                wrapping: ResponseParts(connection: connection, streamID: id, parts: parts)),
-            outbound: RPCWriter.Closable(wrapping: RequestWriter(connection: connection, streamID: id, path: "/" + descriptor.fullyQualifiedMethod))
+                wrapping: ResponseParts(connection: connection, stream: handle, parts: parts)),
+            outbound: RPCWriter.Closable(wrapping: RequestWriter(connection: connection, stream: handle, path: "/" + descriptor.fullyQualifiedMethod))
         )
         let context = ClientContext(descriptor: descriptor, remotePeer: "unix:" + connection.path, localPeer: "unix:")
         return try await closure(stream, context)
@@ -66,12 +66,12 @@ struct ResponseParts: AsyncSequence, Sendable {
     typealias Failure = any Error
 
     let connection: UnixSocketConnection
-    let streamID: UInt32
+    let stream: UnixSocketConnection.Stream
     let parts: AsyncThrowingStream<(RPCResponsePart<[UInt8]>, Int), any Error>
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let connection: UnixSocketConnection
-        let streamID: UInt32
+        let stream: UnixSocketConnection.Stream
         var base: AsyncThrowingStream<(RPCResponsePart<[UInt8]>, Int), any Error>.AsyncIterator
 
         mutating func next() async throws -> RPCResponsePart<[UInt8]>? {
@@ -79,13 +79,13 @@ struct ResponseParts: AsyncSequence, Sendable {
                 if Task.isCancelled { throw CancellationError() }
                 return nil
             }
-            if bytes > 0 { connection.consumed(bytes, streamID: streamID) }
+            if bytes > 0 { connection.consumed(bytes, stream: stream) }
             return part
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(connection: connection, streamID: streamID, base: parts.makeAsyncIterator())
+        AsyncIterator(connection: connection, stream: stream, base: parts.makeAsyncIterator())
     }
 }
 
@@ -95,7 +95,7 @@ struct RequestWriter: ClosableRPCWriterProtocol {
     typealias Element = RPCRequestPart<[UInt8]>
 
     let connection: UnixSocketConnection
-    let streamID: UInt32
+    let stream: UnixSocketConnection.Stream
     let path: String
 
     func write(_ element: RPCRequestPart<[UInt8]>) async throws {
@@ -106,18 +106,18 @@ struct RequestWriter: ClosableRPCWriterProtocol {
         for element in elements {
             switch element {
             case .metadata(let metadata):
-                try connection.sendHeaders(streamID: streamID, path: path, metadata: metadata)
+                try connection.sendHeaders(stream, path: path, metadata: metadata)
             case .message(let bytes):
-                try await connection.sendMessage(bytes, streamID: streamID)
+                try await connection.sendMessage(bytes, stream: stream)
             }
         }
     }
 
     func finish() async {
-        connection.sendEndStream(streamID: streamID)
+        connection.sendEndStream(stream)
     }
 
     func finish(throwing error: any Error) async {
-        connection.resetStream(streamID, errorCode: 0x8, because: error)
+        connection.resetStream(stream, errorCode: 0x8, because: error)
     }
 }

@@ -14,6 +14,15 @@ final class UnixSocketConnection: Sendable {
 
     typealias Parts = AsyncThrowingStream<(RPCResponsePart<[UInt8]>, Int), any Error>
 
+    /// A call's stream. HTTP/2 wants new streams' ids rising in the order their HEADERS go out (a lower id sent after a
+    /// higher one is a protocol error that ends the connection), and calls send their HEADERS from tasks of their own:
+    /// so a stream is kept under an even key of this client's own until its HEADERS are written, and takes its (odd)
+    /// HTTP/2 id then, under the writer's lock. `key` is read and changed only under the state's lock.
+    final class Stream: Sendable {
+        let key: Atomic<UInt32>
+        init(key: UInt32) { self.key = Atomic(key) }
+    }
+
     struct StreamState {
         var machine: ResponseStateMachine
         var continuation: Parts.Continuation
@@ -58,6 +67,8 @@ final class UnixSocketConnection: Sendable {
         var phase: Phase = .idle
         var fd: Int32 = -1
         var nextStreamID: UInt32 = 1
+        /// The key of the next stream not yet sent (even, so never an HTTP/2 id of this client's).
+        var nextPendingKey: UInt32 = 2
         var streams: [UInt32: StreamState] = [:]
         var connectionSendWindow = 65_535
         var peerInitialWindow = 65_535
@@ -88,10 +99,10 @@ final class UnixSocketConnection: Sendable {
 
     /// Registers a new stream (opening the connection first if this is the first call) and returns its id and the
     /// sequence its response parts arrive on.
-    func openStream(maxResponseBytes: Int) throws(RPCError) -> (UInt32, Parts) {
+    func openStream(maxResponseBytes: Int) throws(RPCError) -> (Stream, Parts) {
         try openIfIdle()
         let (parts, continuation) = Parts.makeStream()
-        let result: Result<UInt32, RPCError> = state.withLock { s in
+        let result: Result<Stream, RPCError> = state.withLock { s in
             switch s.phase {
             case .failed(let error): return .failure(error)
             case .shutDown, .idle: return .failure(RPCError(code: .unavailable, message: "the client has shut down"))
@@ -100,14 +111,12 @@ final class UnixSocketConnection: Sendable {
             if s.goAwayLastStream != nil {
                 return .failure(RPCError(code: .unavailable, message: "kinerjad at \(path) is shutting down and takes no new calls"))
             }
-            guard s.nextStreamID < 0x7fff_ffff else {
-                return .failure(RPCError(code: .unavailable, message: "this connection has used all its stream ids"))
-            }
-            let id = s.nextStreamID
-            s.nextStreamID += 2
-            s.streams[id] = StreamState(
+            var key = s.nextPendingKey
+            while s.streams[key] != nil { key = key >= 0x7fff_fffe ? 2 : key + 2 }
+            s.nextPendingKey = key >= 0x7fff_fffe ? 2 : key + 2
+            s.streams[key] = StreamState(
                 machine: ResponseStateMachine(maxMessageBytes: maxResponseBytes), continuation: continuation, sendWindow: s.peerInitialWindow)
-            return .success(id)
+            return .success(Stream(key: key))
         }
         return (try result.get(), parts)
     }
@@ -288,7 +297,7 @@ final class UnixSocketConnection: Sendable {
     }
 
     /// The request's HEADERS (and CONTINUATIONs): gRPC's pseudo-headers and headers, then the caller's metadata.
-    func sendHeaders(streamID: UInt32, path: String, metadata: Metadata) throws(RPCError) {
+    func sendHeaders(_ stream: Stream, path: String, metadata: Metadata) throws(RPCError) {
         for (key, value) in metadata {
             guard !key.isEmpty, key.utf8.allSatisfy({ Self.isHeaderNameByte($0) }) else {
                 throw RPCError(code: .invalidArgument, message: "metadata key '\(key)' is not a valid header name (lower-case letters, digits, '-', '_', '.')")
@@ -297,12 +306,34 @@ final class UnixSocketConnection: Sendable {
                 throw RPCError(code: .invalidArgument, message: "the value of metadata key '\(key)' holds a line break or NUL")
             }
         }
-        let maxFrame = state.withLock { s in
-            s.streams[streamID]?.sentHeaders = true
-            return s.peerMaxFrameSize
-        }
         let failure: RPCError? = writer.withLock { w in
             guard !w.closed, w.fd >= 0 else { return RPCError(code: .unavailable, message: "the connection to kinerjad at \(self.path) has closed") }
+            // The stream's HTTP/2 id, taken now that nothing else can write before these HEADERS.
+            let assigned: Result<(streamID: UInt32, maxFrame: Int), RPCError> = state.withLock { s in
+                let key = stream.key.load(ordering: .relaxed)
+                guard key % 2 == 0, var entry = s.streams[key] else {
+                    return .failure(RPCError(code: .internalError, message: "the call's headers were sent twice or after it ended"))
+                }
+                if s.goAwayLastStream != nil {
+                    return .failure(RPCError(code: .unavailable, message: "kinerjad at \(self.path) is shutting down and takes no new calls"))
+                }
+                guard s.nextStreamID < 0x7fff_ffff else {
+                    return .failure(RPCError(code: .unavailable, message: "this connection has used all its stream ids"))
+                }
+                let id = s.nextStreamID
+                s.nextStreamID += 2
+                s.streams[key] = nil
+                entry.sentHeaders = true
+                s.streams[id] = entry
+                stream.key.store(id, ordering: .relaxed)
+                return .success((id, s.peerMaxFrameSize))
+            }
+            let streamID: UInt32
+            let maxFrame: Int
+            switch assigned {
+            case .success(let a): (streamID, maxFrame) = a
+            case .failure(let error): return error
+            }
             var block: [UInt8]
             do {
                 try w.encoder.beginEncoding(allocator: ByteBufferAllocator())
@@ -349,12 +380,12 @@ final class UnixSocketConnection: Sendable {
 
     /// One gRPC message as DATA frames, each within the server's windows and frame size; waits for WINDOW_UPDATEs when
     /// the windows are spent. A response that is already over takes no more data: the rest is dropped.
-    func sendMessage(_ message: [UInt8], streamID: UInt32) async throws {
+    func sendMessage(_ message: [UInt8], stream: Stream) async throws {
         let prefix = grpcMessagePrefix(length: message.count)
         let total = prefix.count + message.count
         var offset = 0
         while offset < total {
-            guard let n = try await reserveSendWindow(streamID: streamID, wanted: total - offset) else { return }
+            guard let (n, streamID) = try await reserveSendWindow(stream, wanted: total - offset) else { return }
             var frame: [UInt8] = []
             frame.reserveCapacity(HTTP2Frame.headerLength + n)
             HTTP2Frame.appendHeader(to: &frame, length: n, type: HTTP2Frame.Kind.data.rawValue, flags: [], streamID: streamID)
@@ -373,18 +404,19 @@ final class UnixSocketConnection: Sendable {
     }
 
     private enum Reservation {
-        case granted(Int)
+        case granted(Int, streamID: UInt32)
         case drop
         case wait
         case failed(RPCError)
     }
 
-    /// Up to `wanted` bytes of window taken from the stream and the connection, or nil when the response is over.
-    private func reserveSendWindow(streamID: UInt32, wanted: Int) async throws -> Int? {
+    /// Up to `wanted` bytes of window taken from the stream and the connection, and the stream's id; nil when the
+    /// response is over.
+    private func reserveSendWindow(_ stream: Stream, wanted: Int) async throws -> (Int, UInt32)? {
         while true {
             try Task.checkCancellation()
-            switch state.withLock({ Self.reserve(&$0, streamID: streamID, wanted: wanted, take: true) }) {
-            case .granted(let n): return n
+            switch state.withLock({ Self.reserve(&$0, streamID: stream.key.load(ordering: .relaxed), wanted: wanted, take: true) }) {
+            case .granted(let n, let streamID): return (n, streamID)
             case .drop: return nil
             case .failed(let error): throw error
             case .wait: break
@@ -392,7 +424,9 @@ final class UnixSocketConnection: Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now = state.withLock { s in
-                        if case .wait = Self.reserve(&s, streamID: streamID, wanted: wanted, take: false), !Task.isCancelled {
+                        if case .wait = Self.reserve(&s, streamID: stream.key.load(ordering: .relaxed), wanted: wanted, take: false),
+                            !Task.isCancelled
+                        {
                             s.windowWaiters.append(c)
                             return false
                         }
@@ -408,6 +442,7 @@ final class UnixSocketConnection: Sendable {
 
     private static func reserve(_ s: inout State, streamID: UInt32, wanted: Int, take: Bool) -> Reservation {
         if case .failed(let error) = s.phase { return .failed(error) }
+        guard streamID % 2 == 1 else { return .failed(RPCError(code: .internalError, message: "a message was sent before the call's headers")) }
         guard let stream = s.streams[streamID], !stream.remoteFinished else { return .drop }
         let n = min(wanted, s.connectionSendWindow, stream.sendWindow, s.peerMaxFrameSize)
         guard n > 0 else { return .wait }
@@ -415,7 +450,7 @@ final class UnixSocketConnection: Sendable {
             s.connectionSendWindow -= n
             s.streams[streamID]!.sendWindow -= n
         }
-        return .granted(n)
+        return .granted(n, streamID: streamID)
     }
 
     private func wakeWindowWaiters() {
@@ -428,48 +463,52 @@ final class UnixSocketConnection: Sendable {
     }
 
     /// The request is complete: an empty DATA frame that ends the stream.
-    func sendEndStream(streamID: UInt32) {
-        let send = state.withLock { s -> Bool in
-            guard let stream = s.streams[streamID], !stream.sentEndStream, !stream.remoteFinished else { return false }
+    func sendEndStream(_ stream: Stream) {
+        let send = state.withLock { s -> UInt32? in
+            let streamID = stream.key.load(ordering: .relaxed)
+            guard let entry = s.streams[streamID], entry.sentHeaders, !entry.sentEndStream, !entry.remoteFinished else { return nil }
             s.streams[streamID]!.sentEndStream = true
-            return true
+            return streamID
         }
-        if send { try? self.send(HTTP2Frame(.data, flags: .endStream, streamID: streamID).encoded()) }
+        if let streamID = send { try? self.send(HTTP2Frame(.data, flags: .endStream, streamID: streamID).encoded()) }
     }
 
     /// The caller gave up on the request (`error` why): the response ends with that error, and the server is told if it
     /// knows of the stream.
-    func resetStream(_ streamID: UInt32, errorCode: UInt32, because error: any Error) {
-        let send = state.withLock { s -> Bool in
-            guard var stream = s.streams[streamID], !(stream.sentEndStream && stream.remoteFinished) else { return false }
+    func resetStream(_ handle: Stream, errorCode: UInt32, because error: any Error) {
+        let send = state.withLock { s -> UInt32? in
+            let streamID = handle.key.load(ordering: .relaxed)
+            guard var stream = s.streams[streamID], !(stream.sentEndStream && stream.remoteFinished) else { return nil }
             stream.sentEndStream = true
             let reason = error as? RPCError ?? RPCError(code: .cancelled, message: "the call was cancelled: \(error)")
             stream.deliver(stream.machine.connectionLost(reason))
             s.streams[streamID] = stream
-            return stream.sentHeaders
+            return stream.sentHeaders ? streamID : nil
         }
-        if send { try? self.send(HTTP2Frame.rstStream(streamID: streamID, errorCode: errorCode).encoded()) }
+        if let streamID = send { try? self.send(HTTP2Frame.rstStream(streamID: streamID, errorCode: errorCode).encoded()) }
     }
 
     /// The call is over on the caller's side: the stream is forgotten, and reset if either side had not finished.
-    func closeStream(_ streamID: UInt32) {
-        let reset = state.withLock { s -> Bool in
-            guard let stream = s.streams.removeValue(forKey: streamID) else { return false }
+    func closeStream(_ handle: Stream) {
+        let reset = state.withLock { s -> UInt32? in
+            let streamID = handle.key.load(ordering: .relaxed)
+            guard let stream = s.streams.removeValue(forKey: streamID) else { return nil }
             stream.continuation.finish()
-            return stream.sentHeaders && !(stream.sentEndStream && stream.remoteFinished)
+            return stream.sentHeaders && !(stream.sentEndStream && stream.remoteFinished) ? streamID : nil
         }
-        if reset { try? send(HTTP2Frame.rstStream(streamID: streamID, errorCode: 0x8).encoded()) }
+        if let streamID = reset { try? send(HTTP2Frame.rstStream(streamID: streamID, errorCode: 0x8).encoded()) }
     }
 
     /// The caller took a message of `bytes` bytes: when the stream's buffer is small enough again, the window it held
     /// back goes to the server.
-    func consumed(_ bytes: Int, streamID: UInt32) {
-        let credit = state.withLock { s -> Int in
-            guard var stream = s.streams[streamID] else { return 0 }
+    func consumed(_ bytes: Int, stream handle: Stream) {
+        let (credit, streamID) = state.withLock { s -> (Int, UInt32) in
+            let streamID = handle.key.load(ordering: .relaxed)
+            guard var stream = s.streams[streamID] else { return (0, streamID) }
             stream.buffered -= bytes
             let credit = creditDue(&stream)
             s.streams[streamID] = stream
-            return credit
+            return (credit, streamID)
         }
         if credit > 0 { try? send(HTTP2Frame.windowUpdate(streamID: streamID, increment: UInt32(credit)).encoded()) }
     }
@@ -525,6 +564,11 @@ final class UnixSocketConnection: Sendable {
         }
         if headerBlock != nil, frame.kind != .continuation {
             return protocolError("a header block was interrupted")
+        }
+        // Even ids are streams the server would open (push, turned off); this client's own keys for streams not yet sent
+        // are even too, and must not be reached from the wire.
+        if frame.streamID % 2 == 0, frame.streamID != 0, frame.kind != .priority {
+            return protocolError("a frame on stream \(frame.streamID), which this client did not open")
         }
         switch frame.kind {
         case .data:

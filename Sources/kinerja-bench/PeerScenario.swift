@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaClientTransport
 import KinerjaCore
 import KinerjaFixtures
 import KinerjaTransport
@@ -80,7 +81,7 @@ struct PeerScenario {
         var out: [String: Any] = ["employees": sample.employees.count, "get_employee_nip": subject]
         for method in ["Status", "GetEmployee"] {
             var byClient: [String: Any] = [:]
-            for client in ["swift_client", "python_client"] {
+            for client in ["swift_client", "swift_unix_client", "python_client"] {
                 var byCallers: [String: Any] = [:]
                 for callers in [1, 16] {
                     var runs: [String: [[String: Double]]] = ["kinerjad": [], "peer": [], "floor": [], "grpc_floor": []]
@@ -89,11 +90,17 @@ struct PeerScenario {
                         + (method == "Status" ? [("floor", floorSocket), ("grpc_floor", grpcFloorSocket)] : [])
                     for _ in 0..<2 {
                         for (name, socket) in servers {
-                            let figures =
-                                client == "swift_client"
-                                ? try await swiftClient(socket: socket, method: method, nip: subject, callers: callers)
-                                : try pythonClient(socket: socket, descriptors: descriptors, method: method, nip: subject, callers: callers)
-                            runs[name]!.append(figures)
+                            do {
+                                let figures =
+                                    switch client {
+                                    case "swift_client": try await swiftClient(socket: socket, method: method, nip: subject, callers: callers)
+                                    case "swift_unix_client": try await swiftUnixClient(socket: socket, method: method, nip: subject, callers: callers)
+                                    default: try pythonClient(socket: socket, descriptors: descriptors, method: method, nip: subject, callers: callers)
+                                    }
+                                runs[name]!.append(figures)
+                            } catch {
+                                throw ArgumentParser.ValidationError("\(method) from the \(client) with \(callers) callers against \(name): \(error)")
+                            }
                         }
                     }
                     func mean(_ name: String, _ key: String) -> Double {
@@ -122,6 +129,25 @@ struct PeerScenario {
         let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
         let seconds = self.seconds
         return try await withGRPCClient(transport: transport) { client -> [String: Double] in
+            let admin = Kinerja_V1_AdminService.Client(wrapping: client)
+            let org = Kinerja_V1_OrgService.Client(wrapping: client)
+            var request = Kinerja_V1_GetEmployeeRequest()
+            request.nip = nip
+            let call: @Sendable () async throws -> Void
+            if method == "Status" {
+                call = { _ = try await admin.status(Kinerja_V1_StatusRequest()) }
+            } else {
+                call = { [request] in _ = try await org.getEmployee(request) }
+            }
+            return try await Self.measure(seconds: seconds, callers: callers, call: call)
+        }
+    }
+
+    /// The same Swift client over Kinerja's own transport (`UnixSocketClientTransport`, kinerjactl's): one thread that
+    /// reads the socket, no event loops.
+    func swiftUnixClient(socket: String, method: String, nip: String, callers: Int) async throws -> [String: Double] {
+        let seconds = self.seconds
+        return try await withGRPCClient(transport: UnixSocketClientTransport(path: socket)) { client -> [String: Double] in
             let admin = Kinerja_V1_AdminService.Client(wrapping: client)
             let org = Kinerja_V1_OrgService.Client(wrapping: client)
             var request = Kinerja_V1_GetEmployeeRequest()

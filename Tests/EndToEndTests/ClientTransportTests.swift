@@ -100,6 +100,44 @@ import Testing
         #expect(await daemon.stop() == 0)
     }
 
+    /// Many callers on one connection: each stream takes its HTTP/2 id when its HEADERS go out, so ids rise in the
+    /// order the server sees them whichever task gets to the socket first (a stream id lower than one already sent is a
+    /// protocol error, and the daemon ends the connection with every call on it).
+    @Test func concurrentCallersShareOneConnection() async throws {
+        let daemon = try Daemon()
+        try await daemon.waitReady()
+        let transport = UnixSocketClientTransport(path: daemon.socket)
+        let (succeeded, notFound) = try await withGRPCClient(transport: transport) { client in
+            let admin = Kinerja_V1_AdminService.Client(wrapping: client)
+            let org = Kinerja_V1_OrgService.Client(wrapping: client)
+            return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for caller in 0..<32 {
+                    group.addTask {
+                        var ok = 0
+                        var missing = 0
+                        for call in 0..<60 {
+                            if (caller + call) % 5 == 0 {
+                                do {
+                                    _ = try await org.getEmployee(.with { $0.nip = "199001012020011001" })
+                                } catch let error as RPCError where error.code == .notFound {
+                                    missing += 1
+                                }
+                            } else {
+                                let status = try await admin.status(.init())
+                                if status.pid > 0 { ok += 1 }
+                            }
+                        }
+                        return (ok, missing)
+                    }
+                }
+                return try await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+            }
+        }
+        #expect(succeeded + notFound == 32 * 60)
+        #expect(notFound == 32 * 60 / 5)
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test func aDaemonThatStopsEndsTheCallsWithUnavailable() async throws {
         let daemon = try Daemon()
         try await daemon.waitReady()
