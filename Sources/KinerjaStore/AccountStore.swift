@@ -38,7 +38,8 @@ package enum AccountStore {
                     FROM accounts a JOIN employees e ON e.nip = a.nip WHERE a.nip = ?
                     """, arguments: [nip])
         else { return nil }
-        let failures = try String.fetchAll(db, sql: "SELECT at FROM login_failures WHERE nip = ? ORDER BY at", arguments: [nip]).compactMap(UTCTime.parse)
+        let failures = try String.fetchAll(db.cachedStatement(sql: "SELECT at FROM login_failures WHERE nip = ? ORDER BY at"), arguments: [nip]).compactMap(
+            UTCTime.parse)
         return Record(
             nip: r[0], name: r[1], unitCode: r[2], employeeActive: r[3], passwordHash: r[4], disabled: r[5], codeHash: r[6], codePurpose: r[7],
             codeExpiresAt: UTCTime.parse(r[8]), lockedUntil: UTCTime.parse(r[9]), lastLoginAt: UTCTime.parse(r[10]), failures: failures)
@@ -46,7 +47,7 @@ package enum AccountStore {
 
     /// Every account (optionally of one status), by NIP.
     package static func all(_ db: Database) throws -> [Record] {
-        try String.fetchAll(db, sql: "SELECT nip FROM accounts ORDER BY nip").compactMap { try account(db, nip: $0) }
+        try String.fetchAll(db.cachedStatement(sql: "SELECT nip FROM accounts ORDER BY nip")).compactMap { try account(db, nip: $0) }
     }
 
     /// Gives the employee a pending code (creating the account when there is none); any earlier code is void.
@@ -102,11 +103,11 @@ package enum AccountStore {
 extension OrganisationStore {
     /// How many active employees have `nip` as their direct supervisor.
     package static func directSubordinateCount(_ db: Database, nip: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM employees WHERE supervisor_nip = ? AND active = 1", arguments: [nip]) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM employees WHERE supervisor_nip = ? AND active = 1"), arguments: [nip]) ?? 0
     }
 
     /// The units `nip` heads, by code.
     package static func unitsHeaded(_ db: Database, nip: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip])
+        try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code"), arguments: [nip])
     }
 }

@@ -92,7 +92,8 @@ extension ActivityStore {
     /// One logged activity by id, nil when there is none.
     package static func find(_ db: Database, id: Int64) throws -> Stored? {
         guard
-            let r = try Row.fetchOne(db, sql: "SELECT id, nip, date, description, rhk_id, minutes, evidence FROM activities WHERE id = ?", arguments: [id]),
+            let r = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, nip, date, description, rhk_id, minutes, evidence FROM activities WHERE id = ?"), arguments: [id]),
             let date = CivilDate(iso: r[2] as String)
         else { return nil }
         return Stored(id: r[0], entry: Entry(nip: r[1], date: date, description: r[3], rhk: r[4], minutes: r[5], evidence: r[6]))
@@ -107,7 +108,8 @@ extension ActivityStore {
     /// Minutes the employee logged on `date`, by activity id.
     package static func minutesOfDay(_ db: Database, nip: String, date: CivilDate) throws -> [Int64: Int] {
         var out: [Int64: Int] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT id, minutes FROM activities WHERE nip = ? AND date = ?", arguments: [nip, date.description]) {
+        for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, minutes FROM activities WHERE nip = ? AND date = ?"), arguments: [nip, date.description])
+        {
             out[r[0]] = r[1]
         }
         return out

@@ -46,7 +46,8 @@ extension AppraisalStore {
                 }
                 subjects[nip]!.indicators.append(ind)
             }
-            for r in try Row.fetchAll(db, sql: "SELECT nip, source, rating, aspects FROM feedback360 WHERE period_id = ? ORDER BY id", arguments: [periodText])
+            for r in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT nip, source, rating, aspects FROM feedback360 WHERE period_id = ? ORDER BY id"), arguments: [periodText])
             {
                 let nip: String = r[0]
                 guard subjects[nip] != nil else { continue }

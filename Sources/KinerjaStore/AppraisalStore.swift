@@ -92,7 +92,8 @@ package enum AppraisalStore {
 
     package static func unitPredicates(_ db: Database, period: PeriodID) throws -> [String: UnitPredikat] {
         var out: [String: UnitPredikat] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ?", arguments: [period.description]) {
+        for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT unit_code, predikat FROM unit_ratings WHERE period_id = ?"), arguments: [period.description])
+        {
             out[r[0]] = UnitPredikat(rawValue: r[1])
         }
         return out
@@ -130,7 +131,7 @@ package enum AppraisalStore {
 
     /// One stored rating.
     package static func rating(_ db: Database, period: PeriodID, nip: String) throws -> RatingRecord? {
-        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]),
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip]),
             let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"])
         else { return nil }
         return RatingRecord(
@@ -189,7 +190,8 @@ package enum AppraisalStore {
 
     package static func feedbackRaters(_ db: Database, period: PeriodID) throws -> Set<String> {
         Set(
-            try Row.fetchAll(db, sql: "SELECT nip, source, rater_ref FROM feedback360 WHERE period_id = ?", arguments: [period.description]).map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT nip, source, rater_ref FROM feedback360 WHERE period_id = ?"), arguments: [period.description]).map
+            {
                 "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)"
             })
     }

@@ -22,14 +22,14 @@ package enum OrganisationStore {
 
     /// Base TPP per kelas jabatan.
     package static func tppBase(_ db: Database) throws -> [(Int, Int64)] {
-        try Row.fetchAll(db, sql: "SELECT kelas_jabatan, base_rupiah FROM tpp_base ORDER BY kelas_jabatan").map { ($0[0], $0[1]) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT kelas_jabatan, base_rupiah FROM tpp_base ORDER BY kelas_jabatan")).map { ($0[0], $0[1]) }
     }
 
     // MARK: units
 
     package static func activeCountsByUnit(_ db: Database) throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT unit_code, count(*) FROM employees WHERE active = 1 GROUP BY unit_code") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT unit_code, count(*) FROM employees WHERE active = 1 GROUP BY unit_code")) {
             out[row[0]] = row[1]
         }
         return out
@@ -38,28 +38,28 @@ package enum OrganisationStore {
     /// Names of the employees who head a unit, by NIP.
     package static func headNames(_ db: Database) throws -> [String: String] {
         var out: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT e.nip, e.name FROM units u JOIN employees e ON e.nip = u.head_nip") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT e.nip, e.name FROM units u JOIN employees e ON e.nip = u.head_nip")) {
             out[row[0]] = row[1]
         }
         return out
     }
 
     package static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip])
+        try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code"), arguments: [nip])
     }
 
     package static func units(_ db: Database) throws -> [OrgUnit] {
-        try Row.fetchAll(db, sql: "SELECT code, name, parent_code, head_nip FROM units ORDER BY code").map {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT code, name, parent_code, head_nip FROM units ORDER BY code")).map {
             OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
         }
     }
 
     package static func unitCodes(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT code FROM units"))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM units")))
     }
 
     package static func unit(_ db: Database, code: String) throws -> OrgUnit? {
-        try Row.fetchOne(db, sql: "SELECT code, name, parent_code, head_nip FROM units WHERE code = ?", arguments: [code]).map {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT code, name, parent_code, head_nip FROM units WHERE code = ?"), arguments: [code]).map {
             OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3])
         }
     }
@@ -110,17 +110,17 @@ package enum OrganisationStore {
 
     /// Every NIP (active or not).
     package static func allNIPs(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT nip FROM employees"))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT nip FROM employees")))
     }
 
     /// Active employees' unit, by NIP (what the curve needs, without decoding whole employees).
     package static func activeUnits(_ db: Database, unit: String? = nil) throws -> [(nip: String, unit: String)] {
         if let unit {
-            return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1 AND unit_code = ?", arguments: [unit]).map {
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT nip, unit_code FROM employees WHERE active = 1 AND unit_code = ?"), arguments: [unit]).map {
                 ($0[0], $0[1])
             }
         }
-        return try Row.fetchAll(db, sql: "SELECT nip, unit_code FROM employees WHERE active = 1").map { ($0[0], $0[1]) }
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT nip, unit_code FROM employees WHERE active = 1")).map { ($0[0], $0[1]) }
     }
 
     /// NIP, name, unit and active flag of employees, ordered by unit then NIP (for reports over everyone).
@@ -136,7 +136,7 @@ package enum OrganisationStore {
     }
 
     package static func activeNIPs(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT nip FROM employees WHERE active = 1"))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT nip FROM employees WHERE active = 1")))
     }
 
     package static func employee(_ db: Database, nip: String) throws -> Employee? {
@@ -172,7 +172,7 @@ package enum OrganisationStore {
     }
 
     package static func subordinates(_ db: Database, of nip: String) throws -> [Employee] {
-        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", [nip])
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? ORDER BY nip", [nip], cached: true)
     }
 
     package static func upsertEmployees(_ db: Database, _ employees: [Employee]) throws {

@@ -25,7 +25,7 @@ package enum PeriodStore {
     }
 
     package static func all(_ db: Database) throws -> [PeriodRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM periods").compactMap(record).sorted { $0.id < $1.id }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM periods")).compactMap(record).sorted { $0.id < $1.id }
     }
 
     package static func find(_ db: Database, _ id: PeriodID) throws -> PeriodRecord? {
@@ -39,7 +39,9 @@ package enum PeriodStore {
     }
 
     package static func children(_ db: Database, of id: PeriodID) throws -> [PeriodRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM periods WHERE parent_id = ?", arguments: [id.description]).compactMap(record).sorted { $0.id < $1.id }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM periods WHERE parent_id = ?"), arguments: [id.description]).compactMap(record).sorted {
+            $0.id < $1.id
+        }
     }
 
     /// Creates an annual period and its periodic children, all in `draft`.

@@ -112,7 +112,7 @@ package enum ReminderStore {
     }
 
     package static func storedRules(_ db: Database) throws -> [StoredRule] {
-        try Row.fetchAll(db, sql: "SELECT * FROM reminder_rules ORDER BY name").map { r in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM reminder_rules ORDER BY name")).map { r in
             StoredRule(
                 name: r["name"], removed: r["removed"], cron: r["cron"], audience: r["audience"], template: r["template"],
                 channels: (r["channels"] as String).split(separator: ",").map(String.init),
@@ -150,7 +150,7 @@ package enum ReminderStore {
     // MARK: Occurrence bookkeeping.
 
     package static func lastOccurrence(_ db: Database, rule: String) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT last_occurrence FROM reminder_state WHERE rule = ?", arguments: [rule]).flatMap(UTCTime.parse)
+        try String.fetchOne(db.cachedStatement(sql: "SELECT last_occurrence FROM reminder_state WHERE rule = ?"), arguments: [rule]).flatMap(UTCTime.parse)
     }
 
     package static func setLastOccurrence(_ db: Database, rule: String, _ date: Date) throws {
@@ -333,7 +333,7 @@ package enum ReminderStore {
     }
 
     package static func nextDue(_ db: Database) throws -> Date? {
-        try String.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox WHERE status IN ('pending', 'failed')").flatMap(UTCTime.parse)
+        try String.fetchOne(db.cachedStatement(sql: "SELECT min(next_attempt_at) FROM outbox WHERE status IN ('pending', 'failed')")).flatMap(UTCTime.parse)
     }
 
     package static func list(_ db: Database, status: String?, limit: Int) throws -> [OutboxRow] {
@@ -350,7 +350,7 @@ package enum ReminderStore {
 
     package static func counts(_ db: Database) throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM outbox GROUP BY status") { out[r[0]] = r[1] }
+        for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT status, count(*) FROM outbox GROUP BY status")) { out[r[0]] = r[1] }
         return out
     }
 
@@ -395,7 +395,7 @@ package enum ReminderStore {
 
     /// The status of one outbox message, nil when there is none with that id.
     package static func status(_ db: Database, id: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM outbox WHERE id = ?"), arguments: [id])
     }
 
     /// Queues a message again from its first attempt; returns 1, or 0 when there is no such message.
@@ -413,6 +413,6 @@ package enum ReminderStore {
 
     /// Messages in the outbox by status and channel (the metrics' outbox depth).
     package static func outboxDepth(_ db: Database) throws -> [(status: String, channel: String, count: Int)] {
-        try Row.fetchAll(db, sql: "SELECT status, channel, count(*) FROM outbox GROUP BY status, channel").map { ($0[0], $0[1], $0[2]) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT status, channel, count(*) FROM outbox GROUP BY status, channel")).map { ($0[0], $0[1], $0[2]) }
     }
 }

@@ -30,7 +30,7 @@ package enum Restore {
     /// The migrations a database file has applied (0 for a database without Kinerja's schema).
     static func recordedMigrations(_ db: Database) throws -> Int {
         guard try db.tableExists("grdb_migrations") else { return 0 }
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM grdb_migrations")) ?? 0
     }
 
     /// Checks `backup` (a sound SQLite file with Kinerja's schema, not newer than this build), moves the database at

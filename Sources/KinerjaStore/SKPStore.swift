@@ -7,7 +7,7 @@ package enum SKPStore {
     package static func statuses(_ db: Database, period: PeriodID) throws -> [String: SKPStatus] {
         try StagedImportStore.requireSettled(db)
         var out: [String: SKPStatus] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT nip, status FROM skp WHERE period_id = ?", arguments: [period.description]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT nip, status FROM skp WHERE period_id = ?"), arguments: [period.description]) {
             out[row[0]] = SKPStatus(rawValue: row[1])
         }
         return out
@@ -47,7 +47,7 @@ package enum SKPStore {
     package static func cascadeRows(_ db: Database, period: PeriodID) throws -> [String: [CascadeRHK]] {
         try StagedImportStore.requireSettled(db)
         var out: [String: [CascadeRHK]] = [:]
-        for nip in try String.fetchAll(db, sql: "SELECT nip FROM skp WHERE period_id = ?", arguments: [period.description]) { out[nip] = [] }
+        for nip in try String.fetchAll(db.cachedStatement(sql: "SELECT nip FROM skp WHERE period_id = ?"), arguments: [period.description]) { out[nip] = [] }
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT nip, rhk_id, text, kind, intervensi_nip, intervensi_rhk FROM rhk WHERE period_id = ? ORDER BY nip, position",
             arguments: [period.description])
@@ -214,7 +214,9 @@ package enum SKPStore {
                     id: r["indicator_id"], aspect: IndicatorAspect(rawValue: r["aspect"]) ?? .kuantitas, text: r["text"], target: r["target_value"],
                     unit: r["target_unit"], targetText: r["target_text"], direction: Direction(rawValue: r["direction"]) ?? .higherIsBetter))
         }
-        let rhk = try Row.fetchAll(db, sql: "SELECT * FROM rhk WHERE period_id = ? AND nip = ? ORDER BY position", arguments: [period.description, nip]).map {
+        let rhk = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM rhk WHERE period_id = ? AND nip = ? ORDER BY position"), arguments: [period.description, nip]
+        ).map {
             RHK(
                 id: $0["rhk_id"], kind: RHKKind(rawValue: $0["kind"]) ?? .utama, text: $0["text"], intervensi: $0["intervensi_rhk"],
                 indicators: indicators[$0["rhk_id"]] ?? [])

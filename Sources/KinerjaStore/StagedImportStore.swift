@@ -29,7 +29,7 @@ package enum StagedImportStore {
     package static func requireSettled(_ db: Database) throws {
         let epoch = try Int64.fetchOne(db.cachedStatement(sql: "SELECT epoch FROM staged_apply WHERE id = 1")) ?? 0
         if epoch & 1 == 1 {
-            let kind = try String.fetchOne(db, sql: "SELECT kind FROM staged_apply WHERE id = 1").flatMap(StagedKind.init(rawValue:))
+            let kind = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM staged_apply WHERE id = 1")).flatMap(StagedKind.init(rawValue:))
             throw StagedApplyInProgress(kind: kind)
         }
     }
@@ -89,7 +89,9 @@ package enum StagedImportStore {
     /// Applies the next `step` employees' staged SKPs. When none are left, records the audit line and ends the apply
     /// (the epoch goes even); returns true then. Only for the apply under way (and recovery).
     package static func applyStagedStep(_ db: Database, step: Int) throws -> Bool {
-        guard let state = try Row.fetchOne(db, sql: "SELECT * FROM staged_apply WHERE id = 1"), (state["epoch"] as Int64) & 1 == 1 else { return true }
+        guard let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM staged_apply WHERE id = 1")), (state["epoch"] as Int64) & 1 == 1 else {
+            return true
+        }
         let period: String = state["period_id"]
         let after: String = state["applied_through"]
         if state["kind"] == StagedKind.realisasi.rawValue {
@@ -154,7 +156,8 @@ package enum StagedImportStore {
                     """, arguments: [after, last])
             try db.execute(sql: "UPDATE staged_apply SET applied_through = ? WHERE id = 1", arguments: [String(last)])
         }
-        let more = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM realisasi_stage WHERE rowid > ?)", arguments: [last ?? after]) ?? false
+        let more =
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM realisasi_stage WHERE rowid > ?)"), arguments: [last ?? after]) ?? false
         if more { return false }
         try finishStagedApply(db, state: state)
         return true
@@ -183,9 +186,9 @@ package enum StagedImportStore {
     package static func recoverStaged(_ writer: any DatabaseWriter) throws -> StagedRecovery {
         let (epoch, period, staged) = try writer.read { db in
             (
-                try Int64.fetchOne(db, sql: "SELECT epoch FROM staged_apply WHERE id = 1") ?? 0,
-                try String.fetchOne(db, sql: "SELECT period_id FROM staged_apply WHERE id = 1") ?? "",
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skp_stage) OR EXISTS (SELECT 1 FROM realisasi_stage)") ?? false
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT epoch FROM staged_apply WHERE id = 1")) ?? 0,
+                try String.fetchOne(db.cachedStatement(sql: "SELECT period_id FROM staged_apply WHERE id = 1")) ?? "",
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM skp_stage) OR EXISTS (SELECT 1 FROM realisasi_stage)")) ?? false
             )
         }
         var outcome: StagedRecovery = staged ? .cleared : .none

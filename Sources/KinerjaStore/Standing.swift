@@ -7,11 +7,11 @@ extension OrganisationStore {
     /// The active employees whose direct supervisor is `nip`, by NIP.
     /// Whether `nip` is active: nil when no such employee.
     package static func isActive(_ db: Database, nip: String) throws -> Bool? {
-        try Bool.fetchOne(db, sql: "SELECT active FROM employees WHERE nip = ?", arguments: [nip])
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT active FROM employees WHERE nip = ?"), arguments: [nip])
     }
 
     package static func directSubordinates(_ db: Database, nip: String) throws -> [Employee] {
-        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? AND active = 1 ORDER BY nip", [nip])
+        try employees(db, "SELECT \(employeeColumns) FROM employees WHERE supervisor_nip = ? AND active = 1 ORDER BY nip", [nip], cached: true)
     }
 }
 
@@ -19,7 +19,8 @@ extension SKPStore {
     /// How many indicators the employee's SKP for `period` (annual) has.
     package static func indicatorCount(_ db: Database, nip: String, period: PeriodID) throws -> Int {
         try StagedImportStore.requireSettled(db)
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM indicators WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]) ?? 0
+        return try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM indicators WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip]) ?? 0
     }
 }
 
@@ -27,7 +28,8 @@ extension RealisasiStore {
     /// How many realisasi the employee filed for `period`.
     package static func filledCount(_ db: Database, nip: String, period: PeriodID) throws -> Int {
         try StagedImportStore.requireSettled(db)
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM realisasi WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]) ?? 0
+        return try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM realisasi WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip]) ?? 0
     }
 }
 
@@ -72,7 +74,7 @@ extension AppraisalStore {
 extension AppraisalStore {
     /// The employee's rating for `period`, nil when not rated.
     package static func rating(_ db: Database, nip: String, period: PeriodID) throws -> RatingRecord? {
-        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?", arguments: [period.description, nip]),
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM ratings WHERE period_id = ? AND nip = ?"), arguments: [period.description, nip]),
             let h = Rating(rawValue: r["hasil_kerja"]), let p = Rating(rawValue: r["perilaku_kerja"])
         else { return nil }
         return RatingRecord(nip: r["nip"], hasilKerja: h, perilakuKerja: p, aspects: aspects(r["aspects"]), notes: r["notes"], ratedBy: r["rated_by"])
@@ -112,7 +114,9 @@ package enum PublicLinkStore {
     }
 
     package static func find(_ db: Database, tokenHash: String) throws -> Link? {
-        guard let r = try Row.fetchOne(db, sql: "SELECT nip, period_id, revoked_at FROM public_links WHERE token_hash = ?", arguments: [tokenHash]),
+        guard
+            let r = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT nip, period_id, revoked_at FROM public_links WHERE token_hash = ?"), arguments: [tokenHash]),
             let period = try? PeriodID(r[1] as String)
         else { return nil }
         return Link(nip: r[0], period: period, revoked: !(r[2] as String).isEmpty)

@@ -171,8 +171,8 @@ package final class Store: Sendable {
     /// Size of the database in bytes (page count × page size), the WAL not counted.
     package func sizeBytes() throws -> Int64 {
         try writer.read { db in
-            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            let pages = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA page_count")) ?? 0
+            let size = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA page_size")) ?? 0
             return pages * size
         }
     }
@@ -184,7 +184,7 @@ package final class Store: Sendable {
 
     /// A cheap round trip through the writer and a reader, used by the watchdog.
     package func ping() throws {
-        _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try writer.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }
     }
 
     /// Copies the database into a new file at `destination` through SQLite's online backup API. The

@@ -25,7 +25,7 @@ package enum StructureStore {
     }
 
     package static func assignment(_ db: Database, id: Int64) throws -> ActingAssignment? {
-        try Row.fetchOne(db, sql: "SELECT * FROM acting_assignments WHERE id = ?", arguments: [id]).map(assignment)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acting_assignments WHERE id = ?"), arguments: [id]).map(assignment)
     }
 
     /// Assignments, newest first; `unit`/`nip` narrow them, `on` keeps those covering that day.
@@ -46,7 +46,7 @@ package enum StructureStore {
         }
         let sql =
             "SELECT * FROM acting_assignments" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY from_date DESC, id DESC"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(assignment)
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(assignment)
     }
 
     /// The unit's assignments of `kind` whose days meet `from…to`.
@@ -120,13 +120,13 @@ package enum StructureStore {
     }
 
     package static func changes(_ db: Database, nip: String) throws -> [EmployeeChange] {
-        try Row.fetchAll(db, sql: "SELECT * FROM employee_history WHERE nip = ? ORDER BY changed_on", arguments: [nip]).compactMap(change)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM employee_history WHERE nip = ? ORDER BY changed_on"), arguments: [nip]).compactMap(change)
     }
 
     /// Every recorded change, by NIP (the assessor of everyone in a period).
     package static func allChanges(_ db: Database) throws -> [String: [EmployeeChange]] {
         var out: [String: [EmployeeChange]] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT * FROM employee_history ORDER BY nip, changed_on") {
+        for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM employee_history ORDER BY nip, changed_on")) {
             if let c = change(r) { out[c.nip, default: []].append(c) }
         }
         return out
@@ -135,7 +135,7 @@ package enum StructureStore {
     /// The last day a change of each employee took effect.
     package static func lastChanges(_ db: Database) throws -> [String: CivilDate] {
         var out: [String: CivilDate] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT nip, max(changed_on) FROM employee_history GROUP BY nip") {
+        for r in try Row.fetchAll(db.cachedStatement(sql: "SELECT nip, max(changed_on) FROM employee_history GROUP BY nip")) {
             if let d = CivilDate(iso: r[1]) { out[r[0]] = d }
         }
         return out

@@ -53,7 +53,9 @@ package enum TPPInputs {
 
     /// The fingerprint stored with a computed month ('' for a month computed before versions were kept).
     package static func stored(_ db: Database, month: String) throws -> (inputs: String, computedAt: String)? {
-        guard let r = try Row.fetchOne(db, sql: "SELECT inputs, computed_at FROM tpp_months WHERE month = ?", arguments: [month]) else { return nil }
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT inputs, computed_at FROM tpp_months WHERE month = ?"), arguments: [month]) else {
+            return nil
+        }
         return (r[0], r[1])
     }
 

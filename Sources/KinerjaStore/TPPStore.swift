@@ -8,17 +8,17 @@ package enum TPPStore {
 
     /// True when the month's TPP is locked (a month never computed is not).
     package static func isLocked(_ db: Database, month: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT locked FROM tpp_months WHERE month = ?", arguments: [month]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT locked FROM tpp_months WHERE month = ?"), arguments: [month]) ?? false
     }
 
     /// When the month was computed (UTC text), nil when it never was.
     package static func computedAt(_ db: Database, month: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT computed_at FROM tpp_months WHERE month = ?", arguments: [month])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT computed_at FROM tpp_months WHERE month = ?"), arguments: [month])
     }
 
     /// The TPP numbers in force when the month was computed ('' when not kept).
     package static func policySnapshot(_ db: Database, month: String) throws -> String {
-        try String.fetchOne(db, sql: "SELECT policy FROM tpp_months WHERE month = ?", arguments: [month]) ?? ""
+        try String.fetchOne(db.cachedStatement(sql: "SELECT policy FROM tpp_months WHERE month = ?"), arguments: [month]) ?? ""
     }
 
     package static func setLocked(_ db: Database, month: String, _ locked: Bool, by: String, now: Date) throws {
@@ -102,7 +102,7 @@ package enum TPPStore {
 
     /// The number of active employees (what `forEachComputationInput` visits).
     package static func activeStaffCount(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM employees WHERE active = 1") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM employees WHERE active = 1")) ?? 0
     }
 
     /// Each active employee, by unit then NIP, with their predikat of `predikatPeriod`, their attendance of `month`
@@ -135,7 +135,7 @@ package enum TPPStore {
 
     /// The employee's own base, nil when none is set.
     package static func override(_ db: Database, nip: String) throws -> Int64? {
-        try Int64?.fetchOne(db, sql: "SELECT tpp_override_rupiah FROM employees WHERE nip = ?", arguments: [nip]) ?? nil
+        try Int64?.fetchOne(db.cachedStatement(sql: "SELECT tpp_override_rupiah FROM employees WHERE nip = ?"), arguments: [nip]) ?? nil
     }
 
     /// Sets (or with nil clears) the employee's own base.
@@ -267,7 +267,8 @@ package enum TPPStore {
 
     /// One employee's result for the month, nil when none is computed.
     package static func result(_ db: Database, month: String, nip: String) throws -> Result? {
-        try Row.fetchOne(db, sql: "SELECT \(Result.columns) FROM tpp_results WHERE month = ? AND nip = ?", arguments: [month, nip]).map(Result.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Result.columns) FROM tpp_results WHERE month = ? AND nip = ?"), arguments: [month, nip]).map(
+            Result.init(row:))
     }
 
     /// Calls `body` with each of the month's results, by unit then NIP (a cursor: the month is never held whole as rows).
@@ -325,8 +326,8 @@ package enum TPPStore {
     /// Sanctions, one employee's or everyone's, oldest first.
     package static func sanctions(_ db: Database, nip: String? = nil) throws -> [Sanction] {
         let rows =
-            try nip.map { try Row.fetchAll(db, sql: "SELECT * FROM tpp_sanctions WHERE nip = ? ORDER BY id", arguments: [$0]) }
-            ?? Row.fetchAll(db, sql: "SELECT * FROM tpp_sanctions ORDER BY id")
+            try nip.map { try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM tpp_sanctions WHERE nip = ? ORDER BY id"), arguments: [$0]) }
+            ?? Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM tpp_sanctions ORDER BY id"))
         return rows.compactMap(sanction)
     }
 
