@@ -141,7 +141,7 @@ let package = Package(
             ]
         ),
 
-        // What the daemon's server and its clients share about running gRPC over NIO.
+        // Running gRPC calls on the NIO transport's event loops (the portal and the bench, grpc-swift's NIO client).
         .target(
             name: "KinerjaTransport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
@@ -155,6 +155,15 @@ let package = Package(
             dependencies: [
                 .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ]
+        ),
+
+        // The gRPC server transport kinerjad uses: HTTP/2 on a Unix socket, a thread per connection, no event loops.
+        .target(
+            name: "KinerjaServerTransport",
+            dependencies: [
+                "KinerjaClientTransport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -180,12 +189,10 @@ let package = Package(
                 "KinerjaScoring",
                 "KinerjaStore",
                 "KinerjaAPI",
-                "KinerjaTransport",
+                "KinerjaServerTransport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -260,7 +267,8 @@ let package = Package(
             name: "KinerjaClientTransportTests",
             dependencies: [
                 "KinerjaClientTransport", .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "PropertyBased", package: "swift-property-based"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]),
         .testTarget(
             name: "EndToEndTests",
@@ -272,6 +280,8 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]
         ),
     ]

@@ -3,7 +3,7 @@ import GRPCCore
 /// What one call's response has received so far, and what each frame of it means to the caller: the server's headers,
 /// its messages, its status in the trailers (RFC 9113 framing, gRPC's PROTOCOL-HTTP2 rules). Pure: the connection feeds
 /// it decoded frames and delivers what it returns.
-struct ResponseStateMachine {
+package struct ResponseStateMachine {
     enum State: Equatable {
         case awaitingHeaders
         case receivingMessages
@@ -125,7 +125,7 @@ struct ResponseStateMachine {
     }
 
     /// The caller's metadata: every header but the pseudo-headers and those gRPC itself uses.
-    static func metadata(from headers: [(name: String, value: String)]) -> Metadata {
+    package static func metadata(from headers: [(name: String, value: String)]) -> Metadata {
         var metadata = Metadata()
         for (name, value) in headers {
             if name.hasPrefix(":") { continue }
@@ -160,7 +160,7 @@ struct ResponseStateMachine {
 }
 
 /// Base64 (with or without padding, as gRPC's binary headers may be sent), or nil when the text is not Base64.
-func base64Decoded(_ text: String) -> [UInt8]? {
+package func base64Decoded(_ text: String) -> [UInt8]? {
     var out: [UInt8] = []
     var accumulator: UInt32 = 0
     var bits = 0

@@ -50,7 +50,7 @@ public struct UnixSocketClientTransport: ClientTransport {
         let stream = RPCStream(
             descriptor: descriptor,
             inbound: RPCAsyncSequence<RPCResponsePart<[UInt8]>, any Error>(
-                wrapping: ResponseParts(connection: connection, stream: handle, parts: parts)),
+                wrapping: FlowControlledParts(parts, throwIfCancelledAtEnd: true) { [connection] in connection.consumed($0, stream: handle) }),
             outbound: RPCWriter.Closable(wrapping: RequestWriter(connection: connection, stream: handle, path: "/" + descriptor.fullyQualifiedMethod))
         )
         let context = ClientContext(descriptor: descriptor, remotePeer: "unix:" + connection.path, localPeer: "unix:")
@@ -58,35 +58,6 @@ public struct UnixSocketClientTransport: ClientTransport {
     }
 
     public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? { nil }
-}
-
-/// A call's response parts as the reader thread delivers them; taking one gives its bytes back to the flow-control window.
-struct ResponseParts: AsyncSequence, Sendable {
-    typealias Element = RPCResponsePart<[UInt8]>
-    typealias Failure = any Error
-
-    let connection: UnixSocketConnection
-    let stream: UnixSocketConnection.Stream
-    let parts: AsyncThrowingStream<(RPCResponsePart<[UInt8]>, Int), any Error>
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let connection: UnixSocketConnection
-        let stream: UnixSocketConnection.Stream
-        var base: AsyncThrowingStream<(RPCResponsePart<[UInt8]>, Int), any Error>.AsyncIterator
-
-        mutating func next() async throws -> RPCResponsePart<[UInt8]>? {
-            guard let (part, bytes) = try await base.next() else {
-                if Task.isCancelled { throw CancellationError() }
-                return nil
-            }
-            if bytes > 0 { connection.consumed(bytes, stream: stream) }
-            return part
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(connection: connection, stream: stream, base: parts.makeAsyncIterator())
-    }
 }
 
 /// A call's request parts, written to the socket as frames: the metadata as HEADERS, each message as DATA within the

@@ -5,7 +5,7 @@ import NIOHPACK
 import Synchronization
 
 /// One HTTP/2 connection to a Unix socket: opened by the first call, read by a thread of its own, written by the
-/// calls' tasks (each frame whole, under one lock, so the HPACK encoder's order is the socket's order).
+/// calls' tasks (each frame whole, under one lock; a new stream takes its id under it, so ids rise in the socket's order).
 final class UnixSocketConnection: Sendable {
     let path: String
     let configuration: UnixSocketClientTransport.Configuration
@@ -87,7 +87,6 @@ final class UnixSocketConnection: Sendable {
     struct Writer {
         var fd: Int32 = -1
         var closed = false
-        var encoder = HPACKEncoder(allocator: ByteBufferAllocator(), useHuffmanEncoding: false)
     }
 
     init(path: String, configuration: UnixSocketClientTransport.Configuration) {
@@ -155,27 +154,26 @@ final class UnixSocketConnection: Sendable {
             fail(error)
             throw error
         }
-        startThread({ [self] in readLoop(fd: fd) }, onFailure: { fail(RPCError(code: .unavailable, message: "cannot start a thread to read the socket")) })
+        if !UnixSocket.startThread({ [self] in readLoop(fd: fd) }) {
+            fail(RPCError(code: .unavailable, message: "cannot start a thread to read the socket"))
+        }
     }
 
     private static func connectSocket(_ path: String) -> Result<Int32, RPCError> {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocket.address(path) else {
             return .failure(RPCError(code: .invalidArgument, message: "the socket path \(path) is too long for a Unix socket"))
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(RPCError(code: .unavailable, message: "cannot make a socket: \(errnoText())")) }
+        let fd: Int32
+        switch UnixSocket.makeSocket() {
+        case .success(let made): fd = made
+        case .failure(let error): return .failure(error)
+        }
         var result: Int32
         repeat {
-            result = withUnsafePointer(to: &address) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            result = UnixSocket.withSockaddr(address) { connect(fd, $0, $1) }
         } while result != 0 && errno == EINTR
         guard result == 0 else {
-            let text = errnoText()
+            let text = UnixSocket.errnoText()
             close(fd)
             return .failure(RPCError(code: .unavailable, message: "cannot connect to \(path): \(text)"))
         }
@@ -289,7 +287,7 @@ final class UnixSocketConnection: Sendable {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                return RPCError(code: .unavailable, message: "cannot write to kinerjad: \(errnoText())")
+                return RPCError(code: .unavailable, message: "cannot write to kinerjad: \(UnixSocket.errnoText())")
             }
             offset += n
         }
@@ -306,6 +304,15 @@ final class UnixSocketConnection: Sendable {
                 throw RPCError(code: .invalidArgument, message: "the value of metadata key '\(key)' holds a line break or NUL")
             }
         }
+        // Literal fields (no dynamic table): the block does not depend on what other streams sent before it.
+        var block: [UInt8] = []
+        for (name, value) in [
+            (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"), ("content-type", "application/grpc"),
+            ("te", "trailers"),
+        ] {
+            HPACKLiteral.append(name: name, value: value, to: &block)
+        }
+        for (key, value) in metadata { HPACKLiteral.append(name: key.lowercased(), value: value.encoded(), to: &block) }
         let failure: RPCError? = writer.withLock { w in
             guard !w.closed, w.fd >= 0 else { return RPCError(code: .unavailable, message: "the connection to kinerjad at \(self.path) has closed") }
             // The stream's HTTP/2 id, taken now that nothing else can write before these HEADERS.
@@ -334,37 +341,7 @@ final class UnixSocketConnection: Sendable {
             case .success(let a): (streamID, maxFrame) = a
             case .failure(let error): return error
             }
-            var block: [UInt8]
-            do {
-                try w.encoder.beginEncoding(allocator: ByteBufferAllocator())
-                for (name, value) in [
-                    (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"),
-                    ("content-type", "application/grpc"), ("te", "trailers"),
-                ] {
-                    try w.encoder.appendNonIndexed(header: name, value: value)
-                }
-                for (key, value) in metadata {
-                    try w.encoder.appendNonIndexed(header: key.lowercased(), value: value.encoded())
-                }
-                var buffer = try w.encoder.endEncoding()
-                block = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch {
-                return RPCError(code: .internalError, message: "cannot encode the request headers: \(error)")
-            }
-            var frames: [UInt8] = []
-            var offset = 0
-            var first = true
-            repeat {
-                let n = min(maxFrame, block.count - offset)
-                let last = offset + n == block.count
-                HTTP2Frame.appendHeader(
-                    to: &frames, length: n, type: first ? HTTP2Frame.Kind.headers.rawValue : HTTP2Frame.Kind.continuation.rawValue,
-                    flags: last ? .endHeaders : [], streamID: streamID)
-                frames += block[offset..<offset + n]
-                offset += n
-                first = false
-            } while offset < block.count
-            return Self.writeAll(w.fd, frames)
+            return Self.writeAll(w.fd, HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: false, maxFrame: maxFrame))
         }
         if let failure { throw failure }
     }
@@ -524,8 +501,7 @@ final class UnixSocketConnection: Sendable {
 
     private func readLoop(fd: Int32) {
         var frames = HTTP2FrameReader(maxFrameSize: configuration.maxFrameSize)
-        var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: HPACKDecoder.maxDynamicTableSize, maxHeaderListSize: 1 << 20)
-        var headerBlock: (streamID: UInt32, endStream: Bool, bytes: [UInt8])?
+        var headerBlocks = HeaderBlockReader(maxBytes: 1 << 20)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var failure: RPCError
         reading: while true {
@@ -536,13 +512,13 @@ final class UnixSocketConnection: Sendable {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                failure = RPCError(code: .unavailable, message: "cannot read from kinerjad: \(errnoText())")
+                failure = RPCError(code: .unavailable, message: "cannot read from kinerjad: \(UnixSocket.errnoText())")
                 break
             }
             frames.append(buffer[0..<n])
             do {
                 while let frame = try frames.next() {
-                    if let error = handle(frame, decoder: &decoder, headerBlock: &headerBlock) {
+                    if let error = handle(frame, headerBlocks: &headerBlocks) {
                         failure = error
                         break reading
                     }
@@ -557,12 +533,12 @@ final class UnixSocketConnection: Sendable {
 
     /// One frame from the server; an error ends the connection.
     private func handle(
-        _ frame: HTTP2Frame, decoder: inout HPACKDecoder, headerBlock: inout (streamID: UInt32, endStream: Bool, bytes: [UInt8])?
+        _ frame: HTTP2Frame, headerBlocks: inout HeaderBlockReader
     ) -> RPCError? {
         func protocolError(_ what: String) -> RPCError {
             RPCError(code: .internalError, message: "kinerjad broke the HTTP/2 protocol: \(what)")
         }
-        if headerBlock != nil, frame.kind != .continuation {
+        if headerBlocks.isOpen, frame.kind != .continuation {
             return protocolError("a header block was interrupted")
         }
         // Even ids are streams the server would open (push, turned off); this client's own keys for streams not yet sent
@@ -575,18 +551,17 @@ final class UnixSocketConnection: Sendable {
             guard frame.streamID != 0 else { return protocolError("DATA on stream 0") }
             guard let payload = frame.unpaddedPayload() else { return protocolError("bad padding") }
             receiveData(payload, flowControlledLength: frame.payload.count, streamID: frame.streamID, endStream: frame.flags.contains(.endStream))
-        case .headers:
-            guard frame.streamID != 0 else { return protocolError("HEADERS on stream 0") }
-            guard let payload = frame.unpaddedPayload() else { return protocolError("bad padding") }
-            headerBlock = (frame.streamID, frame.flags.contains(.endStream), Array(payload))
-            if frame.flags.contains(.endHeaders) {
-                return finishHeaderBlock(&headerBlock, decoder: &decoder)
-            }
-        case .continuation:
-            guard headerBlock?.streamID == frame.streamID else { return protocolError("CONTINUATION without HEADERS") }
-            headerBlock!.bytes += frame.payload
-            if frame.flags.contains(.endHeaders) {
-                return finishHeaderBlock(&headerBlock, decoder: &decoder)
+        case .headers, .continuation:
+            guard frame.streamID != 0 else { return protocolError("a header block on stream 0") }
+            do {
+                if let block = try headerBlocks.receive(frame) { receiveHeaders(block) }
+            } catch {
+                switch error {
+                case .undecodable(let why): return RPCError(code: .internalError, message: "cannot decode kinerjad's headers: \(why)")
+                case .tooLarge(let size): return protocolError("a header block of more than \(size) bytes")
+                case .badPadding: return protocolError("bad padding")
+                case .interrupted, .continuationWithoutHeaders: return protocolError("CONTINUATION without HEADERS")
+                }
             }
         case .settings:
             guard !frame.flags.contains(.ack) else { return nil }
@@ -644,25 +619,12 @@ final class UnixSocketConnection: Sendable {
         return nil
     }
 
-    private func finishHeaderBlock(
-        _ headerBlock: inout (streamID: UInt32, endStream: Bool, bytes: [UInt8])?, decoder: inout HPACKDecoder
-    ) -> RPCError? {
-        guard let block = headerBlock else { return nil }
-        headerBlock = nil
-        var buffer = ByteBuffer(bytes: block.bytes)
-        let headers: HPACKHeaders
-        do {
-            headers = try decoder.decodeHeaders(from: &buffer)
-        } catch {
-            return RPCError(code: .internalError, message: "cannot decode kinerjad's headers: \(error)")
-        }
-        let pairs = headers.map { (name: $0.name, value: $0.value) }
+    private func receiveHeaders(_ block: HeaderBlockReader.Block) {
         state.withLock { s in
             guard var stream = s.streams[block.streamID] else { return }
-            stream.deliver(stream.machine.receiveHeaders(pairs, endStream: block.endStream))
+            stream.deliver(stream.machine.receiveHeaders(block.fields, endStream: block.endStream))
             s.streams[block.streamID] = stream
         }
-        return nil
     }
 
     private func receiveData(_ payload: ArraySlice<UInt8>, flowControlledLength: Int, streamID: UInt32, endStream: Bool) {
@@ -685,64 +647,30 @@ final class UnixSocketConnection: Sendable {
     }
 
     private func applySettings(_ payload: [UInt8]) -> RPCError? {
-        var tableSize: Int?
-        let error: RPCError? = state.withLock { s in
-            var i = 0
-            while i + 6 <= payload.count {
-                let id = UInt16(payload[i]) << 8 | UInt16(payload[i + 1])
-                let value = Int(HTTP2Frame.readUInt32(payload, at: i + 2))
-                i += 6
+        let parameters: [(id: UInt16, value: Int)]
+        switch HTTP2Frame.settingsParameters(payload) {
+        case .success(let p): parameters = p
+        case .failure(.initialWindow(let value)):
+            return RPCError(code: .internalError, message: "kinerjad sent an initial window of \(value), more than HTTP/2 allows")
+        case .failure(.maxFrameSize(let value)):
+            return RPCError(code: .internalError, message: "kinerjad sent a maximum frame size of \(value), outside what HTTP/2 allows")
+        case .failure(.enablePush(let value)):
+            return RPCError(code: .internalError, message: "kinerjad sent SETTINGS_ENABLE_PUSH \(value)")
+        }
+        state.withLock { s in
+            for (id, value) in parameters {
                 switch id {
-                case 0x1:
-                    tableSize = value
                 case 0x4:
-                    guard value <= Int(Int32.max) else {
-                        return RPCError(code: .internalError, message: "kinerjad sent an initial window of \(value), more than HTTP/2 allows")
-                    }
                     let delta = value - s.peerInitialWindow
                     s.peerInitialWindow = value
                     for id in s.streams.keys { s.streams[id]!.sendWindow += delta }
                 case 0x5:
-                    guard (16_384...16_777_215).contains(value) else {
-                        return RPCError(code: .internalError, message: "kinerjad sent a maximum frame size of \(value), outside what HTTP/2 allows")
-                    }
                     s.peerMaxFrameSize = value
                 default:
                     break
                 }
             }
-            return nil
-        }
-        if let error { return error }
-        if let tableSize, tableSize < HPACKEncoder.defaultDynamicTableSize {
-            writer.withLock { w in try? w.encoder.setDynamicTableSize(tableSize) }
         }
         return nil
-    }
-}
-
-private func errnoText() -> String {
-    String(cString: strerror(errno))
-}
-
-/// A detached thread running `body`.
-private func startThread(_ body: @escaping @Sendable () -> Void, onFailure: () -> Void) {
-    final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let result = pthread_create(
-        &thread, nil,
-        { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box)
-    if result == 0 {
-        pthread_detach(thread)
-    } else {
-        Unmanaged<Box>.fromOpaque(box).release()
-        onFailure()
     }
 }

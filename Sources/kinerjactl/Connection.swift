@@ -70,17 +70,14 @@ func unreachableReason(_ path: String) -> String? {
     var st = stat()
     guard lstat(path, &st) == 0 else { return "no socket file" }
     guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "the file is not a socket" }
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { return String(cString: strerror(errno)) }
-    defer { close(fd) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return "the path is too long for a Unix socket" }
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-    let result = withUnsafePointer(to: &address) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    guard let address = UnixSocket.address(path) else { return "the path is too long for a Unix socket" }
+    let fd: Int32
+    switch UnixSocket.makeSocket() {
+    case .success(let made): fd = made
+    case .failure(let error): return error.message
     }
+    defer { close(fd) }
+    let result = UnixSocket.withSockaddr(address) { connect(fd, $0, $1) }
     if result == 0 { return nil }
     let err = errno
     if err == ECONNREFUSED { return "nothing is listening (stale socket file)" }

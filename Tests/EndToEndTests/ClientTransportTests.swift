@@ -216,8 +216,20 @@ import Testing
         #expect(garbage?.code == .internalError, "\(String(describing: garbage))")
         // HTTP/2 that answers with a non-gRPC status: settings, then HEADERS :status 404 on stream 1 (HPACK static index 13).
         let notFound = try await againstFakeServer({ fd in
+            // Until the request's HEADERS have arrived (a server cannot answer a stream not yet opened).
             var buffer = [UInt8](repeating: 0, count: 65_536)
-            _ = read(fd, &buffer, buffer.count)
+            var received: [UInt8] = []
+            var frames = HTTP2FrameReader(maxFrameSize: 1 << 24)
+            var sawHeaders = false
+            while !sawHeaders {
+                let n = read(fd, &buffer, buffer.count)
+                guard n > 0 else { return }
+                received += buffer[0..<n]
+                guard received.count >= 24 else { continue }
+                frames.append(received[24...])
+                received = Array(received[0..<24])
+                while let frame = try? frames.next() { sawHeaders = sawHeaders || frame.kind == .headers }
+            }
             let settings: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0]
             let headers: [UInt8] = [0, 0, 1, 1, 0x5, 0, 0, 0, 1, 0x8d]
             _ = (settings + headers).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -64,7 +64,7 @@ struct HostileStreamTests {
         #expect(result["statuses"] as? [String: Int] == ["7": 48], "\(result)")  // PERMISSION_DENIED, each
         #expect((result["max_concurrent_streams"] as? Int) == 100)
         let accepted = result["body_bytes_sent"] as? Int ?? .max
-        #expect(accepted < 4 << 20, "the daemon granted window for \(accepted) body bytes of refused streams")
+        #expect(accepted < 256 << 10, "the daemon granted window for \(accepted) body bytes of refused streams")
         #expect(peak - idle < 100 << 20, "RSS went from \(idle) to \(peak)")
         print("48-stream no-role attack: RSS idle \(idle / 1024) KiB, peak \(peak / 1024) KiB; body bytes let through \(accepted)")
         #expect(try await daemon.ctl(["status"]).status == 0)
@@ -124,7 +124,7 @@ struct HostileStreamTests {
         let idle = try await connect()
         let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
         #expect(write(idle, preface, preface.count) == preface.count)
-        // gRPC's polite close (GOAWAY, PING) goes unanswered by this peer: the backstop closes it 5 s later.
+        // GOAWAY after the idle timeout, then the daemon closes the connection.
         let i = secondsUntilClosed(idle, limit: 15)
         close(idle)
         #expect(i != nil && i! >= 1.5 && i! < 11, "closed after \(String(describing: i)) s")

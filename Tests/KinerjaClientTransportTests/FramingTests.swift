@@ -1,4 +1,6 @@
 import GRPCCore
+import NIOCore
+import NIOHPACK
 import PropertyBased
 import Testing
 
@@ -145,5 +147,25 @@ struct FramingTests {
         #expect(percentDecoded("100%") == "100%")
         #expect(percentDecoded("%zz%41") == "%zzA")
         #expect(percentDecoded("%E2%9C%93") == "✓")
+    }
+
+    @Test func statusMessagesArePercentEncodedAndComeBackWhole() async {
+        #expect(percentEncoded("uid 5 may not use kinerjad") == "uid 5 may not use kinerjad")
+        #expect(percentEncoded("100% é\n") == "100%25 %C3%A9%0A")
+        await propertyCheck(input: Gen.character(in: "\u{1}"..."\u{2FFF}").string(of: 0...40)) { text in
+            let encoded = percentEncoded(text)
+            #expect(encoded.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E })
+            #expect(percentDecoded(encoded) == text)
+        }
+    }
+
+    @Test func hpackLiteralsDecodeToTheFieldsWritten() throws {
+        var block: [UInt8] = []
+        let fields = [("grpc-status", "3"), ("x-long", String(repeating: "v", count: 300)), (String(repeating: "k", count: 130), "")]
+        for (name, value) in fields { HPACKLiteral.append(name: name, value: value, to: &block) }
+        var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+        var buffer = ByteBuffer(bytes: block)
+        let decoded = try decoder.decodeHeaders(from: &buffer)
+        #expect(decoded.map { [$0.name, $0.value] } == fields.map { [$0.0, $0.1] })
     }
 }

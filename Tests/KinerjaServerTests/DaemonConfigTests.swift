@@ -61,11 +61,6 @@ import Testing
         #expect(config?.gatewaySocket == "/run/kinerja/gateway.sock")
     }
 
-    @Test func grpcMessagesArePercentEncoded() {
-        #expect(StreamGate.percentEncoded("uid 5 may not use kinerjad") == "uid 5 may not use kinerjad")
-        #expect(StreamGate.percentEncoded("100% é\n") == "100%25 %C3%A9%0A")
-    }
-
     @Test func absentKeysKeepDefaults() throws {
         let config = try DaemonConfigFile.parse("# every key commented\n", path: "k.toml")
         #expect(config.stateDir == nil)

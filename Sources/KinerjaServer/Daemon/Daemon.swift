@@ -1,12 +1,10 @@
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import KinerjaCore
 import KinerjaPluginHost
+import KinerjaServerTransport
 import KinerjaStore
 import Logging
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -102,32 +100,27 @@ package enum Daemon {
         let notifier = SystemdNotifier(environment: environment)
         state.plugins.apply(settings.plugins)
 
-        var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         // Bulk imports arrive as one message (100,000 employees are ~15 MB); gateways are held to less by the stream gate.
         let limits = settings.limits
-        transportConfig.rpc.maxRequestPayloadSize = max(limits.maxMessageBytes, limits.gatewayMaxMessageBytes)
-        transportConfig.http2.maxConcurrentStreams = limits.maxConcurrentStreams
-        transportConfig.connection.maxIdleTime = limits.idleTimeout
-        // The default 64 KiB receive window and 16 KiB frames make an 80 MB upload wait on a window update every
-        // 64 KiB; a local socket can take the whole thing in large frames.
-        transportConfig.http2.targetWindowSize = 16 << 20
-        transportConfig.http2.maxFrameSize = 1 << 20
-        transportConfig.channelDebuggingCallbacks.onBindTCPListener = AcceptPause.install(logger: logger)
-        // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
-        transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = ConnectionGate.install(
-            prefaceTimeout: limits.prefaceTimeout, idleTimeout: limits.idleTimeout)
         let rpcServices = RPCServices.all(state: state)
         /// The server on one listening socket; `listener` says which (the gateway socket serves gateway calls only).
-        func makeServer(_ listener: Listener, activation: SocketActivation?, path: String) -> GRPCServer<HTTP2ServerTransport.Posix> {
-            var config = transportConfig
-            config.channelDebuggingCallbacks.onAcceptHTTP2Stream = StreamGate.install(listener: listener) { [state] credentials, path in
-                Authorization.verdict(credentials, path: path, listener: listener, state: state)
+        func makeServer(_ listener: Listener, activation: SocketActivation?, path: String) -> GRPCServer<UnixSocketServerTransport> {
+            var config = UnixSocketServerTransport.Configuration()
+            config.maxRequestMessageBytes = max(limits.maxMessageBytes, limits.gatewayMaxMessageBytes)
+            config.maxConcurrentStreams = limits.maxConcurrentStreams
+            config.idleTimeout = limits.idleTimeout
+            config.prefaceTimeout = limits.prefaceTimeout
+            config.logger = logger
+            // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
+            config.gate = { [state] fd in
+                StreamGate.connection(fd: fd, listener: listener) { credentials, path in
+                    Authorization.verdict(credentials, path: path, listener: listener, state: state)
+                }
             }
-            let transport =
-                activation.map {
-                    HTTP2ServerTransport.Posix(listeningSocketDescriptor: Int($0.fileDescriptor), transportSecurity: .plaintext, config: config)
-                } ?? HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: config)
-            return GRPCServer(transport: transport, services: rpcServices, interceptors: RPCServices.interceptors(state: state))
+            let address = activation.map { UnixSocketServerTransport.Address.descriptor(Int32($0.fileDescriptor)) } ?? .path(path)
+            return GRPCServer(
+                transport: UnixSocketServerTransport(address: address, configuration: config), services: rpcServices,
+                interceptors: RPCServices.interceptors(state: state))
         }
         let server = makeServer(.main, activation: activation, path: settings.socketPath)
         var gatewayService: GRPCServerService?
@@ -257,8 +250,8 @@ struct ReloadService: Service {
     }
 }
 
-/// `WATCHDOG=1` every half `WATCHDOG_USEC`, sent only after a database round trip succeeds, so a wedged
-/// database or event loop makes systemd restart the daemon.
+/// `WATCHDOG=1` every half `WATCHDOG_USEC`, sent only after a database round trip succeeds (from a task on the pool the
+/// calls run on), so a wedged database or pool makes systemd restart the daemon.
 struct WatchdogService: Service {
     let state: DaemonState
     let notifier: SystemdNotifier
@@ -267,8 +260,7 @@ struct WatchdogService: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                // The event loop answers a task, and the database a query.
-                try await MultiThreadedEventLoopGroup.singleton.next().submit {}.get()
+                try await state.store.read { _ in () }
                 try state.store.ping()
                 notifier.notify("WATCHDOG=1")
             } catch {

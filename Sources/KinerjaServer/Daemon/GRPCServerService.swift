@@ -1,25 +1,23 @@
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
-import KinerjaTransport
+import KinerjaServerTransport
 import Logging
 import ServiceLifecycle
 
 /// Runs the gRPC server inside a `ServiceGroup`: on graceful shutdown it stops accepting, lets in-flight
 /// RPCs finish, and returns. `onListening` runs once the socket accepts connections.
 struct GRPCServerService: Service {
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let server: GRPCServer<UnixSocketServerTransport>
     let logger: Logger
     let onListening: @Sendable () async -> Void
 
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                // Handlers run on the transport's event loops (see `EventLoopTaskExecutor`).
-                group.addTask(executorPreference: EventLoopTaskExecutor.singleton) { try await server.serve() }
+                group.addTask { try await server.serve() }
                 group.addTask {
-                    // The address resolves once bound; a bind failure surfaces through serve().
-                    if (try? await server.listeningAddress) != nil {
+                    // Once bound; a bind failure surfaces through serve().
+                    if (try? await server.transport.waitUntilListening()) != nil {
                         await onListening()
                     }
                 }

@@ -1,6 +1,5 @@
 import Foundation
-import NIOCore
-import NIOHTTP2
+import Glibc
 
 /// The caller's process credentials as the kernel reports them for a Unix-socket connection: `SO_PEERCRED` (pid, uid,
 /// gid) and `SO_PEERGROUPS` (the supplementary groups of the process, not of the user's entry in the group database).
@@ -56,51 +55,25 @@ enum PeerCredentialsLookup {
         var gid: UInt32 = 0
     }
 
-    /// Room for 256 supplementary groups. NIO zero-fills the buffer and does not return the length, so the list ends
-    /// at the trailing zeros (the kernel keeps groups sorted: a root group 0 can only come first).
-    struct GroupBuffer {
-        var gids:
-            (
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
-            )
-        init() {
-            gids = (
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-            )
-        }
-
-        var list: [UInt32] {
-            withUnsafeBytes(of: gids) { raw in
-                var all = Array(raw.bindMemory(to: UInt32.self))
-                while let last = all.last, last == 0 { all.removeLast() }
-                return all
+    /// The credentials of the process at the other end of the socket `fd` (nil when the socket cannot say); its
+    /// supplementary groups nil when the kernel cannot list them.
+    static func of(fd: Int32) -> PeerCredentials? {
+        var cred = UCred()
+        var length = socklen_t(MemoryLayout<UCred>.size)
+        guard getsockopt(fd, SOL_SOCKET, soPeerCred, &cred, &length) == 0 else { return nil }
+        var credentials = PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
+        var groups = [UInt32](repeating: 0, count: 64)
+        while true {
+            var size = socklen_t(groups.count * MemoryLayout<UInt32>.size)
+            let result = groups.withUnsafeMutableBytes { getsockopt(fd, SOL_SOCKET, soPeerGroups, $0.baseAddress, &size) }
+            if result == 0 {
+                credentials.groups = Array(groups.prefix(Int(size) / MemoryLayout<UInt32>.size))
+                break
             }
+            // ERANGE: the size the list needs is in `size`.
+            guard errno == ERANGE, Int(size) > groups.count * MemoryLayout<UInt32>.size, size <= 1 << 20 else { break }
+            groups = [UInt32](repeating: 0, count: Int(size) / MemoryLayout<UInt32>.size)
         }
-    }
-
-    /// The credentials of the process at the other end of `connection` (nil when the socket cannot say).
-    static func of(_ connection: any Channel) -> EventLoopFuture<PeerCredentials?> {
-        guard let provider = connection as? any SocketOptionProvider else { return connection.eventLoop.makeSucceededFuture(nil) }
-        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(soPeerCred)
-        ).map { (c: UCred) in PeerCredentials(pid: c.pid, uid: c.uid, gid: c.gid) }
-        let groups: EventLoopFuture<GroupBuffer?> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(soPeerGroups)
-        ).map { (buffer: GroupBuffer) -> GroupBuffer? in buffer }.recover { _ in nil }
-        return credentials.and(groups).map { cred, buffer -> PeerCredentials? in
-            var cred = cred
-            cred.groups = buffer?.list
-            return cred
-        }.recover { _ in nil }
+        return credentials
     }
 }

@@ -1,0 +1,65 @@
+import GRPCCore
+import Glibc
+
+/// What both transports (and kinerjactl's probe) need of Unix sockets and threads.
+package enum UnixSocket {
+    /// The address of the socket file `path`, or nil when the path is too long for one.
+    package static func address(_ path: String) -> sockaddr_un? {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        return address
+    }
+
+    /// `body` with the address as the `sockaddr` the system calls take.
+    package static func withSockaddr<T>(_ address: sockaddr_un, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        var address = address
+        return withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+
+    /// A new stream socket, close-on-exec; or UNAVAILABLE naming the system's reason.
+    package static func makeSocket() -> Result<Int32, RPCError> {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(RPCError(code: .unavailable, message: "cannot make a socket: \(errnoText())")) }
+        return .success(fd)
+    }
+
+    /// The text of the current `errno`.
+    package static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+
+    /// A detached thread running `body`, with a small stack (the transports' threads read and write sockets; calls run
+    /// on Swift's pool); false when the system would not make one.
+    package static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+        final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+        pthread_attr_init(attributes)
+        defer {
+            pthread_attr_destroy(attributes)
+            attributes.deallocate()
+        }
+        pthread_attr_setstacksize(attributes, 512 << 10)
+        pthread_attr_setdetachstate(attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let result = pthread_create(
+            &thread, attributes,
+            { raw in
+                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, box)
+        guard result == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            return false
+        }
+        return true
+    }
+}
