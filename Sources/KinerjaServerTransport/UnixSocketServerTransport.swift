@@ -84,14 +84,13 @@ public struct UnixSocketServerTransport: ServerTransport {
     )
         async throws
     {
-        let accepted = try core.start()
-        await withDiscardingTaskGroup { group in
-            for await stream in accepted {
-                group.addTask {
-                    await streamHandler(stream.stream, stream.context)
-                    stream.connection.handlerReturned(stream.streamID)
-                }
-            }
+        try core.start(handler: streamHandler)
+        // Each stream's handler runs in a task the connection's thread starts (one hop fewer than handing the stream
+        // to this task first); this waits for the last of them after a shutdown, and cancels them if it is cancelled.
+        await withTaskCancellationHandler {
+            await core.waitUntilFinished()
+        } onCancel: {
+            core.cancelHandlers()
         }
     }
 
@@ -121,7 +120,14 @@ final class ServerCore: Sendable {
         var wakeWrite: Int32 = -1
         var listening: Result<Void, RPCError>?
         var listeningWaiters: [CheckedContinuation<Void, any Error>] = []
-        var accepted: AsyncStream<AcceptedStream>.Continuation?
+        var handler: (@Sendable (RPCStream<UnixSocketServerTransport.Inbound, UnixSocketServerTransport.Outbound>, ServerContext) async -> Void)?
+        /// The handlers' tasks still running, by a number of their own.
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        /// Handlers that returned before their task was recorded.
+        var endedEarly: Set<UInt64> = []
+        var nextTask: UInt64 = 0
+        var running = 0
+        var finishedWaiter: CheckedContinuation<Void, Never>?
         var connections: [ObjectIdentifier: ServerConnection] = [:]
         var shuttingDown = false
         var acceptThreadDone = false
@@ -151,14 +157,15 @@ final class ServerCore: Sendable {
         }
     }
 
-    /// Binds (or takes) the listening socket and starts accepting; the streams accepted, until shut down.
-    func start() throws -> AsyncStream<AcceptedStream> {
-        let (stream, continuation) = AsyncStream<AcceptedStream>.makeStream()
+    /// Binds (or takes) the listening socket and starts accepting; each stream accepted goes to `handler`.
+    func start(
+        handler: @escaping @Sendable (RPCStream<UnixSocketServerTransport.Inbound, UnixSocketServerTransport.Outbound>, ServerContext) async -> Void
+    ) throws {
         let bound = Self.bind(address)
         let (waiters, shutDownAlready): ([CheckedContinuation<Void, any Error>], Bool) = state.withLock { s in
             s.listening = bound.map { _ in () }
             if case .success(let fd) = bound { s.listenFD = fd }
-            s.accepted = continuation
+            s.handler = handler
             let waiters = s.listeningWaiters
             s.listeningWaiters = []
             return (waiters, s.shuttingDown)
@@ -174,7 +181,6 @@ final class ServerCore: Sendable {
         guard UnixSocket.startThread({ [self] in acceptLoop(fd, wake: wakeRead) }) else {
             throw RPCError(code: .unavailable, message: "cannot start a thread to accept connections")
         }
-        return stream
     }
 
     private static func bind(_ address: UnixSocketServerTransport.Address) -> Result<Int32, RPCError> {
@@ -263,10 +269,51 @@ final class ServerCore: Sendable {
         finishIfDone()
     }
 
+    /// Starts the stream's handler; false when the server no longer takes streams.
     func deliver(_ stream: AcceptedStream) -> Bool {
-        guard let continuation = state.withLock({ $0.accepted }) else { return false }
-        if case .enqueued = continuation.yield(stream) { return true }
-        return false
+        let started: (UInt64, @Sendable (RPCStream<UnixSocketServerTransport.Inbound, UnixSocketServerTransport.Outbound>, ServerContext) async -> Void)? =
+            state.withLock { s in
+                guard let handler = s.handler, !s.finished else { return nil }
+                s.nextTask += 1
+                s.running += 1
+                return (s.nextTask, handler)
+            }
+        guard let (id, handler) = started else { return false }
+        let task = Task {
+            await handler(stream.stream, stream.context)
+            stream.connection.handlerReturned(stream.streamID)
+            self.handlerEnded(id)
+        }
+        state.withLock { s in
+            if s.endedEarly.remove(id) == nil { s.tasks[id] = task }
+        }
+        return true
+    }
+
+    private func handlerEnded(_ id: UInt64) {
+        state.withLock { s in
+            if s.tasks.removeValue(forKey: id) == nil { s.endedEarly.insert(id) }
+            s.running -= 1
+        }
+        finishIfDone()
+    }
+
+    /// Returns once the server has shut down and the last handler has returned.
+    func waitUntilFinished() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s in
+                if s.finished && s.running == 0 { return true }
+                s.finishedWaiter = c
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    func cancelHandlers() {
+        let tasks = state.withLock { Array($0.tasks.values) }
+        for task in tasks { task.cancel() }
+        beginGracefulShutdown()
     }
 
     func connectionClosed(_ connection: ServerConnection) {
@@ -274,15 +321,16 @@ final class ServerCore: Sendable {
         finishIfDone()
     }
 
-    /// After a shutdown, once nothing accepts and no connection is left, the stream of streams ends (and `listen`
-    /// returns when the last handler has).
+    /// After a shutdown, once nothing accepts, no connection is left and no handler runs, `listen` returns.
     private func finishIfDone() {
-        let continuation: AsyncStream<AcceptedStream>.Continuation? = state.withLock { s in
-            guard s.shuttingDown, s.acceptThreadDone, s.connections.isEmpty, !s.finished, s.accepted != nil else { return nil }
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
+            guard s.shuttingDown, s.acceptThreadDone, s.connections.isEmpty, s.handler != nil else { return nil }
             s.finished = true
-            return s.accepted
+            guard s.running == 0 else { return nil }
+            defer { s.finishedWaiter = nil }
+            return s.finishedWaiter
         }
-        continuation?.finish()
+        waiter?.resume()
     }
 
     func beginGracefulShutdown() {
