@@ -124,30 +124,21 @@ struct PeerScenario {
         return out
     }
 
-    /// The Swift client (grpc-swift-2 over the Unix socket): calls for `seconds` after a warm-up.
+    /// The Swift client (grpc-swift-2 over the Unix socket, on its NIO transport): calls for `seconds` after a warm-up.
     func swiftClient(socket: String, method: String, nip: String, callers: Int) async throws -> [String: Double] {
         let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
-        let seconds = self.seconds
-        return try await withGRPCClient(transport: transport) { client -> [String: Double] in
-            let admin = Kinerja_V1_AdminService.Client(wrapping: client)
-            let org = Kinerja_V1_OrgService.Client(wrapping: client)
-            var request = Kinerja_V1_GetEmployeeRequest()
-            request.nip = nip
-            let call: @Sendable () async throws -> Void
-            if method == "Status" {
-                call = { _ = try await admin.status(Kinerja_V1_StatusRequest()) }
-            } else {
-                call = { [request] in _ = try await org.getEmployee(request) }
-            }
-            return try await Self.measure(seconds: seconds, callers: callers, call: call)
-        }
+        return try await swiftClient(transport: transport, method: method, nip: nip, callers: callers)
     }
 
     /// The same Swift client over Kinerja's own transport (`UnixSocketClientTransport`, kinerjactl's): one thread that
     /// reads the socket, no event loops.
     func swiftUnixClient(socket: String, method: String, nip: String, callers: Int) async throws -> [String: Double] {
+        try await swiftClient(transport: UnixSocketClientTransport(path: socket), method: method, nip: nip, callers: callers)
+    }
+
+    func swiftClient<Transport: ClientTransport>(transport: Transport, method: String, nip: String, callers: Int) async throws -> [String: Double] {
         let seconds = self.seconds
-        return try await withGRPCClient(transport: UnixSocketClientTransport(path: socket)) { client -> [String: Double] in
+        return try await withGRPCClient(transport: transport) { client -> [String: Double] in
             let admin = Kinerja_V1_AdminService.Client(wrapping: client)
             let org = Kinerja_V1_OrgService.Client(wrapping: client)
             var request = Kinerja_V1_GetEmployeeRequest()
