@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "KinerjaClientTransport",
             dependencies: [
-                .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
+                "CKinerjaHostSystem", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]
         ),
@@ -270,6 +270,9 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]),
+        .testTarget(
+            name: "KinerjaServerTransportTests",
+            dependencies: ["KinerjaServerTransport", "KinerjaClientTransport", .product(name: "GRPCCore", package: "grpc-swift-2")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -108,3 +108,7 @@ int kinerja_landlock_restrict(const char *const *read_paths, size_t count) {
     close(ruleset);
     return (int)abi;
 }
+
+void kinerja_name_thread(const char *name) {
+    (void)prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}

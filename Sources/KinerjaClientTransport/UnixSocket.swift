@@ -1,3 +1,4 @@
+import CKinerjaHostSystem
 import GRPCCore
 import Glibc
 
@@ -33,27 +34,33 @@ package enum UnixSocket {
         String(cString: strerror(errno))
     }
 
-    /// A detached thread running `body`, with a small stack (the transports' threads read and write sockets; calls run
-    /// on Swift's pool); false when the system would not make one.
-    package static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+    /// A detached thread named `name` (at most 15 bytes, as `top -H` shows it) running `body`, with a small stack by
+    /// default (threads that only read and write sockets); false when the system would not make one.
+    package static func startThread(name: String, stackBytes: Int = 512 << 10, _ body: @escaping @Sendable () -> Void) -> Bool {
         final class Box {
+            let name: String
             let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+            init(_ name: String, _ body: @escaping @Sendable () -> Void) {
+                self.name = name
+                self.body = body
+            }
         }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let box = Unmanaged.passRetained(Box(name, body)).toOpaque()
         let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
         pthread_attr_init(attributes)
         defer {
             pthread_attr_destroy(attributes)
             attributes.deallocate()
         }
-        pthread_attr_setstacksize(attributes, 512 << 10)
+        pthread_attr_setstacksize(attributes, stackBytes)
         pthread_attr_setdetachstate(attributes, Int32(PTHREAD_CREATE_DETACHED))
         var thread = pthread_t()
         let result = pthread_create(
             &thread, attributes,
             { raw in
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                kinerja_name_thread(box.name)
+                box.body()
                 return nil
             }, box)
         guard result == 0 else {

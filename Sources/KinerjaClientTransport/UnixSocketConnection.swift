@@ -154,7 +154,7 @@ final class UnixSocketConnection: Sendable {
             fail(error)
             throw error
         }
-        if !UnixSocket.startThread({ [self] in readLoop(fd: fd) }) {
+        if !UnixSocket.startThread(name: "kinerja-client", { [self] in readLoop(fd: fd) }) {
             fail(RPCError(code: .unavailable, message: "cannot start a thread to read the socket"))
         }
     }

@@ -73,6 +73,8 @@ final class ServerConnection: Sendable {
         /// streams are all refused never gets more than the first 64 KiB through.
         var connectionReceiveWindow = 65_535
         var windowWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Streams opened in this read whose window is yet to be given (see `grantWindows`).
+        var ungranted: [UInt32] = []
         /// Since when no stream has been open.
         var idleSince = ContinuousClock.now
     }
@@ -87,6 +89,8 @@ final class ServerConnection: Sendable {
         var shutdownWhenDrained = false
         var readerDone = false
         var fdClosed = false
+        /// The reading thread is handling a read: writes wait in the queue until it is done (see `corked`).
+        var corked = false
         /// Tasks waiting for the queue to shrink.
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -97,6 +101,10 @@ final class ServerConnection: Sendable {
         self.gate = gate
     }
 
+    /// The reading thread runs short calls' handlers too (synchronous SQLite reads, protobuf encoding): the stack of a
+    /// Swift pool thread, not the small one of a thread that only moves bytes (reserved, not resident, until used).
+    static let readerStackBytes = 8 << 20
+
     func start() {
         // A client that stops reading cannot hold a writing thread for ever.
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
@@ -106,7 +114,7 @@ final class ServerConnection: Sendable {
         // opens (a refused one never is).
         let opening = HTTP2Frame.settings([(0x3, UInt32(c.maxConcurrentStreams)), (0x5, UInt32(c.maxFrameSize)), (0x6, UInt32(c.maxHeaderListBytes))])
         _ = enqueue(opening.encoded())
-        if !UnixSocket.startThread({ [self] in readLoop() }) {
+        if !UnixSocket.startThread(name: "kinerja-conn", stackBytes: Self.readerStackBytes, { [self] in readLoop() }) {
             readerFinished()
         }
     }
@@ -120,6 +128,9 @@ final class ServerConnection: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var preface: [UInt8] = []
         let acceptedAt = ContinuousClock.now
+        // Short calls' handlers run here, after the frames of each read (see `ConnectionThreadExecutor`).
+        let jobs = ConnectionThreadExecutor.Jobs()
+        ConnectionThreadExecutor.attach(jobs)
         reading: while true {
             var timeout: Duration?
             if preface.count < HTTP2Frame.preface.count {
@@ -161,19 +172,29 @@ final class ServerConnection: Sendable {
                 if preface.count < HTTP2Frame.preface.count { continue }
             }
             frames.append(bytes)
-            do {
-                while let frame = try frames.next() {
-                    if let error = handle(frame, headerBlocks: &headerBlocks) {
-                        sendGoAway(error)
-                        break reading
+            var failure: ErrorCode?
+            corked {
+                do {
+                    while let frame = try frames.next() {
+                        failure = handle(frame, headerBlocks: &headerBlocks)
+                        if failure != nil { return }
                     }
+                } catch {
+                    failure = .frameSizeError
+                    return
                 }
-            } catch {
-                sendGoAway(.frameSizeError)
+                grantWindows()
+                ConnectionThreadExecutor.runPending(jobs)
+            }
+            if let failure {
+                sendGoAway(failure)
                 break
             }
         }
+        // The handlers still here see their streams end, then the thread is the reader's no more.
         closeStreams()
+        ConnectionThreadExecutor.runPending(jobs)
+        ConnectionThreadExecutor.detach()
         readerFinished()
     }
 
@@ -352,22 +373,17 @@ final class ServerConnection: Sendable {
         let (parts, continuation) = Parts.makeStream()
         let cancellation = ServerContext.RPCCancellationHandle()
         continuation.yield((.metadata(ResponseStateMachine.metadata(from: fields)), 0))
-        let window = configuration.receiveWindow
-        let connectionCredit: Int = state.withLock { s in
+        state.withLock { s in
             var entry = Entry(
                 continuation: continuation, deframer: GRPCMessageDeframer(maxMessageBytes: maxMessage), sendWindow: s.peerInitialWindow,
                 cancellation: cancellation)
             if block.endStream {
                 entry.remoteClosed = true
                 entry.finishInbound()
+            } else {
+                s.ungranted.append(id)
             }
             s.streams[id] = entry
-            return block.endStream ? 0 : Self.connectionTopUp(&s, window: window)
-        }
-        if !block.endStream && window > 65_535 {
-            var grant = HTTP2Frame.windowUpdate(streamID: id, increment: UInt32(window - 65_535)).encoded()
-            if connectionCredit > 0 { grant += HTTP2Frame.windowUpdate(streamID: 0, increment: UInt32(connectionCredit)).encoded() }
-            _ = enqueue(grant)
         }
         let stream = RPCStream(
             descriptor: descriptor,
@@ -375,7 +391,9 @@ final class ServerConnection: Sendable {
                 wrapping: FlowControlledParts(parts, throwIfCancelledAtEnd: false) { [self] in consumed($0, streamID: id) }),
             outbound: RPCWriter.Closable(wrapping: ResponseWriter(connection: self, streamID: id)))
         let context = ServerContext(descriptor: descriptor, remotePeer: "unix:", localPeer: core.localPeer, cancellation: cancellation)
-        if !core.deliver(AcceptedStream(stream: stream, context: context, connection: self, streamID: id)) {
+        let accepted = AcceptedStream(
+            stream: stream, context: context, connection: self, streamID: id, onConnectionThread: configuration.connectionThreadMethods.contains(path))
+        if !core.deliver(accepted) {
             // The server is no longer taking streams.
             state.withLock { s in
                 s.streams[id]?.finishInbound()
@@ -384,6 +402,28 @@ final class ServerConnection: Sendable {
             _ = enqueue(HTTP2Frame.rstStream(streamID: id, errorCode: ErrorCode.refusedStream.rawValue).encoded())
         }
         return nil
+    }
+
+    /// After each read: the configured window for the streams it opened that are still sending (and for the
+    /// connection). A unary request usually ends in the read that opened it, and then needs none: no frame, no write.
+    private func grantWindows() {
+        let window = configuration.receiveWindow
+        guard window > 65_535 else { return }
+        let out: [UInt8] = state.withLock { s in
+            guard !s.ungranted.isEmpty else { return [] }
+            var out: [UInt8] = []
+            for id in s.ungranted {
+                guard let entry = s.streams[id], !entry.remoteClosed, !entry.localClosed else { continue }
+                out += HTTP2Frame.windowUpdate(streamID: id, increment: UInt32(window - 65_535)).encoded()
+            }
+            s.ungranted = []
+            if !out.isEmpty {
+                let credit = Self.connectionTopUp(&s, window: window)
+                if credit > 0 { out += HTTP2Frame.windowUpdate(streamID: 0, increment: UInt32(credit)).encoded() }
+            }
+            return out
+        }
+        if !out.isEmpty { _ = enqueue(out) }
     }
 
     /// `/package.Service/Method` as a method descriptor.
@@ -767,41 +807,87 @@ final class ServerConnection: Sendable {
 
     // MARK: Writing
 
-    /// Queues whole frames for the socket: written at once when nothing is queued before them, the rest by a draining
-    /// thread. Returns the bytes left queued, or nil when the connection is closing (the bytes are dropped).
+    /// Queues whole frames for the socket: written at once when nothing is queued before them (and the reader is not
+    /// holding writes back, see `corked`), the rest by a draining thread. Returns the bytes left queued, or nil when the
+    /// connection is closing (the bytes are dropped).
     private func enqueue(_ bytes: [UInt8]) -> Int? {
         var startDrain = false
         let queued: Int? = writer.withLock { w in
             guard w.open else { return nil }
-            if w.queue.isEmpty && !w.draining {
-                var offset = 0
-                while offset < bytes.count {
-                    let n = bytes.withUnsafeBytes { raw in
-                        Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
-                    }
-                    if n > 0 {
-                        offset += n
-                        continue
-                    }
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
-                    // The client is gone: the reader sees it and closes the connection.
+            if w.queue.isEmpty && !w.draining && !w.corked {
+                let sent = sendNow(bytes[...])
+                guard let sent else {
                     w.open = false
-                    _ = shutdown(fd, Int32(SHUT_RDWR))
                     return nil
                 }
-                if offset == bytes.count { return 0 }
-                w.queue.append(contentsOf: bytes[offset...])
+                if sent == bytes.count { return 0 }
+                w.queue.append(contentsOf: bytes[sent...])
             } else {
                 w.queue += bytes
+                if w.corked && w.queue.count <= Self.corkLimit { return w.queue.count }
             }
-            if !w.draining {
-                w.draining = true
-                startDrain = true
-            }
-            return w.queue.count
+            startDrain = flushLocked(&w)
+            return w.open ? w.queue.count : nil
         }
-        if startDrain, !UnixSocket.startThread({ [self] in drainLoop() }) {
+        if startDrain { startDraining() }
+        return queued
+    }
+
+    /// What the reading thread may hold back while it handles one read: beyond it, writes go out as they come.
+    static let corkLimit = 64 << 10
+
+    /// While the reading thread handles the frames of one read and runs the short calls they started, writes wait in
+    /// the queue; then they go out together: a unary call's response headers, message and trailers in one `send`, and
+    /// the answers to many small calls read at once in one too (fewer system calls, fewer wake-ups of the client).
+    private func corked(_ body: () -> Void) {
+        writer.withLock { $0.corked = true }
+        body()
+        let startDrain = writer.withLock { w in
+            w.corked = false
+            return flushLocked(&w)
+        }
+        if startDrain { startDraining() }
+    }
+
+    /// Writes what is queued without waiting; true when a draining thread must write the rest.
+    private func flushLocked(_ w: inout Writer) -> Bool {
+        guard w.open, !w.draining, !w.queue.isEmpty else { return false }
+        guard let sent = sendNow(w.queue[...]) else {
+            w.open = false
+            w.queue = []
+            return false
+        }
+        if sent == w.queue.count {
+            w.queue.removeAll(keepingCapacity: true)
+            return false
+        }
+        w.queue.removeFirst(sent)
+        w.draining = true
+        return true
+    }
+
+    /// `send` without blocking: the bytes written (fewer when the socket's buffer is full), or nil when the client is
+    /// gone (the socket is shut: the reader sees it and closes the connection).
+    private func sendNow(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            _ = shutdown(fd, Int32(SHUT_RDWR))
+            return nil
+        }
+        return offset
+    }
+
+    private func startDraining() {
+        if !UnixSocket.startThread(name: "kinerja-drain", { [self] in drainLoop() }) {
             writer.withLock { w in
                 w.draining = false
                 w.open = false
@@ -809,7 +895,6 @@ final class ServerConnection: Sendable {
             }
             _ = shutdown(fd, Int32(SHUT_RDWR))
         }
-        return queued
     }
 
     /// `enqueue`, then waits while more than `maxQueuedBytes` are queued for a client that is not reading.
@@ -834,7 +919,11 @@ final class ServerConnection: Sendable {
             let (chunk, waiters): ([UInt8]?, [CheckedContinuation<Void, Never>]) = writer.withLock { w in
                 let waiters = w.waiters
                 w.waiters = []
-                guard w.open || w.shutdownWhenDrained, !w.queue.isEmpty else { return (nil, waiters) }
+                guard w.open || w.shutdownWhenDrained, !w.queue.isEmpty else {
+                    // Under the same lock as the look at the queue: bytes queued after it start a new thread.
+                    w.draining = false
+                    return (nil, waiters)
+                }
                 let chunk = w.queue
                 w.queue = []
                 return (chunk, waiters)
@@ -859,8 +948,7 @@ final class ServerConnection: Sendable {
             }
         }
         settleWriter { w in
-            w.draining = false
-            if w.shutdownWhenDrained { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+            if w.shutdownWhenDrained && !w.draining { _ = shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
@@ -882,14 +970,17 @@ final class ServerConnection: Sendable {
 
     /// Once what is queued is written, both directions are shut: the reader sees the end and the connection closes.
     private func shutdownWhenFlushed() {
-        writer.withLock { w in
+        let startDrain = writer.withLock { w in
+            let startDrain = flushLocked(&w)
             w.open = false
             if w.draining {
                 w.shutdownWhenDrained = true
             } else {
                 _ = shutdown(fd, Int32(SHUT_RDWR))
             }
+            return startDrain
         }
+        if startDrain { startDraining() }
     }
 
     /// The reader is done: the descriptor is closed once nothing writes to it, and the server forgets the connection.

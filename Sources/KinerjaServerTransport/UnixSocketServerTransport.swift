@@ -44,6 +44,10 @@ public struct UnixSocketServerTransport: ServerTransport {
         public var maxBufferedBytes = 16 << 20
         /// Response bytes queued for a client that is not reading, beyond which the handlers writing wait.
         public var maxQueuedBytes = 4 << 20
+        /// Methods (`/package.Service/Method`) whose handlers do short, bounded work: each of their calls runs on the
+        /// thread that read it, from its first line to its response, unless it waits on something else (see
+        /// `ConnectionThreadExecutor`). Every other call runs on the global executor.
+        public var connectionThreadMethods: Set<String> = []
         /// Per connection, when it is accepted: what to do with its streams (nil: every stream allowed).
         public var gate: (@Sendable (_ descriptor: Int32) -> ConnectionGate)?
         public var logger = Logger(label: "kinerja.transport")
@@ -105,6 +109,8 @@ struct AcceptedStream: Sendable {
     let context: ServerContext
     let connection: ServerConnection
     let streamID: UInt32
+    /// Runs on the connection's thread (see `ConnectionThreadExecutor`).
+    let onConnectionThread: Bool
 }
 
 /// The listening socket, the thread accepting on it, and the connections it accepted.
@@ -178,7 +184,7 @@ final class ServerCore: Sendable {
         state.withLock { $0.wakeWrite = pipeFDs[1] }
         if shutDownAlready { stopAccepting() }
         let wakeRead = pipeFDs[0]
-        guard UnixSocket.startThread({ [self] in acceptLoop(fd, wake: wakeRead) }) else {
+        guard UnixSocket.startThread(name: "kinerja-accept", { [self] in acceptLoop(fd, wake: wakeRead) }) else {
             throw RPCError(code: .unavailable, message: "cannot start a thread to accept connections")
         }
     }
@@ -279,7 +285,7 @@ final class ServerCore: Sendable {
                 return (s.nextTask, handler)
             }
         guard let (id, handler) = started else { return false }
-        let task = Task {
+        let task = Task(executorPreference: stream.onConnectionThread ? ConnectionThreadExecutor.shared : nil) {
             await handler(stream.stream, stream.context)
             stream.connection.handlerReturned(stream.streamID)
             self.handlerEnded(id)

@@ -95,6 +95,21 @@ package final class Store: Sendable {
         try await settled { try await writer.write(body) }
     }
 
+    /// A short read by key (one employee, one period, a few rows) on the calling task's thread: a snapshot as `read`
+    /// takes, without the hop to GRDB's queue and back (two thread wake-ups, most of a small RPC's time). Only for
+    /// reads bounded by an index: a read that scans goes through `read`, off the cooperative pool. A read that meets a
+    /// half-applied SKP import waits for it without holding the thread.
+    package func lookup<T>(_ body: (Database) throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + Self.settleTimeout
+        while true {
+            do {
+                return try writer.read(body)
+            } catch is StagedImportStore.StagedApplyInProgress where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
     /// `read` on the calling thread (for work that is already off the cooperative pool: imports, fan-outs).
     package func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try settledNow { try writer.read(body) }

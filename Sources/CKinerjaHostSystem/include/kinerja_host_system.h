@@ -1,4 +1,5 @@
-/* System calls the plugin host needs that Swift cannot call directly (variadic syscall(2), prctl(2)). */
+/* System calls the plugin host and the transports need that Swift cannot call directly (variadic syscall(2),
+ * prctl(2)). */
 #ifndef KINERJA_HOST_SYSTEM_H
 #define KINERJA_HOST_SYSTEM_H
 
@@ -23,5 +24,8 @@ int kinerja_die_with_parent(pid_t expected_parent);
  * Landlock ABI allows. Sets no_new_privs. Returns the Landlock ABI version applied (>= 1), 0 when the kernel has
  * no Landlock (nothing restricted), or -errno on failure (nothing restricted either). */
 int kinerja_landlock_restrict(const char *const *read_paths, size_t count);
+
+/* Names the calling thread (at most 15 bytes are kept), as top -H and /proc/thread-self/comm show it. */
+void kinerja_name_thread(const char *name);
 
 #endif

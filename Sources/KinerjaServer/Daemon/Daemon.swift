@@ -111,6 +111,7 @@ package enum Daemon {
             config.idleTimeout = limits.idleTimeout
             config.prefaceTimeout = limits.prefaceTimeout
             config.logger = logger
+            config.connectionThreadMethods = Set(MethodPolicy.short.map { "/" + $0.fullyQualifiedMethod })
             // Peer credentials are read once per connection; each stream is authorised on its headers, before its body.
             config.gate = { [state] fd in
                 StreamGate.connection(fd: fd, listener: listener) { credentials, path in

@@ -121,6 +121,16 @@ package enum MethodPolicy {
         Grpc_Reflection_V1alpha_ServerReflection.Method.ServerReflectionInfo.descriptor.fullyQualifiedMethod: .operator,
     ]
 
+    /// Methods whose handlers do short, bounded work (no hashing, no scans; reads by key through `Store.lookup`): their
+    /// calls run on the thread of the connection that read them, start to finish (the transport's
+    /// `connectionThreadMethods`). A handler that could keep a connection's other calls waiting does not belong here.
+    static let short: Set<MethodDescriptor> = [
+        Kinerja_V1_AdminService.Method.WhoAmI.descriptor,
+        Kinerja_V1_AdminService.Method.Status.descriptor,
+        Kinerja_V1_OrgService.Method.GetEmployee.descriptor,
+        Grpc_Health_V1_Health.Method.Check.descriptor,
+    ]
+
     package static func leastRole(for method: MethodDescriptor) -> Role {
         leastRole[method.fullyQualifiedMethod] ?? .admin
     }

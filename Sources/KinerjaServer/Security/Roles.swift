@@ -87,7 +87,10 @@ package struct RolePolicy: Sendable, Equatable {
     /// The uid the daemon runs as; the daemon's own user is an admin of itself.
     package var daemonUID: UInt32
 
-    package init(security: SecurityConfig, daemonUID: UInt32 = getuid()) {
+    /// The process's uid, asked once (a policy is made for every call).
+    static let processUID = getuid()
+
+    package init(security: SecurityConfig, daemonUID: UInt32 = RolePolicy.processUID) {
         self.security = security
         self.daemonUID = daemonUID
     }

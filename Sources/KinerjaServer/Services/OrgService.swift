@@ -230,7 +230,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         let nip = request.nip.trimmingCharacters(in: .whitespaces)
         try EmployeeLookup.requireWellFormed(nip)
         let now = state.clock.now()
-        return try await store.read { db in
+        return try await store.lookup { db in
             let e = try EmployeeLookup.employee(db, nip)
             let today = try AgencyClock.agency(db, at: now).today
             let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
