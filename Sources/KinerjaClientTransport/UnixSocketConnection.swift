@@ -222,6 +222,32 @@ final class UnixSocketConnection: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Whether a new call may go on this connection: false once it failed, was shut down, or the server said GOAWAY
+    /// (the transport then opens another).
+    var takesNewStreams: Bool {
+        state.withLock { s in
+            guard s.goAwayLastStream == nil, !s.shutdownRequested else { return false }
+            switch s.phase {
+            case .idle, .open: return true
+            case .failed, .shutDown: return false
+            }
+        }
+    }
+
+    /// The server said GOAWAY: it takes no new streams on this connection (it may on another).
+    var serverWentAway: Bool { state.withLock { $0.goAwayLastStream != nil } }
+
+    /// Calls need not wait for `waitForShutdown` (a connection the transport opens in place of one that ended).
+    func markRunning() {
+        let waiters = state.withLock { s in
+            s.running = true
+            let waiters = s.runningWaiters
+            s.runningWaiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
     /// Returns when the client shuts down, or when the task waiting is cancelled (as `withGRPCClient` does when its body
     /// throws), which shuts the connection down.
     func waitForShutdown() async {

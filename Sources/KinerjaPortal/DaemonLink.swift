@@ -1,25 +1,26 @@
 import Foundation
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import KinerjaAPI
+import KinerjaClientTransport
 import SwiftProtobuf
 
 /// The portal's one connection to `kinerjad`'s gateway socket, shared by every request. The portal decides no right:
 /// it names the signed-in employee in `kinerja-actor-nip` and the daemon answers or refuses.
 struct DaemonLink: Sendable {
-    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let client: GRPCClient<UnixSocketClientTransport>
 
+    /// Through Kinerja's own client transport (a connection read by one thread, no event loops; a new connection when
+    /// the daemon restarts or closes an idle one).
     static func make(socket: String) throws -> DaemonLink {
-        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
-        return DaemonLink(client: GRPCClient(transport: transport))
+        DaemonLink(client: GRPCClient(transport: UnixSocketClientTransport(path: socket)))
     }
 
-    var accounts: Kinerja_V1_AccountService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
-    var org: Kinerja_V1_OrgService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
-    var skp: Kinerja_V1_SKPService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
-    var appraisal: Kinerja_V1_AppraisalService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
-    var tpp: Kinerja_V1_TPPService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
-    var periods: Kinerja_V1_PeriodService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var accounts: Kinerja_V1_AccountService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
+    var org: Kinerja_V1_OrgService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
+    var skp: Kinerja_V1_SKPService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
+    var appraisal: Kinerja_V1_AppraisalService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
+    var tpp: Kinerja_V1_TPPService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
+    var periods: Kinerja_V1_PeriodService.Client<UnixSocketClientTransport> { .init(wrapping: client) }
 
     /// Calls made for `nip`.
     static func acting(_ nip: String) -> Metadata {

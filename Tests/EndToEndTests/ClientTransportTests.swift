@@ -100,6 +100,39 @@ import Testing
         #expect(await daemon.stop() == 0)
     }
 
+    /// A long-lived client (the portal) outlives its connections: the daemon closes an idle one (GOAWAY after
+    /// `idle_timeout_s`) and a restart ends every one; the next call opens a new connection either way.
+    @Test func aLongLivedClientOpensANewConnectionWhenTheDaemonEndedItsLast() async throws {
+        let dir = try shortTemporaryDirectory("kr")
+        let config = dir + "/kinerjad.toml"
+        try "[server]\nidle_timeout_s = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let socket = dir + "/k.sock"
+        var daemon = try Daemon(stateDir: dir + "/state", socket: socket, extraArguments: ["--config", config])
+        try await daemon.waitReady()
+        let transport = UnixSocketClientTransport(path: socket)
+        try await withGRPCClient(transport: transport) { client in
+            let admin = Kinerja_V1_AdminService.Client(wrapping: client)
+            let firstPID = try await admin.status(.init()).pid
+            // Idle for longer than the daemon keeps a connection: it says GOAWAY and closes it.
+            await pause(2.5)
+            #expect(try await admin.status(.init()).pid == firstPID)
+            // A restart on the same socket and state: the old connection broke; a call while the daemon is down fails
+            // with UNAVAILABLE, and the next one, once it is back, goes through on a new connection.
+            #expect(await daemon.stop() == 0)
+            do {
+                _ = try await admin.status(.init())
+                Issue.record("a call went through while no daemon listened")
+            } catch let error as RPCError {
+                #expect(error.code == .unavailable, "\(error)")
+            }
+            daemon = try Daemon(stateDir: dir + "/state", socket: socket, extraArguments: ["--config", config])
+            try await daemon.waitReady()
+            let secondPID = try await admin.status(.init()).pid
+            #expect(secondPID != firstPID && secondPID == daemon.pid)
+        }
+        #expect(await daemon.stop() == 0)
+    }
+
     /// Many callers on one connection: each stream takes its HTTP/2 id when its HEADERS go out, so ids rise in the
     /// order the server sees them whichever task gets to the socket first (a stream id lower than one already sent is a
     /// protocol error, and the daemon ends the connection with every call on it).
