@@ -232,7 +232,6 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         let now = state.clock.now()
         return try await store.lookup { db in
             let e = try EmployeeLookup.employee(db, nip)
-            let today = try AgencyClock.agency(db, at: now).today
             let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
             return try Kinerja_V1_EmployeeDetail.with {
                 $0.employee = Self.employeeMessage(e)
@@ -240,7 +239,12 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 $0.supervisorChain = chain.map(Self.employeeMessage)
                 $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
                 $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
-                $0.acting = try StructureStore.assignments(db, nip: nip).map { try Self.actingMessage(db, $0, today: today) }
+                let assignments = try StructureStore.assignments(db, nip: nip)
+                if !assignments.isEmpty {
+                    // Whether each is current: the agency's day, read only for someone with assignments.
+                    let today = try AgencyClock.agency(db, at: now).today
+                    $0.acting = try assignments.map { try Self.actingMessage(db, $0, today: today) }
+                }
                 $0.history = try StructureStore.changes(db, nip: nip).map { c in
                     .with {
                         $0.changedOn = c.on.description
