@@ -75,6 +75,26 @@ extension HTTP2Frame {
         return .success(parameters)
     }
 
+    /// Applies the peer's checked parameters that change how this side sends: the initial window (its change moves
+    /// every open stream's send window by the same amount, §6.9.2) and the largest frame the peer takes.
+    package static func apply<Stream>(
+        _ parameters: [(id: UInt16, value: Int)], initialWindow: inout Int, maxFrameSize: inout Int, streams: inout [UInt32: Stream],
+        sendWindow: WritableKeyPath<Stream, Int>
+    ) {
+        for (id, value) in parameters {
+            switch id {
+            case 0x4:
+                let delta = value - initialWindow
+                initialWindow = value
+                for key in streams.keys { streams[key]![keyPath: sendWindow] += delta }
+            case 0x5:
+                maxFrameSize = value
+            default:
+                break
+            }
+        }
+    }
+
     package enum SettingsViolation: Error {
         /// SETTINGS_ENABLE_PUSH other than 0 or 1 (a PROTOCOL_ERROR).
         case enablePush(Int)

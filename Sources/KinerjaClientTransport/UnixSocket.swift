@@ -29,6 +29,15 @@ package enum UnixSocket {
         return .success(fd)
     }
 
+    /// A new socket and the address of `path` to bind or connect it to; INVALID_ARGUMENT when the path is too long for
+    /// one, else as `makeSocket`.
+    package static func makeSocket(for path: String) -> Result<(Int32, sockaddr_un), RPCError> {
+        guard let address = address(path) else {
+            return .failure(RPCError(code: .invalidArgument, message: "the socket path \(path) is too long for a Unix socket"))
+        }
+        return makeSocket().map { ($0, address) }
+    }
+
     /// The text of the current `errno`.
     package static func errnoText() -> String {
         String(cString: strerror(errno))

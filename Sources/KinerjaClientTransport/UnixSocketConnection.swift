@@ -160,12 +160,9 @@ final class UnixSocketConnection: Sendable {
     }
 
     private static func connectSocket(_ path: String) -> Result<Int32, RPCError> {
-        guard let address = UnixSocket.address(path) else {
-            return .failure(RPCError(code: .invalidArgument, message: "the socket path \(path) is too long for a Unix socket"))
-        }
-        let fd: Int32
-        switch UnixSocket.makeSocket() {
-        case .success(let made): fd = made
+        let (fd, address): (Int32, sockaddr_un)
+        switch UnixSocket.makeSocket(for: path) {
+        case .success(let made): (fd, address) = made
         case .failure(let error): return .failure(error)
         }
         var result: Int32
@@ -251,13 +248,7 @@ final class UnixSocketConnection: Sendable {
     /// Returns when the client shuts down, or when the task waiting is cancelled (as `withGRPCClient` does when its body
     /// throws), which shuts the connection down.
     func waitForShutdown() async {
-        let starting = state.withLock { s in
-            s.running = true
-            let waiters = s.runningWaiters
-            s.runningWaiters = []
-            return waiters
-        }
-        for waiter in starting { waiter.resume() }
+        markRunning()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s in
@@ -684,18 +675,8 @@ final class UnixSocketConnection: Sendable {
             return RPCError(code: .internalError, message: "kinerjad sent SETTINGS_ENABLE_PUSH \(value)")
         }
         state.withLock { s in
-            for (id, value) in parameters {
-                switch id {
-                case 0x4:
-                    let delta = value - s.peerInitialWindow
-                    s.peerInitialWindow = value
-                    for id in s.streams.keys { s.streams[id]!.sendWindow += delta }
-                case 0x5:
-                    s.peerMaxFrameSize = value
-                default:
-                    break
-                }
-            }
+            HTTP2Frame.apply(
+                parameters, initialWindow: &s.peerInitialWindow, maxFrameSize: &s.peerMaxFrameSize, streams: &s.streams, sendWindow: \.sendWindow)
         }
         return nil
     }

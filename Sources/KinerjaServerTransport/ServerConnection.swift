@@ -291,18 +291,8 @@ final class ServerConnection: Sendable {
         case .failure(.maxFrameSize), .failure(.enablePush): return .protocolError
         }
         state.withLock { s in
-            for (id, value) in parameters {
-                switch id {
-                case 0x4:
-                    let delta = value - s.peerInitialWindow
-                    s.peerInitialWindow = value
-                    for id in s.streams.keys { s.streams[id]!.sendWindow += delta }
-                case 0x5:
-                    s.peerMaxFrameSize = value
-                default:
-                    break
-                }
-            }
+            HTTP2Frame.apply(
+                parameters, initialWindow: &s.peerInitialWindow, maxFrameSize: &s.peerMaxFrameSize, streams: &s.streams, sendWindow: \.sendWindow)
         }
         return nil
     }
@@ -579,19 +569,11 @@ final class ServerConnection: Sendable {
     private func abort(_ streamID: UInt32, _ error: RPCError) {
         let frames: [UInt8]? = state.withLock { s in
             guard var entry = s.streams[streamID] else { return nil }
-            entry.cancellation.cancel()
-            entry.finishInbound(throwing: error)
             defer { s.streams[streamID] = entry }
-            guard !entry.localClosed else { return nil }
-            entry.localClosed = true
-            var out = entry.pendingHeaders ?? []
-            var block: [UInt8] = []
-            if !entry.headersSent && entry.pendingHeaders == nil { Self.appendResponseHeaders(to: &block, metadata: [:]) }
-            entry.pendingHeaders = nil
-            Self.appendTrailers(to: &block, status: Status(code: Status.Code(error.code), message: error.message), metadata: [:])
-            out += HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: true, maxFrame: s.peerMaxFrameSize)
-            if !entry.remoteClosed { out += HTTP2Frame.rstStream(streamID: streamID, errorCode: ErrorCode.noError.rawValue).encoded() }
-            return out
+            guard Self.end(&entry, throwing: error) else { return nil }
+            return Self.closingFrames(
+                &entry, streamID: streamID, status: Status(code: Status.Code(error.code), message: error.message), metadata: [:],
+                maxFrame: s.peerMaxFrameSize)
         }
         if let frames { _ = enqueue(frames) }
         wakeWindowWaiters()
@@ -677,31 +659,43 @@ final class ServerConnection: Sendable {
         let frames: [UInt8]? = state.withLock { s in
             guard var entry = s.streams[streamID], !entry.localClosed else { return nil }
             entry.localClosed = true
-            var out = entry.pendingHeaders ?? []
-            var block: [UInt8] = []
-            if !entry.headersSent && entry.pendingHeaders == nil { Self.appendResponseHeaders(to: &block, metadata: [:]) }
-            entry.pendingHeaders = nil
-            entry.headersSent = true
-            Self.appendTrailers(to: &block, status: status, metadata: metadata)
-            out += HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: true, maxFrame: s.peerMaxFrameSize)
-            // The client may still be sending (a response that ends before the request): it need not.
-            if !entry.remoteClosed { out += HTTP2Frame.rstStream(streamID: streamID, errorCode: ErrorCode.noError.rawValue).encoded() }
+            let out = Self.closingFrames(&entry, streamID: streamID, status: status, metadata: metadata, maxFrame: s.peerMaxFrameSize)
             s.streams[streamID] = entry
             return out
         }
         if let frames { await enqueueWaiting(frames) }
     }
 
+    /// The frames that end a response: the response headers if none went yet (a trailers-only response), the status
+    /// with its metadata, and a reset with no error when the client is still sending (it need not).
+    private static func closingFrames(_ entry: inout Entry, streamID: UInt32, status: Status, metadata: Metadata, maxFrame: Int) -> [UInt8] {
+        var out = entry.pendingHeaders ?? []
+        var block: [UInt8] = []
+        if !entry.headersSent && entry.pendingHeaders == nil { appendResponseHeaders(to: &block, metadata: [:]) }
+        entry.pendingHeaders = nil
+        entry.headersSent = true
+        appendTrailers(to: &block, status: status, metadata: metadata)
+        out += HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: true, maxFrame: maxFrame)
+        if !entry.remoteClosed { out += HTTP2Frame.rstStream(streamID: streamID, errorCode: ErrorCode.noError.rawValue).encoded() }
+        return out
+    }
+
+    /// Ends a stream from the server's side: its handler is cancelled and its request ends with `error`. True when the
+    /// response was still open (and is now closed: the caller says how to the client).
+    private static func end(_ entry: inout Entry, throwing error: RPCError) -> Bool {
+        entry.cancellation.cancel()
+        entry.finishInbound(throwing: error)
+        guard !entry.localClosed else { return false }
+        entry.localClosed = true
+        return true
+    }
+
     /// The handler gave up on the response without a status.
     func resetStream(_ streamID: UInt32, _ code: ErrorCode, because error: RPCError) {
         let send = state.withLock { s -> Bool in
             guard var entry = s.streams[streamID] else { return false }
-            entry.cancellation.cancel()
-            entry.finishInbound(throwing: error)
             defer { s.streams[streamID] = entry }
-            guard !entry.localClosed else { return false }
-            entry.localClosed = true
-            return true
+            return Self.end(&entry, throwing: error)
         }
         if send { _ = enqueue(HTTP2Frame.rstStream(streamID: streamID, errorCode: code.rawValue).encoded()) }
         wakeWindowWaiters()

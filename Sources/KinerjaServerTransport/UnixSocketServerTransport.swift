@@ -196,12 +196,9 @@ final class ServerCore: Sendable {
             if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
             return .success(fd)
         case .path(let path):
-            guard let address = UnixSocket.address(path) else {
-                return .failure(RPCError(code: .invalidArgument, message: "the socket path \(path) is too long for a Unix socket"))
-            }
-            let fd: Int32
-            switch UnixSocket.makeSocket() {
-            case .success(let made): fd = made
+            let (fd, address): (Int32, sockaddr_un)
+            switch UnixSocket.makeSocket(for: path) {
+            case .success(let made): (fd, address) = made
             case .failure(let error): return .failure(error)
             }
             let bound = UnixSocket.withSockaddr(address) { Glibc.bind(fd, $0, $1) }

@@ -100,14 +100,7 @@ package final class Store: Sendable {
     /// reads bounded by an index: a read that scans goes through `read`, off the cooperative pool. A read that meets a
     /// half-applied SKP import waits for it without holding the thread.
     package func lookup<T>(_ body: (Database) throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + Self.settleTimeout
-        while true {
-            do {
-                return try writer.read(body)
-            } catch is StagedImportStore.StagedApplyInProgress where ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        try await settled { try writer.read(body) }
     }
 
     /// `read` on the calling thread (for work that is already off the cooperative pool: imports, fan-outs).
