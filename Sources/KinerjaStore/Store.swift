@@ -15,6 +15,8 @@ package final class Store: Sendable {
     package let writer: any DatabaseWriter
     /// Copies a big WAL into the file off the committing thread (on disk only).
     private let checkpointer: Checkpointer?
+    /// `lookup`'s own read-only connections (on disk only).
+    let lookupConnections: LookupConnections?
 
     /// How every connection is set up: foreign keys on, a busy timeout, durable commits, no automatic checkpoint.
     package static func configuration(label: String = "kinerja") -> Configuration {
@@ -50,8 +52,10 @@ package final class Store: Sendable {
             let checkpointer = Checkpointer(path: writer.path)
             writer.add(transactionObserver: checkpointer, extent: .databaseLifetime)
             self.checkpointer = checkpointer
+            lookupConnections = LookupConnections(path: writer.path, configuration: writer.configuration)
         } else {
             checkpointer = nil
+            lookupConnections = nil
         }
         // A database from a newer Kinerja is refused before anything touches it.
         let recorded = try writer.read { db in try Restore.recordedMigrations(db) }
@@ -98,9 +102,34 @@ package final class Store: Sendable {
     /// A short read by key (one employee, one period, a few rows) on the calling task's thread: a snapshot as `read`
     /// takes, without the hop to GRDB's queue and back (two thread wake-ups, most of a small RPC's time). Only for
     /// reads bounded by an index: a read that scans goes through `read`, off the cooperative pool. A read that meets a
-    /// half-applied SKP import waits for it without holding the thread.
+    /// half-applied SKP import waits for it without holding the thread. On disk it reads on a connection of its own
+    /// (`LookupConnections`), through the pool when they are all busy.
     package func lookup<T>(_ body: (Database) throws -> T) async throws -> T {
-        try await settled { try writer.read(body) }
+        try await settled {
+            if let result = try lookupConnections?.read(body) { return result }
+            return try writer.read(body)
+        }
+    }
+
+    /// `body` in one read transaction, begun and ended by statements prepared once per connection (GRDB's `read`
+    /// parses its BEGIN and COMMIT anew each time). Inside a transaction already, `body` joins it.
+    static func snapshot<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        if db.isInsideTransaction { return try body(db) }
+        try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+        let result: T
+        do {
+            result = try body(db)
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
+            throw error
+        }
+        do {
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
+            throw error
+        }
+        return result
     }
 
     /// `read` on the calling thread (for work that is already off the cooperative pool: imports, fan-outs).
@@ -222,6 +251,7 @@ package final class Store: Sendable {
     /// The final checkpoint's failure is thrown (after the pool is closed: the WAL keeps the data, the next start
     /// reads it), so that the daemon can log it.
     package func close() throws {
+        lookupConnections?.close()
         checkpointer?.close()
         var checkpointError: (any Error)?
         do {

@@ -400,9 +400,15 @@ public enum SupervisorGraph {
 
     /// The chain of supervisors above `nip`, nearest first (stops at a cycle).
     public static func chain(of nip: String, lookup: (String) -> Employee?) -> [Employee] {
+        guard let employee = lookup(nip) else { return [] }
+        return chain(above: employee, lookup: lookup)
+    }
+
+    /// `chain(of:)` of an employee already read.
+    public static func chain(above employee: Employee, lookup: (String) -> Employee?) -> [Employee] {
         var out: [Employee] = []
-        var seen: Set<String> = [nip]
-        var next = lookup(nip)?.supervisorNIP
+        var seen: Set<String> = [employee.nip]
+        var next = employee.supervisorNIP
         while let s = next, !seen.contains(s), let e = lookup(s) {
             out.append(e)
             seen.insert(s)

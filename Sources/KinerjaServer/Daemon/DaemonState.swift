@@ -15,6 +15,8 @@ package struct ReloadOutcome: Sendable, Equatable {
 package final class DaemonState: Sendable {
     package let store: Store
     package let startedAt: Date
+    /// `startedAt` as Status answers it (formatted once: Foundation's ISO 8601 formatting was 2% of a Status call).
+    package let startedAtText: String
     package let socketActivated: Bool
     package let logLevel: LogLevelBox
     package let logger: Logger
@@ -51,6 +53,7 @@ package final class DaemonState: Sendable {
         self.flags = flags
         self.store = store
         self.startedAt = Date()
+        self.startedAtText = UTCTime.format(startedAt)
         self.socketActivated = socketActivated
         self.logLevel = logLevel
         self.logger = logger

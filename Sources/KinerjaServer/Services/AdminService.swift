@@ -17,7 +17,7 @@ struct AdminService: Kinerja_V1_AdminService.SimpleServiceProtocol {
         response.version = Kinerja.version
         response.pid = Int64(getpid())
         response.uptimeSeconds = Int64(Date().timeIntervalSince(state.startedAt))
-        response.startedAt = UTCTime.format(state.startedAt)
+        response.startedAt = state.startedAtText
         response.stateDir = settings.stateDir
         response.socket = settings.socketPath
         response.socketActivated = state.socketActivated

@@ -232,7 +232,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         let now = state.clock.now()
         return try await store.lookup { db in
             let e = try EmployeeLookup.employee(db, nip)
-            let chain = SupervisorGraph.chain(of: nip) { try? OrganisationStore.employee(db, nip: $0) }
+            let chain = SupervisorGraph.chain(above: e) { try? OrganisationStore.employee(db, nip: $0) }
             return try Kinerja_V1_EmployeeDetail.with {
                 $0.employee = Self.employeeMessage(e)
                 $0.unitName = try OrganisationStore.unit(db, code: e.unitCode)?.name ?? ""
