@@ -45,7 +45,10 @@ package enum OrganisationStore {
     }
 
     package static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code"), arguments: [nip])
+        let r = try BulkRead(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip], cached: true)
+        var out: [String] = []
+        while try r.next() { out.append(r.text(0)) }
+        return out
     }
 
     package static func units(_ db: Database) throws -> [OrgUnit] {

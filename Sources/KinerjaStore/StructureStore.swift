@@ -28,6 +28,27 @@ package enum StructureStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM acting_assignments WHERE id = ?"), arguments: [id]).map(assignment)
     }
 
+    /// One employee's assignments, newest first, read through the C API (on every GetEmployee, where most employees
+    /// have none: GRDB's row cursor cost more than the read). The same rows as `assignments(db, nip:)`.
+    package static func assignments(_ db: Database, of nip: String) throws -> [ActingAssignment] {
+        let r = try BulkRead(
+            db,
+            sql: """
+                SELECT id, unit_code, kind, from_date, to_date, reason, created_by, ended_by, ended_at FROM acting_assignments
+                WHERE nip = ? ORDER BY from_date DESC, id DESC
+                """, arguments: [nip], cached: true)
+        var out: [ActingAssignment] = []
+        while try r.next() {
+            out.append(
+                ActingAssignment(
+                    id: Int64(r.int(0)), unitCode: r.text(1), nip: nip, kind: ActingKind(rawValue: r.text(2)) ?? .plh,
+                    from: CivilDate(iso: r.text(3)) ?? CivilDate(year: 2000, month: 1, day: 1)!,
+                    to: CivilDate(iso: r.text(4)) ?? CivilDate(year: 2000, month: 1, day: 1)!,
+                    reason: r.text(5), createdBy: r.text(6), endedBy: r.text(7), endedAt: r.text(8)))
+        }
+        return out
+    }
+
     /// Assignments, newest first; `unit`/`nip` narrow them, `on` keeps those covering that day.
     package static func assignments(_ db: Database, unit: String? = nil, nip: String? = nil, on day: CivilDate? = nil) throws -> [ActingAssignment] {
         var clauses: [String] = []
@@ -119,8 +140,18 @@ package enum StructureStore {
         return EmployeeChange(nip: r["nip"], on: on, supervisorNIP: r["supervisor_nip"], unitCode: r["unit_code"], jabatan: r["jabatan"])
     }
 
+    /// Read through the C API (on every GetEmployee, where most employees have none: GRDB's row cursor cost more than
+    /// the read).
     package static func changes(_ db: Database, nip: String) throws -> [EmployeeChange] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM employee_history WHERE nip = ? ORDER BY changed_on"), arguments: [nip]).compactMap(change)
+        let r = try BulkRead(
+            db, sql: "SELECT changed_on, supervisor_nip, unit_code, jabatan FROM employee_history WHERE nip = ? ORDER BY changed_on", arguments: [nip],
+            cached: true)
+        var out: [EmployeeChange] = []
+        while try r.next() {
+            guard let on = CivilDate(iso: r.text(0)) else { continue }
+            out.append(EmployeeChange(nip: nip, on: on, supervisorNIP: r.isNull(1) ? nil : r.text(1), unitCode: r.text(2), jabatan: r.text(3)))
+        }
+        return out
     }
 
     /// Every recorded change, by NIP (the assessor of everyone in a period).

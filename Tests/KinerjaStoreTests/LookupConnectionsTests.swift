@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import KinerjaCore
+import KinerjaFixtures
 import Synchronization
 import Testing
 
@@ -102,5 +104,51 @@ import Testing
         let store = try Store.inMemory()
         #expect(store.lookupConnections == nil)
         #expect(try await store.lookup(Self.count) >= 1)
+    }
+}
+
+/// The reads GetEmployee makes through SQLite's C API return what the GRDB reads they replaced return.
+@Suite struct ByKeyReadTests {
+    @Test func anEmployeesAssignmentsChangesAndUnitsReadAsThroughGRDB() throws {
+        let store = try Store.inMemory()
+        let sample = SampleAgency(unitCount: 4, employeeCount: 40)
+        let head = try #require(sample.units.first?.headNIP)
+        let other = try #require(sample.employees.last?.nip)
+        let day = { (d: Int) in CivilDate(year: 2026, month: 3, day: d)! }
+        try store.writeNow { db in
+            try OrganisationStore.upsertUnits(db, sample.units)
+            try OrganisationStore.upsertEmployees(db, sample.employees)
+            for (i, u) in sample.units.prefix(3).enumerated() {
+                _ = try StructureStore.addAssignment(
+                    db,
+                    ActingAssignment(
+                        unitCode: u.code, nip: head, kind: i == 1 ? .plt : .plh, from: day(1 + i), to: day(10 + i), reason: "cuti \(i)", createdBy: "admin"),
+                    now: Date())
+            }
+            _ = try StructureStore.addAssignment(
+                db, ActingAssignment(unitCode: sample.units[1].code, nip: other, kind: .plh, from: day(1), to: day(2)), now: Date())
+            try StructureStore.endAssignment(db, id: 1, on: day(5), by: "admin", now: Date())
+            let before = try #require(try OrganisationStore.employee(db, nip: head))
+            var moved = EmployeeChange(before: before, on: day(7))
+            moved.supervisorNIP = nil
+            try StructureStore.recordChanges(db, [EmployeeChange(before: before, on: day(3)), moved], now: Date())
+        }
+        try store.readNow { db in
+            for nip in [head, other, sample.employees[5].nip] {
+                #expect(try StructureStore.assignments(db, of: nip) == StructureStore.assignments(db, nip: nip))
+                let viaGRDB = try Row.fetchAll(db, sql: "SELECT * FROM employee_history WHERE nip = ? ORDER BY changed_on", arguments: [nip])
+                    .compactMap(StructureStore.change)
+                #expect(try StructureStore.changes(db, nip: nip) == viaGRDB)
+                let headed = try String.fetchAll(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip])
+                #expect(try OrganisationStore.unitsHeaded(db, by: nip) == headed)
+            }
+            #expect(try StructureStore.assignments(db, of: head).count == 3)
+            #expect(try StructureStore.changes(db, nip: head).map(\.supervisorNIP).last == .some(nil))
+            for u in sample.units {
+                let viaGRDB = try Row.fetchOne(db, sql: "SELECT code, name, parent_code, head_nip FROM units WHERE code = ?", arguments: [u.code])
+                #expect(try OrganisationStore.unit(db, code: u.code) == viaGRDB.map { OrgUnit(code: $0[0], name: $0[1], parentCode: $0[2], headNIP: $0[3]) })
+            }
+            #expect(try OrganisationStore.unit(db, code: "NOPE") == nil)
+        }
     }
 }

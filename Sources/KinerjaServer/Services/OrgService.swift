@@ -239,7 +239,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
                 $0.supervisorChain = chain.map(Self.employeeMessage)
                 $0.subordinates = try OrganisationStore.subordinates(db, of: nip).map(Self.employeeMessage)
                 $0.headsUnits = try OrganisationStore.unitsHeaded(db, by: nip)
-                let assignments = try StructureStore.assignments(db, nip: nip)
+                let assignments = try StructureStore.assignments(db, of: nip)
                 if !assignments.isEmpty {
                     // Whether each is current: the agency's day, read only for someone with assignments.
                     let today = try AgencyClock.agency(db, at: now).today
