@@ -15,6 +15,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 METHODS = {
     'Status': ('/kinerja.v1.AdminService/Status', 'kinerja.v1.StatusRequest', 'kinerja.v1.StatusResponse'),
     'GetEmployee': ('/kinerja.v1.OrgService/GetEmployee', 'kinerja.v1.GetEmployeeRequest', 'kinerja.v1.EmployeeDetail'),
+    # Not served by the peer: for measuring kinerjad alone (the portal's overview page).
+    'GetOverview': ('/kinerja.v1.OrgService/GetOverview', 'kinerja.v1.GetOverviewRequest', 'kinerja.v1.Overview'),
 }
 
 
@@ -33,7 +35,7 @@ def main():
     path, request_name, response_name = METHODS[a.method]
     Request = message_factory.GetMessageClass(pool.FindMessageTypeByName(request_name))
     Response = message_factory.GetMessageClass(pool.FindMessageTypeByName(response_name))
-    request = Request(nip=a.nip) if a.method == 'GetEmployee' else Request()
+    request = Request(nip=a.nip) if a.method in ('GetEmployee', 'GetOverview') else Request()
     channel = grpc.insecure_channel('unix:' + a.socket)
     call = channel.unary_unary(path, request_serializer=Request.SerializeToString, response_deserializer=Response.FromString)
     for _ in range(200):  # warm-up: connection, caches
