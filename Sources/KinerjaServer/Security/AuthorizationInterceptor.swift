@@ -124,15 +124,10 @@ package enum MethodPolicy {
     /// Methods whose handlers do short, bounded work (no hashing, no scans; reads by key through `Store.lookup`): their
     /// calls run on the thread of the connection that read them, start to finish (the transport's
     /// `connectionThreadMethods`). A handler that could keep a connection's other calls waiting does not belong here.
-    /// The portal's per-page reads are here: each reads one employee's rows (their overview, SKP, realisasi of a
-    /// period), by key, and a refusal's audit row is written off the caller's path.
     static let short: Set<MethodDescriptor> = [
         Kinerja_V1_AdminService.Method.WhoAmI.descriptor,
         Kinerja_V1_AdminService.Method.Status.descriptor,
         Kinerja_V1_OrgService.Method.GetEmployee.descriptor,
-        Kinerja_V1_OrgService.Method.GetOverview.descriptor,
-        Kinerja_V1_SKPService.Method.GetSKP.descriptor,
-        Kinerja_V1_SKPService.Method.ListRealisasi.descriptor,
         Grpc_Health_V1_Health.Method.Check.descriptor,
     ]
 

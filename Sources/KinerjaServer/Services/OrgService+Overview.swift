@@ -10,7 +10,7 @@ extension OrgService {
     func getOverview(request: Kinerja_V1_GetOverviewRequest, context: ServerContext) async throws -> Kinerja_V1_Overview {
         let caller = try context.caller()
         let now = state.clock.now()
-        return try await store.lookup { db in
+        return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
             try caller.require(.ownOrSupervisor, employee: e, action: "read the overview of \(e.nip)", db: db, now: now)
             let today = try AgencyClock.agency(db, at: now).today

@@ -12,7 +12,7 @@ extension SKPService {
         let caller = try context.caller()
         let period = try PeriodID.requested(request.periodID)
         let now = state.clock.now()
-        return try await store.lookup { db in
+        return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
             try caller.require(.ownOrSupervisor, employee: e, action: "read the realisasi of \(e.nip)", db: db, now: now, period: period)
             let record = try PeriodStore.require(db, period)

@@ -100,7 +100,7 @@ struct SKPService: Kinerja_V1_SKPService.SimpleServiceProtocol {
     func getSKP(request: Kinerja_V1_SKPRef, context: ServerContext) async throws -> Kinerja_V1_SKP {
         let caller = try context.caller()
         let period = try PeriodID.requested(request.periodID, annual: true)
-        return try await store.lookup { db in
+        return try await store.read { db in
             let e = try EmployeeLookup.employee(db, request.nip)
             try caller.require(.ownSupervisorOrSubordinate, employee: e, action: "read the SKP of \(e.nip)", db: db, now: state.clock.now()) { supervisor in
                 try OrganisationStore.employee(db, nip: caller.actorNIP)?.supervisorNIP == supervisor
