@@ -105,9 +105,4 @@ extension OrganisationStore {
     package static func directSubordinateCount(_ db: Database, nip: String) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM employees WHERE supervisor_nip = ? AND active = 1"), arguments: [nip]) ?? 0
     }
-
-    /// The units `nip` heads, by code.
-    package static func unitsHeaded(_ db: Database, nip: String) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code"), arguments: [nip])
-    }
 }

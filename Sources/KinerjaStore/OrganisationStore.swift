@@ -44,6 +44,7 @@ package enum OrganisationStore {
         return out
     }
 
+    /// The units `nip` heads, by code.
     package static func unitsHeaded(_ db: Database, by nip: String) throws -> [String] {
         let r = try BulkRead(db, sql: "SELECT code FROM units WHERE head_nip = ? ORDER BY code", arguments: [nip], cached: true)
         var out: [String] = []

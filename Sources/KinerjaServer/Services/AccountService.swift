@@ -247,7 +247,7 @@ struct AccountService: Kinerja_V1_AccountService.SimpleServiceProtocol {
 
     private func loginResponse(_ db: GRDB.Database, _ record: AccountStore.Record) throws -> Kinerja_V1_LoginResponse {
         let subordinates = try OrganisationStore.directSubordinateCount(db, nip: record.nip)
-        let units = try OrganisationStore.unitsHeaded(db, nip: record.nip)
+        let units = try OrganisationStore.unitsHeaded(db, by: record.nip)
         return .with {
             $0.nip = record.nip
             $0.name = record.name
