@@ -87,7 +87,28 @@ final class UnixSocketConnection: Sendable {
     struct Writer {
         var fd: Int32 = -1
         var closed = false
+        /// While the reading thread runs its callers' jobs, frames written (by them or by any other thread, in the order
+        /// written) wait here and go out together when the jobs are done: a call's HEADERS, DATA and end of stream in one
+        /// `send`, which the server reads in one wake-up.
+        var corking = false
+        var corked: [UInt8] = []
+
+        /// Writes `bytes`, or keeps them while corked (up to `corkLimit`, then everything kept is written).
+        mutating func write(_ bytes: [UInt8]) -> RPCError? {
+            guard corking else { return UnixSocketConnection.writeAll(fd, bytes) }
+            corked += bytes
+            return corked.count >= UnixSocketConnection.corkLimit ? flush() : nil
+        }
+
+        mutating func flush() -> RPCError? {
+            guard !corked.isEmpty else { return nil }
+            defer { corked.removeAll(keepingCapacity: corked.count <= UnixSocketConnection.corkLimit) }
+            return closed ? nil : UnixSocketConnection.writeAll(fd, corked)
+        }
     }
+
+    /// Bytes kept while corked before they are written anyway.
+    static let corkLimit = 64 << 10
 
     init(path: String, configuration: UnixSocketClientTransport.Configuration) {
         self.path = path
@@ -154,7 +175,9 @@ final class UnixSocketConnection: Sendable {
             fail(error)
             throw error
         }
-        if !UnixSocket.startThread(name: "kinerja-client", { [self] in readLoop(fd: fd) }) {
+        // The reading thread runs the jobs of callers that prefer `ReadingThreadExecutor` (decoding, the next call): the
+        // stack of a Swift pool thread, reserved and not resident until used.
+        if !UnixSocket.startThread(name: "kinerja-client", stackBytes: 8 << 20, { [self] in readLoop(fd: fd) }) {
             fail(RPCError(code: .unavailable, message: "cannot start a thread to read the socket"))
         }
     }
@@ -291,12 +314,12 @@ final class UnixSocketConnection: Sendable {
     private func send(_ bytes: [UInt8]) throws(RPCError) {
         let failure: RPCError? = writer.withLock { w in
             guard !w.closed, w.fd >= 0 else { return RPCError(code: .unavailable, message: "the connection to kinerjad at \(path) has closed") }
-            return Self.writeAll(w.fd, bytes)
+            return w.write(bytes)
         }
         if let failure { throw failure }
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> RPCError? {
+    fileprivate static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> RPCError? {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -358,7 +381,7 @@ final class UnixSocketConnection: Sendable {
             case .success(let a): (streamID, maxFrame) = a
             case .failure(let error): return error
             }
-            return Self.writeAll(w.fd, HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: false, maxFrame: maxFrame))
+            return w.write(HTTP2Frame.headerFrames(streamID: streamID, block: block, endStream: false, maxFrame: maxFrame))
         }
         if let failure { throw failure }
     }
@@ -521,6 +544,9 @@ final class UnixSocketConnection: Sendable {
         var headerBlocks = HeaderBlockReader(maxBytes: 1 << 20)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var failure: RPCError
+        // Callers that prefer `ReadingThreadExecutor` resume here, after the frames of each read.
+        let jobs = ReadingThreadExecutor.Jobs()
+        ReadingThreadExecutor.attach(jobs)
         reading: while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 {
@@ -544,8 +570,24 @@ final class UnixSocketConnection: Sendable {
                 failure = RPCError(code: .internalError, message: "kinerjad sent an HTTP/2 frame larger than this client accepts (\(error))")
                 break
             }
+            runCorked(jobs)
         }
         fail(failure)
+        // The callers still waiting here see their calls fail, then the thread is the reader's no more.
+        ReadingThreadExecutor.runPending(jobs)
+        ReadingThreadExecutor.detach()
+    }
+
+    /// Runs the callers' jobs that this read resumed, their frames sent together once they are done. A write that fails
+    /// there shuts the socket down, and the next read fails the connection's calls.
+    private func runCorked(_ jobs: ReadingThreadExecutor.Jobs) {
+        guard !jobs.isEmpty else { return }
+        writer.withLock { $0.corking = true }
+        ReadingThreadExecutor.runPending(jobs)
+        writer.withLock { w in
+            w.corking = false
+            if w.flush() != nil, !w.closed { shutdown(w.fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     /// One frame from the server; an error ends the connection.

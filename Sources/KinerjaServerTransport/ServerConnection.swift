@@ -128,9 +128,9 @@ final class ServerConnection: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var preface: [UInt8] = []
         let acceptedAt = ContinuousClock.now
-        // Short calls' handlers run here, after the frames of each read (see `ConnectionThreadExecutor`).
-        let jobs = ConnectionThreadExecutor.Jobs()
-        ConnectionThreadExecutor.attach(jobs)
+        // Short calls' handlers run here, after the frames of each read (see `ReadingThreadExecutor`).
+        let jobs = ReadingThreadExecutor.Jobs()
+        ReadingThreadExecutor.attach(jobs)
         reading: while true {
             var timeout: Duration?
             if preface.count < HTTP2Frame.preface.count {
@@ -184,7 +184,7 @@ final class ServerConnection: Sendable {
                     return
                 }
                 grantWindows()
-                ConnectionThreadExecutor.runPending(jobs)
+                ReadingThreadExecutor.runPending(jobs)
             }
             if let failure {
                 sendGoAway(failure)
@@ -193,8 +193,8 @@ final class ServerConnection: Sendable {
         }
         // The handlers still here see their streams end, then the thread is the reader's no more.
         closeStreams()
-        ConnectionThreadExecutor.runPending(jobs)
-        ConnectionThreadExecutor.detach()
+        ReadingThreadExecutor.runPending(jobs)
+        ReadingThreadExecutor.detach()
         readerFinished()
     }
 

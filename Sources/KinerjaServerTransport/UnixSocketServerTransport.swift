@@ -46,7 +46,7 @@ public struct UnixSocketServerTransport: ServerTransport {
         public var maxQueuedBytes = 4 << 20
         /// Methods (`/package.Service/Method`) whose handlers do short, bounded work: each of their calls runs on the
         /// thread that read it, from its first line to its response, unless it waits on something else (see
-        /// `ConnectionThreadExecutor`). Every other call runs on the global executor.
+        /// `ReadingThreadExecutor`). Every other call runs on the global executor.
         public var connectionThreadMethods: Set<String> = []
         /// Per connection, when it is accepted: what to do with its streams (nil: every stream allowed).
         public var gate: (@Sendable (_ descriptor: Int32) -> ConnectionGate)?
@@ -109,7 +109,7 @@ struct AcceptedStream: Sendable {
     let context: ServerContext
     let connection: ServerConnection
     let streamID: UInt32
-    /// Runs on the connection's thread (see `ConnectionThreadExecutor`).
+    /// Runs on the connection's thread (see `ReadingThreadExecutor`).
     let onConnectionThread: Bool
 }
 
@@ -282,7 +282,7 @@ final class ServerCore: Sendable {
                 return (s.nextTask, handler)
             }
         guard let (id, handler) = started else { return false }
-        let task = Task(executorPreference: stream.onConnectionThread ? ConnectionThreadExecutor.shared : nil) {
+        let task = Task(executorPreference: stream.onConnectionThread ? ReadingThreadExecutor.shared : nil) {
             await handler(stream.stream, stream.context)
             stream.connection.handlerReturned(stream.streamID)
             self.handlerEnded(id)

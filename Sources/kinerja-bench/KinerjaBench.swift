@@ -58,10 +58,28 @@ struct KinerjaBench: AsyncParsableCommand {
 
     @Option(help: .hidden) var serveFloor: String?
     @Option(help: .hidden) var serveGrpcFloor: String?
+    /// For profiling and A/B runs: drive one running server at this socket with one of the peer scenario's Swift
+    /// clients (`--drive-client swift_client|swift_unix_client`, `--drive-method Status|GetEmployee`, `--drive-nip`,
+    /// `--drive-callers`) for `--seconds`, print its figures as JSON and exit.
+    @Option(help: .hidden) var drive: String?
+    @Option(help: .hidden) var driveClient = "swift_unix_client"
+    @Option(help: .hidden) var driveMethod = "Status"
+    @Option(help: .hidden) var driveNip = ""
+    @Option(help: .hidden) var driveCallers = 1
 
     func run() async throws {
         if let serveFloor { try FloorServer.run(socket: serveFloor) }
         if let serveGrpcFloor { try await GRPCFloorServer.run(socket: serveGrpcFloor) }
+        if let drive {
+            let scenario = PeerScenario(bin: "", daemonProgram: "", repo: "", seconds: seconds)
+            let figures =
+                driveClient == "swift_client"
+                ? try await scenario.swiftClient(socket: drive, method: driveMethod, nip: driveNip, callers: driveCallers)
+                : try await scenario.swiftUnixClient(socket: drive, method: driveMethod, nip: driveNip, callers: driveCallers)
+            let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let wanted = Set(scenarios.split(separator: ",").map(String.init))
         let daemonProgram = daemon ?? bin + "/kinerjad"

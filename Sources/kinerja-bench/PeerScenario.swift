@@ -132,11 +132,15 @@ struct PeerScenario {
 
     /// The same Swift client over Kinerja's own transport (`UnixSocketClientTransport`, kinerjactl's): one thread that
     /// reads the socket, no event loops.
+    /// The callers prefer the transport's reading thread (`ReadingThreadExecutor`), as kinerjactl's calls do.
     func swiftUnixClient(socket: String, method: String, nip: String, callers: Int) async throws -> [String: Double] {
-        try await swiftClient(transport: UnixSocketClientTransport(path: socket), method: method, nip: nip, callers: callers)
+        try await swiftClient(
+            transport: UnixSocketClientTransport(path: socket), method: method, nip: nip, callers: callers, executor: ReadingThreadExecutor.shared)
     }
 
-    func swiftClient<Transport: ClientTransport>(transport: Transport, method: String, nip: String, callers: Int) async throws -> [String: Double] {
+    func swiftClient<Transport: ClientTransport>(
+        transport: Transport, method: String, nip: String, callers: Int, executor: any TaskExecutor = clientExecutor
+    ) async throws -> [String: Double] {
         let seconds = self.seconds
         return try await withGRPCClient(transport: transport) { client -> [String: Double] in
             let admin = Kinerja_V1_AdminService.Client(wrapping: client)
@@ -149,12 +153,14 @@ struct PeerScenario {
             } else {
                 call = { [request] in _ = try await org.getEmployee(request) }
             }
-            return try await Self.measure(seconds: seconds, callers: callers, call: call)
+            return try await Self.measure(seconds: seconds, callers: callers, executor: executor, call: call)
         }
     }
 
-    static func measure(seconds: Double, callers: Int, call: @escaping @Sendable () async throws -> Void) async throws -> [String: Double] {
-        let (latencies, elapsed) = try await measureCalls(seconds: seconds, callers: callers, call: call)
+    static func measure(
+        seconds: Double, callers: Int, executor: any TaskExecutor = clientExecutor, call: @escaping @Sendable () async throws -> Void
+    ) async throws -> [String: Double] {
+        let (latencies, elapsed) = try await measureCalls(seconds: seconds, callers: callers, executor: executor, call: call)
         return ["calls_per_second": Double(latencies.count) / elapsed, "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)]
     }
 
@@ -189,14 +195,16 @@ let clientExecutor = EventLoopTaskExecutor.singleton
 
 /// Calls `call` from `callers` tasks for `seconds` after a warm-up of 200 calls (connection, caches): every latency in
 /// milliseconds, sorted, and the seconds it took.
-func measureCalls(seconds: Double, callers: Int, call: @escaping @Sendable () async throws -> Void) async throws -> (sorted: [Double], elapsed: Double) {
+func measureCalls(
+    seconds: Double, callers: Int, executor: any TaskExecutor = clientExecutor, call: @escaping @Sendable () async throws -> Void
+) async throws -> (sorted: [Double], elapsed: Double) {
     for _ in 0..<200 { try await call() }
     let start = ContinuousClock.now
     let end = start + .milliseconds(Int(seconds * 1000))
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group -> [Double] in
         for _ in 0..<callers {
-            // The callers run on the client transport's event loops, as a Kinerja client does (`EventLoopTaskExecutor`).
-            group.addTask(executorPreference: clientExecutor) {
+            // The callers run where `executor` puts them: by default on the event loops of NIO's group (`EventLoopTaskExecutor`).
+            group.addTask(executorPreference: executor) {
                 var samples: [Double] = []
                 samples.reserveCapacity(50_000)
                 while ContinuousClock.now < end {

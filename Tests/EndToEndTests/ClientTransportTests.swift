@@ -20,7 +20,15 @@ import Testing
         return c
     }
 
-    @Test func bigRequestsAndStreamedResponsesCrossTightWindowsIntact() async throws {
+    /// Where a test's callers run: wherever Swift puts them, or on the connection's reading thread
+    /// (`ReadingThreadExecutor`, the bench's and kinerjactl's choice), where their frames are corked and sent together.
+    static let executors: [Bool] = [false, true]
+
+    static func preferred(_ onReadingThread: Bool) -> (any TaskExecutor)? {
+        onReadingThread ? ReadingThreadExecutor.shared : nil
+    }
+
+    @Test(arguments: executors) func bigRequestsAndStreamedResponsesCrossTightWindowsIntact(onReadingThread: Bool) async throws {
         let sample = SampleAgency(unitCount: 12, employeeCount: 3_000)
         let daemon = try Daemon()
         try await daemon.waitReady()
@@ -29,14 +37,17 @@ import Testing
         options.maxResponseMessageBytes = 64 << 20
         let transport = UnixSocketClientTransport(path: daemon.socket, configuration: Self.tight)
         let (ours, exported) = try await withGRPCClient(transport: transport) { client in
-            let org = Kinerja_V1_OrgService.Client(wrapping: client)
-            let units = try await org.importUnits(.with { $0.content = sample.unitsCSV }, options: options)
-            #expect(units.applied)
-            // Several hundred kB in one message: many DATA frames, each waiting for the server's window.
-            #expect(sample.employeesCSV.count > 200_000)
-            let employees = try await org.importEmployees(.with { $0.content = sample.employeesCSV }, options: options)
-            #expect(employees.applied && employees.added == 3_000, "\(employees)")
-            return try await Self.listAndExport(org, options)
+            try await withTaskExecutorPreference(Self.preferred(onReadingThread)) {
+                let org = Kinerja_V1_OrgService.Client(wrapping: client)
+                let units = try await org.importUnits(.with { $0.content = sample.unitsCSV }, options: options)
+                #expect(units.applied)
+                // Several hundred kB in one message: many DATA frames, each waiting for the server's window (on the
+                // reading thread: more than it keeps corked, written as it goes).
+                #expect(sample.employeesCSV.count > 200_000)
+                let employees = try await org.importEmployees(.with { $0.content = sample.employeesCSV }, options: options)
+                #expect(employees.applied && employees.added == 3_000, "\(employees)")
+                return try await Self.listAndExport(org, options)
+            }
         }
         #expect(ours.count == 3_000)
         #expect(Set(ours).count == 3_000)
@@ -102,7 +113,7 @@ import Testing
 
     /// A long-lived client (the portal) outlives its connections: the daemon closes an idle one (GOAWAY after
     /// `idle_timeout_s`) and a restart ends every one; the next call opens a new connection either way.
-    @Test func aLongLivedClientOpensANewConnectionWhenTheDaemonEndedItsLast() async throws {
+    @Test(arguments: executors) func aLongLivedClientOpensANewConnectionWhenTheDaemonEndedItsLast(onReadingThread: Bool) async throws {
         let dir = try shortTemporaryDirectory("kr")
         let config = dir + "/kinerjad.toml"
         try "[server]\nidle_timeout_s = 1\n".write(toFile: config, atomically: true, encoding: .utf8)
@@ -111,24 +122,26 @@ import Testing
         try await daemon.waitReady()
         let transport = UnixSocketClientTransport(path: socket)
         try await withGRPCClient(transport: transport) { client in
-            let admin = Kinerja_V1_AdminService.Client(wrapping: client)
-            let firstPID = try await admin.status(.init()).pid
-            // Idle for longer than the daemon keeps a connection: it says GOAWAY and closes it.
-            await pause(2.5)
-            #expect(try await admin.status(.init()).pid == firstPID)
-            // A restart on the same socket and state: the old connection broke; a call while the daemon is down fails
-            // with UNAVAILABLE, and the next one, once it is back, goes through on a new connection.
-            #expect(await daemon.stop() == 0)
-            do {
-                _ = try await admin.status(.init())
-                Issue.record("a call went through while no daemon listened")
-            } catch let error as RPCError {
-                #expect(error.code == .unavailable, "\(error)")
+            try await withTaskExecutorPreference(Self.preferred(onReadingThread)) {
+                let admin = Kinerja_V1_AdminService.Client(wrapping: client)
+                let firstPID = try await admin.status(.init()).pid
+                // Idle for longer than the daemon keeps a connection: it says GOAWAY and closes it.
+                await pause(2.5)
+                #expect(try await admin.status(.init()).pid == firstPID)
+                // A restart on the same socket and state: the old connection broke; a call while the daemon is down fails
+                // with UNAVAILABLE, and the next one, once it is back, goes through on a new connection.
+                #expect(await daemon.stop() == 0)
+                do {
+                    _ = try await admin.status(.init())
+                    Issue.record("a call went through while no daemon listened")
+                } catch let error as RPCError {
+                    #expect(error.code == .unavailable, "\(error)")
+                }
+                daemon = try Daemon(stateDir: dir + "/state", socket: socket, extraArguments: ["--config", config])
+                try await daemon.waitReady()
+                let secondPID = try await admin.status(.init()).pid
+                #expect(secondPID != firstPID && secondPID == daemon.pid)
             }
-            daemon = try Daemon(stateDir: dir + "/state", socket: socket, extraArguments: ["--config", config])
-            try await daemon.waitReady()
-            let secondPID = try await admin.status(.init()).pid
-            #expect(secondPID != firstPID && secondPID == daemon.pid)
         }
         #expect(await daemon.stop() == 0)
     }
@@ -136,7 +149,7 @@ import Testing
     /// Many callers on one connection: each stream takes its HTTP/2 id when its HEADERS go out, so ids rise in the
     /// order the server sees them whichever task gets to the socket first (a stream id lower than one already sent is a
     /// protocol error, and the daemon ends the connection with every call on it).
-    @Test func concurrentCallersShareOneConnection() async throws {
+    @Test(arguments: executors) func concurrentCallersShareOneConnection(onReadingThread: Bool) async throws {
         let daemon = try Daemon()
         try await daemon.waitReady()
         let transport = UnixSocketClientTransport(path: daemon.socket)
@@ -145,7 +158,7 @@ import Testing
             let org = Kinerja_V1_OrgService.Client(wrapping: client)
             return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
                 for caller in 0..<32 {
-                    group.addTask {
+                    group.addTask(executorPreference: Self.preferred(onReadingThread)) {
                         var ok = 0
                         var missing = 0
                         for call in 0..<60 {
