@@ -20,6 +20,17 @@ import Testing
         }
     }
 
+    /// `trimmingWhitespaces` is Foundation's `trimmingCharacters(in: .whitespaces)` on every string, its fast path included
+    /// (ASCII ends that are not blank): spaces, tabs, Unicode's spaces (NBSP, ideographic), line breaks (not trimmed),
+    /// accented letters and emoji at either end.
+    @Test func trimmingWhitespacesIsFoundationsTrim() async {
+        let pieces = ["1", "9", "a", "Z", " ", "\t", "\n", "\r", "\u{00A0}", "\u{3000}", "\u{2009}", "é", "😀", "-", "\u{0301}"]
+        await propertyCheck(count: 4_000, input: Gen.element(of: pieces).array(of: 0...8)) { parts in
+            let text = parts.compactMap { $0 }.joined()
+            #expect(text.trimmingWhitespaces == text.trimmingCharacters(in: .whitespaces), "\(Array(text.unicodeScalars))")
+        }
+    }
+
     @Test func measuresInRangeRoundTrip() async {
         await propertyCheck(count: 3_000, input: Gen.int64(in: -1_000_000_000_000_000_000...1_000_000_000_000_000_000)) { micro in
             let v = Double(micro) / 1_000_000

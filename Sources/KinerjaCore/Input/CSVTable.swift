@@ -176,7 +176,7 @@ public struct ColumnMap: Sendable {
     public init(table: CSVTable, known: [String], required: [String], errors: inout [RowError]) {
         var index: [String: Int] = [:]
         for (i, raw) in table.header.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let name = raw.trimmingWhitespaces.lowercased()
             if name.isEmpty {
                 errors.append(RowError(line: table.headerLine, message: "header column \(i + 1) has no name"))
             } else if !known.contains(name) {

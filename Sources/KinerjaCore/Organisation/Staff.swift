@@ -152,7 +152,7 @@ public struct Employee: Sendable, Equatable {
 public enum UnitCode {
     /// Codes are 1–64 characters of letters, digits, `.`, `-`, `_` and `/`.
     public static func validate(_ code: String) throws(ValidationError) -> String {
-        let c = code.trimmingCharacters(in: .whitespaces)
+        let c = code.trimmingWhitespaces
         guard !c.isEmpty else { throw ValidationError("unit code is empty") }
         guard c.count <= 64 else { throw ValidationError("unit code '\(c.prefix(20))…' is longer than 64 characters") }
         guard c.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-/".contains($0)) }) else {

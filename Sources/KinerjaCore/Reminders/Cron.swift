@@ -32,7 +32,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     static let dayNames = ["SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6]
 
     public init(_ text: String) throws(CronError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespaces
         source = trimmed
         var expanded = trimmed
         if trimmed.hasPrefix("@") {

@@ -1,3 +1,5 @@
+import Foundation
+
 extension String {
     /// The string without leading and trailing ASCII blanks (space, tab, CR, LF). Returns the string itself,
     /// without copying, in the common case where there is nothing to trim (bulk imports call this a lot).
@@ -10,6 +12,16 @@ extension String {
         while start < end && Self.isBlank(u[start]) { start = u.index(after: start) }
         while end > start && Self.isBlank(u[u.index(before: end)]) { end = u.index(before: end) }
         return String(self[start..<end])
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` (spaces and tabs, Unicode's too), without Foundation's bridging when
+    /// there is nothing to trim: the string itself when its first and last bytes are ASCII and neither a space nor a
+    /// tab (a request's NIP, every call).
+    public var trimmingWhitespaces: String {
+        let u = utf8
+        guard let first = u.first, let last = u.last else { return self }
+        if first < 0x80 && last < 0x80 && first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
+        return trimmingCharacters(in: .whitespaces)
     }
 
     /// nil for the empty string.

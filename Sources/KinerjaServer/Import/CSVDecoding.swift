@@ -91,9 +91,9 @@ enum CSVDecoding {
                 breaks += field.utf8.lazy.filter { $0 == 0x0A }.count
             }
             line += 1 + breaks
-            if row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }  // blank line
+            if row.count == 1 && row[0].trimmingWhitespaces.isEmpty { continue }  // blank line
             if headerRow == nil {
-                headerRow = row.map { $0.trimmingCharacters(in: .whitespaces) }
+                headerRow = row.map { $0.trimmingWhitespaces }
                 headerLine = start
             } else {
                 for field in row { records.addValue(field) }
@@ -193,10 +193,10 @@ enum CSVDecoding {
                 }
             }
             if endOfRecord {
-                if records.pendingFields == 1 && records.pendingField(0).trimmingCharacters(in: .whitespaces).isEmpty {
+                if records.pendingFields == 1 && records.pendingField(0).trimmingWhitespaces.isEmpty {
                     records.discardPending()  // a blank line
                 } else if header == nil {
-                    header = (0..<records.pendingFields).map { records.pendingField($0).trimmingCharacters(in: .whitespaces) }
+                    header = (0..<records.pendingFields).map { records.pendingField($0).trimmingWhitespaces }
                     headerLine = recordLine
                     records.discardPending()
                 } else {

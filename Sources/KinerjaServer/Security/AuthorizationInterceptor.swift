@@ -260,7 +260,7 @@ struct AuthorizationInterceptor: ServerInterceptor {
         }
         var actorNIP = ""
         if role == .gateway, let nip = request.metadata[stringValues: Self.actorHeader].first(where: { _ in true }) {
-            actorNIP = nip.trimmingCharacters(in: .whitespaces)
+            actorNIP = nip.trimmingWhitespaces
         }
         var context = context
         context.transportSpecific = Caller(credentials: credentials, account: account, role: role, actorNIP: actorNIP)

@@ -24,7 +24,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
         if request.hasTimeZone {
             do { _ = try AgencyZone.validate(request.timeZone) } catch { throw RPCError(code: .invalidArgument, message: error.message) }
         }
-        if request.hasName && request.name.trimmingCharacters(in: .whitespaces).isEmpty {
+        if request.hasName && request.name.trimmingWhitespaces.isEmpty {
             throw RPCError(code: .invalidArgument, message: "name must not be empty")
         }
         if request.hasCode, (try? UnitCode.validate(request.code)) == nil {
@@ -227,7 +227,7 @@ struct OrgService: Kinerja_V1_OrgService.SimpleServiceProtocol {
     }
 
     func getEmployee(request: Kinerja_V1_GetEmployeeRequest, context: ServerContext) async throws -> Kinerja_V1_EmployeeDetail {
-        let nip = request.nip.trimmingCharacters(in: .whitespaces)
+        let nip = request.nip.trimmingWhitespaces
         try EmployeeLookup.requireWellFormed(nip)
         let now = state.clock.now()
         return try await store.lookup { db in

@@ -83,11 +83,11 @@ extension SKPService {
             for p in periods where p.id.contains(date) { try requireBeforeDeadline(db, nip: e.nip, period: p, today: clock.today) }
         }
         let description = input.description_p.trimmedBlanks
-        let evidence = input.evidence.trimmingCharacters(in: .whitespaces)
+        let evidence = input.evidence.trimmingWhitespaces
         if let refusal = ActivityRules.entryRefusal(description: description, minutesText: "\(input.minutes)", evidence: evidence) {
             throw RPCError(code: .invalidArgument, message: "\(refusal.column): \(refusal.message)")
         }
-        let rhk = input.rhkID.trimmingCharacters(in: .whitespaces)
+        let rhk = input.rhkID.trimmingWhitespaces
         if !rhk.isEmpty, try !SKPStore.hasRHK(db, nip: e.nip, period: PeriodID(year: date.year, kind: .annual, index: 0), rhk: rhk) {
             throw RPCError(code: .notFound, message: "\(e.nip) has no RHK '\(Quote.short(rhk))' in the SKP for \(date.year)")
         }

@@ -68,9 +68,9 @@ extension SKPService {
                 throw RPCError(
                     code: .notFound, message: "\(e.nip)'s SKP for \(annual) has no indicator \(Quote.short(key.rhkID))/\(Quote.short(key.indicatorID))")
             }
-            let evidence = request.evidence.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            let evidence = request.evidence.map { $0.trimmingWhitespaces }.filter { !$0.isEmpty }.joined(separator: " ")
             let content = RealisasiRules.content(
-                numeric: numeric, rhk: key.rhkID, indicator: key.indicatorID, valueText: request.value.trimmingCharacters(in: .whitespaces),
+                numeric: numeric, rhk: key.rhkID, indicator: key.indicatorID, valueText: request.value.trimmingWhitespaces,
                 text: request.text.trimmedBlanks, evidence: evidence, note: request.note.trimmedBlanks)
             let (value, text): (Double?, String)
             switch content {
