@@ -161,7 +161,10 @@ struct PeerScenario {
         seconds: Double, callers: Int, executor: any TaskExecutor = clientExecutor, call: @escaping @Sendable () async throws -> Void
     ) async throws -> [String: Double] {
         let (latencies, elapsed) = try await measureCalls(seconds: seconds, callers: callers, executor: executor, call: call)
-        return ["calls_per_second": Double(latencies.count) / elapsed, "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)]
+        return [
+            "calls_per_second": Double(latencies.count) / elapsed, "p50_ms": percentile(latencies, 0.5), "p90_ms": percentile(latencies, 0.9),
+            "p99_ms": percentile(latencies, 0.99), "mean_ms": latencies.reduce(0, +) / Double(max(1, latencies.count)),
+        ]
     }
 
     /// The Python client (grpcio, messages from the descriptor set).
