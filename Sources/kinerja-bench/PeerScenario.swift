@@ -131,8 +131,8 @@ struct PeerScenario {
     }
 
     /// The same Swift client over Kinerja's own transport (`UnixSocketClientTransport`, kinerjactl's): one thread that
-    /// reads the socket, no event loops.
-    /// The callers prefer the transport's reading thread (`ReadingThreadExecutor`), as kinerjactl's calls do.
+    /// reads the socket, no event loops. The callers prefer that thread (`ReadingThreadExecutor`: each call made from
+    /// where the last response was read); kinerjactl and the portal do not.
     func swiftUnixClient(socket: String, method: String, nip: String, callers: Int) async throws -> [String: Double] {
         try await swiftClient(
             transport: UnixSocketClientTransport(path: socket), method: method, nip: nip, callers: callers, executor: ReadingThreadExecutor.shared)
